@@ -1,0 +1,13 @@
+//! Typed storage: [`DType`], [`NdArray`] and [`Scalar`], with kernels generic over the
+//! element type and dispatched once per array.
+
+mod cast;
+mod dtype;
+pub mod kernels;
+mod nd;
+mod scalar;
+
+pub use dtype::DType;
+pub(crate) use nd::{map_all, match_all, match_numeric};
+pub use nd::{Element, NdArray};
+pub use scalar::Scalar;

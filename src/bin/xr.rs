@@ -1,0 +1,5 @@
+//! The `xr` command-line tool.
+
+fn main() {
+    println!("xr {}", env!("CARGO_PKG_VERSION"));
+}

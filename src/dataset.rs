@@ -1,0 +1,21 @@
+//! The data model: [`Variable`], [`DataArray`], [`Dataset`] and [`Index`], with
+//! xarray's semantics for indexing, alignment, arithmetic, reductions and combining.
+
+pub mod align;
+mod arithmetic;
+mod attrs;
+mod combine;
+mod core;
+mod data_array;
+mod index;
+mod indexing;
+mod reduce;
+mod repr;
+mod variable;
+
+pub use self::core::Dataset;
+pub use align::Join;
+pub use attrs::{AttrValue, Attrs};
+pub use data_array::DataArray;
+pub use index::Index;
+pub use variable::Variable;

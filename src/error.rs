@@ -1,0 +1,133 @@
+//! The error type of the data model and array layers.
+
+use crate::array::DType;
+use crate::time::TimeError;
+
+/// A `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, naming the variable, dimension, label or shape involved.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A dimension name that the object does not have.
+    #[error("dimension {dim:?} not found in {context}; dimensions are {available:?}")]
+    DimNotFound {
+        /// The name asked for.
+        dim: String,
+        /// What was searched (`"DataArray 'air'"`, `"Dataset"`).
+        context: String,
+        /// The dimensions that exist.
+        available: Vec<String>,
+    },
+    /// A variable or coordinate name that the object does not have.
+    #[error("variable {name:?} not found in {context}; variables are {available:?}")]
+    VarNotFound {
+        /// The name asked for.
+        name: String,
+        /// What was searched.
+        context: String,
+        /// The names that exist.
+        available: Vec<String>,
+    },
+    /// Shapes that do not agree.
+    #[error("shape mismatch in {what}: expected {expected:?}, got {actual:?}")]
+    ShapeMismatch {
+        /// The operation or object.
+        what: String,
+        /// The wanted shape.
+        expected: Vec<usize>,
+        /// The actual shape.
+        actual: Vec<usize>,
+    },
+    /// A dimension whose length differs between two objects.
+    #[error("dimension {dim:?} has conflicting sizes {left} and {right} in {what}")]
+    DimSizeConflict {
+        /// The dimension.
+        dim: String,
+        /// The operation or objects involved.
+        what: String,
+        /// One size.
+        left: usize,
+        /// The other size.
+        right: usize,
+    },
+    /// An operation that the dtype does not support.
+    #[error("{op} is not supported for dtype {dtype}")]
+    UnsupportedDType {
+        /// The operation.
+        op: String,
+        /// The dtype.
+        dtype: DType,
+    },
+    /// Two dtypes that cannot meet in one operation.
+    #[error("{what}: dtypes {left} and {right} cannot be combined")]
+    DTypeMismatch {
+        /// The operation.
+        what: String,
+        /// One dtype.
+        left: DType,
+        /// The other dtype.
+        right: DType,
+    },
+    /// A label that an index does not contain.
+    #[error("label {label} not found in index {dim:?}{hint}")]
+    KeyNotFound {
+        /// The label, as the user wrote it.
+        label: String,
+        /// The indexed dimension.
+        dim: String,
+        /// Extra help, like the nearest label or the tolerance.
+        hint: String,
+    },
+    /// A selection that cannot be made (a label-based selection on a dimension with no
+    /// index, a non-unique index, a method on a non-monotonic index, ...).
+    #[error("invalid selection on {dim:?}: {reason}")]
+    InvalidSelection {
+        /// The dimension.
+        dim: String,
+        /// Why.
+        reason: String,
+    },
+    /// A positional index out of range.
+    #[error("index out of bounds: {what}")]
+    IndexOutOfBounds {
+        /// The index and what it indexed.
+        what: String,
+    },
+    /// Indexes that do not align under the requested join.
+    #[error("cannot align on {dim:?} with join={join}: {reason}")]
+    Alignment {
+        /// The dimension.
+        dim: String,
+        /// The join asked for.
+        join: String,
+        /// Why.
+        reason: String,
+    },
+    /// Two objects hold different values for one variable in a merge or concat.
+    #[error("conflicting values for variable {name:?} in {what}: {reason}")]
+    MergeConflict {
+        /// The variable.
+        name: String,
+        /// The operation.
+        what: String,
+        /// How they differ.
+        reason: String,
+    },
+    /// An argument that makes no sense for the call.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// A time error (calendars, units, parsing).
+    #[error(transparent)]
+    Time(#[from] TimeError),
+    /// A broken internal invariant: a bug in `xr`; please report it.
+    #[error("internal error (a bug in xr): {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub(crate) fn internal(msg: impl Into<String>) -> Self {
+        Error::Internal(msg.into())
+    }
+}

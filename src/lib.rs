@@ -1,0 +1,33 @@
+//! # xr: labeled N-dimensional datasets
+//!
+//! `xr` brings xarray's data model to Rust: [`Dataset`]s of named, labeled N-D arrays
+//! ([`DataArray`]), selected by label, aligned by coordinate, reduced over named
+//! dimensions.
+//!
+//! ```
+//! use xr::{DataArray, Dataset};
+//!
+//! # fn main() -> xr::Result<()> {
+//! let t = DataArray::new(
+//!     ndarray::array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]].into_dyn(),
+//!     &["y", "x"],
+//! )?
+//! .with_coord("x", &["x"], vec![10, 20, 30])?
+//! .with_name("t");
+//! assert_eq!(t.dims(), ["y", "x"]);
+//! let ds = t.to_dataset();
+//! assert_eq!(ds.dims()["x"], 3);
+//! # let _ = Dataset::new();
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod array;
+pub mod dataset;
+pub mod error;
+pub mod time;
+
+pub use array::{DType, NdArray, Scalar};
+pub use dataset::{AttrValue, Attrs, DataArray, Dataset, Index, Join, Variable};
+pub use error::{Error, Result};
+pub use time::{Calendar, CfDatetime};
