@@ -16,6 +16,7 @@ mod variable;
 pub use self::core::Dataset;
 pub use align::Join;
 pub use attrs::{AttrValue, Attrs};
+pub use combine::{concat, concat_with_labels, merge};
 pub use data_array::DataArray;
 pub use index::Index;
 pub use variable::Variable;

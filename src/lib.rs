@@ -28,6 +28,8 @@ pub mod error;
 pub mod time;
 
 pub use array::{DType, NdArray, Scalar};
-pub use dataset::{AttrValue, Attrs, DataArray, Dataset, Index, Join, Variable};
+pub use dataset::{
+    concat, concat_with_labels, merge, AttrValue, Attrs, DataArray, Dataset, Index, Join, Variable,
+};
 pub use error::{Error, Result};
 pub use time::{Calendar, CfDatetime};

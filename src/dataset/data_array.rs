@@ -206,9 +206,14 @@ impl DataArray {
     }
 
     fn to_dataset_unnamed(&self) -> Dataset {
-        let mut vars = self.coords.clone();
         let name = self.name.clone().unwrap_or_else(|| UNNAMED.to_string());
-        vars.insert(name, self.variable.clone());
+        self.to_dataset_named(&name)
+    }
+
+    /// A dataset holding this array's variable under `name` and its coordinates.
+    pub(crate) fn to_dataset_named(&self, name: &str) -> Dataset {
+        let mut vars = self.coords.clone();
+        vars.insert(name.to_string(), self.variable.clone());
         let coord_names: IndexSet<String> = self.coords.keys().cloned().collect();
         // The coords were checked against the variable when they were added.
         Dataset::from_parts(vars, coord_names, Attrs::new())

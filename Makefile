@@ -1,0 +1,14 @@
+# The two commands of the README. Each works on a fresh Debian machine with only the
+# Rust toolchain; system libraries, when a feature needs them, are installed by `deps`.
+.PHONY: demo test deps
+
+# No system library is needed yet: the data model is pure Rust.
+deps:
+	@true
+
+demo: deps
+	cargo run --release --example demo
+
+test: deps
+	cargo test --all-features --all-targets
+	cargo test --all-features --doc
