@@ -2,8 +2,11 @@
 //! element type and dispatched once per array.
 
 mod cast;
+pub mod chunks;
 mod dtype;
 pub mod kernels;
+pub mod lazy;
+pub mod linalg;
 mod nd;
 mod scalar;
 

@@ -210,6 +210,20 @@ impl NdArray {
         }
     }
 
+    /// An array of `shape` filled with zeros (`false`, `""`, the calendar's epoch).
+    ///
+    /// # Errors
+    /// Never for the supported dtypes; kept fallible like [`NdArray::full`].
+    pub fn zeros(shape: &[usize], dtype: DType) -> Result<Self> {
+        let ix = IxDyn(shape);
+        Ok(match dtype {
+            DType::Str => NdArray::Str(ArcArray::from_elem(ix, String::new())),
+            DType::Bool => NdArray::Bool(ArcArray::from_elem(ix, false)),
+            DType::DateTime(c) => NdArray::DateTime(ArcArray::from_elem(ix, 0), c),
+            other => NdArray::from_scalar(&Scalar::I64(0)).astype(other)?.broadcast_to(shape)?,
+        })
+    }
+
     /// An array of `shape` filled with `value`, of dtype `dtype`.
     ///
     /// # Errors

@@ -1,0 +1,222 @@
+//! `ChunkGrid`: how an array is split into chunks, per dimension.
+
+use std::ops::Range;
+
+use crate::error::{Error, Result};
+
+/// A rectangular region of an array: one range per dimension.
+pub type Region = Vec<Range<usize>>;
+
+/// Per-dimension chunk sizes, regular or not (dask's `chunks`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChunkGrid {
+    sizes: Vec<Vec<usize>>,
+}
+
+impl ChunkGrid {
+    /// Chunks of at most `chunk_shape` (the last chunk of a dimension may be smaller).
+    /// A chunk size of 0 means the whole dimension.
+    ///
+    /// # Errors
+    /// When `chunk_shape` and `shape` differ in length.
+    pub fn regular(shape: &[usize], chunk_shape: &[usize]) -> Result<Self> {
+        if shape.len() != chunk_shape.len() {
+            return Err(Error::ShapeMismatch {
+                what: "chunk shape for an array".into(),
+                expected: shape.to_vec(),
+                actual: chunk_shape.to_vec(),
+            });
+        }
+        let sizes = shape
+            .iter()
+            .zip(chunk_shape)
+            .map(|(&n, &c)| split(n, if c == 0 { n } else { c }))
+            .collect();
+        Ok(ChunkGrid { sizes })
+    }
+
+    /// One chunk holding the whole array.
+    pub fn single(shape: &[usize]) -> Self {
+        ChunkGrid {
+            sizes: shape.iter().map(|&n| split(n, n)).collect(),
+        }
+    }
+
+    /// Explicit chunk sizes per dimension.
+    ///
+    /// # Errors
+    /// When a chunk size is 0 in a non-empty dimension.
+    pub fn from_sizes(sizes: Vec<Vec<usize>>) -> Result<Self> {
+        if let Some((d, _)) = sizes
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.len() > 1 && s.contains(&0))
+        {
+            return Err(Error::InvalidArgument(format!(
+                "chunk sizes of axis {d} contain 0: {:?}",
+                sizes[d]
+            )));
+        }
+        Ok(ChunkGrid { sizes })
+    }
+
+    /// Chunk sizes per dimension.
+    pub fn sizes(&self) -> &[Vec<usize>] {
+        &self.sizes
+    }
+
+    /// The array shape the grid covers.
+    pub fn shape(&self) -> Vec<usize> {
+        self.sizes.iter().map(|s| s.iter().sum()).collect()
+    }
+
+    /// The number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.sizes.len()
+    }
+
+    /// Chunks per dimension.
+    pub fn blocks_per_dim(&self) -> Vec<usize> {
+        self.sizes.iter().map(Vec::len).collect()
+    }
+
+    /// The total number of chunks.
+    pub fn num_blocks(&self) -> usize {
+        self.sizes.iter().map(Vec::len).product()
+    }
+
+    /// The largest chunk's number of elements.
+    pub fn max_block_len(&self) -> usize {
+        self.sizes
+            .iter()
+            .map(|s| s.iter().copied().max().unwrap_or(0))
+            .product()
+    }
+
+    /// The block index (one per dim) of a row-major block number.
+    pub fn block_index(&self, linear: usize) -> Vec<usize> {
+        let counts = self.blocks_per_dim();
+        let mut idx = vec![0; counts.len()];
+        let mut rest = linear;
+        for d in (0..counts.len()).rev() {
+            idx[d] = rest % counts[d].max(1);
+            rest /= counts[d].max(1);
+        }
+        idx
+    }
+
+    /// The row-major block number of a block index.
+    pub fn linear_index(&self, block: &[usize]) -> usize {
+        block
+            .iter()
+            .zip(self.blocks_per_dim())
+            .fold(0, |acc, (&i, n)| acc * n + i)
+    }
+
+    /// The region of the block at `block`.
+    pub fn block_region(&self, block: &[usize]) -> Region {
+        block
+            .iter()
+            .zip(&self.sizes)
+            .map(|(&i, s)| {
+                let start: usize = s[..i].iter().sum();
+                start..start + s.get(i).copied().unwrap_or(0)
+            })
+            .collect()
+    }
+
+    /// For each dim, the blocks overlapping `region` and, per block, the overlap in
+    /// block-local coordinates: `(block_number_along_dim, local_range, region_offset)`.
+    pub fn overlapping(&self, region: &[Range<usize>]) -> Vec<Vec<(usize, Range<usize>, usize)>> {
+        region
+            .iter()
+            .zip(&self.sizes)
+            .map(|(r, sizes)| {
+                let mut out = Vec::new();
+                let mut start = 0;
+                for (b, &n) in sizes.iter().enumerate() {
+                    let end = start + n;
+                    let lo = r.start.max(start);
+                    let hi = r.end.min(end);
+                    if lo < hi || (r.is_empty() && n == 0) {
+                        out.push((b, lo - start..hi - start, lo - r.start));
+                    }
+                    start = end;
+                }
+                out
+            })
+            .collect()
+    }
+}
+
+/// Splits `n` into chunks of `c` (the last one shorter); an empty dim has one empty chunk.
+fn split(n: usize, c: usize) -> Vec<usize> {
+    if n == 0 || c == 0 {
+        return vec![n];
+    }
+    let mut out = vec![c; n / c];
+    if n % c != 0 {
+        out.push(n % c);
+    }
+    out
+}
+
+/// The number of elements of a region.
+pub fn region_len(region: &[Range<usize>]) -> usize {
+    region.iter().map(|r| r.len()).product()
+}
+
+/// Calls `f` with every multi-index of a grid of `counts`, row-major.
+pub(crate) fn for_each_index(counts: &[usize], mut f: impl FnMut(&[usize])) {
+    if counts.contains(&0) {
+        return;
+    }
+    let mut idx = vec![0; counts.len()];
+    loop {
+        f(&idx);
+        let mut d = counts.len();
+        loop {
+            if d == 0 {
+                return;
+            }
+            d -= 1;
+            idx[d] += 1;
+            if idx[d] < counts[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regular_grid_splits_with_a_short_tail() {
+        let g = ChunkGrid::regular(&[10, 4], &[4, 0]).unwrap();
+        assert_eq!(g.sizes(), [vec![4, 4, 2], vec![4]]);
+        assert_eq!(g.num_blocks(), 3);
+        assert_eq!(g.block_region(&[2, 0]), vec![8..10, 0..4]);
+        assert_eq!(g.block_index(2), vec![2, 0]);
+        assert_eq!(g.linear_index(&[1, 0]), 1);
+    }
+
+    #[test]
+    fn overlap_gives_local_ranges() {
+        let g = ChunkGrid::regular(&[10], &[4]).unwrap();
+        let o = g.overlapping(&[3..9]);
+        assert_eq!(o[0], vec![(0, 3..4, 0), (1, 0..4, 1), (2, 0..1, 5)]);
+    }
+
+    #[test]
+    fn for_each_index_is_row_major() {
+        let mut seen = Vec::new();
+        for_each_index(&[2, 2], |i| seen.push(i.to_vec()));
+        assert_eq!(seen, [vec![0, 0], vec![0, 1], vec![1, 0], vec![1, 1]]);
+        let mut zero_d = 0;
+        for_each_index(&[], |_| zero_d += 1);
+        assert_eq!(zero_d, 1);
+    }
+}

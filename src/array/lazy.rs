@@ -1,0 +1,702 @@
+//! Lazy chunked arrays: an expression over chunk sources, computed by a task graph.
+//!
+//! A [`LazyArray`] records what to compute and how it is split into chunks; nothing is
+//! read until [`LazyArray::compute`]. Elementwise operations, slicing, broadcasting and
+//! transposes are fused into the tasks that read the chunks; reductions are trees of
+//! per-chunk partials; `tensordot` is blocked. Memory stays bounded by the executor's
+//! budget whatever the size of the array.
+
+mod expr;
+mod lower;
+mod partial;
+mod source;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use ndarray::{ArcArray, IxDyn};
+
+use self::expr::{BlockFn, Expr};
+pub use self::source::{ChunkSource, RandomSource};
+use super::chunks::{for_each_index, ChunkGrid, Region};
+use super::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
+use super::{DType, NdArray};
+use crate::dist::{Executor, LocalExecutor};
+use crate::error::{Error, Result};
+
+/// A lazily evaluated, chunked N-D array.
+///
+/// Cloning is cheap. Every operation returns a new lazy array; [`LazyArray::compute`]
+/// runs the task graph and returns an in-memory [`NdArray`].
+#[derive(Debug, Clone)]
+pub struct LazyArray {
+    dtype: DType,
+    shape: Vec<usize>,
+    grid: ChunkGrid,
+    label: Arc<str>,
+    pub(crate) expr: Arc<Expr>,
+}
+
+impl LazyArray {
+    fn from_expr(dtype: DType, shape: Vec<usize>, grid: ChunkGrid, label: Arc<str>, expr: Expr) -> Self {
+        LazyArray {
+            dtype,
+            shape,
+            grid,
+            label,
+            expr: Arc::new(expr),
+        }
+    }
+
+    fn derive(&self, dtype: DType, shape: Vec<usize>, grid: ChunkGrid, expr: Expr) -> Self {
+        Self::from_expr(dtype, shape, grid, Arc::clone(&self.label), expr)
+    }
+
+    /// A lazy array reading from `source`, chunked as the source stores it.
+    pub fn from_source(source: Arc<dyn ChunkSource>) -> Self {
+        let label: Arc<str> = source.label().into();
+        Self::from_expr(
+            source.dtype(),
+            source.shape().to_vec(),
+            source.chunks().clone(),
+            label,
+            Expr::Source(source),
+        )
+    }
+
+    /// An in-memory array split into chunks of `chunk_shape` (0 = whole dim).
+    ///
+    /// # Errors
+    /// When `chunk_shape` does not have one entry per dim.
+    pub fn from_array(array: NdArray, chunk_shape: &[usize]) -> Result<Self> {
+        let grid = ChunkGrid::regular(array.shape(), chunk_shape)?;
+        Ok(Self::from_expr(
+            array.dtype(),
+            array.shape().to_vec(),
+            grid,
+            "in-memory array".into(),
+            Expr::Memory(array),
+        ))
+    }
+
+    /// Uniform random values in [0, 1) of `shape`, generated chunk by chunk (so an array
+    /// far larger than memory can be described and reduced).
+    ///
+    /// # Errors
+    /// When `chunk_shape` does not have one entry per dim.
+    pub fn random(shape: &[usize], chunk_shape: &[usize], seed: u64) -> Result<Self> {
+        Ok(Self::from_source(Arc::new(RandomSource::new(shape, chunk_shape, seed)?)))
+    }
+
+    /// Returns `self` named `label` in errors and progress messages.
+    pub fn with_label(mut self, label: &str) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    /// What errors and progress call this array.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The number of dims.
+    pub fn ndim(&self) -> usize {
+        self.shape.len()
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// True when there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The chunk grid.
+    pub fn grid(&self) -> &ChunkGrid {
+        &self.grid
+    }
+
+    /// Chunk sizes per dim (dask's `.chunks`).
+    pub fn chunks(&self) -> &[Vec<usize>] {
+        self.grid.sizes()
+    }
+
+    /// The same values split into chunks of `chunk_shape` (0 = whole dim). Costs
+    /// nothing until computed: tasks pull the regions they need.
+    ///
+    /// # Errors
+    /// When `chunk_shape` does not have one entry per dim.
+    pub fn rechunk(&self, chunk_shape: &[usize]) -> Result<Self> {
+        let mut out = self.clone();
+        out.grid = ChunkGrid::regular(&self.shape, chunk_shape)?;
+        Ok(out)
+    }
+
+    /// The same values with explicit chunk sizes.
+    ///
+    /// # Errors
+    /// When the sizes do not add up to the shape.
+    pub fn rechunk_sizes(&self, sizes: Vec<Vec<usize>>) -> Result<Self> {
+        let grid = ChunkGrid::from_sizes(sizes)?;
+        if grid.shape() != self.shape {
+            return Err(Error::ShapeMismatch {
+                what: "chunk sizes".into(),
+                expected: self.shape.clone(),
+                actual: grid.shape(),
+            });
+        }
+        let mut out = self.clone();
+        out.grid = grid;
+        Ok(out)
+    }
+
+    /// Computes the array with the default [`LocalExecutor`].
+    ///
+    /// # Errors
+    /// The first failing chunk's error, naming the array and chunk.
+    pub fn compute(&self) -> Result<NdArray> {
+        self.compute_with(&LocalExecutor::default())
+    }
+
+    /// Computes the array with `executor`.
+    ///
+    /// # Errors
+    /// The first failing chunk's error, naming the array and chunk.
+    pub fn compute_with(&self, executor: &dyn Executor) -> Result<NdArray> {
+        let mut lowering = lower::Lowering::new();
+        let tasks = lowering.blocks(self, &self.grid)?;
+        let mut graph = lowering.graph;
+        graph.set_outputs(tasks);
+        let values = executor.execute(graph)?;
+        let blocks: Vec<NdArray> = values
+            .iter()
+            .map(|v| {
+                v.0.first()
+                    .cloned()
+                    .ok_or_else(|| Error::internal("an output task yields an array"))
+            })
+            .collect::<Result<_>>()?;
+        let full: Region = self.shape.iter().map(|&n| 0..n).collect();
+        assemble(&self.grid, &full, self.dtype, |linear| {
+            blocks
+                .get(linear)
+                .cloned()
+                .ok_or_else(|| Error::internal("one output per block"))
+        })
+    }
+
+    /// Computes the array and keeps it in memory, chunked as before, as a new lazy
+    /// array (dask's `persist`).
+    ///
+    /// # Errors
+    /// As [`LazyArray::compute`].
+    pub fn persist(&self) -> Result<Self> {
+        let values = self.compute()?;
+        let mut out = self.derive(self.dtype, self.shape.clone(), self.grid.clone(), Expr::Memory(values));
+        out.grid = self.grid.clone();
+        Ok(out)
+    }
+
+    // ---- fused operations ----
+
+    /// Elementwise unary operation.
+    ///
+    /// # Errors
+    /// When the dtype does not support `op`.
+    pub fn unary(&self, op: UnaryOp) -> Result<Self> {
+        let dtype = kernels::unary(&probe(self.dtype)?, op)?.dtype();
+        Ok(self.derive(dtype, self.shape.clone(), self.grid.clone(), Expr::Unary(op, self.clone())))
+    }
+
+    /// Elementwise binary operation with numpy broadcasting (trailing alignment).
+    ///
+    /// # Errors
+    /// When shapes do not broadcast or the dtypes cannot meet.
+    pub fn binary(&self, other: &LazyArray, op: BinaryOp) -> Result<Self> {
+        let shape = kernels::broadcast_shapes(&self.shape, &other.shape)?;
+        let dtype = kernels::binary(&probe(self.dtype)?, &probe(other.dtype)?, op)?.dtype();
+        let a = self.expand_to_ndim(shape.len())?;
+        let b = other.expand_to_ndim(shape.len())?;
+        // Chunks follow the operand that spans each dim (the first, when both do).
+        let sizes = (0..shape.len())
+            .map(|d| {
+                if a.shape[d] == shape[d] {
+                    a.grid.sizes()[d].clone()
+                } else {
+                    b.grid.sizes()[d].clone()
+                }
+            })
+            .collect();
+        let grid = ChunkGrid::from_sizes(sizes)?;
+        Ok(self.derive(dtype, shape, grid, Expr::Binary(op, a, b)))
+    }
+
+    /// Elementwise operation with an in-memory array (a scalar is a 0-d array).
+    ///
+    /// # Errors
+    /// As [`LazyArray::binary`].
+    pub fn binary_array(&self, other: &NdArray, op: BinaryOp, other_first: bool) -> Result<Self> {
+        let other = LazyArray::from_array(other.clone(), &vec![0; other.ndim()])?;
+        if other_first {
+            other.binary(self, op).map(|r| r.with_label_of(self))
+        } else {
+            self.binary(&other, op)
+        }
+    }
+
+    fn with_label_of(mut self, other: &LazyArray) -> Self {
+        self.label = Arc::clone(&other.label);
+        self
+    }
+
+    fn expand_to_ndim(&self, ndim: usize) -> Result<Self> {
+        let mut out = self.clone();
+        while out.ndim() < ndim {
+            out = out.insert_axis(0)?;
+        }
+        Ok(out)
+    }
+
+    /// Casts to `dtype`.
+    ///
+    /// # Errors
+    /// When the cast is not supported.
+    pub fn astype(&self, dtype: DType) -> Result<Self> {
+        probe(self.dtype)?.astype(dtype)?;
+        if dtype == self.dtype {
+            return Ok(self.clone());
+        }
+        Ok(self.derive(dtype, self.shape.clone(), self.grid.clone(), Expr::Cast(dtype, self.clone())))
+    }
+
+    /// Permutes the axes: axis `i` of the result is axis `perm[i]` of `self`.
+    ///
+    /// # Errors
+    /// When `perm` is not a permutation.
+    pub fn permute(&self, perm: &[usize]) -> Result<Self> {
+        let mut seen = vec![false; self.ndim()];
+        if perm.len() != self.ndim()
+            || perm.iter().any(|&p| p >= seen.len() || std::mem::replace(&mut seen[p], true))
+        {
+            return Err(Error::InvalidArgument(format!(
+                "axis order {perm:?} is not a permutation of 0..{}",
+                self.ndim()
+            )));
+        }
+        let shape = perm.iter().map(|&p| self.shape[p]).collect();
+        let grid = ChunkGrid::from_sizes(perm.iter().map(|&p| self.grid.sizes()[p].clone()).collect())?;
+        Ok(self.derive(self.dtype, shape, grid, Expr::Permute(perm.to_vec(), self.clone())))
+    }
+
+    /// Reverses the axes (`.T`).
+    pub fn t(&self) -> Self {
+        let perm: Vec<usize> = (0..self.ndim()).rev().collect();
+        self.permute(&perm)
+            .unwrap_or_else(|_| unreachable!("a reversal is a permutation"))
+    }
+
+    /// Inserts a length-1 axis at `axis`.
+    ///
+    /// # Errors
+    /// When `axis > ndim`.
+    pub fn insert_axis(&self, axis: usize) -> Result<Self> {
+        if axis > self.ndim() {
+            return Err(Error::InvalidArgument(format!(
+                "cannot insert axis {axis} into an array of {} dimensions",
+                self.ndim()
+            )));
+        }
+        let mut shape = self.shape.clone();
+        shape.insert(axis, 1);
+        let mut sizes = self.grid.sizes().to_vec();
+        sizes.insert(axis, vec![1]);
+        let grid = ChunkGrid::from_sizes(sizes)?;
+        Ok(self.derive(self.dtype, shape, grid, Expr::InsertAxis(axis, self.clone())))
+    }
+
+    /// Removes a length-1 axis.
+    ///
+    /// # Errors
+    /// When the axis is out of range or not of length 1.
+    pub fn remove_axis(&self, axis: usize) -> Result<Self> {
+        if self.shape.get(axis) != Some(&1) {
+            return Err(Error::InvalidArgument(format!(
+                "cannot squeeze axis {axis} of an array of shape {:?}: its length is not 1",
+                self.shape
+            )));
+        }
+        let mut shape = self.shape.clone();
+        shape.remove(axis);
+        let mut sizes = self.grid.sizes().to_vec();
+        sizes.remove(axis);
+        let grid = ChunkGrid::from_sizes(sizes)?;
+        Ok(self.derive(self.dtype, shape, grid, Expr::RemoveAxis(axis, self.clone())))
+    }
+
+    /// Broadcasts to `shape` (numpy rules), chunking new extents as one chunk each.
+    ///
+    /// # Errors
+    /// When the shapes are not compatible.
+    pub fn broadcast_to(&self, shape: &[usize]) -> Result<Self> {
+        if shape == self.shape.as_slice() {
+            return Ok(self.clone());
+        }
+        let err = || Error::ShapeMismatch {
+            what: "broadcast of a lazy array".into(),
+            expected: shape.to_vec(),
+            actual: self.shape.clone(),
+        };
+        if shape.len() < self.ndim() {
+            return Err(err());
+        }
+        let a = self.expand_to_ndim(shape.len())?;
+        let mut sizes = Vec::with_capacity(shape.len());
+        for (d, (&have, &want)) in a.shape.iter().zip(shape).enumerate() {
+            if have == want {
+                sizes.push(a.grid.sizes()[d].clone());
+            } else if have == 1 {
+                sizes.push(vec![want]);
+            } else {
+                return Err(err());
+            }
+        }
+        let grid = ChunkGrid::from_sizes(sizes)?;
+        Ok(self.derive(self.dtype, shape.to_vec(), grid, Expr::BroadcastTo(a)))
+    }
+
+    /// The elements `start..stop` by `step` along `axis`.
+    ///
+    /// # Errors
+    /// When the axis or range is out of bounds, or `step` is 0.
+    pub fn slice_axis(&self, axis: usize, start: usize, stop: usize, step: usize) -> Result<Self> {
+        let n = *self.shape.get(axis).ok_or_else(|| {
+            Error::InvalidArgument(format!("axis {axis} out of range for shape {:?}", self.shape))
+        })?;
+        if step == 0 || start > stop || stop > n {
+            return Err(Error::IndexOutOfBounds {
+                what: format!("slice {start}..{stop} step {step} on an axis of length {n}"),
+            });
+        }
+        let len = (stop - start).div_ceil(step);
+        let mut shape = self.shape.clone();
+        shape[axis] = len;
+        let mut sizes = self.grid.sizes().to_vec();
+        sizes[axis] = sliced_chunks(&self.grid.sizes()[axis], start, stop, step);
+        let grid = ChunkGrid::from_sizes(sizes)?;
+        Ok(self.derive(
+            self.dtype,
+            shape,
+            grid,
+            Expr::Slice {
+                axis,
+                start,
+                step,
+                input: self.clone(),
+            },
+        ))
+    }
+
+    /// Gathers `indices` along `axis`.
+    ///
+    /// # Errors
+    /// When an index is out of range.
+    pub fn take(&self, axis: usize, indices: &[usize]) -> Result<Self> {
+        let n = *self.shape.get(axis).ok_or_else(|| {
+            Error::InvalidArgument(format!("axis {axis} out of range for shape {:?}", self.shape))
+        })?;
+        if let Some(bad) = indices.iter().find(|&&i| i >= n) {
+            return Err(Error::IndexOutOfBounds {
+                what: format!("index {bad} on an axis of length {n}"),
+            });
+        }
+        let mut shape = self.shape.clone();
+        shape[axis] = indices.len();
+        // Keep about the input's chunk length along the axis.
+        let chunk = self.grid.sizes()[axis].iter().copied().max().unwrap_or(1).max(1);
+        let mut sizes = self.grid.sizes().to_vec();
+        sizes[axis] = ChunkGrid::regular(&[indices.len()], &[chunk])?.sizes()[0].clone();
+        let grid = ChunkGrid::from_sizes(sizes)?;
+        Ok(self.derive(
+            self.dtype,
+            shape,
+            grid,
+            Expr::Take {
+                axis,
+                indices: indices.into(),
+                input: self.clone(),
+            },
+        ))
+    }
+
+    /// Concatenates along `axis`; chunks of each part are kept.
+    ///
+    /// # Errors
+    /// When `parts` is empty, dtypes differ, or other dims disagree.
+    pub fn concatenate(axis: usize, parts: &[LazyArray]) -> Result<Self> {
+        let first = parts
+            .first()
+            .ok_or_else(|| Error::InvalidArgument("concatenate of no arrays".into()))?;
+        let mut shape = first.shape.clone();
+        if axis >= shape.len() {
+            return Err(Error::InvalidArgument(format!(
+                "axis {axis} out of range for shape {shape:?}"
+            )));
+        }
+        let mut along = Vec::new();
+        for p in parts {
+            if p.dtype != first.dtype {
+                return Err(Error::DTypeMismatch {
+                    what: "concatenate".into(),
+                    left: first.dtype,
+                    right: p.dtype,
+                });
+            }
+            let fits = p.ndim() == first.ndim()
+                && p.shape.iter().zip(&first.shape).enumerate().all(|(i, (a, b))| i == axis || a == b);
+            if !fits {
+                return Err(Error::ShapeMismatch {
+                    what: format!("concatenate along axis {axis}"),
+                    expected: first.shape.clone(),
+                    actual: p.shape.clone(),
+                });
+            }
+            along.extend(p.grid.sizes()[axis].iter().copied().filter(|&n| n > 0));
+        }
+        shape[axis] = parts.iter().map(|p| p.shape[axis]).sum();
+        if along.is_empty() {
+            along.push(0);
+        }
+        let mut sizes = first.grid.sizes().to_vec();
+        sizes[axis] = along;
+        let grid = ChunkGrid::from_sizes(sizes)?;
+        Ok(first.derive(
+            first.dtype,
+            shape,
+            grid,
+            Expr::Concat {
+                axis,
+                parts: parts.to_vec(),
+            },
+        ))
+    }
+
+    // ---- materialised operations ----
+
+    /// Reduces `axes` (a tree of per-chunk partials for sum, mean, std, var, min, max,
+    /// prod, count, all, any; median, argmin and argmax take each reduced lane whole).
+    ///
+    /// # Errors
+    /// When an axis is out of range or repeated, or the dtype does not support `op`.
+    pub fn reduce(&self, axes: &[usize], op: Reduction, params: ReduceParams) -> Result<Self> {
+        for (i, &ax) in axes.iter().enumerate() {
+            if ax >= self.ndim() || axes[..i].contains(&ax) {
+                return Err(Error::InvalidArgument(format!(
+                    "{op}: axes {axes:?} are not distinct axes of an array of shape {:?}",
+                    self.shape
+                )));
+            }
+        }
+        let dtype = reduce_dtype(self.dtype, op, params)?;
+        let kept: Vec<usize> = (0..self.ndim()).filter(|a| !axes.contains(a)).collect();
+        let shape: Vec<usize> = kept.iter().map(|&a| self.shape[a]).collect();
+        let grid = ChunkGrid::from_sizes(kept.iter().map(|&a| self.grid.sizes()[a].clone()).collect())?;
+        Ok(self.derive(
+            dtype,
+            shape,
+            grid.clone(),
+            Expr::Reduce {
+                input: self.clone(),
+                axes: axes.to_vec(),
+                op,
+                params,
+                grid,
+            },
+        ))
+    }
+
+    /// `tensordot(self, other, (axes_a, axes_b))`: contracts the listed axes; the result
+    /// has `self`'s free axes then `other`'s. Computed block by block.
+    ///
+    /// # Errors
+    /// When the axes lists differ in length, are out of range, or contract unequal sizes.
+    pub fn tensordot(&self, other: &LazyArray, axes_a: &[usize], axes_b: &[usize]) -> Result<Self> {
+        crate::array::linalg::check_tensordot(&self.shape, &other.shape, axes_a, axes_b)?;
+        let dtype = crate::array::linalg::tensordot(&probe(self.dtype)?, &probe(other.dtype)?, &[], &[])?.dtype();
+        let free_a: Vec<usize> = (0..self.ndim()).filter(|x| !axes_a.contains(x)).collect();
+        let free_b: Vec<usize> = (0..other.ndim()).filter(|x| !axes_b.contains(x)).collect();
+        let shape: Vec<usize> = free_a
+            .iter()
+            .map(|&x| self.shape[x])
+            .chain(free_b.iter().map(|&x| other.shape[x]))
+            .collect();
+        let sizes: Vec<Vec<usize>> = free_a
+            .iter()
+            .map(|&x| self.grid.sizes()[x].clone())
+            .chain(free_b.iter().map(|&x| other.grid.sizes()[x].clone()))
+            .collect();
+        let grid = ChunkGrid::from_sizes(sizes)?;
+        Ok(self.derive(
+            dtype,
+            shape,
+            grid.clone(),
+            Expr::TensorDot {
+                a: self.clone(),
+                b: other.clone(),
+                axes_a: axes_a.to_vec(),
+                axes_b: axes_b.to_vec(),
+                grid,
+            },
+        ))
+    }
+
+    /// Matrix product of two 2-D arrays (`self @ other`).
+    ///
+    /// # Errors
+    /// When the arrays are not 2-D or the inner sizes differ.
+    pub fn dot(&self, other: &LazyArray) -> Result<Self> {
+        if self.ndim() != 2 || other.ndim() != 2 {
+            return Err(Error::InvalidArgument(format!(
+                "dot needs two 2-D arrays, got shapes {:?} and {:?}",
+                self.shape, other.shape
+            )));
+        }
+        self.tensordot(other, &[1], &[0])
+    }
+
+    /// Applies `f` to every block (with the matching blocks of `others`, which must have
+    /// `self`'s shape); `f` must return an array of the block's shape and `dtype`.
+    ///
+    /// # Errors
+    /// When `others` differ in shape; a wrong block shape surfaces at compute time,
+    /// naming the block.
+    pub fn map_blocks(
+        &self,
+        others: &[LazyArray],
+        dtype: DType,
+        f: impl Fn(&[NdArray]) -> Result<NdArray> + Send + Sync + 'static,
+    ) -> Result<Self> {
+        if let Some(o) = others.iter().find(|o| o.shape != self.shape) {
+            return Err(Error::ShapeMismatch {
+                what: "map_blocks inputs".into(),
+                expected: self.shape.clone(),
+                actual: o.shape.clone(),
+            });
+        }
+        let mut inputs = vec![self.clone()];
+        inputs.extend(others.iter().cloned());
+        let f: BlockFn = Arc::new(f);
+        Ok(self.derive(
+            dtype,
+            self.shape.clone(),
+            self.grid.clone(),
+            Expr::MapBlocks {
+                f,
+                inputs,
+                grid: self.grid.clone(),
+            },
+        ))
+    }
+}
+
+/// A one-element array of `dtype`, to learn result dtypes from the eager kernels.
+fn probe(dtype: DType) -> Result<NdArray> {
+    NdArray::zeros(&[1], dtype)
+}
+
+/// The dtype of `op` over `dtype`, as the eager kernel gives it.
+pub(crate) fn reduce_dtype(dtype: DType, op: Reduction, params: ReduceParams) -> Result<DType> {
+    Ok(kernels::reduce(&probe(dtype)?, &[0], op, params)?.dtype())
+}
+
+/// Chunk sizes along an axis after slicing `start..stop` by `step`.
+fn sliced_chunks(sizes: &[usize], start: usize, stop: usize, step: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for &n in sizes {
+        let (lo, hi) = (offset.max(start), (offset + n).min(stop));
+        if lo < hi {
+            // Elements start + k*step within [lo, hi).
+            let first_k = (lo - start).div_ceil(step);
+            let end_k = (hi - start).div_ceil(step);
+            if end_k > first_k {
+                out.push(end_k - first_k);
+            }
+        }
+        offset += n;
+    }
+    if out.is_empty() {
+        out.push(0);
+    }
+    out
+}
+
+/// Builds `region` of an array chunked by `grid` from its blocks (by row-major number),
+/// without copying when the region is one whole block.
+pub(crate) fn assemble(
+    grid: &ChunkGrid,
+    region: &Region,
+    dtype: DType,
+    mut block: impl FnMut(usize) -> Result<NdArray>,
+) -> Result<NdArray> {
+    let overlap = grid.overlapping(region);
+    let shape: Vec<usize> = region.iter().map(Range::len).collect();
+    if overlap.iter().any(Vec::is_empty) || shape.contains(&0) {
+        return NdArray::zeros(&shape, dtype);
+    }
+    let counts: Vec<usize> = overlap.iter().map(Vec::len).collect();
+    let mut pieces: Vec<NdArray> = Vec::with_capacity(counts.iter().product());
+    let mut err = None;
+    for_each_index(&counts, |idx| {
+        if err.is_some() {
+            return;
+        }
+        let blk: Vec<usize> = idx.iter().zip(&overlap).map(|(&i, o)| o[i].0).collect();
+        let local: Region = idx.iter().zip(&overlap).map(|(&i, o)| o[i].1.clone()).collect();
+        match block(grid.linear_index(&blk)).and_then(|b| expr::slice_region(&b, &local)) {
+            Ok(p) => pieces.push(p),
+            Err(e) => err = Some(e),
+        }
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
+    // Concatenate along the last axis first, then outwards.
+    let mut level = pieces;
+    for d in (0..counts.len()).rev() {
+        let n = counts[d];
+        level = level
+            .chunks(n)
+            .map(|group| {
+                if group.len() == 1 {
+                    Ok(group[0].clone())
+                } else {
+                    NdArray::concatenate(d, group)
+                }
+            })
+            .collect::<Result<_>>()?;
+    }
+    let out = level
+        .pop()
+        .ok_or_else(|| Error::internal("assemble produced no array"))?;
+    if out.dtype() != dtype {
+        return Err(Error::internal(format!(
+            "a block has dtype {} where {dtype} was expected",
+            out.dtype()
+        )));
+    }
+    Ok(out)
+}
+

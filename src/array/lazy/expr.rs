@@ -1,0 +1,297 @@
+//! Expression nodes of lazy arrays, how a region of a node maps to regions of its
+//! inputs, and how a region is evaluated by pulling it through fused nodes.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use super::{assemble, ChunkSource, LazyArray};
+use crate::array::chunks::{ChunkGrid, Region};
+use crate::array::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
+use crate::array::{DType, NdArray};
+use crate::dist::TaskValue;
+use crate::error::{Error, Result};
+
+/// A user function applied block by block (`map_blocks`).
+pub type BlockFn = Arc<dyn Fn(&[NdArray]) -> Result<NdArray> + Send + Sync>;
+
+/// One node of a lazy expression.
+///
+/// Fused nodes (everything but the materialised ones) are evaluated inside the task that
+/// needs them, on exactly the region it needs, so a chain of elementwise, slicing,
+/// broadcasting and transposing operations runs in one task and one pass. Materialised
+/// nodes (reductions, tensordot, map_blocks) become tasks of their own; consumers read
+/// their output blocks.
+pub(crate) enum Expr {
+    Source(Arc<dyn ChunkSource>),
+    Memory(NdArray),
+    Unary(UnaryOp, LazyArray),
+    Binary(BinaryOp, LazyArray, LazyArray),
+    Cast(DType, LazyArray),
+    /// Axis `i` of the result is axis `perm[i]` of the input.
+    Permute(Vec<usize>, LazyArray),
+    InsertAxis(usize, LazyArray),
+    RemoveAxis(usize, LazyArray),
+    /// Input has the same ndim, with size 1 where the shape is larger.
+    BroadcastTo(LazyArray),
+    Slice {
+        axis: usize,
+        start: usize,
+        step: usize,
+        input: LazyArray,
+    },
+    Take {
+        axis: usize,
+        indices: Arc<[usize]>,
+        input: LazyArray,
+    },
+    Concat {
+        axis: usize,
+        parts: Vec<LazyArray>,
+    },
+    Reduce {
+        input: LazyArray,
+        axes: Vec<usize>,
+        op: Reduction,
+        params: ReduceParams,
+        grid: ChunkGrid,
+    },
+    TensorDot {
+        a: LazyArray,
+        b: LazyArray,
+        axes_a: Vec<usize>,
+        axes_b: Vec<usize>,
+        grid: ChunkGrid,
+    },
+    MapBlocks {
+        f: BlockFn,
+        inputs: Vec<LazyArray>,
+        grid: ChunkGrid,
+    },
+}
+
+impl fmt::Debug for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Expr {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Expr::Source(_) => "source",
+            Expr::Memory(_) => "memory",
+            Expr::Unary(..) => "unary",
+            Expr::Binary(..) => "binary",
+            Expr::Cast(..) => "astype",
+            Expr::Permute(..) => "transpose",
+            Expr::InsertAxis(..) => "expand_dims",
+            Expr::RemoveAxis(..) => "squeeze",
+            Expr::BroadcastTo(..) => "broadcast",
+            Expr::Slice { .. } => "slice",
+            Expr::Take { .. } => "take",
+            Expr::Concat { .. } => "concat",
+            Expr::Reduce { .. } => "reduce",
+            Expr::TensorDot { .. } => "tensordot",
+            Expr::MapBlocks { .. } => "map_blocks",
+        }
+    }
+
+    /// The block grid of a materialised node; `None` for fused nodes.
+    pub(crate) fn materialized_grid(&self) -> Option<&ChunkGrid> {
+        match self {
+            Expr::Reduce { grid, .. } | Expr::TensorDot { grid, .. } | Expr::MapBlocks { grid, .. } => {
+                Some(grid)
+            }
+            _ => None,
+        }
+    }
+
+    /// The inputs a fused node pulls from, each with the region it needs for `region`.
+    /// Materialised nodes and leaves have none.
+    pub(crate) fn input_regions(&self, region: &Region) -> Vec<(&LazyArray, Region)> {
+        let same_or_one = |input: &LazyArray| -> Region {
+            region
+                .iter()
+                .zip(input.shape())
+                .map(|(r, &n)| if n == 1 && r.len() != 1 { 0..1 } else { r.clone() })
+                .collect()
+        };
+        match self {
+            Expr::Source(_) | Expr::Memory(_) => Vec::new(),
+            Expr::Reduce { .. } | Expr::TensorDot { .. } | Expr::MapBlocks { .. } => Vec::new(),
+            Expr::Unary(_, a) | Expr::Cast(_, a) => vec![(a, region.clone())],
+            Expr::Binary(_, a, b) => vec![(a, same_or_one(a)), (b, same_or_one(b))],
+            Expr::BroadcastTo(a) => vec![(a, same_or_one(a))],
+            Expr::Permute(perm, a) => {
+                let mut r = vec![0..0; perm.len()];
+                for (i, &p) in perm.iter().enumerate() {
+                    r[p] = region[i].clone();
+                }
+                vec![(a, r)]
+            }
+            Expr::InsertAxis(ax, a) => {
+                let mut r = region.clone();
+                r.remove(*ax);
+                vec![(a, r)]
+            }
+            Expr::RemoveAxis(ax, a) => {
+                let mut r = region.clone();
+                r.insert(*ax, 0..1);
+                vec![(a, r)]
+            }
+            Expr::Slice {
+                axis,
+                start,
+                step,
+                input,
+            } => {
+                let mut r = region.clone();
+                let q = &region[*axis];
+                r[*axis] = if q.is_empty() {
+                    *start..*start
+                } else {
+                    start + q.start * step..start + (q.end - 1) * step + 1
+                };
+                vec![(input, r)]
+            }
+            Expr::Take {
+                axis,
+                indices,
+                input,
+            } => {
+                let mut r = region.clone();
+                let wanted = &indices[region[*axis].clone()];
+                let lo = wanted.iter().copied().min().unwrap_or(0);
+                let hi = wanted.iter().copied().max().map_or(lo, |m| m + 1);
+                r[*axis] = lo..hi;
+                vec![(input, r)]
+            }
+            Expr::Concat { axis, parts } => {
+                let mut out = Vec::new();
+                let mut offset = 0;
+                let q = &region[*axis];
+                for p in parts {
+                    let n = p.shape()[*axis];
+                    let lo = q.start.max(offset);
+                    let hi = q.end.min(offset + n);
+                    if lo < hi {
+                        let mut r = region.clone();
+                        r[*axis] = lo - offset..hi - offset;
+                        out.push((p, r));
+                    }
+                    offset += n;
+                }
+                out
+            }
+        }
+    }
+}
+
+/// Values of materialised blocks available to a task: (node address, block number).
+pub(crate) type Inputs = HashMap<(usize, usize), Arc<TaskValue>>;
+
+pub(crate) fn node_key(expr: &Arc<Expr>) -> usize {
+    Arc::as_ptr(expr) as *const () as usize
+}
+
+/// The materialised blocks that evaluating `arr` over `region` reads.
+pub(crate) fn needed_blocks(arr: &LazyArray, region: &Region, out: &mut Vec<(Arc<Expr>, usize)>) {
+    if let Some(grid) = arr.expr.materialized_grid() {
+        let overlap = grid.overlapping(region);
+        let counts: Vec<usize> = overlap.iter().map(Vec::len).collect();
+        crate::array::chunks::for_each_index(&counts, |idx| {
+            let block: Vec<usize> = idx.iter().zip(&overlap).map(|(&i, o)| o[i].0).collect();
+            let linear = grid.linear_index(&block);
+            if !out.iter().any(|(e, l)| Arc::ptr_eq(e, &arr.expr) && *l == linear) {
+                out.push((Arc::clone(&arr.expr), linear));
+            }
+        });
+        return;
+    }
+    for (input, r) in arr.expr.input_regions(region) {
+        needed_blocks(input, &r, out);
+    }
+}
+
+/// Evaluates `arr` over `region`, pulling through fused nodes; materialised blocks come
+/// from `inputs`.
+pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<NdArray> {
+    let expr = &arr.expr;
+    if let Some(grid) = expr.materialized_grid() {
+        let key = node_key(expr);
+        return assemble(grid, region, arr.dtype(), |linear| {
+            inputs
+                .get(&(key, linear))
+                .and_then(|v| v.0.first().cloned())
+                .ok_or_else(|| Error::internal(format!("block {linear} of a {} node was not computed", expr.name())))
+        });
+    }
+    let pulled = expr.input_regions(region);
+    let mut vals = Vec::with_capacity(pulled.len());
+    for (input, r) in &pulled {
+        vals.push(eval(input, r, inputs)?);
+    }
+    let first = || {
+        vals.first()
+            .cloned()
+            .ok_or_else(|| Error::internal("a fused node has an input"))
+    };
+    match &**expr {
+        Expr::Source(src) => src.read(region),
+        Expr::Memory(a) => slice_region(a, region),
+        Expr::Unary(op, _) => kernels::unary(&first()?, *op),
+        Expr::Binary(op, _, _) => match vals.as_slice() {
+            [a, b] => kernels::binary(a, b, *op),
+            _ => Err(Error::internal("binary node needs two inputs")),
+        },
+        Expr::Cast(dtype, _) => first()?.astype(*dtype),
+        Expr::Permute(perm, _) => first()?.permute(perm),
+        Expr::InsertAxis(ax, _) => first()?.insert_axis(*ax),
+        Expr::RemoveAxis(ax, _) => first()?.remove_axis(*ax),
+        Expr::BroadcastTo(_) => {
+            let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
+            first()?.broadcast_to(&shape)
+        }
+        Expr::Slice { axis, step, .. } => {
+            let v = first()?;
+            let n = v.shape()[*axis];
+            v.slice_axis(*axis, 0, n, *step)
+        }
+        Expr::Take { axis, indices, .. } => {
+            let v = first()?;
+            let wanted = &indices[region[*axis].clone()];
+            let lo = wanted.iter().copied().min().unwrap_or(0);
+            let local: Vec<usize> = wanted.iter().map(|&i| i - lo).collect();
+            v.take(*axis, &local)
+        }
+        Expr::Concat { axis, .. } => {
+            if vals.len() == 1 {
+                first()
+            } else if vals.is_empty() {
+                empty_region(arr.dtype(), region)
+            } else {
+                NdArray::concatenate(*axis, &vals)
+            }
+        }
+        Expr::Reduce { .. } | Expr::TensorDot { .. } | Expr::MapBlocks { .. } => {
+            Err(Error::internal("materialised nodes are read from their blocks"))
+        }
+    }
+}
+
+/// The part of an in-memory array inside `region` (a view, no copy).
+pub(crate) fn slice_region(a: &NdArray, region: &Region) -> Result<NdArray> {
+    let mut out = a.clone();
+    for (axis, r) in region.iter().enumerate() {
+        if r.start != 0 || r.end != out.shape()[axis] {
+            out = out.slice_axis(axis, r.start, r.end, 1)?;
+        }
+    }
+    Ok(out)
+}
+
+fn empty_region(dtype: DType, region: &Region) -> Result<NdArray> {
+    let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
+    NdArray::zeros(&shape, dtype)
+}

@@ -1,0 +1,386 @@
+//! Lowering a lazy expression to a task graph of chunk tasks.
+//!
+//! Fused nodes never become tasks: a task evaluates its region by pulling through them
+//! (see `expr::eval`). Materialised nodes are lowered once each, depth first, so that
+//! the ids of a reduction's partial tasks are followed closely by the combine that
+//! consumes them; the executor runs ready tasks lowest id first and so finishes
+//! reductions early and frees their inputs.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::expr::{eval, needed_blocks, node_key, Expr, Inputs};
+use super::partial::Plan;
+use super::LazyArray;
+use crate::array::chunks::{for_each_index, region_len, ChunkGrid, Region};
+use crate::array::kernels::{self, ReduceParams, Reduction};
+use crate::array::NdArray;
+use crate::dist::{TaskGraph, TaskId, TaskValue};
+use crate::error::{Error, Result};
+
+/// Partials combined per combine task.
+const FAN_IN: usize = 8;
+
+pub(crate) struct Lowering {
+    pub graph: TaskGraph,
+    /// Task ids of every block of each materialised node, by node address.
+    done: HashMap<usize, Vec<TaskId>>,
+}
+
+impl Lowering {
+    pub fn new() -> Self {
+        Lowering {
+            graph: TaskGraph::new(),
+            done: HashMap::new(),
+        }
+    }
+
+    /// Adds tasks computing `arr` block by block on `grid`; returns one task per block,
+    /// row-major.
+    pub fn blocks(&mut self, arr: &LazyArray, grid: &ChunkGrid) -> Result<Vec<TaskId>> {
+        if arr.expr.materialized_grid() == Some(grid) {
+            self.materialize(&arr.expr)?;
+            return self
+                .done
+                .get(&node_key(&arr.expr))
+                .cloned()
+                .ok_or_else(|| Error::internal("materialised node has tasks"));
+        }
+        let mut out = Vec::with_capacity(grid.num_blocks());
+        for_each_index(&grid.blocks_per_dim(), |block| out.push(grid.block_region(block)));
+        out.into_iter()
+            .map(|region| self.region_task(arr, region, None))
+            .collect()
+    }
+
+    /// A task evaluating `arr` over `region`, then `then` (if any) on the result.
+    fn region_task(
+        &mut self,
+        arr: &LazyArray,
+        region: Region,
+        then: Option<Box<dyn FnOnce(NdArray) -> Result<TaskValue> + Send>>,
+    ) -> Result<TaskId> {
+        let mut needed = Vec::new();
+        needed_blocks(arr, &region, &mut needed);
+        let mut deps = Vec::with_capacity(needed.len());
+        let mut keys = Vec::with_capacity(needed.len());
+        for (node, linear) in &needed {
+            self.materialize(node)?;
+            let tasks = self
+                .done
+                .get(&node_key(node))
+                .ok_or_else(|| Error::internal("materialised node has tasks"))?;
+            deps.push(*tasks.get(*linear).ok_or_else(|| Error::internal("block number in range"))?);
+            keys.push((node_key(node), *linear));
+        }
+        let label = format!("{} block {}", arr.label(), fmt_region(&region));
+        let est = region_len(&region) * arr.dtype().size();
+        let arr = arr.clone();
+        let id = self.graph.add_task(
+            deps,
+            label,
+            est,
+            Box::new(move |values: Vec<Arc<TaskValue>>| {
+                let inputs: Inputs = keys.into_iter().zip(values).collect();
+                let v = eval(&arr, &region, &inputs)?;
+                match then {
+                    Some(f) => f(v),
+                    None => Ok(TaskValue::single(v)),
+                }
+            }),
+        );
+        Ok(id)
+    }
+
+    /// Lowers a materialised node once (and, first, the materialised nodes it reads).
+    fn materialize(&mut self, node: &Arc<Expr>) -> Result<()> {
+        let key = node_key(node);
+        if self.done.contains_key(&key) {
+            return Ok(());
+        }
+        let tasks = match &**node {
+            Expr::Reduce {
+                input,
+                axes,
+                op,
+                params,
+                grid,
+            } => self.reduce(input, axes, *op, *params, grid)?,
+            Expr::TensorDot {
+                a,
+                b,
+                axes_a,
+                axes_b,
+                grid,
+            } => self.tensordot(a, b, axes_a, axes_b, grid)?,
+            Expr::MapBlocks { f, inputs, grid } => self.map_blocks(f, inputs, grid)?,
+            _ => return Err(Error::internal("only materialised nodes are lowered")),
+        };
+        self.done.insert(key, tasks);
+        Ok(())
+    }
+
+    fn reduce(
+        &mut self,
+        input: &LazyArray,
+        axes: &[usize],
+        op: Reduction,
+        params: ReduceParams,
+        grid: &ChunkGrid,
+    ) -> Result<Vec<TaskId>> {
+        let out_dtype = super::reduce_dtype(input.dtype(), op, params)?;
+        let plan = Plan {
+            op,
+            params,
+            out_dtype,
+        };
+        let in_grid = input.grid();
+        let kept: Vec<usize> = (0..input.ndim()).filter(|a| !axes.contains(a)).collect();
+        let label = format!("{op} of {}", input.label());
+        let mut tasks = Vec::with_capacity(grid.num_blocks());
+        let mut out_blocks = Vec::new();
+        for_each_index(&grid.blocks_per_dim(), |b| out_blocks.push(b.to_vec()));
+        for out_block in out_blocks {
+            // The input region of this output block, whole along the reduced axes.
+            let mut full: Region = (0..input.ndim()).map(|d| 0..input.shape()[d]).collect();
+            let out_region = grid.block_region(&out_block);
+            for (k, &ax) in kept.iter().enumerate() {
+                full[ax] = out_region[k].clone();
+            }
+            let axes_owned = axes.to_vec();
+            if !Plan::decomposes(op) {
+                let id = self.region_task(
+                    input,
+                    full,
+                    Some(Box::new(move |chunk: NdArray| {
+                        Ok(TaskValue::single(
+                            kernels::reduce(&chunk, &axes_owned, op, params)?.astype(out_dtype)?,
+                        ))
+                    })),
+                )?;
+                tasks.push(id);
+                continue;
+            }
+            // One partial per input block along the reduced axes, combined FAN_IN at a time.
+            let overlap = in_grid.overlapping(&full);
+            let counts: Vec<usize> = overlap.iter().map(Vec::len).collect();
+            let mut regions = Vec::new();
+            for_each_index(&counts, |idx| {
+                let r: Region = idx
+                    .iter()
+                    .zip(&overlap)
+                    .zip(&full)
+                    .map(|((&i, o), f)| {
+                        let (_, local, off) = &o[i];
+                        let start = f.start + off;
+                        start..start + local.len()
+                    })
+                    .collect();
+                regions.push(r);
+            });
+            let mut level: Vec<TaskId> = Vec::new();
+            let mut pending: Vec<TaskId> = Vec::new();
+            for r in regions {
+                let axes_c = axes_owned.clone();
+                let id = self.region_task(
+                    input,
+                    r,
+                    Some(Box::new(move |chunk: NdArray| plan.chunk(&chunk, &axes_c))),
+                )?;
+                pending.push(id);
+                if pending.len() == FAN_IN {
+                    level.push(self.combine(plan, std::mem::take(&mut pending), &label));
+                }
+            }
+            if !pending.is_empty() {
+                if level.is_empty() && pending.len() == 1 {
+                    level = pending;
+                } else {
+                    level.push(self.combine(plan, pending, &label));
+                }
+            }
+            while level.len() > 1 {
+                let next = level
+                    .chunks(FAN_IN)
+                    .map(|c| self.combine(plan, c.to_vec(), &label))
+                    .collect();
+                level = next;
+            }
+            let root = level
+                .pop()
+                .ok_or_else(|| Error::internal("a reduction has at least one partial"))?;
+            let final_label = format!("{label}, output block {out_block:?}");
+            let id = self.graph.add_task(
+                vec![root],
+                final_label,
+                region_len(&out_region) * out_dtype.size(),
+                Box::new(move |v: Vec<Arc<TaskValue>>| {
+                    let part = v.first().ok_or_else(|| Error::internal("finalize input"))?;
+                    Ok(TaskValue::single(plan.finalize(part)?))
+                }),
+            );
+            tasks.push(id);
+        }
+        Ok(tasks)
+    }
+
+    fn combine(&mut self, plan: Plan, deps: Vec<TaskId>, label: &str) -> TaskId {
+        let est = deps.iter().map(|&d| self.graph.est_bytes(d)).max().unwrap_or(0);
+        self.graph.add_task(
+            deps,
+            format!("combine {label}"),
+            est,
+            Box::new(move |v: Vec<Arc<TaskValue>>| {
+                let refs: Vec<&TaskValue> = v.iter().map(AsRef::as_ref).collect();
+                plan.combine(&refs)
+            }),
+        )
+    }
+
+    fn tensordot(
+        &mut self,
+        a: &LazyArray,
+        b: &LazyArray,
+        axes_a: &[usize],
+        axes_b: &[usize],
+        grid: &ChunkGrid,
+    ) -> Result<Vec<TaskId>> {
+        let free_a: Vec<usize> = (0..a.ndim()).filter(|x| !axes_a.contains(x)).collect();
+        let free_b: Vec<usize> = (0..b.ndim()).filter(|x| !axes_b.contains(x)).collect();
+        // The contraction is split as `a` is chunked along its contracted axes.
+        let contract_grid = ChunkGrid::from_sizes(
+            axes_a.iter().map(|&x| a.grid().sizes()[x].clone()).collect(),
+        )?;
+        let label = format!("tensordot of {} and {}", a.label(), b.label());
+        let mut tasks = Vec::with_capacity(grid.num_blocks());
+        let mut out_blocks = Vec::new();
+        for_each_index(&grid.blocks_per_dim(), |blk| out_blocks.push(blk.to_vec()));
+        for out_block in out_blocks {
+            let out_region = grid.block_region(&out_block);
+            let mut partials = Vec::new();
+            let mut contract_blocks = Vec::new();
+            for_each_index(&contract_grid.blocks_per_dim(), |c| contract_blocks.push(c.to_vec()));
+            for cblock in contract_blocks {
+                let creg = contract_grid.block_region(&cblock);
+                let mut ra: Region = vec![0..0; a.ndim()];
+                for (k, &x) in free_a.iter().enumerate() {
+                    ra[x] = out_region[k].clone();
+                }
+                for (k, &x) in axes_a.iter().enumerate() {
+                    ra[x] = creg[k].clone();
+                }
+                let mut rb: Region = vec![0..0; b.ndim()];
+                for (k, &x) in free_b.iter().enumerate() {
+                    rb[x] = out_region[free_a.len() + k].clone();
+                }
+                for (k, &x) in axes_b.iter().enumerate() {
+                    rb[x] = creg[k].clone();
+                }
+                let ta = self.region_task(a, ra, None)?;
+                let (axes_a2, axes_b2) = (axes_a.to_vec(), axes_b.to_vec());
+                let tb_then: Box<dyn FnOnce(NdArray) -> Result<TaskValue> + Send> =
+                    Box::new(move |blk: NdArray| Ok(TaskValue::single(blk)));
+                let tb = self.region_task(b, rb, Some(tb_then))?;
+                let id = self.graph.add_task(
+                    vec![ta, tb],
+                    format!("{label}, output block {out_block:?}"),
+                    region_len(&out_region) * 8,
+                    Box::new(move |v: Vec<Arc<TaskValue>>| {
+                        let get = |i: usize| {
+                            v.get(i)
+                                .and_then(|t| t.0.first().cloned())
+                                .ok_or_else(|| Error::internal("tensordot inputs"))
+                        };
+                        Ok(TaskValue::single(crate::array::linalg::tensordot(
+                            &get(0)?,
+                            &get(1)?,
+                            &axes_a2,
+                            &axes_b2,
+                        )?))
+                    }),
+                );
+                partials.push(id);
+            }
+            // Sum the products pairwise in a tree.
+            while partials.len() > 1 {
+                let mut next = Vec::new();
+                for pair in partials.chunks(FAN_IN) {
+                    let deps = pair.to_vec();
+                    let est = self.graph.est_bytes(deps[0]);
+                    next.push(self.graph.add_task(
+                        deps,
+                        format!("sum of {label}"),
+                        est,
+                        Box::new(|v: Vec<Arc<TaskValue>>| {
+                            let mut it = v.iter().filter_map(|t| t.0.first());
+                            let mut acc = it
+                                .next()
+                                .cloned()
+                                .ok_or_else(|| Error::internal("sum of no products"))?;
+                            for x in it {
+                                acc = kernels::binary(&acc, x, kernels::BinaryOp::Add)?;
+                            }
+                            Ok(TaskValue::single(acc))
+                        }),
+                    ));
+                }
+                partials = next;
+            }
+            tasks.push(
+                partials
+                    .pop()
+                    .ok_or_else(|| Error::internal("tensordot with no contraction block"))?,
+            );
+        }
+        Ok(tasks)
+    }
+
+    fn map_blocks(
+        &mut self,
+        f: &super::expr::BlockFn,
+        inputs: &[LazyArray],
+        grid: &ChunkGrid,
+    ) -> Result<Vec<TaskId>> {
+        let mut tasks = Vec::with_capacity(grid.num_blocks());
+        let mut blocks = Vec::new();
+        for_each_index(&grid.blocks_per_dim(), |blk| blocks.push(blk.to_vec()));
+        let label = format!(
+            "map_blocks over {}",
+            inputs.iter().map(LazyArray::label).collect::<Vec<_>>().join(", ")
+        );
+        for block in blocks {
+            let region = grid.block_region(&block);
+            let deps = inputs
+                .iter()
+                .map(|input| self.region_task(input, region.clone(), None))
+                .collect::<Result<Vec<_>>>()?;
+            let f = Arc::clone(f);
+            let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
+            let task_label = format!("{label}, block {block:?}");
+            let err_label = task_label.clone();
+            tasks.push(self.graph.add_task(
+                deps,
+                task_label,
+                region_len(&region) * 8,
+                Box::new(move |v: Vec<Arc<TaskValue>>| {
+                    let args: Vec<NdArray> = v.iter().filter_map(|t| t.0.first().cloned()).collect();
+                    let out = f(&args)?;
+                    if out.shape() != shape.as_slice() {
+                        return Err(Error::ShapeMismatch {
+                            what: format!("result of the function in {err_label}"),
+                            expected: shape,
+                            actual: out.shape().to_vec(),
+                        });
+                    }
+                    Ok(TaskValue::single(out))
+                }),
+            ));
+        }
+        Ok(tasks)
+    }
+}
+
+fn fmt_region(region: &Region) -> String {
+    let parts: Vec<String> = region.iter().map(|r| format!("{}..{}", r.start, r.end)).collect();
+    format!("[{}]", parts.join(", "))
+}
