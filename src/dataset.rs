@@ -18,4 +18,5 @@ pub use align::Join;
 pub use attrs::{AttrValue, Attrs};
 pub use data_array::DataArray;
 pub use index::Index;
+pub use reduce::{Reduce, ReduceOptions, Reducer, Reduction};
 pub use variable::Variable;
