@@ -510,7 +510,7 @@ macro_rules! std_ops {
                 rhs.array_op(self, BinaryOp::$op, Join::Inner, true)
             }
         }
-        std_ops!(@scalar $trait, $method, $op; f64, f32, i64, i32, u64, u32, bool);
+        std_ops!(@scalar $trait, $method, $op; f64, i64, bool);
     )*};
     (@scalar $trait:ident, $method:ident, $op:ident; $($s:ty),*) => {$(
         impl ops::$trait<$s> for &DataArray {
