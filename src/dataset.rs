@@ -19,4 +19,5 @@ pub use attrs::{AttrValue, Attrs};
 pub use combine::{concat, concat_with_labels, merge};
 pub use data_array::DataArray;
 pub use index::Index;
+pub use reduce::{Reduce, ReduceOptions, Reducer, Reduction};
 pub use variable::Variable;
