@@ -17,5 +17,6 @@ pub use self::core::Dataset;
 pub use align::Join;
 pub use attrs::{AttrValue, Attrs};
 pub use data_array::DataArray;
-pub use index::Index;
+pub use index::{Index, Method};
+pub use indexing::{Indexer, Label, Sel};
 pub use variable::Variable;
