@@ -291,9 +291,11 @@ impl Index {
                     match self.find(&t, method, tolerance).as_slice() {
                         [p] => out.push(as_isize(*p)),
                         [] => return Err(self.not_found(v, &t, tolerance)),
-                        _ => return Err(self.invalid(&format!(
+                        _ => {
+                            return Err(self.invalid(&format!(
                             "label {v} occurs more than once; a list selection needs unique labels"
-                        ))),
+                        )))
+                        }
                     }
                 }
                 Ok(Indexer::List(out))
