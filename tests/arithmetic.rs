@@ -361,3 +361,68 @@ fn golden_case_type_is_used() {
     let c: &Case<f64> = &ADD_XY_ZY;
     assert_eq!(c.dims.len(), 3);
 }
+
+#[test]
+fn coordinate_arrays_keep_their_labels() {
+    let ds = dataset();
+    let x = ds.get("x").unwrap();
+    let twice = (&x + &x).unwrap();
+    assert_eq!(twice.name(), Some("x"));
+    assert_eq!(twice.values().to_f64_vec().unwrap(), [2.0, 4.0, 6.0]);
+    assert_eq!(
+        twice.coords()["x"].data().to_f64_vec().unwrap(),
+        [1.0, 2.0, 3.0]
+    );
+    let u = (&ds * &x).unwrap();
+    assert_eq!(
+        u.variable("u").unwrap().data().to_f64_vec().unwrap(),
+        [1.0, 4.0, 9.0]
+    );
+    assert_eq!(
+        u.variable("x").unwrap().data().to_f64_vec().unwrap(),
+        [1.0, 2.0, 3.0]
+    );
+}
+
+#[test]
+fn kernels_broadcast_like_numpy() {
+    use xr::array::kernels::{binary, broadcast_shapes, weak_scalar_dtype};
+    assert_eq!(broadcast_shapes(&[3, 1], &[4]).unwrap(), [3, 4]);
+    assert_eq!(broadcast_shapes(&[], &[2, 2]).unwrap(), [2, 2]);
+    assert!(matches!(
+        broadcast_shapes(&[3], &[4]),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let col = NdArray::from_shape_vec(&[2, 1], vec![1_i16, 2]).unwrap();
+    let row = NdArray::from(vec![10_u8, 20, 30]);
+    let s = binary(&col, &row, BinaryOp::Add).unwrap();
+    assert_eq!(s.dtype(), DType::I16);
+    assert_eq!(s.shape(), [2, 3]);
+    assert_eq!(
+        s.to_f64_vec().unwrap(),
+        [11.0, 21.0, 31.0, 12.0, 22.0, 32.0]
+    );
+    let w = binary(
+        &NdArray::from(vec![100_i8]),
+        &NdArray::from(vec![100_i8]),
+        BinaryOp::Add,
+    )
+    .unwrap();
+    assert_eq!(w.to_f64_vec().unwrap(), [-56.0]);
+    let big = binary(
+        &NdArray::from(vec![1_i64]),
+        &NdArray::from(vec![1_u64]),
+        BinaryOp::Add,
+    )
+    .unwrap();
+    assert_eq!(big.dtype(), DType::F64);
+    assert_eq!(weak_scalar_dtype(DType::U8, &xr::Scalar::I64(3)), DType::U8);
+    assert_eq!(
+        weak_scalar_dtype(DType::I32, &xr::Scalar::F64(0.5)),
+        DType::F64
+    );
+    assert_eq!(
+        weak_scalar_dtype(DType::Bool, &xr::Scalar::I64(1)),
+        DType::I64
+    );
+}

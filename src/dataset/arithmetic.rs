@@ -240,12 +240,12 @@ impl Dataset {
         join: Join,
         array_first: bool,
     ) -> Result<Dataset> {
-        let name = array_var_name(array);
-        let other = array.to_dataset();
+        let name = "__xr_array__";
+        let other = array_dataset(array, name)?;
         if array_first {
-            combine(&other, self, &Pairing::LeftArray(name), op, join)
+            combine(&other, self, &Pairing::LeftArray(name.into()), op, join)
         } else {
-            combine(self, &other, &Pairing::RightArray(name), op, join)
+            combine(self, &other, &Pairing::RightArray(name.into()), op, join)
         }
     }
 
@@ -304,24 +304,24 @@ impl DataArray {
     /// [`Error::Alignment`] when the indexes cannot be joined;
     /// [`Error::DimSizeConflict`] when a shared dim has two lengths; dtype errors.
     pub fn binary_op(&self, other: &DataArray, op: BinaryOp, join: Join) -> Result<DataArray> {
-        let (x, y) = (array_var_name(self), array_var_name(other));
-
-        // Distinct names keep the two variables apart when both are unnamed or share
-        // a name with the other's coordinate.
-        let (lx, ry) = ("__xr_left__".to_string(), "__xr_right__".to_string());
-        let left = rename_var(&self.to_dataset(), &x, &lx)?;
-        let right = rename_var(&other.to_dataset(), &y, &ry)?;
-        let out = match (self.name(), other.name()) {
-            (Some(a), Some(b)) if a == b => a.to_string(),
-            _ => UNNAMED.to_string(),
-        };
+        let (left, right) = ("__xr_left__", "__xr_right__");
         let pairing = Pairing::Arrays {
-            left: lx,
-            right: ry,
-            out: out.clone(),
+            left: left.to_string(),
+            right: right.to_string(),
+            out: UNNAMED.to_string(),
         };
-        let ds = combine(&left, &right, &pairing, op, join)?;
-        DataArray::from_dataset(&ds, &out)
+        let ds = combine(
+            &array_dataset(self, left)?,
+            &array_dataset(other, right)?,
+            &pairing,
+            op,
+            join,
+        )?;
+        let da = DataArray::from_dataset(&ds, UNNAMED)?;
+        Ok(match (self.name(), other.name()) {
+            (Some(a), Some(b)) if a == b => da.with_name(a),
+            _ => da,
+        })
     }
 
     /// `self op value` (or `value op self` when `scalar_first`); coordinates and name
@@ -371,18 +371,13 @@ impl DataArray {
     }
 }
 
-fn rename_var(ds: &Dataset, from: &str, to: &str) -> Result<Dataset> {
-    let vars = ds
-        .variables()
-        .iter()
-        .map(|(k, v)| {
-            (
-                if k == from { to.to_string() } else { k.clone() },
-                v.clone(),
-            )
-        })
-        .collect();
-    Dataset::from_parts(vars, ds.coord_names().clone(), ds.attrs().clone())
+/// The array as a dataset holding its variable under `name` (a name no coordinate
+/// has, unlike the array's own name, which may be a coordinate's: `ds.get("x")`).
+fn array_dataset(da: &DataArray, name: &str) -> Result<Dataset> {
+    let mut vars = da.coords().clone();
+    let coord_names: IndexSet<String> = vars.keys().cloned().collect();
+    vars.insert(name.to_string(), da.variable().clone());
+    Dataset::from_parts(vars, coord_names, Attrs::new())
 }
 
 /// Short methods with the default join (inner), one per binary operation.
