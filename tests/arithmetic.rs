@@ -267,7 +267,6 @@ fn on_x(values: Vec<f64>, labels: Vec<i64>) -> DataArray {
 }
 
 #[test]
-#[ignore = "needs align from the index branch"]
 fn misaligned_indexes_inner_join_by_default() {
     let a = on_x(vec![1.0, 2.0, 3.0], vec![1, 2, 3]);
     let b = on_x(vec![10.0, 20.0, 30.0], vec![2, 3, 4]);
@@ -277,7 +276,6 @@ fn misaligned_indexes_inner_join_by_default() {
 }
 
 #[test]
-#[ignore = "needs align from the index branch"]
 fn misaligned_indexes_outer_join_fills_nan() {
     let a = on_x(vec![1.0, 2.0, 3.0], vec![1, 2, 3]);
     let b = on_x(vec![10.0, 20.0, 30.0], vec![2, 3, 4]);
