@@ -11,6 +11,7 @@ mod nd;
 mod scalar;
 
 pub use dtype::DType;
+#[allow(unused_imports)] // map_all is for kernels still to come
 pub(crate) use nd::{map_all, match_all, match_numeric};
 pub use nd::{Element, NdArray};
 pub use scalar::Scalar;

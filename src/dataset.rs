@@ -18,5 +18,7 @@ pub use align::Join;
 pub use attrs::{AttrValue, Attrs};
 pub use combine::{concat, concat_with_labels, merge};
 pub use data_array::DataArray;
-pub use index::Index;
+pub use index::{Index, Method};
+pub use indexing::{Indexer, Label, Sel};
+pub use reduce::{Reduce, ReduceOptions, Reducer, Reduction};
 pub use variable::Variable;

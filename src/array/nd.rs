@@ -520,6 +520,41 @@ impl NdArray {
         }))
     }
 
+    /// The elements of `self` where `mask` is true and of `other` elsewhere (numpy's
+    /// `where(mask, self, other)`); all three have one shape and `other` the same dtype.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] or [`Error::DTypeMismatch`] when they differ.
+    pub fn select(&self, mask: &ArcArray<bool, IxDyn>, other: &NdArray) -> Result<NdArray> {
+        if other.dtype() != self.dtype() {
+            return Err(Error::DTypeMismatch {
+                what: "where".into(),
+                left: self.dtype(),
+                right: other.dtype(),
+            });
+        }
+        for shape in [mask.shape(), other.shape()] {
+            if shape != self.shape() {
+                return Err(Error::ShapeMismatch {
+                    what: "where".into(),
+                    expected: self.shape().to_vec(),
+                    actual: shape.to_vec(),
+                });
+            }
+        }
+        let err = || Error::internal("dtype checked above");
+        Ok(map_all!(self, a => {
+            let o = other.as_typed_like(self).ok_or_else(err)?;
+            let mut out = a.to_owned();
+            ndarray::Zip::from(&mut out).and(mask).and(o).for_each(|x, &m, y| {
+                if !m {
+                    x.clone_from(y);
+                }
+            });
+            out.into_shared()
+        }))
+    }
+
     /// True when both arrays have the same dtype, shape and values, with NaN equal to
     /// NaN (xarray's `equals`).
     pub fn equals(&self, other: &NdArray) -> bool {

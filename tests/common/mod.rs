@@ -1,0 +1,83 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use xr::{DataArray, NdArray};
+
+/// A golden value, whatever its Rust type.
+pub trait Golden: Copy {
+    fn as_f64(self) -> f64;
+}
+
+impl Golden for f64 {
+    fn as_f64(self) -> f64 {
+        self
+    }
+}
+
+impl Golden for i64 {
+    fn as_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Golden for bool {
+    fn as_f64(self) -> f64 {
+        f64::from(u8::from(self))
+    }
+}
+
+/// True when `a` and `b` agree within `rel` relative error (NaN equals NaN).
+pub fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= rel * a.abs().max(b.abs())
+}
+
+/// Asserts values (row-major), dims and numpy dtype name.
+pub fn check_values<G: Golden>(
+    what: &str,
+    data: &NdArray,
+    dims: &[String],
+    expected: &[G],
+    expected_dims: &[&str],
+    expected_dtype: &str,
+) {
+    assert_eq!(dims, expected_dims, "{what}: dims");
+    assert_eq!(data.dtype().name(), expected_dtype, "{what}: dtype");
+    let got = data.to_f64_vec().unwrap();
+    assert_eq!(got.len(), expected.len(), "{what}: length");
+    let rel = if expected_dtype == "float32" {
+        1e-6
+    } else {
+        1e-12
+    };
+    for (i, (g, e)) in got.iter().zip(expected).enumerate() {
+        assert!(
+            close(*g, e.as_f64(), rel),
+            "{what}[{i}]: got {g}, expected {}",
+            e.as_f64()
+        );
+    }
+}
+
+/// One golden case: values in row-major order, dims and numpy dtype name.
+pub struct Case<G: 'static> {
+    pub values: &'static [G],
+    pub dims: &'static [&'static str],
+    pub dtype: &'static str,
+}
+
+/// Asserts that `da` matches the golden case.
+pub fn check<G: Golden>(what: &str, da: &DataArray, case: &Case<G>) {
+    check_values(
+        what,
+        da.values(),
+        da.dims(),
+        case.values,
+        case.dims,
+        case.dtype,
+    );
+}
+
+/// Builds an f64 DataArray of `shape` from row-major values.
+pub fn f64_array(values: Vec<f64>, shape: &[usize], dims: &[&str]) -> DataArray {
+    DataArray::new(NdArray::from_shape_vec(shape, values).unwrap(), dims).unwrap()
+}
