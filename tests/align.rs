@@ -39,7 +39,8 @@ fn ab() -> (DataArray, DataArray) {
 fn joins_match_xarray() {
     let (a, b) = ab();
     let nan = f64::NAN;
-    let cases: [(Join, Vec<f64>, Vec<f64>, Vec<f64>); 4] = [
+    type Case = (Join, Vec<f64>, Vec<f64>, Vec<f64>);
+    let cases: [Case; 4] = [
         (
             Join::Inner,
             vec![1.0, 2.0],
