@@ -497,3 +497,41 @@ fn labels_convert() {
     );
     assert_eq!(Indexer::from(2usize..), Indexer::slice(Some(2), None, 1));
 }
+
+#[test]
+fn repeated_label_keeps_the_dim() {
+    let da = line(vec![1.0, 2.0, 2.0, 3.0]);
+    let r = da.sel(&[("x", 2.0.into())]).unwrap();
+    assert_eq!(r.dims(), ["x"]);
+    assert_eq!(f64s(&r), [20.0, 30.0]);
+    let r = da.sel(&[("x", 1.0.into())]).unwrap();
+    assert!(r.dims().is_empty());
+    let e = da.sel(&[("x", vec![2.0].into())]).unwrap_err();
+    assert!(e.to_string().contains("more than once"), "{e}");
+}
+
+#[test]
+fn dataset_where_masks_data_vars_only() {
+    let t = grid();
+    let ds = t
+        .to_dataset()
+        .with_data_var("s", Variable::new(&["x"], vec![7_i32, 8, 9]).unwrap())
+        .unwrap();
+    let cond = DataArray::new(vec![true, false, true], &["x"]).unwrap();
+    let r = ds.where_(&cond).unwrap();
+    let s = r.variable("s").unwrap().data().to_f64_vec().unwrap();
+    assert!(same(&s, &[7.0, f64::NAN, 9.0]));
+    assert_eq!(r.variable("t").unwrap().dims(), ["y", "x"]);
+    assert_eq!(r.variable("x").unwrap().dtype(), xr::DType::I64);
+    assert!(r.is_coord("x") && !r.is_coord("s"));
+}
+
+#[test]
+fn wrong_label_kind_is_named() {
+    let e = grid().sel(&[("x", "ten".into())]).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("\"ten\"") && msg.contains("\"x\"") && msg.contains("int64"),
+        "{msg}"
+    );
+}

@@ -352,7 +352,9 @@ impl Index {
         let c = self.cache();
         let mismatch = || {
             self.invalid(&format!(
-                "label {label:?} does not fit an index of dtype {}",
+                "label {} of dtype {} does not fit an index of dtype {}",
+                quoted(label),
+                NdArray::from_scalar(label).dtype(),
                 self.values.dtype()
             ))
         };
@@ -476,7 +478,7 @@ impl Index {
             return Err(Error::internal("a period label on a non-datetime index"));
         };
         let hint = || Error::KeyNotFound {
-            label: format!("{label:?}"),
+            label: quoted(label),
             dim: self.dim.clone(),
             hint: format!(
                 " (no label falls in [{}, {}))",
@@ -594,10 +596,7 @@ impl Index {
             hint.push_str(&format!(" (tolerance {tol})"));
         }
         Error::KeyNotFound {
-            label: match label {
-                Scalar::Str(s) => format!("{s:?}"),
-                other => other.to_string(),
-            },
+            label: quoted(label),
             dim: self.dim.clone(),
             hint,
         }
@@ -629,6 +628,14 @@ impl Index {
             (&self.cache().keys, &other.cache().keys),
             (Keys::Num(_), Keys::Num(_)) | (Keys::Str(_), Keys::Str(_))
         ) || matches!((&self.cache().keys, &other.cache().keys), (Keys::Time(_, a), Keys::Time(_, b)) if a == b)
+    }
+}
+
+/// A label as the user would write it: strings quoted, everything else plain.
+fn quoted(label: &Scalar) -> String {
+    match label {
+        Scalar::Str(s) => format!("{s:?}"),
+        other => other.to_string(),
     }
 }
 
