@@ -535,3 +535,36 @@ fn wrong_label_kind_is_named() {
         "{msg}"
     );
 }
+
+#[test]
+fn partial_datetime_ranges() {
+    let pg = Calendar::ProlepticGregorian;
+    assert_eq!(
+        parse_partial_datetime("2018-03", pg).unwrap(),
+        (1_519_862_400_000_000, 1_522_540_800_000_000)
+    );
+    let (s, e) = parse_partial_datetime("2018-03-04T05:06:07.5", pg).unwrap();
+    assert_eq!((s, e - s), (1_520_139_967_500_000, 100_000));
+    let (s, e) = parse_partial_datetime("2018", Calendar::Standard).unwrap();
+    assert_eq!((e - s) / 86_400_000_000, 365);
+    let (s, e) = parse_partial_datetime("2000-02", Calendar::Day360).unwrap();
+    assert_eq!((e - s) / 86_400_000_000, 30);
+    assert!(parse_partial_datetime("2000-02-30", Calendar::Day360).is_ok());
+    assert!(parse_partial_datetime("2001-02-29", Calendar::NoLeap).is_err());
+    assert!(parse_partial_datetime("2000-02-29", Calendar::AllLeap).is_ok());
+    assert!(parse_partial_datetime("2018-1x", pg).is_err());
+    assert!(parse_partial_datetime("2018-03-04T25", pg).is_err());
+}
+
+#[test]
+fn index_properties_are_cached_and_shared() {
+    let ix = xr::Index::new("x", vec![3.0, 2.0, 2.0].into()).unwrap();
+    let copy = ix.clone();
+    assert!(ix.is_monotonic_decreasing() && !ix.is_monotonic_increasing());
+    assert!(!copy.is_unique());
+    assert_eq!(ix.get_loc(&3.0.into()).unwrap(), 0);
+    assert!(ix.get_loc(&2.0.into()).is_err());
+    let s = xr::Index::new("s", vec!["b", "a", "c"].into()).unwrap();
+    assert!(s.is_unique() && !s.is_monotonic_increasing() && !s.is_monotonic_decreasing());
+    assert_eq!(s.get_loc(&"c".into()).unwrap(), 2);
+}

@@ -474,7 +474,7 @@ impl Index {
     /// The positions in the period `[start, end)` named by a partial datetime string.
     fn period(&self, label: &Scalar, start: i64, end: i64) -> Result<Indexer> {
         let c = self.cache();
-        let Keys::Time(keys, _) = &c.keys else {
+        let Keys::Time(keys, cal) = &c.keys else {
             return Err(Error::internal("a period label on a non-datetime index"));
         };
         let hint = || Error::KeyNotFound {
@@ -482,8 +482,8 @@ impl Index {
             dim: self.dim.clone(),
             hint: format!(
                 " (no label falls in [{}, {}))",
-                Scalar::DateTime(start, cal_of(&c.keys)),
-                Scalar::DateTime(end, cal_of(&c.keys))
+                Scalar::DateTime(start, *cal),
+                Scalar::DateTime(end, *cal)
             ),
         };
         match c.order {
@@ -636,13 +636,6 @@ fn quoted(label: &Scalar) -> String {
     match label {
         Scalar::Str(s) => format!("{s:?}"),
         other => other.to_string(),
-    }
-}
-
-fn cal_of(keys: &Keys) -> Calendar {
-    match keys {
-        Keys::Time(_, c) => *c,
-        _ => Calendar::default(),
     }
 }
 
