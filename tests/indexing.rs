@@ -497,3 +497,74 @@ fn labels_convert() {
     );
     assert_eq!(Indexer::from(2usize..), Indexer::slice(Some(2), None, 1));
 }
+
+#[test]
+fn repeated_label_keeps_the_dim() {
+    let da = line(vec![1.0, 2.0, 2.0, 3.0]);
+    let r = da.sel(&[("x", 2.0.into())]).unwrap();
+    assert_eq!(r.dims(), ["x"]);
+    assert_eq!(f64s(&r), [20.0, 30.0]);
+    let r = da.sel(&[("x", 1.0.into())]).unwrap();
+    assert!(r.dims().is_empty());
+    let e = da.sel(&[("x", vec![2.0].into())]).unwrap_err();
+    assert!(e.to_string().contains("more than once"), "{e}");
+}
+
+#[test]
+fn dataset_where_masks_data_vars_only() {
+    let t = grid();
+    let ds = t
+        .to_dataset()
+        .with_data_var("s", Variable::new(&["x"], vec![7_i32, 8, 9]).unwrap())
+        .unwrap();
+    let cond = DataArray::new(vec![true, false, true], &["x"]).unwrap();
+    let r = ds.where_(&cond).unwrap();
+    let s = r.variable("s").unwrap().data().to_f64_vec().unwrap();
+    assert!(same(&s, &[7.0, f64::NAN, 9.0]));
+    assert_eq!(r.variable("t").unwrap().dims(), ["y", "x"]);
+    assert_eq!(r.variable("x").unwrap().dtype(), xr::DType::I64);
+    assert!(r.is_coord("x") && !r.is_coord("s"));
+}
+
+#[test]
+fn wrong_label_kind_is_named() {
+    let e = grid().sel(&[("x", "ten".into())]).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("\"ten\"") && msg.contains("\"x\"") && msg.contains("int64"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn partial_datetime_ranges() {
+    let pg = Calendar::ProlepticGregorian;
+    assert_eq!(
+        parse_partial_datetime("2018-03", pg).unwrap(),
+        (1_519_862_400_000_000, 1_522_540_800_000_000)
+    );
+    let (s, e) = parse_partial_datetime("2018-03-04T05:06:07.5", pg).unwrap();
+    assert_eq!((s, e - s), (1_520_139_967_500_000, 100_000));
+    let (s, e) = parse_partial_datetime("2018", Calendar::Standard).unwrap();
+    assert_eq!((e - s) / 86_400_000_000, 365);
+    let (s, e) = parse_partial_datetime("2000-02", Calendar::Day360).unwrap();
+    assert_eq!((e - s) / 86_400_000_000, 30);
+    assert!(parse_partial_datetime("2000-02-30", Calendar::Day360).is_ok());
+    assert!(parse_partial_datetime("2001-02-29", Calendar::NoLeap).is_err());
+    assert!(parse_partial_datetime("2000-02-29", Calendar::AllLeap).is_ok());
+    assert!(parse_partial_datetime("2018-1x", pg).is_err());
+    assert!(parse_partial_datetime("2018-03-04T25", pg).is_err());
+}
+
+#[test]
+fn index_properties_are_cached_and_shared() {
+    let ix = xr::Index::new("x", vec![3.0, 2.0, 2.0].into()).unwrap();
+    let copy = ix.clone();
+    assert!(ix.is_monotonic_decreasing() && !ix.is_monotonic_increasing());
+    assert!(!copy.is_unique());
+    assert_eq!(ix.get_loc(&3.0.into()).unwrap(), 0);
+    assert!(ix.get_loc(&2.0.into()).is_err());
+    let s = xr::Index::new("s", vec!["b", "a", "c"].into()).unwrap();
+    assert!(s.is_unique() && !s.is_monotonic_increasing() && !s.is_monotonic_decreasing());
+    assert_eq!(s.get_loc(&"c".into()).unwrap(), 2);
+}

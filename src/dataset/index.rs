@@ -352,7 +352,9 @@ impl Index {
         let c = self.cache();
         let mismatch = || {
             self.invalid(&format!(
-                "label {label:?} does not fit an index of dtype {}",
+                "label {} of dtype {} does not fit an index of dtype {}",
+                quoted(label),
+                NdArray::from_scalar(label).dtype(),
                 self.values.dtype()
             ))
         };
@@ -472,16 +474,16 @@ impl Index {
     /// The positions in the period `[start, end)` named by a partial datetime string.
     fn period(&self, label: &Scalar, start: i64, end: i64) -> Result<Indexer> {
         let c = self.cache();
-        let Keys::Time(keys, _) = &c.keys else {
+        let Keys::Time(keys, cal) = &c.keys else {
             return Err(Error::internal("a period label on a non-datetime index"));
         };
         let hint = || Error::KeyNotFound {
-            label: format!("{label:?}"),
+            label: quoted(label),
             dim: self.dim.clone(),
             hint: format!(
                 " (no label falls in [{}, {}))",
-                Scalar::DateTime(start, cal_of(&c.keys)),
-                Scalar::DateTime(end, cal_of(&c.keys))
+                Scalar::DateTime(start, *cal),
+                Scalar::DateTime(end, *cal)
             ),
         };
         match c.order {
@@ -594,10 +596,7 @@ impl Index {
             hint.push_str(&format!(" (tolerance {tol})"));
         }
         Error::KeyNotFound {
-            label: match label {
-                Scalar::Str(s) => format!("{s:?}"),
-                other => other.to_string(),
-            },
+            label: quoted(label),
             dim: self.dim.clone(),
             hint,
         }
@@ -632,10 +631,11 @@ impl Index {
     }
 }
 
-fn cal_of(keys: &Keys) -> Calendar {
-    match keys {
-        Keys::Time(_, c) => *c,
-        _ => Calendar::default(),
+/// A label as the user would write it: strings quoted, everything else plain.
+fn quoted(label: &Scalar) -> String {
+    match label {
+        Scalar::Str(s) => format!("{s:?}"),
+        other => other.to_string(),
     }
 }
 

@@ -482,6 +482,47 @@ impl Dataset {
         self.isel(&indexers)
     }
 
+    /// Applies [`DataArray::where_`] to every data variable: values where `cond` is
+    /// true, NA elsewhere. Coordinates are kept as they are (after aligning with `cond`).
+    ///
+    /// # Errors
+    /// As [`DataArray::where_`], naming the variable's dims.
+    pub fn where_(&self, cond: &DataArray) -> Result<Dataset> {
+        self.where_impl(cond, None)
+    }
+
+    /// Like [`Dataset::where_`] with `other` where `cond` is false.
+    ///
+    /// # Errors
+    /// As [`DataArray::where_or`].
+    pub fn where_or(&self, cond: &DataArray, other: impl Into<Scalar>) -> Result<Dataset> {
+        self.where_impl(cond, Some(&other.into()))
+    }
+
+    fn where_impl(&self, cond: &DataArray, other: Option<&Scalar>) -> Result<Dataset> {
+        let join = if other.is_some() {
+            Join::Exact
+        } else {
+            Join::Inner
+        };
+        let aligned = align(&[self.clone(), cond.to_dataset()], join)?;
+        let (Some(ds), Some(c)) = (aligned.first(), aligned.get(1)) else {
+            return Err(Error::internal("align returned fewer objects than given"));
+        };
+        let cond = DataArray::from_dataset(c, cond.name().unwrap_or(UNNAMED))?;
+        let mut out = ds.clone();
+        for (name, _) in ds.data_vars() {
+            let masked = ds.get(name)?.where_impl(&cond, other)?;
+            for (k, v) in masked.coords() {
+                if !out.variables().contains_key(k) {
+                    out.insert(k.clone(), v.clone(), true)?;
+                }
+            }
+            out.insert(name.clone(), masked.variable().clone(), false)?;
+        }
+        Ok(out)
+    }
+
     /// Drops variables (data variables or coordinates; an index goes with its
     /// coordinate).
     ///
