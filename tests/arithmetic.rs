@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{check, close, f64_array, Case};
+use common::{check, check_attrs, close, f64_array, Attr, Case};
 use ndarray::array;
 use proptest::prelude::*;
 use xr::array::kernels::BinaryOp;
@@ -12,7 +12,7 @@ use xr::{DType, DataArray, Dataset, Error, Join, NdArray, Variable};
 
 #[allow(dead_code, clippy::approx_constant)]
 mod golden {
-    use super::Case;
+    use super::{Attr, Case};
     include!("golden/ops_golden.rs");
 }
 use golden::*;
@@ -49,11 +49,12 @@ fn broadcasting_by_name_matches_xarray() {
 }
 
 #[test]
-fn result_keeps_merged_coords_and_equal_names_and_drops_attrs() {
+fn result_keeps_merged_coords_equal_names_and_merged_attrs() {
     let (a, b) = (a_xy(), b_zy());
     let c = (&a + &b).unwrap();
     assert_eq!(c.name(), Some("t"));
-    assert!(c.attrs().is_empty());
+    // xarray 2026.9.0 keeps attrs: `a`'s units meet no conflict in `b`.
+    check_attrs("a+b", c.attrs(), &[("units", Attr::S("K"))]);
     assert_eq!(c.coords().keys().collect::<Vec<_>>(), ["x", "y"]);
     assert!(c.indexes().contains_key("x") && c.indexes().contains_key("y"));
     assert_eq!(
@@ -222,7 +223,8 @@ fn dataset_ops_work_on_common_data_vars() {
         [10.0, 20.0, 20.0, 40.0, 30.0, 60.0]
     );
     assert!(c.is_coord("x"));
-    assert!(c.attrs().is_empty());
+    // xarray 2026.9.0: the dataset attrs merge (`b` has none), so `a`'s title stays.
+    check_attrs("a*b", c.attrs(), &[("title", Attr::S("test"))]);
 
     let d = (&a + 1.0).unwrap();
     assert_eq!(
@@ -422,5 +424,117 @@ fn kernels_broadcast_like_numpy() {
     assert_eq!(
         weak_scalar_dtype(DType::Bool, &xr::Scalar::I64(1)),
         DType::I64
+    );
+}
+
+fn attrs_a() -> DataArray {
+    DataArray::new(vec![1.0, 2.0], &["x"])
+        .unwrap()
+        .with_attr("units", "K")
+        .with_attr("a", 1_i64)
+}
+
+fn attrs_b() -> DataArray {
+    DataArray::new(vec![1.0, 2.0], &["x"])
+        .unwrap()
+        .with_attr("units", "C")
+}
+
+fn attrs_c() -> DataArray {
+    DataArray::new(vec![1.0, 2.0], &["x"])
+        .unwrap()
+        .with_attr("b", 2_i64)
+        .with_attr("a", 1_i64)
+}
+
+fn attrs_ds(v: &DataArray, w: &DataArray, attrs: &[(&str, xr::AttrValue)]) -> Dataset {
+    let mut ds = Dataset::new()
+        .with_data_var("v", v.variable().clone())
+        .unwrap()
+        .with_data_var("w", w.variable().clone())
+        .unwrap();
+    for (k, x) in attrs {
+        ds = ds.with_attr(k, x.clone());
+    }
+    ds
+}
+
+#[test]
+fn binary_ops_merge_attrs_dropping_conflicts_as_xarray() {
+    let (a, b, c) = (attrs_a(), attrs_b(), attrs_c());
+    check_attrs("a+b", (&a + &b).unwrap().attrs(), ATTRS_A_PLUS_B);
+    check_attrs("b+a", (&b + &a).unwrap().attrs(), ATTRS_B_PLUS_A);
+    check_attrs("a+c", (&a + &c).unwrap().attrs(), ATTRS_A_PLUS_C);
+    check_attrs("c+a", (&c + &a).unwrap().attrs(), ATTRS_C_PLUS_A);
+    check_attrs("a*2", (&a * 2.0).unwrap().attrs(), ATTRS_A_TIMES_2);
+    check_attrs("2-a", (2.0 - &a).unwrap().attrs(), ATTRS_TWO_MINUS_A);
+    let (va, vc) = (a.variable(), c.variable());
+    check_attrs(
+        "var a+c",
+        va.binary_op(vc, BinaryOp::Add).unwrap().attrs(),
+        ATTRS_VAR_A_PLUS_C,
+    );
+    check_attrs(
+        "var a*2",
+        va.scalar_op(&2.0.into(), BinaryOp::Mul, false)
+            .unwrap()
+            .attrs(),
+        ATTRS_VAR_A_TIMES_2,
+    );
+}
+
+#[test]
+fn dataset_ops_merge_attrs_as_xarray() {
+    let (a, b, c) = (attrs_a(), attrs_b(), attrs_c());
+    let ds1 = attrs_ds(&a, &b, &[("title", "t".into()), ("k", 1_i64.into())]);
+    let ds2 = attrs_ds(&c, &a, &[("title", "u".into()), ("z", 3_i64.into())]);
+    let r = (&ds1 + &ds2).unwrap();
+    check_attrs("ds1+ds2", r.attrs(), ATTRS_DS1_PLUS_DS2);
+    check_attrs(
+        "ds1+ds2 v",
+        r.variable("v").unwrap().attrs(),
+        ATTRS_DS1_PLUS_DS2_V,
+    );
+    check_attrs(
+        "ds1+ds2 w",
+        r.variable("w").unwrap().attrs(),
+        ATTRS_DS1_PLUS_DS2_W,
+    );
+    let r = (&ds1 * 2.0).unwrap();
+    check_attrs("ds1*2", r.attrs(), ATTRS_DS1_TIMES_2);
+    check_attrs(
+        "ds1*2 w",
+        r.variable("w").unwrap().attrs(),
+        ATTRS_DS1_TIMES_2_W,
+    );
+
+    let pa = DataArray::new(vec![1.0, 2.0], &["x"])
+        .unwrap()
+        .with_attr("p", 1_i64)
+        .with_attr("q", 2_i64);
+    let pd = Dataset::new()
+        .with_data_var(
+            "v",
+            Variable::new(&["x"], vec![1.0, 2.0])
+                .unwrap()
+                .with_attr("r", 3_i64)
+                .with_attr("q", 2_i64),
+        )
+        .unwrap()
+        .with_attr("s", 4_i64)
+        .with_attr("p", 9_i64);
+    let r = (&pd + &pa).unwrap();
+    check_attrs("ds+da", r.attrs(), ATTRS_DS_PLUS_DA);
+    check_attrs(
+        "ds+da v",
+        r.variable("v").unwrap().attrs(),
+        ATTRS_DS_PLUS_DA_V,
+    );
+    let r = (&pa + &pd).unwrap();
+    check_attrs("da+ds", r.attrs(), ATTRS_DA_PLUS_DS);
+    check_attrs(
+        "da+ds v",
+        r.variable("v").unwrap().attrs(),
+        ATTRS_DA_PLUS_DS_V,
     );
 }

@@ -4,14 +4,14 @@
 
 mod common;
 
-use common::{check, close, f64_array, Case};
+use common::{check, check_attrs, close, f64_array, Attr, Case};
 use proptest::prelude::*;
 use xr::dataset::Reduction;
 use xr::{DType, DataArray, Dataset, Error, NdArray, Variable};
 
 #[allow(dead_code, clippy::approx_constant)]
 mod golden {
-    use super::Case;
+    use super::{Attr, Case};
     include!("golden/ops_golden.rs");
 }
 use golden::*;
@@ -181,7 +181,8 @@ fn coords_on_reduced_dims_are_dropped_and_name_kept() {
     assert_eq!(m.name(), Some("r"));
     assert_eq!(m.coords().keys().collect::<Vec<_>>(), ["x", "lat"]);
     assert!(m.indexes().contains_key("x"));
-    assert!(m.attrs().is_empty());
+    // xarray 2026.9.0 keeps attrs by default.
+    check_attrs("mean", m.attrs(), &[("units", Attr::S("m"))]);
     let m = r.mean(&["x"]).unwrap();
     assert_eq!(m.coords().keys().collect::<Vec<_>>(), ["time"]);
     let all = r.sum(&[]).unwrap();
@@ -189,10 +190,10 @@ fn coords_on_reduced_dims_are_dropped_and_name_kept() {
     let kept = r
         .reduce_with(Reduction::Max)
         .dim("x")
-        .keep_attrs(true)
+        .keep_attrs(false)
         .run()
         .unwrap();
-    assert_eq!(kept.attrs()["units"].as_str(), Some("m"));
+    assert!(kept.attrs().is_empty());
 }
 
 #[test]
@@ -279,7 +280,8 @@ fn dataset_reductions_skip_non_numeric_vars() {
         m.coords().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
         ["station"]
     );
-    assert!(m.attrs().is_empty());
+    // xarray 2026.9.0 keeps the Dataset's attrs by default.
+    check_attrs("ds.mean", m.attrs(), &[("title", Attr::S("obs"))]);
     let c = ds.count(&["time"]).unwrap();
     assert_eq!(
         c.variable("label").unwrap().data().to_f64_vec().unwrap(),
@@ -289,14 +291,14 @@ fn dataset_reductions_skip_non_numeric_vars() {
         c.variable("t").unwrap().data().to_f64_vec().unwrap(),
         [3.0, 2.0]
     );
-    let kept = ds
+    let dropped = ds
         .reduce_with(Reduction::Sum)
-        .keep_attrs(true)
+        .keep_attrs(false)
         .run()
         .unwrap();
-    assert_eq!(kept.attrs()["title"].as_str(), Some("obs"));
+    assert!(dropped.attrs().is_empty());
     assert_eq!(
-        kept.variable("t").unwrap().data().to_f64_vec().unwrap(),
+        dropped.variable("t").unwrap().data().to_f64_vec().unwrap(),
         [15.0]
     );
     match ds.sum(&["lon"]).unwrap_err() {
@@ -433,4 +435,55 @@ proptest! {
             prop_assert!(close(*g, want, 1e-12));
         }
     }
+}
+
+#[test]
+fn reductions_keep_attrs_by_default_as_xarray() {
+    let a = DataArray::new(vec![1.0, 2.0], &["x"])
+        .unwrap()
+        .with_attr("units", "K")
+        .with_attr("a", 1_i64);
+    check_attrs("a.mean", a.mean(&[]).unwrap().attrs(), ATTRS_A_MEAN);
+    let nokeep = a
+        .reduce_with(Reduction::Mean)
+        .keep_attrs(false)
+        .run()
+        .unwrap();
+    check_attrs("a.mean nokeep", nokeep.attrs(), ATTRS_A_MEAN_NOKEEP);
+    check_attrs(
+        "var.mean",
+        a.variable().mean(&[]).unwrap().attrs(),
+        ATTRS_VAR_A_MEAN,
+    );
+
+    let ds = Dataset::new()
+        .with_data_var("v", a.variable().clone())
+        .unwrap()
+        .with_data_var(
+            "w",
+            Variable::new(&["x"], vec![1.0, 2.0])
+                .unwrap()
+                .with_attr("units", "C"),
+        )
+        .unwrap()
+        .with_attr("title", "t")
+        .with_attr("k", 1_i64);
+    let m = ds.mean(&[]).unwrap();
+    check_attrs("ds.mean", m.attrs(), ATTRS_DS1_MEAN);
+    check_attrs(
+        "ds.mean v",
+        m.variable("v").unwrap().attrs(),
+        ATTRS_DS1_MEAN_V,
+    );
+    let m = ds
+        .reduce_with(Reduction::Mean)
+        .keep_attrs(false)
+        .run()
+        .unwrap();
+    check_attrs("ds.mean nokeep", m.attrs(), ATTRS_DS1_MEAN_NOKEEP);
+    check_attrs(
+        "ds.mean nokeep v",
+        m.variable("v").unwrap().attrs(),
+        ATTRS_DS1_MEAN_NOKEEP_V,
+    );
 }

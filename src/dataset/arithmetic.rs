@@ -2,14 +2,20 @@
 //! [`Dataset`]: broadcasting by dimension name, alignment on indexes, merged
 //! coordinates, and `std::ops` on references.
 //!
-//! As in xarray (with `keep_attrs=False`), binary operations drop attrs and unary ones
-//! keep them; a DataArray result keeps the name only when both operands share it.
+//! Attrs follow xarray's default (`keep_attrs=True`): a binary operation between two
+//! objects gives the `drop_conflicts` merge of their attrs (the first operand's keys,
+//! then the second's new ones; a key both hold with different values is dropped), one
+//! with a scalar keeps the object's attrs, and unary operations keep them. A Dataset
+//! result's own attrs merge the Dataset's attrs with the other operand's (a DataArray's
+//! attrs too), the Dataset's first whichever side it is on. A DataArray result keeps
+//! the name only when both operands share it.
 
 use std::ops;
 
 use indexmap::{IndexMap, IndexSet};
 
 use super::align::{align, Join};
+use super::attrs::merge_drop_conflicts;
 use super::data_array::UNNAMED;
 use super::{Attrs, DataArray, Dataset, Variable};
 use crate::array::kernels::{self, BinaryOp, UnaryOp};
@@ -89,7 +95,8 @@ fn expand(v: &Variable, dims: &[String]) -> Result<NdArray> {
 
 impl Variable {
     /// `self op other`, broadcasting by dimension name: the result has `self`'s dims in
-    /// order, then `other`'s new ones. Attrs and encoding are dropped.
+    /// order, then `other`'s new ones. Attrs are the `drop_conflicts` merge of both
+    /// operands' attrs; encoding is dropped.
     ///
     /// # Errors
     /// [`Error::DimSizeConflict`] when a shared dim has two lengths; the kernel's
@@ -97,12 +104,13 @@ impl Variable {
     pub fn binary_op(&self, other: &Variable, op: BinaryOp) -> Result<Variable> {
         let (dims, _) = broadcast_dims(self, other, op)?;
         let data = kernels::binary(&expand(self, &dims)?, &expand(other, &dims)?, op)?;
-        Variable::new(&dims, data)
+        Ok(Variable::new(&dims, data)?
+            .with_attrs(merge_drop_conflicts(self.attrs(), other.attrs())))
     }
 
     /// `self op value` (or `value op self` when `scalar_first`), the scalar taking
     /// the array's dtype unless its kind is higher ([`kernels::weak_scalar_dtype`]).
-    /// Attrs are dropped.
+    /// Attrs are kept.
     ///
     /// # Errors
     /// The kernel's errors for dtypes that cannot meet.
@@ -114,7 +122,7 @@ impl Variable {
         } else {
             kernels::binary(self.data(), &s, op)?
         };
-        Variable::new(self.dims(), data)
+        Ok(Variable::new(self.dims(), data)?.with_attrs(self.attrs().clone()))
     }
 
     /// Applies a unary operation; attrs are kept (as xarray does).
@@ -171,13 +179,15 @@ enum Pairing {
 }
 
 /// Aligns `a` and `b`, applies `op` to the paired variables, and builds the result
-/// dataset from them and the merged coordinates (attrs dropped).
+/// dataset from them, the merged coordinates and `attrs`. Each variable's attrs are
+/// the merge of its operands' ([`Variable::binary_op`]).
 fn combine(
     a: &Dataset,
     b: &Dataset,
     pairing: &Pairing,
     op: BinaryOp,
     join: Join,
+    attrs: Attrs,
 ) -> Result<Dataset> {
     let aligned = align(&[a.clone(), b.clone()], join)?;
     let (a, b) = match aligned.as_slice() {
@@ -209,7 +219,7 @@ fn combine(
             .map_err(|e| name_error(e, &out))?;
         vars.insert(out, v);
     }
-    Dataset::from_parts(vars, coord_names, Attrs::new())
+    Dataset::from_parts(vars, coord_names, attrs)
 }
 
 fn array_var_name(da: &DataArray) -> String {
@@ -219,17 +229,21 @@ fn array_var_name(da: &DataArray) -> String {
 
 impl Dataset {
     /// `self op other` over the data variables present in both, after aligning the
-    /// indexes with `join`. Coordinates are merged; attrs dropped.
+    /// indexes with `join`. Coordinates are merged; the attrs of the result and of each
+    /// variable are the `drop_conflicts` merge of the operands'.
     ///
     /// # Errors
     /// [`Error::Alignment`] when the indexes cannot be joined; dim size conflicts and
     /// dtype errors naming the variable.
     pub fn binary_op(&self, other: &Dataset, op: BinaryOp, join: Join) -> Result<Dataset> {
-        combine(self, other, &Pairing::Common, op, join)
+        let attrs = merge_drop_conflicts(self.attrs(), other.attrs());
+        combine(self, other, &Pairing::Common, op, join, attrs)
     }
 
     /// `self op array` (or `array op self` when `array_first`), applied to each data
-    /// variable after aligning with `join`.
+    /// variable after aligning with `join`. Each variable's attrs merge with the
+    /// array's in operand order; the result's attrs are the `drop_conflicts` merge of
+    /// the Dataset's attrs and then the array's, on either side (as xarray does).
     ///
     /// # Errors
     /// As [`Dataset::binary_op`].
@@ -242,15 +256,30 @@ impl Dataset {
     ) -> Result<Dataset> {
         let name = "__xr_array__";
         let other = array_dataset(array, name)?;
+        let attrs = merge_drop_conflicts(self.attrs(), array.attrs());
         if array_first {
-            combine(&other, self, &Pairing::LeftArray(name.into()), op, join)
+            combine(
+                &other,
+                self,
+                &Pairing::LeftArray(name.into()),
+                op,
+                join,
+                attrs,
+            )
         } else {
-            combine(self, &other, &Pairing::RightArray(name.into()), op, join)
+            combine(
+                self,
+                &other,
+                &Pairing::RightArray(name.into()),
+                op,
+                join,
+                attrs,
+            )
         }
     }
 
     /// `var op value` for each data variable (or `value op var` when `scalar_first`);
-    /// coordinates are kept, attrs dropped.
+    /// coordinates and attrs (the Dataset's and each variable's) are kept.
     ///
     /// # Errors
     /// Dtype errors naming the variable.
@@ -261,7 +290,7 @@ impl Dataset {
         scalar_first: bool,
     ) -> Result<Dataset> {
         let value = value.into();
-        self.map_data_vars(Attrs::new(), |name, v| {
+        self.map_data_vars(self.attrs().clone(), |name, v| {
             v.scalar_op(&value, op, scalar_first)
                 .map_err(|e| name_error(e, name))
         })
@@ -298,7 +327,8 @@ impl Dataset {
 impl DataArray {
     /// `self op other`, broadcasting by dimension name and aligning indexes with `join`.
     /// The result's dims are `self`'s, then `other`'s new ones; its coordinates are
-    /// the merged coordinates; its name is kept when both names are equal.
+    /// the merged coordinates; its name is kept when both names are equal; its attrs
+    /// are the `drop_conflicts` merge of both operands' attrs.
     ///
     /// # Errors
     /// [`Error::Alignment`] when the indexes cannot be joined;
@@ -316,6 +346,7 @@ impl DataArray {
             &pairing,
             op,
             join,
+            Attrs::new(),
         )?;
         let da = DataArray::from_dataset(&ds, UNNAMED)?;
         Ok(match (self.name(), other.name()) {
@@ -324,8 +355,8 @@ impl DataArray {
         })
     }
 
-    /// `self op value` (or `value op self` when `scalar_first`); coordinates and name
-    /// are kept, attrs dropped.
+    /// `self op value` (or `value op self` when `scalar_first`); coordinates, name and
+    /// attrs are kept.
     ///
     /// # Errors
     /// Dtype errors naming the array.

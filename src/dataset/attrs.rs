@@ -37,6 +37,26 @@ impl AttrValue {
     }
 }
 
+/// xarray's `drop_conflicts` merge of two attribute maps: `a`'s keys, then `b`'s new
+/// ones; a key both hold with different values is dropped.
+pub(crate) fn merge_drop_conflicts(a: &Attrs, b: &Attrs) -> Attrs {
+    let mut out = Attrs::new();
+    for (k, v) in a {
+        match b.get(k) {
+            Some(w) if w != v => {}
+            _ => {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    for (k, v) in b {
+        if !a.contains_key(k) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
 impl PartialEq for AttrValue {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {

@@ -1,6 +1,9 @@
 //! Reductions over named dimensions on [`Variable`], [`DataArray`] and [`Dataset`]:
 //! a builder ([`Reducer`]) for the options and short methods (`sum`, `mean`, ...).
 //!
+//! As in xarray (whose `keep_attrs` defaults to true), the attrs of the reduced
+//! variables and of a reduced Dataset are kept; `.keep_attrs(false)` drops them.
+//!
 //! ```
 //! use xr::{dataset::Reduction, DataArray};
 //! # fn main() -> xr::Result<()> {
@@ -33,7 +36,7 @@ pub struct ReduceOptions {
     pub skipna: Option<bool>,
     /// Delta degrees of freedom for `std`/`var` (0 unless told).
     pub ddof: usize,
-    /// Keep the attrs of the reduced objects (xarray's `keep_attrs`); off by default.
+    /// Keep the attrs of the reduced objects (xarray's `keep_attrs`); on by default.
     pub keep_attrs: bool,
 }
 
@@ -45,7 +48,7 @@ impl ReduceOptions {
             dims: None,
             skipna: None,
             ddof: 0,
-            keep_attrs: false,
+            keep_attrs: true,
         }
     }
 
@@ -98,7 +101,7 @@ impl<T: Reduce> Reducer<'_, T> {
         self
     }
 
-    /// Keeps attrs (default: drop).
+    /// Keeps attrs or drops them (default: keep, as xarray does).
     pub fn keep_attrs(mut self, keep: bool) -> Self {
         self.options.keep_attrs = keep;
         self

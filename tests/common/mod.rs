@@ -81,3 +81,24 @@ pub fn check<G: Golden>(what: &str, da: &DataArray, case: &Case<G>) {
 pub fn f64_array(values: Vec<f64>, shape: &[usize], dims: &[&str]) -> DataArray {
     DataArray::new(NdArray::from_shape_vec(shape, values).unwrap(), dims).unwrap()
 }
+
+/// A golden attribute value: text or a number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Attr {
+    S(&'static str),
+    N(f64),
+}
+
+/// Asserts that `attrs` holds exactly `expected`, in order.
+pub fn check_attrs(what: &str, attrs: &xr::Attrs, expected: &[(&str, Attr)]) {
+    let keys: Vec<&str> = attrs.keys().map(String::as_str).collect();
+    let want: Vec<&str> = expected.iter().map(|(k, _)| *k).collect();
+    assert_eq!(keys, want, "{what}: attr keys");
+    for (k, a) in expected {
+        let v = &attrs[*k];
+        match a {
+            Attr::S(s) => assert_eq!(v.as_str(), Some(*s), "{what}: attr {k:?}"),
+            Attr::N(x) => assert_eq!(v.as_f64(), Some(*x), "{what}: attr {k:?}"),
+        }
+    }
+}
