@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 
 use super::indexing::fill_for;
 use super::{DataArray, Dataset, Index, Variable};
-use crate::array::{NdArray, Scalar};
+use crate::array::{Data, NdArray, Scalar};
 use crate::error::{Error, Result};
 
 /// The tick value that marks a missing datetime (NaT).
@@ -267,11 +267,11 @@ pub fn broadcast_dims(objects: &[&Variable]) -> Result<(Vec<String>, Vec<usize>)
 /// # Errors
 /// When `fill` cannot be cast to the data's dtype or a position is out of range.
 pub(crate) fn take_fill(
-    data: &NdArray,
+    data: &Data,
     axis: usize,
     positions: &[Option<usize>],
     fill: Option<&Scalar>,
-) -> Result<NdArray> {
+) -> Result<Data> {
     if let Some(all) = positions.iter().copied().collect::<Option<Vec<usize>>>() {
         return data.take(axis, &all);
     }
@@ -284,7 +284,7 @@ pub(crate) fn take_fill(
     let pad = NdArray::from_scalar(&value)
         .astype(dtype)?
         .broadcast_to(&one)?;
-    let extended = NdArray::concatenate(axis, &[data.astype(dtype)?, pad])?;
+    let extended = Data::concatenate(axis, &[data.astype(dtype)?, Data::Eager(pad)])?;
     let idx: Vec<usize> = positions.iter().map(|p| p.unwrap_or(n)).collect();
     extended.take(axis, &idx)
 }

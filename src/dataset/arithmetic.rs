@@ -19,7 +19,7 @@ use super::attrs::merge_drop_conflicts;
 use super::data_array::UNNAMED;
 use super::{Attrs, DataArray, Dataset, Variable};
 use crate::array::kernels::{self, BinaryOp, UnaryOp};
-use crate::array::{NdArray, Scalar};
+use crate::array::{Data, NdArray, Scalar};
 use crate::error::{Error, Result};
 
 /// Puts the variable's name into an error from a kernel, so the user sees which
@@ -81,7 +81,7 @@ fn broadcast_dims(a: &Variable, b: &Variable, op: BinaryOp) -> Result<(Vec<Strin
 
 /// The variable's data with its axes moved into the order of `dims` and length-1 axes
 /// for the dims it lacks, ready for numpy broadcasting without copying.
-fn expand(v: &Variable, dims: &[String]) -> Result<NdArray> {
+fn expand(v: &Variable, dims: &[String]) -> Result<Data> {
     let present: Vec<&String> = dims.iter().filter(|d| v.axis_of(d).is_some()).collect();
     let perm: Vec<usize> = present.iter().filter_map(|d| v.axis_of(d)).collect();
     let mut data = v.data().permute(&perm)?;
@@ -103,7 +103,7 @@ impl Variable {
     /// errors ([`kernels::binary`]) for dtypes that cannot meet.
     pub fn binary_op(&self, other: &Variable, op: BinaryOp) -> Result<Variable> {
         let (dims, _) = broadcast_dims(self, other, op)?;
-        let data = kernels::binary(&expand(self, &dims)?, &expand(other, &dims)?, op)?;
+        let data = expand(self, &dims)?.binary(&expand(other, &dims)?, op)?;
         Ok(Variable::new(&dims, data)?
             .with_attrs(merge_drop_conflicts(self.attrs(), other.attrs())))
     }
@@ -116,11 +116,11 @@ impl Variable {
     /// The kernel's errors for dtypes that cannot meet.
     pub fn scalar_op(&self, value: &Scalar, op: BinaryOp, scalar_first: bool) -> Result<Variable> {
         let dtype = kernels::weak_scalar_dtype(self.dtype(), value);
-        let s = NdArray::from_scalar(value).astype(dtype)?;
+        let s = Data::Eager(NdArray::from_scalar(value).astype(dtype)?);
         let data = if scalar_first {
-            kernels::binary(&s, self.data(), op)?
+            s.binary(self.data(), op)?
         } else {
-            kernels::binary(self.data(), &s, op)?
+            self.data().binary(&s, op)?
         };
         Ok(Variable::new(self.dims(), data)?.with_attrs(self.attrs().clone()))
     }
@@ -131,7 +131,7 @@ impl Variable {
     /// [`Error::UnsupportedDType`] naming the operation ([`kernels::unary`]).
     pub fn unary_op(&self, op: UnaryOp) -> Result<Variable> {
         Ok(
-            Variable::new(self.dims(), kernels::unary(self.data(), op)?)?
+            Variable::new(self.dims(), self.data().unary(op)?)?
                 .with_attrs(self.attrs().clone()),
         )
     }

@@ -4,7 +4,7 @@ use indexmap::{IndexMap, IndexSet};
 
 use super::align::align;
 use super::{DataArray, Dataset, Join, Variable};
-use crate::array::{DType, NdArray, Scalar};
+use crate::array::{DType, Data, NdArray, Scalar};
 use crate::error::{Error, Result};
 
 /// Concatenates datasets along `dim`, like `xarray.concat(objs, dim)`.
@@ -174,7 +174,7 @@ fn concat_variable(
             })
             .collect::<Result<_>>()?;
         let data = match v {
-            None => NdArray::full(&sizes, &Scalar::F64(f64::NAN), dtype)?,
+            None => Data::Eager(NdArray::full(&sizes, &Scalar::F64(f64::NAN), dtype)?),
             Some(v) => {
                 if v.dims().len() + usize::from(!v.dims().iter().any(|d| d == dim)) != dims.len()
                     || v.dims().iter().any(|d| !dims.contains(d))
@@ -190,7 +190,7 @@ fn concat_variable(
         };
         parts.push(data);
     }
-    let data = NdArray::concatenate(axis, &parts)?;
+    let data = Data::concatenate(axis, &parts)?;
     Ok(template.replace(dims, data))
 }
 

@@ -102,10 +102,14 @@ impl Dataset {
             }
         }
         self.indexes.shift_remove(&name);
-        if is_coord && var.ndim() == 1 && var.dims()[0] == name {
-            self.indexes
-                .insert(name.clone(), Index::new(&name, var.data().clone())?);
-        }
+        let var = if is_coord && var.ndim() == 1 && var.dims()[0] == name {
+            // Index coordinates live in memory, as in xarray.
+            let var = var.load()?;
+            self.indexes.insert(name.clone(), Index::new(&name, var.values()?)?);
+            var
+        } else {
+            var
+        };
         if is_coord {
             self.coord_names.insert(name.clone());
         } else {

@@ -3,7 +3,7 @@
 use indexmap::{IndexMap, IndexSet};
 
 use super::{AttrValue, Attrs, Dataset, Index, Variable};
-use crate::array::{DType, NdArray};
+use crate::array::{DType, Data};
 use crate::error::{Error, Result};
 
 /// The name xarray gives an unnamed DataArray's variable inside a Dataset.
@@ -24,7 +24,7 @@ impl DataArray {
     ///
     /// # Errors
     /// When the number of dims is not the number of axes, or a dim repeats.
-    pub fn new<S: AsRef<str>>(data: impl Into<NdArray>, dims: &[S]) -> Result<Self> {
+    pub fn new<S: AsRef<str>>(data: impl Into<Data>, dims: &[S]) -> Result<Self> {
         Self::from_variable(Variable::new(dims, data)?)
     }
 
@@ -83,10 +83,14 @@ impl DataArray {
             }
         }
         self.indexes.shift_remove(&name);
-        if coord.ndim() == 1 && coord.dims()[0] == name {
-            self.indexes
-                .insert(name.clone(), Index::new(&name, coord.data().clone())?);
-        }
+        let coord = if coord.ndim() == 1 && coord.dims()[0] == name {
+            // Index coordinates live in memory, as in xarray.
+            let coord = coord.load()?;
+            self.indexes.insert(name.clone(), Index::new(&name, coord.values()?)?);
+            coord
+        } else {
+            coord
+        };
         self.coords.insert(name, coord);
         Ok(())
     }
@@ -100,7 +104,7 @@ impl DataArray {
         self,
         name: &str,
         dims: &[S],
-        values: impl Into<NdArray>,
+        values: impl Into<Data>,
     ) -> Result<Self> {
         self.with_coord_var(name, Variable::new(dims, values)?)
     }
@@ -151,8 +155,8 @@ impl DataArray {
         &self.variable
     }
 
-    /// The data.
-    pub fn values(&self) -> &NdArray {
+    /// The data, in memory or lazy.
+    pub fn values(&self) -> &Data {
         self.variable.data()
     }
 

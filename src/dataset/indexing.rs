@@ -10,7 +10,7 @@ use super::align::{align, broadcast_dims, Join, NAT};
 use super::data_array::UNNAMED;
 use super::index::Method;
 use super::{DataArray, Dataset, Variable};
-use crate::array::{DType, NdArray, Scalar};
+use crate::array::{DType, Data, NdArray, Scalar};
 use crate::error::{Error, Result};
 
 /// A positional selection along one dimension, for `isel`.
@@ -819,16 +819,12 @@ impl DataArray {
         let (dims, sizes) = broadcast_dims(&[me.variable(), cond.variable()])?;
         let var = me.variable().set_dims(&dims, &sizes)?;
         let mask = cond.variable().set_dims(&dims, &sizes)?;
-        let mask = mask
-            .data()
-            .as_array::<bool>()
-            .ok_or_else(|| Error::internal("condition checked boolean"))?;
         let (fill, dtype) = fill_for(var.dtype(), other)?;
         let data = var.data().astype(dtype)?;
         let fill = NdArray::from_scalar(&fill)
             .astype(dtype)?
             .broadcast_to(&sizes)?;
-        let data = data.select(mask, &fill)?;
+        let data = Data::select(mask.data(), &data, &Data::Eager(fill))?;
         let mut coords = me.coords().clone();
         for (k, v) in cond.coords() {
             coords.entry(k.clone()).or_insert_with(|| v.clone());

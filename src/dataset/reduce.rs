@@ -162,7 +162,7 @@ impl Variable {
             )));
         }
         let data =
-            kernels::reduce(self.data(), &axes, op, options.params()).map_err(|e| match e {
+            self.data().reduce(&axes, op, options.params()).map_err(|e| match e {
                 Error::InvalidArgument(msg) => Error::InvalidArgument(format!("{context}: {msg}")),
                 other => other,
             })?;

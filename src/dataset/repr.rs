@@ -5,7 +5,8 @@ use std::fmt::{self, Write as _};
 use indexmap::IndexMap;
 
 use super::{Attrs, DataArray, Dataset, Variable};
-use crate::array::{DType, NdArray, Scalar};
+use crate::array::lazy::LazyArray;
+use crate::array::{DType, Data, NdArray, Scalar};
 
 /// Total width of a summary line, as xarray's `display_width`.
 const DISPLAY_WIDTH: usize = 80;
@@ -206,21 +207,22 @@ fn summary_line(name: &str, marker: char, var: &Variable, col: usize) -> String 
 }
 
 /// The size numpy would report: strings count 4 bytes per character of the longest.
-fn numpy_nbytes(a: &NdArray) -> usize {
+fn numpy_nbytes(a: &Data) -> usize {
     match a.dtype() {
         DType::Str => 4 * longest_str(a) * a.len(),
         _ => a.nbytes(),
     }
 }
 
-fn longest_str(a: &NdArray) -> usize {
+fn longest_str(a: &Data) -> usize {
     a.as_array::<String>()
         .and_then(|s| s.iter().map(|x| x.chars().count()).max())
         .unwrap_or(0)
 }
 
-fn dtype_str(a: &NdArray) -> String {
+fn dtype_str(a: &Data) -> String {
     match a.dtype() {
+        DType::Str if a.is_lazy() => "object".to_string(),
         DType::Str => format!("<U{}", longest_str(a)),
         other => other.name().to_string(),
     }
@@ -228,7 +230,11 @@ fn dtype_str(a: &NdArray) -> String {
 
 /// As many values from the front and back as fit in `width`, joined by `...`
 /// (xarray's `format_array_flat`, step for step).
-fn flat_values(a: &NdArray, width: usize) -> String {
+fn flat_values(a: &Data, width: usize) -> String {
+    let a = match a {
+        Data::Eager(a) => a,
+        Data::Lazy(l) => return format!("xr.lazy<chunksize={}>", chunksize(l)),
+    };
     let n = a.len();
     let item = |i: usize| a.get_flat(i).map(|s| format_item(&s)).unwrap_or_default();
     let relevant = n.max(1).min(width.div_ceil(2).max(2));
@@ -332,9 +338,38 @@ fn human_bytes(n: usize) -> String {
     format!("{v:.0}{unit}")
 }
 
+/// A shape as Python prints a tuple: `(3,)`, `(2, 3)`.
+fn tuple(shape: &[usize]) -> String {
+    match shape {
+        [n] => format!("({n},)"),
+        _ => format!("({})", shape.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// The largest chunk's shape, as dask prints `chunksize`.
+fn chunksize(l: &LazyArray) -> String {
+    let sizes: Vec<usize> = l
+        .chunks()
+        .iter()
+        .map(|c| c.iter().copied().max().unwrap_or(0))
+        .collect();
+    tuple(&sizes)
+}
+
 /// numpy's `repr` of an array: `array([[1., 2.], [3., 4.]])`, edges only when large.
 /// Only the elements shown are formatted, so printing a huge array is cheap.
-fn array_repr(a: &NdArray) -> String {
+fn array_repr(a: &Data) -> String {
+    let a = match a {
+        Data::Eager(a) => a,
+        Data::Lazy(l) => {
+            return format!(
+                "xr.lazy<shape={}, dtype={}, chunksize={}>",
+                tuple(l.shape()),
+                dtype_str(&Data::Lazy(l.clone())),
+                chunksize(l)
+            )
+        }
+    };
     let summarize = a.len() > SUMMARIZE_THRESHOLD;
     let shape = a.shape().to_vec();
     let mut offsets = Vec::new();
@@ -365,7 +400,7 @@ fn array_repr(a: &NdArray) -> String {
     match a.dtype() {
         DType::I64 | DType::F64 | DType::Bool => {}
         DType::Str => {
-            let _ = write!(out, ", dtype='{}'", dtype_str(a));
+            let _ = write!(out, ", dtype='<U{}'", longest_str(&Data::Eager(a.clone())));
         }
         other => {
             let _ = write!(out, ", dtype={}", other.name());

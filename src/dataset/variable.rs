@@ -3,7 +3,7 @@
 use indexmap::IndexMap;
 
 use super::Attrs;
-use crate::array::{DType, NdArray};
+use crate::array::{DType, Data, NdArray};
 use crate::error::{Error, Result};
 
 /// Named dimensions over an array, with attributes (what the user sees) and encoding
@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct Variable {
     dims: Vec<String>,
-    data: NdArray,
+    data: Data,
     attrs: Attrs,
     encoding: Attrs,
 }
@@ -22,7 +22,7 @@ impl Variable {
     /// # Errors
     /// [`Error::InvalidArgument`] when the number of dims is not the number of axes or
     /// a dim name repeats.
-    pub fn new<S: AsRef<str>>(dims: &[S], data: impl Into<NdArray>) -> Result<Self> {
+    pub fn new<S: AsRef<str>>(dims: &[S], data: impl Into<Data>) -> Result<Self> {
         let data = data.into();
         let dims: Vec<String> = dims.iter().map(|d| d.as_ref().to_string()).collect();
         if dims.len() != data.ndim() {
@@ -51,7 +51,7 @@ impl Variable {
     pub fn scalar(value: &crate::array::Scalar) -> Self {
         Variable {
             dims: Vec::new(),
-            data: NdArray::from_scalar(value),
+            data: Data::Eager(NdArray::from_scalar(value)),
             attrs: Attrs::new(),
             encoding: Attrs::new(),
         }
@@ -80,9 +80,28 @@ impl Variable {
         &self.dims
     }
 
-    /// The data.
-    pub fn data(&self) -> &NdArray {
+    /// The data, in memory or lazy.
+    pub fn data(&self) -> &Data {
         &self.data
+    }
+
+    /// The values in memory (computing lazy data).
+    ///
+    /// # Errors
+    /// The first failing chunk's error, for lazy data.
+    pub fn values(&self) -> Result<NdArray> {
+        self.data.compute()
+    }
+
+    /// The same variable with its values in memory (xarray's `load`/`compute`).
+    ///
+    /// # Errors
+    /// The first failing chunk's error, for lazy data.
+    pub fn load(&self) -> Result<Variable> {
+        match &self.data {
+            Data::Eager(_) => Ok(self.clone()),
+            Data::Lazy(l) => Ok(self.replace(self.dims.clone(), Data::Eager(l.compute()?))),
+        }
     }
 
     /// The shape.
@@ -150,7 +169,8 @@ impl Variable {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the shape differs.
-    pub fn with_data(&self, data: NdArray) -> Result<Variable> {
+    pub fn with_data(&self, data: impl Into<Data>) -> Result<Variable> {
+        let data = data.into();
         if data.shape() != self.shape() {
             return Err(Error::ShapeMismatch {
                 what: format!("new data for variable with dims {:?}", self.dims),
@@ -167,7 +187,8 @@ impl Variable {
     }
 
     /// New dims and data, keeping attrs and encoding.
-    pub(crate) fn replace(&self, dims: Vec<String>, data: NdArray) -> Variable {
+    pub(crate) fn replace(&self, dims: Vec<String>, data: impl Into<Data>) -> Variable {
+        let data = data.into();
         debug_assert_eq!(dims.len(), data.ndim());
         Variable {
             dims,
