@@ -2,6 +2,7 @@
 //! element type and dispatched once per array.
 
 mod cast;
+mod data;
 pub mod chunks;
 mod dtype;
 pub mod kernels;
@@ -10,6 +11,7 @@ pub mod linalg;
 mod nd;
 mod scalar;
 
+pub use data::Data;
 pub use dtype::DType;
 #[allow(unused_imports)] // map_all is for kernels still to come
 pub(crate) use nd::{map_all, match_all, match_numeric};
