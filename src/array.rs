@@ -2,8 +2,8 @@
 //! element type and dispatched once per array.
 
 mod cast;
-mod data;
 pub mod chunks;
+mod data;
 mod dtype;
 pub mod kernels;
 pub mod lazy;

@@ -4,6 +4,7 @@
 pub mod align;
 mod arithmetic;
 mod attrs;
+mod chunked;
 mod combine;
 mod core;
 mod data_array;

@@ -9,7 +9,8 @@ fn close(a: &NdArray, b: &NdArray, rel: f64) {
     assert_eq!(a.shape(), b.shape());
     let (x, y) = (a.to_f64_vec().unwrap(), b.to_f64_vec().unwrap());
     for (i, (p, q)) in x.iter().zip(&y).enumerate() {
-        let ok = (p.is_nan() && q.is_nan()) || (p - q).abs() <= rel * p.abs().max(q.abs()).max(1e-300);
+        let ok =
+            (p.is_nan() && q.is_nan()) || (p - q).abs() <= rel * p.abs().max(q.abs()).max(1e-300);
         assert!(ok, "element {i}: {p} vs {q}");
     }
 }
@@ -25,14 +26,22 @@ fn seed_example_one_small() {
     let lazy = x
         .binary(&x.t(), BinaryOp::Add)
         .unwrap()
-        .binary(&x.reduce(&[0], Reduction::Mean, p()).unwrap(), BinaryOp::Sub)
+        .binary(
+            &x.reduce(&[0], Reduction::Mean, p()).unwrap(),
+            BinaryOp::Sub,
+        )
         .unwrap()
         .reduce(&[0, 1], Reduction::Std, p())
         .unwrap();
     let got = lazy.compute().unwrap();
     let xe = x.compute().unwrap();
     let e = kernels::binary(&xe, &xe.t(), BinaryOp::Add).unwrap();
-    let e = kernels::binary(&e, &kernels::reduce(&xe, &[0], Reduction::Mean, p()).unwrap(), BinaryOp::Sub).unwrap();
+    let e = kernels::binary(
+        &e,
+        &kernels::reduce(&xe, &[0], Reduction::Mean, p()).unwrap(),
+        BinaryOp::Sub,
+    )
+    .unwrap();
     let e = kernels::reduce(&e, &[0, 1], Reduction::Std, p()).unwrap();
     close(&got, &e, 1e-12);
 }
@@ -45,7 +54,10 @@ fn seed_example_two_small() {
     let lazy = x
         .dot(&x.t().binary_array(&one, BinaryOp::Add, false).unwrap())
         .unwrap()
-        .binary(&x.reduce(&[0, 1], Reduction::Mean, p()).unwrap(), BinaryOp::Sub)
+        .binary(
+            &x.reduce(&[0, 1], Reduction::Mean, p()).unwrap(),
+            BinaryOp::Sub,
+        )
         .unwrap()
         .reduce(&[0, 1], Reduction::Std, p())
         .unwrap();
@@ -53,14 +65,21 @@ fn seed_example_two_small() {
     let xe = x.compute().unwrap();
     let b = kernels::binary(&xe.t(), &one, BinaryOp::Add).unwrap();
     let d = xr::array::linalg::tensordot(&xe, &b, &[1], &[0]).unwrap();
-    let e = kernels::binary(&d, &kernels::reduce(&xe, &[0, 1], Reduction::Mean, p()).unwrap(), BinaryOp::Sub).unwrap();
+    let e = kernels::binary(
+        &d,
+        &kernels::reduce(&xe, &[0, 1], Reduction::Mean, p()).unwrap(),
+        BinaryOp::Sub,
+    )
+    .unwrap();
     let e = kernels::reduce(&e, &[0, 1], Reduction::Std, p()).unwrap();
     close(&got, &e, 1e-10);
 }
 
 #[test]
 fn slices_takes_concat_and_unary_fuse() {
-    let base = NdArray::from((0..120).map(f64::from).collect::<Vec<_>>()).reshape(&[10, 12]).unwrap();
+    let base = NdArray::from((0..120).map(f64::from).collect::<Vec<_>>())
+        .reshape(&[10, 12])
+        .unwrap();
     let x = LazyArray::from_array(base.clone(), &[3, 5]).unwrap();
     let l = x
         .slice_axis(1, 1, 11, 3)
@@ -69,10 +88,205 @@ fn slices_takes_concat_and_unary_fuse() {
         .unwrap()
         .unary(UnaryOp::Sqrt)
         .unwrap();
-    let e = base.slice_axis(1, 1, 11, 3).unwrap().take(0, &[9, 0, 4, 4]).unwrap();
+    let e = base
+        .slice_axis(1, 1, 11, 3)
+        .unwrap()
+        .take(0, &[9, 0, 4, 4])
+        .unwrap();
     let e = kernels::unary(&e, UnaryOp::Sqrt).unwrap();
     close(&l.compute().unwrap(), &e, 0.0);
     let c = LazyArray::concatenate(0, &[x.clone(), x.slice_axis(0, 2, 5, 1).unwrap()]).unwrap();
-    let ce = NdArray::concatenate(0, &[base.clone(), base.slice_axis(0, 2, 5, 1).unwrap()]).unwrap();
+    let ce =
+        NdArray::concatenate(0, &[base.clone(), base.slice_axis(0, 2, 5, 1).unwrap()]).unwrap();
     close(&c.rechunk(&[4, 7]).unwrap().compute().unwrap(), &ce, 0.0);
+}
+
+mod property {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One step of an operation chain, applied the same way to lazy and eager arrays.
+    #[derive(Debug, Clone)]
+    enum Step {
+        AddScalar(f64),
+        MulSelfReversed,
+        Slice {
+            axis: usize,
+            start: usize,
+            step: usize,
+        },
+        Take {
+            axis: usize,
+            seed: u64,
+        },
+        Abs,
+        Reduce {
+            axes_mask: u8,
+            op: usize,
+            skipna: bool,
+        },
+        SubMeanOver(usize),
+    }
+
+    const OPS: [Reduction; 7] = [
+        Reduction::Sum,
+        Reduction::Mean,
+        Reduction::Std,
+        Reduction::Var,
+        Reduction::Min,
+        Reduction::Max,
+        Reduction::Count,
+    ];
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (-3.0..3.0f64).prop_map(Step::AddScalar),
+            Just(Step::MulSelfReversed),
+            (0..3usize, 0..3usize, 1..3usize).prop_map(|(axis, start, step)| Step::Slice {
+                axis,
+                start,
+                step
+            }),
+            (0..3usize, any::<u64>()).prop_map(|(axis, seed)| Step::Take { axis, seed }),
+            Just(Step::Abs),
+            (any::<u8>(), 0..OPS.len(), any::<bool>()).prop_map(|(axes_mask, op, skipna)| {
+                Step::Reduce {
+                    axes_mask,
+                    op,
+                    skipna,
+                }
+            }),
+            (0..3usize).prop_map(Step::SubMeanOver),
+        ]
+    }
+
+    /// Applies a step to both; `None` when the step does not fit the current shape.
+    fn apply(s: &Step, l: &LazyArray, e: &NdArray) -> Option<(LazyArray, NdArray)> {
+        let nd = e.ndim();
+        Some(match *s {
+            Step::AddScalar(v) => {
+                let c = NdArray::from(vec![v]).reshape(&[]).unwrap();
+                (
+                    l.binary_array(&c, BinaryOp::Add, false).unwrap(),
+                    kernels::binary(e, &c, BinaryOp::Add).unwrap(),
+                )
+            }
+            Step::MulSelfReversed => {
+                let rev: Vec<usize> = (0..e.shape().first().copied().unwrap_or(0)).rev().collect();
+                if nd == 0 {
+                    return None;
+                }
+                let (lr, er) = (l.take(0, &rev).unwrap(), e.take(0, &rev).unwrap());
+                (
+                    l.binary(&lr, BinaryOp::Mul).unwrap(),
+                    kernels::binary(e, &er, BinaryOp::Mul).unwrap(),
+                )
+            }
+            Step::Slice { axis, start, step } => {
+                if axis >= nd || start >= e.shape()[axis] {
+                    return None;
+                }
+                let n = e.shape()[axis];
+                (
+                    l.slice_axis(axis, start, n, step).unwrap(),
+                    e.slice_axis(axis, start, n, step).unwrap(),
+                )
+            }
+            Step::Take { axis, seed } => {
+                if axis >= nd || e.shape()[axis] == 0 {
+                    return None;
+                }
+                let n = e.shape()[axis];
+                let idx: Vec<usize> = (0..n + 1)
+                    .map(|i| ((seed >> (i % 32)) as usize + i * 7) % n)
+                    .collect();
+                (l.take(axis, &idx).unwrap(), e.take(axis, &idx).unwrap())
+            }
+            Step::Abs => (
+                l.unary(UnaryOp::Abs).unwrap(),
+                kernels::unary(e, UnaryOp::Abs).unwrap(),
+            ),
+            Step::Reduce {
+                axes_mask,
+                op,
+                skipna,
+            } => {
+                let axes: Vec<usize> = (0..nd).filter(|a| axes_mask & (1 << a) != 0).collect();
+                let params = ReduceParams::new(Some(skipna), 0);
+                (
+                    l.reduce(&axes, OPS[op], params).unwrap(),
+                    kernels::reduce(e, &axes, OPS[op], params).unwrap(),
+                )
+            }
+            Step::SubMeanOver(axis) => {
+                if axis >= nd {
+                    return None;
+                }
+                let lm = l
+                    .reduce(&[axis], Reduction::Mean, p())
+                    .unwrap()
+                    .insert_axis(axis)
+                    .unwrap();
+                let em = kernels::reduce(e, &[axis], Reduction::Mean, p())
+                    .unwrap()
+                    .insert_axis(axis)
+                    .unwrap();
+                (
+                    l.binary(&lm, BinaryOp::Sub).unwrap(),
+                    kernels::binary(e, &em, BinaryOp::Sub).unwrap(),
+                )
+            }
+        })
+    }
+
+    fn case() -> impl Strategy<Value = (Vec<usize>, Vec<usize>, Vec<f64>, Vec<Step>)> {
+        prop::collection::vec(1..9usize, 1..4).prop_flat_map(|shape| {
+            let n: usize = shape.iter().product();
+            let chunks = shape.iter().map(|&s| 1..=s).collect::<Vec<_>>();
+            let values =
+                prop::collection::vec(prop_oneof![9 => -50.0..50.0f64, 1 => Just(f64::NAN)], n);
+            (
+                Just(shape),
+                chunks,
+                values,
+                prop::collection::vec(step(), 1..5),
+            )
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn chunking_never_changes_an_answer((shape, chunks, values, steps) in case()) {
+            let e0 = NdArray::from_shape_vec(&shape, values).unwrap();
+            let mut l = LazyArray::from_array(e0.clone(), &chunks).unwrap();
+            let mut e = e0;
+            for s in &steps {
+                if let Some((nl, ne)) = apply(s, &l, &e) {
+                    l = nl;
+                    e = ne;
+                }
+            }
+            let got = l.compute().unwrap();
+            prop_assert_eq!(got.dtype(), e.dtype());
+            close(&got, &e, 1e-12);
+        }
+
+        #[test]
+        fn integer_chains_are_exact(shape in prop::collection::vec(1..7usize, 1..4), chunk in 1..4usize, seed in any::<i64>()) {
+            let n: usize = shape.iter().product();
+            let vals: Vec<i64> = (0..n as i64).map(|i| (i * 37 + seed % 1000) % 101 - 50).collect();
+            let e = NdArray::from_shape_vec(&shape, vals).unwrap();
+            let l = LazyArray::from_array(e.clone(), &vec![chunk; shape.len()]).unwrap();
+            let two = NdArray::from(vec![2i64]).reshape(&[]).unwrap();
+            let lz = l.binary(&l.t().t(), BinaryOp::Mul).unwrap().binary_array(&two, BinaryOp::Sub, false).unwrap();
+            let ez = kernels::binary(&kernels::binary(&e, &e, BinaryOp::Mul).unwrap(), &two, BinaryOp::Sub).unwrap();
+            for op in [Reduction::Sum, Reduction::Min, Reduction::Max, Reduction::Prod, Reduction::Count] {
+                let axes: Vec<usize> = (0..shape.len()).step_by(2).collect();
+                let got = lz.reduce(&axes, op, p()).unwrap().compute().unwrap();
+                let want = kernels::reduce(&ez, &axes, op, p()).unwrap();
+                prop_assert!(got.equals(&want), "{:?}: {:?} vs {:?}", op, got, want);
+            }
+        }
+    }
 }

@@ -288,7 +288,10 @@ impl Data {
             let eager: Vec<NdArray> = parts.iter().filter_map(|p| p.as_eager().cloned()).collect();
             return Ok(Data::Eager(NdArray::concatenate(axis, &eager)?));
         }
-        let lazy: Vec<LazyArray> = parts.iter().map(Data::lazy_or_wrap).collect::<Result<_>>()?;
+        let lazy: Vec<LazyArray> = parts
+            .iter()
+            .map(Data::lazy_or_wrap)
+            .collect::<Result<_>>()?;
         Ok(Data::Lazy(LazyArray::concatenate(axis, &lazy)?))
     }
 
@@ -335,20 +338,37 @@ impl Data {
                 })?;
             return Ok(Data::Eager(a.select(m, b)?));
         }
-        let (m, a, b) = (mask.lazy_or_wrap()?, this.lazy_or_wrap()?, other.lazy_or_wrap()?);
-        let shape = kernels::broadcast_shapes(&kernels::broadcast_shapes(m.shape(), a.shape())?, b.shape())?;
-        let (m, a, b) = (m.broadcast_to(&shape)?, a.broadcast_to(&shape)?, b.broadcast_to(&shape)?);
+        let (m, a, b) = (
+            mask.lazy_or_wrap()?,
+            this.lazy_or_wrap()?,
+            other.lazy_or_wrap()?,
+        );
+        let shape = kernels::broadcast_shapes(
+            &kernels::broadcast_shapes(m.shape(), a.shape())?,
+            b.shape(),
+        )?;
+        let (m, a, b) = (
+            m.broadcast_to(&shape)?,
+            a.broadcast_to(&shape)?,
+            b.broadcast_to(&shape)?,
+        );
         let dtype = a.dtype();
-        Ok(Data::Lazy(m.map_blocks(&[a, b], dtype, |blocks| match blocks {
-            [m, a, b] => {
-                let mask = m.as_array::<bool>().ok_or_else(|| Error::UnsupportedDType {
-                    op: "where (the condition must be bool)".into(),
-                    dtype: m.dtype(),
-                })?;
-                a.select(mask, b)
-            }
-            _ => Err(Error::internal("where takes three blocks")),
-        })?))
+        Ok(Data::Lazy(m.map_blocks(
+            &[a, b],
+            dtype,
+            |blocks| match blocks {
+                [m, a, b] => {
+                    let mask = m
+                        .as_array::<bool>()
+                        .ok_or_else(|| Error::UnsupportedDType {
+                            op: "where (the condition must be bool)".into(),
+                            dtype: m.dtype(),
+                        })?;
+                    a.select(mask, b)
+                }
+                _ => Err(Error::internal("where takes three blocks")),
+            },
+        )?))
     }
 }
 

@@ -14,8 +14,6 @@ mod source;
 use std::ops::Range;
 use std::sync::Arc;
 
-use ndarray::{ArcArray, IxDyn};
-
 use self::expr::{BlockFn, Expr};
 pub use self::source::{ChunkSource, RandomSource};
 use super::chunks::{for_each_index, ChunkGrid, Region};
@@ -38,7 +36,13 @@ pub struct LazyArray {
 }
 
 impl LazyArray {
-    fn from_expr(dtype: DType, shape: Vec<usize>, grid: ChunkGrid, label: Arc<str>, expr: Expr) -> Self {
+    fn from_expr(
+        dtype: DType,
+        shape: Vec<usize>,
+        grid: ChunkGrid,
+        label: Arc<str>,
+        expr: Expr,
+    ) -> Self {
         LazyArray {
             dtype,
             shape,
@@ -85,7 +89,11 @@ impl LazyArray {
     /// # Errors
     /// When `chunk_shape` does not have one entry per dim.
     pub fn random(shape: &[usize], chunk_shape: &[usize], seed: u64) -> Result<Self> {
-        Ok(Self::from_source(Arc::new(RandomSource::new(shape, chunk_shape, seed)?)))
+        Ok(Self::from_source(Arc::new(RandomSource::new(
+            shape,
+            chunk_shape,
+            seed,
+        )?)))
     }
 
     /// Returns `self` named `label` in errors and progress messages.
@@ -205,7 +213,12 @@ impl LazyArray {
     /// As [`LazyArray::compute`].
     pub fn persist(&self) -> Result<Self> {
         let values = self.compute()?;
-        let mut out = self.derive(self.dtype, self.shape.clone(), self.grid.clone(), Expr::Memory(values));
+        let mut out = self.derive(
+            self.dtype,
+            self.shape.clone(),
+            self.grid.clone(),
+            Expr::Memory(values),
+        );
         out.grid = self.grid.clone();
         Ok(out)
     }
@@ -218,7 +231,12 @@ impl LazyArray {
     /// When the dtype does not support `op`.
     pub fn unary(&self, op: UnaryOp) -> Result<Self> {
         let dtype = kernels::unary(&probe(self.dtype)?, op)?.dtype();
-        Ok(self.derive(dtype, self.shape.clone(), self.grid.clone(), Expr::Unary(op, self.clone())))
+        Ok(self.derive(
+            dtype,
+            self.shape.clone(),
+            self.grid.clone(),
+            Expr::Unary(op, self.clone()),
+        ))
     }
 
     /// Elementwise binary operation with numpy broadcasting (trailing alignment).
@@ -279,7 +297,12 @@ impl LazyArray {
         if dtype == self.dtype {
             return Ok(self.clone());
         }
-        Ok(self.derive(dtype, self.shape.clone(), self.grid.clone(), Expr::Cast(dtype, self.clone())))
+        Ok(self.derive(
+            dtype,
+            self.shape.clone(),
+            self.grid.clone(),
+            Expr::Cast(dtype, self.clone()),
+        ))
     }
 
     /// Permutes the axes: axis `i` of the result is axis `perm[i]` of `self`.
@@ -289,7 +312,9 @@ impl LazyArray {
     pub fn permute(&self, perm: &[usize]) -> Result<Self> {
         let mut seen = vec![false; self.ndim()];
         if perm.len() != self.ndim()
-            || perm.iter().any(|&p| p >= seen.len() || std::mem::replace(&mut seen[p], true))
+            || perm
+                .iter()
+                .any(|&p| p >= seen.len() || std::mem::replace(&mut seen[p], true))
         {
             return Err(Error::InvalidArgument(format!(
                 "axis order {perm:?} is not a permutation of 0..{}",
@@ -297,8 +322,14 @@ impl LazyArray {
             )));
         }
         let shape = perm.iter().map(|&p| self.shape[p]).collect();
-        let grid = ChunkGrid::from_sizes(perm.iter().map(|&p| self.grid.sizes()[p].clone()).collect())?;
-        Ok(self.derive(self.dtype, shape, grid, Expr::Permute(perm.to_vec(), self.clone())))
+        let grid =
+            ChunkGrid::from_sizes(perm.iter().map(|&p| self.grid.sizes()[p].clone()).collect())?;
+        Ok(self.derive(
+            self.dtype,
+            shape,
+            grid,
+            Expr::Permute(perm.to_vec(), self.clone()),
+        ))
     }
 
     /// Reverses the axes (`.T`).
@@ -324,7 +355,12 @@ impl LazyArray {
         let mut sizes = self.grid.sizes().to_vec();
         sizes.insert(axis, vec![1]);
         let grid = ChunkGrid::from_sizes(sizes)?;
-        Ok(self.derive(self.dtype, shape, grid, Expr::InsertAxis(axis, self.clone())))
+        Ok(self.derive(
+            self.dtype,
+            shape,
+            grid,
+            Expr::InsertAxis(axis, self.clone()),
+        ))
     }
 
     /// Removes a length-1 axis.
@@ -343,7 +379,12 @@ impl LazyArray {
         let mut sizes = self.grid.sizes().to_vec();
         sizes.remove(axis);
         let grid = ChunkGrid::from_sizes(sizes)?;
-        Ok(self.derive(self.dtype, shape, grid, Expr::RemoveAxis(axis, self.clone())))
+        Ok(self.derive(
+            self.dtype,
+            shape,
+            grid,
+            Expr::RemoveAxis(axis, self.clone()),
+        ))
     }
 
     /// Broadcasts to `shape` (numpy rules), chunking new extents as one chunk each.
@@ -383,7 +424,10 @@ impl LazyArray {
     /// When the axis or range is out of bounds, or `step` is 0.
     pub fn slice_axis(&self, axis: usize, start: usize, stop: usize, step: usize) -> Result<Self> {
         let n = *self.shape.get(axis).ok_or_else(|| {
-            Error::InvalidArgument(format!("axis {axis} out of range for shape {:?}", self.shape))
+            Error::InvalidArgument(format!(
+                "axis {axis} out of range for shape {:?}",
+                self.shape
+            ))
         })?;
         if step == 0 || start > stop || stop > n {
             return Err(Error::IndexOutOfBounds {
@@ -415,7 +459,10 @@ impl LazyArray {
     /// When an index is out of range.
     pub fn take(&self, axis: usize, indices: &[usize]) -> Result<Self> {
         let n = *self.shape.get(axis).ok_or_else(|| {
-            Error::InvalidArgument(format!("axis {axis} out of range for shape {:?}", self.shape))
+            Error::InvalidArgument(format!(
+                "axis {axis} out of range for shape {:?}",
+                self.shape
+            ))
         })?;
         if let Some(bad) = indices.iter().find(|&&i| i >= n) {
             return Err(Error::IndexOutOfBounds {
@@ -425,7 +472,12 @@ impl LazyArray {
         let mut shape = self.shape.clone();
         shape[axis] = indices.len();
         // Keep about the input's chunk length along the axis.
-        let chunk = self.grid.sizes()[axis].iter().copied().max().unwrap_or(1).max(1);
+        let chunk = self.grid.sizes()[axis]
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(1)
+            .max(1);
         let mut sizes = self.grid.sizes().to_vec();
         sizes[axis] = ChunkGrid::regular(&[indices.len()], &[chunk])?.sizes()[0].clone();
         let grid = ChunkGrid::from_sizes(sizes)?;
@@ -465,7 +517,11 @@ impl LazyArray {
                 });
             }
             let fits = p.ndim() == first.ndim()
-                && p.shape.iter().zip(&first.shape).enumerate().all(|(i, (a, b))| i == axis || a == b);
+                && p.shape
+                    .iter()
+                    .zip(&first.shape)
+                    .enumerate()
+                    .all(|(i, (a, b))| i == axis || a == b);
             if !fits {
                 return Err(Error::ShapeMismatch {
                     what: format!("concatenate along axis {axis}"),
@@ -512,7 +568,8 @@ impl LazyArray {
         let dtype = reduce_dtype(self.dtype, op, params)?;
         let kept: Vec<usize> = (0..self.ndim()).filter(|a| !axes.contains(a)).collect();
         let shape: Vec<usize> = kept.iter().map(|&a| self.shape[a]).collect();
-        let grid = ChunkGrid::from_sizes(kept.iter().map(|&a| self.grid.sizes()[a].clone()).collect())?;
+        let grid =
+            ChunkGrid::from_sizes(kept.iter().map(|&a| self.grid.sizes()[a].clone()).collect())?;
         Ok(self.derive(
             dtype,
             shape,
@@ -534,7 +591,9 @@ impl LazyArray {
     /// When the axes lists differ in length, are out of range, or contract unequal sizes.
     pub fn tensordot(&self, other: &LazyArray, axes_a: &[usize], axes_b: &[usize]) -> Result<Self> {
         crate::array::linalg::check_tensordot(&self.shape, &other.shape, axes_a, axes_b)?;
-        let dtype = crate::array::linalg::tensordot(&probe(self.dtype)?, &probe(other.dtype)?, &[], &[])?.dtype();
+        let dtype =
+            crate::array::linalg::tensordot(&probe(self.dtype)?, &probe(other.dtype)?, &[], &[])?
+                .dtype();
         let free_a: Vec<usize> = (0..self.ndim()).filter(|x| !axes_a.contains(x)).collect();
         let free_b: Vec<usize> = (0..other.ndim()).filter(|x| !axes_b.contains(x)).collect();
         let shape: Vec<usize> = free_a
@@ -664,7 +723,11 @@ pub(crate) fn assemble(
             return;
         }
         let blk: Vec<usize> = idx.iter().zip(&overlap).map(|(&i, o)| o[i].0).collect();
-        let local: Region = idx.iter().zip(&overlap).map(|(&i, o)| o[i].1.clone()).collect();
+        let local: Region = idx
+            .iter()
+            .zip(&overlap)
+            .map(|(&i, o)| o[i].1.clone())
+            .collect();
         match block(grid.linear_index(&blk)).and_then(|b| expr::slice_region(&b, &local)) {
             Ok(p) => pieces.push(p),
             Err(e) => err = Some(e),
@@ -699,4 +762,3 @@ pub(crate) fn assemble(
     }
     Ok(out)
 }
-

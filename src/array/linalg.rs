@@ -10,13 +10,21 @@ use crate::error::{Error, Result};
 /// # Errors
 /// [`Error::InvalidArgument`] for lists of different lengths, axes out of range or
 /// repeated; [`Error::ShapeMismatch`] when contracted sizes differ.
-pub fn check_tensordot(shape_a: &[usize], shape_b: &[usize], axes_a: &[usize], axes_b: &[usize]) -> Result<()> {
+pub fn check_tensordot(
+    shape_a: &[usize],
+    shape_b: &[usize],
+    axes_a: &[usize],
+    axes_b: &[usize],
+) -> Result<()> {
     let bad_axes = |axes: &[usize], ndim: usize| {
         axes.iter()
             .enumerate()
             .any(|(i, &x)| x >= ndim || axes[..i].contains(&x))
     };
-    if axes_a.len() != axes_b.len() || bad_axes(axes_a, shape_a.len()) || bad_axes(axes_b, shape_b.len()) {
+    if axes_a.len() != axes_b.len()
+        || bad_axes(axes_a, shape_a.len())
+        || bad_axes(axes_b, shape_b.len())
+    {
         return Err(Error::InvalidArgument(format!(
             "tensordot axes {axes_a:?} and {axes_b:?} do not fit shapes {shape_a:?} and {shape_b:?}"
         )));

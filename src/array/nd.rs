@@ -220,7 +220,9 @@ impl NdArray {
             DType::Str => NdArray::Str(ArcArray::from_elem(ix, String::new())),
             DType::Bool => NdArray::Bool(ArcArray::from_elem(ix, false)),
             DType::DateTime(c) => NdArray::DateTime(ArcArray::from_elem(ix, 0), c),
-            other => NdArray::from_scalar(&Scalar::I64(0)).astype(other)?.broadcast_to(shape)?,
+            other => NdArray::from_scalar(&Scalar::I64(0))
+                .astype(other)?
+                .broadcast_to(shape)?,
         })
     }
 

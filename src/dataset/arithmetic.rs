@@ -130,10 +130,7 @@ impl Variable {
     /// # Errors
     /// [`Error::UnsupportedDType`] naming the operation ([`kernels::unary`]).
     pub fn unary_op(&self, op: UnaryOp) -> Result<Variable> {
-        Ok(
-            Variable::new(self.dims(), self.data().unary(op)?)?
-                .with_attrs(self.attrs().clone()),
-        )
+        Ok(Variable::new(self.dims(), self.data().unary(op)?)?.with_attrs(self.attrs().clone()))
     }
 }
 

@@ -105,7 +105,8 @@ impl Dataset {
         let var = if is_coord && var.ndim() == 1 && var.dims()[0] == name {
             // Index coordinates live in memory, as in xarray.
             let var = var.load()?;
-            self.indexes.insert(name.clone(), Index::new(&name, var.values()?)?);
+            self.indexes
+                .insert(name.clone(), Index::new(&name, var.values()?)?);
             var
         } else {
             var

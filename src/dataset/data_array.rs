@@ -86,7 +86,8 @@ impl DataArray {
         let coord = if coord.ndim() == 1 && coord.dims()[0] == name {
             // Index coordinates live in memory, as in xarray.
             let coord = coord.load()?;
-            self.indexes.insert(name.clone(), Index::new(&name, coord.values()?)?);
+            self.indexes
+                .insert(name.clone(), Index::new(&name, coord.values()?)?);
             coord
         } else {
             coord
@@ -136,6 +137,19 @@ impl DataArray {
             .attrs_mut()
             .insert(key.to_string(), value.into());
         self
+    }
+
+    /// The same name and coordinates over another variable of the same dims.
+    pub(crate) fn with_variable(&self, variable: Variable) -> Result<DataArray> {
+        if variable.dims() != self.dims() || variable.shape() != self.shape() {
+            return Err(Error::internal("with_variable keeps dims and shape"));
+        }
+        Ok(DataArray {
+            name: self.name.clone(),
+            variable,
+            coords: self.coords.clone(),
+            indexes: self.indexes.clone(),
+        })
     }
 
     /// The name.

@@ -403,7 +403,7 @@ impl Dataset {
         Ok(())
     }
 
-    fn map_variables(
+    pub(crate) fn map_variables(
         &self,
         mut f: impl FnMut(&str, &Variable) -> Result<Option<(String, Variable)>>,
     ) -> Result<Dataset> {

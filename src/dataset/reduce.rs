@@ -19,8 +19,8 @@
 use indexmap::{IndexMap, IndexSet};
 
 use super::{Attrs, DataArray, Dataset, Variable};
+use crate::array::kernels::ReduceParams;
 pub use crate::array::kernels::Reduction;
-use crate::array::kernels::{self, ReduceParams};
 use crate::array::DType;
 use crate::error::{Error, Result};
 
@@ -161,8 +161,10 @@ impl Variable {
                 "{op} of {context} needs exactly one dim, got {dims:?}"
             )));
         }
-        let data =
-            self.data().reduce(&axes, op, options.params()).map_err(|e| match e {
+        let data = self
+            .data()
+            .reduce(&axes, op, options.params())
+            .map_err(|e| match e {
                 Error::InvalidArgument(msg) => Error::InvalidArgument(format!("{context}: {msg}")),
                 other => other,
             })?;

@@ -100,9 +100,9 @@ impl Expr {
     /// The block grid of a materialised node; `None` for fused nodes.
     pub(crate) fn materialized_grid(&self) -> Option<&ChunkGrid> {
         match self {
-            Expr::Reduce { grid, .. } | Expr::TensorDot { grid, .. } | Expr::MapBlocks { grid, .. } => {
-                Some(grid)
-            }
+            Expr::Reduce { grid, .. }
+            | Expr::TensorDot { grid, .. }
+            | Expr::MapBlocks { grid, .. } => Some(grid),
             _ => None,
         }
     }
@@ -114,7 +114,7 @@ impl Expr {
             region
                 .iter()
                 .zip(input.shape())
-                .map(|(r, &n)| if n == 1 && r.len() != 1 { 0..1 } else { r.clone() })
+                .map(|(r, &n)| if n == 1 { 0..1 } else { r.clone() })
                 .collect()
         };
         match self {
@@ -203,7 +203,10 @@ pub(crate) fn needed_blocks(arr: &LazyArray, region: &Region, out: &mut Vec<(Arc
         crate::array::chunks::for_each_index(&counts, |idx| {
             let block: Vec<usize> = idx.iter().zip(&overlap).map(|(&i, o)| o[i].0).collect();
             let linear = grid.linear_index(&block);
-            if !out.iter().any(|(e, l)| Arc::ptr_eq(e, &arr.expr) && *l == linear) {
+            if !out
+                .iter()
+                .any(|(e, l)| Arc::ptr_eq(e, &arr.expr) && *l == linear)
+            {
                 out.push((Arc::clone(&arr.expr), linear));
             }
         });
@@ -224,7 +227,12 @@ pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<
             inputs
                 .get(&(key, linear))
                 .and_then(|v| v.0.first().cloned())
-                .ok_or_else(|| Error::internal(format!("block {linear} of a {} node was not computed", expr.name())))
+                .ok_or_else(|| {
+                    Error::internal(format!(
+                        "block {linear} of a {} node was not computed",
+                        expr.name()
+                    ))
+                })
         });
     }
     let pulled = expr.input_regions(region);
@@ -274,9 +282,9 @@ pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<
                 NdArray::concatenate(*axis, &vals)
             }
         }
-        Expr::Reduce { .. } | Expr::TensorDot { .. } | Expr::MapBlocks { .. } => {
-            Err(Error::internal("materialised nodes are read from their blocks"))
-        }
+        Expr::Reduce { .. } | Expr::TensorDot { .. } | Expr::MapBlocks { .. } => Err(
+            Error::internal("materialised nodes are read from their blocks"),
+        ),
     }
 }
 

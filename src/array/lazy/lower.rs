@@ -47,7 +47,9 @@ impl Lowering {
                 .ok_or_else(|| Error::internal("materialised node has tasks"));
         }
         let mut out = Vec::with_capacity(grid.num_blocks());
-        for_each_index(&grid.blocks_per_dim(), |block| out.push(grid.block_region(block)));
+        for_each_index(&grid.blocks_per_dim(), |block| {
+            out.push(grid.block_region(block))
+        });
         out.into_iter()
             .map(|region| self.region_task(arr, region, None))
             .collect()
@@ -70,7 +72,11 @@ impl Lowering {
                 .done
                 .get(&node_key(node))
                 .ok_or_else(|| Error::internal("materialised node has tasks"))?;
-            deps.push(*tasks.get(*linear).ok_or_else(|| Error::internal("block number in range"))?);
+            deps.push(
+                *tasks
+                    .get(*linear)
+                    .ok_or_else(|| Error::internal("block number in range"))?,
+            );
             keys.push((node_key(node), *linear));
         }
         let label = format!("{} block {}", arr.label(), fmt_region(&region));
@@ -225,7 +231,11 @@ impl Lowering {
     }
 
     fn combine(&mut self, plan: Plan, deps: Vec<TaskId>, label: &str) -> TaskId {
-        let est = deps.iter().map(|&d| self.graph.est_bytes(d)).max().unwrap_or(0);
+        let est = deps
+            .iter()
+            .map(|&d| self.graph.est_bytes(d))
+            .max()
+            .unwrap_or(0);
         self.graph.add_task(
             deps,
             format!("combine {label}"),
@@ -249,7 +259,10 @@ impl Lowering {
         let free_b: Vec<usize> = (0..b.ndim()).filter(|x| !axes_b.contains(x)).collect();
         // The contraction is split as `a` is chunked along its contracted axes.
         let contract_grid = ChunkGrid::from_sizes(
-            axes_a.iter().map(|&x| a.grid().sizes()[x].clone()).collect(),
+            axes_a
+                .iter()
+                .map(|&x| a.grid().sizes()[x].clone())
+                .collect(),
         )?;
         let label = format!("tensordot of {} and {}", a.label(), b.label());
         let mut tasks = Vec::with_capacity(grid.num_blocks());
@@ -259,7 +272,9 @@ impl Lowering {
             let out_region = grid.block_region(&out_block);
             let mut partials = Vec::new();
             let mut contract_blocks = Vec::new();
-            for_each_index(&contract_grid.blocks_per_dim(), |c| contract_blocks.push(c.to_vec()));
+            for_each_index(&contract_grid.blocks_per_dim(), |c| {
+                contract_blocks.push(c.to_vec())
+            });
             for cblock in contract_blocks {
                 let creg = contract_grid.block_region(&cblock);
                 let mut ra: Region = vec![0..0; a.ndim()];
@@ -346,7 +361,11 @@ impl Lowering {
         for_each_index(&grid.blocks_per_dim(), |blk| blocks.push(blk.to_vec()));
         let label = format!(
             "map_blocks over {}",
-            inputs.iter().map(LazyArray::label).collect::<Vec<_>>().join(", ")
+            inputs
+                .iter()
+                .map(LazyArray::label)
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         for block in blocks {
             let region = grid.block_region(&block);
@@ -363,7 +382,8 @@ impl Lowering {
                 task_label,
                 region_len(&region) * 8,
                 Box::new(move |v: Vec<Arc<TaskValue>>| {
-                    let args: Vec<NdArray> = v.iter().filter_map(|t| t.0.first().cloned()).collect();
+                    let args: Vec<NdArray> =
+                        v.iter().filter_map(|t| t.0.first().cloned()).collect();
                     let out = f(&args)?;
                     if out.shape() != shape.as_slice() {
                         return Err(Error::ShapeMismatch {
@@ -381,6 +401,9 @@ impl Lowering {
 }
 
 fn fmt_region(region: &Region) -> String {
-    let parts: Vec<String> = region.iter().map(|r| format!("{}..{}", r.start, r.end)).collect();
+    let parts: Vec<String> = region
+        .iter()
+        .map(|r| format!("{}..{}", r.start, r.end))
+        .collect();
     format!("[{}]", parts.join(", "))
 }

@@ -20,7 +20,10 @@ impl Plan {
     /// Whether the reduction decomposes into partials; otherwise every reduced lane must
     /// be in one task (median, argmin, argmax).
     pub fn decomposes(op: Reduction) -> bool {
-        !matches!(op, Reduction::Median | Reduction::ArgMin | Reduction::ArgMax)
+        !matches!(
+            op,
+            Reduction::Median | Reduction::ArgMin | Reduction::ArgMax
+        )
     }
 
     /// The partial of one chunk: reduces `axes` of `chunk`.
@@ -65,7 +68,11 @@ impl Plan {
                 for k in 0..width {
                     let column: Vec<NdArray> = parts
                         .iter()
-                        .map(|p| p.0.get(k).cloned().ok_or_else(|| Error::internal("partial width")))
+                        .map(|p| {
+                            p.0.get(k)
+                                .cloned()
+                                .ok_or_else(|| Error::internal("partial width"))
+                        })
                         .collect::<Result<_>>()?;
                     let stacked = stack(&column)?;
                     let how = match (op, k) {
@@ -81,7 +88,12 @@ impl Plan {
 
     /// The final value of an output block from its combined partial.
     pub fn finalize(&self, part: &TaskValue) -> Result<NdArray> {
-        let get = |k: usize| part.0.get(k).cloned().ok_or_else(|| Error::internal("partial width"));
+        let get = |k: usize| {
+            part.0
+                .get(k)
+                .cloned()
+                .ok_or_else(|| Error::internal("partial width"))
+        };
         let v = match self.op {
             Reduction::Mean => kernels::binary(&get(0)?, &get(1)?, kernels::BinaryOp::Div)?,
             Reduction::Var | Reduction::Std => {
@@ -92,7 +104,11 @@ impl Plan {
                 let ddof = self.params.ddof as f64;
                 let std = self.op == Reduction::Std;
                 let v = Zip::from(n).and(m2).map_collect(|&n, &m2| {
-                    let var = if n - ddof > 0.0 { m2 / (n - ddof) } else { f64::NAN };
+                    let var = if n - ddof > 0.0 {
+                        m2 / (n - ddof)
+                    } else {
+                        f64::NAN
+                    };
                     if std {
                         var.sqrt()
                     } else {
@@ -111,11 +127,13 @@ fn zero_where_empty(mean: &NdArray, n: &NdArray) -> Result<NdArray> {
     let (Some(m), Some(n)) = (mean.as_array::<f64>(), n.as_array::<f64>()) else {
         return Err(Error::internal("moments are f64"));
     };
-    Ok(NdArray::from(
-        Zip::from(m)
-            .and(n)
-            .map_collect(|&m, &n| if n == 0.0 { 0.0 } else { m }),
-    ))
+    Ok(NdArray::from(Zip::from(m).and(n).map_collect(|&m, &n| {
+        if n == 0.0 {
+            0.0
+        } else {
+            m
+        }
+    })))
 }
 
 /// Chan et al.'s pairwise update of (count, mean, M2).
@@ -125,7 +143,9 @@ fn combine_moments(parts: &[&TaskValue]) -> Result<TaskValue> {
             .and_then(|a| a.as_array::<f64>().cloned())
             .ok_or_else(|| Error::internal("moments are f64"))
     };
-    let first = parts.first().ok_or_else(|| Error::internal("combine of no partials"))?;
+    let first = parts
+        .first()
+        .ok_or_else(|| Error::internal("combine of no partials"))?;
     let mut n = typed(first, 0)?.into_owned();
     let mut mean = typed(first, 1)?.into_owned();
     let mut m2 = typed(first, 2)?.into_owned();
@@ -157,7 +177,11 @@ fn combine_moments(parts: &[&TaskValue]) -> Result<TaskValue> {
                 *na = total;
             });
     }
-    Ok(TaskValue(vec![NdArray::from(n), NdArray::from(mean), NdArray::from(m2)]))
+    Ok(TaskValue(vec![
+        NdArray::from(n),
+        NdArray::from(mean),
+        NdArray::from(m2),
+    ]))
 }
 
 /// Stacks same-shaped arrays along a new axis 0.
@@ -168,4 +192,3 @@ fn stack(parts: &[NdArray]) -> Result<NdArray> {
         .collect::<Result<_>>()?;
     NdArray::concatenate(0, &expanded)
 }
-

@@ -92,7 +92,9 @@ impl ChunkSource for RandomSource {
 
     fn read(&self, region: &[Range<usize>]) -> Result<NdArray> {
         let region: Region = region.to_vec();
-        assemble(&self.grid, &region, DType::F64, |linear| Ok(self.block(linear)))
+        assemble(&self.grid, &region, DType::F64, |linear| {
+            Ok(self.block(linear))
+        })
     }
 
     fn label(&self) -> String {
