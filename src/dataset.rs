@@ -10,6 +10,7 @@ mod core;
 mod data_array;
 mod index;
 mod indexing;
+mod linalg;
 mod reduce;
 mod repr;
 mod variable;

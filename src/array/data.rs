@@ -324,6 +324,18 @@ impl Data {
         both!(self, a => kernels::reduce(a, axes, op, params), l => l.reduce(axes, op, params))
     }
 
+    /// numpy's `tensordot`: contracts `axes_a` of `self` with `axes_b` of `other`; lazy
+    /// (blocked) if either is.
+    ///
+    /// # Errors
+    /// As [`crate::array::linalg::tensordot`].
+    pub fn tensordot(&self, other: &Data, axes_a: &[usize], axes_b: &[usize]) -> Result<Data> {
+        match (self, other) {
+            (Data::Eager(a), Data::Eager(b)) => Ok(Data::Eager(super::linalg::tensordot(a, b, axes_a, axes_b)?)),
+            _ => Ok(Data::Lazy(self.lazy_or_wrap()?.tensordot(&other.lazy_or_wrap()?, axes_a, axes_b)?)),
+        }
+    }
+
     /// numpy's `where(mask, self, other)`; lazy if any operand is.
     ///
     /// # Errors
