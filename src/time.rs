@@ -6,13 +6,33 @@
 //! covers ±292,000 years, so paleo and far-future runs on any calendar fit.
 
 mod calendar;
+mod civil;
+pub mod components;
 mod datetime;
+mod delta;
+pub mod freq;
+mod parse;
+pub mod units;
 
 pub use calendar::Calendar;
 pub use datetime::CfDatetime;
+pub use delta::TimeDelta;
+pub use freq::{date_range, Frequency};
+pub use parse::parse_partial_datetime;
+pub use units::{decode, encode, encode_with_units, CfUnits, Encoded, TimeUnit};
 
 /// Microseconds per second, the tick of datetime arrays.
 pub const TICKS_PER_SECOND: i64 = 1_000_000;
+
+/// Microseconds per day.
+pub const TICKS_PER_DAY: i64 = 86_400 * TICKS_PER_SECOND;
+
+/// "Not a time": the tick value that [`decode`] gives to NaN or infinite offsets, and that
+/// [`encode`] writes back as NaN. Components of it are meaningless.
+pub const NAT: i64 = i64::MIN;
+
+/// A `Result` with [`TimeError`].
+pub type Result<T, E = TimeError> = std::result::Result<T, E>;
 
 /// Errors of the time layer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -23,6 +43,65 @@ pub enum TimeError {
     UnknownCalendar {
         /// The name as given.
         calendar: String,
+    },
+    /// A date that does not exist on the calendar (month 13, 30 February, year 0 on
+    /// `standard`, 1582-10-10 on `standard`, ...).
+    #[error("invalid date {date} on calendar {calendar}: {reason}")]
+    InvalidDate {
+        /// The date as given.
+        date: String,
+        /// The calendar.
+        calendar: Calendar,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A date/time string that could not be parsed.
+    #[error("cannot parse {input:?} as a date on calendar {calendar}: {reason}")]
+    Parse {
+        /// The string as given.
+        input: String,
+        /// The calendar.
+        calendar: Calendar,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A CF `units` attribute that could not be used.
+    #[error("invalid time units {units:?} on calendar {calendar}: {reason}")]
+    InvalidUnits {
+        /// The units string as given.
+        units: String,
+        /// The calendar.
+        calendar: Calendar,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A result outside the ±292,000-year range of microsecond ticks.
+    #[error("{what} is out of the representable range (i64 microseconds) on calendar {calendar}")]
+    OutOfRange {
+        /// The value or operation, with its units.
+        what: String,
+        /// The calendar.
+        calendar: Calendar,
+    },
+    /// A frequency string that could not be parsed.
+    #[error("invalid frequency {freq:?}: {reason}")]
+    InvalidFrequency {
+        /// The frequency as given.
+        freq: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A datetime component name that xarray does not define.
+    #[error("unknown datetime component {name:?}; expected year, month, day, hour, minute, second, microsecond, dayofyear, dayofweek, days_in_month or season")]
+    UnknownComponent {
+        /// The name as given.
+        name: String,
+    },
+    /// Arguments of `date_range` that do not define a range.
+    #[error("invalid date range: {reason}")]
+    InvalidRange {
+        /// What is wrong.
+        reason: String,
     },
 }
 
