@@ -177,25 +177,20 @@ impl Frequency {
     }
 
     /// The label xarray's `resample` gives the bin holding `ticks`, with its default
-    /// `closed`/`label`: the period start for fixed and start-anchored frequencies
-    /// (so `QS-DEC` labels January 2000 as 1999-12-01); for `ME`/`QE`/`YE` the period's
-    /// last day at midnight, with bins closed on the right as in pandas (a time after
-    /// midnight on the last day belongs to the next period).
+    /// `closed`/`label`: the period start for fixed and start-anchored frequencies (so
+    /// `QS-DEC` labels January 2000 as 1999-12-01); for `ME`/`QE`/`YE` the period's last
+    /// day at midnight. xarray widens right-closed bins of these frequencies to whole
+    /// days, so the bins are the calendar periods of [`Frequency::floor`]
+    /// (2000-01-31T12:00 is labelled 2000-01-31 under `ME`).
     ///
     /// # Errors
     /// [`TimeError::OutOfRange`] if the result does not fit in ticks.
     pub fn label(&self, ticks: i64, calendar: Calendar) -> Result<i64> {
         match self.month_rule() {
             Some(rule) if rule.end => {
-                let (mi, _, _) = month_index(ticks, calendar);
-                let span = rule.months * self.n;
-                let mut e = mi + (EPOCH_MONTH + rule.anchor - mi).rem_euclid(span);
-                let mut label = month_day_ticks(e, true, 0, calendar)?;
-                if label < ticks {
-                    e += span;
-                    label = month_day_ticks(e, true, 0, calendar)?;
-                }
-                Ok(label)
+                let start = self.floor(ticks, calendar)?;
+                let (mi, _, _) = month_index(start, calendar);
+                month_day_ticks(mi + rule.months * self.n - 1, true, 0, calendar)
             }
             _ => self.floor(ticks, calendar),
         }

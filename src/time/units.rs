@@ -3,9 +3,10 @@
 //!
 //! Decoding is one multiply-add per value on integers (`reference + value × unit`), with
 //! the range checked once on the minimum and maximum, so it runs at memory speed. Float
-//! offsets are rounded to the nearest microsecond from the exact product, as cftime does
-//! (it rounds the 80-bit product with ties to even, then snaps results within 1 µs of a
-//! whole second to it for units of seconds and coarser).
+//! offsets are rounded to the nearest microsecond as cftime does: the product rounded to
+//! 64 significant bits (cftime's 80-bit `longdouble` on x86-64), then to an integer with
+//! ties to even, then results 1 µs off a whole second snapped to it for units of seconds
+//! and coarser.
 
 use std::fmt;
 
@@ -176,7 +177,18 @@ impl CfUnits {
     /// [`TimeError::OutOfRange`], naming the value, units and calendar, if a result does
     /// not fit in `i64` microseconds.
     pub fn decode<T: TimeOffset>(&self, values: &[T]) -> Result<Vec<i64>> {
-        T::decode_slice(values, self)
+        let mut out = Vec::with_capacity(values.len());
+        T::decode_into(values, self, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`CfUnits::decode`] into a reused buffer (cleared first), to decode chunk after
+    /// chunk without allocating.
+    ///
+    /// # Errors
+    /// As [`CfUnits::decode`]; `out` is then left partly filled.
+    pub fn decode_into<T: TimeOffset>(&self, values: &[T], out: &mut Vec<i64>) -> Result<()> {
+        T::decode_into(values, self, out)
     }
 
     /// Encodes ticks as offsets in these units: integers when every offset is a whole
@@ -340,21 +352,26 @@ mod sealed {
 
 /// Numbers that CF time offsets are stored as: every primitive integer, `f32`, `f64`.
 pub trait TimeOffset: Copy + sealed::Sealed {
-    /// Decodes `values` in `units`; see [`CfUnits::decode`].
+    /// Decodes `values` in `units` into `out` (cleared first); see [`CfUnits::decode`].
     ///
     /// # Errors
-    /// [`TimeError::OutOfRange`] if a result does not fit in `i64` ticks.
-    fn decode_slice(values: &[Self], units: &CfUnits) -> Result<Vec<i64>>;
+    /// [`TimeError::OutOfRange`] if a result does not fit in `i64` ticks; `out` is then
+    /// left partly filled.
+    fn decode_into(values: &[Self], units: &CfUnits, out: &mut Vec<i64>) -> Result<()>;
 }
 
 macro_rules! int_offset {
     ($($t:ty),*) => {$(
         impl sealed::Sealed for $t {}
         impl TimeOffset for $t {
-            fn decode_slice(values: &[$t], units: &CfUnits) -> Result<Vec<i64>> {
-                let (Some(&lo), Some(&hi)) = (values.iter().min(), values.iter().max()) else {
-                    return Ok(Vec::new());
+            fn decode_into(values: &[$t], units: &CfUnits, out: &mut Vec<i64>) -> Result<()> {
+                out.clear();
+                let Some(&first) = values.first() else {
+                    return Ok(());
                 };
+                let (lo, hi) = values
+                    .iter()
+                    .fold((first, first), |(lo, hi), &v| (lo.min(v), hi.max(v)));
                 let f = units.unit.ticks();
                 let r = units.reference;
                 // The range check, once: every result lies between these two.
@@ -365,10 +382,8 @@ macro_rules! int_offset {
                     }
                 }
                 // In range, so this neither wraps nor needs checks: one multiply-add.
-                Ok(values
-                    .iter()
-                    .map(|&v| r.wrapping_add((v as i64).wrapping_mul(f)))
-                    .collect())
+                out.extend(values.iter().map(|&v| r.wrapping_add((v as i64).wrapping_mul(f))));
+                Ok(())
             }
         }
     )*};
@@ -378,30 +393,31 @@ int_offset!(i8, i16, i32, i64, u8, u16, u32, u64);
 
 impl sealed::Sealed for f64 {}
 impl TimeOffset for f64 {
-    fn decode_slice(values: &[f64], units: &CfUnits) -> Result<Vec<i64>> {
+    fn decode_into(values: &[f64], units: &CfUnits, out: &mut Vec<i64>) -> Result<()> {
         let f = units.unit.ticks();
         let snap = units.unit.snaps_to_seconds();
-        values
-            .iter()
-            .map(|&v| {
-                if !v.is_finite() {
-                    return Ok(NAT);
-                }
-                round_scaled(v, f, snap)
-                    .and_then(|d| units.reference.checked_add(d))
-                    .filter(|&t| t != NAT)
-                    .ok_or_else(|| units.overflow(v))
-            })
-            .collect()
+        out.clear();
+        out.reserve(values.len());
+        for &v in values {
+            if !v.is_finite() {
+                out.push(NAT);
+                continue;
+            }
+            match round_scaled(v, f, snap).and_then(|d| units.reference.checked_add(d)) {
+                Some(t) if t != NAT => out.push(t),
+                _ => return Err(units.overflow(v)),
+            }
+        }
+        Ok(())
     }
 }
 
 impl sealed::Sealed for f32 {}
 impl TimeOffset for f32 {
-    fn decode_slice(values: &[f32], units: &CfUnits) -> Result<Vec<i64>> {
+    fn decode_into(values: &[f32], units: &CfUnits, out: &mut Vec<i64>) -> Result<()> {
         // f32 → f64 is exact, and cftime upcasts the same way.
         let wide: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
-        f64::decode_slice(&wide, units)
+        f64::decode_into(&wide, units, out)
     }
 }
 
@@ -421,7 +437,7 @@ fn round_scaled(v: f64, factor: i64, snap: bool) -> Option<i64> {
     } else {
         (frac | (1i128 << 52), exp - 1075)
     };
-    let n = if v < 0.0 { -mant } else { mant } * i128::from(factor);
+    let n = extended_precision(if v < 0.0 { -mant } else { mant } * i128::from(factor));
     let (floor, round, ceil): (i128, i128, i128) = if e >= 0 {
         if e > 70 {
             return None;
@@ -454,6 +470,28 @@ fn round_scaled(v: f64, factor: i64, snap: bool) -> Option<i64> {
         round
     };
     i64::try_from(out).ok()
+}
+
+/// `n` rounded (ties to even) to 64 significant bits: cftime multiplies in numpy's
+/// `longdouble`, the x87 80-bit format on x86-64 Linux, and rounds that product, so
+/// products beyond 2^64 µs·2^-k carry its rounding. Matching it keeps decoded values
+/// identical to cftime's on that platform (where it differs from the exact product, by
+/// 1 µs, the exact product lies within 1/64 µs of a half).
+fn extended_precision(n: i128) -> i128 {
+    let bits = 128 - n.unsigned_abs().leading_zeros();
+    if bits <= 64 {
+        return n;
+    }
+    let drop = bits - 64;
+    let q = n >> drop;
+    let rem = n - (q << drop);
+    let half = 1i128 << (drop - 1);
+    let q = match rem.cmp(&half) {
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Less => q,
+        std::cmp::Ordering::Equal => q + (q & 1),
+    };
+    q << drop
 }
 
 #[cfg(test)]
