@@ -4,10 +4,37 @@
 //! Datetime arrays store `i64` microseconds since `1970-01-01T00:00:00` *in their own
 //! calendar* (the dtype carries the calendar), the resolution cftime uses. That range
 //! covers ±292,000 years, so paleo and far-future runs on any calendar fit.
+//!
+//! Year numbering follows cftime's defaults (CF 1.9): `standard` and `julian` have no
+//! year 0 (1 BC is year -1), `proleptic_gregorian` and the idealized calendars count
+//! astronomically with a year 0. `standard` is Julian up to 1582-10-04 and Gregorian from
+//! the next day, 1582-10-15.
+//!
+//! ```
+//! use xr::time::{components, date_range, decode, encode, Calendar, CfDatetime};
+//!
+//! # fn main() -> Result<(), xr::time::TimeError> {
+//! let cal: Calendar = "noleap".parse()?;
+//! let t = decode(&[0i32, 59, 365], "days since 2000-01-01", cal)?;
+//! assert_eq!(xr::time::format_ticks(t[1], cal), "2000-03-01T00:00:00");
+//! assert_eq!(components::season(&t, cal), ["DJF", "MAM", "DJF"]);
+//! let (values, units) = encode(&t, cal)?;
+//! assert_eq!(units, "days since 2000-01-01 00:00:00.000000");
+//! assert_eq!(values, xr::time::Encoded::Int(vec![0, 59, 365]));
+//!
+//! let start = CfDatetime::new(2000, 1, 15, cal)?;
+//! let months = date_range(start, None, Some(2), "MS".parse()?, cal)?;
+//! assert_eq!(xr::time::format_ticks(months[0], cal), "2000-02-01T00:00:00");
+//! let (jan_start, jan_end) = xr::time::parse_partial_datetime("2000-01", cal)?;
+//! assert_eq!(jan_end - jan_start, 31 * xr::time::TICKS_PER_DAY);
+//! # Ok(())
+//! # }
+//! ```
 
 mod calendar;
 mod civil;
 pub mod components;
+mod convert;
 mod datetime;
 mod delta;
 pub mod freq;
@@ -15,6 +42,7 @@ mod parse;
 pub mod units;
 
 pub use calendar::Calendar;
+pub use convert::{convert_ticks, AlignOn};
 pub use datetime::CfDatetime;
 pub use delta::TimeDelta;
 pub use freq::{date_range, Frequency};

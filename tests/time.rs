@@ -369,11 +369,21 @@ fn range(
         .collect()
 }
 
+/// start, end, periods, freq, calendar, expected.
+type RangeCase = (
+    &'static str,
+    Option<&'static str>,
+    Option<usize>,
+    &'static str,
+    Calendar,
+    &'static [&'static str],
+);
+
 #[test]
 fn date_ranges_match_xarray() {
     use Calendar::*;
     // Expected values from xarray 2026.9 `date_range(..., use_cftime=True)`.
-    let cases: [(&str, Option<&str>, Option<usize>, &str, Calendar, &[&str]); 13] = [
+    let cases: [RangeCase; 13] = [
         (
             "2000-01-15 06:00",
             None,
@@ -634,4 +644,62 @@ proptest! {
         prop_assert!(start <= t && t < next, "{} {} {} {}", freq, start, t, next);
         prop_assert_eq!(f.floor(start, cal).unwrap(), start);
     }
+}
+
+#[test]
+fn convert_calendar_matches_xarray() {
+    use xr::time::{convert_ticks, AlignOn};
+    let all_leap = Calendar::AllLeap;
+    let days: Vec<i64> = (0..366)
+        .map(|i| ticks("2000-01-01", all_leap) + i * TICKS_PER_DAY)
+        .collect();
+    let fmt = |t: Option<i64>, cal| fmt_all(&[t.unwrap()], cal)[0].clone();
+    // xarray 2026.9: convert_calendar("360_day", align_on="year").
+    let by_year = convert_ticks(&days, all_leap, Calendar::Day360, Some(AlignOn::Year)).unwrap();
+    let picks = [
+        (0, "2000-01-01"),
+        (1, "2000-01-02"),
+        (59, "2000-02-29"),
+        (60, "2000-02-30"),
+        (61, "2000-03-01"),
+        (365, "2000-12-30"),
+    ];
+    for (i, want) in picks {
+        assert_eq!(
+            fmt(by_year[i], Calendar::Day360),
+            format!("{want}T00:00:00"),
+            "{i}"
+        );
+    }
+    let mut distinct: Vec<i64> = by_year.iter().flatten().copied().collect();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 360);
+    // align_on="date" drops the 31sts: 359 dates survive.
+    let by_date = convert_ticks(&days, all_leap, Calendar::Day360, Some(AlignOn::Date)).unwrap();
+    assert_eq!(by_date.iter().flatten().count(), 359);
+    // 360_day -> noleap by year: day 101 -> 2001-04-12, day 360 -> 2001-12-31.
+    let d360: Vec<i64> = (0..360)
+        .map(|i| ticks("2001-01-01", Calendar::Day360) + i * TICKS_PER_DAY + 3_600_000_000)
+        .collect();
+    let nl = convert_ticks(
+        &d360,
+        Calendar::Day360,
+        Calendar::NoLeap,
+        Some(AlignOn::Year),
+    )
+    .unwrap();
+    assert_eq!(fmt(nl[100], Calendar::NoLeap), "2001-04-12T01:00:00");
+    assert_eq!(fmt(nl[359], Calendar::NoLeap), "2001-12-31T01:00:00");
+    assert!(convert_ticks(&d360, Calendar::Day360, Calendar::NoLeap, None).is_err());
+    // Standard -> noleap drops 29 February only.
+    let feb = [
+        ticks("2000-02-28", Calendar::Standard),
+        ticks("2000-02-29", Calendar::Standard),
+        NAT,
+    ];
+    let out = convert_ticks(&feb, Calendar::Standard, Calendar::NoLeap, None).unwrap();
+    assert_eq!(
+        out,
+        vec![Some(ticks("2000-02-28", Calendar::NoLeap)), None, None]
+    );
 }
