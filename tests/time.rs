@@ -703,3 +703,22 @@ fn convert_calendar_matches_xarray() {
         vec![Some(ticks("2000-02-28", Calendar::NoLeap)), None, None]
     );
 }
+
+#[test]
+fn encode_round_trips_far_years() {
+    for (cal, dates) in [
+        (Calendar::Julian, ["-0500-03-01", "-0001-12-31T12:00"]),
+        (Calendar::Day360, ["-1000-02-30", "12000-01-01"]),
+        (Calendar::NoLeap, ["0000-01-01", "-0001-12-31T00:00:00.5"]),
+    ] {
+        let t: Vec<i64> = dates.iter().map(|s| ticks(s, cal)).collect();
+        let (values, units) = encode(&t, cal).unwrap();
+        let back = match values {
+            Encoded::Int(v) => decode(&v, &units, cal).unwrap(),
+            Encoded::Float(v) => decode(&v, &units, cal).unwrap(),
+        };
+        assert_eq!(back, t, "{cal} {units}");
+    }
+    let (_, units) = encode(&[ticks("-0500-03-01", Calendar::Julian)], Calendar::Julian).unwrap();
+    assert_eq!(units, "days since -500-03-01 00:00:00.000000");
+}
