@@ -40,17 +40,12 @@ N_PER_CAL = 420
 
 
 def units_for(cal):
-    out = [(u, r) for (u, r) in COMMON_UNITS if not (cal == "360_day" and "-10-" in u and "1582-10-" not in u)]
-    if cal == "360_day":
-        out = [(u, r) for (u, r) in out if "-31" not in u]
+    out = list(COMMON_UNITS)
     out += IDEALIZED_UNITS if cal in ("noleap", "all_leap", "360_day", "proleptic_gregorian") else REAL_UNITS
     if cal == "360_day":
         out.append(("months since 2000-01-01", 10**5))
     if cal == "noleap":
         out.append(("common_years since 2000-01-01", 10**4))
-    if cal == "standard":
-        # cftime rejects 1582-10-05..14 on standard, so only keep valid references.
-        pass
     return out
 
 
