@@ -1,0 +1,247 @@
+//! ISO 8601 parsing: full datetimes, partial datetimes (`"2018-01"`) and the reference
+//! dates of CF units (with time zones, like cftime accepts them).
+
+use super::{Calendar, CfDatetime, Result, TimeError, TICKS_PER_DAY, TICKS_PER_SECOND};
+
+/// The fields of an ISO 8601 string; absent fields are `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct IsoParts {
+    pub year: i64,
+    pub month: Option<u8>,
+    pub day: Option<u8>,
+    pub hour: Option<u8>,
+    pub minute: Option<u8>,
+    pub second: Option<u8>,
+    /// The fraction of a second, truncated to nanoseconds.
+    pub nanosecond: Option<u32>,
+    /// A time-zone offset east of UTC, in minutes (`Z`/`UTC`/`GMT` give `Some(0)`).
+    pub tz_minutes: Option<i64>,
+}
+
+struct Cursor<'a> {
+    s: &'a [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.pos).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Between `min` and `max` ASCII digits, as a number.
+    fn digits(&mut self, min: usize, max: usize, what: &str) -> std::result::Result<i64, String> {
+        let start = self.pos;
+        while self.pos - start < max && self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        let n = self.pos - start;
+        if n < min {
+            return Err(format!("expected {what} at byte {start}"));
+        }
+        let mut v: i64 = 0;
+        for &c in &self.s[start..self.pos] {
+            v = v
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(i64::from(c - b'0')))
+                .ok_or_else(|| format!("{what} too large"))?;
+        }
+        Ok(v)
+    }
+
+    fn rest(&self) -> &str {
+        std::str::from_utf8(&self.s[self.pos..]).unwrap_or("")
+    }
+}
+
+/// Parses `[+-]Y+[-M[M][-D[D][(T| )h[h][:m[m][:s[s][.f+]]]][ ][tz]]]`, with `tz` one of
+/// `Z`, `UTC`, `GMT`, `±hh`, `±hhmm`, `±hh:mm`. Nothing may follow.
+pub(crate) fn parse_iso(input: &str) -> std::result::Result<IsoParts, String> {
+    let mut c = Cursor {
+        s: input.trim().as_bytes(),
+        pos: 0,
+    };
+    let neg = if c.eat(b'-') {
+        true
+    } else {
+        c.eat(b'+');
+        false
+    };
+    let year = c.digits(1, 12, "a year")?;
+    let mut p = IsoParts {
+        year: if neg { -year } else { year },
+        ..IsoParts::default()
+    };
+    let small = |v: i64| u8::try_from(v).map_err(|_| format!("field value {v} too large"));
+    if c.eat(b'-') {
+        p.month = Some(small(c.digits(1, 2, "a month")?)?);
+        if c.eat(b'-') {
+            p.day = Some(small(c.digits(1, 2, "a day")?)?);
+            let sep = c.peek();
+            let after = c.s.get(c.pos + 1).copied();
+            if matches!(sep, Some(b'T' | b't' | b' ')) && after.is_some_and(|a| a.is_ascii_digit())
+            {
+                c.pos += 1;
+                p.hour = Some(small(c.digits(1, 2, "an hour")?)?);
+                if c.eat(b':') {
+                    p.minute = Some(small(c.digits(1, 2, "a minute")?)?);
+                    if c.eat(b':') {
+                        p.second = Some(small(c.digits(1, 2, "a second")?)?);
+                        if c.eat(b'.') {
+                            let start = c.pos;
+                            while c.peek().is_some_and(|b| b.is_ascii_digit()) {
+                                c.pos += 1;
+                            }
+                            let frac = &c.s[start..c.pos];
+                            if frac.is_empty() {
+                                return Err("expected digits after '.'".into());
+                            }
+                            let mut ns: u32 = 0;
+                            for i in 0..9 {
+                                let d = frac.get(i).map_or(0, |&b| u32::from(b - b'0'));
+                                ns = ns * 10 + d;
+                            }
+                            p.nanosecond = Some(ns);
+                        }
+                    }
+                }
+            }
+            p.tz_minutes = parse_tz(&mut c)?;
+        }
+    }
+    if c.pos != c.s.len() {
+        return Err(format!("unexpected trailing text {:?}", c.rest()));
+    }
+    Ok(p)
+}
+
+fn parse_tz(c: &mut Cursor<'_>) -> std::result::Result<Option<i64>, String> {
+    let save = c.pos;
+    c.eat(b' ');
+    let rest = c.rest();
+    for name in ["Z", "UTC", "GMT"] {
+        if rest.len() >= name.len() && rest[..name.len()].eq_ignore_ascii_case(name) {
+            c.pos += name.len();
+            return Ok(Some(0));
+        }
+    }
+    let sign = match c.peek() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => {
+            c.pos = save;
+            return Ok(None);
+        }
+    };
+    c.pos += 1;
+    let hours = c.digits(2, 2, "a time-zone hour")?;
+    c.eat(b':');
+    let minutes = if c.peek().is_some_and(|b| b.is_ascii_digit()) {
+        c.digits(2, 2, "time-zone minutes")?
+    } else {
+        0
+    };
+    Ok(Some(sign * (hours * 60 + minutes)))
+}
+
+impl IsoParts {
+    /// The datetime at the start of the parsed period (absent fields are their minimum).
+    pub(crate) fn to_datetime(self, calendar: Calendar) -> Result<CfDatetime> {
+        CfDatetime::new(
+            self.year,
+            self.month.unwrap_or(1),
+            self.day.unwrap_or(1),
+            calendar,
+        )?
+        .with_time(
+            self.hour.unwrap_or(0),
+            self.minute.unwrap_or(0),
+            self.second.unwrap_or(0),
+            self.nanosecond.unwrap_or(0),
+        )
+    }
+}
+
+impl CfDatetime {
+    /// Parses an ISO 8601 date or datetime on `calendar`: `YYYY-MM-DD`,
+    /// `YYYY-MM-DDTHH:MM:SS[.fffffffff]` (or with a space instead of `T`), signed or
+    /// extended years (`-0100-01-01`, `+12000-01-01`, `12000-01-01`). Shorter forms
+    /// (`YYYY`, `YYYY-MM`, `...THH`, `...THH:MM`) give the start of that period.
+    ///
+    /// # Errors
+    /// [`TimeError::Parse`] for malformed text or a time-zone offset;
+    /// [`TimeError::InvalidDate`] for a date that does not exist on `calendar`.
+    pub fn parse(s: &str, calendar: Calendar) -> Result<CfDatetime> {
+        let parts = parse_iso(s).map_err(|reason| TimeError::Parse {
+            input: s.to_string(),
+            calendar,
+            reason,
+        })?;
+        if parts.tz_minutes.is_some() {
+            return Err(TimeError::Parse {
+                input: s.to_string(),
+                calendar,
+                reason: "time-zone offsets are only accepted in units reference dates".into(),
+            });
+        }
+        parts.to_datetime(calendar)
+    }
+}
+
+/// The `[start, end)` ticks of the period that a partial datetime names on `calendar`:
+/// `"2018"` is that whole year, `"2018-01"` January, `"2018-01-05"` one day,
+/// `"2018-01-05T06"` one hour, `"...T06:30"` one minute, `"...T06:30:15"` one second, and
+/// a datetime with a fraction the single microsecond tick that contains it.
+///
+/// # Errors
+/// [`TimeError::Parse`] for malformed text or a time-zone offset;
+/// [`TimeError::InvalidDate`] for a date that does not exist on `calendar`;
+/// [`TimeError::OutOfRange`] if the period does not fit in microsecond ticks.
+pub fn parse_partial_datetime(s: &str, calendar: Calendar) -> Result<(i64, i64)> {
+    let start = CfDatetime::parse(s, calendar)?;
+    let parts = parse_iso(s).map_err(|reason| TimeError::Parse {
+        input: s.to_string(),
+        calendar,
+        reason,
+    })?;
+    let t0 = start.to_ticks()?;
+    let overflow = || TimeError::OutOfRange {
+        what: format!("the period {s:?}"),
+        calendar,
+    };
+    let end = if parts.month.is_none() {
+        let astro = calendar.astronomical_year(start.year);
+        let next = calendar.year_from_astronomical(astro + 1);
+        CfDatetime::new(next, 1, 1, calendar)?.to_ticks()?
+    } else if parts.day.is_none() {
+        let (y, m) = if start.month == 12 {
+            let astro = calendar.astronomical_year(start.year);
+            (calendar.year_from_astronomical(astro + 1), 1)
+        } else {
+            (start.year, start.month + 1)
+        };
+        CfDatetime::new(y, m, 1, calendar)?.to_ticks()?
+    } else {
+        let step = if parts.hour.is_none() {
+            TICKS_PER_DAY
+        } else if parts.minute.is_none() {
+            3600 * TICKS_PER_SECOND
+        } else if parts.second.is_none() {
+            60 * TICKS_PER_SECOND
+        } else if parts.nanosecond.is_none() {
+            TICKS_PER_SECOND
+        } else {
+            1
+        };
+        t0.checked_add(step).ok_or_else(overflow)?
+    };
+    Ok((t0, end))
+}
