@@ -232,10 +232,7 @@ fn run_graph(
     let unstarted = (0..n)
         .map(|i| to_u32(cons_start[i + 1] - cons_start[i]))
         .collect();
-    let sources: Vec<Reverse<TaskId>> = (0..n)
-        .filter(|&i| pending[i] == 0)
-        .map(Reverse)
-        .collect();
+    let sources: Vec<Reverse<TaskId>> = (0..n).filter(|&i| pending[i] == 0).map(Reverse).collect();
     let run = Run {
         structure,
         cons_start,
@@ -271,7 +268,10 @@ fn run_graph(
             scope.spawn(move |s| work(run, s, t));
         }
     });
-    let state = run.state.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let state = run
+        .state
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
     let stats = ExecStats {
         tasks_run: state.tasks_run,
         peak_bytes: state.peak,
