@@ -430,3 +430,89 @@ fn default_executor_has_a_budget_and_threads() {
     assert_eq!(exec.name(), "local");
     assert!(exec.last_stats().is_none());
 }
+
+mod random_graphs {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A random DAG: task `i` depends on a few earlier tasks (by offsets back from `i`).
+    fn graphs() -> impl Strategy<Value = Vec<Vec<usize>>> {
+        prop::collection::vec(prop::collection::vec(1usize..20, 0..4), 1..150)
+    }
+
+    fn deps_of(spec: &[Vec<usize>]) -> Vec<Vec<TaskId>> {
+        spec.iter()
+            .enumerate()
+            .map(|(i, back)| back.iter().filter(|&&b| b <= i).map(|&b| i - b).collect())
+            .collect()
+    }
+
+    /// Task `i`'s value is `i` plus its dependencies' values; `fail` makes one task err.
+    fn build(deps: &[Vec<TaskId>], fail: Option<usize>, started: &Arc<AtomicUsize>) -> TaskGraph {
+        let mut g = TaskGraph::new();
+        for (i, d) in deps.iter().enumerate() {
+            let started = Arc::clone(started);
+            g.add_task(
+                d.clone(),
+                format!("task {i}"),
+                8,
+                Box::new(move |args: Vec<Arc<TaskValue>>| {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    if fail == Some(i) {
+                        return Err(Error::InvalidArgument(format!("task {i} fails")));
+                    }
+                    let s: f64 = args.iter().map(|a| values(a)[0]).sum();
+                    Ok(vector(vec![s + i as f64]))
+                }),
+            );
+        }
+        g
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn agrees_with_sequential_evaluation(
+            spec in graphs(),
+            threads in 1usize..4,
+            budget in 0usize..64,
+            outs in prop::collection::vec(0usize..1000, 0..5),
+        ) {
+            let deps = deps_of(&spec);
+            let mut expected = vec![0.0; deps.len()];
+            for (i, d) in deps.iter().enumerate() {
+                expected[i] = i as f64 + d.iter().map(|&j| expected[j]).sum::<f64>();
+            }
+            let outs: Vec<TaskId> = outs.iter().map(|o| o % deps.len()).collect();
+            let started = Arc::new(AtomicUsize::new(0));
+            let mut g = build(&deps, None, &started);
+            g.set_outputs(outs.clone());
+            let exec = LocalExecutor::new().threads(threads).memory_budget(budget).progress(false);
+            let got = with_timeout(60, move || exec.execute(g)).unwrap();
+            let got: Vec<f64> = got.iter().map(|v| values(v)[0]).collect();
+            let want: Vec<f64> = outs.iter().map(|&o| expected[o]).collect();
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(started.load(Ordering::SeqCst), deps.len());
+        }
+
+        #[test]
+        fn a_failure_names_a_failing_task_and_never_hangs(
+            spec in graphs(),
+            threads in 1usize..4,
+            fail in 0usize..1000,
+        ) {
+            let deps = deps_of(&spec);
+            let fail = fail % deps.len();
+            let started = Arc::new(AtomicUsize::new(0));
+            let mut g = build(&deps, Some(fail), &started);
+            g.set_outputs(vec![deps.len() - 1]);
+            let exec = LocalExecutor::new().threads(threads).progress(false);
+            let err = with_timeout(60, move || exec.execute(g)).unwrap_err();
+            prop_assert_eq!(
+                err.to_string(),
+                format!("computing task {fail}: invalid argument: task {fail} fails")
+            );
+        }
+    }
+}

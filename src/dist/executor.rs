@@ -8,6 +8,7 @@ use crate::error::Result;
 
 /// Figures from one execution.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExecStats {
     /// Tasks that ran to completion (successfully or not).
     pub tasks_run: usize,

@@ -29,7 +29,9 @@ const FALLBACK_BUDGET: usize = 2 << 30;
 /// - A task does not start while the bytes alive plus its `est_bytes` exceed the budget,
 ///   unless nothing else is running, so the run always progresses; a task with
 ///   dependencies (which usually frees more than it makes) is preferred over a new source
-///   read. Peak memory is thus at most the budget plus one task's value.
+///   read. Peak memory is thus at most the budget plus one task's value (when each
+///   `est_bytes` is right). Finished outputs are the caller's result and do not count
+///   against the budget, so a result larger than the budget does not serialize the run.
 /// - The first failing or panicking task stops the run: no other task starts, and its
 ///   error names the task's label.
 ///
