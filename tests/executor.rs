@@ -319,6 +319,36 @@ fn tasks_may_use_rayon_inside() {
     assert_eq!(values(&out[0]), vec![16.0 * 4_999_950_000.0]);
 }
 
+#[test]
+fn a_task_may_run_a_graph_itself() {
+    let exec = Arc::new(exec());
+    let mut g = TaskGraph::new();
+    let parts: Vec<TaskId> = (0..8)
+        .map(|i| {
+            let exec = Arc::clone(&exec);
+            g.add_task(
+                vec![],
+                format!("outer {i}"),
+                8,
+                Box::new(move |_| {
+                    let mut inner = TaskGraph::new();
+                    let a = source(&mut inner, "inner a", vec![f64::from(i)]);
+                    let b = map(&mut inner, a, "inner b", |x| x + 1.0);
+                    inner.set_outputs(vec![b]);
+                    let out = exec.execute(inner)?;
+                    Ok((*out[0]).clone())
+                }),
+            )
+        })
+        .collect();
+    let total = combine(&mut g, parts, "total", 8);
+    g.set_outputs(vec![total]);
+    let outer = Arc::clone(&exec);
+    let out = with_timeout(60, move || outer.execute(g).unwrap());
+    // (0 + 1) + ... + (7 + 1)
+    assert_eq!(values(&out[0]), vec![36.0]);
+}
+
 const CHUNK: usize = 1000;
 const CHUNK_BYTES: usize = CHUNK * 8;
 
