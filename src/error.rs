@@ -121,6 +121,17 @@ pub enum Error {
     /// A time error (calendars, units, parsing).
     #[error(transparent)]
     Time(#[from] TimeError),
+    /// A task of a computation failed; `source` says why.
+    #[error("computing {label}: {source}")]
+    Task {
+        /// The task's label (`"array 'air' chunk (3, 0)"`).
+        label: String,
+        /// The task's own error.
+        source: Box<Error>,
+    },
+    /// A task panicked; the payload's message, when it had one.
+    #[error("task panicked: {0}")]
+    TaskPanicked(String),
     /// A broken internal invariant: a bug in `xr`; please report it.
     #[error("internal error (a bug in xr): {0}")]
     Internal(String),

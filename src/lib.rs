@@ -24,6 +24,7 @@
 
 pub mod array;
 pub mod dataset;
+pub mod dist;
 pub mod error;
 pub mod time;
 
