@@ -21,12 +21,12 @@ use xr::DataArray;
 
 fn main() -> xr::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let n: usize = args
-        .iter()
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(10_000);
+    let n: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(10_000);
     let chunk = (n / 10).max(1);
-    let x = DataArray::new(LazyArray::random(&[n, n], &[chunk, chunk], 42)?, &["x", "y"])?;
+    let x = DataArray::new(
+        LazyArray::random(&[n, n], &[chunk, chunk], 42)?,
+        &["x", "y"],
+    )?;
     let xt = x
         .transpose(&["y", "x"])?
         .rename(&[("x", "tmp")])?
@@ -36,7 +36,10 @@ fn main() -> xr::Result<()> {
     let t = Instant::now();
     let first = (&(&x + &xt)? - &x.mean(&["y"])?)?.std(&[])?;
     let first = first.values().get_flat(0)?;
-    println!("(x + x.T - x.mean(\"y\")).std() = {first}   [{n}x{n}, chunks {chunk}x{chunk}, {:.2?}]", t.elapsed());
+    println!(
+        "(x + x.T - x.mean(\"y\")).std() = {first}   [{n}x{n}, chunks {chunk}x{chunk}, {:.2?}]",
+        t.elapsed()
+    );
 
     if args.iter().any(|a| a == "--dot") {
         let t = Instant::now();
@@ -45,7 +48,10 @@ fn main() -> xr::Result<()> {
         let product = x.dot(&b, Some(&["y"]))?;
         let second = (&product - &x.mean(&[])?)?.std(&[])?;
         let second = second.values().get_flat(0)?;
-        println!("(x.dot(x.T + 1) - x.mean()).std() = {second}   [{:.2?}]", t.elapsed());
+        println!(
+            "(x.dot(x.T + 1) - x.mean()).std() = {second}   [{:.2?}]",
+            t.elapsed()
+        );
     }
     Ok(())
 }

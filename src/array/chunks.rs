@@ -206,7 +206,8 @@ mod tests {
     #[test]
     fn overlap_gives_local_ranges() {
         let g = ChunkGrid::regular(&[10], &[4]).unwrap();
-        let o = g.overlapping(&[3..9]);
+        let region = 3..9;
+        let o = g.overlapping(std::slice::from_ref(&region));
         assert_eq!(o[0], vec![(0, 3..4, 0), (1, 0..4, 1), (2, 0..1, 5)]);
     }
 

@@ -331,8 +331,14 @@ impl Data {
     /// As [`crate::array::linalg::tensordot`].
     pub fn tensordot(&self, other: &Data, axes_a: &[usize], axes_b: &[usize]) -> Result<Data> {
         match (self, other) {
-            (Data::Eager(a), Data::Eager(b)) => Ok(Data::Eager(super::linalg::tensordot(a, b, axes_a, axes_b)?)),
-            _ => Ok(Data::Lazy(self.lazy_or_wrap()?.tensordot(&other.lazy_or_wrap()?, axes_a, axes_b)?)),
+            (Data::Eager(a), Data::Eager(b)) => {
+                Ok(Data::Eager(super::linalg::tensordot(a, b, axes_a, axes_b)?))
+            }
+            _ => Ok(Data::Lazy(self.lazy_or_wrap()?.tensordot(
+                &other.lazy_or_wrap()?,
+                axes_a,
+                axes_b,
+            )?)),
         }
     }
 

@@ -21,7 +21,12 @@ impl DataArray {
             [a, b] => (a, b),
             _ => return Err(Error::internal("align returned other than two arrays")),
         };
-        let shared: Vec<String> = a.dims().iter().filter(|d| b.dims().contains(d)).cloned().collect();
+        let shared: Vec<String> = a
+            .dims()
+            .iter()
+            .filter(|d| b.dims().contains(d))
+            .cloned()
+            .collect();
         let contract: Vec<String> = match dims {
             Some(ds) => ds.iter().map(|d| d.to_string()).collect(),
             None => shared.clone(),
@@ -34,8 +39,14 @@ impl DataArray {
         let mut axes_a = Vec::new();
         let mut axes_b = Vec::new();
         for d in &contract {
-            axes_a.push(a.variable().require_axis(d, &format!("DataArray {}", a.display_name()))?);
-            axes_b.push(b.variable().require_axis(d, &format!("DataArray {}", b.display_name()))?);
+            axes_a.push(
+                a.variable()
+                    .require_axis(d, &format!("DataArray {}", a.display_name()))?,
+            );
+            axes_b.push(
+                b.variable()
+                    .require_axis(d, &format!("DataArray {}", b.display_name()))?,
+            );
         }
         let out_dims: Vec<String> = a
             .dims()
