@@ -10,6 +10,7 @@
 mod executor;
 mod graph;
 mod local;
+pub(crate) mod lower;
 mod progress;
 
 pub use executor::{ExecStats, Executor};

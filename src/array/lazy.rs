@@ -6,9 +6,8 @@
 //! per-chunk partials; `tensordot` is blocked. Memory stays bounded by the executor's
 //! budget whatever the size of the array.
 
-mod expr;
-mod lower;
-mod partial;
+pub(crate) mod expr;
+pub(crate) mod partial;
 mod source;
 
 use std::ops::Range;
@@ -184,7 +183,7 @@ impl LazyArray {
     /// # Errors
     /// The first failing chunk's error, naming the array and chunk.
     pub fn compute_with(&self, executor: &dyn Executor) -> Result<NdArray> {
-        let mut lowering = lower::Lowering::new();
+        let mut lowering = crate::dist::lower::Lowering::new();
         let tasks = lowering.blocks(self, &self.grid)?;
         let mut graph = lowering.graph;
         graph.set_outputs(tasks);

@@ -9,13 +9,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::expr::{eval, needed_blocks, node_key, Expr, Inputs};
-use super::partial::Plan;
-use super::LazyArray;
+use super::{TaskGraph, TaskId, TaskValue};
 use crate::array::chunks::{for_each_index, region_len, ChunkGrid, Region};
 use crate::array::kernels::{self, ReduceParams, Reduction};
+use crate::array::lazy::expr::{eval, needed_blocks, node_key, BlockFn, Expr, Inputs};
+use crate::array::lazy::partial::Plan;
+use crate::array::lazy::{reduce_dtype, LazyArray};
 use crate::array::NdArray;
-use crate::dist::{TaskGraph, TaskId, TaskValue};
 use crate::error::{Error, Result};
 
 /// Partials combined per combine task.
@@ -134,7 +134,7 @@ impl Lowering {
         params: ReduceParams,
         grid: &ChunkGrid,
     ) -> Result<Vec<TaskId>> {
-        let out_dtype = super::reduce_dtype(input.dtype(), op, params)?;
+        let out_dtype = reduce_dtype(input.dtype(), op, params)?;
         let plan = Plan {
             op,
             params,
@@ -352,7 +352,7 @@ impl Lowering {
 
     fn map_blocks(
         &mut self,
-        f: &super::expr::BlockFn,
+        f: &BlockFn,
         inputs: &[LazyArray],
         grid: &ChunkGrid,
     ) -> Result<Vec<TaskId>> {
