@@ -2,9 +2,9 @@
 # Rust toolchain; system libraries, when a feature needs them, are installed by `deps`.
 .PHONY: demo test deps
 
-# No system library is needed yet: the data model is pure Rust.
+# libnetcdf and libhdf5 (apt-get when present); a no-op once they are installed.
 deps:
-	@true
+	./scripts/deps.sh
 
 demo: deps
 	cargo run --release --example demo

@@ -308,6 +308,22 @@ impl Data {
         }
     }
 
+    /// Applies an elementwise function (same shape out, element type `dtype`): at once
+    /// for eager data, fused into the chunk tasks for lazy data.
+    ///
+    /// # Errors
+    /// Whatever `f` returns, for eager data.
+    pub fn map_elementwise(
+        &self,
+        dtype: DType,
+        f: impl Fn(&NdArray) -> Result<NdArray> + Send + Sync + 'static,
+    ) -> Result<Data> {
+        match self {
+            Data::Eager(a) => Ok(Data::Eager(f(a)?)),
+            Data::Lazy(l) => Ok(Data::Lazy(l.map_elementwise(dtype, f))),
+        }
+    }
+
     /// An elementwise unary operation.
     ///
     /// # Errors

@@ -287,6 +287,23 @@ impl LazyArray {
         Ok(out)
     }
 
+    /// Applies an elementwise function `f` (same shape out as in, element type `dtype`);
+    /// fused into the tasks that read the chunks, like the built-in elementwise ops. Used
+    /// for decoding (CF masking and scaling) in one pass over each chunk.
+    pub fn map_elementwise(
+        &self,
+        dtype: DType,
+        f: impl Fn(&NdArray) -> Result<NdArray> + Send + Sync + 'static,
+    ) -> Self {
+        let f: expr::ElemFn = Arc::new(f);
+        self.derive(
+            dtype,
+            self.shape.clone(),
+            self.grid.clone(),
+            Expr::Map(f, self.clone()),
+        )
+    }
+
     /// Casts to `dtype`.
     ///
     /// # Errors

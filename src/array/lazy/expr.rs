@@ -15,6 +15,9 @@ use crate::error::{Error, Result};
 /// A user function applied block by block (`map_blocks`).
 pub type BlockFn = Arc<dyn Fn(&[NdArray]) -> Result<NdArray> + Send + Sync>;
 
+/// An elementwise function of one array (any region in, same shape out), fused.
+pub type ElemFn = Arc<dyn Fn(&NdArray) -> Result<NdArray> + Send + Sync>;
+
 /// One node of a lazy expression.
 ///
 /// Fused nodes (everything but the materialised ones) are evaluated inside the task that
@@ -28,6 +31,8 @@ pub(crate) enum Expr {
     Unary(UnaryOp, LazyArray),
     Binary(BinaryOp, LazyArray, LazyArray),
     Cast(DType, LazyArray),
+    /// An elementwise function, fused into the task that reads its input.
+    Map(ElemFn, LazyArray),
     /// Axis `i` of the result is axis `perm[i]` of the input.
     Permute(Vec<usize>, LazyArray),
     InsertAxis(usize, LazyArray),
@@ -84,6 +89,7 @@ impl Expr {
             Expr::Unary(..) => "unary",
             Expr::Binary(..) => "binary",
             Expr::Cast(..) => "astype",
+            Expr::Map(..) => "map",
             Expr::Permute(..) => "transpose",
             Expr::InsertAxis(..) => "expand_dims",
             Expr::RemoveAxis(..) => "squeeze",
@@ -120,7 +126,7 @@ impl Expr {
         match self {
             Expr::Source(_) | Expr::Memory(_) => Vec::new(),
             Expr::Reduce { .. } | Expr::TensorDot { .. } | Expr::MapBlocks { .. } => Vec::new(),
-            Expr::Unary(_, a) | Expr::Cast(_, a) => vec![(a, region.clone())],
+            Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Map(_, a) => vec![(a, region.clone())],
             Expr::Binary(_, a, b) => vec![(a, same_or_one(a)), (b, same_or_one(b))],
             Expr::BroadcastTo(a) => vec![(a, same_or_one(a))],
             Expr::Permute(perm, a) => {
@@ -254,6 +260,18 @@ pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<
             _ => Err(Error::internal("binary node needs two inputs")),
         },
         Expr::Cast(dtype, _) => first()?.astype(*dtype),
+        Expr::Map(f, _) => {
+            let input = first()?;
+            let out = f(&input)?;
+            if out.shape() != input.shape() {
+                return Err(Error::ShapeMismatch {
+                    what: format!("result of an elementwise function on {}", arr.label()),
+                    expected: input.shape().to_vec(),
+                    actual: out.shape().to_vec(),
+                });
+            }
+            Ok(out)
+        }
         Expr::Permute(perm, _) => first()?.permute(perm),
         Expr::InsertAxis(ax, _) => first()?.insert_axis(*ax),
         Expr::RemoveAxis(ax, _) => first()?.remove_axis(*ax),

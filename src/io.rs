@@ -1,0 +1,6 @@
+//! File formats: drivers split by capability (open/read vs write), CF decoding shared by
+//! every driver, and the direct chunk reader of the hot path.
+
+pub mod cf;
+pub mod chunks;
+pub mod netcdf;

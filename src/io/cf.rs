@@ -1,0 +1,1 @@
+//! CF conventions: decoding on read and encoding on write, shared by every driver.
