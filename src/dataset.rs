@@ -10,6 +10,8 @@ mod core;
 mod data_array;
 mod index;
 mod indexing;
+#[cfg(feature = "netcdf")]
+mod io;
 mod linalg;
 mod reduce;
 mod repr;

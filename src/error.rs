@@ -132,6 +132,34 @@ pub enum Error {
     /// A task panicked; the payload's message, when it had one.
     #[error("task panicked: {0}")]
     TaskPanicked(String),
+    /// A file that cannot be opened, created, renamed or removed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// A file whose contents cannot be read or written as asked: not a NetCDF file,
+    /// truncated or corrupt, an unsupported type, or a library error on a variable.
+    #[error("{}{}: {reason}", path.display(), variable.as_ref().map(|v| format!(", variable {v:?}")).unwrap_or_default())]
+    Format {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The variable, when the problem is one variable's.
+        variable: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A variable whose CF attributes cannot be decoded or encoded (an unknown calendar,
+    /// unparsable time units, a `scale_factor` that is not a number).
+    #[error("CF decoding of variable {variable:?}: {reason}")]
+    Cf {
+        /// The variable.
+        variable: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A broken internal invariant: a bug in `xr`; please report it.
     #[error("internal error (a bug in xr): {0}")]
     Internal(String),

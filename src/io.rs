@@ -3,4 +3,5 @@
 
 pub mod cf;
 pub mod chunks;
+#[cfg(feature = "netcdf")]
 pub mod netcdf;

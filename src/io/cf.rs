@@ -1,1 +1,580 @@
 //! CF conventions: decoding on read and encoding on write, shared by every driver.
+//!
+//! Decoding moves the attributes it undoes (`_FillValue`, `missing_value`,
+//! `scale_factor`, `add_offset`, `_Unsigned`, time `units`/`calendar`, `coordinates`)
+//! from `attrs` into `encoding`, next to the on-disk `dtype`, so that
+//! [`encode_variable`] can restore them on write. On lazy data every step is a
+//! [`crate::array::Data::map_elementwise`], so masking, scaling and time decoding run fused, once per
+//! chunk, in the task that reads it.
+
+use indexmap::{IndexMap, IndexSet};
+use ndarray::{ArcArray, IxDyn};
+use num_traits::{AsPrimitive, Float};
+
+use crate::array::match_numeric;
+use crate::array::{DType, NdArray};
+use crate::dataset::{AttrValue, Attrs, Variable};
+use crate::error::{Error, Result};
+use crate::time::{Calendar, CfUnits, Encoded, NAT};
+
+/// Which CF decodings to apply on open, like xarray's `decode_cf`, `mask_and_scale`,
+/// `decode_times` and `decode_coords`. All on by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// `_FillValue`/`missing_value` to NaN, `scale_factor`/`add_offset`, `_Unsigned`.
+    pub mask_and_scale: bool,
+    /// `units = "<unit> since <date>"` (with `calendar`) to datetimes.
+    pub decode_times: bool,
+    /// Names in a `coordinates` attribute become non-index coordinates.
+    pub decode_coords: bool,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions {
+            mask_and_scale: true,
+            decode_times: true,
+            decode_coords: true,
+        }
+    }
+}
+
+impl DecodeOptions {
+    /// No decoding at all (xarray's `decode_cf=False`).
+    pub fn none() -> Self {
+        DecodeOptions {
+            mask_and_scale: false,
+            decode_times: false,
+            decode_coords: false,
+        }
+    }
+}
+
+fn cf_error(variable: &str, reason: impl Into<String>) -> Error {
+    Error::Cf {
+        variable: variable.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// The dtype named as numpy names it (`"int16"`, `"float32"`, ...), for the `dtype`
+/// entry of an encoding.
+pub fn dtype_from_name(name: &str) -> Option<DType> {
+    Some(match name {
+        "bool" => DType::Bool,
+        "int8" | "i1" => DType::I8,
+        "int16" | "i2" => DType::I16,
+        "int32" | "i4" => DType::I32,
+        "int64" | "i8" => DType::I64,
+        "uint8" | "u1" => DType::U8,
+        "uint16" | "u2" => DType::U16,
+        "uint32" | "u4" => DType::U32,
+        "uint64" | "u8" => DType::U64,
+        "float32" | "f4" => DType::F32,
+        "float64" | "f8" => DType::F64,
+        "str" | "<U" | "string" => DType::Str,
+        _ => return None,
+    })
+}
+
+fn flip_sign(dtype: DType) -> DType {
+    match dtype {
+        DType::I8 => DType::U8,
+        DType::I16 => DType::U16,
+        DType::I32 => DType::U32,
+        DType::I64 => DType::U64,
+        DType::U8 => DType::I8,
+        DType::U16 => DType::I16,
+        DType::U32 => DType::I32,
+        DType::U64 => DType::I64,
+        other => other,
+    }
+}
+
+/// The numbers of a numeric attribute.
+fn attr_numbers(variable: &str, key: &str, value: &AttrValue) -> Result<Vec<f64>> {
+    match value {
+        AttrValue::Array(a) => a
+            .to_f64_vec()
+            .map_err(|e| cf_error(variable, format!("attribute {key}: {e}"))),
+        AttrValue::Str(s) => Err(cf_error(
+            variable,
+            format!("attribute {key} must be a number, not the text {s:?}"),
+        )),
+    }
+}
+
+fn attr_dtype(value: &AttrValue) -> Option<DType> {
+    match value {
+        AttrValue::Array(a) => Some(a.dtype()),
+        AttrValue::Str(_) => None,
+    }
+}
+
+/// xarray's `_choose_float_dtype`: the float type that decoded values get.
+fn choose_float_dtype(dtype: DType, scale: Option<DType>, offset: Option<DType>) -> DType {
+    if scale.is_some() || offset.is_some() {
+        if let (Some(s), Some(o)) = (scale, offset) {
+            if s == o && s.is_float() {
+                if dtype.size() == 4 && dtype.is_integer() {
+                    return DType::F64;
+                }
+                return s;
+            }
+        }
+        if offset.is_some() {
+            return DType::F64;
+        }
+        return match scale {
+            Some(s) if s.is_float() => s,
+            _ => DType::F64,
+        };
+    }
+    if dtype.is_float() && dtype.size() <= 4 {
+        return DType::F32;
+    }
+    if dtype.is_integer() && dtype.size() <= 2 {
+        return DType::F32;
+    }
+    DType::F64
+}
+
+/// Masks `fills` to NaN, then scales, computing in `T` as numpy does.
+fn mask_scale_typed<T>(
+    raw: &NdArray,
+    fills: &[f64],
+    scale: Option<f64>,
+    offset: Option<f64>,
+) -> Result<ArcArray<T, IxDyn>>
+where
+    T: Float + crate::array::Element + 'static,
+    f64: AsPrimitive<T>,
+{
+    let wide = raw.astype(T::DTYPE)?;
+    let a = T::unwrap(&wide).ok_or_else(|| Error::internal("astype gave another dtype"))?;
+    let fills: Vec<T> = fills.iter().map(|f| f.as_()).collect();
+    let scale: Option<T> = scale.map(AsPrimitive::as_);
+    let offset: Option<T> = offset.map(AsPrimitive::as_);
+    Ok(a.mapv(|v| {
+        if fills.iter().any(|&f| f == v || (f.is_nan() && v.is_nan())) {
+            return T::nan();
+        }
+        let v = match scale {
+            Some(s) => v * s,
+            None => v,
+        };
+        match offset {
+            Some(o) => v + o,
+            None => v,
+        }
+    })
+    .into_shared())
+}
+
+fn mask_scale(
+    raw: &NdArray,
+    out: DType,
+    fills: &[f64],
+    scale: Option<f64>,
+    offset: Option<f64>,
+) -> Result<NdArray> {
+    match out {
+        DType::F32 => Ok(NdArray::F32(mask_scale_typed::<f32>(
+            raw, fills, scale, offset,
+        )?)),
+        _ => Ok(NdArray::F64(mask_scale_typed::<f64>(
+            raw, fills, scale, offset,
+        )?)),
+    }
+}
+
+fn decode_time_chunk(chunk: &NdArray, units: &CfUnits) -> Result<NdArray> {
+    let ticks = match_numeric!(chunk, a => {
+        let values: Vec<_> = a.iter().copied().collect();
+        units.decode(&values)?
+    }, other => return Err(Error::UnsupportedDType {
+        op: "decoding CF times".into(),
+        dtype: other.dtype(),
+    }));
+    let ticks = ArcArray::from_shape_vec(IxDyn(chunk.shape()), ticks)
+        .map_err(|_| Error::internal("decoded times have the chunk's length"))?;
+    Ok(NdArray::DateTime(ticks, units.calendar))
+}
+
+/// Decodes one variable's CF attributes (see the module docs). `name` is used in errors.
+///
+/// # Errors
+/// [`Error::Cf`] naming the variable for an unknown calendar, unparsable time units or
+/// a non-numeric `_FillValue`/`scale_factor`/`add_offset`.
+pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Result<Variable> {
+    let mut attrs = var.attrs().clone();
+    let mut encoding = var.encoding().clone();
+    let mut data = var.data().clone();
+    encoding
+        .entry("dtype".into())
+        .or_insert_with(|| AttrValue::Str(data.dtype().name().to_string()));
+
+    if options.mask_and_scale && data.dtype().is_numeric() {
+        if let Some(u) = attrs.shift_remove("_Unsigned") {
+            let wanted_unsigned = u.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"));
+            let dtype = data.dtype();
+            if wanted_unsigned == dtype.is_signed_int() && dtype.is_integer() {
+                data = data.astype(flip_sign(dtype))?;
+            }
+            encoding.insert("_Unsigned".into(), u);
+        }
+        let mut fills = Vec::new();
+        for key in ["_FillValue", "missing_value"] {
+            if let Some(v) = attrs.shift_remove(key) {
+                let mut numbers = attr_numbers(name, key, &v)?;
+                if data.dtype().is_unsigned_int() && encoding.contains_key("_Unsigned") {
+                    // The attribute holds the signed on-disk value.
+                    let bits = 8 * data.dtype().size() as i32;
+                    for f in &mut numbers {
+                        if *f < 0.0 {
+                            *f += 2f64.powi(bits);
+                        }
+                    }
+                }
+                fills.extend(numbers);
+                encoding.insert(key.into(), v);
+            }
+        }
+        let scale_attr = attrs.shift_remove("scale_factor");
+        let offset_attr = attrs.shift_remove("add_offset");
+        let scale = match &scale_attr {
+            Some(v) => attr_numbers(name, "scale_factor", v)?.first().copied(),
+            None => None,
+        };
+        let offset = match &offset_attr {
+            Some(v) => attr_numbers(name, "add_offset", v)?.first().copied(),
+            None => None,
+        };
+        if !fills.is_empty() || scale.is_some() || offset.is_some() {
+            let out = choose_float_dtype(
+                data.dtype(),
+                scale_attr.as_ref().and_then(attr_dtype),
+                offset_attr.as_ref().and_then(attr_dtype),
+            );
+            data = data.map_elementwise(out, move |chunk| {
+                mask_scale(chunk, out, &fills, scale, offset)
+            })?;
+        }
+        for (key, v) in [("scale_factor", scale_attr), ("add_offset", offset_attr)] {
+            if let Some(v) = v {
+                encoding.insert(key.into(), v);
+            }
+        }
+    }
+
+    if options.decode_times && data.dtype().is_numeric() {
+        let units = attrs
+            .get("units")
+            .and_then(AttrValue::as_str)
+            .map(str::to_string);
+        if let Some(units) = units.filter(|u| u.to_ascii_lowercase().contains(" since ")) {
+            let cal_name = attrs
+                .get("calendar")
+                .and_then(AttrValue::as_str)
+                .unwrap_or("standard")
+                .to_string();
+            let calendar: Calendar = cal_name.trim().parse().map_err(|_| {
+                cf_error(
+                    name,
+                    format!("unknown calendar {cal_name:?} (time units {units:?})"),
+                )
+            })?;
+            let parsed =
+                CfUnits::parse(&units, calendar).map_err(|e| cf_error(name, e.to_string()))?;
+            data = data.map_elementwise(DType::DateTime(calendar), move |chunk| {
+                decode_time_chunk(chunk, &parsed)
+            })?;
+            for key in ["units", "calendar"] {
+                if let Some(v) = attrs.shift_remove(key) {
+                    encoding.insert(key.into(), v);
+                }
+            }
+        }
+    }
+
+    Ok(Variable::new(var.dims(), data)?
+        .with_attrs(attrs)
+        .with_encoding(encoding))
+}
+
+/// Decodes every variable, then (with `decode_coords`) turns the names listed in
+/// `coordinates` attributes into coordinates. Returns the variables and the names among
+/// them that are coordinates (dimension coordinates included).
+///
+/// # Errors
+/// As [`decode_variable`].
+pub fn decode_variables(
+    variables: IndexMap<String, Variable>,
+    options: &DecodeOptions,
+) -> Result<(IndexMap<String, Variable>, IndexSet<String>)> {
+    let mut out = IndexMap::new();
+    let mut coords = IndexSet::new();
+    for (name, var) in variables {
+        let mut var = decode_variable(&name, var, options)?;
+        if var.ndim() == 1 && var.dims()[0] == name {
+            coords.insert(name.clone());
+        }
+        if options.decode_coords {
+            if let Some(c) = var.attrs_mut().shift_remove("coordinates") {
+                if let Some(list) = c.as_str() {
+                    coords.extend(list.split_whitespace().map(str::to_string));
+                }
+                var.encoding_mut().insert("coordinates".into(), c);
+            }
+        }
+        out.insert(name, var);
+    }
+    coords.retain(|c| out.contains_key(c));
+    Ok((out, coords))
+}
+
+/// Packs float values for `target`: NaN to `fill`, `(x - offset) / scale`, rounded for
+/// integer targets, then cast.
+fn pack_chunk(
+    chunk: &NdArray,
+    target: DType,
+    fill: Option<f64>,
+    scale: Option<f64>,
+    offset: Option<f64>,
+) -> Result<NdArray> {
+    let as_f64 = chunk.astype(DType::F64)?;
+    let a = as_f64
+        .as_array::<f64>()
+        .ok_or_else(|| Error::internal("astype(f64) gave another dtype"))?;
+    let round = target.is_integer();
+    let packed = a.mapv(|v| {
+        if v.is_nan() {
+            return fill.unwrap_or(v);
+        }
+        let mut x = v;
+        if let Some(o) = offset {
+            x -= o;
+        }
+        if let Some(s) = scale {
+            x /= s;
+        }
+        if round {
+            x.round()
+        } else {
+            x
+        }
+    });
+    NdArray::F64(packed.into_shared()).astype(target)
+}
+
+fn encoding_number(name: &str, encoding: &Attrs, key: &str) -> Result<Option<f64>> {
+    match encoding.get(key) {
+        Some(v) => Ok(attr_numbers(name, key, v)?.first().copied()),
+        None => Ok(None),
+    }
+}
+
+/// A number attribute of dtype `dtype`.
+fn number_attr(value: f64, dtype: DType) -> Result<AttrValue> {
+    Ok(AttrValue::Array(NdArray::from(vec![value]).astype(dtype)?))
+}
+
+/// The on-disk form of a decoded variable: datetimes encoded with the `units` and
+/// `calendar` of its encoding (or inferred, as xarray does), floats packed with
+/// `scale_factor`/`add_offset` to the encoding's `dtype`, NaN written as `_FillValue`
+/// (NaN by default for floats, as xarray writes), `_Unsigned` restored. The result's
+/// attrs are the variable's attrs plus the CF attributes; its encoding is kept for the
+/// driver (compression, chunk sizes). Lazy numeric data stays lazy.
+///
+/// # Errors
+/// [`Error::Cf`] naming the variable when the encoding cannot be applied (bad units, a
+/// non-numeric `scale_factor`, a dtype name that is not known).
+pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
+    let encoding = var.encoding().clone();
+    let mut attrs = var.attrs().clone();
+    let mut data = var.data().clone();
+    for key in [
+        "_FillValue",
+        "missing_value",
+        "scale_factor",
+        "add_offset",
+        "_Unsigned",
+        "units",
+        "calendar",
+    ] {
+        if attrs.contains_key(key) && encoding.contains_key(key) {
+            return Err(cf_error(
+                name,
+                format!("{key} is both an attribute and an encoding; keep one"),
+            ));
+        }
+    }
+    let enc_dtype = match encoding.get("dtype").and_then(AttrValue::as_str) {
+        Some(s) => Some(
+            dtype_from_name(s)
+                .ok_or_else(|| cf_error(name, format!("unknown dtype {s:?} in encoding")))?,
+        ),
+        None => None,
+    };
+
+    if let DType::DateTime(calendar) = data.dtype() {
+        let values = data.compute()?;
+        let ticks: Vec<i64> = match &values {
+            NdArray::DateTime(a, _) => a.iter().copied().collect(),
+            _ => return Err(Error::internal("datetime dtype without datetime values")),
+        };
+        let cal_name = encoding
+            .get("calendar")
+            .and_then(AttrValue::as_str)
+            .map_or_else(|| calendar.name().to_string(), str::to_string);
+        let (encoded, units) = match encoding.get("units").and_then(AttrValue::as_str) {
+            Some(u) => (
+                CfUnits::parse(u, calendar)
+                    .and_then(|p| p.encode(&ticks))
+                    .map_err(|e| cf_error(name, e.to_string()))?,
+                u.to_string(),
+            ),
+            None => {
+                crate::time::encode(&ticks, calendar).map_err(|e| cf_error(name, e.to_string()))?
+            }
+        };
+        let has_nat = ticks.contains(&NAT);
+        let shape = values.shape().to_vec();
+        let mut arr = match encoded {
+            Encoded::Int(v) => NdArray::from_shape_vec(&shape, v)?,
+            Encoded::Float(v) => NdArray::from_shape_vec(&shape, v)?,
+        };
+        if let Some(t) = enc_dtype {
+            if !(t.is_integer() && has_nat) {
+                arr = arr.astype(t)?;
+            }
+        }
+        attrs.insert("units".into(), AttrValue::Str(units));
+        attrs.insert("calendar".into(), AttrValue::Str(cal_name));
+        if let Some(f) = encoding.get("_FillValue") {
+            attrs.insert("_FillValue".into(), f.clone());
+        }
+        return Ok(Variable::new(var.dims(), arr)?
+            .with_attrs(attrs)
+            .with_encoding(encoding));
+    }
+
+    if data.dtype().is_numeric() {
+        let unsigned = encoding
+            .get("_Unsigned")
+            .and_then(AttrValue::as_str)
+            .is_some_and(|s| s.eq_ignore_ascii_case("true"));
+        let disk = enc_dtype.unwrap_or(data.dtype());
+        // With _Unsigned the values are packed as unsigned, then stored in the signed type.
+        let target = if unsigned && disk.is_signed_int() {
+            flip_sign(disk)
+        } else {
+            disk
+        };
+        let scale = encoding_number(name, &encoding, "scale_factor")?;
+        let offset = encoding_number(name, &encoding, "add_offset")?;
+        let mut fill_attr = encoding.get("_FillValue").cloned();
+        let mut fill = match &fill_attr {
+            Some(v) => attr_numbers(name, "_FillValue", v)?.first().copied(),
+            None => None,
+        };
+        if fill.is_none() && target.is_float() && data.dtype().is_float() {
+            fill = Some(f64::NAN);
+            fill_attr = Some(number_attr(f64::NAN, target)?);
+        }
+        let pack_fill = match fill {
+            Some(f) if unsigned && f < 0.0 => Some(f + 2f64.powi(8 * target.size() as i32)),
+            other => other,
+        };
+        if data.dtype().is_float()
+            && (scale.is_some()
+                || offset.is_some()
+                || target != data.dtype()
+                || pack_fill.is_some_and(|f| !f.is_nan()))
+        {
+            data = data.map_elementwise(target, move |chunk| {
+                pack_chunk(chunk, target, pack_fill, scale, offset)
+            })?;
+        } else if data.dtype() != target {
+            data = data.astype(target)?;
+        }
+        if target != disk {
+            data = data.astype(disk)?;
+        }
+        if let Some(f) = fill_attr {
+            let f = match (&f, fill) {
+                (AttrValue::Array(_), Some(v)) => number_attr(v, disk)?,
+                _ => f,
+            };
+            attrs.insert("_FillValue".into(), f);
+        }
+        for key in ["missing_value", "scale_factor", "add_offset", "_Unsigned"] {
+            if let Some(v) = encoding.get(key) {
+                attrs.insert(key.into(), v.clone());
+            }
+        }
+    }
+    Ok(Variable::new(var.dims(), data)?
+        .with_attrs(attrs)
+        .with_encoding(encoding))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn float_dtype_follows_xarray() {
+        assert_eq!(choose_float_dtype(DType::I16, None, None), DType::F32);
+        assert_eq!(choose_float_dtype(DType::I32, None, None), DType::F64);
+        assert_eq!(
+            choose_float_dtype(DType::I16, Some(DType::F32), Some(DType::F32)),
+            DType::F32
+        );
+        assert_eq!(
+            choose_float_dtype(DType::I32, Some(DType::F32), Some(DType::F32)),
+            DType::F64
+        );
+        assert_eq!(
+            choose_float_dtype(DType::I16, Some(DType::F64), None),
+            DType::F64
+        );
+        assert_eq!(
+            choose_float_dtype(DType::I8, None, Some(DType::F32)),
+            DType::F64
+        );
+    }
+
+    #[test]
+    fn packed_round_trip_is_exact() {
+        let raw = Variable::new(&["x"], vec![0i16, 100, -32767, 5])
+            .unwrap()
+            .with_attr("scale_factor", 0.5f32)
+            .with_attr("add_offset", 10f32)
+            .with_attr("_FillValue", -32767i16);
+        let dec = decode_variable("v", raw, &DecodeOptions::default()).unwrap();
+        assert_eq!(dec.dtype(), DType::F32);
+        let v = dec.values().unwrap().to_f64_vec().unwrap();
+        assert_eq!(v[..2], [10.0, 60.0]);
+        assert!(v[2].is_nan());
+        let enc = encode_variable("v", &dec).unwrap();
+        assert_eq!(enc.dtype(), DType::I16);
+        assert_eq!(
+            enc.values().unwrap().to_f64_vec().unwrap(),
+            [0.0, 100.0, -32767.0, 5.0]
+        );
+    }
+
+    #[test]
+    fn unknown_calendar_names_calendar_and_variable() {
+        let raw = Variable::new(&["t"], vec![0i32, 1])
+            .unwrap()
+            .with_attr("units", "days since 2000-01-01")
+            .with_attr("calendar", "martian");
+        let err = decode_variable("time", raw, &DecodeOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("martian") && err.contains("time"), "{err}");
+    }
+}

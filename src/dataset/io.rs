@@ -1,0 +1,40 @@
+//! Reading and writing datasets: `open_dataset`, `to_netcdf`.
+
+use std::path::Path;
+
+use super::Dataset;
+use crate::error::Result;
+use crate::io::netcdf::{OpenOptions, ToNetcdf};
+
+impl Dataset {
+    /// Opens a NetCDF-3 or NetCDF-4 file with all CF decoding on; data variables are
+    /// lazy, chunked as stored.
+    ///
+    /// # Errors
+    /// As [`OpenOptions::open`]: a missing file, a file that is not NetCDF or is
+    /// truncated, an unknown calendar; each error names the file (and the variable).
+    pub fn open_dataset(path: impl AsRef<Path>) -> Result<Dataset> {
+        OpenOptions::new(path).open()
+    }
+
+    /// Options for opening `path`:
+    /// `Dataset::open(path).decode_times(false).group("/a/b").open()?`.
+    pub fn open(path: impl AsRef<Path>) -> OpenOptions {
+        OpenOptions::new(path)
+    }
+
+    /// Writes the dataset to a NetCDF-4 file at `path`, atomically (a temporary file
+    /// renamed over the target), each variable encoded as its `encoding` says.
+    ///
+    /// # Errors
+    /// As [`ToNetcdf::write`].
+    pub fn to_netcdf(&self, path: impl AsRef<Path>) -> Result<()> {
+        ToNetcdf::new(self, path).write()
+    }
+
+    /// Options for writing to `path`:
+    /// `ds.write_netcdf(path).format(NetcdfFormat::Netcdf3Classic).write()?`.
+    pub fn write_netcdf(&self, path: impl AsRef<Path>) -> ToNetcdf<'_> {
+        ToNetcdf::new(self, path)
+    }
+}

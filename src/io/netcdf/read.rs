@@ -1,0 +1,528 @@
+//! Opening NetCDF files: metadata, lazy chunk sources, CF decoding.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use netcdf::types::{FloatType, IntType, NcVariableType};
+use netcdf::AttributeValue;
+
+use super::{format_error, nc_error, with_lock};
+use crate::array::chunks::ChunkGrid;
+use crate::array::lazy::ChunkSource;
+use crate::array::lazy::LazyArray;
+use crate::array::{DType, Data, NdArray};
+use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
+use crate::error::{Error, Result};
+use crate::io::cf::{self, DecodeOptions};
+
+/// Contiguous and NetCDF-3 variables are split along their first dim into pieces of
+/// about this many bytes.
+const TARGET_CHUNK_BYTES: usize = 16 << 20;
+
+/// Options for opening a NetCDF file, built by [`Dataset::open`].
+///
+/// ```no_run
+/// # fn main() -> xr::Result<()> {
+/// let ds = xr::Dataset::open("in.nc").decode_times(false).group("/model/run1").open()?;
+/// # let _ = ds;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct OpenOptions {
+    path: PathBuf,
+    decode: DecodeOptions,
+    group: Option<String>,
+}
+
+impl OpenOptions {
+    /// Options for opening `path`, with all CF decoding on.
+    pub fn new(path: impl AsRef<Path>) -> Self {
+        OpenOptions {
+            path: path.as_ref().to_path_buf(),
+            decode: DecodeOptions::default(),
+            group: None,
+        }
+    }
+
+    /// Turns all CF decoding on or off (xarray's `decode_cf`).
+    pub fn decode_cf(mut self, on: bool) -> Self {
+        self.decode = if on {
+            DecodeOptions::default()
+        } else {
+            DecodeOptions::none()
+        };
+        self
+    }
+
+    /// `_FillValue`/`missing_value` to NaN, `scale_factor`/`add_offset`, `_Unsigned`.
+    pub fn mask_and_scale(mut self, on: bool) -> Self {
+        self.decode.mask_and_scale = on;
+        self
+    }
+
+    /// CF time units to datetimes.
+    pub fn decode_times(mut self, on: bool) -> Self {
+        self.decode.decode_times = on;
+        self
+    }
+
+    /// `coordinates` attributes to non-index coordinates.
+    pub fn decode_coords(mut self, on: bool) -> Self {
+        self.decode.decode_coords = on;
+        self
+    }
+
+    /// Opens the group at `path` (`"/a/b"` or `"a/b"`; `"/"` is the root).
+    pub fn group(mut self, path: &str) -> Self {
+        let trimmed = path.trim_matches('/');
+        self.group = (!trimmed.is_empty()).then(|| trimmed.to_string());
+        self
+    }
+
+    /// Opens the file: metadata now, data variables lazily.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be found or read; [`Error::Format`] naming the
+    /// file (and variable) when it is not a NetCDF file, is truncated or corrupt, has
+    /// no such group, or holds a type `xr` cannot represent; [`Error::Format`] wrapping
+    /// the CF error for an unknown calendar or bad time units.
+    pub fn open(&self) -> Result<Dataset> {
+        open(&self.path, self.group.as_deref(), &self.decode)
+    }
+}
+
+/// An open file shared by every source reading from it.
+struct NcFile {
+    path: PathBuf,
+    file: netcdf::File,
+}
+
+impl fmt::Debug for NcFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NcFile({})", self.path.display())
+    }
+}
+
+/// How a variable's values are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Storage {
+    /// Numbers, read as raw native-endian bytes.
+    Number(DType),
+    /// `NC_CHAR` with the last dim as string length: one string per element of the
+    /// other dims.
+    Chars(usize),
+    /// `NC_STRING`.
+    Strings,
+}
+
+/// Reads one NetCDF variable, chunk by chunk, through libnetcdf.
+///
+/// Chunks are the storage chunks of chunked NetCDF-4 variables, and ~16 MB pieces along
+/// the first dim for contiguous and NetCDF-3 variables. Every read holds the
+/// process-wide libnetcdf lock (see the module docs).
+#[derive(Debug)]
+pub struct NetcdfSource {
+    file: Arc<NcFile>,
+    /// The variable's path in the file (`"a/b/air"`, or `"air"` at the root).
+    var_path: String,
+    storage: Storage,
+    dtype: DType,
+    shape: Vec<usize>,
+    grid: ChunkGrid,
+}
+
+impl NetcdfSource {
+    fn read_region(&self, region: &[Range<usize>]) -> Result<NdArray> {
+        let path = &self.file.path;
+        let name = Some(self.var_path.as_str());
+        let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
+        let n: usize = shape.iter().product();
+        let mut extents: Vec<Range<usize>> = region.to_vec();
+        if let Storage::Chars(len) = self.storage {
+            extents.push(0..len);
+        }
+        with_lock(|| {
+            let var = self
+                .file
+                .file
+                .variable(&self.var_path)
+                .ok_or_else(|| format_error(path, name, "variable vanished from the file"))?;
+            let ext: netcdf::Extents = if extents.is_empty() {
+                netcdf::Extents::All
+            } else {
+                extents.clone().into()
+            };
+            match self.storage {
+                Storage::Number(dtype) => {
+                    let bytes = var
+                        .get_raw_values(ext)
+                        .map_err(|e| nc_error(path, name, "reading values", &e))?;
+                    bytes_to_array(&bytes, dtype, &shape)
+                }
+                Storage::Chars(len) => {
+                    let bytes = var
+                        .get_raw_values(ext)
+                        .map_err(|e| nc_error(path, name, "reading characters", &e))?;
+                    let strings: Vec<String> = if len == 0 {
+                        vec![String::new(); n]
+                    } else {
+                        bytes.chunks_exact(len).map(chars_to_string).collect()
+                    };
+                    NdArray::from_shape_vec(&shape, strings)
+                }
+                Storage::Strings => {
+                    let mut strings = Vec::with_capacity(n);
+                    for flat in 0..n {
+                        let index = unravel(flat, &shape);
+                        let one: Vec<Range<usize>> = region
+                            .iter()
+                            .zip(&index)
+                            .map(|(r, &i)| r.start + i..r.start + i + 1)
+                            .collect();
+                        let ext: netcdf::Extents = if one.is_empty() {
+                            netcdf::Extents::All
+                        } else {
+                            one.into()
+                        };
+                        strings.push(
+                            var.get_string(ext)
+                                .map_err(|e| nc_error(path, name, "reading strings", &e))?,
+                        );
+                    }
+                    NdArray::from_shape_vec(&shape, strings)
+                }
+            }
+        })
+        .map_err(|e| match e {
+            e @ Error::Format { .. } => e,
+            other => format_error(path, name, other.to_string()),
+        })
+    }
+}
+
+impl ChunkSource for NetcdfSource {
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    fn chunks(&self) -> &ChunkGrid {
+        &self.grid
+    }
+
+    fn read(&self, region: &[Range<usize>]) -> Result<NdArray> {
+        self.read_region(region)
+    }
+
+    fn label(&self) -> String {
+        format!("{}: {}", self.file.path.display(), self.var_path)
+    }
+}
+
+fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
+    let mut index = vec![0; shape.len()];
+    for (i, &n) in shape.iter().enumerate().rev() {
+        if n > 0 {
+            index[i] = flat % n;
+            flat /= n;
+        }
+    }
+    index
+}
+
+fn chars_to_string(bytes: &[u8]) -> String {
+    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+fn bytes_to_array(bytes: &[u8], dtype: DType, shape: &[usize]) -> Result<NdArray> {
+    macro_rules! typed {
+        ($t:ty) => {{
+            let values: Vec<$t> = bytes
+                .chunks_exact(std::mem::size_of::<$t>())
+                .map(|c| {
+                    let mut b = [0u8; std::mem::size_of::<$t>()];
+                    b.copy_from_slice(c);
+                    <$t>::from_ne_bytes(b)
+                })
+                .collect();
+            NdArray::from_shape_vec(shape, values)
+        }};
+    }
+    match dtype {
+        DType::I8 => typed!(i8),
+        DType::I16 => typed!(i16),
+        DType::I32 => typed!(i32),
+        DType::I64 => typed!(i64),
+        DType::U8 => typed!(u8),
+        DType::U16 => typed!(u16),
+        DType::U32 => typed!(u32),
+        DType::U64 => typed!(u64),
+        DType::F32 => typed!(f32),
+        DType::F64 => typed!(f64),
+        other => Err(Error::internal(format!("no raw NetCDF type for {other}"))),
+    }
+}
+
+fn number_dtype(t: &NcVariableType) -> Option<DType> {
+    Some(match t {
+        NcVariableType::Int(IntType::I8) => DType::I8,
+        NcVariableType::Int(IntType::I16) => DType::I16,
+        NcVariableType::Int(IntType::I32) => DType::I32,
+        NcVariableType::Int(IntType::I64) => DType::I64,
+        NcVariableType::Int(IntType::U8) => DType::U8,
+        NcVariableType::Int(IntType::U16) => DType::U16,
+        NcVariableType::Int(IntType::U32) => DType::U32,
+        NcVariableType::Int(IntType::U64) => DType::U64,
+        NcVariableType::Float(FloatType::F32) => DType::F32,
+        NcVariableType::Float(FloatType::F64) => DType::F64,
+        _ => return None,
+    })
+}
+
+pub(super) fn attr_value(v: AttributeValue) -> AttrValue {
+    match v {
+        AttributeValue::Uchar(x) => x.into(),
+        AttributeValue::Uchars(x) => x.into(),
+        AttributeValue::Schar(x) => x.into(),
+        AttributeValue::Schars(x) => x.into(),
+        AttributeValue::Ushort(x) => x.into(),
+        AttributeValue::Ushorts(x) => x.into(),
+        AttributeValue::Short(x) => x.into(),
+        AttributeValue::Shorts(x) => x.into(),
+        AttributeValue::Uint(x) => x.into(),
+        AttributeValue::Uints(x) => x.into(),
+        AttributeValue::Int(x) => x.into(),
+        AttributeValue::Ints(x) => x.into(),
+        AttributeValue::Ulonglong(x) => x.into(),
+        AttributeValue::Ulonglongs(x) => x.into(),
+        AttributeValue::Longlong(x) => x.into(),
+        AttributeValue::Longlongs(x) => x.into(),
+        AttributeValue::Float(x) => x.into(),
+        AttributeValue::Floats(x) => x.into(),
+        AttributeValue::Double(x) => x.into(),
+        AttributeValue::Doubles(x) => x.into(),
+        AttributeValue::Str(s) => AttrValue::Str(s),
+        AttributeValue::Strs(v) => AttrValue::Array(NdArray::from(v)),
+    }
+}
+
+fn read_attrs<'a>(
+    path: &Path,
+    variable: Option<&str>,
+    attrs: impl Iterator<Item = netcdf::Attribute<'a>>,
+) -> Result<Attrs> {
+    let mut out = Attrs::new();
+    for a in attrs {
+        let value = a.value().map_err(|e| {
+            nc_error(
+                path,
+                variable,
+                &format!("reading attribute {}", a.name()),
+                &e,
+            )
+        })?;
+        out.insert(a.name().to_string(), attr_value(value));
+    }
+    Ok(out)
+}
+
+/// What opening learns about one variable, before any data is read.
+struct VarMeta {
+    name: String,
+    var_path: String,
+    dims: Vec<String>,
+    shape: Vec<usize>,
+    storage: Storage,
+    chunking: Option<Vec<usize>>,
+    attrs: Attrs,
+}
+
+fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>) -> Result<VarMeta> {
+    let name = var.name();
+    let vn = Some(name.as_str());
+    let mut dims: Vec<String> = var
+        .dimensions()
+        .iter()
+        .map(netcdf::Dimension::name)
+        .collect();
+    let mut shape: Vec<usize> = var
+        .dimensions()
+        .iter()
+        .map(netcdf::Dimension::len)
+        .collect();
+    let n: usize = shape.iter().product();
+    if var.len() != n {
+        return Err(format_error(
+            path,
+            vn,
+            format!(
+                "dims {dims:?} of sizes {shape:?} disagree with the variable's {} elements",
+                var.len()
+            ),
+        ));
+    }
+    let vartype = var.vartype();
+    let storage = match &vartype {
+        NcVariableType::Char => match shape.pop() {
+            Some(len) => {
+                dims.pop();
+                Storage::Chars(len)
+            }
+            None => Storage::Chars(1),
+        },
+        NcVariableType::String => Storage::Strings,
+        t => Storage::Number(
+            number_dtype(t)
+                .ok_or_else(|| format_error(path, vn, format!("unsupported NetCDF type {t:?}")))?,
+        ),
+    };
+    // NetCDF-3 files have no chunking; the library then reports an error, not None.
+    let chunking = var.chunking().ok().flatten().map(|mut c| {
+        if matches!(storage, Storage::Chars(_)) {
+            c.pop();
+        }
+        c
+    });
+    let attrs = read_attrs(path, vn, var.attributes())?;
+    Ok(VarMeta {
+        var_path: format!("{prefix}{name}"),
+        name,
+        dims,
+        shape,
+        storage,
+        chunking,
+        attrs,
+    })
+}
+
+/// The chunk grid of a variable: its storage chunks, or ~16 MB pieces along dim 0.
+fn storage_grid(meta: &VarMeta, item_size: usize) -> Result<ChunkGrid> {
+    if meta.shape.is_empty() {
+        return Ok(ChunkGrid::single(&[]));
+    }
+    if let Some(c) = meta
+        .chunking
+        .as_ref()
+        .filter(|c| c.len() == meta.shape.len())
+    {
+        let c: Vec<usize> = c.iter().map(|&x| x.max(1)).collect();
+        return ChunkGrid::regular(&meta.shape, &c);
+    }
+    let row: usize = meta.shape[1..].iter().product::<usize>().max(1) * item_size.max(1);
+    let rows = (TARGET_CHUNK_BYTES / row).max(1);
+    let mut chunk = vec![0; meta.shape.len()];
+    chunk[0] = rows;
+    ChunkGrid::regular(&meta.shape, &chunk)
+}
+
+/// The chunk source of one variable.
+///
+/// This is where the direct chunk reader (`io::chunks::DirectChunkSource`) plugs in:
+/// for chunked NetCDF-4 variables whose filter pipeline it can decode, it should be
+/// built here and preferred, reading chunk bytes in parallel without the library lock;
+/// the library-backed [`NetcdfSource`] below stays the fallback (NetCDF-3, contiguous
+/// storage, unusual filters, strings).
+fn variable_source(file: &Arc<NcFile>, meta: &VarMeta) -> Result<Arc<dyn ChunkSource>> {
+    let (dtype, item) = match meta.storage {
+        Storage::Number(d) => (d, d.size()),
+        Storage::Chars(len) => (DType::Str, len.max(1)),
+        Storage::Strings => (DType::Str, 16),
+    };
+    Ok(Arc::new(NetcdfSource {
+        file: Arc::clone(file),
+        var_path: meta.var_path.clone(),
+        storage: meta.storage,
+        dtype,
+        shape: meta.shape.clone(),
+        grid: storage_grid(meta, item)?,
+    }))
+}
+
+fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dataset> {
+    std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let (file, metas, global) = with_lock(|| -> Result<_> {
+        let file = netcdf::open(path).map_err(|e| {
+            nc_error(
+                path,
+                None,
+                "cannot open as NetCDF (not NetCDF, truncated or corrupt?)",
+                &e,
+            )
+        })?;
+        let (metas, global) = match group {
+            None => {
+                let metas = file
+                    .variables()
+                    .map(|v| var_meta(path, "", &v))
+                    .collect::<Result<Vec<_>>>()?;
+                (metas, read_attrs(path, None, file.attributes())?)
+            }
+            Some(g) => {
+                let grp = file
+                    .group(g)
+                    .map_err(|e| nc_error(path, None, &format!("opening group {g:?}"), &e))?
+                    .ok_or_else(|| {
+                        format_error(path, None, format!("no group {g:?} in the file"))
+                    })?;
+                let prefix = format!("{g}/");
+                let metas = grp
+                    .variables()
+                    .map(|v| var_meta(path, &prefix, &v))
+                    .collect::<Result<Vec<_>>>()?;
+                (metas, read_attrs(path, None, grp.attributes())?)
+            }
+        };
+        Ok((file, metas, global))
+    })?;
+    let file = Arc::new(NcFile {
+        path: path.to_path_buf(),
+        file,
+    });
+    let mut variables = IndexMap::new();
+    for meta in metas {
+        let source = variable_source(&file, &meta)?;
+        let is_index = meta.dims.len() == 1 && meta.dims[0] == meta.name;
+        let data: Data = if is_index || meta.shape.is_empty() {
+            let full: Vec<Range<usize>> = meta.shape.iter().map(|&n| 0..n).collect();
+            Data::Eager(source.read(&full)?)
+        } else {
+            Data::Lazy(LazyArray::from_source(source))
+        };
+        let mut encoding = Attrs::new();
+        encoding.insert("source".into(), AttrValue::Str(path.display().to_string()));
+        if let Storage::Number(d) = meta.storage {
+            encoding.insert("dtype".into(), AttrValue::Str(d.name().to_string()));
+        }
+        if let Some(c) = &meta.chunking {
+            let c: Vec<u64> = c.iter().map(|&x| x as u64).collect();
+            encoding.insert("chunksizes".into(), c.into());
+        }
+        let mut attrs = meta.attrs;
+        if let Some(e) = attrs.shift_remove("_Encoding") {
+            encoding.insert("_Encoding".into(), e);
+        }
+        let var = Variable::new(&meta.dims, data)
+            .map_err(|e| format_error(path, Some(&meta.name), e.to_string()))?
+            .with_attrs(attrs)
+            .with_encoding(encoding);
+        variables.insert(meta.name, var);
+    }
+    let (variables, coords) = cf::decode_variables(variables, options).map_err(|e| match e {
+        Error::Cf { variable, reason } => format_error(path, Some(&variable), reason),
+        other => format_error(path, None, other.to_string()),
+    })?;
+    Dataset::from_parts(variables, coords, global)
+        .map_err(|e| format_error(path, None, e.to_string()))
+}

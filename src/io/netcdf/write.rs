@@ -1,0 +1,416 @@
+//! Writing datasets to NetCDF: CF encoding, per-variable storage options, and an atomic
+//! replace of the target (write a temporary file next to it, then rename).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use indexmap::IndexMap;
+use netcdf::AttributeValue;
+
+use super::{format_error, nc_error, with_lock};
+use crate::array::{DType, Data, NdArray};
+use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
+use crate::error::{Error, Result};
+use crate::io::cf;
+
+/// The on-disk format to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum NetcdfFormat {
+    /// NetCDF-4 (HDF5), with compression, chunking and strings.
+    #[default]
+    Netcdf4,
+    /// NetCDF-4 restricted to the classic data model.
+    Netcdf4Classic,
+    /// NetCDF-3 classic (CDF-1).
+    Netcdf3Classic,
+    /// NetCDF-3 with 64-bit offsets (CDF-2).
+    Netcdf3_64BitOffset,
+}
+
+impl NetcdfFormat {
+    fn options(self) -> netcdf::Options {
+        match self {
+            NetcdfFormat::Netcdf4 => netcdf::Options::NETCDF4,
+            NetcdfFormat::Netcdf4Classic => netcdf::Options::NETCDF4 | netcdf::Options::CLASSIC,
+            NetcdfFormat::Netcdf3Classic => netcdf::Options::empty(),
+            NetcdfFormat::Netcdf3_64BitOffset => netcdf::Options::_64BIT_OFFSET,
+        }
+    }
+
+    fn is_netcdf4(self) -> bool {
+        matches!(self, NetcdfFormat::Netcdf4 | NetcdfFormat::Netcdf4Classic)
+    }
+}
+
+/// Options for writing a dataset to NetCDF, built by [`Dataset::write_netcdf`].
+///
+/// Per-variable encoding (the variable's own `encoding`, overridden by
+/// [`ToNetcdf::encoding`]) understands xarray's keys: `dtype`, `_FillValue`,
+/// `scale_factor`, `add_offset`, `_Unsigned`, `units`, `calendar`, `zlib`, `complevel`,
+/// `shuffle`, `chunksizes`.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ToNetcdf<'a> {
+    dataset: &'a Dataset,
+    path: PathBuf,
+    format: NetcdfFormat,
+    unlimited_dims: Vec<String>,
+    encoding: IndexMap<String, Attrs>,
+}
+
+impl<'a> ToNetcdf<'a> {
+    /// Options for writing `dataset` to `path` as NetCDF-4.
+    pub fn new(dataset: &'a Dataset, path: impl AsRef<Path>) -> Self {
+        ToNetcdf {
+            dataset,
+            path: path.as_ref().to_path_buf(),
+            format: NetcdfFormat::default(),
+            unlimited_dims: Vec::new(),
+            encoding: IndexMap::new(),
+        }
+    }
+
+    /// The file format.
+    pub fn format(mut self, format: NetcdfFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Dimensions to write as unlimited (record) dimensions.
+    pub fn unlimited_dims<S: AsRef<str>>(mut self, dims: &[S]) -> Self {
+        self.unlimited_dims = dims.iter().map(|d| d.as_ref().to_string()).collect();
+        self
+    }
+
+    /// Encoding for variable `name`, merged over the variable's own (these keys win).
+    pub fn encoding(mut self, name: &str, encoding: Attrs) -> Self {
+        self.encoding.insert(name.to_string(), encoding);
+        self
+    }
+
+    /// Writes the file: to a temporary file in the target's directory, renamed over the
+    /// target once complete. On any error the temporary file is removed and an existing
+    /// target is left untouched. Lazy variables are computed and written chunk by chunk.
+    ///
+    /// # Errors
+    /// [`Error::Cf`]/[`Error::Format`] naming the variable when its encoding cannot be
+    /// applied or the format cannot hold it (strings in NetCDF-3, a dim size that
+    /// disagrees with the dataset's); [`Error::Io`] when the file cannot be created or
+    /// renamed; the first failing chunk's error for lazy data.
+    pub fn write(&self) -> Result<()> {
+        let tmp = temp_path(&self.path);
+        let result = self.write_to(&tmp).and_then(|()| {
+            std::fs::rename(&tmp, &self.path).map_err(|source| Error::Io {
+                path: self.path.clone(),
+                source,
+            })
+        });
+        if result.is_err() {
+            // The temporary file may not exist (the failure came first); nothing to do then.
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    fn encoded_variables(&self) -> Result<IndexMap<String, Variable>> {
+        let ds = self.dataset;
+        let dims = ds.dims();
+        let mut out = IndexMap::new();
+        for (name, var) in ds.variables() {
+            for (d, &n) in var.dims().iter().zip(var.shape()) {
+                if dims.get(d).is_some_and(|&m| m != n) {
+                    return Err(format_error(
+                        &self.path,
+                        Some(name),
+                        format!(
+                            "dim {d:?} has length {n} here but {:?} in the dataset",
+                            dims.get(d)
+                        ),
+                    ));
+                }
+            }
+            let mut var = var.clone();
+            if let Some(extra) = self.encoding.get(name) {
+                for (k, v) in extra {
+                    var.encoding_mut().insert(k.clone(), v.clone());
+                }
+            }
+            let mut enc = cf::encode_variable(name, &var).map_err(|e| match e {
+                Error::Cf { variable, reason } => format_error(&self.path, Some(&variable), reason),
+                other => other,
+            })?;
+            if !ds.is_coord(name) {
+                let coords: Vec<&str> = ds
+                    .coords()
+                    .filter(|(c, v)| {
+                        !dims.contains_key(*c) && v.dims().iter().all(|d| var.dims().contains(d))
+                    })
+                    .map(|(c, _)| c.as_str())
+                    .collect();
+                if !coords.is_empty() {
+                    enc.attrs_mut()
+                        .insert("coordinates".into(), AttrValue::Str(coords.join(" ")));
+                }
+            }
+            out.insert(name.clone(), enc);
+        }
+        Ok(out)
+    }
+
+    fn write_to(&self, tmp: &Path) -> Result<()> {
+        let path = self.path.as_path();
+        let variables = self.encoded_variables()?;
+        let dims = self.dataset.dims();
+        let nc4 = self.format.is_netcdf4();
+        let mut file = with_lock(|| -> Result<netcdf::FileMut> {
+            let mut file =
+                netcdf::create_with(tmp, self.format.options() | netcdf::Options::NOCLOBBER)
+                    .map_err(|e| nc_error(path, None, "creating the file", &e))?;
+            for (d, &n) in &dims {
+                let r = if self.unlimited_dims.contains(d) {
+                    file.add_unlimited_dimension(d).map(|_| ())
+                } else {
+                    file.add_dimension(d, n).map(|_| ())
+                };
+                r.map_err(|e| nc_error(path, None, &format!("adding dimension {d:?}"), &e))?;
+            }
+            for (k, v) in self.dataset.attrs() {
+                let value = nc_attr(v)
+                    .map_err(|r| format_error(path, None, format!("attribute {k}: {r}")))?;
+                file.add_attribute(k, value)
+                    .map_err(|e| nc_error(path, None, &format!("writing attribute {k}"), &e))?;
+            }
+            for (name, var) in &variables {
+                define_variable(&mut file, path, name, var, nc4)?;
+            }
+            if !nc4 {
+                file.enddef()
+                    .map_err(|e| nc_error(path, None, "ending define mode", &e))?;
+            }
+            Ok(file)
+        })?;
+        for (name, var) in &variables {
+            write_data(&mut file, path, name, var)?;
+        }
+        with_lock(|| file.close()).map_err(|e| nc_error(path, None, "closing the file", &e))
+    }
+}
+
+fn temp_path(target: &Path) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let file_name = target
+        .file_name()
+        .map_or_else(|| "out.nc".into(), |f| f.to_string_lossy().into_owned());
+    target.with_file_name(format!(".{file_name}.xr-tmp-{}-{n}", std::process::id()))
+}
+
+/// An attribute as the netcdf crate writes it.
+fn nc_attr(v: &AttrValue) -> std::result::Result<AttributeValue, String> {
+    let a = match v {
+        AttrValue::Str(s) => return Ok(AttributeValue::Str(s.clone())),
+        AttrValue::Array(a) => a,
+    };
+    macro_rules! vals {
+        ($t:ty, $one:ident, $many:ident) => {{
+            let x = a
+                .as_array::<$t>()
+                .ok_or_else(|| "dtype mismatch".to_string())?;
+            let v: Vec<$t> = x.iter().cloned().collect();
+            if v.len() == 1 {
+                AttributeValue::$one(v[0].clone())
+            } else {
+                AttributeValue::$many(v)
+            }
+        }};
+    }
+    Ok(match a.dtype() {
+        DType::I8 => vals!(i8, Schar, Schars),
+        DType::I16 => vals!(i16, Short, Shorts),
+        DType::I32 => vals!(i32, Int, Ints),
+        DType::I64 => vals!(i64, Longlong, Longlongs),
+        DType::U8 => vals!(u8, Uchar, Uchars),
+        DType::U16 => vals!(u16, Ushort, Ushorts),
+        DType::U32 => vals!(u32, Uint, Uints),
+        DType::U64 => vals!(u64, Ulonglong, Ulonglongs),
+        DType::F32 => vals!(f32, Float, Floats),
+        DType::F64 => vals!(f64, Double, Doubles),
+        DType::Str => vals!(String, Str, Strs),
+        DType::Bool => {
+            let x = a.astype(DType::U8).map_err(|e| e.to_string())?;
+            return nc_attr(&AttrValue::Array(x));
+        }
+        other => return Err(format!("attributes of dtype {other} cannot be written")),
+    })
+}
+
+fn enc_bool(enc: &Attrs, key: &str) -> Option<bool> {
+    enc.get(key).and_then(|v| match v {
+        AttrValue::Str(s) => Some(s.eq_ignore_ascii_case("true")),
+        other => other.as_f64().map(|x| x != 0.0),
+    })
+}
+
+fn define_variable(
+    file: &mut netcdf::FileMut,
+    path: &Path,
+    name: &str,
+    var: &Variable,
+    nc4: bool,
+) -> Result<()> {
+    let vn = Some(name);
+    let err = |doing: String| move |e: netcdf::Error| nc_error(path, vn, &doing, &e);
+    let dims: Vec<&str> = var.dims().iter().map(String::as_str).collect();
+    let mut v = match var.dtype() {
+        DType::I8 => file.add_variable::<i8>(name, &dims),
+        DType::I16 => file.add_variable::<i16>(name, &dims),
+        DType::I32 => file.add_variable::<i32>(name, &dims),
+        DType::I64 => file.add_variable::<i64>(name, &dims),
+        DType::U8 => file.add_variable::<u8>(name, &dims),
+        DType::U16 => file.add_variable::<u16>(name, &dims),
+        DType::U32 => file.add_variable::<u32>(name, &dims),
+        DType::U64 => file.add_variable::<u64>(name, &dims),
+        DType::F32 => file.add_variable::<f32>(name, &dims),
+        DType::F64 => file.add_variable::<f64>(name, &dims),
+        DType::Bool => file.add_variable::<i8>(name, &dims),
+        DType::Str if nc4 => file.add_string_variable(name, &dims),
+        other => {
+            return Err(format_error(
+                path,
+                vn,
+                format!("variables of dtype {other} cannot be written to this NetCDF format"),
+            ))
+        }
+    }
+    .map_err(err("defining the variable".into()))?;
+    let enc = var.encoding();
+    if nc4 && !dims.is_empty() {
+        if let Some(AttrValue::Array(c)) = enc.get("chunksizes") {
+            let c = c.to_f64_vec()?;
+            if c.len() == dims.len() {
+                let c: Vec<usize> = c
+                    .iter()
+                    .zip(var.shape())
+                    .map(|(&x, &n)| (x.max(1.0) as usize).min(n.max(1)))
+                    .collect();
+                v.set_chunking(&c)
+                    .map_err(err("setting chunk sizes".into()))?;
+            }
+        }
+        let level = enc.get("complevel").and_then(AttrValue::as_f64);
+        if enc_bool(enc, "zlib").unwrap_or(false) || level.is_some_and(|l| l > 0.0) {
+            let level = level.unwrap_or(4.0).clamp(0.0, 9.0) as i32;
+            let shuffle = enc_bool(enc, "shuffle").unwrap_or(true);
+            v.set_compression(level, shuffle)
+                .map_err(err("setting compression".into()))?;
+        }
+    }
+    if var.dtype() == DType::Bool {
+        v.put_attribute("dtype", "bool")
+            .map_err(err("writing attribute dtype".into()))?;
+    }
+    for (k, a) in var.attrs() {
+        let value =
+            nc_attr(a).map_err(|r| format_error(path, vn, format!("attribute {k}: {r}")))?;
+        v.put_attribute(k, value)
+            .map_err(err(format!("writing attribute {k}")))?;
+    }
+    Ok(())
+}
+
+fn put_block(
+    file: &mut netcdf::FileMut,
+    path: &Path,
+    name: &str,
+    block: &NdArray,
+    region: &[std::ops::Range<usize>],
+) -> Result<()> {
+    let vn = Some(name);
+    with_lock(|| {
+        let mut v = file
+            .variable_mut(name)
+            .ok_or_else(|| format_error(path, vn, "variable vanished while writing"))?;
+        let ext: netcdf::Extents = if region.is_empty() {
+            netcdf::Extents::All
+        } else {
+            region.to_vec().into()
+        };
+        macro_rules! put {
+            ($a:expr) => {{
+                let values: Vec<_> = $a.iter().copied().collect();
+                v.put_values(&values, ext)
+            }};
+        }
+        let r = match block {
+            NdArray::I8(a) => put!(a),
+            NdArray::I16(a) => put!(a),
+            NdArray::I32(a) => put!(a),
+            NdArray::I64(a) => put!(a),
+            NdArray::U8(a) => put!(a),
+            NdArray::U16(a) => put!(a),
+            NdArray::U32(a) => put!(a),
+            NdArray::U64(a) => put!(a),
+            NdArray::F32(a) => put!(a),
+            NdArray::F64(a) => put!(a),
+            NdArray::Bool(a) => {
+                let values: Vec<i8> = a.iter().map(|&b| i8::from(b)).collect();
+                v.put_values(&values, ext)
+            }
+            NdArray::Str(a) => {
+                let shape = a.shape().to_vec();
+                for (flat, s) in a.iter().enumerate() {
+                    let mut rest = flat;
+                    let mut one = vec![0..0; shape.len()];
+                    for i in (0..shape.len()).rev() {
+                        let k = rest % shape[i].max(1);
+                        rest /= shape[i].max(1);
+                        one[i] = region[i].start + k..region[i].start + k + 1;
+                    }
+                    let ext: netcdf::Extents = if one.is_empty() {
+                        netcdf::Extents::All
+                    } else {
+                        one.into()
+                    };
+                    v.put_string(s, ext)
+                        .map_err(|e| nc_error(path, vn, "writing strings", &e))?;
+                }
+                Ok(())
+            }
+            other => {
+                return Err(format_error(
+                    path,
+                    vn,
+                    format!("values of dtype {} cannot be written", other.dtype()),
+                ))
+            }
+        };
+        r.map_err(|e| nc_error(path, vn, "writing values", &e))
+    })
+}
+
+fn write_data(file: &mut netcdf::FileMut, path: &Path, name: &str, var: &Variable) -> Result<()> {
+    if var.shape().contains(&0) {
+        return Ok(());
+    }
+    match var.data() {
+        Data::Eager(a) => {
+            let region: Vec<_> = a.shape().iter().map(|&n| 0..n).collect();
+            put_block(file, path, name, a, &region)
+        }
+        Data::Lazy(l) => {
+            let grid = l.grid().clone();
+            for linear in 0..grid.num_blocks() {
+                let region = grid.block_region(&grid.block_index(linear));
+                let mut part = l.clone();
+                for (axis, r) in region.iter().enumerate() {
+                    part = part.slice_axis(axis, r.start, r.end, 1)?;
+                }
+                // Computed outside the library lock: the chunk may read another file.
+                let block = part.compute()?;
+                put_block(file, path, name, &block, &region)?;
+            }
+            Ok(())
+        }
+    }
+}
