@@ -312,6 +312,10 @@ pub fn decode_variables(
     variables: IndexMap<String, Variable>,
     options: &DecodeOptions,
 ) -> Result<(IndexMap<String, Variable>, IndexSet<String>)> {
+    let mut variables = variables;
+    if options.decode_times {
+        inherit_bounds_time_attrs(&mut variables);
+    }
     let mut out = IndexMap::new();
     let mut coords = IndexSet::new();
     for (name, var) in variables {
@@ -331,6 +335,27 @@ pub fn decode_variables(
     }
     coords.retain(|c| out.contains_key(c));
     Ok((out, coords))
+}
+
+/// CF bounds variables share their parent's time units and calendar (and usually omit
+/// them): copy them over before decoding, as xarray does.
+fn inherit_bounds_time_attrs(variables: &mut IndexMap<String, Variable>) {
+    let mut copies = Vec::new();
+    for var in variables.values() {
+        let Some(bounds) = var.attrs().get("bounds").and_then(AttrValue::as_str) else {
+            continue;
+        };
+        for key in ["units", "calendar"] {
+            if let Some(v) = var.attrs().get(key) {
+                copies.push((bounds.to_string(), key, v.clone()));
+            }
+        }
+    }
+    for (bounds, key, value) in copies {
+        if let Some(b) = variables.get_mut(&bounds) {
+            b.attrs_mut().entry(key.to_string()).or_insert(value);
+        }
+    }
 }
 
 /// Packs float values for `target`: NaN to `fill`, `(x - offset) / scale`, rounded for

@@ -176,7 +176,8 @@ impl<'a> ToNetcdf<'a> {
                 r.map_err(|e| nc_error(path, None, &format!("adding dimension {d:?}"), &e))?;
             }
             for (k, v) in self.dataset.attrs() {
-                let value = nc_attr(v)
+                let v = if nc4 { v.clone() } else { nc3_attr(v) };
+                let value = nc_attr(&v)
                     .map_err(|r| format_error(path, None, format!("attribute {k}: {r}")))?;
                 file.add_attribute(k, value)
                     .map_err(|e| nc_error(path, None, &format!("writing attribute {k}"), &e))?;
@@ -191,7 +192,7 @@ impl<'a> ToNetcdf<'a> {
             Ok(file)
         })?;
         for (name, var) in &variables {
-            write_data(&mut file, path, name, var)?;
+            write_data(&mut file, path, name, var, nc4)?;
         }
         with_lock(|| file.close()).map_err(|e| nc_error(path, None, "closing the file", &e))
     }
@@ -262,7 +263,12 @@ fn define_variable(
     let vn = Some(name);
     let err = |doing: String| move |e: netcdf::Error| nc_error(path, vn, &doing, &e);
     let dims: Vec<&str> = var.dims().iter().map(String::as_str).collect();
-    let mut v = match var.dtype() {
+    let dtype = if nc4 {
+        var.dtype()
+    } else {
+        nc3_dtype(var.dtype())
+    };
+    let mut v = match dtype {
         DType::I8 => file.add_variable::<i8>(name, &dims),
         DType::I16 => file.add_variable::<i16>(name, &dims),
         DType::I32 => file.add_variable::<i32>(name, &dims),
@@ -389,14 +395,67 @@ fn put_block(
     })
 }
 
-fn write_data(file: &mut netcdf::FileMut, path: &Path, name: &str, var: &Variable) -> Result<()> {
+/// The type NetCDF-3 stores `dtype` as (xarray's `coerce_nc3_dtype`): it has no 64-bit or
+/// unsigned integers and no bool.
+fn nc3_dtype(dtype: DType) -> DType {
+    match dtype {
+        DType::I64 | DType::U64 | DType::U32 => DType::I32,
+        DType::U16 => DType::I16,
+        DType::U8 | DType::Bool => DType::I8,
+        other => other,
+    }
+}
+
+fn nc3_attr(v: &AttrValue) -> AttrValue {
+    match v {
+        AttrValue::Array(a) if nc3_dtype(a.dtype()) != a.dtype() => a
+            .astype(nc3_dtype(a.dtype()))
+            .map_or_else(|_| v.clone(), AttrValue::Array),
+        other => other.clone(),
+    }
+}
+
+/// Casts a block for NetCDF-3, refusing values that the cast would change.
+fn nc3_block(path: &Path, name: &str, block: &NdArray) -> Result<NdArray> {
+    let target = nc3_dtype(block.dtype());
+    if target == block.dtype() {
+        return Ok(block.clone());
+    }
+    let cast = block.astype(target)?;
+    if !cast.astype(block.dtype())?.equals(block) {
+        return Err(format_error(
+            path,
+            Some(name),
+            format!(
+                "values of dtype {} do not fit NetCDF-3's {target}; write NetCDF-4 or cast first",
+                block.dtype()
+            ),
+        ));
+    }
+    Ok(cast)
+}
+
+fn write_data(
+    file: &mut netcdf::FileMut,
+    path: &Path,
+    name: &str,
+    var: &Variable,
+    nc4: bool,
+) -> Result<()> {
     if var.shape().contains(&0) {
         return Ok(());
     }
+    let prepare = |block: NdArray| {
+        if nc4 {
+            Ok(block)
+        } else {
+            nc3_block(path, name, &block)
+        }
+    };
     match var.data() {
         Data::Eager(a) => {
             let region: Vec<_> = a.shape().iter().map(|&n| 0..n).collect();
-            put_block(file, path, name, a, &region)
+            put_block(file, path, name, &prepare(a.clone())?, &region)
         }
         Data::Lazy(l) => {
             let grid = l.grid().clone();
@@ -407,7 +466,7 @@ fn write_data(file: &mut netcdf::FileMut, path: &Path, name: &str, var: &Variabl
                     part = part.slice_axis(axis, r.start, r.end, 1)?;
                 }
                 // Computed outside the library lock: the chunk may read another file.
-                let block = part.compute()?;
+                let block = prepare(part.compute()?)?;
                 put_block(file, path, name, &block, &region)?;
             }
             Ok(())

@@ -1,0 +1,651 @@
+//! The NetCDF driver against xarray: every fixture of tests/golden/make_io_fixtures.py
+//! opened as xarray opens it (tests/data/expected.json), round trips xr → xr and
+//! xr → xarray (tests/golden/check_xr_written.py), and bad input.
+#![cfg(feature = "netcdf")]
+#![allow(clippy::unwrap_used)]
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+use xr::array::chunks::ChunkGrid;
+use xr::array::lazy::{ChunkSource, LazyArray};
+use xr::array::Data;
+use xr::io::netcdf::NetcdfFormat;
+use xr::{AttrValue, Attrs, DType, Dataset, Error, NdArray, Variable};
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    data_dir().join(name)
+}
+
+fn load_json(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(data_dir().join(name)).unwrap()).unwrap()
+}
+
+fn cases() -> Vec<Value> {
+    load_json("expected.json")["cases"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn case(file: &str) -> Value {
+    cases()
+        .into_iter()
+        .find(|c| c["file"] == file)
+        .unwrap_or_else(|| panic!("no case {file} in expected.json"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("xr-io-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn dtype_name(d: DType) -> String {
+    match d {
+        DType::DateTime(_) => "datetime".into(),
+        DType::Str => "str".into(),
+        other => other.name().into(),
+    }
+}
+
+fn attr_json(v: &AttrValue) -> Value {
+    match v {
+        AttrValue::Str(s) => Value::from(s.clone()),
+        AttrValue::Array(a) => match a {
+            NdArray::Str(s) => Value::from(s.iter().cloned().collect::<Vec<_>>()),
+            _ => Value::from(
+                a.to_f64_vec()
+                    .unwrap()
+                    .into_iter()
+                    .map(|x| {
+                        if x.is_nan() {
+                            Value::Null
+                        } else {
+                            Value::from(x)
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+        },
+        _ => panic!("unexpected attribute value"),
+    }
+}
+
+fn values_json(v: &Variable) -> Vec<Value> {
+    match v.values().unwrap() {
+        NdArray::DateTime(t, cal) => t
+            .iter()
+            .map(|&x| Value::from(xr::time::format_ticks(x, cal)))
+            .collect(),
+        NdArray::Str(s) => s.iter().map(|x| Value::from(x.clone())).collect(),
+        other => other
+            .to_f64_vec()
+            .unwrap()
+            .into_iter()
+            .map(|x| {
+                if x.is_nan() {
+                    Value::Null
+                } else {
+                    Value::from(x)
+                }
+            })
+            .collect(),
+    }
+}
+
+fn attrs_json(attrs: &Attrs) -> Value {
+    Value::Object(
+        attrs
+            .iter()
+            .map(|(k, v)| (k.clone(), attr_json(v)))
+            .collect(),
+    )
+}
+
+/// Asserts that `ds` holds what xarray read (one case of expected.json).
+fn assert_matches_xarray(ds: &Dataset, expected: &Value) {
+    let file = expected["file"].as_str().unwrap_or("?");
+    let dims: serde_json::Map<String, Value> = ds
+        .dims()
+        .into_iter()
+        .map(|(k, v)| (k, Value::from(v)))
+        .collect();
+    assert_eq!(Value::Object(dims), expected["dims"], "{file}: dims");
+    let mut coords: Vec<&String> = ds.coord_names().iter().collect();
+    coords.sort();
+    let coords: Vec<Value> = coords.into_iter().map(|c| Value::from(c.clone())).collect();
+    assert_eq!(Value::from(coords), expected["coords"], "{file}: coords");
+    assert_eq!(attrs_json(ds.attrs()), expected["attrs"], "{file}: attrs");
+    let want = expected["variables"].as_object().unwrap();
+    let mut names: Vec<&String> = ds.variables().keys().collect();
+    names.sort();
+    let mut want_names: Vec<&String> = want.keys().collect();
+    want_names.sort();
+    assert_eq!(names, want_names, "{file}: variables");
+    for (name, w) in want {
+        let v = ds.variable(name).unwrap();
+        let ctx = format!("{file}: {name}");
+        let dims: Vec<Value> = v.dims().iter().map(|d| Value::from(d.clone())).collect();
+        assert_eq!(Value::from(dims), w["dims"], "{ctx}: dims");
+        assert_eq!(
+            Value::from(dtype_name(v.dtype())),
+            w["dtype"],
+            "{ctx}: dtype"
+        );
+        let ours = values_json(v);
+        let theirs = w["values"].as_array().unwrap();
+        assert_eq!(ours.len(), theirs.len(), "{ctx}: number of values");
+        for (i, (a, b)) in ours.iter().zip(theirs).enumerate() {
+            assert_eq!(a, b, "{ctx}: value {i}");
+        }
+        assert_eq!(attrs_json(v.attrs()), w["attrs"], "{ctx}: attrs");
+        for (key, wv) in w["encoding"].as_object().unwrap() {
+            let ours = v.encoding().get(key);
+            match key.as_str() {
+                "dtype" if !matches!(v.dtype(), DType::Str) => {
+                    let ours = ours.and_then(AttrValue::as_str).unwrap_or("<none>");
+                    assert_eq!(ours, wv.as_str().unwrap(), "{ctx}: encoding dtype");
+                }
+                "units" | "calendar" | "_Unsigned" => {
+                    let ours = ours.map(attr_json);
+                    assert_eq!(ours.as_ref(), Some(wv), "{ctx}: encoding {key}");
+                }
+                "scale_factor" | "add_offset" | "_FillValue" => {
+                    let ours = ours.map(attr_json);
+                    assert_eq!(ours.as_ref(), Some(wv), "{ctx}: encoding {key}");
+                }
+                "chunksizes" if !wv[0].is_null() => {
+                    let ours = ours.map(|a| match a {
+                        AttrValue::Array(a) => a.to_f64_vec().unwrap(),
+                        other => panic!("{ctx}: chunksizes {other:?}"),
+                    });
+                    let theirs: Vec<f64> = wv
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|x| x.as_f64().unwrap())
+                        .collect();
+                    assert_eq!(ours, Some(theirs), "{ctx}: encoding chunksizes");
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn open_case(expected: &Value) -> Option<xr::Result<Dataset>> {
+    let file = expected["file"].as_str().unwrap();
+    let path = if let Some(shared) = file.strip_prefix("../shared/data/") {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data")
+            .join(shared);
+        if !p.exists() {
+            return None;
+        }
+        p
+    } else {
+        fixture(file)
+    };
+    let mut opts = Dataset::open(&path);
+    if let Some(g) = expected["group"].as_str() {
+        opts = opts.group(g);
+    }
+    Some(opts.open())
+}
+
+#[test]
+fn every_fixture_reads_as_xarray_reads_it() {
+    let mut checked = 0;
+    for expected in cases() {
+        let file = expected["file"].as_str().unwrap().to_string();
+        let Some(result) = open_case(&expected) else {
+            continue;
+        };
+        if expected.get("error").is_some() {
+            let err = result
+                .err()
+                .unwrap_or_else(|| panic!("{file}: xarray fails, xr opened it"));
+            let msg = err.to_string();
+            assert!(
+                msg.contains(Path::new(&file).file_name().unwrap().to_str().unwrap()),
+                "{file}: error does not name the file: {msg}"
+            );
+        } else {
+            let ds = result.unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_matches_xarray(&ds, &expected);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 13, "only {checked} cases checked");
+}
+
+#[test]
+fn shared_example_files_match_xarray() {
+    for name in ["example_1.nc", "bears.nc"] {
+        let expected = case(&format!("../shared/data/{name}"));
+        let ds = open_case(&expected).unwrap().unwrap();
+        assert_matches_xarray(&ds, &expected);
+    }
+}
+
+#[test]
+fn data_variables_are_lazy_and_chunked_as_stored() {
+    let ds = Dataset::open_dataset(fixture("compressed_chunked.nc")).unwrap();
+    let z = ds.variable("z").unwrap();
+    assert!(z.data().is_lazy());
+    assert_eq!(
+        z.data().chunks().unwrap(),
+        [vec![5; 4], vec![4, 4], vec![4, 4]]
+    );
+    // Index coordinates are in memory.
+    assert!(!ds.variable("time").unwrap().data().is_lazy());
+    // NetCDF-3: one piece along the record dim (tiny file).
+    let ds = Dataset::open_dataset(fixture("classic.nc")).unwrap();
+    assert_eq!(
+        ds.variable("temp").unwrap().data().chunks().unwrap(),
+        [vec![4], vec![3]]
+    );
+    // Decoding stays lazy: masking and scaling run per chunk.
+    let ds = Dataset::open_dataset(fixture("packed_int16.nc")).unwrap();
+    assert!(ds.variable("t").unwrap().data().is_lazy());
+}
+
+#[test]
+fn decode_options_turn_each_step_off() {
+    let raw = Dataset::open(fixture("packed_int16.nc"))
+        .decode_cf(false)
+        .open()
+        .unwrap();
+    let t = raw.variable("t").unwrap();
+    assert_eq!(t.dtype(), DType::I16);
+    assert!(t.attrs().contains_key("scale_factor"));
+    assert!(t.attrs().contains_key("_FillValue"));
+
+    let no_mask = Dataset::open(fixture("packed_int16.nc"))
+        .mask_and_scale(false)
+        .open()
+        .unwrap();
+    assert_eq!(no_mask.variable("count").unwrap().dtype(), DType::I16);
+
+    let no_times = Dataset::open(fixture("noleap_daily.nc"))
+        .decode_times(false)
+        .open()
+        .unwrap();
+    let time = no_times.variable("time").unwrap();
+    assert_eq!(time.dtype(), DType::I32);
+    assert_eq!(time.attrs()["calendar"].as_str(), Some("noleap"));
+    assert_eq!(time.values().unwrap().to_f64_vec().unwrap()[0], 50.0);
+
+    let no_coords = Dataset::open(fixture("compressed_chunked.nc"))
+        .decode_coords(false)
+        .open()
+        .unwrap();
+    assert!(!no_coords.is_coord("lat"));
+    assert_eq!(
+        no_coords.variable("z").unwrap().attrs()["coordinates"].as_str(),
+        Some("lat lon")
+    );
+}
+
+#[test]
+fn group_option_opens_a_nested_group() {
+    let ds = Dataset::open(fixture("group.nc"))
+        .group("/model/run1")
+        .open()
+        .unwrap();
+    assert_eq!(ds.attrs()["run"].as_str(), Some("one"));
+    let root = Dataset::open_dataset(fixture("group.nc")).unwrap();
+    assert_eq!(root.attrs()["title"].as_str(), Some("root"));
+    assert!(root.variables().is_empty());
+    let err = Dataset::open(fixture("group.nc"))
+        .group("/nope")
+        .open()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("nope") && err.contains("group.nc"), "{err}");
+}
+
+/// Writes `ds`, reads it back, and checks every variable round-trips exactly.
+fn assert_round_trip(ds: &Dataset, format: NetcdfFormat, name: &str) -> Dataset {
+    let out = scratch(name);
+    ds.write_netcdf(&out).format(format).write().unwrap();
+    let back = Dataset::open_dataset(&out).unwrap();
+    for (n, v) in ds.variables() {
+        let w = back.variable(n).unwrap();
+        assert_eq!(w.dims(), v.dims(), "{name}: {n}: dims");
+        assert_eq!(w.dtype(), v.dtype(), "{name}: {n}: dtype");
+        assert!(
+            w.values().unwrap().equals(&v.values().unwrap()),
+            "{name}: {n}: values {:?} vs {:?}",
+            w.values().unwrap(),
+            v.values().unwrap()
+        );
+        for key in [
+            "dtype",
+            "units",
+            "calendar",
+            "scale_factor",
+            "add_offset",
+            "_FillValue",
+        ] {
+            let nc3 = matches!(
+                format,
+                NetcdfFormat::Netcdf3Classic | NetcdfFormat::Netcdf3_64BitOffset
+            );
+            if key == "dtype" && nc3 {
+                continue; // NetCDF-3 has no 64-bit integers: xarray's coercion applies
+            }
+            if let Some(e) = v.encoding().get(key) {
+                assert_eq!(
+                    w.encoding().get(key),
+                    Some(e),
+                    "{name}: {n}: encoding {key}"
+                );
+            }
+        }
+        assert_eq!(w.attrs(), v.attrs(), "{name}: {n}: attrs");
+    }
+    assert_eq!(back.coord_names(), ds.coord_names(), "{name}: coords");
+    back
+}
+
+#[test]
+fn packed_time_and_fill_round_trip_exactly() {
+    for (file, format) in [
+        ("packed_int16.nc", NetcdfFormat::Netcdf4),
+        ("noleap_daily.nc", NetcdfFormat::Netcdf4),
+        ("day360_daily.nc", NetcdfFormat::Netcdf4),
+        ("unsigned.nc", NetcdfFormat::Netcdf4),
+        ("compressed_chunked.nc", NetcdfFormat::Netcdf4),
+        ("classic.nc", NetcdfFormat::Netcdf4),
+        ("mf_2001.nc", NetcdfFormat::Netcdf3_64BitOffset),
+    ] {
+        let ds = Dataset::open_dataset(fixture(file)).unwrap();
+        assert_round_trip(&ds, format, &format!("rt_{file}"));
+    }
+}
+
+#[test]
+fn compression_and_chunking_are_written() {
+    let ds = Dataset::open_dataset(fixture("compressed_chunked.nc")).unwrap();
+    let mut enc = Attrs::new();
+    enc.insert("chunksizes".into(), vec![10u64, 8, 8].into());
+    enc.insert("zlib".into(), AttrValue::Str("true".into()));
+    enc.insert("complevel".into(), 9i32.into());
+    let out = scratch("compressed_out.nc");
+    ds.write_netcdf(&out)
+        .encoding("z", enc)
+        .unlimited_dims(&["time"])
+        .write()
+        .unwrap();
+    let back = Dataset::open_dataset(&out).unwrap();
+    let z = back.variable("z").unwrap();
+    assert_eq!(z.data().chunks().unwrap(), [vec![10, 10], vec![8], vec![8]]);
+    assert!(z
+        .values()
+        .unwrap()
+        .equals(&ds.variable("z").unwrap().values().unwrap()));
+}
+
+#[test]
+fn packing_a_float_variable_to_int16() {
+    let t = Variable::new(&["x"], vec![1.5f64, f64::NAN, -3.25, 100.0]).unwrap();
+    let mut enc = Attrs::new();
+    enc.insert("dtype".into(), "int16".into());
+    enc.insert("scale_factor".into(), 0.25f64.into());
+    enc.insert("add_offset".into(), 10f64.into());
+    enc.insert("_FillValue".into(), (-32768i16).into());
+    let ds = Dataset::new()
+        .with_data_var("t", t.with_encoding(enc))
+        .unwrap();
+    let back = assert_round_trip(&ds, NetcdfFormat::Netcdf4, "packed_f64.nc");
+    let raw = Dataset::open(scratch("packed_f64.nc"))
+        .decode_cf(false)
+        .open()
+        .unwrap();
+    let t = raw.variable("t").unwrap();
+    assert_eq!(t.dtype(), DType::I16);
+    assert_eq!(
+        t.values().unwrap().to_f64_vec().unwrap(),
+        [-34.0, -32768.0, -53.0, 360.0]
+    );
+    assert_eq!(back.variable("t").unwrap().dtype(), DType::F64);
+}
+
+/// The dataset of tests/data/xr_written.nc: noleap time, a packed variable with NaNs, a
+/// compressed chunked lazy variable, a string variable and a non-index coordinate.
+fn xr_written_dataset() -> Dataset {
+    let cal = xr::Calendar::NoLeap;
+    let ticks = xr::time::decode(&[58i32, 59, 60, 61], "days since 2001-01-01", cal).unwrap();
+    let time = Variable::new(
+        &["time"],
+        NdArray::datetime(ndarray::ArcArray::from_vec(ticks).into_dyn(), cal),
+    )
+    .unwrap()
+    .with_attr("standard_name", "time");
+    let mut tenc = Attrs::new();
+    tenc.insert("units".into(), "hours since 2001-01-01".into());
+    tenc.insert("dtype".into(), "int32".into());
+    let time = time.with_encoding(tenc);
+    let t = Variable::new(
+        &["time", "x"],
+        ndarray::array![
+            [270.0, 271.5, f64::NAN],
+            [280.25, 290.0, 300.5],
+            [f64::NAN, 250.0, 260.0],
+            [1.0, 2.0, 3.0]
+        ]
+        .into_dyn(),
+    )
+    .unwrap()
+    .with_attr("units", "K");
+    let mut penc = Attrs::new();
+    penc.insert("dtype".into(), "int16".into());
+    penc.insert("scale_factor".into(), 0.01f64.into());
+    penc.insert("add_offset".into(), 273.15f64.into());
+    penc.insert("_FillValue".into(), (-32767i16).into());
+    let t = t.with_encoding(penc);
+    let z = LazyArray::from_array(
+        NdArray::from_shape_vec(&[4, 3], (0..12).map(|i| i as f32 * 0.5).collect()).unwrap(),
+        &[2, 3],
+    )
+    .unwrap();
+    let mut zenc = Attrs::new();
+    zenc.insert("zlib".into(), AttrValue::Str("true".into()));
+    zenc.insert("chunksizes".into(), vec![2u64, 3].into());
+    let z = Variable::new(&["time", "x"], Data::Lazy(z))
+        .unwrap()
+        .with_encoding(zenc);
+    let name = Variable::new(&["x"], vec!["a", "bb", "ccc"]).unwrap();
+    let lat = Variable::new(&["x"], vec![10.5f64, 20.5, 30.5]).unwrap();
+    Dataset::new()
+        .with_coord("time", time)
+        .unwrap()
+        .with_coord("x", Variable::new(&["x"], vec![1i32, 2, 3]).unwrap())
+        .unwrap()
+        .with_coord("lat", lat)
+        .unwrap()
+        .with_data_var("t", t)
+        .unwrap()
+        .with_data_var("z", z)
+        .unwrap()
+        .with_data_var("name", name)
+        .unwrap()
+        .with_attr("title", "written by xr")
+}
+
+/// Regenerates tests/data/xr_written.nc; then run tests/golden/check_xr_written.py.
+#[test]
+#[ignore = "regenerates a committed fixture"]
+fn write_xr_written_fixture() {
+    xr_written_dataset()
+        .to_netcdf(fixture("xr_written.nc"))
+        .unwrap();
+}
+
+#[test]
+fn xarray_reads_what_xr_writes() {
+    // xr_written_expected.json is xarray's reading of xr_written.nc, which this same
+    // dataset wrote; write it again and check xr reads what xarray read.
+    let expected = load_json("xr_written_expected.json");
+    let out = scratch("xr_written_again.nc");
+    xr_written_dataset().to_netcdf(&out).unwrap();
+    let back = Dataset::open_dataset(&out).unwrap();
+    assert_matches_xarray(&back, &expected);
+    // The committed file itself reads the same.
+    let committed = Dataset::open_dataset(fixture("xr_written.nc")).unwrap();
+    assert_matches_xarray(&committed, &expected);
+}
+
+#[test]
+fn missing_file_names_the_path() {
+    let err = Dataset::open_dataset(fixture("no_such_file.nc")).unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(err.to_string().contains("no_such_file.nc"), "{err}");
+}
+
+#[test]
+fn truncated_files_are_errors_naming_the_file() {
+    for name in ["truncated_nc4.nc", "truncated_nc3.nc"] {
+        let err = Dataset::open_dataset(fixture(name))
+            .and_then(|ds| {
+                for (_, v) in ds.variables() {
+                    v.values()?;
+                }
+                Ok(ds)
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(name), "{err}");
+    }
+    let not_netcdf = fixture("expected.json");
+    let err = Dataset::open_dataset(&not_netcdf).unwrap_err().to_string();
+    assert!(err.contains("expected.json"), "{err}");
+}
+
+#[test]
+fn unknown_calendar_names_calendar_and_variable() {
+    let err = Dataset::open_dataset(fixture("unknown_calendar.nc"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("martian"), "{err}");
+    assert!(err.contains("\"time\""), "{err}");
+    assert!(err.contains("unknown_calendar.nc"), "{err}");
+    // Without time decoding the file opens.
+    let ds = Dataset::open(fixture("unknown_calendar.nc"))
+        .decode_times(false)
+        .open()
+        .unwrap();
+    assert_eq!(ds.variable("time").unwrap().dtype(), DType::I32);
+}
+
+/// A source whose chunks fail to read after the first.
+#[derive(Debug)]
+struct Failing {
+    shape: Vec<usize>,
+    grid: ChunkGrid,
+}
+
+impl ChunkSource for Failing {
+    fn dtype(&self) -> DType {
+        DType::F64
+    }
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    fn chunks(&self) -> &ChunkGrid {
+        &self.grid
+    }
+    fn read(&self, region: &[Range<usize>]) -> xr::Result<NdArray> {
+        if region[0].start > 0 {
+            return Err(Error::InvalidArgument("the disk is on fire".into()));
+        }
+        NdArray::full(&[region[0].len()], &xr::Scalar::F64(1.0), DType::F64)
+    }
+    fn label(&self) -> String {
+        "failing".into()
+    }
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("xr-tmp"))
+        .collect()
+}
+
+#[test]
+fn failed_write_leaves_no_file_and_keeps_the_target() {
+    let dir = scratch("failing").with_extension("d");
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = Failing {
+        shape: vec![10],
+        grid: ChunkGrid::regular(&[10], &[5]).unwrap(),
+    };
+    let lazy = LazyArray::from_source(Arc::new(source));
+    let ds = Dataset::new()
+        .with_data_var("v", Variable::new(&["x"], Data::Lazy(lazy)).unwrap())
+        .unwrap();
+
+    // A new target: the failure leaves nothing behind.
+    let new = dir.join("new.nc");
+    let err = ds.to_netcdf(&new).unwrap_err().to_string();
+    assert!(err.contains("on fire"), "{err}");
+    assert!(!new.exists());
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+
+    // An existing target is untouched.
+    let existing = dir.join("existing.nc");
+    std::fs::write(&existing, b"precious").unwrap();
+    assert!(ds.to_netcdf(&existing).is_err());
+    assert_eq!(std::fs::read(&existing).unwrap(), b"precious");
+    assert!(leftovers(&dir).is_empty());
+
+    // A failure while defining (strings cannot go to NetCDF-3) behaves the same.
+    let strings = Dataset::new()
+        .with_data_var("s", Variable::new(&["x"], vec!["a", "b"]).unwrap())
+        .unwrap();
+    let err = strings
+        .write_netcdf(&existing)
+        .format(NetcdfFormat::Netcdf3Classic)
+        .write()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"s\"") && err.contains("existing.nc"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&existing).unwrap(), b"precious");
+    assert!(leftovers(&dir).is_empty());
+
+    // Writing into a directory that does not exist names the file.
+    let err = ds
+        .to_netcdf(dir.join("no/such/dir/out.nc"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("out.nc"), "{err}");
+}
+
+#[test]
+fn dims_that_disagree_are_errors_naming_the_variable() {
+    // Dataset refuses the conflict itself; the writer checks too, for datasets built
+    // by hand from parts.
+    let a = Variable::new(&["x"], vec![1.0f64, 2.0]).unwrap();
+    let b = Variable::new(&["x"], vec![1.0f64, 2.0, 3.0]).unwrap();
+    let err = Dataset::new()
+        .with_data_var("a", a)
+        .unwrap()
+        .with_data_var("b", b)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("\"b\""), "{err}");
+}
