@@ -10,6 +10,22 @@ impl Dataset {
     /// Opens a NetCDF-3 or NetCDF-4 file with all CF decoding on; data variables are
     /// lazy, chunked as stored.
     ///
+    /// ```
+    /// # fn main() -> xr::Result<()> {
+    /// let ds = xr::Dataset::open_dataset("tests/data/packed_int16.nc")?;
+    /// let t = ds.variable("t")?;
+    /// assert!(t.data().is_lazy()); // unpacked chunk by chunk when computed
+    /// assert_eq!(t.dtype(), xr::DType::F64);
+    /// assert_eq!(t.encoding()["dtype"].as_str(), Some("int16"));
+    ///
+    /// let out = std::env::temp_dir().join("xr_doc_packed.nc");
+    /// ds.to_netcdf(&out)?; // packed again as the encoding says
+    /// let back = xr::Dataset::open_dataset(&out)?;
+    /// assert!(back.variable("t")?.data().equals(t.data()));
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// As [`OpenOptions::open`]: a missing file, a file that is not NetCDF or is
     /// truncated, an unknown calendar; each error names the file (and the variable).

@@ -185,10 +185,8 @@ impl<'a> ToNetcdf<'a> {
             for (name, var) in &variables {
                 define_variable(&mut file, path, name, var, nc4)?;
             }
-            if !nc4 {
-                file.enddef()
-                    .map_err(|e| nc_error(path, None, "ending define mode", &e))?;
-            }
+            file.enddef()
+                .map_err(|e| nc_error(path, None, "ending define mode", &e))?;
             Ok(file)
         })?;
         for (name, var) in &variables {
