@@ -420,10 +420,26 @@ fn compression_and_chunking_are_written() {
     let back = Dataset::open_dataset(&out).unwrap();
     let z = back.variable("z").unwrap();
     assert_eq!(z.data().chunks().unwrap(), [vec![10, 10], vec![8], vec![8]]);
+    assert_eq!(attr_json(&z.encoding()["unlimited_dims"]), serde_json::json!(["time"]));
     assert!(z
         .values()
         .unwrap()
         .equals(&ds.variable("z").unwrap().values().unwrap()));
+}
+
+#[test]
+fn unlimited_dims_survive_a_round_trip() {
+    let ds = Dataset::open_dataset(fixture("mf_2000.nc")).unwrap();
+    let out = scratch("unlimited_again.nc");
+    ds.write_netcdf(&out)
+        .format(NetcdfFormat::Netcdf3Classic)
+        .write()
+        .unwrap();
+    let back = Dataset::open_dataset(&out).unwrap();
+    assert_eq!(
+        attr_json(&back.variable("v").unwrap().encoding()["unlimited_dims"]),
+        serde_json::json!(["time"])
+    );
 }
 
 #[test]

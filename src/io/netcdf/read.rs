@@ -343,6 +343,7 @@ struct VarMeta {
     shape: Vec<usize>,
     storage: Storage,
     chunking: Option<Vec<usize>>,
+    unlimited: Vec<String>,
     attrs: Attrs,
 }
 
@@ -370,6 +371,12 @@ fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>) -> Result<Var
             ),
         ));
     }
+    let unlimited: Vec<String> = var
+        .dimensions()
+        .iter()
+        .filter(|d| d.is_unlimited())
+        .map(netcdf::Dimension::name)
+        .collect();
     let vartype = var.vartype();
     let storage = match &vartype {
         NcVariableType::Char => match shape.pop() {
@@ -400,6 +407,7 @@ fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>) -> Result<Var
         shape,
         storage,
         chunking,
+        unlimited,
         attrs,
     })
 }
@@ -452,40 +460,51 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
         path: path.to_path_buf(),
         source,
     })?;
-    let (file, metas, global) = with_lock(|| -> Result<_> {
-        let file = netcdf::open(path).map_err(|e| {
-            nc_error(
-                path,
-                None,
-                "cannot open as NetCDF (not NetCDF, truncated or corrupt?)",
-                &e,
-            )
-        })?;
-        let (metas, global) = match group {
-            None => {
-                let metas = file
-                    .variables()
-                    .map(|v| var_meta(path, "", &v))
-                    .collect::<Result<Vec<_>>>()?;
-                (metas, read_attrs(path, None, file.attributes())?)
-            }
-            Some(g) => {
-                let grp = file
-                    .group(g)
-                    .map_err(|e| nc_error(path, None, &format!("opening group {g:?}"), &e))?
-                    .ok_or_else(|| {
-                        format_error(path, None, format!("no group {g:?} in the file"))
-                    })?;
-                let prefix = format!("{g}/");
-                let metas = grp
-                    .variables()
-                    .map(|v| var_meta(path, &prefix, &v))
-                    .collect::<Result<Vec<_>>>()?;
-                (metas, read_attrs(path, None, grp.attributes())?)
-            }
-        };
-        Ok((file, metas, global))
-    })?;
+    // The netcdf crate unwraps some library results internally (listing variables and
+    // attributes); a corrupt file must give an error, not a panic.
+    let scan = std::panic::AssertUnwindSafe(|| {
+        with_lock(|| -> Result<_> {
+            let file = netcdf::open(path).map_err(|e| {
+                nc_error(
+                    path,
+                    None,
+                    "cannot open as NetCDF (not NetCDF, truncated or corrupt?)",
+                    &e,
+                )
+            })?;
+            let (metas, global) = match group {
+                None => {
+                    let metas = file
+                        .variables()
+                        .map(|v| var_meta(path, "", &v))
+                        .collect::<Result<Vec<_>>>()?;
+                    (metas, read_attrs(path, None, file.attributes())?)
+                }
+                Some(g) => {
+                    let grp = file
+                        .group(g)
+                        .map_err(|e| nc_error(path, None, &format!("opening group {g:?}"), &e))?
+                        .ok_or_else(|| {
+                            format_error(path, None, format!("no group {g:?} in the file"))
+                        })?;
+                    let prefix = format!("{g}/");
+                    let metas = grp
+                        .variables()
+                        .map(|v| var_meta(path, &prefix, &v))
+                        .collect::<Result<Vec<_>>>()?;
+                    (metas, read_attrs(path, None, grp.attributes())?)
+                }
+            };
+            Ok((file, metas, global))
+        })
+    });
+    let (file, metas, global) = std::panic::catch_unwind(scan).map_err(|_| {
+        format_error(
+            path,
+            None,
+            "the NetCDF library failed while reading the metadata (corrupt file?)",
+        )
+    })??;
     let file = Arc::new(NcFile {
         path: path.to_path_buf(),
         file,
@@ -508,6 +527,12 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
         if let Some(c) = &meta.chunking {
             let c: Vec<u64> = c.iter().map(|&x| x as u64).collect();
             encoding.insert("chunksizes".into(), c.into());
+        }
+        if !meta.unlimited.is_empty() {
+            encoding.insert(
+                "unlimited_dims".into(),
+                AttrValue::Array(NdArray::from(meta.unlimited.clone())),
+            );
         }
         let mut attrs = meta.attrs;
         if let Some(e) = attrs.shift_remove("_Encoding") {

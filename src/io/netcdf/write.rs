@@ -113,6 +113,25 @@ impl<'a> ToNetcdf<'a> {
         result
     }
 
+    /// The dims to write as unlimited: those given, else those the variables were read
+    /// with (their `unlimited_dims` encoding).
+    fn unlimited(&self) -> Vec<String> {
+        if !self.unlimited_dims.is_empty() {
+            return self.unlimited_dims.clone();
+        }
+        let mut out: Vec<String> = Vec::new();
+        for var in self.dataset.variables().values() {
+            if let Some(AttrValue::Array(NdArray::Str(a))) = var.encoding().get("unlimited_dims") {
+                for d in a.iter() {
+                    if var.dims().contains(d) && !out.contains(d) {
+                        out.push(d.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
     fn encoded_variables(&self) -> Result<IndexMap<String, Variable>> {
         let ds = self.dataset;
         let dims = ds.dims();
@@ -163,12 +182,13 @@ impl<'a> ToNetcdf<'a> {
         let variables = self.encoded_variables()?;
         let dims = self.dataset.dims();
         let nc4 = self.format.is_netcdf4();
+        let unlimited = self.unlimited();
         let mut file = with_lock(|| -> Result<netcdf::FileMut> {
             let mut file =
                 netcdf::create_with(tmp, self.format.options() | netcdf::Options::NOCLOBBER)
                     .map_err(|e| nc_error(path, None, "creating the file", &e))?;
             for (d, &n) in &dims {
-                let r = if self.unlimited_dims.contains(d) {
+                let r = if unlimited.contains(d) {
                     file.add_unlimited_dimension(d).map(|_| ())
                 } else {
                     file.add_dimension(d, n).map(|_| ())
