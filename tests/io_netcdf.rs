@@ -244,6 +244,12 @@ fn data_variables_are_lazy_and_chunked_as_stored() {
         z.data().chunks().unwrap(),
         [vec![5; 4], vec![4, 4], vec![4, 4]]
     );
+    // Encoding for the write stays lazy too (time bounds in known units).
+    let bnds = ds.variable("time_bnds").unwrap();
+    assert!(matches!(bnds.dtype(), DType::DateTime(_)));
+    let encoded = xr::io::cf::encode_variable("time_bnds", bnds).unwrap();
+    assert!(encoded.data().is_lazy());
+    assert_eq!(encoded.dtype(), DType::F64);
     // Index coordinates are in memory.
     assert!(!ds.variable("time").unwrap().data().is_lazy());
     // NetCDF-3: one piece along the record dim (tiny file).
@@ -420,7 +426,10 @@ fn compression_and_chunking_are_written() {
     let back = Dataset::open_dataset(&out).unwrap();
     let z = back.variable("z").unwrap();
     assert_eq!(z.data().chunks().unwrap(), [vec![10, 10], vec![8], vec![8]]);
-    assert_eq!(attr_json(&z.encoding()["unlimited_dims"]), serde_json::json!(["time"]));
+    assert_eq!(
+        attr_json(&z.encoding()["unlimited_dims"]),
+        serde_json::json!(["time"])
+    );
     assert!(z
         .values()
         .unwrap()

@@ -404,6 +404,33 @@ fn number_attr(value: f64, dtype: DType) -> Result<AttrValue> {
     Ok(AttrValue::Array(NdArray::from(vec![value]).astype(dtype)?))
 }
 
+/// Encodes one chunk of datetimes in known units as `target`.
+fn encode_time_chunk(
+    variable: &str,
+    chunk: &NdArray,
+    units: &CfUnits,
+    target: DType,
+) -> Result<NdArray> {
+    let NdArray::DateTime(a, _) = chunk else {
+        return Err(Error::internal("datetime dtype without datetime values"));
+    };
+    let ticks: Vec<i64> = a.iter().copied().collect();
+    if target.is_integer() && ticks.contains(&NAT) {
+        return Err(cf_error(
+            variable,
+            format!("missing times (NaT) cannot be written as {target}; use a float dtype"),
+        ));
+    }
+    let encoded = units
+        .encode(&ticks)
+        .map_err(|e| cf_error(variable, e.to_string()))?;
+    let arr = match encoded {
+        Encoded::Int(v) => NdArray::from_shape_vec(chunk.shape(), v)?,
+        Encoded::Float(v) => NdArray::from_shape_vec(chunk.shape(), v)?,
+    };
+    arr.astype(target)
+}
+
 /// The on-disk form of a decoded variable: datetimes encoded with the `units` and
 /// `calendar` of its encoding (or inferred, as xarray does), floats packed with
 /// `scale_factor`/`add_offset` to the encoding's `dtype`, NaN written as `_FillValue`
@@ -441,6 +468,34 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
         ),
         None => None,
     };
+
+    if let (DType::DateTime(calendar), Some(units)) = (
+        data.dtype(),
+        encoding.get("units").and_then(AttrValue::as_str),
+    ) {
+        if data.is_lazy() {
+            // Known units: encode chunk by chunk, without loading the variable.
+            let parsed =
+                CfUnits::parse(units, calendar).map_err(|e| cf_error(name, e.to_string()))?;
+            let target = enc_dtype.unwrap_or(DType::F64);
+            let variable = name.to_string();
+            data = data.map_elementwise(target, move |chunk| {
+                encode_time_chunk(&variable, chunk, &parsed, target)
+            })?;
+            let cal_name = encoding
+                .get("calendar")
+                .and_then(AttrValue::as_str)
+                .map_or_else(|| calendar.name().to_string(), str::to_string);
+            attrs.insert("units".into(), AttrValue::Str(units.to_string()));
+            attrs.insert("calendar".into(), AttrValue::Str(cal_name));
+            if let Some(f) = encoding.get("_FillValue") {
+                attrs.insert("_FillValue".into(), f.clone());
+            }
+            return Ok(Variable::new(var.dims(), data)?
+                .with_attrs(attrs)
+                .with_encoding(encoding));
+        }
+    }
 
     if let DType::DateTime(calendar) = data.dtype() {
         let values = data.compute()?;
