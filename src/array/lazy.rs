@@ -7,6 +7,7 @@
 //! budget whatever the size of the array.
 
 pub(crate) mod expr;
+mod fuse;
 pub(crate) mod partial;
 mod source;
 
@@ -732,7 +733,14 @@ pub(crate) fn assemble(
         return NdArray::zeros(&shape, dtype);
     }
     let counts: Vec<usize> = overlap.iter().map(Vec::len).collect();
-    let mut pieces: Vec<NdArray> = Vec::with_capacity(counts.iter().product());
+    if counts.iter().all(|&c| c == 1) {
+        let blk: Vec<usize> = overlap.iter().map(|o| o[0].0).collect();
+        let local: Region = overlap.iter().map(|o| o[0].1.clone()).collect();
+        let out = expr::slice_region(&block(grid.linear_index(&blk))?, &local)?;
+        return check_dtype(out, dtype);
+    }
+    // Several blocks: one output allocation, each block copied into place once.
+    let mut out = NdArray::zeros(&shape, dtype)?;
     let mut err = None;
     for_each_index(&counts, |idx| {
         if err.is_some() {
@@ -744,32 +752,21 @@ pub(crate) fn assemble(
             .zip(&overlap)
             .map(|(&i, o)| o[i].1.clone())
             .collect();
-        match block(grid.linear_index(&blk)).and_then(|b| expr::slice_region(&b, &local)) {
-            Ok(p) => pieces.push(p),
-            Err(e) => err = Some(e),
+        let offset: Vec<usize> = idx.iter().zip(&overlap).map(|(&i, o)| o[i].2).collect();
+        let placed = block(grid.linear_index(&blk))
+            .and_then(|b| expr::slice_region(&b, &local))
+            .and_then(|p| out.assign_at(&offset, &p));
+        if let Err(e) = placed {
+            err = Some(e);
         }
     });
-    if let Some(e) = err {
-        return Err(e);
+    match err {
+        Some(e) => Err(e),
+        None => Ok(out),
     }
-    // Concatenate along the last axis first, then outwards.
-    let mut level = pieces;
-    for d in (0..counts.len()).rev() {
-        let n = counts[d];
-        level = level
-            .chunks(n)
-            .map(|group| {
-                if group.len() == 1 {
-                    Ok(group[0].clone())
-                } else {
-                    NdArray::concatenate(d, group)
-                }
-            })
-            .collect::<Result<_>>()?;
-    }
-    let out = level
-        .pop()
-        .ok_or_else(|| Error::internal("assemble produced no array"))?;
+}
+
+fn check_dtype(out: NdArray, dtype: DType) -> Result<NdArray> {
     if out.dtype() != dtype {
         return Err(Error::internal(format!(
             "a block has dtype {} where {dtype} was expected",

@@ -184,8 +184,10 @@ impl Lowering {
                     .collect();
                 regions.push(r);
             });
-            let mut level: Vec<TaskId> = Vec::new();
-            let mut pending: Vec<TaskId> = Vec::new();
+            // A combine tree built as the partials are emitted (like a binary counter in
+            // base FAN_IN), so each level is combined as soon as it has FAN_IN members and
+            // at most FAN_IN - 1 finished partials per level wait at any time.
+            let mut levels: Vec<Vec<TaskId>> = vec![Vec::new()];
             for r in regions {
                 let axes_c = axes_owned.clone();
                 let id = self.region_task(
@@ -193,28 +195,31 @@ impl Lowering {
                     r,
                     Some(Box::new(move |chunk: NdArray| plan.chunk(&chunk, &axes_c))),
                 )?;
-                pending.push(id);
-                if pending.len() == FAN_IN {
-                    level.push(self.combine(plan, std::mem::take(&mut pending), &label));
+                levels[0].push(id);
+                let mut k = 0;
+                while levels[k].len() == FAN_IN {
+                    let full = std::mem::take(&mut levels[k]);
+                    let combined = self.combine(plan, full, &label);
+                    if levels.len() == k + 1 {
+                        levels.push(Vec::new());
+                    }
+                    levels[k + 1].push(combined);
+                    k += 1;
                 }
             }
-            if !pending.is_empty() {
-                if level.is_empty() && pending.len() == 1 {
-                    level = pending;
-                } else {
-                    level.push(self.combine(plan, pending, &label));
-                }
+            // Fold what is left, lowest level first.
+            let mut carry: Option<TaskId> = None;
+            for level in levels {
+                let mut members = level;
+                members.extend(carry.take());
+                carry = match members.len() {
+                    0 => None,
+                    1 => members.pop(),
+                    _ => Some(self.combine(plan, members, &label)),
+                };
             }
-            while level.len() > 1 {
-                let next = level
-                    .chunks(FAN_IN)
-                    .map(|c| self.combine(plan, c.to_vec(), &label))
-                    .collect();
-                level = next;
-            }
-            let root = level
-                .pop()
-                .ok_or_else(|| Error::internal("a reduction has at least one partial"))?;
+            let root =
+                carry.ok_or_else(|| Error::internal("a reduction has at least one partial"))?;
             let final_label = format!("{label}, output block {out_block:?}");
             let id = self.graph.add_task(
                 vec![root],

@@ -241,6 +241,14 @@ pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<
                 })
         });
     }
+    if matches!(
+        &**expr,
+        Expr::Unary(..) | Expr::Binary(..) | Expr::Cast(..) | Expr::Map(..)
+    ) {
+        if let Some(v) = super::fuse::eval_fused(arr, region, inputs)? {
+            return Ok(v);
+        }
+    }
     let pulled = expr.input_regions(region);
     let mut vals = Vec::with_capacity(pulled.len());
     for (input, r) in &pulled {
