@@ -408,3 +408,84 @@ fn assert_same(what: &str, a: &DataArray, b: &DataArray) {
         );
     }
 }
+
+#[test]
+fn grouped_arithmetic_drops_ungrouped_and_adds_virtual_coord() {
+    let cal = Calendar::NoLeap;
+    let start = CfDatetime::new(2000, 1, 1, cal).unwrap();
+    let t = date_range(start, None, Some(6), "MS".parse().unwrap(), cal).unwrap();
+    let time = NdArray::datetime(ndarray::Array1::from(t).into_dyn().into_shared(), cal);
+    let da = DataArray::new(vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0], &["time"])
+        .unwrap()
+        .with_coord("time", &["time"], time)
+        .unwrap()
+        .with_coord("lab", &["time"], vec![1.0, 2.0, f64::NAN, 1.0, 2.0, 1.0])
+        .unwrap()
+        .with_name("v");
+    for chunk in [None, Some(2)] {
+        let da = match chunk {
+            Some(c) => da.chunk(&[("time", c)]).unwrap(),
+            None => da.clone(),
+        };
+        let g = da.groupby("lab").unwrap();
+        let anom = g.sub(&g.mean(&[]).unwrap()).unwrap();
+        assert_eq!(anom.name(), Some("v"));
+        assert_eq!(anom.values().is_lazy(), chunk.is_some());
+        // xarray: [-2.666..., -1.5, 0.333..., 1.5, 2.333...]
+        let want = [-8.0 / 3.0, -1.5, 1.0 / 3.0, 1.5, 7.0 / 3.0];
+        let got = anom.values().to_f64_vec().unwrap();
+        assert_eq!(got.len(), 5);
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{got:?}");
+        }
+        let gm = da.groupby("time.month").unwrap();
+        let anom = gm.sub(&gm.mean(&[]).unwrap()).unwrap();
+        let month = anom.coord("month").unwrap();
+        assert_eq!(month.dims(), ["time"]);
+        assert_eq!(
+            month.values().to_f64_vec().unwrap(),
+            [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+        );
+        assert_eq!(anom.values().to_f64_vec().unwrap(), [0.0; 6]);
+    }
+}
+
+/// Many years of a lazy source: the number of tasks grows with the chunks only (not
+/// with the groups), and the peak memory does not grow with the number of years.
+#[test]
+fn map_reduce_is_memory_bounded() {
+    use xr::array::lazy::LazyArray;
+    use xr::dist::{Executor, LocalExecutor};
+    let run = |years: usize, key: &str| {
+        let cal = Calendar::NoLeap;
+        let n = 365 * years;
+        let start = CfDatetime::new(1900, 1, 1, cal).unwrap();
+        let t = date_range(start, None, Some(n), "D".parse().unwrap(), cal).unwrap();
+        let time = NdArray::datetime(ndarray::Array1::from(t).into_dyn().into_shared(), cal);
+        let src = LazyArray::random(&[n, 20, 20], &[73, 20, 20], 7).unwrap();
+        let da = DataArray::new(src, &["time", "y", "x"])
+            .unwrap()
+            .with_coord("time", &["time"], time)
+            .unwrap();
+        let r = da.groupby(key).unwrap().mean(&[]).unwrap();
+        let exec = LocalExecutor::new().threads(2);
+        let out = r.values().as_lazy().unwrap().compute_with(&exec).unwrap();
+        assert_eq!(out.shape()[1..], [20, 20]);
+        let stats = exec.last_stats().unwrap();
+        (stats.tasks_run, stats.peak_bytes, n / 73)
+    };
+    let (tasks_small, peak_small, chunks_small) = run(10, "time.season");
+    let (tasks_big, peak_big, chunks_big) = run(80, "time.season");
+    // One partial per chunk, about one combine per 8 partials, one finalize.
+    assert!(
+        tasks_small <= chunks_small + chunks_small / 7 + 3,
+        "{tasks_small}"
+    );
+    assert!(tasks_big <= chunks_big + chunks_big / 7 + 3, "{tasks_big}");
+    assert!(
+        peak_big * 2 < peak_small * 3,
+        "peak {peak_big} for 80 years vs {peak_small} for 10"
+    );
+    let (tasks_doy, _, _) = run(10, "time.dayofyear");
+    assert_eq!(tasks_doy, tasks_small, "no task per group");
+}

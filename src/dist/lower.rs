@@ -329,41 +329,47 @@ impl Lowering {
                 ));
                 continue;
             }
-            let mut level: Vec<TaskId> = Vec::new();
-            let mut pending: Vec<TaskId> = Vec::new();
+            // The combine tree is built as the partials come, so that task ids (the
+            // executor's order) finish each combine before starting more partials:
+            // at most FAN_IN partials per tree level are alive at once.
+            let mut levels: Vec<Vec<TaskId>> = Vec::new();
             let mut offset = 0;
             for &len in &along {
                 let mut r = out_region.clone();
                 r[axis] = offset..offset + len;
                 let p = Arc::clone(plan);
                 let start = offset;
-                let id = self.region_task(
+                let mut id = self.region_task(
                     input,
                     r,
                     Some(Box::new(move |chunk: NdArray| p.chunk(&chunk, axis, start))),
                 )?;
                 offset += len;
-                pending.push(id);
-                if pending.len() == FAN_IN {
-                    level.push(self.group_combine(plan, std::mem::take(&mut pending), &label));
+                let mut k = 0;
+                loop {
+                    if levels.len() == k {
+                        levels.push(Vec::new());
+                    }
+                    levels[k].push(id);
+                    if levels[k].len() < FAN_IN {
+                        break;
+                    }
+                    let deps = std::mem::take(&mut levels[k]);
+                    id = self.group_combine(plan, deps, &label);
+                    k += 1;
                 }
             }
-            if !pending.is_empty() {
-                if level.is_empty() && pending.len() == 1 {
-                    level = pending;
-                } else {
-                    level.push(self.group_combine(plan, pending, &label));
-                }
+            let mut carry: Option<TaskId> = None;
+            for level in &mut levels {
+                let mut deps = std::mem::take(level);
+                deps.extend(carry);
+                carry = match deps.len() {
+                    0 => None,
+                    1 => deps.pop(),
+                    _ => Some(self.group_combine(plan, deps, &label)),
+                };
             }
-            while level.len() > 1 {
-                let next = level
-                    .chunks(FAN_IN)
-                    .map(|c| self.group_combine(plan, c.to_vec(), &label))
-                    .collect();
-                level = next;
-            }
-            let root = level
-                .pop()
+            let root = carry
                 .ok_or_else(|| Error::internal("a grouped reduction has at least one partial"))?;
             let p = Arc::clone(plan);
             tasks.push(self.graph.add_task(

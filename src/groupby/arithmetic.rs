@@ -2,11 +2,11 @@
 //! with its group's value. Lazily: a `take` of the per-group values along the group dim
 //! by codes, then an ordinary binary operation.
 
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 
 use super::{GroupBy, Grouped};
 use crate::array::kernels::BinaryOp;
-use crate::dataset::{Dataset, Variable};
+use crate::dataset::{Dataset, Indexer, Variable};
 use crate::error::{Error, Result};
 
 impl<T: Grouped> GroupBy<T> {
@@ -15,19 +15,24 @@ impl<T: Grouped> GroupBy<T> {
     /// labels as its coordinate, in any order). A Dataset pairs variables by name and
     /// keeps those in both. Other dims broadcast by name, without alignment.
     ///
+    /// As in xarray, members in no group (NaN labels, values outside every bin) are
+    /// left out of the result, and a virtual group coordinate (`month` of
+    /// `"time.month"`) is added along the grouped dim.
+    ///
     /// # Errors
     /// [`Error::DimNotFound`] when `other` lacks the group dim; [`Error::KeyNotFound`]
-    /// when it lacks a group's label; [`Error::InvalidArgument`] when some member is in
-    /// no group; dtype errors of the operation.
+    /// when it lacks a group's label; dtype errors of the operation.
     pub fn binary_op(&self, other: &T, op: BinaryOp) -> Result<T> {
         let g = &self.groups;
         let (other, _) = other.to_group_dataset();
-        if let Some(p) = g.codes.iter().position(|&c| c < 0) {
-            return Err(Error::InvalidArgument(format!(
-                "grouped {op:?}: position {p} along {:?} is in no group of {:?}",
-                g.dim, g.name
-            )));
-        }
+        let kept: Vec<usize> = (0..g.codes.len()).filter(|&p| g.codes[p] >= 0).collect();
+        let (obj, codes) = if kept.len() == g.codes.len() {
+            (self.obj.clone(), g.codes.clone())
+        } else {
+            let list = kept.iter().map(|&p| p as isize).collect();
+            let obj = self.obj.isel(&[(g.dim.as_str(), Indexer::List(list))])?;
+            (obj, kept.iter().map(|&p| g.codes[p]).collect())
+        };
         // Where each of our groups sits along `other`'s group dim.
         let at: Vec<usize> = match other.indexes().get(&g.name) {
             Some(index) => (0..g.ngroups())
@@ -54,12 +59,12 @@ impl<T: Grouped> GroupBy<T> {
                 (0..n).collect()
             }
         };
-        let take: Vec<usize> = g.codes.iter().map(|&c| at[c as usize]).collect();
+        let take: Vec<usize> = codes.iter().map(|&c| at[c as usize]).collect();
         let rename: IndexMap<String, String> =
             [(g.name.clone(), g.dim.clone())].into_iter().collect();
         let mut vars = IndexMap::new();
-        for (name, var) in self.obj.variables() {
-            if self.obj.is_coord(name) {
+        for (name, var) in obj.variables() {
+            if obj.is_coord(name) {
                 vars.insert(name.clone(), var.clone());
                 continue;
             }
@@ -81,14 +86,19 @@ impl<T: Grouped> GroupBy<T> {
             };
             vars.insert(name.clone(), out);
         }
-        let coord_names = self
-            .obj
+        let mut coord_names: IndexSet<String> = obj
             .coord_names()
             .iter()
             .filter(|c| vars.contains_key(*c))
             .cloned()
             .collect();
-        let ds = Dataset::from_parts(vars, coord_names, self.obj.attrs().clone())?;
+        if !vars.contains_key(&g.name) {
+            let by_code: Vec<usize> = codes.iter().map(|&c| c as usize).collect();
+            let labels = g.labels.take(0, &by_code)?;
+            vars.insert(g.name.clone(), Variable::new(&[&g.dim], labels)?);
+            coord_names.insert(g.name.clone());
+        }
+        let ds = Dataset::from_parts(vars, coord_names, obj.attrs().clone())?;
         self.finish(ds)
     }
 
