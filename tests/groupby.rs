@@ -455,7 +455,7 @@ fn grouped_arithmetic_drops_ungrouped_and_adds_virtual_coord() {
 #[test]
 fn map_reduce_is_memory_bounded() {
     use xr::array::lazy::LazyArray;
-    use xr::dist::{Executor, LocalExecutor};
+    use xr::dist::LocalExecutor;
     let run = |years: usize, key: &str| {
         let cal = Calendar::NoLeap;
         let n = 365 * years;
