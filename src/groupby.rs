@@ -13,10 +13,17 @@
 //!   bounded whatever the number of years. Eager data runs the same kernels directly.
 //!
 //! Median and quantile do not decompose: for lazy data each output block gets one task
-//! per group, which pulls that group's members (a `take` of its positions along the
-//! grouped dim, fused into the task) and computes the statistic, then one task stacks
-//! the groups. So every group's members, over one chunk of the other dims, must fit in
-//! one task's memory.
+//! per group, which pulls that group's members (one `take` of its positions per input
+//! chunk along the grouped dim, concatenated, all fused into the task: the task reads
+//! one chunk at a time and keeps only the members) and computes the statistic; then
+//! one task stacks the groups. So every group's members, over one chunk of the other
+//! dims, must fit in one task's memory (a season of 100 daily years over a 100 × 100
+//! block is 9,000 × 10,000 f64: 720 MB; chunk the other dims smaller if needed).
+//!
+//! Resample: calendar frequencies (`MS`, `QS-DEC`, `YS`, `ME`, ...) bin by their
+//! anchored months; fixed ones (`D`, `6h`, `3D`) count from midnight of the first day
+//! (xarray's default `origin="start_day"`). Every period from the first to the last is
+//! a group, so empty periods give NaN (`mean`, `min`, ...) or 0 (`sum`, `count`).
 //!
 //! Seasons come out in calendar order DJF, MAM, JJA, SON (xarray sorts them
 //! alphabetically); labels and values are otherwise xarray's.

@@ -304,7 +304,25 @@ impl Lowering {
                         continue;
                     }
                     r[axis] = 0..pos.len();
-                    let members = input.take(axis, pos)?;
+                    // One take per input chunk holding members, concatenated: the task
+                    // pulls one chunk at a time and keeps only the members.
+                    let mut parts = Vec::new();
+                    let mut chunk_start = 0;
+                    let mut rest = pos.as_slice();
+                    for &len in &along {
+                        let end = chunk_start + len;
+                        let k = rest.partition_point(|&p| p < end);
+                        if k > 0 {
+                            parts.push(input.take(axis, &rest[..k])?);
+                            rest = &rest[k..];
+                        }
+                        chunk_start = end;
+                    }
+                    let members = if parts.len() == 1 {
+                        parts.swap_remove(0)
+                    } else {
+                        LazyArray::concatenate(axis, &parts)?
+                    };
                     let p = Arc::clone(plan);
                     deps.push(self.region_task(
                         &members,

@@ -13,7 +13,7 @@ use crate::array::NdArray;
 use crate::dataset::{Dataset, Variable};
 use crate::error::{Error, Result};
 use crate::time::components::{Component, SEASONS};
-use crate::time::{Calendar, Frequency, NAT};
+use crate::time::{Calendar, Frequency, NAT, TICKS_PER_DAY};
 
 /// Labels factorized into codes along one dim.
 #[derive(Debug, Clone)]
@@ -375,8 +375,29 @@ fn factorize_resample(ds: &Dataset, coord: &str, freq: Frequency) -> Result<Grou
             "resample of {coord:?} to {freq}: the coordinate has no valid time"
         )));
     };
-    let mut starts = vec![freq.floor(lo, cal)?];
-    let last = freq.floor(hi, cal)?;
+    // Fixed frequencies count from midnight of the first day (xarray's default
+    // `origin="start_day"`); calendar frequencies from their anchored months.
+    let floor = |t: i64| -> Result<i64> {
+        match freq.fixed_ticks() {
+            Some(step) => {
+                let origin = lo.div_euclid(TICKS_PER_DAY) * TICKS_PER_DAY;
+                Ok(origin + (t - origin).div_euclid(step) * step)
+            }
+            None => Ok(freq.floor(t, cal)?),
+        }
+    };
+    let first = floor(lo)?;
+    let last = floor(hi)?;
+    let periods = match freq.fixed_ticks() {
+        Some(step) => Some(((last - first) / step) as usize + 1),
+        None => None,
+    };
+    if periods.is_some_and(|p| p > MAX_PERIODS) {
+        return Err(Error::InvalidArgument(format!(
+            "resample of {coord:?} to {freq} makes more than {MAX_PERIODS} periods"
+        )));
+    }
+    let mut starts = vec![first];
     while let Some(&s) = starts.last() {
         if s >= last {
             break;
@@ -386,7 +407,10 @@ fn factorize_resample(ds: &Dataset, coord: &str, freq: Frequency) -> Result<Grou
                 "resample of {coord:?} to {freq} makes more than {MAX_PERIODS} periods"
             )));
         }
-        starts.push(freq.next(s, cal)?);
+        starts.push(match freq.fixed_ticks() {
+            Some(step) => s + step,
+            None => freq.next(s, cal)?,
+        });
     }
     let codes = ticks
         .iter()
@@ -394,14 +418,17 @@ fn factorize_resample(ds: &Dataset, coord: &str, freq: Frequency) -> Result<Grou
             if t == NAT {
                 return Ok(-1);
             }
-            let f = freq.floor(t, cal)?;
+            let f = floor(t)?;
             Ok(starts.binary_search(&f).map_or(-1, |i| i as i64))
         })
         .collect::<Result<Vec<i64>>>()?;
-    let labels = starts
-        .iter()
-        .map(|&s| freq.label(s, cal))
-        .collect::<Result<Vec<i64>, _>>()?;
+    let labels = match freq.fixed_ticks() {
+        Some(_) => starts,
+        None => starts
+            .iter()
+            .map(|&s| freq.label(s, cal))
+            .collect::<Result<Vec<i64>, _>>()?,
+    };
     let n = labels.len();
     let labels = ArcArray::from_shape_vec(IxDyn(&[n]), labels)
         .map_err(|_| Error::internal("labels are 1-D"))?;

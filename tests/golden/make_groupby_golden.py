@@ -96,6 +96,10 @@ for cal in CALENDARS:
     short = da.isel(time=slice(0, 80))
     emit(f"{c}_RESAMPLE_D_MEAN", short.resample(time="D").mean(), "time")
     emit(f"{c}_RESAMPLE_6H_MEAN", short.resample(time="6h").mean(), "time")
+    late = da.isel(time=slice(1, 81))
+    emit(f"{c}_RESAMPLE_3D_MEAN", late.resample(time="3D").mean(), "time")
+    emit(f"{c}_RESAMPLE_5H_MEAN", late.resample(time="5h").mean(), "time")
+    emit(f"{c}_RESAMPLE_ME_MEAN", da.resample(time="ME").mean(), "time")
     # Month-length weighted seasonal means, NaN-aware version of xarray's example.
     ml = da.time.dt.days_in_month.astype(np.float64)
     w = ml.where(da.notnull())
