@@ -388,10 +388,9 @@ fn factorize_resample(ds: &Dataset, coord: &str, freq: Frequency) -> Result<Grou
     };
     let first = floor(lo)?;
     let last = floor(hi)?;
-    let periods = match freq.fixed_ticks() {
-        Some(step) => Some(((last - first) / step) as usize + 1),
-        None => None,
-    };
+    let periods = freq
+        .fixed_ticks()
+        .map(|step| ((last - first) / step) as usize + 1);
     if periods.is_some_and(|p| p > MAX_PERIODS) {
         return Err(Error::InvalidArgument(format!(
             "resample of {coord:?} to {freq} makes more than {MAX_PERIODS} periods"
