@@ -23,7 +23,8 @@
 //! Resample: calendar frequencies (`MS`, `QS-DEC`, `YS`, `ME`, ...) bin by their
 //! anchored months; fixed ones (`D`, `6h`, `3D`) count from midnight of the first day
 //! (xarray's default `origin="start_day"`). Every period from the first to the last is
-//! a group, so empty periods give NaN (`mean`, `min`, ...) or 0 (`sum`, `count`).
+//! a group; as in xarray, groups without members (empty periods, empty bins) give NaN
+//! whatever the aggregation (`sum` and `count` too), so their results are floats.
 //!
 //! Seasons come out in calendar order DJF, MAM, JJA, SON (xarray sorts them
 //! alphabetically); labels and values are otherwise xarray's.
@@ -319,7 +320,8 @@ impl<T: Grouped> GroupBy<T> {
                 r.agg, g.dim
             )));
         }
-        let has_empty = g.has_empty();
+        let empty: Arc<[bool]> = g.positions().iter().map(Vec::is_empty).collect();
+        let has_empty = empty.iter().any(|&e| e);
         let codes: Arc<[i64]> = g.codes.clone().into();
         let weights: Option<Arc<[f64]>> = r.weights.clone().map(Into::into);
         if let Some(w) = &weights {
@@ -374,6 +376,7 @@ impl<T: Grouped> GroupBy<T> {
                 ngroups,
                 codes: Arc::clone(&codes),
                 weights: weights.clone(),
+                empty: Arc::clone(&empty),
                 out_dtype,
             };
             let data: Data = match var.data() {

@@ -203,6 +203,12 @@ fn golden_bins_and_f32() {
             .unwrap();
         check("BINS_X_MEAN", &r, "x_bins");
         let r = da
+            .groupby_bins("x", Bins::new(vec![0.0, 1.0, 2.0, 3.0, 4.0]))
+            .unwrap()
+            .sum(&[])
+            .unwrap();
+        check("BINS_X_SUM", &r, "x_bins");
+        let r = da
             .groupby_bins("x", Bins::new(vec![0.0, 1.5, 3.0]).right(false))
             .unwrap()
             .sum(&[])
@@ -488,4 +494,46 @@ fn map_reduce_is_memory_bounded() {
     );
     let (tasks_doy, _, _) = run(10, "time.dayofyear");
     assert_eq!(tasks_doy, tasks_small, "no task per group");
+}
+
+#[test]
+fn integer_dtypes_follow_xarray() {
+    let cal = Calendar::Standard;
+    let start = CfDatetime::new(2000, 1, 1, cal).unwrap();
+    let t = date_range(start, None, Some(4), "MS".parse().unwrap(), cal).unwrap();
+    // A gap: March is missing, so resample has an empty month.
+    let t = vec![t[0], t[1], t[3]];
+    let time = NdArray::datetime(ndarray::Array1::from(t).into_dyn().into_shared(), cal);
+    let da = DataArray::new(vec![3i32, 5, 7], &["time"])
+        .unwrap()
+        .with_coord("time", &["time"], time)
+        .unwrap();
+    for da in [da.clone(), da.chunk(&[("time", 1)]).unwrap()] {
+        let g = da.resample(&[("time", "MS")]).unwrap();
+        // xarray: empty periods are NaN whatever the aggregation, so floats.
+        for r in [g.sum(&[]), g.count(&[]), g.prod(&[]), g.first(&[])] {
+            let r = r.unwrap();
+            assert_eq!(r.dtype(), xr::DType::F64);
+            let v = r.values().to_f64_vec().unwrap();
+            assert!(v[2].is_nan() && v[3] > 0.0, "{v:?}");
+        }
+        let by_year = da.groupby("time.year").unwrap();
+        assert_eq!(by_year.sum(&[]).unwrap().dtype(), xr::DType::I64);
+        assert_eq!(by_year.count(&[]).unwrap().dtype(), xr::DType::I64);
+        let mean = g.mean(&[]).unwrap();
+        assert_eq!(mean.dtype(), xr::DType::F64);
+        let max = g.max(&[]).unwrap();
+        assert_eq!(max.dtype(), xr::DType::F64, "NaN for the empty month");
+        let m = max.values().to_f64_vec().unwrap();
+        assert!(m[2].is_nan() && m[3] == 7.0);
+        assert_eq!(by_year.max(&[]).unwrap().dtype(), xr::DType::I32);
+        assert_eq!(
+            by_year.first(&[]).unwrap().values().to_f64_vec().unwrap(),
+            [3.0]
+        );
+        assert_eq!(
+            by_year.last(&[]).unwrap().values().to_f64_vec().unwrap(),
+            [7.0]
+        );
+    }
 }

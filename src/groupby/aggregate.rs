@@ -77,7 +77,8 @@ impl GroupAgg {
     }
 
     /// The result dtype for data of `dtype`; `has_empty` says whether some group has no
-    /// member (then min, max, first and last of integers become floats, to hold NaN).
+    /// member (bins and resample periods): as in xarray, such groups are NaN whatever
+    /// the aggregation, so integer results become `f64`.
     ///
     /// # Errors
     /// [`Error::UnsupportedDType`] for strings and datetimes.
@@ -93,6 +94,9 @@ impl GroupAgg {
         } else {
             DType::F64
         };
+        if has_empty {
+            return Ok(float);
+        }
         Ok(match self {
             GroupAgg::Count => DType::I64,
             GroupAgg::Sum | GroupAgg::Prod => match dtype {
@@ -100,13 +104,7 @@ impl GroupAgg {
                 DType::U8 | DType::U16 | DType::U32 | DType::U64 => DType::U64,
                 _ => DType::I64,
             },
-            GroupAgg::Min | GroupAgg::Max | GroupAgg::First | GroupAgg::Last => {
-                if has_empty && !matches!(dtype, DType::F32 | DType::F64) {
-                    DType::F64
-                } else {
-                    dtype
-                }
-            }
+            GroupAgg::Min | GroupAgg::Max | GroupAgg::First | GroupAgg::Last => dtype,
             _ => float,
         })
     }
@@ -130,6 +128,8 @@ pub(crate) struct GroupPlan {
     pub codes: Arc<[i64]>,
     /// One weight per position along the grouped axis (weighted mean only).
     pub weights: Option<Arc<[f64]>>,
+    /// Groups without any member: NaN in the result, whatever the aggregation.
+    pub empty: Arc<[bool]>,
     pub out_dtype: DType,
 }
 
@@ -459,6 +459,13 @@ impl GroupPlan {
                 return Err(Error::internal("holistic aggregations have no partials"))
             }
         };
+        let mut values = values;
+        let inner: usize = shape[1..].iter().product();
+        for (g, _) in self.empty.iter().enumerate().filter(|(_, &e)| e) {
+            if let Some(row) = values.get_mut(g * inner..(g + 1) * inner) {
+                row.fill(f64::NAN);
+            }
+        }
         let out = column(shape, values)?;
         group_axis_to(&out, axis)?.astype(self.out_dtype)
     }

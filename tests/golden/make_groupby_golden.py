@@ -96,6 +96,9 @@ for cal in CALENDARS:
     short = da.isel(time=slice(0, 80))
     emit(f"{c}_RESAMPLE_D_MEAN", short.resample(time="D").mean(), "time")
     emit(f"{c}_RESAMPLE_6H_MEAN", short.resample(time="6h").mean(), "time")
+    emit(f"{c}_RESAMPLE_6H_SUM", short.resample(time="6h").sum(), "time")
+    emit(f"{c}_RESAMPLE_6H_COUNT", short.resample(time="6h").count(), "time")
+    emit(f"{c}_RESAMPLE_6H_LAST", short.resample(time="6h").last(), "time")
     late = da.isel(time=slice(1, 81))
     emit(f"{c}_RESAMPLE_3D_MEAN", late.resample(time="3D").mean(), "time")
     emit(f"{c}_RESAMPLE_5H_MEAN", late.resample(time="5h").mean(), "time")
@@ -111,6 +114,7 @@ for cal in CALENDARS:
 
 da = fixture("standard").isel(time=slice(0, 50))
 emit("BINS_X_MEAN", da.groupby_bins("x", [0.0, 1.0, 2.0, 3.0, 4.0]).mean(), "x_bins")
+emit("BINS_X_SUM", da.groupby_bins("x", [0.0, 1.0, 2.0, 3.0, 4.0]).sum(), "x_bins")
 emit("BINS_X_LEFT_SUM", da.groupby_bins("x", [0, 1.5, 3], right=False).sum(), "x_bins")
 emit("BINS_X_LABELS_MAX", da.groupby_bins("x", [0.0, 1.0, 3.0], labels=["lo", "hi"]).max(), "x_bins")
 f32 = fixture("standard", np.float32)
