@@ -376,6 +376,12 @@ proptest! {
                 prop_assert!(l.values().is_lazy());
                 assert_same(&format!("{agg} by {key}"), &e, &l);
             }
+            if agg == GroupAgg::Sum {
+                let e = eager.groupby("time.season").unwrap().mean_weighted_by_month_length().unwrap();
+                let l = lazy.groupby("time.season").unwrap().mean_weighted_by_month_length().unwrap();
+                prop_assert!(l.values().is_lazy());
+                assert_same("weighted mean by season", &e, &l);
+            }
             let e = eager.resample(&[("time", "MS")]).unwrap().aggregate(agg).skipna(skipna).run().unwrap();
             let l = lazy.resample(&[("time", "MS")]).unwrap().aggregate(agg).skipna(skipna).run().unwrap();
             assert_same(&format!("{agg} resample MS"), &e, &l);
