@@ -21,6 +21,7 @@ use super::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
 use super::{DType, NdArray};
 use crate::dist::{Executor, LocalExecutor};
 use crate::error::{Error, Result};
+use crate::groupby::aggregate::GroupPlan;
 
 /// A lazily evaluated, chunked N-D array.
 ///
@@ -596,6 +597,45 @@ impl LazyArray {
                 axes: axes.to_vec(),
                 op,
                 params,
+                grid,
+            },
+        ))
+    }
+
+    /// Aggregates the members of each group along `axis`, which becomes a group axis of
+    /// `plan.ngroups` (one chunk): one partial per input chunk along `axis`, combined in
+    /// a tree (median and quantile pull each group's members into one task instead).
+    ///
+    /// # Errors
+    /// When `axis` is out of range or the plan's codes do not have one entry per
+    /// position along it.
+    pub(crate) fn group_reduce(&self, axis: usize, plan: GroupPlan) -> Result<Self> {
+        let n = *self.shape.get(axis).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "group axis {axis} out of range for shape {:?}",
+                self.shape
+            ))
+        })?;
+        if plan.codes.len() != n {
+            return Err(Error::ShapeMismatch {
+                what: format!("group codes along axis {axis}"),
+                expected: vec![n],
+                actual: vec![plan.codes.len()],
+            });
+        }
+        let mut shape = self.shape.clone();
+        shape[axis] = plan.ngroups;
+        let mut sizes = self.grid.sizes().to_vec();
+        sizes[axis] = vec![plan.ngroups];
+        let grid = ChunkGrid::from_sizes(sizes)?;
+        Ok(self.derive(
+            plan.out_dtype,
+            shape,
+            grid.clone(),
+            Expr::GroupReduce {
+                input: self.clone(),
+                axis,
+                plan: Arc::new(plan),
                 grid,
             },
         ))
