@@ -26,6 +26,7 @@ pub mod array;
 pub mod dataset;
 pub mod dist;
 pub mod error;
+pub mod groupby;
 pub mod io;
 pub mod time;
 

@@ -7,6 +7,7 @@
 //! budget whatever the size of the array.
 
 pub(crate) mod expr;
+mod fuse;
 pub(crate) mod partial;
 mod source;
 
@@ -20,6 +21,7 @@ use super::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
 use super::{DType, NdArray};
 use crate::dist::{Executor, LocalExecutor};
 use crate::error::{Error, Result};
+use crate::groupby::aggregate::GroupPlan;
 
 /// A lazily evaluated, chunked N-D array.
 ///
@@ -600,6 +602,45 @@ impl LazyArray {
         ))
     }
 
+    /// Aggregates the members of each group along `axis`, which becomes a group axis of
+    /// `plan.ngroups` (one chunk): one partial per input chunk along `axis`, combined in
+    /// a tree (median and quantile pull each group's members into one task instead).
+    ///
+    /// # Errors
+    /// When `axis` is out of range or the plan's codes do not have one entry per
+    /// position along it.
+    pub(crate) fn group_reduce(&self, axis: usize, plan: GroupPlan) -> Result<Self> {
+        let n = *self.shape.get(axis).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "group axis {axis} out of range for shape {:?}",
+                self.shape
+            ))
+        })?;
+        if plan.codes.len() != n {
+            return Err(Error::ShapeMismatch {
+                what: format!("group codes along axis {axis}"),
+                expected: vec![n],
+                actual: vec![plan.codes.len()],
+            });
+        }
+        let mut shape = self.shape.clone();
+        shape[axis] = plan.ngroups;
+        let mut sizes = self.grid.sizes().to_vec();
+        sizes[axis] = vec![plan.ngroups];
+        let grid = ChunkGrid::from_sizes(sizes)?;
+        Ok(self.derive(
+            plan.out_dtype,
+            shape,
+            grid.clone(),
+            Expr::GroupReduce {
+                input: self.clone(),
+                axis,
+                plan: Arc::new(plan),
+                grid,
+            },
+        ))
+    }
+
     /// `tensordot(self, other, (axes_a, axes_b))`: contracts the listed axes; the result
     /// has `self`'s free axes then `other`'s. Computed block by block.
     ///
@@ -732,7 +773,14 @@ pub(crate) fn assemble(
         return NdArray::zeros(&shape, dtype);
     }
     let counts: Vec<usize> = overlap.iter().map(Vec::len).collect();
-    let mut pieces: Vec<NdArray> = Vec::with_capacity(counts.iter().product());
+    if counts.iter().all(|&c| c == 1) {
+        let blk: Vec<usize> = overlap.iter().map(|o| o[0].0).collect();
+        let local: Region = overlap.iter().map(|o| o[0].1.clone()).collect();
+        let out = expr::slice_region(&block(grid.linear_index(&blk))?, &local)?;
+        return check_dtype(out, dtype);
+    }
+    // Several blocks: one output allocation, each block copied into place once.
+    let mut out = NdArray::zeros(&shape, dtype)?;
     let mut err = None;
     for_each_index(&counts, |idx| {
         if err.is_some() {
@@ -744,32 +792,21 @@ pub(crate) fn assemble(
             .zip(&overlap)
             .map(|(&i, o)| o[i].1.clone())
             .collect();
-        match block(grid.linear_index(&blk)).and_then(|b| expr::slice_region(&b, &local)) {
-            Ok(p) => pieces.push(p),
-            Err(e) => err = Some(e),
+        let offset: Vec<usize> = idx.iter().zip(&overlap).map(|(&i, o)| o[i].2).collect();
+        let placed = block(grid.linear_index(&blk))
+            .and_then(|b| expr::slice_region(&b, &local))
+            .and_then(|p| out.assign_at(&offset, &p));
+        if let Err(e) = placed {
+            err = Some(e);
         }
     });
-    if let Some(e) = err {
-        return Err(e);
+    match err {
+        Some(e) => Err(e),
+        None => Ok(out),
     }
-    // Concatenate along the last axis first, then outwards.
-    let mut level = pieces;
-    for d in (0..counts.len()).rev() {
-        let n = counts[d];
-        level = level
-            .chunks(n)
-            .map(|group| {
-                if group.len() == 1 {
-                    Ok(group[0].clone())
-                } else {
-                    NdArray::concatenate(d, group)
-                }
-            })
-            .collect::<Result<_>>()?;
-    }
-    let out = level
-        .pop()
-        .ok_or_else(|| Error::internal("assemble produced no array"))?;
+}
+
+fn check_dtype(out: NdArray, dtype: DType) -> Result<NdArray> {
     if out.dtype() != dtype {
         return Err(Error::internal(format!(
             "a block has dtype {} where {dtype} was expected",

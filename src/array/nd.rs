@@ -215,14 +215,22 @@ impl NdArray {
     /// # Errors
     /// Never for the supported dtypes; kept fallible like [`NdArray::full`].
     pub fn zeros(shape: &[usize], dtype: DType) -> Result<Self> {
+        // `from_elem` of a zero asks for zeroed memory: no pass over it.
         let ix = IxDyn(shape);
         Ok(match dtype {
             DType::Str => NdArray::Str(ArcArray::from_elem(ix, String::new())),
             DType::Bool => NdArray::Bool(ArcArray::from_elem(ix, false)),
             DType::DateTime(c) => NdArray::DateTime(ArcArray::from_elem(ix, 0), c),
-            other => NdArray::from_scalar(&Scalar::I64(0))
-                .astype(other)?
-                .broadcast_to(shape)?,
+            DType::I8 => NdArray::I8(ArcArray::from_elem(ix, 0)),
+            DType::I16 => NdArray::I16(ArcArray::from_elem(ix, 0)),
+            DType::I32 => NdArray::I32(ArcArray::from_elem(ix, 0)),
+            DType::I64 => NdArray::I64(ArcArray::from_elem(ix, 0)),
+            DType::U8 => NdArray::U8(ArcArray::from_elem(ix, 0)),
+            DType::U16 => NdArray::U16(ArcArray::from_elem(ix, 0)),
+            DType::U32 => NdArray::U32(ArcArray::from_elem(ix, 0)),
+            DType::U64 => NdArray::U64(ArcArray::from_elem(ix, 0)),
+            DType::F32 => NdArray::F32(ArcArray::from_elem(ix, 0.0)),
+            DType::F64 => NdArray::F64(ArcArray::from_elem(ix, 0.0)),
         })
     }
 
@@ -473,8 +481,13 @@ impl NdArray {
         }
         let err = || Error::internal("reshape of a standard-layout array failed");
         Ok(map_all!(self, a => {
-            let std = a.as_standard_layout().into_owned();
-            std.into_shape_with_order(IxDyn(shape)).map_err(|_| err())?.into_shared()
+            if a.is_standard_layout() {
+                // Contiguous in row-major order: a new view of the same buffer, no copy.
+                a.clone().into_shape_with_order(IxDyn(shape)).map_err(|_| err())?
+            } else {
+                let std = a.as_standard_layout().into_owned();
+                std.into_shape_with_order(IxDyn(shape)).map_err(|_| err())?.into_shared()
+            }
         }))
     }
 
@@ -555,6 +568,56 @@ impl NdArray {
             });
             out.into_shared()
         }))
+    }
+
+    /// Copies `src` (same dtype) into the region of `self` starting at `offset`.
+    ///
+    /// # Errors
+    /// When dtypes differ or `src` does not fit at `offset`.
+    pub fn assign_at(&mut self, offset: &[usize], src: &NdArray) -> Result<()> {
+        if self.dtype() != src.dtype() {
+            return Err(Error::DTypeMismatch {
+                what: "assign".into(),
+                left: self.dtype(),
+                right: src.dtype(),
+            });
+        }
+        let fits = offset.len() == self.ndim()
+            && src.ndim() == self.ndim()
+            && offset
+                .iter()
+                .zip(src.shape())
+                .zip(self.shape())
+                .all(|((&o, &n), &m)| o + n <= m);
+        if !fits {
+            return Err(Error::ShapeMismatch {
+                what: format!("assign at offset {offset:?}"),
+                expected: self.shape().to_vec(),
+                actual: src.shape().to_vec(),
+            });
+        }
+        let info: Vec<ndarray::SliceInfoElem> = offset
+            .iter()
+            .zip(src.shape())
+            .map(|(&o, &n)| ndarray::SliceInfoElem::Slice {
+                start: o as isize,
+                end: Some((o + n) as isize),
+                step: 1,
+            })
+            .collect();
+        let info = ndarray::SliceInfo::<_, IxDyn, IxDyn>::try_from(info)
+            .map_err(|e| Error::internal(format!("slice info: {e}")))?;
+        macro_rules! assign_arms {
+            ($($v:ident),*) => {
+                match (self, src) {
+                    $((NdArray::$v(d), NdArray::$v(s)) => d.slice_mut(info.as_ref()).assign(s),)*
+                    (NdArray::DateTime(d, _), NdArray::DateTime(s, _)) => d.slice_mut(info.as_ref()).assign(s),
+                    _ => return Err(Error::internal("dtypes were checked equal")),
+                }
+            };
+        }
+        assign_arms!(Bool, I8, I16, I32, I64, U8, U16, U32, U64, F32, F64, Str);
+        Ok(())
     }
 
     /// True when both arrays have the same dtype, shape and values, with NaN equal to

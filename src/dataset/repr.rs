@@ -31,12 +31,7 @@ impl Dataset {
             .map(|v| numpy_nbytes(v.data()))
             .sum();
         writeln!(f, "<xr.Dataset> Size: {}", human_bytes(nbytes))?;
-        let names = self
-            .variables()
-            .keys()
-            .chain(self.attrs().keys())
-            .map(String::len);
-        let col = col_width(names);
+        let col = col_width(self.variables().keys().map(String::len));
         let dims = self.dims();
         writeln!(f, "{}({})", pad("Dimensions:", col), dims_str(&dims))?;
         let coords: Vec<_> = self.coords().collect();
@@ -62,7 +57,7 @@ impl Dataset {
         for (name, var) in data_vars {
             writeln!(f, "{}", summary_line(name, ' ', var, col))?;
         }
-        write_attrs(f, self.attrs(), col)
+        write_attrs(f, self.attrs())
     }
 }
 
@@ -84,12 +79,7 @@ impl DataArray {
         }
         writeln!(f, "> Size: {}", human_bytes(numpy_nbytes(self.values())))?;
         writeln!(f, "{}", array_repr(self.values()))?;
-        let col = col_width(
-            self.coords()
-                .keys()
-                .chain(self.attrs().keys())
-                .map(String::len),
-        );
+        let col = col_width(self.coords().keys().map(String::len));
         if !self.coords().is_empty() {
             writeln!(f, "Coordinates:")?;
             for (cname, var) in self.coords() {
@@ -102,7 +92,7 @@ impl DataArray {
             }
         }
         write_unindexed_dims(f, &sizes, |d| self.coords().contains_key(d))?;
-        write_attrs(f, self.attrs(), col)
+        write_attrs(f, self.attrs())
     }
 }
 
@@ -123,11 +113,7 @@ impl Variable {
             human_bytes(numpy_nbytes(self.data()))
         )?;
         writeln!(f, "{}", array_repr(self.data()))?;
-        write_attrs(
-            f,
-            self.attrs(),
-            col_width(self.attrs().keys().map(String::len)),
-        )
+        write_attrs(f, self.attrs())
     }
 }
 
@@ -163,10 +149,13 @@ fn write_unindexed_dims(
     }
 }
 
-fn write_attrs(f: &mut String, attrs: &Attrs, col: usize) -> fmt::Result {
+/// The attributes section; its column width comes from the attribute names alone, as
+/// in xarray.
+fn write_attrs(f: &mut String, attrs: &Attrs) -> fmt::Result {
     if attrs.is_empty() {
         return Ok(());
     }
+    let col = col_width(attrs.keys().map(String::len));
     write!(f, "Attributes:")?;
     for (k, v) in attrs {
         let line = format!(

@@ -17,6 +17,7 @@ use crate::array::lazy::partial::Plan;
 use crate::array::lazy::{reduce_dtype, LazyArray};
 use crate::array::NdArray;
 use crate::error::{Error, Result};
+use crate::groupby::aggregate::{nan_array, GroupPlan};
 
 /// Partials combined per combine task.
 const FAN_IN: usize = 8;
@@ -120,6 +121,12 @@ impl Lowering {
                 grid,
             } => self.tensordot(a, b, axes_a, axes_b, grid)?,
             Expr::MapBlocks { f, inputs, grid } => self.map_blocks(f, inputs, grid)?,
+            Expr::GroupReduce {
+                input,
+                axis,
+                plan,
+                grid,
+            } => self.group_reduce(input, *axis, plan, grid)?,
             _ => return Err(Error::internal("only materialised nodes are lowered")),
         };
         self.done.insert(key, tasks);
@@ -184,8 +191,10 @@ impl Lowering {
                     .collect();
                 regions.push(r);
             });
-            let mut level: Vec<TaskId> = Vec::new();
-            let mut pending: Vec<TaskId> = Vec::new();
+            // A combine tree built as the partials are emitted (like a binary counter in
+            // base FAN_IN), so each level is combined as soon as it has FAN_IN members and
+            // at most FAN_IN - 1 finished partials per level wait at any time.
+            let mut levels: Vec<Vec<TaskId>> = vec![Vec::new()];
             for r in regions {
                 let axes_c = axes_owned.clone();
                 let id = self.region_task(
@@ -193,28 +202,31 @@ impl Lowering {
                     r,
                     Some(Box::new(move |chunk: NdArray| plan.chunk(&chunk, &axes_c))),
                 )?;
-                pending.push(id);
-                if pending.len() == FAN_IN {
-                    level.push(self.combine(plan, std::mem::take(&mut pending), &label));
+                levels[0].push(id);
+                let mut k = 0;
+                while levels[k].len() == FAN_IN {
+                    let full = std::mem::take(&mut levels[k]);
+                    let combined = self.combine(plan, full, &label);
+                    if levels.len() == k + 1 {
+                        levels.push(Vec::new());
+                    }
+                    levels[k + 1].push(combined);
+                    k += 1;
                 }
             }
-            if !pending.is_empty() {
-                if level.is_empty() && pending.len() == 1 {
-                    level = pending;
-                } else {
-                    level.push(self.combine(plan, pending, &label));
-                }
+            // Fold what is left, lowest level first.
+            let mut carry: Option<TaskId> = None;
+            for level in levels {
+                let mut members = level;
+                members.extend(carry.take());
+                carry = match members.len() {
+                    0 => None,
+                    1 => members.pop(),
+                    _ => Some(self.combine(plan, members, &label)),
+                };
             }
-            while level.len() > 1 {
-                let next = level
-                    .chunks(FAN_IN)
-                    .map(|c| self.combine(plan, c.to_vec(), &label))
-                    .collect();
-                level = next;
-            }
-            let root = level
-                .pop()
-                .ok_or_else(|| Error::internal("a reduction has at least one partial"))?;
+            let root =
+                carry.ok_or_else(|| Error::internal("a reduction has at least one partial"))?;
             let final_label = format!("{label}, output block {out_block:?}");
             let id = self.graph.add_task(
                 vec![root],
@@ -243,6 +255,173 @@ impl Lowering {
             Box::new(move |v: Vec<Arc<TaskValue>>| {
                 let refs: Vec<&TaskValue> = v.iter().map(AsRef::as_ref).collect();
                 plan.combine(&refs)
+            }),
+        )
+    }
+
+    /// A grouped aggregation: per output block (the other dims' chunks), one partial per
+    /// input chunk along the grouped axis, each of shape `[ngroups, ...]` computed in one
+    /// pass with that chunk's codes, combined `FAN_IN` at a time and finalized. No task
+    /// per group per chunk, no shuffle: memory is the partials of one combine, whatever
+    /// the length of the grouped axis. Median and quantile instead get a task per group
+    /// per output block pulling the group's members (a `take`), then one that stacks
+    /// the groups.
+    fn group_reduce(
+        &mut self,
+        input: &LazyArray,
+        axis: usize,
+        plan: &Arc<GroupPlan>,
+        grid: &ChunkGrid,
+    ) -> Result<Vec<TaskId>> {
+        let label = format!("groupby {} of {}", plan.agg, input.label());
+        let along: Vec<usize> = input.grid().sizes()[axis].clone();
+        let mut out_blocks = Vec::new();
+        for_each_index(&grid.blocks_per_dim(), |b| out_blocks.push(b.to_vec()));
+        let positions = if plan.agg.decomposes() {
+            Vec::new()
+        } else {
+            let mut pos = vec![Vec::new(); plan.ngroups];
+            for (p, &c) in plan.codes.iter().enumerate() {
+                if let Some(v) = usize::try_from(c).ok().and_then(|c| pos.get_mut(c)) {
+                    v.push(p);
+                }
+            }
+            pos
+        };
+        let mut tasks = Vec::with_capacity(out_blocks.len());
+        for out_block in out_blocks {
+            let out_region = grid.block_region(&out_block);
+            let out_bytes = region_len(&out_region) * plan.out_dtype.size();
+            if !plan.agg.decomposes() {
+                let mut deps = Vec::with_capacity(plan.ngroups);
+                for (g, pos) in positions.iter().enumerate() {
+                    let mut r = out_region.clone();
+                    let mut rest_shape: Vec<usize> =
+                        out_region.iter().map(ExactSizeIterator::len).collect();
+                    rest_shape[axis] = 1;
+                    if pos.is_empty() {
+                        deps.push(self.graph.add_task(
+                            Vec::new(),
+                            format!("{label}, empty group {g}"),
+                            region_len(&r) * 8,
+                            Box::new(move |_| Ok(TaskValue::single(nan_array(&rest_shape)))),
+                        ));
+                        continue;
+                    }
+                    r[axis] = 0..pos.len();
+                    // One take per input chunk holding members, concatenated: the task
+                    // pulls one chunk at a time and keeps only the members.
+                    let mut parts = Vec::new();
+                    let mut chunk_start = 0;
+                    let mut rest = pos.as_slice();
+                    for &len in &along {
+                        let end = chunk_start + len;
+                        let k = rest.partition_point(|&p| p < end);
+                        if k > 0 {
+                            parts.push(input.take(axis, &rest[..k])?);
+                            rest = &rest[k..];
+                        }
+                        chunk_start = end;
+                    }
+                    let members = if parts.len() == 1 {
+                        parts.swap_remove(0)
+                    } else {
+                        LazyArray::concatenate(axis, &parts)?
+                    };
+                    let p = Arc::clone(plan);
+                    deps.push(self.region_task(
+                        &members,
+                        r,
+                        Some(Box::new(move |m: NdArray| {
+                            Ok(TaskValue::single(p.holistic(&m, axis)?.insert_axis(axis)?))
+                        })),
+                    )?);
+                }
+                let p = Arc::clone(plan);
+                tasks.push(self.graph.add_task(
+                    deps,
+                    format!("{label}, output block {out_block:?}"),
+                    out_bytes,
+                    Box::new(move |v: Vec<Arc<TaskValue>>| {
+                        let parts: Vec<NdArray> =
+                            v.iter().filter_map(|t| t.0.first().cloned()).collect();
+                        Ok(TaskValue::single(
+                            NdArray::concatenate(axis, &parts)?.astype(p.out_dtype)?,
+                        ))
+                    }),
+                ));
+                continue;
+            }
+            // The combine tree is built as the partials come, so that task ids (the
+            // executor's order) finish each combine before starting more partials:
+            // at most FAN_IN partials per tree level are alive at once.
+            let mut levels: Vec<Vec<TaskId>> = Vec::new();
+            let mut offset = 0;
+            for &len in &along {
+                let mut r = out_region.clone();
+                r[axis] = offset..offset + len;
+                let p = Arc::clone(plan);
+                let start = offset;
+                let mut id = self.region_task(
+                    input,
+                    r,
+                    Some(Box::new(move |chunk: NdArray| p.chunk(&chunk, axis, start))),
+                )?;
+                offset += len;
+                let mut k = 0;
+                loop {
+                    if levels.len() == k {
+                        levels.push(Vec::new());
+                    }
+                    levels[k].push(id);
+                    if levels[k].len() < FAN_IN {
+                        break;
+                    }
+                    let deps = std::mem::take(&mut levels[k]);
+                    id = self.group_combine(plan, deps, &label);
+                    k += 1;
+                }
+            }
+            let mut carry: Option<TaskId> = None;
+            for level in &mut levels {
+                let mut deps = std::mem::take(level);
+                deps.extend(carry);
+                carry = match deps.len() {
+                    0 => None,
+                    1 => deps.pop(),
+                    _ => Some(self.group_combine(plan, deps, &label)),
+                };
+            }
+            let root = carry
+                .ok_or_else(|| Error::internal("a grouped reduction has at least one partial"))?;
+            let p = Arc::clone(plan);
+            tasks.push(self.graph.add_task(
+                vec![root],
+                format!("{label}, output block {out_block:?}"),
+                out_bytes,
+                Box::new(move |v: Vec<Arc<TaskValue>>| {
+                    let part = v.first().ok_or_else(|| Error::internal("finalize input"))?;
+                    Ok(TaskValue::single(p.finalize(part, axis)?))
+                }),
+            ));
+        }
+        Ok(tasks)
+    }
+
+    fn group_combine(&mut self, plan: &Arc<GroupPlan>, deps: Vec<TaskId>, label: &str) -> TaskId {
+        let est = deps
+            .iter()
+            .map(|&d| self.graph.est_bytes(d))
+            .max()
+            .unwrap_or(0);
+        let p = Arc::clone(plan);
+        self.graph.add_task(
+            deps,
+            format!("combine {label}"),
+            est,
+            Box::new(move |v: Vec<Arc<TaskValue>>| {
+                let refs: Vec<&TaskValue> = v.iter().map(AsRef::as_ref).collect();
+                p.combine(&refs)
             }),
         )
     }

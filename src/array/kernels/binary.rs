@@ -172,6 +172,23 @@ fn zip_map<T, U, O>(
     f: impl Fn(&T, &U) -> O,
 ) -> Result<ArrayD<O>> {
     let err = || Error::internal("shapes were checked by broadcast_shapes");
+    // Fast paths over contiguous memory: same shapes, or one side a single value.
+    // (Zip over IxDyn with a broadcast operand walks index by index.)
+    if let (Some(xs), Some(ys)) = (x.as_slice(), y.as_slice()) {
+        let full = |s: &[usize]| s == shape;
+        let values: Option<Vec<O>> = if full(x.shape()) && full(y.shape()) {
+            Some(xs.iter().zip(ys).map(|(p, q)| f(p, q)).collect())
+        } else if full(x.shape()) && ys.len() == 1 {
+            Some(xs.iter().map(|p| f(p, &ys[0])).collect())
+        } else if full(y.shape()) && xs.len() == 1 {
+            Some(ys.iter().map(|q| f(&xs[0], q)).collect())
+        } else {
+            None
+        };
+        if let Some(v) = values {
+            return ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|_| err());
+        }
+    }
     let xv = x.broadcast(IxDyn(shape)).ok_or_else(err)?;
     let yv = y.broadcast(IxDyn(shape)).ok_or_else(err)?;
     Ok(Zip::from(&xv).and(&yv).map_collect(f))

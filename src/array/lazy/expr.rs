@@ -11,6 +11,7 @@ use crate::array::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
 use crate::array::{DType, NdArray};
 use crate::dist::TaskValue;
 use crate::error::{Error, Result};
+use crate::groupby::aggregate::GroupPlan;
 
 /// A user function applied block by block (`map_blocks`).
 pub type BlockFn = Arc<dyn Fn(&[NdArray]) -> Result<NdArray> + Send + Sync>;
@@ -73,6 +74,14 @@ pub(crate) enum Expr {
         inputs: Vec<LazyArray>,
         grid: ChunkGrid,
     },
+    /// A grouped aggregation along `axis` (which becomes the group axis): a partial per
+    /// input chunk, a tree of combines and a finalize per output block.
+    GroupReduce {
+        input: LazyArray,
+        axis: usize,
+        plan: Arc<GroupPlan>,
+        grid: ChunkGrid,
+    },
 }
 
 impl fmt::Debug for Expr {
@@ -100,6 +109,7 @@ impl Expr {
             Expr::Reduce { .. } => "reduce",
             Expr::TensorDot { .. } => "tensordot",
             Expr::MapBlocks { .. } => "map_blocks",
+            Expr::GroupReduce { .. } => "group_reduce",
         }
     }
 
@@ -108,7 +118,8 @@ impl Expr {
         match self {
             Expr::Reduce { grid, .. }
             | Expr::TensorDot { grid, .. }
-            | Expr::MapBlocks { grid, .. } => Some(grid),
+            | Expr::MapBlocks { grid, .. }
+            | Expr::GroupReduce { grid, .. } => Some(grid),
             _ => None,
         }
     }
@@ -125,7 +136,10 @@ impl Expr {
         };
         match self {
             Expr::Source(_) | Expr::Memory(_) => Vec::new(),
-            Expr::Reduce { .. } | Expr::TensorDot { .. } | Expr::MapBlocks { .. } => Vec::new(),
+            Expr::Reduce { .. }
+            | Expr::TensorDot { .. }
+            | Expr::MapBlocks { .. }
+            | Expr::GroupReduce { .. } => Vec::new(),
             Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Map(_, a) => vec![(a, region.clone())],
             Expr::Binary(_, a, b) => vec![(a, same_or_one(a)), (b, same_or_one(b))],
             Expr::BroadcastTo(a) => vec![(a, same_or_one(a))],
@@ -241,6 +255,14 @@ pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<
                 })
         });
     }
+    if matches!(
+        &**expr,
+        Expr::Unary(..) | Expr::Binary(..) | Expr::Cast(..) | Expr::Map(..)
+    ) {
+        if let Some(v) = super::fuse::eval_fused(arr, region, inputs)? {
+            return Ok(v);
+        }
+    }
     let pulled = expr.input_regions(region);
     let mut vals = Vec::with_capacity(pulled.len());
     for (input, r) in &pulled {
@@ -300,9 +322,12 @@ pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<
                 NdArray::concatenate(*axis, &vals)
             }
         }
-        Expr::Reduce { .. } | Expr::TensorDot { .. } | Expr::MapBlocks { .. } => Err(
-            Error::internal("materialised nodes are read from their blocks"),
-        ),
+        Expr::Reduce { .. }
+        | Expr::TensorDot { .. }
+        | Expr::MapBlocks { .. }
+        | Expr::GroupReduce { .. } => Err(Error::internal(
+            "materialised nodes are read from their blocks",
+        )),
     }
 }
 
