@@ -116,6 +116,8 @@ enum Storage {
     /// `NC_CHAR` with the last dim as string length: one string per element of the
     /// other dims.
     Chars(usize),
+    /// `NC_CHAR` without dims: one character.
+    Char,
     /// `NC_STRING`.
     Strings,
 }
@@ -163,6 +165,12 @@ impl NetcdfSource {
                         .get_raw_values(ext)
                         .map_err(|e| nc_error(path, name, "reading values", &e))?;
                     bytes_to_array(&bytes, dtype, &shape)
+                }
+                Storage::Char => {
+                    let bytes = var
+                        .get_raw_values(ext)
+                        .map_err(|e| nc_error(path, name, "reading a character", &e))?;
+                    NdArray::from_shape_vec(&shape, vec![chars_to_string(&bytes)])
                 }
                 Storage::Chars(len) => {
                     let bytes = var
@@ -384,7 +392,7 @@ fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>) -> Result<Var
                 dims.pop();
                 Storage::Chars(len)
             }
-            None => Storage::Chars(1),
+            None => Storage::Char,
         },
         NcVariableType::String => Storage::Strings,
         t => Storage::Number(
@@ -443,6 +451,7 @@ fn variable_source(file: &Arc<NcFile>, meta: &VarMeta) -> Result<Arc<dyn ChunkSo
     let (dtype, item) = match meta.storage {
         Storage::Number(d) => (d, d.size()),
         Storage::Chars(len) => (DType::Str, len.max(1)),
+        Storage::Char => (DType::Str, 1),
         Storage::Strings => (DType::Str, 16),
     };
     Ok(Arc::new(NetcdfSource {
