@@ -259,6 +259,10 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
             Some(v) => attr_numbers(name, "add_offset", v)?.first().copied(),
             None => None,
         };
+        if data.dtype().is_float() {
+            // NaN fills are NaN already.
+            fills.retain(|f| !f.is_nan());
+        }
         if !fills.is_empty() || scale.is_some() || offset.is_some() {
             let out = choose_float_dtype(
                 data.dtype(),

@@ -560,3 +560,36 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
     Dataset::from_parts(variables, coords, global)
         .map_err(|e| format_error(path, None, e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn meta(shape: &[usize], chunking: Option<Vec<usize>>) -> VarMeta {
+        VarMeta {
+            name: "v".into(),
+            var_path: "v".into(),
+            dims: (0..shape.len()).map(|i| format!("d{i}")).collect(),
+            shape: shape.to_vec(),
+            storage: Storage::Number(DType::F64),
+            chunking,
+            unlimited: Vec::new(),
+            attrs: Attrs::new(),
+        }
+    }
+
+    #[test]
+    fn contiguous_variables_split_along_the_first_dim_into_about_16_mb() {
+        // 800 kB per row: 20 rows per chunk.
+        let g = storage_grid(&meta(&[100, 1000, 100], None), 8).unwrap();
+        assert_eq!(g.sizes()[0], vec![20; 5]);
+        assert_eq!(g.sizes()[1], vec![1000]);
+        // Small variables are one chunk.
+        let g = storage_grid(&meta(&[3, 4], None), 8).unwrap();
+        assert_eq!(g.sizes(), [vec![3], vec![4]]);
+        // Storage chunks win.
+        let g = storage_grid(&meta(&[10, 4], Some(vec![4, 2])), 8).unwrap();
+        assert_eq!(g.sizes(), [vec![4, 4, 2], vec![2, 2]]);
+    }
+}
