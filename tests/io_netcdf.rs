@@ -437,6 +437,30 @@ fn compression_and_chunking_are_written() {
 }
 
 #[test]
+fn bools_round_trip_as_xarray_stores_them() {
+    let ds = Dataset::new()
+        .with_data_var(
+            "flag",
+            Variable::new(&["x"], vec![true, false, true]).unwrap(),
+        )
+        .unwrap();
+    let back = assert_round_trip(&ds, NetcdfFormat::Netcdf4, "bools.nc");
+    assert_eq!(back.variable("flag").unwrap().dtype(), DType::Bool);
+}
+
+#[test]
+fn writing_into_a_group() {
+    let ds = Dataset::open_dataset(fixture("packed_int16.nc")).unwrap();
+    let out = scratch("grouped.nc");
+    ds.write_netcdf(&out).group("/exp/a").write().unwrap();
+    let back = Dataset::open(&out).group("exp/a").open().unwrap();
+    for (n, v) in ds.variables() {
+        assert!(back.variable(n).unwrap().data().equals(v.data()), "{n}");
+    }
+    assert!(Dataset::open_dataset(&out).unwrap().variables().is_empty());
+}
+
+#[test]
 fn unlimited_dims_survive_a_round_trip() {
     let ds = Dataset::open_dataset(fixture("mf_2000.nc")).unwrap();
     let out = scratch("unlimited_again.nc");

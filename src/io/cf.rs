@@ -214,6 +214,15 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
         .entry("dtype".into())
         .or_insert_with(|| AttrValue::Str(data.dtype().name().to_string()));
 
+    // xarray stores bools as int8 with a `dtype = "bool"` attribute.
+    if data.dtype().is_integer() && attrs.get("dtype").and_then(AttrValue::as_str) == Some("bool") {
+        attrs.shift_remove("dtype");
+        data = data.astype(DType::Bool)?;
+        return Ok(Variable::new(var.dims(), data)?
+            .with_attrs(attrs)
+            .with_encoding(encoding));
+    }
+
     if options.mask_and_scale && data.dtype().is_numeric() {
         if let Some(u) = attrs.shift_remove("_Unsigned") {
             let wanted_unsigned = u.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"));
@@ -250,6 +259,10 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
             Some(v) => attr_numbers(name, "add_offset", v)?.first().copied(),
             None => None,
         };
+        if data.dtype().is_float() {
+            // NaN fills are NaN already.
+            fills.retain(|f| !f.is_nan());
+        }
         if !fills.is_empty() || scale.is_some() || offset.is_some() {
             let out = choose_float_dtype(
                 data.dtype(),

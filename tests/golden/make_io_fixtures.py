@@ -173,6 +173,19 @@ def unsigned():
         v[:] = np.array([0, 1, 127, -128, -1], dtype="int8")
 
 
+def scalars():
+    """0-d variables in NetCDF-3: a character, an int, a float with an attribute."""
+    remove("scalars.nc")
+    with netCDF4.Dataset(path("scalars.nc"), "w", format="NETCDF3_CLASSIC") as nc:
+        c = nc.createVariable("letter", "S1", ())
+        c[...] = b"q"
+        n = nc.createVariable("count", "i4", ())
+        n[...] = 7
+        f = nc.createVariable("ratio", "f8", ())
+        f.long_name = "a ratio"
+        f[...] = 0.25
+
+
 def corrupt():
     """Truncated copies: a NetCDF-4 file cut in half, a NetCDF-3 file cut inside the data."""
     for src, dst in (("compressed_chunked.nc", "truncated_nc4.nc"), ("classic.nc", "truncated_nc3.nc")):
@@ -284,6 +297,7 @@ def main():
     multi_file()
     unknown_calendar()
     unsigned()
+    scalars()
     corrupt()
     cases = [
         expect("noleap_daily.nc"),
@@ -297,6 +311,7 @@ def main():
         expect("mf_2002.nc"),
         expect("unknown_calendar.nc"),
         expect("unsigned.nc"),
+        expect("scalars.nc"),
         expect("truncated_nc4.nc"),
         expect("truncated_nc3.nc"),
     ]

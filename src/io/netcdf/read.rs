@@ -116,6 +116,8 @@ enum Storage {
     /// `NC_CHAR` with the last dim as string length: one string per element of the
     /// other dims.
     Chars(usize),
+    /// `NC_CHAR` without dims: one character.
+    Char,
     /// `NC_STRING`.
     Strings,
 }
@@ -163,6 +165,12 @@ impl NetcdfSource {
                         .get_raw_values(ext)
                         .map_err(|e| nc_error(path, name, "reading values", &e))?;
                     bytes_to_array(&bytes, dtype, &shape)
+                }
+                Storage::Char => {
+                    let bytes = var
+                        .get_raw_values(ext)
+                        .map_err(|e| nc_error(path, name, "reading a character", &e))?;
+                    NdArray::from_shape_vec(&shape, vec![chars_to_string(&bytes)])
                 }
                 Storage::Chars(len) => {
                     let bytes = var
@@ -384,7 +392,7 @@ fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>) -> Result<Var
                 dims.pop();
                 Storage::Chars(len)
             }
-            None => Storage::Chars(1),
+            None => Storage::Char,
         },
         NcVariableType::String => Storage::Strings,
         t => Storage::Number(
@@ -443,6 +451,7 @@ fn variable_source(file: &Arc<NcFile>, meta: &VarMeta) -> Result<Arc<dyn ChunkSo
     let (dtype, item) = match meta.storage {
         Storage::Number(d) => (d, d.size()),
         Storage::Chars(len) => (DType::Str, len.max(1)),
+        Storage::Char => (DType::Str, 1),
         Storage::Strings => (DType::Str, 16),
     };
     Ok(Arc::new(NetcdfSource {
@@ -550,4 +559,37 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
     })?;
     Dataset::from_parts(variables, coords, global)
         .map_err(|e| format_error(path, None, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn meta(shape: &[usize], chunking: Option<Vec<usize>>) -> VarMeta {
+        VarMeta {
+            name: "v".into(),
+            var_path: "v".into(),
+            dims: (0..shape.len()).map(|i| format!("d{i}")).collect(),
+            shape: shape.to_vec(),
+            storage: Storage::Number(DType::F64),
+            chunking,
+            unlimited: Vec::new(),
+            attrs: Attrs::new(),
+        }
+    }
+
+    #[test]
+    fn contiguous_variables_split_along_the_first_dim_into_about_16_mb() {
+        // 800 kB per row: 20 rows per chunk.
+        let g = storage_grid(&meta(&[100, 1000, 100], None), 8).unwrap();
+        assert_eq!(g.sizes()[0], vec![20; 5]);
+        assert_eq!(g.sizes()[1], vec![1000]);
+        // Small variables are one chunk.
+        let g = storage_grid(&meta(&[3, 4], None), 8).unwrap();
+        assert_eq!(g.sizes(), [vec![3], vec![4]]);
+        // Storage chunks win.
+        let g = storage_grid(&meta(&[10, 4], Some(vec![4, 2])), 8).unwrap();
+        assert_eq!(g.sizes(), [vec![4, 4, 2], vec![2, 2]]);
+    }
 }

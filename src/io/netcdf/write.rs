@@ -56,6 +56,7 @@ pub struct ToNetcdf<'a> {
     path: PathBuf,
     format: NetcdfFormat,
     unlimited_dims: Vec<String>,
+    group: Option<String>,
     encoding: IndexMap<String, Attrs>,
 }
 
@@ -67,6 +68,7 @@ impl<'a> ToNetcdf<'a> {
             path: path.as_ref().to_path_buf(),
             format: NetcdfFormat::default(),
             unlimited_dims: Vec::new(),
+            group: None,
             encoding: IndexMap::new(),
         }
     }
@@ -80,6 +82,14 @@ impl<'a> ToNetcdf<'a> {
     /// Dimensions to write as unlimited (record) dimensions.
     pub fn unlimited_dims<S: AsRef<str>>(mut self, dims: &[S]) -> Self {
         self.unlimited_dims = dims.iter().map(|d| d.as_ref().to_string()).collect();
+        self
+    }
+
+    /// Writes the dataset into the group at `path` (`"/a/b"`; NetCDF-4 only) of the new
+    /// file, creating the groups on the way.
+    pub fn group(mut self, path: &str) -> Self {
+        let trimmed = path.trim_matches('/');
+        self.group = (!trimmed.is_empty()).then(|| trimmed.to_string());
         self
     }
 
@@ -183,15 +193,27 @@ impl<'a> ToNetcdf<'a> {
         let dims = self.dataset.dims();
         let nc4 = self.format.is_netcdf4();
         let unlimited = self.unlimited();
+        if self.group.is_some() && !nc4 {
+            return Err(format_error(path, None, "groups need a NetCDF-4 format"));
+        }
+        let prefix = self
+            .group
+            .as_ref()
+            .map_or_else(String::new, |g| format!("{g}/"));
         let mut file = with_lock(|| -> Result<netcdf::FileMut> {
             let mut file =
                 netcdf::create_with(tmp, self.format.options() | netcdf::Options::NOCLOBBER)
                     .map_err(|e| nc_error(path, None, "creating the file", &e))?;
+            if let Some(g) = &self.group {
+                file.add_group(g)
+                    .map_err(|e| nc_error(path, None, &format!("creating group {g:?}"), &e))?;
+            }
             for (d, &n) in &dims {
+                let full = format!("{prefix}{d}");
                 let r = if unlimited.contains(d) {
-                    file.add_unlimited_dimension(d).map(|_| ())
+                    file.add_unlimited_dimension(&full).map(|_| ())
                 } else {
-                    file.add_dimension(d, n).map(|_| ())
+                    file.add_dimension(&full, n).map(|_| ())
                 };
                 r.map_err(|e| nc_error(path, None, &format!("adding dimension {d:?}"), &e))?;
             }
@@ -199,18 +221,18 @@ impl<'a> ToNetcdf<'a> {
                 let v = if nc4 { v.clone() } else { nc3_attr(v) };
                 let value = nc_attr(&v)
                     .map_err(|r| format_error(path, None, format!("attribute {k}: {r}")))?;
-                file.add_attribute(k, value)
+                file.add_attribute(&format!("{prefix}{k}"), value)
                     .map_err(|e| nc_error(path, None, &format!("writing attribute {k}"), &e))?;
             }
             for (name, var) in &variables {
-                define_variable(&mut file, path, name, var, nc4)?;
+                define_variable(&mut file, path, &format!("{prefix}{name}"), var, nc4)?;
             }
             file.enddef()
                 .map_err(|e| nc_error(path, None, "ending define mode", &e))?;
             Ok(file)
         })?;
         for (name, var) in &variables {
-            write_data(&mut file, path, name, var, nc4)?;
+            write_data(&mut file, path, &format!("{prefix}{name}"), var, nc4)?;
         }
         with_lock(|| file.close()).map_err(|e| nc_error(path, None, "closing the file", &e))
     }
