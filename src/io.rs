@@ -4,4 +4,6 @@
 pub mod cf;
 pub mod chunks;
 #[cfg(feature = "netcdf")]
+pub mod mf;
+#[cfg(feature = "netcdf")]
 pub mod netcdf;

@@ -1,0 +1,279 @@
+//! `open_mfdataset`: many files as one dataset, combined along their record dimension.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::netcdf::OpenOptions;
+use crate::array::Scalar;
+use crate::dataset::{concat, Dataset};
+use crate::error::{Error, Result};
+
+type Preprocess = Arc<dyn Fn(Dataset) -> Result<Dataset> + Send + Sync>;
+
+/// Options of [`Dataset::open_mfdataset`], as a builder:
+///
+/// ```no_run
+/// # fn main() -> xr::Result<()> {
+/// use xr::Dataset;
+/// let ds = Dataset::open_mf("data/*.nc")
+///     .preprocess(|ds| ds.drop_vars(&["time_bnds"]))
+///     .open()?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct MfOptions {
+    source: MfSource,
+    concat_dim: Option<String>,
+    preprocess: Option<Preprocess>,
+    decode_cf: bool,
+    parallel: bool,
+}
+
+/// Which files: a glob pattern, or explicit paths in the order to combine them.
+#[derive(Debug, Clone)]
+pub enum MfSource {
+    /// A glob pattern (`"data/*.nc"`); matches are sorted by name.
+    Pattern(String),
+    /// Paths, used as given.
+    Paths(Vec<PathBuf>),
+}
+
+impl From<&str> for MfSource {
+    fn from(s: &str) -> Self {
+        MfSource::Pattern(s.to_string())
+    }
+}
+
+impl From<String> for MfSource {
+    fn from(s: String) -> Self {
+        MfSource::Pattern(s)
+    }
+}
+
+impl From<Vec<PathBuf>> for MfSource {
+    fn from(v: Vec<PathBuf>) -> Self {
+        MfSource::Paths(v)
+    }
+}
+
+impl From<&[PathBuf]> for MfSource {
+    fn from(v: &[PathBuf]) -> Self {
+        MfSource::Paths(v.to_vec())
+    }
+}
+
+impl MfOptions {
+    /// Options for `source` with xarray's defaults: combine by coordinates, CF decoding
+    /// on, files opened in parallel.
+    pub fn new(source: impl Into<MfSource>) -> Self {
+        MfOptions {
+            source: source.into(),
+            concat_dim: None,
+            preprocess: None,
+            decode_cf: true,
+            parallel: true,
+        }
+    }
+
+    /// Concatenates the files in the given order along `dim` (existing or new), without
+    /// looking at coordinates (xarray's `combine="nested", concat_dim=dim`).
+    pub fn concat_dim(mut self, dim: &str) -> Self {
+        self.concat_dim = Some(dim.to_string());
+        self
+    }
+
+    /// Applies `f` to each file's dataset before combining.
+    pub fn preprocess(
+        mut self,
+        f: impl Fn(Dataset) -> Result<Dataset> + Send + Sync + 'static,
+    ) -> Self {
+        self.preprocess = Some(Arc::new(f));
+        self
+    }
+
+    /// CF decoding of every file (on by default).
+    pub fn decode_cf(mut self, on: bool) -> Self {
+        self.decode_cf = on;
+        self
+    }
+
+    /// Opens the files' metadata on all cores (on by default).
+    pub fn parallel(mut self, on: bool) -> Self {
+        self.parallel = on;
+        self
+    }
+
+    /// The files this source names, in combining order.
+    ///
+    /// # Errors
+    /// A malformed pattern, or one that matches no file.
+    pub fn paths(&self) -> Result<Vec<PathBuf>> {
+        match &self.source {
+            MfSource::Paths(p) if p.is_empty() => Err(Error::InvalidArgument(
+                "open_mfdataset needs at least one file".into(),
+            )),
+            MfSource::Paths(p) => Ok(p.clone()),
+            MfSource::Pattern(pat) => {
+                let matches = glob::glob(pat).map_err(|e| {
+                    Error::InvalidArgument(format!("bad file pattern {pat:?}: {e}"))
+                })?;
+                let mut paths: Vec<PathBuf> = matches.filter_map(std::result::Result::ok).collect();
+                paths.sort();
+                if paths.is_empty() {
+                    return Err(Error::InvalidArgument(format!("no files match {pat:?}")));
+                }
+                Ok(paths)
+            }
+        }
+    }
+
+    /// Opens every file (metadata only: data stays lazy) and combines them.
+    ///
+    /// # Errors
+    /// Any file that cannot be opened (the error names it); files whose coordinates
+    /// overlap along the record dimension or differ on another dimension (the error
+    /// names both files); no dimension to combine along.
+    pub fn open(&self) -> Result<Dataset> {
+        let paths = self.paths()?;
+        let open_one = |p: &PathBuf| -> Result<Dataset> {
+            let ds = OpenOptions::new(p).decode_cf(self.decode_cf).open()?;
+            match &self.preprocess {
+                Some(f) => f(ds).map_err(|e| {
+                    Error::InvalidArgument(format!("preprocess of {}: {e}", p.display()))
+                }),
+                None => Ok(ds),
+            }
+        };
+        let datasets: Vec<Dataset> = if self.parallel {
+            paths.par_iter().map(open_one).collect::<Result<_>>()?
+        } else {
+            paths.iter().map(open_one).collect::<Result<_>>()?
+        };
+        let mut combined = match &self.concat_dim {
+            Some(dim) => concat(&datasets, dim)?,
+            None => combine_by_coords(&paths, datasets)?,
+        };
+        if let Some(first) = paths.first() {
+            combined
+                .attrs_mut()
+                .entry("source".to_string())
+                .or_insert_with(|| first.display().to_string().into());
+        }
+        Ok(combined)
+    }
+}
+
+/// Orders the datasets along the one indexed dimension whose coordinate differs between
+/// them and concatenates along it (xarray's `combine_by_coords` for one dimension).
+fn combine_by_coords(paths: &[PathBuf], datasets: Vec<Dataset>) -> Result<Dataset> {
+    if datasets.len() == 1 {
+        return datasets
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::internal("one dataset"));
+    }
+    let first = &datasets[0];
+    let differing: Vec<String> = first
+        .indexes()
+        .iter()
+        .filter(|(dim, idx)| {
+            datasets[1..]
+                .iter()
+                .any(|d| d.indexes().get(*dim).is_none_or(|o| !o.equals(idx)))
+        })
+        .map(|(dim, _)| dim.clone())
+        .collect();
+    let dim = match differing.as_slice() {
+        [d] => d.clone(),
+        [] => {
+            return Err(Error::InvalidArgument(format!(
+                "cannot combine {} and {} by coordinates: they have the same coordinates; \
+                 pass concat_dim to concatenate them in order",
+                paths[0].display(),
+                paths[1].display()
+            )))
+        }
+        many => {
+            // Name the two files and a dimension other than the record one that differ.
+            return Err(Error::InvalidArgument(format!(
+                "cannot combine by coordinates: the files differ along several dimensions {many:?} \
+                 (for example {} and {})",
+                paths[0].display(),
+                paths[1].display()
+            )));
+        }
+    };
+    // Every file must index the record dim; order by its first label.
+    let mut order: Vec<(usize, Scalar, Scalar)> = Vec::with_capacity(datasets.len());
+    for (i, ds) in datasets.iter().enumerate() {
+        let idx = ds.indexes().get(&dim).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "{} has no coordinate {dim:?}, which the other files are combined along",
+                paths[i].display()
+            ))
+        })?;
+        if idx.is_empty() {
+            continue;
+        }
+        if !idx.is_monotonic_increasing() {
+            return Err(Error::InvalidArgument(format!(
+                "coordinate {dim:?} of {} is not increasing; cannot order the files by it",
+                paths[i].display()
+            )));
+        }
+        order.push((i, idx.label(0)?, idx.label(idx.len() - 1)?));
+    }
+    order.sort_by(|a, b| compare(&a.1, &b.1));
+    for pair in order.windows(2) {
+        let ((i, _, last), (j, next_first, _)) = (&pair[0], &pair[1]);
+        if compare(last, next_first) != std::cmp::Ordering::Less {
+            return Err(Error::InvalidArgument(format!(
+                "{} and {} overlap along {dim:?}: {} ends at {last} and {} starts at {next_first}",
+                paths[*i].display(),
+                paths[*j].display(),
+                paths[*i].display(),
+                paths[*j].display()
+            )));
+        }
+    }
+    let ordered: Vec<Dataset> = order.iter().map(|(i, _, _)| datasets[*i].clone()).collect();
+    concat(&ordered, &dim).map_err(|e| match e {
+        Error::Alignment { dim: other, .. } => Error::InvalidArgument(format!(
+            "cannot combine along {dim:?}: the files' coordinate {other:?} differs (for example {} and {})",
+            paths[order[0].0].display(),
+            paths[order.get(1).map_or(0, |o| o.0)].display()
+        )),
+        other => other,
+    })
+}
+
+fn compare(a: &Scalar, b: &Scalar) -> std::cmp::Ordering {
+    match (a, b) {
+        (Scalar::DateTime(x, _), Scalar::DateTime(y, _)) => x.cmp(y),
+        (Scalar::Str(x), Scalar::Str(y)) => x.cmp(y),
+        _ => a
+            .as_f64()
+            .partial_cmp(&b.as_f64())
+            .unwrap_or(std::cmp::Ordering::Equal),
+    }
+}
+
+impl Dataset {
+    /// Opens many files as one dataset (xarray's `open_mfdataset`): a glob pattern or a
+    /// list of paths; variables stay lazy, files are combined along the dimension whose
+    /// coordinate differs between them (the record dimension, usually time).
+    ///
+    /// # Errors
+    /// As [`MfOptions::open`].
+    pub fn open_mfdataset(source: impl Into<MfSource>) -> Result<Dataset> {
+        MfOptions::new(source).open()
+    }
+
+    /// Options for [`Dataset::open_mfdataset`].
+    pub fn open_mf(source: impl Into<MfSource>) -> MfOptions {
+        MfOptions::new(source)
+    }
+}
