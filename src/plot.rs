@@ -124,7 +124,7 @@ impl MapOptions {
 /// # Errors
 /// - [`Error::InvalidArgument`] when the array is not 2-D or empty, a coordinate is not
 ///   1-D along its dim, not finite or not strictly monotonic, or the colour range is
-///   not finite or has `vmin > vmax`;
+///   not finite or has `vmin > vmax`, or the size is outside 200x150..=16384x16384;
 /// - [`Error::DimNotFound`] when `opts` names a dim the array lacks;
 /// - [`Error::UnsupportedDType`] for non-numeric data or coordinates;
 /// - [`Error::Plot`] when `path` does not end in `.png` or cannot be written;
@@ -132,10 +132,10 @@ impl MapOptions {
 pub fn pcolormesh(da: &DataArray, path: &Path, opts: &MapOptions) -> Result<()> {
     let mesh = Mesh::new(da, opts)?;
     check_path(path)?;
-    if opts.width < 200 || opts.height < 150 {
+    let (w, h) = (opts.width, opts.height);
+    if !(200..=16384).contains(&w) || !(150..=16384).contains(&h) {
         return Err(Error::InvalidArgument(format!(
-            "plot size {}x{} is too small; use at least 200x150 pixels",
-            opts.width, opts.height
+            "plot size {w}x{h}: width must be 200..=16384 and height 150..=16384 pixels"
         )));
     }
     register_font()?;

@@ -9,10 +9,28 @@ use ndarray::Array2;
 use xr::plot::{pcolormesh, MapOptions, NAN_COLOR};
 use xr::{DataArray, Error};
 
-fn out_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("xr-plot-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory for one test, removed when dropped (set `XR_KEEP_PLOTS=1` to look
+/// at the images).
+struct OutDir(PathBuf);
+
+impl OutDir {
+    fn new(test: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("xr-plot-{}-{test}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        OutDir(dir)
+    }
+
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for OutDir {
+    fn drop(&mut self) {
+        if std::env::var_os("XR_KEEP_PLOTS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }
 
 /// A smooth field on a 2-degree global grid, latitudes descending, with a NaN patch.
@@ -61,7 +79,8 @@ fn decode(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
 
 #[test]
 fn pcolormesh_writes_a_coloured_png_with_grey_nans() {
-    let path = out_dir("map").join("air.png");
+    let dir = OutDir::new("map");
+    let path = dir.join("air.png");
     pcolormesh(&air(), &path, &MapOptions::new()).unwrap();
     assert!(path.is_file());
     let (w, h, pixels) = decode(&path);
@@ -80,7 +99,8 @@ fn pcolormesh_writes_a_coloured_png_with_grey_nans() {
 
 #[test]
 fn options_set_size_axes_and_range() {
-    let path = out_dir("opts").join("air_t.png");
+    let dir = OutDir::new("opts");
+    let path = dir.join("air_t.png");
     let opts = MapOptions::new()
         .size(400, 300)
         .title("transposed")
@@ -106,14 +126,15 @@ fn no_coordinates_and_integer_data_plot_by_position() {
         &["y", "x"],
     )
     .unwrap();
-    let path = out_dir("plain").join("plain.png");
+    let dir = OutDir::new("plain");
+    let path = dir.join("plain.png");
     pcolormesh(&da, &path, &MapOptions::new()).unwrap();
     assert_eq!(decode(&path).0, 900);
 }
 
 #[test]
 fn errors_name_what_cannot_be_drawn() {
-    let dir = out_dir("errors");
+    let dir = OutDir::new("errors");
     let path = dir.join("x.png");
     let one_d = DataArray::new(ndarray::array![1.0, 2.0].into_dyn(), &["x"])
         .unwrap()
