@@ -121,6 +121,14 @@ pub enum Error {
     /// A time error (calendars, units, parsing).
     #[error(transparent)]
     Time(#[from] TimeError),
+    /// A plot that could not be drawn or written to `path`.
+    #[error("cannot write plot {path:?}: {reason}")]
+    Plot {
+        /// The output file.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// A task of a computation failed; `source` says why.
     #[error("computing {label}: {source}")]
     Task {

@@ -28,6 +28,8 @@ pub mod dist;
 pub mod error;
 pub mod groupby;
 pub mod io;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod time;
 
 pub use array::{DType, NdArray, Scalar};
