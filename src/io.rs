@@ -2,5 +2,6 @@
 //! every driver, and the direct chunk reader of the hot path.
 
 pub mod cf;
+#[cfg(feature = "direct")]
 pub mod chunks;
 pub mod netcdf;
