@@ -7,9 +7,11 @@
 //! byte order) on as many threads as ask. Anything it cannot decode makes
 //! [`DirectChunkSource::open`] return `Ok(None)`, and the driver falls back to the library.
 
+mod decode;
 mod filters;
 mod hdf5;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
@@ -20,10 +22,12 @@ use std::path::{Path, PathBuf};
 use ndarray::{ArcArray, ArrayD, IxDyn, Slice};
 use rayon::prelude::*;
 
+use self::decode::{convert_into, dispatch, fill_value, FromStored};
+use self::filters::Filter;
 use self::hdf5::{Layout, Probe};
 use crate::array::chunks::{ChunkGrid, Region};
 use crate::array::lazy::{assemble, ChunkSource};
-use crate::array::{DType, Element, NdArray};
+use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
 
 /// A NetCDF-4/HDF5 variable whose chunks are read and decoded without the library.
@@ -49,6 +53,22 @@ impl fmt::Debug for DirectChunkSource {
             .field("filters", &self.layout.filters)
             .finish_non_exhaustive()
     }
+}
+
+/// One written chunk of a variable: where its stored (filtered) bytes are in the file.
+///
+/// The chunk manifest is what a range-request reader (HTTP, S3) needs besides the
+/// filter pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredChunk {
+    /// The chunk's index in the chunk grid.
+    pub index: Vec<usize>,
+    /// Byte offset in the file.
+    pub offset: u64,
+    /// Stored size in bytes.
+    pub size: u64,
+    /// Bit `i` set: filter `i` of the pipeline was skipped for this chunk.
+    pub filter_mask: u32,
 }
 
 /// HDF5's superblock signature; it sits at 0, 512, 1024, 2048, ... (after a user block).
@@ -143,6 +163,72 @@ impl DirectChunkSource {
         self.decode_block(self.grid.linear_index(chunk))
     }
 
+    /// The written chunks (unwritten chunks read as the fill value), in grid order.
+    pub fn manifest(&self) -> Vec<StoredChunk> {
+        self.layout
+            .chunks
+            .iter()
+            .enumerate()
+            .filter_map(|(linear, loc)| {
+                loc.map(|l| StoredChunk {
+                    index: self.grid.block_index(linear),
+                    offset: l.addr,
+                    size: l.size,
+                    filter_mask: l.filter_mask,
+                })
+            })
+            .collect()
+    }
+
+    /// Undoes the filter pipeline on one chunk's stored bytes (as read from the
+    /// [`manifest`](Self::manifest)'s byte range), giving the chunk's full, uncut bytes
+    /// in the file's byte order.
+    ///
+    /// # Errors
+    /// When the bytes do not decode (a failed checksum or inflate, a wrong size); the
+    /// error names the file, the variable and the chunk.
+    pub fn unfilter(&self, chunk: &StoredChunk, bytes: &[u8]) -> Result<Vec<u8>> {
+        let linear = self.grid.linear_index(&chunk.index);
+        with_scratch(|a, b| {
+            a.clear();
+            a.extend_from_slice(bytes);
+            self.unfilter_in(linear, chunk.filter_mask, None, a, b)?;
+            Ok(a.clone())
+        })
+    }
+
+    /// Undoes the filters on the stored bytes in `a`, leaving the result in `a` (`b` is
+    /// scratch). When `fuse` is the element size of a shuffle that is the last step, that
+    /// step is left to the caller; the return value says whether it was.
+    fn unfilter_in(
+        &self,
+        linear: usize,
+        mask: u32,
+        fuse: Option<usize>,
+        a: &mut Vec<u8>,
+        b: &mut Vec<u8>,
+    ) -> Result<bool> {
+        let layout = &self.layout;
+        let expected = layout.chunk_shape.iter().product::<usize>() * layout.dtype.size();
+        let deferred = mask & 1 == 0
+            && matches!(layout.filters.first(), Some(Filter::Shuffle(n)) if Some(*n) == fuse);
+        for (i, f) in layout.filters.iter().enumerate().rev() {
+            if mask & (1 << i) != 0 || (i == 0 && deferred) {
+                continue;
+            }
+            f.decode(a, b, expected)
+                .map_err(|reason| self.error(Some(linear), reason))?;
+            std::mem::swap(a, b);
+        }
+        if a.len() != expected {
+            return Err(self.error(
+                Some(linear),
+                format!("decodes to {} bytes, expected {expected}", a.len()),
+            ));
+        }
+        Ok(deferred)
+    }
+
     fn error(&self, linear: Option<usize>, reason: String) -> Error {
         Error::FileRead {
             file: self.path.display().to_string(),
@@ -152,48 +238,96 @@ impl DirectChunkSource {
         }
     }
 
-    /// The chunk at row-major grid position `linear`, decoded and cut to the array.
-    fn decode_block(&self, linear: usize) -> Result<NdArray> {
-        let region = self.grid.block_region(&self.grid.block_index(linear));
-        let keep: Vec<usize> = region.iter().map(Range::len).collect();
+    /// Fills `dst` with elements `skip..` of chunk `linear` (row-major in the full,
+    /// uncut storage chunk).
+    fn decode_into<T: FromStored>(&self, linear: usize, skip: usize, dst: &mut [T]) -> Result<()> {
         let layout = &self.layout;
         let Some(loc) = layout.chunks.get(linear).copied().flatten() else {
-            return fill_array(layout.dtype, &layout.fill, layout.big_endian, &keep);
+            let fill = fill_value::<T>(&layout.fill, layout.big_endian)
+                .ok_or_else(|| self.error(None, "the fill value is too short".into()))?;
+            dst.fill(fill);
+            return Ok(());
         };
-        let elem = layout.dtype.size();
-        let expected = layout.chunk_shape.iter().product::<usize>() * elem;
         let size = usize::try_from(loc.size)
             .map_err(|_| self.error(Some(linear), format!("chunk size {} too large", loc.size)))?;
-        let mut bytes = vec![0u8; size];
-        self.file.read_exact_at(&mut bytes, loc.addr).map_err(|e| {
-            self.error(
-                Some(linear),
-                format!("reading {size} bytes at offset {}: {e}", loc.addr),
-            )
-        })?;
-        for (i, f) in layout.filters.iter().enumerate().rev() {
-            if loc.filter_mask & (1 << i) != 0 {
-                continue;
-            }
-            bytes = f
-                .decode(bytes, expected)
-                .map_err(|reason| self.error(Some(linear), reason))?;
-        }
-        if bytes.len() != expected {
-            return Err(self.error(
-                Some(linear),
-                format!("decodes to {} bytes, expected {expected}", bytes.len()),
-            ));
-        }
-        to_array(
-            layout.dtype,
-            &bytes,
-            layout.big_endian,
-            &layout.chunk_shape,
-            &keep,
-        )
-        .map_err(|reason| self.error(Some(linear), reason))
+        with_scratch(|a, b| {
+            a.resize(size, 0);
+            self.file.read_exact_at(a, loc.addr).map_err(|e| {
+                self.error(
+                    Some(linear),
+                    format!("reading {size} bytes at offset {}: {e}", loc.addr),
+                )
+            })?;
+            let shuffled = self.unfilter_in(linear, loc.filter_mask, Some(T::SIZE), a, b)?;
+            convert_into(a, shuffled, layout.big_endian, skip, dst);
+            Ok(())
+        })
     }
+
+    /// The chunk at row-major grid position `linear`, decoded and cut to the array.
+    fn decode_block(&self, linear: usize) -> Result<NdArray> {
+        dispatch!(self.layout.dtype, decode_block_typed(self, linear), other => Err(Error::UnsupportedDType {
+            op: "direct chunk reads".into(),
+            dtype: other,
+        }))
+    }
+
+    /// `region` (within the shape) when it spans whole storage chunks in every dimension
+    /// but the first: each chunk then lands in one contiguous run of the output, and
+    /// the chunks decode in parallel straight into it.
+    fn read_rows<T: FromStored>(&self, region: &Region) -> Result<NdArray> {
+        let shape: Vec<usize> = region.iter().map(Range::len).collect();
+        let row: usize = shape[1..].iter().product();
+        let mut out = vec![T::default(); shape.iter().product()];
+        let mut parts = Vec::new();
+        let mut rest = out.as_mut_slice();
+        for (block, local, _) in &self.grid.overlapping(&region[..1])[0] {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(local.len() * row);
+            let mut index = vec![0; shape.len()];
+            index[0] = *block;
+            parts.push((self.grid.linear_index(&index), local.start * row, head));
+            rest = tail;
+        }
+        parts
+            .into_par_iter()
+            .try_for_each(|(linear, skip, dst)| self.decode_into(linear, skip, dst))?;
+        let arr = ArcArray::from_shape_vec(IxDyn(&shape), out)
+            .map_err(|e| Error::internal(format!("read_rows: {e}")))?;
+        Ok(T::wrap(arr))
+    }
+}
+
+fn decode_block_typed<T: FromStored>(src: &DirectChunkSource, linear: usize) -> Result<NdArray> {
+    let full = &src.layout.chunk_shape;
+    let region = src.grid.block_region(&src.grid.block_index(linear));
+    let keep: Vec<usize> = region.iter().map(Range::len).collect();
+    let mut values = vec![T::default(); full.iter().product()];
+    src.decode_into(linear, 0, &mut values)?;
+    let arr = ArrayD::from_shape_vec(IxDyn(full), values)
+        .map_err(|e| Error::internal(format!("decode_block: {e}")))?;
+    let arr = if *full == keep {
+        arr
+    } else {
+        arr.slice_each_axis(|ax| Slice::from(0..keep[ax.axis.index()]))
+            .to_owned()
+    };
+    Ok(T::wrap(arr.into_shared()))
+}
+
+thread_local! {
+    /// Per-thread buffers for stored and partly decoded chunk bytes, reused: a chunk is
+    /// the size at which every fresh allocation is a fresh mapping that page-faults.
+    static SCRATCH: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>) -> Result<R>) -> Result<R> {
+    SCRATCH.with(|s| {
+        let mut s = s
+            .try_borrow_mut()
+            .map_err(|_| Error::internal("chunk scratch buffers borrowed twice"))?;
+        let (a, b) = &mut *s;
+        f(a, b)
+    })
 }
 
 /// Where the HDF5 signature sits, if the file has one.
@@ -249,104 +383,8 @@ fn check_length(file: &File, at: u64) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Element types decoded from stored bytes in either byte order.
-trait FromStored: Element + Copy {
-    const SIZE: usize;
-    fn from_le(b: &[u8]) -> Self;
-    fn from_be(b: &[u8]) -> Self;
-}
-
-macro_rules! from_stored {
-    ($($t:ty),*) => {$(
-        impl FromStored for $t {
-            const SIZE: usize = std::mem::size_of::<$t>();
-            #[inline]
-            fn from_le(b: &[u8]) -> Self {
-                let mut a = [0u8; std::mem::size_of::<$t>()];
-                a.copy_from_slice(b);
-                <$t>::from_le_bytes(a)
-            }
-            #[inline]
-            fn from_be(b: &[u8]) -> Self {
-                let mut a = [0u8; std::mem::size_of::<$t>()];
-                a.copy_from_slice(b);
-                <$t>::from_be_bytes(a)
-            }
-        }
-    )*};
-}
-from_stored!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
-
-/// Runs `$f::<T>($args)` with `T` the element type of `$dtype`.
-macro_rules! dispatch {
-    ($dtype:expr, $f:ident($($arg:expr),*)) => {
-        match $dtype {
-            DType::I8 => $f::<i8>($($arg),*),
-            DType::I16 => $f::<i16>($($arg),*),
-            DType::I32 => $f::<i32>($($arg),*),
-            DType::I64 => $f::<i64>($($arg),*),
-            DType::U8 => $f::<u8>($($arg),*),
-            DType::U16 => $f::<u16>($($arg),*),
-            DType::U32 => $f::<u32>($($arg),*),
-            DType::U64 => $f::<u64>($($arg),*),
-            DType::F32 => $f::<f32>($($arg),*),
-            DType::F64 => $f::<f64>($($arg),*),
-            other => Err(format!("dtype {other} is not read directly")),
-        }
-    };
-}
-
-fn decode_values<T: FromStored>(bytes: &[u8], big_endian: bool) -> Vec<T> {
-    let words = bytes.chunks_exact(T::SIZE);
-    if big_endian {
-        words.map(T::from_be).collect()
-    } else {
-        words.map(T::from_le).collect()
-    }
-}
-
-fn typed_array<T: FromStored>(
-    bytes: &[u8],
-    big_endian: bool,
-    full: &[usize],
-    keep: &[usize],
-) -> Result<NdArray, String> {
-    let values = decode_values::<T>(bytes, big_endian);
-    let arr = ArrayD::from_shape_vec(IxDyn(full), values).map_err(|e| e.to_string())?;
-    let arr = if full == keep {
-        arr
-    } else {
-        arr.slice_each_axis(|ax| Slice::from(0..keep[ax.axis.index()]))
-            .to_owned()
-    };
-    Ok(T::wrap(arr.into_shared()))
-}
-
-fn fill_typed<T: FromStored>(
-    fill: &[u8],
-    big_endian: bool,
-    _full: &[usize],
-    keep: &[usize],
-) -> Result<NdArray, String> {
-    let value = decode_values::<T>(fill, big_endian)
-        .first()
-        .copied()
-        .ok_or_else(|| "the fill value is shorter than one element".to_string())?;
-    Ok(T::wrap(ArcArray::from_elem(IxDyn(keep), value)))
-}
-
-fn to_array(
-    dtype: DType,
-    bytes: &[u8],
-    big_endian: bool,
-    full: &[usize],
-    keep: &[usize],
-) -> Result<NdArray, String> {
-    dispatch!(dtype, typed_array(bytes, big_endian, full, keep))
-}
-
-fn fill_array(dtype: DType, fill: &[u8], big_endian: bool, keep: &[usize]) -> Result<NdArray> {
-    dispatch!(dtype, fill_typed(fill, big_endian, keep, keep)).map_err(Error::Internal)
+fn read_rows_of<T: FromStored>(src: &DirectChunkSource, region: &Region) -> Result<NdArray> {
+    src.read_rows::<T>(region)
 }
 
 impl ChunkSource for DirectChunkSource {
@@ -394,6 +432,16 @@ impl ChunkSource for DirectChunkSource {
             if self.grid.block_region(&blocks[0]) == region {
                 return self.decode_block(one);
             }
+        }
+        let chunk = &self.layout.chunk_shape;
+        let rows = linear.len() > 1
+            && !region.iter().any(Range::is_empty)
+            && (1..shape.len()).all(|d| region[d] == (0..shape[d]) && chunk[d] == shape[d]);
+        if rows {
+            return dispatch!(self.layout.dtype, read_rows_of(self, &region), other => Err(Error::UnsupportedDType {
+                op: "direct chunk reads".into(),
+                dtype: other,
+            }));
         }
         let mut decoded: HashMap<usize, NdArray> = linear
             .par_iter()

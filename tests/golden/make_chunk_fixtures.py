@@ -88,6 +88,13 @@ def netcdf4_fixture():
         v = ds.createVariable("unlimited", "f4", ("time", "s"), zlib=True, shuffle=True,
                               chunksizes=(4, 6))
         v[0:5, :] = rng.standard_normal((5, 6)).astype("f4")
+        # One step per chunk, shuffled, as CMIP6 writes: the reader's row fast path.
+        for name, typ, endian in [("cmip_like", "f4", "native"), ("cmip_like_be", "f4", "big"),
+                                  ("f64_shuffle", "f8", "native"),
+                                  ("i16_shuffle", "i2", "native")]:
+            v = ds.createVariable(name, typ, ("t", "y", "x"), zlib=True, complevel=1,
+                                  shuffle=True, endian=endian, chunksizes=(1, 10, 13))
+            v[:] = (rng.standard_normal((7, 10, 13)) * 1000).astype(typ)
         v = ds.createVariable("contiguous", "f8", ("a",), contiguous=True)
         v[:] = np.arange(5.0)
         g = ds.createGroup("grp").createGroup("sub")

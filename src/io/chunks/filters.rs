@@ -32,34 +32,52 @@ impl Filter {
         }
     }
 
-    /// Undoes this filter on `data`; `expected` is the chunk's decoded size in bytes.
-    pub(crate) fn decode(self, data: Vec<u8>, expected: usize) -> Result<Vec<u8>, String> {
+    /// Undoes this filter on `data` into `out` (cleared first, its capacity reused);
+    /// `expected` is the chunk's decoded size in bytes.
+    pub(crate) fn decode(
+        self,
+        data: &[u8],
+        out: &mut Vec<u8>,
+        expected: usize,
+    ) -> Result<(), String> {
+        out.clear();
         match self {
-            Filter::Deflate => inflate(&data, expected),
-            Filter::Shuffle(size) => Ok(unshuffle(&data, size)),
-            Filter::Fletcher32 => verify_fletcher32(data),
+            Filter::Deflate => inflate(data, out, expected),
+            Filter::Shuffle(size) => {
+                out.resize(data.len(), 0);
+                unshuffle(data, size, out);
+                Ok(())
+            }
+            Filter::Fletcher32 => {
+                let body = verify_fletcher32(data)?;
+                out.extend_from_slice(body);
+                Ok(())
+            }
             Filter::Zstd => {
-                zstd::bulk::decompress(&data, expected.max(1)).map_err(|e| format!("zstd: {e}"))
+                out.reserve(expected.max(1));
+                zstd::bulk::Decompressor::new()
+                    .and_then(|mut z| z.decompress_to_buffer(data, out))
+                    .map(|_| ())
+                    .map_err(|e| format!("zstd: {e}"))
             }
         }
     }
 }
 
-/// Inflates a zlib stream that decodes to `expected` bytes.
-pub(crate) fn inflate(data: &[u8], expected: usize) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(expected);
+/// Inflates a zlib stream into `out`, reserving `expected` bytes up front.
+fn inflate(data: &[u8], out: &mut Vec<u8>, expected: usize) -> Result<(), String> {
+    out.reserve(expected);
     let mut z = Decompress::new(true);
     loop {
         let before = z.total_out();
+        let consumed = usize::try_from(z.total_in())
+            .unwrap_or(data.len())
+            .min(data.len());
         let status = z
-            .decompress_vec(
-                &data[z.total_in() as usize..],
-                &mut out,
-                FlushDecompress::Finish,
-            )
+            .decompress_vec(&data[consumed..], out, FlushDecompress::Finish)
             .map_err(|e| format!("inflate: {e}"))?;
         match status {
-            Status::StreamEnd => return Ok(out),
+            Status::StreamEnd => return Ok(()),
             _ if out.len() == out.capacity() => out.reserve(expected.max(64)),
             _ if z.total_out() == before => {
                 return Err(format!(
@@ -73,21 +91,29 @@ pub(crate) fn inflate(data: &[u8], expected: usize) -> Result<Vec<u8>, String> {
     }
 }
 
-/// Undoes HDF5's byte shuffle: byte `b` of element `i` was stored at `b * n + i`.
-pub(crate) fn unshuffle(data: &[u8], size: usize) -> Vec<u8> {
+/// Undoes HDF5's byte shuffle into `out` (as long as `data`): byte `b` of element `i`
+/// was stored at `b * n + i`.
+pub(crate) fn unshuffle(data: &[u8], size: usize, out: &mut [u8]) {
     if size <= 1 || data.len() < size {
-        return data.to_vec();
+        out.copy_from_slice(data);
+        return;
     }
     let n = data.len() / size;
-    let mut out = vec![0u8; data.len()];
-    for (b, plane) in data[..n * size].chunks_exact(n).enumerate() {
-        for (dst, &src) in out.chunks_exact_mut(size).zip(plane) {
-            dst[b] = src;
+    if size == 4 {
+        let p = |b: usize| &data[b * n..(b + 1) * n];
+        let planes = out.chunks_exact_mut(4).zip(p(0)).zip(p(1)).zip(p(2));
+        for ((((dst, &b0), &b1), &b2), &b3) in planes.zip(p(3)) {
+            dst.copy_from_slice(&[b0, b1, b2, b3]);
+        }
+    } else {
+        for (b, plane) in data[..n * size].chunks_exact(n).enumerate() {
+            for (dst, &src) in out.chunks_exact_mut(size).zip(plane) {
+                dst[b] = src;
+            }
         }
     }
     // Trailing bytes that do not fill an element are stored as they are.
     out[n * size..].copy_from_slice(&data[n * size..]);
-    out
 }
 
 /// HDF5's Fletcher-32 (`H5_checksum_fletcher32`): big-endian 16-bit words.
@@ -114,7 +140,7 @@ pub(crate) fn fletcher32(data: &[u8]) -> u32 {
 
 /// Checks and strips the trailing checksum. Like HDF5, also accepts the byte-swapped sum
 /// that libraries before 1.6.3 wrote on little-endian machines.
-fn verify_fletcher32(mut data: Vec<u8>) -> Result<Vec<u8>, String> {
+fn verify_fletcher32(data: &[u8]) -> Result<&[u8], String> {
     let Some(body) = data.len().checked_sub(4) else {
         return Err(format!(
             "fletcher32: {} bytes cannot hold a checksum",
@@ -132,8 +158,7 @@ fn verify_fletcher32(mut data: Vec<u8>) -> Result<Vec<u8>, String> {
             "fletcher32 checksum mismatch: stored {stored:#010x}, computed {sum:#010x} (corrupted data)"
         ));
     }
-    data.truncate(body);
-    Ok(data)
+    Ok(&data[..body])
 }
 
 #[cfg(test)]
@@ -151,7 +176,9 @@ mod tests {
             }
         }
         shuffled[20..].copy_from_slice(&elems[20..]);
-        assert_eq!(unshuffle(&shuffled, 4), elems);
+        let mut out = vec![0u8; 23];
+        unshuffle(&shuffled, 4, &mut out);
+        assert_eq!(out, elems);
     }
 
     #[test]
