@@ -4,6 +4,7 @@
 //! seconds, best of `XR_BENCH_REPEAT` (default 3) runs, as `name seconds` lines:
 //! - `direct`: open every file with `DirectChunkSource` and read every value of `VAR`
 //!   (chunks decoded on all cores);
+//! - `open_only`: opening every file (reading the chunk index through libhdf5), serially;
 //! - `decompress_only`: the same chunks' bytes, read into memory beforehand, only
 //!   inflated and unshuffled on all cores (no I/O, no byte order, no assembly).
 #![allow(clippy::unwrap_used)]
@@ -48,6 +49,20 @@ fn main() {
             .sum()
     });
 
+    // Opening alone: the chunk index through libhdf5, under its lock.
+    let (open, _) = best(repeat, || {
+        files
+            .iter()
+            .map(|f| {
+                DirectChunkSource::open(f, &var)
+                    .unwrap()
+                    .unwrap()
+                    .manifest()
+                    .len()
+            })
+            .sum()
+    });
+
     // Every chunk's stored bytes, in memory.
     let sources: Vec<DirectChunkSource> = files
         .iter()
@@ -78,6 +93,7 @@ fn main() {
     println!("values {values}");
     println!("decoded_bytes {bytes}");
     println!("threads {}", rayon::current_num_threads());
+    println!("open_only {open:.4}");
     println!("direct {direct:.4}");
     println!("decompress_only {decompress:.4}");
 }

@@ -38,6 +38,7 @@ pub struct DirectChunkSource {
     path: PathBuf,
     var: String,
     file: File,
+    file_len: u64,
     layout: Layout,
     grid: ChunkGrid,
 }
@@ -124,10 +125,15 @@ impl DirectChunkSource {
             Probe::Unsupported(reason) => return Ok(Err(reason)),
         };
         let grid = ChunkGrid::regular(&layout.shape, &layout.chunk_shape)?;
+        let file_len = file
+            .metadata()
+            .map_err(|e| fail(format!("cannot read: {e}")))?
+            .len();
         Ok(Ok(DirectChunkSource {
             path: path.to_path_buf(),
             var,
             file,
+            file_len,
             layout,
             grid,
         }))
@@ -248,6 +254,15 @@ impl DirectChunkSource {
             dst.fill(fill);
             return Ok(());
         };
+        if loc.addr.saturating_add(loc.size) > self.file_len {
+            return Err(self.error(
+                Some(linear),
+                format!(
+                    "its {} bytes at offset {} run past the end of the file ({} bytes): truncated?",
+                    loc.size, loc.addr, self.file_len
+                ),
+            ));
+        }
         let size = usize::try_from(loc.size)
             .map_err(|_| self.error(Some(linear), format!("chunk size {} too large", loc.size)))?;
         with_scratch(|a, b| {

@@ -64,22 +64,25 @@ impl Filter {
     }
 }
 
-/// Inflates a zlib stream into `out`, reserving `expected` bytes up front.
+/// Inflates a zlib stream into `out`; more than `expected` bytes is an error (corrupt
+/// data must not grow a buffer without bound).
 fn inflate(data: &[u8], out: &mut Vec<u8>, expected: usize) -> Result<(), String> {
-    out.reserve(expected);
+    out.reserve(expected + 1);
     let mut z = Decompress::new(true);
     loop {
-        let before = z.total_out();
+        let before = (z.total_in(), z.total_out());
         let consumed = usize::try_from(z.total_in())
             .unwrap_or(data.len())
             .min(data.len());
         let status = z
             .decompress_vec(&data[consumed..], out, FlushDecompress::Finish)
             .map_err(|e| format!("inflate: {e}"))?;
+        if out.len() > expected {
+            return Err(format!("inflate: decodes to more than {expected} bytes"));
+        }
         match status {
             Status::StreamEnd => return Ok(()),
-            _ if out.len() == out.capacity() => out.reserve(expected.max(64)),
-            _ if z.total_out() == before => {
+            _ if (z.total_in(), z.total_out()) == before => {
                 return Err(format!(
                     "inflate: stream ends early after {} of {} stored bytes",
                     z.total_in(),
