@@ -17,6 +17,9 @@ pub(crate) enum Filter {
 
 const ZSTD_FILTER_ID: i32 = 32015;
 
+/// Room for checksums that inner stages of a pipeline carry.
+const HEADROOM: usize = 64;
+
 impl Filter {
     /// The filter for an HDF5 filter id and its client data, or `None` when unknown.
     pub(crate) fn from_hdf5(id: i32, cd_values: &[u32], elem_size: usize) -> Option<Filter> {
@@ -33,7 +36,9 @@ impl Filter {
     }
 
     /// Undoes this filter on `data` into `out` (cleared first, its capacity reused);
-    /// `expected` is the chunk's decoded size in bytes.
+    /// `expected` is the chunk's decoded size in bytes. Inner stages may be a little
+    /// larger (a fletcher32 checksum under a compressor), so `HEADROOM` bytes more are
+    /// allowed; the pipeline's end checks the exact size.
     pub(crate) fn decode(
         self,
         data: &[u8],
@@ -41,8 +46,9 @@ impl Filter {
         expected: usize,
     ) -> Result<(), String> {
         out.clear();
+        let limit = expected + HEADROOM;
         match self {
-            Filter::Deflate => inflate(data, out, expected),
+            Filter::Deflate => inflate(data, out, limit),
             Filter::Shuffle(size) => {
                 out.resize(data.len(), 0);
                 unshuffle(data, size, out);
@@ -54,7 +60,7 @@ impl Filter {
                 Ok(())
             }
             Filter::Zstd => {
-                out.reserve(expected.max(1));
+                out.reserve(limit);
                 zstd::bulk::Decompressor::new()
                     .and_then(|mut z| z.decompress_to_buffer(data, out))
                     .map(|_| ())
@@ -64,10 +70,10 @@ impl Filter {
     }
 }
 
-/// Inflates a zlib stream into `out`; more than `expected` bytes is an error (corrupt
-/// data must not grow a buffer without bound).
-fn inflate(data: &[u8], out: &mut Vec<u8>, expected: usize) -> Result<(), String> {
-    out.reserve(expected + 1);
+/// Inflates a zlib stream into `out`; more than `limit` bytes is an error (corrupt data
+/// must not grow a buffer without bound).
+fn inflate(data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), String> {
+    out.reserve(limit + 1);
     let mut z = Decompress::new(true);
     loop {
         let before = (z.total_in(), z.total_out());
@@ -77,8 +83,8 @@ fn inflate(data: &[u8], out: &mut Vec<u8>, expected: usize) -> Result<(), String
         let status = z
             .decompress_vec(&data[consumed..], out, FlushDecompress::Finish)
             .map_err(|e| format!("inflate: {e}"))?;
-        if out.len() > expected {
-            return Err(format!("inflate: decodes to more than {expected} bytes"));
+        if out.len() > limit {
+            return Err(format!("inflate: decodes to more than {limit} bytes"));
         }
         match status {
             Status::StreamEnd => return Ok(()),
