@@ -168,9 +168,29 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// Reading or decoding a file failed: the file, the variable and, when one chunk
+    /// was at fault, that chunk's position in the chunk grid.
+    #[error("reading {file}, variable {var:?}{}: {reason}", chunk_suffix(.chunk))]
+    FileRead {
+        /// The file.
+        file: String,
+        /// The variable (its full path, `"/group/var"`).
+        var: String,
+        /// The chunk's index in the chunk grid, when the error is about one chunk.
+        chunk: Option<Vec<usize>>,
+        /// What went wrong.
+        reason: String,
+    },
     /// A broken internal invariant: a bug in `xr`; please report it.
     #[error("internal error (a bug in xr): {0}")]
     Internal(String),
+}
+
+fn chunk_suffix(chunk: &Option<Vec<usize>>) -> String {
+    chunk
+        .as_ref()
+        .map(|c| format!(", chunk {c:?}"))
+        .unwrap_or_default()
 }
 
 impl Error {

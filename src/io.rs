@@ -2,6 +2,7 @@
 //! every driver, and the direct chunk reader of the hot path.
 
 pub mod cf;
+#[cfg(feature = "direct")]
 pub mod chunks;
 #[cfg(feature = "netcdf")]
 pub mod mf;

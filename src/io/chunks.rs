@@ -1,1 +1,475 @@
 //! Direct chunk reads of NetCDF-4/HDF5 variables: byte ranges from the chunk index, decoded in Rust on all cores.
+//!
+//! libnetcdf and libhdf5 are not thread-safe, so reading through them serialises every
+//! chunk behind one lock. [`DirectChunkSource`] asks the library once for a variable's
+//! chunk index, filter pipeline, dtype and fill value, closes it, and from then on reads
+//! chunks with positioned reads and decodes them (inflate, unshuffle, fletcher32, zstd,
+//! byte order) on as many threads as ask. Anything it cannot decode makes
+//! [`DirectChunkSource::open`] return `Ok(None)`, and the driver falls back to the library.
+
+mod decode;
+mod filters;
+mod hdf5;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::fs::File;
+use std::ops::Range;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use ndarray::{ArcArray, ArrayD, IxDyn, Slice};
+use rayon::prelude::*;
+
+use self::decode::{convert_into, dispatch, fill_value, FromStored};
+use self::filters::Filter;
+use self::hdf5::{Layout, Probe};
+use crate::array::chunks::{ChunkGrid, Region};
+use crate::array::lazy::{assemble, ChunkSource};
+use crate::array::{DType, NdArray};
+use crate::error::{Error, Result};
+
+/// A NetCDF-4/HDF5 variable whose chunks are read and decoded without the library.
+///
+/// Values are the raw stored values (no CF decoding: fill values stay as they are, no
+/// scale/offset); chunks never written read as the variable's fill value.
+pub struct DirectChunkSource {
+    path: PathBuf,
+    var: String,
+    file: File,
+    file_len: u64,
+    layout: Layout,
+    grid: ChunkGrid,
+}
+
+impl fmt::Debug for DirectChunkSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DirectChunkSource")
+            .field("path", &self.path)
+            .field("var", &self.var)
+            .field("dtype", &self.layout.dtype)
+            .field("shape", &self.layout.shape)
+            .field("chunk_shape", &self.layout.chunk_shape)
+            .field("filters", &self.layout.filters)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One written chunk of a variable: where its stored (filtered) bytes are in the file.
+///
+/// The chunk manifest is what a range-request reader (HTTP, S3) needs besides the
+/// filter pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredChunk {
+    /// The chunk's index in the chunk grid.
+    pub index: Vec<usize>,
+    /// Byte offset in the file.
+    pub offset: u64,
+    /// Stored size in bytes.
+    pub size: u64,
+    /// Bit `i` set: filter `i` of the pipeline was skipped for this chunk.
+    pub filter_mask: u32,
+}
+
+/// HDF5's superblock signature; it sits at 0, 512, 1024, 2048, ... (after a user block).
+const HDF5_SIGNATURE: [u8; 8] = *b"\x89HDF\r\n\x1a\n";
+
+impl DirectChunkSource {
+    /// Opens the variable at `var_path` (`"/group/var"`, or `"var"` for the root group)
+    /// of the NetCDF-4/HDF5 file at `path`, reading its chunk index through libhdf5.
+    ///
+    /// Returns `Ok(None)` when the variable is not something this reader decodes: a file
+    /// that is not HDF5 (NetCDF-3), a path that is not a dataset, a layout other than
+    /// chunked, an element type other than plain integers and IEEE floats, or a filter
+    /// other than deflate, shuffle, fletcher32 and zstd.
+    ///
+    /// # Errors
+    /// When the file cannot be read, or is HDF5 but libhdf5 fails on it (truncated or
+    /// corrupted metadata); the error names the file and variable.
+    pub fn open(path: &Path, var_path: &str) -> Result<Option<Self>> {
+        Ok(Self::open_explained(path, var_path)?.ok())
+    }
+
+    /// Like [`open`](Self::open), but says why a variable is not read directly: `Err`
+    /// inside `Ok` holds the reason (for logs and tests).
+    ///
+    /// # Errors
+    /// As [`open`](Self::open).
+    pub fn open_explained(
+        path: &Path,
+        var_path: &str,
+    ) -> Result<std::result::Result<Self, String>> {
+        let var = if var_path.starts_with('/') {
+            var_path.to_string()
+        } else {
+            format!("/{var_path}")
+        };
+        let fail = |reason: String| Error::FileRead {
+            file: path.display().to_string(),
+            var: var.clone(),
+            chunk: None,
+            reason,
+        };
+        let file = File::open(path).map_err(|e| fail(format!("cannot open: {e}")))?;
+        let Some(superblock) =
+            find_superblock(&file).map_err(|e| fail(format!("cannot read: {e}")))?
+        else {
+            return Ok(Err("not an HDF5 file (NetCDF-3?)".into()));
+        };
+        // libhdf5 1.10 leaks ids when H5Fopen fails on a truncated file (and then loops
+        // at exit), so a file shorter than its superblock says is refused before it.
+        check_length(&file, superblock).map_err(fail)?;
+        let layout = match hdf5::probe(path, &var).map_err(fail)? {
+            Probe::Layout(layout) => layout,
+            Probe::Unsupported(reason) => return Ok(Err(reason)),
+        };
+        let grid = ChunkGrid::regular(&layout.shape, &layout.chunk_shape)?;
+        let file_len = file
+            .metadata()
+            .map_err(|e| fail(format!("cannot read: {e}")))?
+            .len();
+        Ok(Ok(DirectChunkSource {
+            path: path.to_path_buf(),
+            var,
+            file,
+            file_len,
+            layout,
+            grid,
+        }))
+    }
+
+    /// The variable's path in the file (`"/group/var"`).
+    pub fn var_path(&self) -> &str {
+        &self.var
+    }
+
+    /// The storage chunk shape (edge chunks of the grid may be smaller).
+    pub fn chunk_shape(&self) -> &[usize] {
+        &self.layout.chunk_shape
+    }
+
+    /// Reads and decodes one storage chunk, `chunk` being its index in the chunk grid;
+    /// edge chunks come cut to the array's shape.
+    ///
+    /// # Errors
+    /// When `chunk` is outside the grid, the chunk's bytes cannot be read (a truncated
+    /// file) or do not decode (corruption: a failed checksum or inflate); the error names
+    /// the file, variable and chunk.
+    pub fn read_chunk(&self, chunk: &[usize]) -> Result<NdArray> {
+        let counts = self.grid.blocks_per_dim();
+        if chunk.len() != counts.len() || chunk.iter().zip(&counts).any(|(&i, &n)| i >= n) {
+            return Err(Error::IndexOutOfBounds {
+                what: format!(
+                    "chunk {chunk:?} of {} (chunks per dimension: {counts:?})",
+                    self.label()
+                ),
+            });
+        }
+        self.decode_block(self.grid.linear_index(chunk))
+    }
+
+    /// The written chunks (unwritten chunks read as the fill value), in grid order.
+    pub fn manifest(&self) -> Vec<StoredChunk> {
+        self.layout
+            .chunks
+            .iter()
+            .enumerate()
+            .filter_map(|(linear, loc)| {
+                loc.map(|l| StoredChunk {
+                    index: self.grid.block_index(linear),
+                    offset: l.addr,
+                    size: l.size,
+                    filter_mask: l.filter_mask,
+                })
+            })
+            .collect()
+    }
+
+    /// Undoes the filter pipeline on one chunk's stored bytes (as read from the
+    /// [`manifest`](Self::manifest)'s byte range), giving the chunk's full, uncut bytes
+    /// in the file's byte order.
+    ///
+    /// # Errors
+    /// When the bytes do not decode (a failed checksum or inflate, a wrong size); the
+    /// error names the file, the variable and the chunk.
+    pub fn unfilter(&self, chunk: &StoredChunk, bytes: &[u8]) -> Result<Vec<u8>> {
+        let linear = self.grid.linear_index(&chunk.index);
+        with_scratch(|a, b| {
+            a.clear();
+            a.extend_from_slice(bytes);
+            self.unfilter_in(linear, chunk.filter_mask, None, a, b)?;
+            Ok(a.clone())
+        })
+    }
+
+    /// Undoes the filters on the stored bytes in `a`, leaving the result in `a` (`b` is
+    /// scratch). When `fuse` is the element size of a shuffle that is the last step, that
+    /// step is left to the caller; the return value says whether it was.
+    fn unfilter_in(
+        &self,
+        linear: usize,
+        mask: u32,
+        fuse: Option<usize>,
+        a: &mut Vec<u8>,
+        b: &mut Vec<u8>,
+    ) -> Result<bool> {
+        let layout = &self.layout;
+        let expected = layout.chunk_shape.iter().product::<usize>() * layout.dtype.size();
+        let deferred = mask & 1 == 0
+            && matches!(layout.filters.first(), Some(Filter::Shuffle(n)) if Some(*n) == fuse);
+        for (i, f) in layout.filters.iter().enumerate().rev() {
+            if mask & (1 << i) != 0 || (i == 0 && deferred) {
+                continue;
+            }
+            f.decode(a, b, expected)
+                .map_err(|reason| self.error(Some(linear), reason))?;
+            std::mem::swap(a, b);
+        }
+        if a.len() != expected {
+            return Err(self.error(
+                Some(linear),
+                format!("decodes to {} bytes, expected {expected}", a.len()),
+            ));
+        }
+        Ok(deferred)
+    }
+
+    fn error(&self, linear: Option<usize>, reason: String) -> Error {
+        Error::FileRead {
+            file: self.path.display().to_string(),
+            var: self.var.clone(),
+            chunk: linear.map(|l| self.grid.block_index(l)),
+            reason,
+        }
+    }
+
+    /// Fills `dst` with elements `skip..` of chunk `linear` (row-major in the full,
+    /// uncut storage chunk).
+    fn decode_into<T: FromStored>(&self, linear: usize, skip: usize, dst: &mut [T]) -> Result<()> {
+        let layout = &self.layout;
+        let Some(loc) = layout.chunks.get(linear).copied().flatten() else {
+            let fill = fill_value::<T>(&layout.fill, layout.big_endian)
+                .ok_or_else(|| self.error(None, "the fill value is too short".into()))?;
+            dst.fill(fill);
+            return Ok(());
+        };
+        if loc.addr.saturating_add(loc.size) > self.file_len {
+            return Err(self.error(
+                Some(linear),
+                format!(
+                    "its {} bytes at offset {} run past the end of the file ({} bytes): truncated?",
+                    loc.size, loc.addr, self.file_len
+                ),
+            ));
+        }
+        let size = usize::try_from(loc.size)
+            .map_err(|_| self.error(Some(linear), format!("chunk size {} too large", loc.size)))?;
+        with_scratch(|a, b| {
+            a.resize(size, 0);
+            self.file.read_exact_at(a, loc.addr).map_err(|e| {
+                self.error(
+                    Some(linear),
+                    format!("reading {size} bytes at offset {}: {e}", loc.addr),
+                )
+            })?;
+            let shuffled = self.unfilter_in(linear, loc.filter_mask, Some(T::SIZE), a, b)?;
+            convert_into(a, shuffled, layout.big_endian, skip, dst);
+            Ok(())
+        })
+    }
+
+    /// The chunk at row-major grid position `linear`, decoded and cut to the array.
+    fn decode_block(&self, linear: usize) -> Result<NdArray> {
+        dispatch!(self.layout.dtype, decode_block_typed(self, linear), other => Err(Error::UnsupportedDType {
+            op: "direct chunk reads".into(),
+            dtype: other,
+        }))
+    }
+
+    /// `region` (within the shape) when it spans whole storage chunks in every dimension
+    /// but the first: each chunk then lands in one contiguous run of the output, and
+    /// the chunks decode in parallel straight into it.
+    fn read_rows<T: FromStored>(&self, region: &Region) -> Result<NdArray> {
+        let shape: Vec<usize> = region.iter().map(Range::len).collect();
+        let row: usize = shape[1..].iter().product();
+        let mut out = vec![T::default(); shape.iter().product()];
+        let mut parts = Vec::new();
+        let mut rest = out.as_mut_slice();
+        for (block, local, _) in &self.grid.overlapping(&region[..1])[0] {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(local.len() * row);
+            let mut index = vec![0; shape.len()];
+            index[0] = *block;
+            parts.push((self.grid.linear_index(&index), local.start * row, head));
+            rest = tail;
+        }
+        parts
+            .into_par_iter()
+            .try_for_each(|(linear, skip, dst)| self.decode_into(linear, skip, dst))?;
+        let arr = ArcArray::from_shape_vec(IxDyn(&shape), out)
+            .map_err(|e| Error::internal(format!("read_rows: {e}")))?;
+        Ok(T::wrap(arr))
+    }
+}
+
+fn decode_block_typed<T: FromStored>(src: &DirectChunkSource, linear: usize) -> Result<NdArray> {
+    let full = &src.layout.chunk_shape;
+    let region = src.grid.block_region(&src.grid.block_index(linear));
+    let keep: Vec<usize> = region.iter().map(Range::len).collect();
+    let mut values = vec![T::default(); full.iter().product()];
+    src.decode_into(linear, 0, &mut values)?;
+    let arr = ArrayD::from_shape_vec(IxDyn(full), values)
+        .map_err(|e| Error::internal(format!("decode_block: {e}")))?;
+    let arr = if *full == keep {
+        arr
+    } else {
+        arr.slice_each_axis(|ax| Slice::from(0..keep[ax.axis.index()]))
+            .to_owned()
+    };
+    Ok(T::wrap(arr.into_shared()))
+}
+
+thread_local! {
+    /// Per-thread buffers for stored and partly decoded chunk bytes, reused: a chunk is
+    /// the size at which every fresh allocation is a fresh mapping that page-faults.
+    static SCRATCH: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>) -> Result<R>) -> Result<R> {
+    SCRATCH.with(|s| {
+        let mut s = s
+            .try_borrow_mut()
+            .map_err(|_| Error::internal("chunk scratch buffers borrowed twice"))?;
+        let (a, b) = &mut *s;
+        f(a, b)
+    })
+}
+
+/// Where the HDF5 signature sits, if the file has one.
+fn find_superblock(file: &File) -> std::io::Result<Option<u64>> {
+    let len = file.metadata()?.len();
+    let mut at = 0u64;
+    while at + 8 <= len {
+        let mut sig = [0u8; 8];
+        file.read_exact_at(&mut sig, at)?;
+        if sig == HDF5_SIGNATURE {
+            return Ok(Some(at));
+        }
+        at = if at == 0 { 512 } else { at * 2 };
+    }
+    Ok(None)
+}
+
+/// Fails when the file is shorter than the end-of-file address in its superblock.
+fn check_length(file: &File, at: u64) -> std::result::Result<(), String> {
+    let mut sb = [0u8; 96];
+    let len = file.metadata().map_err(|e| e.to_string())?.len();
+    let n = usize::try_from((len - at).min(sb.len() as u64)).unwrap_or(sb.len());
+    file.read_exact_at(&mut sb[..n], at)
+        .map_err(|e| format!("reading the superblock: {e}"))?;
+    let word = |pos: usize, size: usize| -> Option<u64> {
+        let b = sb.get(pos..pos + size)?;
+        Some(
+            b.iter()
+                .rev()
+                .fold(0u64, |acc, &x| (acc << 8) | u64::from(x)),
+        )
+    };
+    // (size of offsets, position of the base address) per superblock version.
+    let (size, base_at, eoa_index) = match sb[8] {
+        0 => (usize::from(sb[13]), 24, 2),
+        1 => (usize::from(sb[13]), 28, 2),
+        2 | 3 => (usize::from(sb[9]), 12, 2),
+        _ => return Ok(()),
+    };
+    if !matches!(size, 2 | 4 | 8) {
+        return Ok(());
+    }
+    let (Some(base), Some(eoa)) = (word(base_at, size), word(base_at + eoa_index * size, size))
+    else {
+        return Err("file is truncated inside its superblock".into());
+    };
+    if eoa != u64::MAX && base.saturating_add(eoa) > len {
+        return Err(format!(
+            "file is truncated: it has {len} bytes, its superblock says {}",
+            base.saturating_add(eoa)
+        ));
+    }
+    Ok(())
+}
+
+fn read_rows_of<T: FromStored>(src: &DirectChunkSource, region: &Region) -> Result<NdArray> {
+    src.read_rows::<T>(region)
+}
+
+impl ChunkSource for DirectChunkSource {
+    fn dtype(&self) -> DType {
+        self.layout.dtype
+    }
+
+    fn shape(&self) -> &[usize] {
+        &self.layout.shape
+    }
+
+    fn chunks(&self) -> &ChunkGrid {
+        &self.grid
+    }
+
+    fn read(&self, region: &[Range<usize>]) -> Result<NdArray> {
+        let shape = &self.layout.shape;
+        if region.len() != shape.len()
+            || region
+                .iter()
+                .zip(shape)
+                .any(|(r, &n)| r.start > r.end || r.end > n)
+        {
+            return Err(Error::IndexOutOfBounds {
+                what: format!("region {region:?} of {} with shape {shape:?}", self.label()),
+            });
+        }
+        let region: Region = region.to_vec();
+        let overlap = self.grid.overlapping(&region);
+        let mut blocks = vec![Vec::new()];
+        for dim in &overlap {
+            blocks = blocks
+                .into_iter()
+                .flat_map(|prefix: Vec<usize>| {
+                    dim.iter().map(move |(b, _, _)| {
+                        let mut idx = prefix.clone();
+                        idx.push(*b);
+                        idx
+                    })
+                })
+                .collect();
+        }
+        let linear: Vec<usize> = blocks.iter().map(|b| self.grid.linear_index(b)).collect();
+        if let [one] = linear[..] {
+            if self.grid.block_region(&blocks[0]) == region {
+                return self.decode_block(one);
+            }
+        }
+        let chunk = &self.layout.chunk_shape;
+        let rows = linear.len() > 1
+            && !region.iter().any(Range::is_empty)
+            && (1..shape.len()).all(|d| region[d] == (0..shape[d]) && chunk[d] == shape[d]);
+        if rows {
+            return dispatch!(self.layout.dtype, read_rows_of(self, &region), other => Err(Error::UnsupportedDType {
+                op: "direct chunk reads".into(),
+                dtype: other,
+            }));
+        }
+        let mut decoded: HashMap<usize, NdArray> = linear
+            .par_iter()
+            .map(|&l| Ok((l, self.decode_block(l)?)))
+            .collect::<Result<_>>()?;
+        assemble(&self.grid, &region, self.layout.dtype, |l| {
+            decoded
+                .remove(&l)
+                .ok_or_else(|| Error::internal(format!("chunk {l} was not decoded")))
+        })
+    }
+
+    fn label(&self) -> String {
+        format!("{}: {}", self.path.display(), self.var)
+    }
+}

@@ -1,0 +1,119 @@
+//! Stored bytes to typed values: byte order, and the final unshuffle fused into the same
+//! pass when it is the pipeline's last decode step.
+
+use crate::array::Element;
+
+/// Element types decoded from stored bytes in either byte order.
+pub(super) trait FromStored: Element + Copy + Default {
+    const SIZE: usize;
+    fn from_le(b: &[u8]) -> Self;
+    fn from_be(b: &[u8]) -> Self;
+}
+
+macro_rules! from_stored {
+    ($($t:ty),*) => {$(
+        impl FromStored for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            #[inline]
+            fn from_le(b: &[u8]) -> Self {
+                let mut a = [0u8; std::mem::size_of::<$t>()];
+                a.copy_from_slice(b);
+                <$t>::from_le_bytes(a)
+            }
+            #[inline]
+            fn from_be(b: &[u8]) -> Self {
+                let mut a = [0u8; std::mem::size_of::<$t>()];
+                a.copy_from_slice(b);
+                <$t>::from_be_bytes(a)
+            }
+        }
+    )*};
+}
+from_stored!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+
+/// Runs `$f::<T>(args)` with `T` the element type of `$dtype`, or `$other` for dtypes
+/// that are never stored as plain numbers.
+macro_rules! dispatch {
+    ($dtype:expr, $f:ident($($arg:expr),*), $other:pat => $fallback:expr) => {
+        match $dtype {
+            DType::I8 => $f::<i8>($($arg),*),
+            DType::I16 => $f::<i16>($($arg),*),
+            DType::I32 => $f::<i32>($($arg),*),
+            DType::I64 => $f::<i64>($($arg),*),
+            DType::U8 => $f::<u8>($($arg),*),
+            DType::U16 => $f::<u16>($($arg),*),
+            DType::U32 => $f::<u32>($($arg),*),
+            DType::U64 => $f::<u64>($($arg),*),
+            DType::F32 => $f::<f32>($($arg),*),
+            DType::F64 => $f::<f64>($($arg),*),
+            $other => $fallback,
+        }
+    };
+}
+pub(super) use dispatch;
+
+/// Fills `dst` with elements `skip..skip + dst.len()` of a decoded chunk. `shuffled`:
+/// the bytes are still in HDF5's shuffle order (planes of byte `b` of every element).
+pub(super) fn convert_into<T: FromStored>(
+    bytes: &[u8],
+    shuffled: bool,
+    big_endian: bool,
+    skip: usize,
+    dst: &mut [T],
+) {
+    let s = T::SIZE;
+    if !shuffled || s == 1 {
+        let src = &bytes[skip * s..(skip + dst.len()) * s];
+        let words = dst.iter_mut().zip(src.chunks_exact(s));
+        if big_endian {
+            words.for_each(|(d, w)| *d = T::from_be(w));
+        } else {
+            words.for_each(|(d, w)| *d = T::from_le(w));
+        }
+        return;
+    }
+    let n = bytes.len() / s;
+    let len = dst.len();
+    let plane = |b: usize| &bytes[b * n + skip..b * n + skip + len];
+    let word = |w: &[u8]| {
+        if big_endian {
+            T::from_be(w)
+        } else {
+            T::from_le(w)
+        }
+    };
+    // One pass over `s` byte planes; the common sizes spelled out so the loop vectorises.
+    match s {
+        2 => {
+            for ((d, &b0), &b1) in dst.iter_mut().zip(plane(0)).zip(plane(1)) {
+                *d = word(&[b0, b1]);
+            }
+        }
+        4 => {
+            let planes = dst.iter_mut().zip(plane(0)).zip(plane(1)).zip(plane(2));
+            for ((((d, &b0), &b1), &b2), &b3) in planes.zip(plane(3)) {
+                *d = word(&[b0, b1, b2, b3]);
+            }
+        }
+        _ => {
+            let planes: Vec<&[u8]> = (0..s).map(plane).collect();
+            let mut w = [0u8; 16];
+            for (k, d) in dst.iter_mut().enumerate() {
+                for (x, p) in w.iter_mut().zip(&planes) {
+                    *x = p[k];
+                }
+                *d = word(&w[..s]);
+            }
+        }
+    }
+}
+
+/// The first element of `fill` (one element in the file's byte order).
+pub(super) fn fill_value<T: FromStored>(fill: &[u8], big_endian: bool) -> Option<T> {
+    let w = fill.get(..T::SIZE)?;
+    Some(if big_endian {
+        T::from_be(w)
+    } else {
+        T::from_le(w)
+    })
+}

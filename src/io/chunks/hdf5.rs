@@ -1,0 +1,351 @@
+//! The one place that talks to libhdf5: a variable's chunk index, filter pipeline, dtype,
+//! shape and fill value, read once under the process-wide HDF5 lock.
+//
+// `unsafe` is allowed in this module only: the HDF5 C API has no safe binding in the
+// dependency tree (we take `hdf5-metno-sys`, the binding `netcdf` links, so there is one
+// HDF5 in the process). Each unsafe block is one C call with its pointers checked here.
+#![allow(unsafe_code)]
+
+use std::ffi::CString;
+use std::os::raw::{c_char, c_int, c_uint, c_void};
+use std::path::Path;
+use std::ptr;
+
+use hdf5_metno_sys::h5::{haddr_t, herr_t, hsize_t, HADDR_UNDEF};
+use hdf5_metno_sys::h5d::{
+    H5D_fill_value_t, H5D_layout_t, H5Dclose, H5Dget_chunk_info_by_coord, H5Dget_create_plist,
+    H5Dget_num_chunks, H5Dget_space, H5Dget_type, H5Dopen2,
+};
+use hdf5_metno_sys::h5e::{H5E_auto2_t, H5Eget_auto2, H5Eset_auto2, H5E_DEFAULT};
+use hdf5_metno_sys::h5f::{H5Fclose, H5Fopen, H5F_ACC_RDONLY};
+use hdf5_metno_sys::h5i::hid_t;
+use hdf5_metno_sys::h5l::H5Lexists;
+use hdf5_metno_sys::h5p::{
+    H5Pclose, H5Pfill_value_defined, H5Pget_chunk, H5Pget_fill_value, H5Pget_filter2,
+    H5Pget_layout, H5Pget_nfilters, H5P_DEFAULT,
+};
+use hdf5_metno_sys::h5s::{
+    H5S_class_t, H5Sclose, H5Sget_simple_extent_dims, H5Sget_simple_extent_ndims,
+    H5Sget_simple_extent_type,
+};
+use hdf5_metno_sys::h5t::{
+    H5T_class_t, H5T_order_t, H5T_sign_t, H5Tclose, H5Tget_class, H5Tget_offset, H5Tget_order,
+    H5Tget_precision, H5Tget_sign, H5Tget_size,
+};
+
+use super::filters::Filter;
+use crate::array::DType;
+
+/// Where one stored chunk lives in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct ChunkLoc {
+    /// Byte offset in the file.
+    pub addr: u64,
+    /// Stored (filtered) size in bytes.
+    pub size: u64,
+    /// Bit `i` set: filter `i` of the pipeline was skipped for this chunk.
+    pub filter_mask: u32,
+}
+
+/// Everything needed to decode a variable's chunks without the library.
+#[derive(Debug, Clone)]
+pub(super) struct Layout {
+    pub shape: Vec<usize>,
+    pub chunk_shape: Vec<usize>,
+    pub dtype: DType,
+    pub big_endian: bool,
+    /// The pipeline in write order (decode runs it backwards).
+    pub filters: Vec<Filter>,
+    /// One element of the fill value, in the file's byte order.
+    pub fill: Vec<u8>,
+    /// Per chunk of the grid (row-major), its location, or `None` when never written.
+    pub chunks: Vec<Option<ChunkLoc>>,
+}
+
+/// What asking the library gave: a layout, or why this reader does not decode it.
+#[derive(Debug)]
+pub(super) enum Probe {
+    Layout(Layout),
+    Unsupported(String),
+}
+
+/// An HDF5 id closed on drop (while the caller still holds the lock).
+struct Id {
+    id: hid_t,
+    close: unsafe extern "C" fn(hid_t) -> herr_t,
+}
+
+impl Drop for Id {
+    fn drop(&mut self) {
+        // SAFETY: `id` came from a successful open/get call of the kind `close` ends, and
+        // is closed exactly once, here.
+        unsafe { (self.close)(self.id) };
+    }
+}
+
+fn id(raw: hid_t, close: unsafe extern "C" fn(hid_t) -> herr_t, what: &str) -> Result<Id, String> {
+    if raw < 0 {
+        Err(format!("libhdf5: {what} failed"))
+    } else {
+        Ok(Id { id: raw, close })
+    }
+}
+
+/// Silences HDF5's automatic error printing while it lives, then restores it.
+struct QuietErrors {
+    func: H5E_auto2_t,
+    data: *mut c_void,
+}
+
+impl QuietErrors {
+    fn new() -> Self {
+        let mut func: H5E_auto2_t = None;
+        let mut data: *mut c_void = ptr::null_mut();
+        // SAFETY: both out-pointers point to live locals of the right types.
+        unsafe { H5Eget_auto2(H5E_DEFAULT, &mut func, &mut data) };
+        // SAFETY: a null handler turns printing off; no pointer is kept.
+        unsafe { H5Eset_auto2(H5E_DEFAULT, None, ptr::null_mut()) };
+        QuietErrors { func, data }
+    }
+}
+
+impl Drop for QuietErrors {
+    fn drop(&mut self) {
+        // SAFETY: restores the handler and data HDF5 itself gave us in `new`.
+        unsafe { H5Eset_auto2(H5E_DEFAULT, self.func, self.data) };
+    }
+}
+
+/// Reads the layout of the dataset `var_path` in `path`.
+///
+/// `Err` carries a reason without the file or variable name (the caller adds them).
+pub(super) fn probe(path: &Path, var_path: &str) -> Result<Probe, String> {
+    let cpath = CString::new(path.as_os_str().as_encoded_bytes())
+        .map_err(|_| "the path contains a NUL byte".to_string())?;
+    let cvar =
+        CString::new(var_path).map_err(|_| "the variable path contains a NUL byte".to_string())?;
+    // The HDF5 lock `netcdf` itself takes: no other thread is inside libhdf5 or libnetcdf
+    // while we are. Ids are declared after the guard so they close before it unlocks.
+    let _lock = hdf5_metno_sys::LOCK.lock();
+    let _quiet = QuietErrors::new();
+    // SAFETY: `cpath` is a NUL-terminated string that outlives the call.
+    let raw = unsafe { H5Fopen(cpath.as_ptr(), H5F_ACC_RDONLY, H5P_DEFAULT) };
+    let file = id(raw, H5Fclose, "opening the file (H5Fopen)")?;
+    // SAFETY: `file` is open and `cvar` is NUL-terminated.
+    let exists = unsafe { H5Lexists(file.id, cvar.as_ptr(), H5P_DEFAULT) };
+    if exists <= 0 {
+        return Ok(Probe::Unsupported(format!(
+            "no HDF5 dataset at {var_path:?}"
+        )));
+    }
+    // SAFETY: as above.
+    let raw = unsafe { H5Dopen2(file.id, cvar.as_ptr(), H5P_DEFAULT) };
+    let dset = id(raw, H5Dclose, "opening the dataset (H5Dopen2)")?;
+
+    // SAFETY: `dset` is an open dataset.
+    let dtype_id = id(unsafe { H5Dget_type(dset.id) }, H5Tclose, "H5Dget_type")?;
+    let Some((dtype, big_endian, elem_size)) = element_type(&dtype_id) else {
+        return Ok(Probe::Unsupported(
+            "element type is not a plain integer or IEEE float".into(),
+        ));
+    };
+
+    // SAFETY: `dset` is an open dataset.
+    let space = id(unsafe { H5Dget_space(dset.id) }, H5Sclose, "H5Dget_space")?;
+    // SAFETY: `space` is an open dataspace.
+    if unsafe { H5Sget_simple_extent_type(space.id) } != H5S_class_t::H5S_SIMPLE {
+        return Ok(Probe::Unsupported("not a simple (N-D) dataspace".into()));
+    }
+    // SAFETY: `space` is an open dataspace.
+    let ndims = unsafe { H5Sget_simple_extent_ndims(space.id) };
+    let ndims = usize::try_from(ndims).map_err(|_| "H5Sget_simple_extent_ndims failed")?;
+    let mut dims: Vec<hsize_t> = vec![0; ndims];
+    // SAFETY: `dims` has room for `ndims` values; the max-dims pointer may be null.
+    if unsafe { H5Sget_simple_extent_dims(space.id, dims.as_mut_ptr(), ptr::null_mut()) } < 0 {
+        return Err("H5Sget_simple_extent_dims failed".into());
+    }
+
+    // SAFETY: `dset` is an open dataset.
+    let dcpl = id(
+        unsafe { H5Dget_create_plist(dset.id) },
+        H5Pclose,
+        "H5Dget_create_plist",
+    )?;
+    // SAFETY: `dcpl` is an open dataset creation property list.
+    let layout = unsafe { H5Pget_layout(dcpl.id) };
+    if layout != H5D_layout_t::H5D_CHUNKED {
+        return Ok(Probe::Unsupported(format!(
+            "storage layout is {layout:?}, not chunked"
+        )));
+    }
+    let mut cdims: Vec<hsize_t> = vec![0; ndims];
+    let rank = c_int::try_from(ndims).map_err(|_| "too many dimensions")?;
+    // SAFETY: `cdims` has room for `rank` values.
+    if unsafe { H5Pget_chunk(dcpl.id, rank, cdims.as_mut_ptr()) } != rank {
+        return Err("H5Pget_chunk failed".into());
+    }
+
+    let mut filters = Vec::new();
+    // SAFETY: `dcpl` is an open dataset creation property list.
+    let nfilters = unsafe { H5Pget_nfilters(dcpl.id) };
+    for i in 0..c_uint::try_from(nfilters).map_err(|_| "H5Pget_nfilters failed")? {
+        let mut flags: c_uint = 0;
+        let mut cd_values: [c_uint; 16] = [0; 16];
+        let mut cd_nelmts: usize = cd_values.len();
+        let mut name: [c_char; 64] = [0; 64];
+        let mut config: c_uint = 0;
+        // SAFETY: every out-pointer points to a live local; `cd_nelmts` and the name
+        // length tell the library the capacity of `cd_values` and `name`.
+        let filter_id = unsafe {
+            H5Pget_filter2(
+                dcpl.id,
+                i,
+                &mut flags,
+                &mut cd_nelmts,
+                cd_values.as_mut_ptr(),
+                name.len(),
+                name.as_mut_ptr(),
+                &mut config,
+            )
+        };
+        let cd = &cd_values[..cd_nelmts.min(cd_values.len())];
+        match Filter::from_hdf5(filter_id, cd, elem_size) {
+            Some(f) => filters.push(f),
+            None => {
+                return Ok(Probe::Unsupported(format!(
+                    "filter {filter_id} (cd_values {cd:?}) is not one this reader decodes"
+                )))
+            }
+        }
+    }
+
+    let mut fill = vec![0u8; elem_size];
+    let mut status = H5D_fill_value_t::H5D_FILL_VALUE_UNDEFINED;
+    // SAFETY: `status` is a live local.
+    if unsafe { H5Pfill_value_defined(dcpl.id, &mut status) } < 0 {
+        return Err("H5Pfill_value_defined failed".into());
+    }
+    if status != H5D_fill_value_t::H5D_FILL_VALUE_UNDEFINED {
+        // SAFETY: `fill` holds one element of the dataset's own type, which is the memory
+        // type asked for, so the library writes exactly `elem_size` bytes.
+        let rc = unsafe { H5Pget_fill_value(dcpl.id, dtype_id.id, fill.as_mut_ptr().cast()) };
+        if rc < 0 {
+            return Err("H5Pget_fill_value failed".into());
+        }
+    }
+
+    let shape: Vec<usize> = dims.iter().map(|&d| d as usize).collect();
+    let chunk_shape: Vec<usize> = cdims.iter().map(|&d| d as usize).collect();
+    if chunk_shape.contains(&0) {
+        return Err(format!("chunk shape {chunk_shape:?} has a zero"));
+    }
+    let chunks = chunk_index(&dset, &space, &shape, &chunk_shape)?;
+    Ok(Probe::Layout(Layout {
+        shape,
+        chunk_shape,
+        dtype,
+        big_endian,
+        filters,
+        fill,
+        chunks,
+    }))
+}
+
+/// The dtype, byte order and size of a plain integer or IEEE float type.
+fn element_type(t: &Id) -> Option<(DType, bool, usize)> {
+    // SAFETY (all calls below): `t` is an open datatype.
+    let class = unsafe { H5Tget_class(t.id) };
+    let size = unsafe { H5Tget_size(t.id) };
+    let precision = unsafe { H5Tget_precision(t.id) };
+    let offset = unsafe { H5Tget_offset(t.id) };
+    let order = unsafe { H5Tget_order(t.id) };
+    if precision != size * 8 || offset != 0 {
+        return None;
+    }
+    let big_endian = match order {
+        H5T_order_t::H5T_ORDER_LE => false,
+        H5T_order_t::H5T_ORDER_BE => true,
+        _ => return None,
+    };
+    let dtype = match class {
+        H5T_class_t::H5T_FLOAT => match size {
+            4 => DType::F32,
+            8 => DType::F64,
+            _ => return None,
+        },
+        H5T_class_t::H5T_INTEGER => {
+            // SAFETY: `t` is an open integer datatype.
+            let signed = match unsafe { H5Tget_sign(t.id) } {
+                H5T_sign_t::H5T_SGN_NONE => false,
+                H5T_sign_t::H5T_SGN_2 => true,
+                _ => return None,
+            };
+            match (size, signed) {
+                (1, true) => DType::I8,
+                (2, true) => DType::I16,
+                (4, true) => DType::I32,
+                (8, true) => DType::I64,
+                (1, false) => DType::U8,
+                (2, false) => DType::U16,
+                (4, false) => DType::U32,
+                (8, false) => DType::U64,
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some((dtype, big_endian, size))
+}
+
+/// The location of every written chunk, looked up by coordinate (one B-tree or array
+/// lookup each; by-index lookups rescan the index in HDF5 1.10 and are quadratic).
+fn chunk_index(
+    dset: &Id,
+    space: &Id,
+    shape: &[usize],
+    chunk_shape: &[usize],
+) -> Result<Vec<Option<ChunkLoc>>, String> {
+    let counts: Vec<usize> = shape
+        .iter()
+        .zip(chunk_shape)
+        .map(|(&n, &c)| n.div_ceil(c))
+        .collect();
+    let total: usize = counts.iter().product();
+    let mut out = vec![None; total];
+    let mut written: hsize_t = 0;
+    // SAFETY: `dset` and `space` are open; `written` is a live local.
+    if unsafe { H5Dget_num_chunks(dset.id, space.id, &mut written) } < 0 {
+        return Err("H5Dget_num_chunks failed".into());
+    }
+    if written == 0 {
+        return Ok(out);
+    }
+    let mut offset: Vec<hsize_t> = vec![0; shape.len()];
+    for (linear, slot) in out.iter_mut().enumerate() {
+        let mut rest = linear;
+        for d in (0..counts.len()).rev() {
+            offset[d] = ((rest % counts[d]) * chunk_shape[d]) as hsize_t;
+            rest /= counts[d];
+        }
+        let mut mask: c_uint = 0;
+        let mut addr: haddr_t = HADDR_UNDEF;
+        let mut size: hsize_t = 0;
+        // SAFETY: `offset` has one entry per dimension; the out-pointers are live locals.
+        let rc = unsafe {
+            H5Dget_chunk_info_by_coord(dset.id, offset.as_ptr(), &mut mask, &mut addr, &mut size)
+        };
+        if rc < 0 {
+            return Err(format!(
+                "H5Dget_chunk_info_by_coord failed at element {offset:?}"
+            ));
+        }
+        if addr != HADDR_UNDEF {
+            *slot = Some(ChunkLoc {
+                addr,
+                size,
+                filter_mask: mask,
+            });
+        }
+    }
+    Ok(out)
+}
