@@ -6,8 +6,10 @@
 deps:
 	./scripts/deps.sh
 
+# The main job: the seasonal climatology of a sample multi-file dataset (made on first
+# run), written to data/clim.nc and drawn to data/clim_jja_minus_djf.png.
 demo: deps
-	cargo run --release --example demo
+	cargo run --release --features plot --example climatology
 
 test: deps
 	cargo test --all-features --all-targets

@@ -26,12 +26,22 @@ use xr::{AttrValue, Attrs, Calendar, CfDatetime, Dataset, NdArray, Variable};
 const YEARS: std::ops::Range<i64> = 2000..2004;
 
 fn main() -> xr::Result<()> {
-    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "data/sample".into()));
-    let out_dir = dir.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "data/sample".into()),
+    );
+    let out_dir = dir
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     if !has_netcdf(&dir) {
         let t = Instant::now();
         make_sample(&dir)?;
-        println!("wrote a sample dataset to {} in {:.2?}", dir.display(), t.elapsed());
+        println!(
+            "wrote a sample dataset to {} in {:.2?}",
+            dir.display(),
+            t.elapsed()
+        );
     }
 
     let t = Instant::now();
@@ -52,11 +62,14 @@ fn main() -> xr::Result<()> {
     let djf = tas.sel(&[("season", Label::from("DJF"))])?;
     let diff = (&jja - &djf)?
         .abs()?
-        .drop_vars(&["season"])?
         .with_attr("units", "K")
         .with_attr("long_name", "|JJA - DJF| near-surface air temperature");
     let png = out_dir.join("clim_jja_minus_djf.png");
-    pcolormesh(&diff, &png, &MapOptions::new().title("Seasonal range: |JJA − DJF| mean temperature"))?;
+    pcolormesh(
+        &diff,
+        &png,
+        &MapOptions::new().title("Seasonal range: |JJA − DJF| mean temperature"),
+    )?;
     println!("drew {}", png.display());
     Ok(())
 }
@@ -91,7 +104,8 @@ fn make_sample(dir: &Path) -> xr::Result<()> {
         let nt = days.len();
         let data = Array3::from_shape_fn((nt, ny, nx), |(t, j, i)| {
             let (lat, lon) = (lats[j].to_radians(), lons[i].to_radians());
-            let land = ((2.0 * lon).sin() * lat.cos()).max(0.0) + 0.5 * ((lon - 1.0).cos() * (2.0 * lat).sin()).max(0.0);
+            let land = ((2.0 * lon).sin() * lat.cos()).max(0.0)
+                + 0.5 * ((lon - 1.0).cos() * (2.0 * lat).sin()).max(0.0);
             let amplitude = (4.0 + 18.0 * lat.sin().abs() + 12.0 * land) * lat.sin().signum();
             let phase = 2.0 * PI * (t as f64 - 196.0) / nt as f64;
             let weather = 2.0 * ((t * 7 + j * 13 + i * 29) as f64 * 0.37).sin();
@@ -103,14 +117,20 @@ fn make_sample(dir: &Path) -> xr::Result<()> {
         )?
         .with_attr("standard_name", "time")
         .with_encoding(Attrs::from_iter([
-            ("units".to_string(), AttrValue::from(format!("days since {year}-01-01"))),
+            (
+                "units".to_string(),
+                AttrValue::from(format!("days since {year}-01-01")),
+            ),
             ("calendar".to_string(), AttrValue::from("standard")),
         ]));
         let encoding = Attrs::from_iter([
             ("zlib".to_string(), AttrValue::from("true")),
             ("complevel".to_string(), AttrValue::from(1i32)),
             ("shuffle".to_string(), AttrValue::from("true")),
-            ("chunksizes".to_string(), AttrValue::from(vec![1i32, ny as i32, nx as i32])),
+            (
+                "chunksizes".to_string(),
+                AttrValue::from(vec![1i32, ny as i32, nx as i32]),
+            ),
         ]);
         let tas = Variable::new(&["time", "lat", "lon"], data.into_dyn())?
             .with_attr("standard_name", "air_temperature")
@@ -119,10 +139,19 @@ fn make_sample(dir: &Path) -> xr::Result<()> {
             .with_encoding(encoding);
         let ds = Dataset::new()
             .with_coord("time", time)?
-            .with_coord("lat", Variable::new(&["lat"], lats.clone())?.with_attr("units", "degrees_north"))?
-            .with_coord("lon", Variable::new(&["lon"], lons.clone())?.with_attr("units", "degrees_east"))?
+            .with_coord(
+                "lat",
+                Variable::new(&["lat"], lats.clone())?.with_attr("units", "degrees_north"),
+            )?
+            .with_coord(
+                "lon",
+                Variable::new(&["lon"], lons.clone())?.with_attr("units", "degrees_east"),
+            )?
             .with_data_var("tas", tas)?
-            .with_attr("title", "xr sample: synthetic daily near-surface air temperature");
+            .with_attr(
+                "title",
+                "xr sample: synthetic daily near-surface air temperature",
+            );
         ds.to_netcdf(dir.join(format!("tas_day_{year}.nc")))?;
     }
     Ok(())

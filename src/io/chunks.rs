@@ -11,6 +11,8 @@ mod decode;
 mod filters;
 mod hdf5;
 
+pub(crate) use hdf5::silence_diagnostics;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;

@@ -152,17 +152,10 @@ impl MfOptions {
         } else {
             paths.iter().map(open_one).collect::<Result<_>>()?
         };
-        let mut combined = match &self.concat_dim {
-            Some(dim) => concat(&datasets, dim)?,
-            None => combine_by_coords(&paths, datasets)?,
-        };
-        if let Some(first) = paths.first() {
-            combined
-                .attrs_mut()
-                .entry("source".to_string())
-                .or_insert_with(|| first.display().to_string().into());
+        match &self.concat_dim {
+            Some(dim) => concat(&datasets, dim),
+            None => combine_by_coords(&paths, datasets),
         }
-        Ok(combined)
     }
 }
 

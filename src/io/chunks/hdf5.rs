@@ -116,6 +116,16 @@ impl Drop for QuietErrors {
     }
 }
 
+/// Turns off HDF5's printing of error stacks to stderr for the calling thread.
+///
+/// libnetcdf 4.9.0 probes optional attributes (`_QuantizeBitGroom...`) on every variable
+/// it opens, and each miss prints an HDF5 error stack; xr reports real errors itself.
+pub(crate) fn silence_diagnostics() {
+    let _lock = hdf5_metno_sys::LOCK.lock();
+    // SAFETY: setting the default stack's handler to none is always valid.
+    unsafe { H5Eset_auto2(H5E_DEFAULT, None, ptr::null_mut()) };
+}
+
 /// Reads the layout of the dataset `var_path` in `path`.
 ///
 /// `Err` carries a reason without the file or variable name (the caller adds them).

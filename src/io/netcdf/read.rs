@@ -464,6 +464,33 @@ fn variable_source(file: &Arc<NcFile>, meta: &VarMeta) -> Result<Arc<dyn ChunkSo
     }))
 }
 
+/// The direct chunk reader for `meta` when it can decode the variable (chunked
+/// NetCDF-4 numbers with deflate/shuffle/fletcher32/zstd): chunk bytes are then read and
+/// decoded in parallel without the library lock. Anything else keeps `library`.
+#[cfg(feature = "direct")]
+fn direct_source(
+    path: &Path,
+    meta: &VarMeta,
+    library: Arc<dyn ChunkSource>,
+) -> Arc<dyn ChunkSource> {
+    if !matches!(meta.storage, Storage::Number(_)) || meta.chunking.is_none() {
+        return library;
+    }
+    match crate::io::chunks::DirectChunkSource::open(path, &meta.var_path) {
+        Ok(Some(direct))
+            if direct.dtype() == library.dtype() && direct.shape() == library.shape() =>
+        {
+            Arc::new(direct)
+        }
+        _ => library,
+    }
+}
+
+#[cfg(not(feature = "direct"))]
+fn direct_source(_: &Path, _: &VarMeta, library: Arc<dyn ChunkSource>) -> Arc<dyn ChunkSource> {
+    library
+}
+
 fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dataset> {
     std::fs::File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
@@ -473,6 +500,8 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
     // attributes); a corrupt file must give an error, not a panic.
     let scan = std::panic::AssertUnwindSafe(|| {
         with_lock(|| -> Result<_> {
+            #[cfg(feature = "direct")]
+            crate::io::chunks::silence_diagnostics();
             let file = netcdf::open(path).map_err(|e| {
                 nc_error(
                     path,
@@ -526,7 +555,7 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
             let full: Vec<Range<usize>> = meta.shape.iter().map(|&n| 0..n).collect();
             Data::Eager(source.read(&full)?)
         } else {
-            Data::Lazy(LazyArray::from_source(source))
+            Data::Lazy(LazyArray::from_source(direct_source(path, &meta, source)))
         };
         let mut encoding = Attrs::new();
         encoding.insert("source".into(), AttrValue::Str(path.display().to_string()));
