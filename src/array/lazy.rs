@@ -75,12 +75,27 @@ impl LazyArray {
     /// When `chunk_shape` does not have one entry per dim.
     pub fn from_array(array: NdArray, chunk_shape: &[usize]) -> Result<Self> {
         let grid = ChunkGrid::regular(array.shape(), chunk_shape)?;
+        let (dtype, shape) = (array.dtype(), array.shape().to_vec());
+        let expr = if grid.num_blocks() <= 1 {
+            Expr::Memory(array)
+        } else {
+            // One contiguous copy per chunk, so that tasks read their chunk in place.
+            let mut blocks = Vec::with_capacity(grid.num_blocks());
+            for linear in 0..grid.num_blocks() {
+                let region = grid.block_region(&grid.block_index(linear));
+                blocks.push(expr::slice_region(&array, &region)?.to_standard_layout());
+            }
+            Expr::Blocks {
+                grid: grid.clone(),
+                blocks: blocks.into(),
+            }
+        };
         Ok(Self::from_expr(
-            array.dtype(),
-            array.shape().to_vec(),
+            dtype,
+            shape,
             grid,
             "in-memory array".into(),
-            Expr::Memory(array),
+            expr,
         ))
     }
 
@@ -185,19 +200,7 @@ impl LazyArray {
     /// # Errors
     /// The first failing chunk's error, naming the array and chunk.
     pub fn compute_with(&self, executor: &dyn Executor) -> Result<NdArray> {
-        let mut lowering = crate::dist::lower::Lowering::new();
-        let tasks = lowering.blocks(self, &self.grid)?;
-        let mut graph = lowering.graph;
-        graph.set_outputs(tasks);
-        let values = executor.execute(graph)?;
-        let blocks: Vec<NdArray> = values
-            .iter()
-            .map(|v| {
-                v.0.first()
-                    .cloned()
-                    .ok_or_else(|| Error::internal("an output task yields an array"))
-            })
-            .collect::<Result<_>>()?;
+        let blocks = self.compute_blocks(executor)?;
         let full: Region = self.shape.iter().map(|&n| 0..n).collect();
         assemble(&self.grid, &full, self.dtype, |linear| {
             blocks
@@ -207,21 +210,40 @@ impl LazyArray {
         })
     }
 
+    /// Computes every chunk (row-major block order).
+    fn compute_blocks(&self, executor: &dyn Executor) -> Result<Vec<NdArray>> {
+        let mut lowering = crate::dist::lower::Lowering::new();
+        let tasks = lowering.blocks(self, &self.grid)?;
+        let mut graph = lowering.graph;
+        graph.set_outputs(tasks);
+        let values = executor.execute(graph)?;
+        values
+            .iter()
+            .map(|v| {
+                v.0.first()
+                    .cloned()
+                    .ok_or_else(|| Error::internal("an output task yields an array"))
+            })
+            .collect()
+    }
+
     /// Computes the array and keeps it in memory, chunked as before, as a new lazy
     /// array (dask's `persist`).
     ///
     /// # Errors
     /// As [`LazyArray::compute`].
     pub fn persist(&self) -> Result<Self> {
-        let values = self.compute()?;
-        let mut out = self.derive(
+        let blocks = self.compute_blocks(&LocalExecutor::default())?;
+        let blocks: Vec<NdArray> = blocks.iter().map(NdArray::to_standard_layout).collect();
+        Ok(self.derive(
             self.dtype,
             self.shape.clone(),
             self.grid.clone(),
-            Expr::Memory(values),
-        );
-        out.grid = self.grid.clone();
-        Ok(out)
+            Expr::Blocks {
+                grid: self.grid.clone(),
+                blocks: blocks.into(),
+            },
+        ))
     }
 
     // ---- fused operations ----

@@ -353,6 +353,15 @@ impl NdArray {
         Ok(a.iter().copied().collect())
     }
 
+    /// The same values in row-major (C) order in memory; no copy when they already are.
+    pub fn to_standard_layout(&self) -> NdArray {
+        map_all!(self, a => if a.is_standard_layout() {
+            a.clone()
+        } else {
+            a.as_standard_layout().into_owned().into_shared()
+        })
+    }
+
     /// Reverses the order of the axes (`.T`).
     pub fn t(&self) -> NdArray {
         map_all!(self, a => a.clone().reversed_axes())

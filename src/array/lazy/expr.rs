@@ -29,6 +29,12 @@ pub type ElemFn = Arc<dyn Fn(&NdArray) -> Result<NdArray> + Send + Sync>;
 pub(crate) enum Expr {
     Source(Arc<dyn ChunkSource>),
     Memory(NdArray),
+    /// In-memory values stored chunk by chunk (each block contiguous), as `from_array`
+    /// and `persist` keep them: an aligned region is a block itself, with no copy.
+    Blocks {
+        grid: ChunkGrid,
+        blocks: Arc<[NdArray]>,
+    },
     Unary(UnaryOp, LazyArray),
     Binary(BinaryOp, LazyArray, LazyArray),
     Cast(DType, LazyArray),
@@ -95,6 +101,7 @@ impl Expr {
         match self {
             Expr::Source(_) => "source",
             Expr::Memory(_) => "memory",
+            Expr::Blocks { .. } => "blocks",
             Expr::Unary(..) => "unary",
             Expr::Binary(..) => "binary",
             Expr::Cast(..) => "astype",
@@ -135,7 +142,7 @@ impl Expr {
                 .collect()
         };
         match self {
-            Expr::Source(_) | Expr::Memory(_) => Vec::new(),
+            Expr::Source(_) | Expr::Memory(_) | Expr::Blocks { .. } => Vec::new(),
             Expr::Reduce { .. }
             | Expr::TensorDot { .. }
             | Expr::MapBlocks { .. }
@@ -276,6 +283,12 @@ pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<
     match &**expr {
         Expr::Source(src) => src.read(region),
         Expr::Memory(a) => slice_region(a, region),
+        Expr::Blocks { grid, blocks } => assemble(grid, region, arr.dtype(), |linear| {
+            blocks
+                .get(linear)
+                .cloned()
+                .ok_or_else(|| Error::internal("block number in range"))
+        }),
         Expr::Unary(op, _) => kernels::unary(&first()?, *op),
         Expr::Binary(op, _, _) => match vals.as_slice() {
             [a, b] => kernels::binary(a, b, *op),
