@@ -22,6 +22,9 @@ use crate::groupby::aggregate::{nan_array, GroupPlan};
 /// Partials combined per combine task.
 const FAN_IN: usize = 8;
 
+/// Input bytes a grouped-reduction partial task may cover when its chunks are small.
+const BATCH_BYTES: usize = 4 << 20;
+
 pub(crate) struct Lowering {
     pub graph: TaskGraph,
     /// Task ids of every block of each materialised node, by node address.
@@ -357,7 +360,25 @@ impl Lowering {
             // at most FAN_IN partials per tree level are alive at once.
             let mut levels: Vec<Vec<TaskId>> = Vec::new();
             let mut offset = 0;
+            // Consecutive chunks along the grouped axis share one partial task, up to
+            // about BATCH_BYTES of input: one time step per chunk would otherwise make a
+            // dense [groups, ...] partial, and a combine, per time step.
+            let row_bytes = out_region
+                .iter()
+                .enumerate()
+                .filter(|(d, _)| *d != axis)
+                .map(|(_, r)| r.len())
+                .product::<usize>()
+                .max(1)
+                * input.dtype().size();
+            let mut batches: Vec<usize> = Vec::new();
             for &len in &along {
+                match batches.last_mut() {
+                    Some(b) if (*b + len) * row_bytes <= BATCH_BYTES => *b += len,
+                    _ => batches.push(len),
+                }
+            }
+            for &len in &batches {
                 let mut r = out_region.clone();
                 r[axis] = offset..offset + len;
                 let p = Arc::clone(plan);
