@@ -424,10 +424,32 @@ impl TimeOffset for f32 {
 /// `v × factor` rounded to an integer as cftime does: ties to even on the exact product,
 /// then, for units of seconds and coarser, a result 1 µs past or before a whole second
 /// is replaced by the floor or ceiling of the product. `None` on overflow.
+#[inline]
 fn round_scaled(v: f64, factor: i64, snap: bool) -> Option<i64> {
     // Whole numbers (the common case: days stored as doubles) are exact integers.
     if v == v.trunc() && v.abs() < 9.0e15 {
         return (v as i64).checked_mul(factor);
+    }
+    // Fast path: v·f = trunc(v)·f + frac(v)·f, the first an exact integer and the second
+    // below f ≤ 8.64e10, so its f64 product is within 2^-17 of exact. Away from a tie
+    // (by more than cftime's 80-bit product of the whole value can be off: |v·f|·2^-63)
+    // and from cftime's 1 µs snapping, rounding it gives cftime's answer.
+    if v.abs() < 9.0e15 {
+        let whole = v.trunc();
+        let q = (v - whole) * factor as f64;
+        let r = q.round();
+        const TWO_POW_MINUS_60: f64 = 8.673_617_379_884_035e-19;
+        let margin = (v * factor as f64).abs() * TWO_POW_MINUS_60 + 1e-3;
+        if ((q - r).abs() - 0.5).abs() > margin {
+            if let Some(t) = (whole as i64)
+                .checked_mul(factor)
+                .and_then(|x| x.checked_add(r as i64))
+            {
+                if !snap || !matches!(t.rem_euclid(1_000_000), 1 | 999_999) {
+                    return Some(t);
+                }
+            }
+        }
     }
     let bits = v.to_bits();
     let exp = ((bits >> 52) & 0x7ff) as i32;
