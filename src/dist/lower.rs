@@ -194,10 +194,7 @@ impl Lowering {
                     .collect();
                 regions.push(r);
             });
-            // A combine tree built as the partials are emitted (like a binary counter in
-            // base FAN_IN), so each level is combined as soon as it has FAN_IN members and
-            // at most FAN_IN - 1 finished partials per level wait at any time.
-            let mut levels: Vec<Vec<TaskId>> = vec![Vec::new()];
+            let mut tree = CombineTree::default();
             for r in regions {
                 let axes_c = axes_owned.clone();
                 let id = self.region_task(
@@ -205,31 +202,11 @@ impl Lowering {
                     r,
                     Some(Box::new(move |chunk: NdArray| plan.chunk(&chunk, &axes_c))),
                 )?;
-                levels[0].push(id);
-                let mut k = 0;
-                while levels[k].len() == FAN_IN {
-                    let full = std::mem::take(&mut levels[k]);
-                    let combined = self.combine(plan, full, &label);
-                    if levels.len() == k + 1 {
-                        levels.push(Vec::new());
-                    }
-                    levels[k + 1].push(combined);
-                    k += 1;
-                }
+                tree.push(id, |deps| self.combine(plan, deps, &label));
             }
-            // Fold what is left, lowest level first.
-            let mut carry: Option<TaskId> = None;
-            for level in levels {
-                let mut members = level;
-                members.extend(carry.take());
-                carry = match members.len() {
-                    0 => None,
-                    1 => members.pop(),
-                    _ => Some(self.combine(plan, members, &label)),
-                };
-            }
-            let root =
-                carry.ok_or_else(|| Error::internal("a reduction has at least one partial"))?;
+            let root = tree
+                .finish(|deps| self.combine(plan, deps, &label))
+                .ok_or_else(|| Error::internal("a reduction has at least one partial"))?;
             let final_label = format!("{label}, output block {out_block:?}");
             let id = self.graph.add_task(
                 vec![root],
@@ -358,7 +335,7 @@ impl Lowering {
             // The combine tree is built as the partials come, so that task ids (the
             // executor's order) finish each combine before starting more partials:
             // at most FAN_IN partials per tree level are alive at once.
-            let mut levels: Vec<Vec<TaskId>> = Vec::new();
+            let mut tree = CombineTree::default();
             let mut offset = 0;
             // Consecutive chunks along the grouped axis share one partial task, up to
             // about BATCH_BYTES of input: one time step per chunk would otherwise make a
@@ -383,37 +360,16 @@ impl Lowering {
                 r[axis] = offset..offset + len;
                 let p = Arc::clone(plan);
                 let start = offset;
-                let mut id = self.region_task(
+                let id = self.region_task(
                     input,
                     r,
                     Some(Box::new(move |chunk: NdArray| p.chunk(&chunk, axis, start))),
                 )?;
                 offset += len;
-                let mut k = 0;
-                loop {
-                    if levels.len() == k {
-                        levels.push(Vec::new());
-                    }
-                    levels[k].push(id);
-                    if levels[k].len() < FAN_IN {
-                        break;
-                    }
-                    let deps = std::mem::take(&mut levels[k]);
-                    id = self.group_combine(plan, deps, &label);
-                    k += 1;
-                }
+                tree.push(id, |deps| self.group_combine(plan, deps, &label));
             }
-            let mut carry: Option<TaskId> = None;
-            for level in &mut levels {
-                let mut deps = std::mem::take(level);
-                deps.extend(carry);
-                carry = match deps.len() {
-                    0 => None,
-                    1 => deps.pop(),
-                    _ => Some(self.group_combine(plan, deps, &label)),
-                };
-            }
-            let root = carry
+            let root = tree
+                .finish(|deps| self.group_combine(plan, deps, &label))
                 .ok_or_else(|| Error::internal("a grouped reduction has at least one partial"))?;
             let p = Arc::clone(plan);
             tasks.push(self.graph.add_task(
@@ -597,6 +553,47 @@ impl Lowering {
             ));
         }
         Ok(tasks)
+    }
+}
+
+/// A combine tree built as partials arrive, like a counter in base `FAN_IN`: a level is
+/// combined as soon as it holds `FAN_IN` members, so at most `FAN_IN - 1` finished
+/// partials per level wait, and task ids (the executor's order) finish each combine
+/// before more partials start.
+#[derive(Default)]
+struct CombineTree {
+    levels: Vec<Vec<TaskId>>,
+}
+
+impl CombineTree {
+    fn push(&mut self, id: TaskId, mut combine: impl FnMut(Vec<TaskId>) -> TaskId) {
+        let mut id = id;
+        let mut k = 0;
+        loop {
+            if self.levels.len() == k {
+                self.levels.push(Vec::new());
+            }
+            self.levels[k].push(id);
+            if self.levels[k].len() < FAN_IN {
+                return;
+            }
+            id = combine(std::mem::take(&mut self.levels[k]));
+            k += 1;
+        }
+    }
+
+    /// Folds what is left, lowest level first; `None` when nothing was pushed.
+    fn finish(self, mut combine: impl FnMut(Vec<TaskId>) -> TaskId) -> Option<TaskId> {
+        let mut carry: Option<TaskId> = None;
+        for mut members in self.levels {
+            members.extend(carry.take());
+            carry = match members.len() {
+                0 => None,
+                1 => members.pop(),
+                _ => Some(combine(members)),
+            };
+        }
+        carry
     }
 }
 
