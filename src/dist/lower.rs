@@ -202,10 +202,12 @@ impl Lowering {
                     r,
                     Some(Box::new(move |chunk: NdArray| plan.chunk(&chunk, &axes_c))),
                 )?;
-                tree.push(id, |deps| self.combine(plan, deps, &label));
+                tree.push(id, |deps| {
+                    self.combine(deps, &label, move |p| plan.combine(p))
+                });
             }
             let root = tree
-                .finish(|deps| self.combine(plan, deps, &label))
+                .finish(|deps| self.combine(deps, &label, move |p| plan.combine(p)))
                 .ok_or_else(|| Error::internal("a reduction has at least one partial"))?;
             let final_label = format!("{label}, output block {out_block:?}");
             let id = self.graph.add_task(
@@ -222,7 +224,14 @@ impl Lowering {
         Ok(tasks)
     }
 
-    fn combine(&mut self, plan: Plan, deps: Vec<TaskId>, label: &str) -> TaskId {
+    /// A task combining the partials of `deps` with `combine`; its size estimate is the
+    /// largest partial's.
+    fn combine(
+        &mut self,
+        deps: Vec<TaskId>,
+        label: &str,
+        combine: impl FnOnce(&[&TaskValue]) -> Result<TaskValue> + Send + 'static,
+    ) -> TaskId {
         let est = deps
             .iter()
             .map(|&d| self.graph.est_bytes(d))
@@ -234,7 +243,7 @@ impl Lowering {
             est,
             Box::new(move |v: Vec<Arc<TaskValue>>| {
                 let refs: Vec<&TaskValue> = v.iter().map(AsRef::as_ref).collect();
-                plan.combine(&refs)
+                combine(&refs)
             }),
         )
     }
@@ -366,10 +375,16 @@ impl Lowering {
                     Some(Box::new(move |chunk: NdArray| p.chunk(&chunk, axis, start))),
                 )?;
                 offset += len;
-                tree.push(id, |deps| self.group_combine(plan, deps, &label));
+                tree.push(id, |deps| {
+                    let p = Arc::clone(plan);
+                    self.combine(deps, &label, move |parts| p.combine(parts))
+                });
             }
             let root = tree
-                .finish(|deps| self.group_combine(plan, deps, &label))
+                .finish(|deps| {
+                    let p = Arc::clone(plan);
+                    self.combine(deps, &label, move |parts| p.combine(parts))
+                })
                 .ok_or_else(|| Error::internal("a grouped reduction has at least one partial"))?;
             let p = Arc::clone(plan);
             tasks.push(self.graph.add_task(
@@ -383,24 +398,6 @@ impl Lowering {
             ));
         }
         Ok(tasks)
-    }
-
-    fn group_combine(&mut self, plan: &Arc<GroupPlan>, deps: Vec<TaskId>, label: &str) -> TaskId {
-        let est = deps
-            .iter()
-            .map(|&d| self.graph.est_bytes(d))
-            .max()
-            .unwrap_or(0);
-        let p = Arc::clone(plan);
-        self.graph.add_task(
-            deps,
-            format!("combine {label}"),
-            est,
-            Box::new(move |v: Vec<Arc<TaskValue>>| {
-                let refs: Vec<&TaskValue> = v.iter().map(AsRef::as_ref).collect();
-                p.combine(&refs)
-            }),
-        )
     }
 
     fn tensordot(
