@@ -346,7 +346,19 @@ pub struct Sel<'a, T> {
     tolerance: Option<f64>,
 }
 
-impl<T> Sel<'_, T> {
+impl<'a, T> Sel<'a, T> {
+    fn new(target: &'a T, labels: &[(&str, Label)]) -> Self {
+        Sel {
+            target,
+            labels: labels
+                .iter()
+                .map(|(d, l)| (d.to_string(), l.clone()))
+                .collect(),
+            method: None,
+            tolerance: None,
+        }
+    }
+
     /// How labels not in the index find a position.
     pub fn method(mut self, method: Method) -> Self {
         self.method = Some(method);
@@ -453,15 +465,7 @@ impl Dataset {
 
     /// A label selection with a method and tolerance: `ds.sel_with(..).method(..).run()`.
     pub fn sel_with(&self, labels: &[(&str, Label)]) -> Sel<'_, Dataset> {
-        Sel {
-            target: self,
-            labels: labels
-                .iter()
-                .map(|(d, l)| (d.to_string(), l.clone()))
-                .collect(),
-            method: None,
-            tolerance: None,
-        }
+        Sel::new(self, labels)
     }
 
     pub(crate) fn sel_impl(
@@ -765,15 +769,7 @@ impl DataArray {
 
     /// A label selection with a method and tolerance: `da.sel_with(..).method(..).run()`.
     pub fn sel_with(&self, labels: &[(&str, Label)]) -> Sel<'_, DataArray> {
-        Sel {
-            target: self,
-            labels: labels
-                .iter()
-                .map(|(d, l)| (d.to_string(), l.clone()))
-                .collect(),
-            method: None,
-            tolerance: None,
-        }
+        Sel::new(self, labels)
     }
 
     /// Keeps the values where `cond` is true and puts NaN elsewhere (xarray's
