@@ -436,16 +436,7 @@ impl GroupPlan {
                     .iter()
                     .zip(get(2)?)
                     .map(|(&n, &m2)| {
-                        let var = if n - ddof > 0.0 {
-                            m2 / (n - ddof)
-                        } else {
-                            f64::NAN
-                        };
-                        if std {
-                            var.sqrt()
-                        } else {
-                            var
-                        }
+                        crate::array::lazy::partial::variance_from_moments(n, m2, ddof, std)
                     })
                     .collect()
             }

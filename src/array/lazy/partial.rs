@@ -103,23 +103,29 @@ impl Plan {
                 };
                 let ddof = self.params.ddof as f64;
                 let std = self.op == Reduction::Std;
-                let v = Zip::from(n).and(m2).map_collect(|&n, &m2| {
-                    let var = if n - ddof > 0.0 {
-                        m2 / (n - ddof)
-                    } else {
-                        f64::NAN
-                    };
-                    if std {
-                        var.sqrt()
-                    } else {
-                        var
-                    }
-                });
+                let v = Zip::from(n)
+                    .and(m2)
+                    .map_collect(|&n, &m2| variance_from_moments(n, m2, ddof, std));
                 NdArray::from(v)
             }
             _ => get(0)?,
         };
         v.astype(self.out_dtype)
+    }
+}
+
+/// Variance (or, with `std`, standard deviation) from a count and a sum of squared
+/// deviations: `m2 / (n - ddof)`, NaN when `n <= ddof`.
+pub(crate) fn variance_from_moments(n: f64, m2: f64, ddof: f64, std: bool) -> f64 {
+    let var = if n - ddof > 0.0 {
+        m2 / (n - ddof)
+    } else {
+        f64::NAN
+    };
+    if std {
+        var.sqrt()
+    } else {
+        var
     }
 }
 
