@@ -8,3 +8,5 @@ pub mod chunks;
 pub mod mf;
 #[cfg(feature = "netcdf")]
 pub mod netcdf;
+#[cfg(feature = "zarr")]
+pub mod zarr;
