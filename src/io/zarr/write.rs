@@ -302,13 +302,15 @@ impl<'a> ToZarr<'a> {
         for (dim, range) in &self.region {
             match dims.get(dim) {
                 Some(&n) if n == range.len() => {}
-                Some(&n) => return Err(self.err(
-                    None,
-                    format!(
+                Some(&n) => {
+                    return Err(self.err(
+                        None,
+                        format!(
                         "region {dim:?} {range:?} has length {} but the dataset's {dim:?} has {n}",
                         range.len()
                     ),
-                )),
+                    ))
+                }
                 None => {
                     return Err(self.err(
                         None,
