@@ -412,7 +412,7 @@ fn region_writes_replace_one_slice() {
     full.to_zarr(&out).unwrap();
     // New values for times 2..4, written into the existing arrays.
     let piece = slice(&full, "time", 2, 4)
-        .drop_vars(&["x", "y", "lat"])
+        .drop_vars(&["x", "y", "lat", "station"])
         .unwrap();
     let temp = piece.variable("temp").unwrap();
     let doubled = temp
@@ -606,7 +606,12 @@ fn xr_written_dataset() -> Dataset {
         &[2, 3],
     )
     .unwrap();
-    let z = Variable::new(&["time", "x"], Data::Lazy(z)).unwrap();
+    let mut zenc = Attrs::new();
+    zenc.insert("chunks".into(), vec![1u64, 3].into());
+    zenc.insert("shards".into(), vec![2u64, 3].into());
+    let z = Variable::new(&["time", "x"], Data::Lazy(z))
+        .unwrap()
+        .with_encoding(zenc);
     Dataset::new()
         .with_coord("time", time)
         .unwrap()
@@ -629,41 +634,84 @@ fn xr_written_dataset() -> Dataset {
         .with_attr("title", "written by xr")
 }
 
-/// Rewrites tests/data/zarr/xr_written.zarr; then run tests/golden/check_xr_zarr.py.
+/// Rewrites tests/data/zarr/xr_written{,_v2}.zarr; then run tests/golden/check_xr_zarr.py.
 #[test]
-#[ignore = "regenerates a committed fixture"]
+#[ignore = "regenerates committed fixtures"]
 fn write_xr_zarr_fixture() {
-    let out = fixture("xr_written.zarr");
-    xr_written_dataset()
-        .write_zarr(&out)
-        .mode(ZarrMode::Write)
-        .write()
-        .unwrap();
+    for (file, format) in [
+        ("xr_written.zarr", ZarrFormat::V3),
+        ("xr_written_v2.zarr", ZarrFormat::V2),
+    ] {
+        xr_written_dataset()
+            .write_zarr(fixture(file))
+            .mode(ZarrMode::Write)
+            .zarr_format(format)
+            .write()
+            .unwrap();
+    }
 }
 
 #[test]
 fn xarray_reads_what_xr_writes() {
-    // What xarray read from the committed store that xr wrote (check_xr_zarr.py), and
-    // what xr reads from a store written now: the same.
-    let expected = load_json("xr_written_expected.json");
-    let committed = Dataset::open_zarr(fixture("xr_written.zarr")).unwrap();
-    assert_matches_xarray(&committed, &expected);
-    let out = s(&scratch("xr_written").join("xr_written.zarr"));
-    xr_written_dataset().to_zarr(&out).unwrap();
-    assert_matches_xarray(&Dataset::open_zarr(&out).unwrap(), &expected);
-    // The committed store is what xr writes today, key for key.
-    for key in [
-        "zarr.json",
-        "t/zarr.json",
-        "time/zarr.json",
-        "name/zarr.json",
+    // What xarray read from the committed stores that xr wrote (check_xr_zarr.py), and
+    // what xr reads from stores written now: the same.
+    for (file, format, keys) in [
+        (
+            "xr_written.zarr",
+            ZarrFormat::V3,
+            ["zarr.json", "t/zarr.json", "z/zarr.json", "name/zarr.json"],
+        ),
+        (
+            "xr_written_v2.zarr",
+            ZarrFormat::V2,
+            [".zmetadata", "t/.zarray", "z/.zarray", "name/.zarray"],
+        ),
     ] {
-        let a: Value =
-            serde_json::from_slice(&std::fs::read(Path::new(&out).join(key)).unwrap()).unwrap();
-        let b: Value = serde_json::from_slice(
-            &std::fs::read(data_dir().join("xr_written.zarr").join(key)).unwrap(),
-        )
-        .unwrap();
-        assert_eq!(a, b, "{key}");
+        let expected = load_json(&file.replace(".zarr", "_expected.json"));
+        let committed = Dataset::open_zarr(fixture(file)).unwrap();
+        assert_matches_xarray(&committed, &expected);
+        let out = s(&scratch(&format!("xr_written_{format:?}")).join(file));
+        xr_written_dataset()
+            .write_zarr(&out)
+            .zarr_format(format)
+            .write()
+            .unwrap();
+        assert_matches_xarray(&Dataset::open_zarr(&out).unwrap(), &expected);
+        // The committed store is what xr writes today, key for key.
+        for key in keys {
+            let ours = std::fs::read(Path::new(&out).join(key)).unwrap();
+            let committed = std::fs::read(data_dir().join(file).join(key)).unwrap();
+            let a: Value = serde_json::from_slice(&ours).unwrap();
+            let b: Value = serde_json::from_slice(&committed).unwrap();
+            assert_eq!(a, b, "{file}: {key}");
+        }
     }
+}
+
+#[test]
+fn xr_writes_into_nested_groups() {
+    let ds = xr_written_dataset();
+    let out = s(&scratch("groups").join("g.zarr"));
+    ds.write_zarr(&out).group("a/b").write().unwrap();
+    let back = Dataset::zarr(&out).group("/a/b").open().unwrap();
+    // Packed values come back quantised, exactly as from the root of a store.
+    let root = Dataset::open_zarr(fixture("xr_written.zarr")).unwrap();
+    assert_same(&back, &root, "group a/b");
+    // The root and the intermediate group exist (empty).
+    assert_eq!(Dataset::open_zarr(&out).unwrap().variables().len(), 0);
+    assert_eq!(
+        Dataset::zarr(&out)
+            .group("a")
+            .open()
+            .unwrap()
+            .variables()
+            .len(),
+        0
+    );
+    let err = Dataset::zarr(&out)
+        .group("nope")
+        .open()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("\"nope\"") && err.contains("g.zarr"), "{err}");
 }

@@ -11,7 +11,8 @@ cftime 1.6.6.1 (the exact versions are also recorded in expected.json).
 
 Stores (all small):
 - v3_consolidated.zarr: v3, consolidated; noleap time, float32 with NaNs (zstd), packed
-  int16 with scale_factor/add_offset/_FillValue (gzip), a non-index coordinate, an int32
+  int16 with scale_factor/add_offset/_FillValue (gzip), non-index coordinates (one of
+  numpy fixed-length strings: fixed_length_utf32 in v3, "<U4" in v2), an int32
   array with one chunk deleted (reads as the zarr fill_value, 0: v3 does not mask it).
 - v3_plain.zarr: v3, not consolidated; a sharded float64 array (blosc inside the shards)
   with a missing chunk (NaN), a nested group "sub".
@@ -74,6 +75,7 @@ def base():
             "y": ("y", y, {"units": "km"}),
             "x": x,
             "lat": (("y", "x"), lat, {"units": "degrees_north"}),
+            "station": ("x", np.array(["a", "bb", "ccc", "dddd"])),
         },
         attrs={"title": "xr zarr fixture", "Conventions": "CF-1.8", "version": 3},
     )

@@ -160,7 +160,9 @@ pub(crate) fn read_group(
             ));
         }
         let arrays = match inline {
-            Some((meta, under)) if use_inline => v3_consolidated_arrays(loc, &meta, &under)?,
+            Some((meta, under)) if use_inline => {
+                v3_consolidated_arrays(loc, &meta, &under, &prefix)?
+            }
             _ => list_arrays(storages, &prefix, ZarrFormat::V3)?,
         };
         return Ok(GroupMeta {
@@ -203,7 +205,7 @@ pub(crate) fn read_group(
         return Ok(GroupMeta {
             format: ZarrFormat::V2,
             attrs,
-            arrays: v2_consolidated_arrays(loc, &meta, &under)?,
+            arrays: v2_consolidated_arrays(loc, &meta, &under, &prefix)?,
         });
     }
     let attrs = get_json(read, loc, &key(loc, &prefix, ".zattrs")?)?.unwrap_or_default();
@@ -220,14 +222,19 @@ fn child_name<'a>(key: &'a str, under: &str) -> Option<&'a str> {
     (!rest.is_empty() && !rest.contains('/')).then_some(rest)
 }
 
-fn node_path(under: &str, name: &str) -> String {
-    format!("/{under}{name}")
+/// The node path of array `name` of the group at `prefix`.
+fn node_path(prefix: &str, name: &str) -> String {
+    format!("/{prefix}{name}")
 }
 
+/// The arrays listed in consolidated metadata under the key prefix `under` (`""` when
+/// the metadata is the group's own, the group's prefix when it is the root's), for the
+/// group at `prefix`.
 fn v3_consolidated_arrays(
     loc: &str,
     meta: &Map<String, Value>,
     under: &str,
+    prefix: &str,
 ) -> Result<Vec<ArrayMeta>> {
     let mut arrays = Vec::new();
     for (k, v) in meta {
@@ -242,7 +249,7 @@ fn v3_consolidated_arrays(
             ));
         };
         if json.get("node_type").and_then(Value::as_str) == Some("array") {
-            arrays.push(v3_array(name, &node_path(under, name), json.clone()));
+            arrays.push(v3_array(name, &node_path(prefix, name), json.clone()));
         }
     }
     arrays.sort_by(|a, b| a.name.cmp(&b.name));
@@ -264,6 +271,7 @@ fn v2_consolidated_arrays(
     loc: &str,
     meta: &Map<String, Value>,
     under: &str,
+    prefix: &str,
 ) -> Result<Vec<ArrayMeta>> {
     let mut arrays = Vec::new();
     for (k, v) in meta {
@@ -283,7 +291,7 @@ fn v2_consolidated_arrays(
         let attrs = object(meta.get(&format!("{under}{name}/.zattrs")));
         arrays.push(ArrayMeta {
             name: name.to_string(),
-            path: node_path(under, name),
+            path: node_path(prefix, name),
             format: ZarrFormat::V2,
             json: json.clone(),
             attrs,
@@ -432,11 +440,14 @@ impl ArrayMeta {
         let unsupported = |t: &str| self.error(location, format!("unsupported Zarr data type {t}"));
         match self.format {
             ZarrFormat::V3 => {
+                if self.fixed_utf32() {
+                    return Ok(DType::Str);
+                }
                 let t = self
                     .json
                     .get("data_type")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| self.error(location, "metadata has no string \"data_type\""))?;
+                    .ok_or_else(|| self.error(location, "metadata has no valid \"data_type\""))?;
                 match t {
                     "string" => Ok(DType::Str),
                     t => crate::io::cf::dtype_from_name(t)
@@ -450,7 +461,29 @@ impl ArrayMeta {
                     .get("dtype")
                     .and_then(Value::as_str)
                     .ok_or_else(|| self.error(location, "metadata has no string \"dtype\""))?;
+                if self.fixed_utf32() {
+                    return Ok(DType::Str);
+                }
                 v2_dtype(t).ok_or_else(|| unsupported(t))
+            }
+        }
+    }
+
+    /// True for numpy's fixed-length unicode strings, as xarray writes `str` values:
+    /// v2 `"<U3"`, v3 `{"name": "fixed_length_utf32", ...}`.
+    pub fn fixed_utf32(&self) -> bool {
+        match self.format {
+            ZarrFormat::V2 => self
+                .json
+                .get("dtype")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.trim_start_matches(['<', '>', '|', '=']).starts_with('U')),
+            ZarrFormat::V3 => {
+                self.json
+                    .get("data_type")
+                    .and_then(|t| t.get("name"))
+                    .and_then(Value::as_str)
+                    == Some("fixed_length_utf32")
             }
         }
     }

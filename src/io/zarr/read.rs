@@ -116,6 +116,8 @@ pub struct ZarrSource {
     location: String,
     name: String,
     dtype: DType,
+    /// Strings stored as numpy's fixed-length UTF-32 (`"<U3"`).
+    fixed_utf32: bool,
     shape: Vec<usize>,
     grid: ChunkGrid,
 }
@@ -138,6 +140,7 @@ fn subset(region: &[Range<usize>]) -> ArraySubset {
 fn retrieve(
     array: &Array<dyn ReadableStorageTraits>,
     dtype: DType,
+    fixed_utf32: bool,
     region: &[Range<usize>],
 ) -> std::result::Result<NdArray, String> {
     let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
@@ -162,6 +165,13 @@ fn retrieve(
         DType::U64 => typed!(u64),
         DType::F32 => typed!(f32),
         DType::F64 => typed!(f64),
+        DType::Str if fixed_utf32 => {
+            let v: Vec<Vec<char>> = array
+                .retrieve_array_subset(&subset)
+                .map_err(|e| e.to_string())?;
+            let v: Vec<String> = v.into_iter().map(|c| c.into_iter().collect()).collect();
+            NdArray::from_shape_vec(&shape, v).map_err(|e| e.to_string())
+        }
         DType::Str => typed!(String),
         other => Err(format!("cannot read Zarr values as {other}")),
     }
@@ -205,7 +215,8 @@ impl ChunkSource for ZarrSource {
     }
 
     fn read(&self, region: &[Range<usize>]) -> Result<NdArray> {
-        retrieve(&self.array, self.dtype, region).map_err(|e| self.read_error(region, e))
+        retrieve(&self.array, self.dtype, self.fixed_utf32, region)
+            .map_err(|e| self.read_error(region, e))
     }
 
     fn label(&self) -> String {
@@ -255,6 +266,11 @@ pub(super) fn zarrs_metadata(location: &str, meta: &ArrayMeta) -> Result<ArrayMe
             serde_json::from_value::<ArrayMetadataV3>(Value::Object(json)).map(ArrayMetadata::V3)
         }
         ZarrFormat::V2 => {
+            // xarray writes "<U" strings with a null fill_value, which zarrs refuses;
+            // an empty string is what such chunks hold when missing.
+            if meta.fixed_utf32() && json.get("fill_value").is_none_or(Value::is_null) {
+                json.insert("fill_value".into(), Value::from(""));
+            }
             serde_json::from_value::<ArrayMetadataV2>(Value::Object(json)).map(ArrayMetadata::V2)
         }
     };
@@ -340,6 +356,7 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
         location: loc.to_string(),
         name: meta.path.trim_start_matches('/').to_string(),
         dtype,
+        fixed_utf32: meta.fixed_utf32(),
         grid: task_grid(&shape, &stored, inner.as_deref(), item)?,
         shape: shape.clone(),
     };

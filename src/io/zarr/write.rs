@@ -501,12 +501,18 @@ impl<'a> ToZarr<'a> {
         let mut json = Map::new();
         match format {
             ZarrFormat::V2 => {
-                let dtype_name = meta::v2_dtype_name(dtype).ok_or_else(|| {
-                    self.err(
-                        Some(name),
-                        format!("values of dtype {dtype} cannot be written to Zarr v2 by xr; use zarr_format 3"),
-                    )
-                })?;
+                let dtype_name = match dtype {
+                    // numpy's fixed-length unicode, as xarray writes str to v2.
+                    DType::Str => format!("<U{}", max_chars(enc)?.max(1)),
+                    d => meta::v2_dtype_name(d)
+                        .ok_or_else(|| {
+                            self.err(
+                                Some(name),
+                                format!("values of dtype {d} cannot be written to Zarr v2"),
+                            )
+                        })?
+                        .to_string(),
+                };
                 let fill = match &cf_fill {
                     Some(v) => fill_of(v)?,
                     None => Value::Null,
@@ -596,7 +602,7 @@ impl<'a> ToZarr<'a> {
         }
         let name = plan.name.as_str();
         match var.data() {
-            Data::Eager(a) => store_block(&array, a, &plan.offset)
+            Data::Eager(a) => store_block(&array, a, &plan.offset, plan.meta.fixed_utf32())
                 .map_err(|e| self.write_error(name, &plan.offset, e)),
             Data::Lazy(l) => {
                 let stored = plan.meta.chunk_shape(&self.location)?;
@@ -639,6 +645,7 @@ impl<'a> ToZarr<'a> {
             let array = Arc::clone(&array);
             let location = self.location.clone();
             let name = plan.name.clone();
+            let fixed_utf32 = plan.meta.fixed_utf32();
             let label = format!("write {location}: {name} chunk {index:?}");
             writes.push(graph.add_task(
                 vec![task],
@@ -649,11 +656,13 @@ impl<'a> ToZarr<'a> {
                         .first()
                         .and_then(|v| v.0.first())
                         .ok_or_else(|| Error::internal("a write task gets its block"))?;
-                    store_block(&array, block, &at).map_err(|reason| Error::FileRead {
-                        file: location,
-                        var: name,
-                        chunk: Some(index),
-                        reason: format!("writing values: {reason}"),
+                    store_block(&array, block, &at, fixed_utf32).map_err(|reason| {
+                        Error::FileRead {
+                            file: location,
+                            var: name,
+                            chunk: Some(index),
+                            reason: format!("writing values: {reason}"),
+                        }
                     })?;
                     Ok(TaskValue(Vec::new()))
                 }),
@@ -938,11 +947,20 @@ fn check_alignment(w: &ToZarr<'_>, plan: &Plan, grid: &ChunkGrid, stored: &[usiz
     Ok(())
 }
 
+/// The longest string of a string variable, in characters.
+fn max_chars(var: &Variable) -> Result<usize> {
+    Ok(match var.values()? {
+        NdArray::Str(a) => a.iter().map(|s| s.chars().count()).max().unwrap_or(0),
+        _ => 0,
+    })
+}
+
 /// Writes `block` at `at` (chunk-aligned blocks are stored without reading).
 fn store_block(
     array: &WritableArray,
     block: &NdArray,
     at: &[usize],
+    fixed_utf32: bool,
 ) -> std::result::Result<(), String> {
     let subset = ArraySubset::new_with_start_shape(
         at.iter().map(|&x| x as u64).collect(),
@@ -970,6 +988,12 @@ fn store_block(
         NdArray::U64(a) => put!(a),
         NdArray::F32(a) => put!(a),
         NdArray::F64(a) => put!(a),
+        NdArray::Str(a) if fixed_utf32 => {
+            let values: Vec<Vec<char>> = a.iter().map(|s| s.chars().collect()).collect();
+            array
+                .store_array_subset(&subset, values)
+                .map_err(|e| e.to_string())
+        }
         NdArray::Str(a) => put!(a),
         other => Err(format!(
             "values of dtype {} cannot be written",
@@ -1034,7 +1058,7 @@ fn v2_filters(w: &ToZarr<'_>, name: &str, encoding: &Attrs) -> Result<Value> {
 /// The v3 codecs (inside the shard, when sharded) for `encoding`.
 fn v3_codecs(w: &ToZarr<'_>, name: &str, encoding: &Attrs, dtype: DType) -> Result<Value> {
     if let Some(text) = encoding.get("codecs").and_then(AttrValue::as_str) {
-        let codecs = parse_json(w, name, "codecs", text)?;
+        let mut codecs = parse_json(w, name, "codecs", text)?;
         // Codecs read from a sharded array: keep the ones inside the shard.
         let first_is_sharding = codecs
             .get(0)
@@ -1047,7 +1071,19 @@ fn v3_codecs(w: &ToZarr<'_>, name: &str, encoding: &Attrs, dtype: DType) -> Resu
                 .and_then(|c| c.get("configuration"))
                 .and_then(|c| c.get("codecs"))
             {
-                return Ok(inner.clone());
+                codecs = inner.clone();
+            }
+        }
+        if dtype == DType::Str {
+            // Strings are written as variable-length UTF-8 ("string"), whatever they
+            // were read from (numpy's fixed-length UTF-32 has a "bytes" serializer).
+            if let Value::Array(list) = &mut codecs {
+                for c in list.iter_mut() {
+                    let name = c.get("name").and_then(Value::as_str);
+                    if matches!(name, Some("bytes" | "vlen-utf8")) {
+                        *c = json!({"name": "vlen-utf8"});
+                    }
+                }
             }
         }
         return Ok(codecs);
