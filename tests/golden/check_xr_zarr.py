@@ -54,6 +54,7 @@ def check(name, zarr_format):
             assert list(ds.name.values) == ["a", "bb", "ccc"]
             assert "lat" in ds.coords and "lat" not in ds.indexes and "name" in ds.coords
             assert ds.attrs["title"] == "written by xr"
+            assert np.isnan(ds.t.attrs["not_a_number"])  # a bare NaN, as Python writes it
             # zarr-python reads v3 strings as numpy StringDType; describe() knows "U".
             ds.coords["name"] = ("x", np.array([str(v) for v in ds.name.values]))
             d = describe(ds)

@@ -67,7 +67,7 @@ def base():
     ds = xr.Dataset(
         {
             "temp": (("time", "y", "x"), temp, {"units": "K", "long_name": "temperature"}),
-            "packed": (("time", "y", "x"), packed, {"units": "degC", "valid_range": [-10.0, 40.0]}),
+            "packed": (("time", "y", "x"), packed, {"units": "degC", "valid_range": [-10.0, 40.0], "not_a_number": np.nan}),
             "counts": (("time", "x"), counts, {"note": "int32, one chunk missing"}),
         },
         coords={

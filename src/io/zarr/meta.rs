@@ -75,13 +75,15 @@ pub(crate) fn get_json(
     let Some(bytes) = bytes else {
         return Ok(None);
     };
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        format_error(
-            location,
-            None,
-            format!("{} is not valid JSON: {e}", key.as_str()),
-        )
-    })?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .or_else(|e| serde_json::from_slice(&mark_nonfinite(&bytes)).map_err(|_| e))
+        .map_err(|e| {
+            format_error(
+                location,
+                None,
+                format!("{} is not valid JSON: {e}", key.as_str()),
+            )
+        })?;
     match value {
         Value::Object(m) => Ok(Some(m)),
         other => Err(format_error(
@@ -93,6 +95,59 @@ pub(crate) fn get_json(
                 json_kind(&other)
             ),
         )),
+    }
+}
+
+/// Marks a string that stood for a bare `NaN`/`Infinity`/`-Infinity` token.
+const NONFINITE: &str = "\u{1}xr-nonfinite:";
+
+/// Python's `json` writes non-finite floats as bare `NaN`, `Infinity`, `-Infinity`
+/// (zarr-python 2 and xarray attributes do); JSON has no such tokens. They become
+/// marked strings that [`nonfinite`] reads back as numbers.
+fn mark_nonfinite(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            out.push(b);
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+        }
+        let rest = &bytes[i..];
+        if let Some(token) = ["NaN", "Infinity", "-Infinity"]
+            .into_iter()
+            .find(|t| rest.starts_with(t.as_bytes()))
+        {
+            out.extend_from_slice(format!("\"\\u0001xr-nonfinite:{token}\"").as_bytes());
+            i += token.len();
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
+}
+
+/// The number a marked non-finite token stands for.
+fn nonfinite(v: &Value) -> Option<f64> {
+    match v.as_str()?.strip_prefix(NONFINITE)? {
+        "NaN" => Some(f64::NAN),
+        "Infinity" => Some(f64::INFINITY),
+        "-Infinity" => Some(f64::NEG_INFINITY),
+        _ => None,
     }
 }
 
@@ -553,7 +608,7 @@ pub(crate) fn json_fill_value(v: &Value, dtype: DType) -> Option<NdArray> {
             }
         }
         Value::String(s) => {
-            let x = match s.as_str() {
+            let x = match s.trim_start_matches(NONFINITE) {
                 "NaN" => f64::NAN,
                 "Infinity" => f64::INFINITY,
                 "-Infinity" => f64::NEG_INFINITY,
@@ -577,21 +632,38 @@ pub(crate) fn json_fill_value(v: &Value, dtype: DType) -> Option<NdArray> {
 /// A one-element array as a JSON fill value (`"NaN"` and the infinities as strings).
 pub(crate) fn fill_value_json(a: &NdArray) -> Result<Value> {
     let v = attr_to_json(&AttrValue::Array(a.clone()))?;
-    Ok(match v {
+    let v = match v {
         Value::Array(mut items) if items.len() == 1 => items.remove(0),
         other => other,
-    })
+    };
+    Ok(plain_nonfinite(v))
+}
+
+/// A marked non-finite value as Zarr's string for it (`"NaN"`, ...); others unchanged.
+pub(crate) fn plain_nonfinite(v: Value) -> Value {
+    match v.as_str().and_then(|s| s.strip_prefix(NONFINITE)) {
+        Some(token) => Value::from(token),
+        None => v,
+    }
 }
 
 /// A JSON attribute value as `xr` holds it: text, or numbers (integers as `i64`,
 /// others as `f64`), or a list of strings; anything else keeps its JSON text.
 pub(crate) fn json_to_attr(v: &Value) -> AttrValue {
+    if let Some(x) = nonfinite(v) {
+        return AttrValue::Array(NdArray::from(vec![x]));
+    }
     match v {
         Value::String(s) => AttrValue::Str(s.clone()),
         Value::Bool(b) => AttrValue::Array(NdArray::from(vec![*b])),
         Value::Number(_) => json_numbers(std::slice::from_ref(v))
             .map_or_else(|| AttrValue::Str(v.to_string()), AttrValue::Array),
-        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
+        Value::Array(items)
+            if !items.is_empty()
+                && items
+                    .iter()
+                    .all(|x| x.is_string() && nonfinite(x).is_none()) =>
+        {
             AttrValue::Array(NdArray::from(
                 items
                     .iter()
@@ -620,7 +692,7 @@ fn json_numbers(items: &[Value]) -> Option<NdArray> {
     }
     items
         .iter()
-        .map(Value::as_f64)
+        .map(|x| x.as_f64().or_else(|| nonfinite(x)))
         .collect::<Option<Vec<_>>>()
         .map(NdArray::from)
 }
@@ -633,16 +705,30 @@ pub(crate) fn json_to_attrs(m: &Map<String, Value>, skip: &[&str]) -> Attrs {
         .collect()
 }
 
+/// A float as JSON; non-finite values as marked strings, which [`to_json_text`] writes
+/// as Python's bare tokens (attributes) and [`fill_value_json`] as Zarr's strings.
 fn float_json(x: f64) -> Value {
-    if x.is_nan() {
-        Value::from("NaN")
+    let token = if x.is_nan() {
+        "NaN"
     } else if x == f64::INFINITY {
-        Value::from("Infinity")
+        "Infinity"
     } else if x == f64::NEG_INFINITY {
-        Value::from("-Infinity")
+        "-Infinity"
     } else {
-        Value::from(x)
+        return Value::from(x);
+    };
+    Value::from(format!("{NONFINITE}{token}"))
+}
+
+/// `value` as pretty JSON text, with non-finite attribute values as the bare `NaN`,
+/// `Infinity`, `-Infinity` tokens that Python's `json` (zarr-python, xarray) reads and
+/// writes.
+pub(crate) fn to_json_text(value: &Value) -> serde_json::Result<Vec<u8>> {
+    let mut text = String::from_utf8(serde_json::to_vec_pretty(value)?).unwrap_or_default();
+    for token in ["-Infinity", "Infinity", "NaN"] {
+        text = text.replace(&format!("\"\\u0001xr-nonfinite:{token}\""), token);
     }
+    Ok(text.into_bytes())
 }
 
 /// An attribute as JSON: a single value for one-element arrays, a list otherwise;
@@ -748,6 +834,24 @@ mod tests {
         assert_eq!(f.dtype(), DType::I16);
         assert_eq!(f.to_f64_vec().unwrap(), [-999.0]);
         assert!(json_fill_value(&Value::from("oops"), DType::F64).is_none());
+    }
+
+    #[test]
+    fn bare_nan_and_infinity_tokens_read_as_numbers() {
+        let text = br#"{"a": NaN, "b": [1.5, -Infinity], "c": "NaN in \"text\"", "d": Infinity}"#;
+        assert!(serde_json::from_slice::<Value>(text).is_err());
+        let v: Map<String, Value> = serde_json::from_slice(&mark_nonfinite(text)).unwrap();
+        let attrs = json_to_attrs(&v, &[]);
+        assert!(attrs["a"].as_f64().unwrap().is_nan());
+        let b = match &attrs["b"] {
+            AttrValue::Array(a) => a.to_f64_vec().unwrap(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(b, [1.5, f64::NEG_INFINITY]);
+        assert_eq!(attrs["c"].as_str(), Some("NaN in \"text\""));
+        assert_eq!(attrs["d"].as_f64(), Some(f64::INFINITY));
+        let f = json_fill_value(&v["a"], DType::F32).unwrap();
+        assert!(f.to_f64_vec().unwrap()[0].is_nan());
     }
 
     #[test]

@@ -260,6 +260,9 @@ fn task_grid(
 /// The zarrs metadata of an array.
 pub(super) fn zarrs_metadata(location: &str, meta: &ArrayMeta) -> Result<ArrayMetadata> {
     let mut json = meta.json.clone();
+    if let Some(f) = json.remove("fill_value") {
+        json.insert("fill_value".into(), meta::plain_nonfinite(f));
+    }
     let parsed = match meta.format {
         ZarrFormat::V3 => {
             json.insert("attributes".into(), Value::Object(meta.attrs.clone()));

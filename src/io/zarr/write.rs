@@ -252,7 +252,7 @@ impl<'a> ToZarr<'a> {
         } else {
             (self.format, None, Map::new())
         };
-        if format == ZarrFormat::V2 && !self.region.is_empty() && old.is_none() {
+        if !self.region.is_empty() && old.is_none() {
             return Err(self.err(None, "region writes need an existing store"));
         }
         if let (Some(dim), Some((old_ds, _))) = (&self.append_dim, &old) {
@@ -763,7 +763,7 @@ fn set_json(
     name: &str,
     value: &Value,
 ) -> Result<()> {
-    let text = serde_json::to_vec_pretty(value)
+    let text = meta::to_json_text(value)
         .map_err(|e| format_error(loc, None, format!("serialising {prefix}{name}: {e}")))?;
     store
         .set(&meta::key(loc, prefix, name)?, Bytes::from(text))
@@ -857,6 +857,11 @@ fn write_group_meta(
                     ".zmetadata",
                     &json!({"metadata": metadata, "zarr_consolidated_format": 1}),
                 )?;
+            } else {
+                // Stale consolidated metadata would hide what was just written.
+                store
+                    .erase(&meta::key(loc, prefix, ".zmetadata")?)
+                    .map_err(|e| format_error(loc, None, format!("removing .zmetadata: {e}")))?;
             }
             // .zgroup last: it is what makes the group exist.
             set_json(store, loc, prefix, ".zgroup", &json!({"zarr_format": 2}))
