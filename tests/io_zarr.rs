@@ -715,3 +715,37 @@ fn xr_writes_into_nested_groups() {
         .to_string();
     assert!(err.contains("\"nope\"") && err.contains("g.zarr"), "{err}");
 }
+
+/// What `xr convert` does: NetCDF files (lazy, chunked as stored) to Zarr v2 and v3 and
+/// back, with identical decoded values and attributes.
+#[cfg(feature = "netcdf")]
+#[test]
+fn netcdf_files_convert_to_zarr_and_back() {
+    let nc_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let dir = scratch("convert");
+    for file in [
+        "noleap_daily.nc",
+        "day360_daily.nc",
+        "packed_int16.nc",
+        "compressed_chunked.nc",
+        "classic.nc",
+        "scalars.nc",
+        "unsigned.nc",
+        "xr_written.nc",
+    ] {
+        let nc = Dataset::open_dataset(nc_dir.join(file)).unwrap();
+        for format in [ZarrFormat::V3, ZarrFormat::V2] {
+            let out = s(&dir.join(format!("{file}.{format:?}.zarr")));
+            nc.write_zarr(&out)
+                .zarr_format(format)
+                .write()
+                .unwrap_or_else(|e| panic!("{file} to {format:?}: {e}"));
+            let z = Dataset::open_zarr(&out).unwrap();
+            assert_same(&z, &nc, &format!("{file} as {format:?}"));
+            let back = dir.join(format!("{file}.{format:?}.nc"));
+            z.to_netcdf(&back).unwrap();
+            let again = Dataset::open_dataset(&back).unwrap();
+            assert_same(&again, &nc, &format!("{file} via {format:?} and back"));
+        }
+    }
+}

@@ -425,6 +425,49 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    fn fixture(name: &str) -> String {
+        format!("{}/tests/data/zarr/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// A store that can only be read, like plain HTTP: no listing, no writing.
+    fn read_only(location: &str) -> Storages {
+        let all = store::open(location, Access::Read).unwrap();
+        Storages {
+            read: Arc::clone(&all.read),
+            list: None,
+            write: None,
+            location: all.location,
+        }
+    }
+
+    #[test]
+    fn stores_that_cannot_list_need_consolidated_metadata() {
+        let options = DecodeOptions::default();
+        let ds = open_storages(
+            &read_only(&fixture("v3_consolidated.zarr")),
+            "",
+            None,
+            &options,
+        )
+        .unwrap();
+        assert_eq!(ds.dim_size("time").unwrap(), 6);
+        let ds = open_storages(
+            &read_only(&fixture("v2_consolidated.zarr")),
+            "",
+            None,
+            &options,
+        )
+        .unwrap();
+        assert!(ds.variable("packed").is_ok());
+        let err = open_storages(&read_only(&fixture("v3_plain.zarr")), "", None, &options)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("v3_plain.zarr") && err.contains("cannot be listed"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn small_chunks_are_grouped_last_dims_first() {
         // 4 x 90 x 90 f32 chunks (130 kB) of a 100 x 180 x 360 array: whole rows of

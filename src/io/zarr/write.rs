@@ -202,7 +202,11 @@ impl<'a> ToZarr<'a> {
     /// uniform, or the encoding cannot be applied; [`Error::Io`] when the store cannot be
     /// created; the first failing chunk's error for lazy data.
     pub fn write(&self) -> Result<()> {
-        let storages = store::open(&self.location, Access::Write)?;
+        self.write_to(&store::open(&self.location, Access::Write)?)
+    }
+
+    /// Writes into an opened store.
+    fn write_to(&self, storages: &Storages) -> Result<()> {
         let store = storages.write.clone().ok_or_else(|| {
             self.err(
                 None,
@@ -225,7 +229,7 @@ impl<'a> ToZarr<'a> {
             return Err(self.err(None, "region writes need mode \"a\" or \"r+\""));
         }
         let prefix = group_prefix(&self.group);
-        let existing = group_exists(&storages, &prefix)?;
+        let existing = group_exists(storages, &prefix)?;
         match mode {
             ZarrMode::Create if existing => {
                 return Err(self.err(
@@ -241,8 +245,8 @@ impl<'a> ToZarr<'a> {
             _ => {}
         }
         let (format, old, old_attrs) = if existing && mode != ZarrMode::Write {
-            let group = meta::read_group(&storages, &self.group, None)?;
-            let old = open_storages(&storages, &self.group, None, &DecodeOptions::default())?;
+            let group = meta::read_group(storages, &self.group, None)?;
+            let old = open_storages(storages, &self.group, None, &DecodeOptions::default())?;
             let arrays: HashMap<String, ArrayMeta> = group
                 .arrays
                 .into_iter()
@@ -280,7 +284,7 @@ impl<'a> ToZarr<'a> {
         for (k, v) in self.dataset.attrs() {
             attrs.insert(k.clone(), meta::attr_to_json(v)?);
         }
-        self.write_group(&storages, &store, format, &prefix, attrs)
+        self.write_group(storages, &store, format, &prefix, attrs)
     }
 
     /// Encodes every variable and decides where it goes.
@@ -1113,4 +1117,30 @@ fn v3_codecs(w: &ToZarr<'_>, name: &str, encoding: &Attrs, dtype: DType) -> Resu
     let mut codecs = vec![serializer];
     codecs.extend(compressor);
     Ok(Value::Array(codecs))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn read_only_stores_refuse_writes_naming_the_store() {
+        let dir = std::env::temp_dir().join(format!("xr-zarr-ro-{}", std::process::id()));
+        let location = dir.join("ro.zarr");
+        let all = store::open(location.to_str().unwrap(), Access::Write).unwrap();
+        let read_only = Storages { write: None, ..all };
+        let ds = Dataset::new()
+            .with_coord("t", Variable::new(&["t"], vec![1i64, 2]).unwrap())
+            .unwrap();
+        let err = ToZarr::new(&ds, location.to_str().unwrap())
+            .write_to(&read_only)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ro.zarr") && err.contains("read-only"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
