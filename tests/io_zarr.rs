@@ -183,7 +183,7 @@ fn stores_written_by_xarray_read_identically() {
         .as_array()
         .unwrap()
         .clone();
-    assert_eq!(cases.len(), 5);
+    assert_eq!(cases.len(), 7);
     for expected in &cases {
         assert_matches_xarray(&open_case(expected), expected);
     }
@@ -399,6 +399,30 @@ fn appending_years_along_time_gives_the_whole_array() {
             .open()
             .unwrap();
         assert_same(&listed, &full, "append listed");
+    }
+}
+
+#[test]
+fn appends_keep_subgroups_in_the_consolidated_metadata() {
+    for store in ["v3_consolidated.zarr", "v2_consolidated.zarr"] {
+        let dir = scratch(&format!("append_sub_{store}"));
+        let out = dir.join(store);
+        copy_dir(&data_dir().join(store), &out);
+        let out = s(&out);
+        let full = Dataset::open_zarr(&out).unwrap();
+        slice(&full, "time", 4, 6)
+            .write_zarr(&out)
+            .append_dim("time")
+            .write()
+            .unwrap();
+        let back = Dataset::zarr(&out).consolidated(Some(true)).open().unwrap();
+        assert_eq!(back.dim_size("time").unwrap(), 8, "{store}");
+        let sub = Dataset::zarr(&out)
+            .group("sub")
+            .consolidated(Some(true))
+            .open()
+            .unwrap();
+        assert_matches_xarray(&sub, &case(store, Some("sub")));
     }
 }
 

@@ -419,6 +419,77 @@ pub(crate) fn list_arrays(
     Ok(arrays)
 }
 
+/// The consolidated metadata of the group at `prefix`, from listing the store: every
+/// node below it, arrays and groups, at any depth, keyed as zarr-python keys them (v3:
+/// `"air"`, `"sub"`, `"sub/w"` to each node's `zarr.json`; v2: `"air/.zarray"`,
+/// `"air/.zattrs"`, `"sub/.zgroup"`, ...).
+pub(crate) fn consolidated_entries(
+    storages: &Storages,
+    prefix: &str,
+    format: ZarrFormat,
+) -> Result<Map<String, Value>> {
+    let loc = storages.location.as_str();
+    let Some(list) = &storages.list else {
+        return Err(format_error(
+            loc,
+            None,
+            "the store cannot be listed, so its metadata cannot be consolidated",
+        ));
+    };
+    let read = storages.read.as_ref();
+    let mut out = Map::new();
+    let mut pending = vec![prefix.to_string()];
+    while let Some(dir) = pending.pop() {
+        let store_prefix = if dir.is_empty() {
+            StorePrefix::root()
+        } else {
+            StorePrefix::new(dir.as_str())
+                .map_err(|e| format_error(loc, None, format!("invalid prefix {dir}: {e}")))?
+        };
+        let children = list
+            .list_dir(&store_prefix)
+            .map_err(|e| format_error(loc, None, format!("listing {dir:?}: {e}")))?;
+        for child in children.prefixes() {
+            let child = child.as_str();
+            let rel = child
+                .strip_prefix(prefix)
+                .unwrap_or(child)
+                .trim_end_matches('/');
+            match format {
+                ZarrFormat::V3 => {
+                    let Some(mut json) = get_json(read, loc, &key(loc, child, "zarr.json")?)?
+                    else {
+                        continue;
+                    };
+                    let is_group = json.get("node_type").and_then(Value::as_str) == Some("group");
+                    if is_group {
+                        json.remove("consolidated_metadata");
+                        pending.push(child.to_string());
+                    }
+                    out.insert(rel.to_string(), Value::Object(json));
+                }
+                ZarrFormat::V2 => {
+                    let mut found = false;
+                    for name in [".zarray", ".zgroup", ".zattrs"] {
+                        if let Some(json) = get_json(read, loc, &key(loc, child, name)?)? {
+                            if name == ".zgroup" {
+                                pending.push(child.to_string());
+                            }
+                            found |= name != ".zattrs";
+                            out.insert(format!("{rel}/{name}"), Value::Object(json));
+                        }
+                    }
+                    if !found {
+                        out.retain(|k, _| !k.starts_with(&format!("{rel}/")));
+                    }
+                }
+            }
+        }
+    }
+    out.sort_keys();
+    Ok(out)
+}
+
 fn usize_list(v: Option<&Value>) -> Option<Vec<usize>> {
     v?.as_array()?
         .iter()

@@ -695,11 +695,11 @@ impl<'a> ToZarr<'a> {
         }
         let consolidated = if self.consolidated {
             // What the store holds now, listed (not what this write planned).
-            Some(meta::list_arrays(storages, prefix, format)?)
+            Some(meta::consolidated_entries(storages, prefix, format)?)
         } else {
             None
         };
-        write_group_meta(store, loc, format, prefix, &attrs, consolidated.as_deref())
+        write_group_meta(store, loc, format, prefix, &attrs, consolidated)
     }
 }
 
@@ -820,7 +820,7 @@ fn write_group_meta(
     format: ZarrFormat,
     prefix: &str,
     attrs: &Map<String, Value>,
-    consolidated: Option<&[ArrayMeta]>,
+    consolidated: Option<Map<String, Value>>,
 ) -> Result<()> {
     match format {
         ZarrFormat::V3 => {
@@ -829,11 +829,7 @@ fn write_group_meta(
                 "node_type": "group",
                 "attributes": attrs,
             });
-            if let (Some(arrays), Value::Object(g)) = (consolidated, &mut group) {
-                let metadata: Map<String, Value> = arrays
-                    .iter()
-                    .map(|a| (a.name.clone(), v3_json(a)))
-                    .collect();
+            if let (Some(metadata), Value::Object(g)) = (consolidated, &mut group) {
                 g.insert(
                     "consolidated_metadata".into(),
                     json!({"kind": "inline", "must_understand": false, "metadata": metadata}),
@@ -843,17 +839,11 @@ fn write_group_meta(
         }
         ZarrFormat::V2 => {
             set_json(store, loc, prefix, ".zattrs", &Value::Object(attrs.clone()))?;
-            if let Some(arrays) = consolidated {
+            if let Some(nodes) = consolidated {
                 let mut metadata = Map::new();
                 metadata.insert(".zgroup".into(), json!({"zarr_format": 2}));
                 metadata.insert(".zattrs".into(), Value::Object(attrs.clone()));
-                for a in arrays {
-                    metadata.insert(format!("{}/.zarray", a.name), Value::Object(a.json.clone()));
-                    metadata.insert(
-                        format!("{}/.zattrs", a.name),
-                        Value::Object(a.attrs.clone()),
-                    );
-                }
+                metadata.extend(nodes);
                 set_json(
                     store,
                     loc,
