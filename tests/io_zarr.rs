@@ -773,3 +773,56 @@ fn netcdf_files_convert_to_zarr_and_back() {
         }
     }
 }
+
+/// A lazy variable whose last chunk (the only one with 2 rows) fails to compute.
+fn failing_dataset(rows: usize) -> Dataset {
+    let data = LazyArray::random(&[rows, 6], &[6, 6], 3)
+        .unwrap()
+        .map_blocks(&[], DType::F64, |blocks| {
+            if blocks[0].shape()[0] == 2 {
+                Err(Error::InvalidArgument("this chunk fails on purpose".into()))
+            } else {
+                Ok(blocks[0].clone())
+            }
+        })
+        .unwrap();
+    Dataset::new()
+        .with_coord(
+            "t",
+            Variable::new(&["t"], (0..rows as i64).collect::<Vec<_>>()).unwrap(),
+        )
+        .unwrap()
+        .with_data_var("v", Variable::new(&["t", "x"], Data::Lazy(data)).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn a_failed_write_leaves_no_store_claiming_the_data() {
+    let dir = scratch("failed");
+    // A new store: the error names the chunk; no group metadata was written.
+    let out = s(&dir.join("new.zarr"));
+    let err = failing_dataset(20).to_zarr(&out).unwrap_err().to_string();
+    assert!(err.contains("fails on purpose"), "{err}");
+    let err = Dataset::open_zarr(&out).unwrap_err().to_string();
+    assert!(err.contains("no Zarr group"), "{err}");
+    // A failed append: the store keeps its old length, consolidated or listed.
+    let out = s(&dir.join("old.zarr"));
+    failing_dataset(12).to_zarr(&out).unwrap();
+    assert!(failing_dataset(20)
+        .write_zarr(&out)
+        .append_dim("t")
+        .write()
+        .is_err());
+    for consolidated in [Some(true), Some(false)] {
+        let back = Dataset::zarr(&out)
+            .consolidated(consolidated)
+            .open()
+            .unwrap();
+        assert_eq!(back.dim_size("t").unwrap(), 12);
+        assert!(back
+            .variable("v")
+            .unwrap()
+            .data()
+            .equals(failing_dataset(12).variable("v").unwrap().data()));
+    }
+}

@@ -617,12 +617,7 @@ impl<'a> ToZarr<'a> {
     }
 
     fn write_error(&self, name: &str, at: &[usize], reason: String) -> Error {
-        Error::FileRead {
-            file: self.location.clone(),
-            var: name.to_string(),
-            chunk: None,
-            reason: format!("writing values at {at:?}: {reason}"),
-        }
+        self.err(Some(name), format!("writing values at {at:?}: {reason}"))
     }
 
     /// Computes and writes a lazy variable block by block: one task per block computes
@@ -661,12 +656,11 @@ impl<'a> ToZarr<'a> {
                         .and_then(|v| v.0.first())
                         .ok_or_else(|| Error::internal("a write task gets its block"))?;
                     store_block(&array, block, &at, fixed_utf32).map_err(|reason| {
-                        Error::FileRead {
-                            file: location,
-                            var: name,
-                            chunk: Some(index),
-                            reason: format!("writing values: {reason}"),
-                        }
+                        format_error(
+                            &location,
+                            Some(&name),
+                            format!("writing lazy chunk {index:?} at {at:?}: {reason}"),
+                        )
                     })?;
                     Ok(TaskValue(Vec::new()))
                 }),
