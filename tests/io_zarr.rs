@@ -264,6 +264,22 @@ fn xr_round_trips_v3_and_v2_including_packing_times_and_shards() {
     round_trip("rt_v2", "v3_consolidated.zarr", None, ZarrFormat::V2);
     round_trip("rt_v2v2", "v2_plain.zarr", None, ZarrFormat::V2);
     round_trip("rt_shards", "v3_plain.zarr", None, ZarrFormat::V3);
+    // Codecs survive a round trip in the same format.
+    let codec = |test: &str, var: &str, key: &str| {
+        let out = std::env::temp_dir()
+            .join(format!("xr-zarr-tests-{}-{test}", std::process::id()))
+            .join("out.zarr");
+        let back = Dataset::open_zarr(s(&out)).unwrap();
+        back.variable(var).unwrap().encoding()[key]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let c = codec("rt_v3", "temp", "codecs");
+    assert!(c.contains("\"zstd\"") && c.contains("\"level\":3"), "{c}");
+    assert!(codec("rt_v3", "packed", "codecs").contains("gzip"));
+    assert!(codec("rt_v2v2", "temp", "compressor").contains("gzip"));
+    assert!(codec("rt_v2", "temp", "compressor").contains("blosc"));
     // Shards survive the round trip.
     let out = s(&scratch("rt_shards2").join("out.zarr"));
     Dataset::open_zarr(fixture("v3_plain.zarr"))

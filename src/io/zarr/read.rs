@@ -308,7 +308,6 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
         ZarrFormat::V2 => {
             // Zarr v2's fill_value is the CF _FillValue (xarray's
             // use_zarr_fill_value_as_mask for v2 stores).
-            attrs.shift_remove("_FillValue");
             if let Some(f) = fill {
                 attrs.insert("_FillValue".into(), AttrValue::Array(f));
             }
