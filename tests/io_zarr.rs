@@ -594,6 +594,15 @@ fn bad_stores_give_errors_naming_store_variable_and_chunk() {
         err.contains("v2_plain.zarr") && err.contains("\"temp\""),
         "{err}"
     );
+    // Chunks that do not fit the shape.
+    std::fs::write(
+        v2.join("temp/.zarray"),
+        br#"{"zarr_format": 2, "shape": [6, 3, 4], "chunks": [2, 3], "dtype": "<f4",
+             "compressor": null, "fill_value": null, "order": "C", "filters": null}"#,
+    )
+    .unwrap();
+    let err = Dataset::open_zarr(s(&v2)).unwrap_err().to_string();
+    assert!(err.contains("\"temp\"") && err.contains("[2, 3]"), "{err}");
     // An array without dimension names.
     std::fs::copy(
         data_dir().join("v2_plain.zarr/temp/.zarray"),

@@ -298,6 +298,12 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
     let shape = meta.shape(loc)?;
     let dims = meta.dims(loc, shape.len())?;
     let stored = meta.chunk_shape(loc)?;
+    if stored.len() != shape.len() || stored.contains(&0) {
+        return Err(meta.error(
+            loc,
+            format!("chunk shape {stored:?} does not fit the array shape {shape:?}"),
+        ));
+    }
     let inner = meta.inner_chunk_shape();
     let fill = meta.fill_value(loc, dtype)?;
     let array = zarrs_array(Arc::clone(&storages.read), loc, meta)?;
