@@ -13,7 +13,8 @@ use std::process::ExitCode;
 use serde_json::{json, Map, Value};
 use xr::{AttrValue, Attrs, Dataset, NdArray, Scalar, Variable};
 
-const USAGE: &str = "usage: xr info FILE [--json] [--stats]\n       xr clim DIR_OR_GLOB OUT.nc [--mpi]";
+const USAGE: &str =
+    "usage: xr info FILE [--json] [--stats]\n       xr clim DIR_OR_GLOB OUT.nc [--mpi]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
