@@ -275,6 +275,18 @@ fn install_abort_hook(rank: usize, size: usize) {
     }));
 }
 
+/// Waits until `peer` has sent this rank a message, sleeping between probes: a blocking
+/// receive would spin a core for as long as the peer computes (a whole round), taking it
+/// from other ranks on the same cores. Messages here are few and large, so the up to
+/// 2 ms of added latency does not matter.
+fn wait_for_message(peer: &mpi::topology::Process<'_>) {
+    let mut pause = Duration::from_micros(20);
+    while peer.immediate_probe_with_tag(TAG).is_none() {
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(2));
+    }
+}
+
 /// FNV-1a over the task count, dependencies, size estimates and outputs.
 fn structure_hash(s: &GraphStructure) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -394,6 +406,7 @@ impl MpiExecutor {
             let mut result = Ok(());
             for (&q, ids) in expect {
                 let peer = self.world.process_at_rank(q as Rank);
+                wait_for_message(&peer);
                 let mut len = [0u8; 8];
                 peer.receive_into_with_tag(&mut len[..], TAG);
                 let len = u64::from_le_bytes(len);
