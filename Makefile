@@ -2,7 +2,8 @@
 # Rust toolchain; system libraries, when a feature needs them, are installed by `deps`.
 .PHONY: demo test deps
 
-# libnetcdf and libhdf5 (apt-get when present); a no-op once they are installed.
+# libnetcdf and libhdf5, and OpenMPI + libclang for the `mpi` feature (apt-get when
+# present); a no-op once they are installed.
 deps:
 	./scripts/deps.sh
 	./scripts/deps-mpi.sh
