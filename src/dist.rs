@@ -11,8 +11,12 @@ mod executor;
 mod graph;
 mod local;
 pub(crate) mod lower;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 mod progress;
 
 pub use executor::{ExecStats, Executor};
 pub use graph::{GraphStructure, TaskFn, TaskGraph, TaskId, TaskValue};
 pub use local::LocalExecutor;
+#[cfg(feature = "mpi")]
+pub use mpi::MpiExecutor;

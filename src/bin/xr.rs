@@ -2,19 +2,25 @@
 //!
 //! ```text
 //! xr info FILE [--json] [--stats]    describe a NetCDF file as xr decodes it
+//! xr clim DIR_OR_GLOB OUT.nc [--mpi]  seasonal climatology of a multi-file dataset
 //! ```
+
+#[path = "xr/clim.rs"]
+mod clim;
 
 use std::process::ExitCode;
 
 use serde_json::{json, Map, Value};
 use xr::{AttrValue, Attrs, Dataset, NdArray, Scalar, Variable};
 
-const USAGE: &str = "usage: xr info FILE [--json] [--stats]";
+const USAGE: &str =
+    "usage: xr info FILE [--json] [--stats]\n       xr clim DIR_OR_GLOB OUT.nc [--mpi]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("info") => info(&args[1..]),
+        Some("clim") => clim::clim(&args[1..]),
         Some("--version" | "-V") => {
             println!("xr {}", env!("CARGO_PKG_VERSION"));
             Ok(())

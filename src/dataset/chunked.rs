@@ -5,6 +5,7 @@ use indexmap::IndexMap;
 
 use super::{DataArray, Dataset, Variable};
 use crate::array::{DType, Data, NdArray};
+use crate::dist::Executor;
 use crate::error::{Error, Result};
 
 impl Variable {
@@ -108,6 +109,15 @@ impl DataArray {
         self.with_variable(self.variable().load()?)
     }
 
+    /// As [`DataArray::compute`], with `executor` (an MPI executor, a local one with its
+    /// own settings).
+    ///
+    /// # Errors
+    /// As [`DataArray::compute`].
+    pub fn compute_with(&self, executor: &dyn Executor) -> Result<DataArray> {
+        self.with_variable(self.variable().load_with(executor)?)
+    }
+
     /// Same as [`DataArray::compute`].
     ///
     /// # Errors
@@ -194,6 +204,15 @@ impl Dataset {
     /// The first failing chunk's error, naming the variable and chunk.
     pub fn compute(&self) -> Result<Dataset> {
         self.map_variables(|name, v| Ok(Some((name.to_string(), v.load()?))))
+    }
+
+    /// As [`Dataset::compute`], with `executor`; the variables are computed one after the
+    /// other, in order.
+    ///
+    /// # Errors
+    /// As [`Dataset::compute`].
+    pub fn compute_with(&self, executor: &dyn Executor) -> Result<Dataset> {
+        self.map_variables(|name, v| Ok(Some((name.to_string(), v.load_with(executor)?))))
     }
 
     /// Same as [`Dataset::compute`].

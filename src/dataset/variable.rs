@@ -104,6 +104,19 @@ impl Variable {
         }
     }
 
+    /// As [`Variable::load`], computing lazy data with `executor`.
+    ///
+    /// # Errors
+    /// The first failing chunk's error, for lazy data.
+    pub fn load_with(&self, executor: &dyn crate::dist::Executor) -> Result<Variable> {
+        match &self.data {
+            Data::Eager(_) => Ok(self.clone()),
+            Data::Lazy(l) => {
+                Ok(self.replace(self.dims.clone(), Data::Eager(l.compute_with(executor)?)))
+            }
+        }
+    }
+
     /// The shape.
     pub fn shape(&self) -> &[usize] {
         self.data.shape()

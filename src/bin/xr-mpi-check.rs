@@ -1,0 +1,252 @@
+//! `xr-mpi-check`: checks, under `mpirun`, that [`MpiExecutor`] gives bit for bit the
+//! [`LocalExecutor`]'s answers on this MPI installation, on random chunkings.
+//!
+//! ```text
+//! mpirun -n 4 xr-mpi-check [--seed N] [--all-ranks] [--fail-rank R | --panic-rank R]
+//! ```
+//!
+//! Every rank builds the same random data and chunking from the seed; each case (grouped
+//! mean and std by season, reductions, an elementwise array gathered whole, the seed's
+//! `x.dot(x.T + 1)`) is computed with the MPI executor, then on rank 0 (on every rank with
+//! `--all-ranks`) with the local executor, and compared bitwise. Exit status 0 when all
+//! are equal. `--fail-rank R` / `--panic-rank R` make a task that runs on rank R fail or
+//! panic, to check that the job ends with the message instead of hanging. Used by
+//! `tests/mpi.rs`; also a quick check of a cluster's MPI setup.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use xr::array::lazy::LazyArray;
+use xr::dist::mpi::Results;
+use xr::dist::{Executor, LocalExecutor, MpiExecutor};
+use xr::time::date_range;
+use xr::{Calendar, CfDatetime, DType, DataArray, Error, NdArray};
+
+const USAGE: &str = "usage: xr-mpi-check [--seed N] [--all-ranks] [--fail-rank R | --panic-rank R]";
+
+/// A deterministic generator (SplitMix64): the same numbers on every rank.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// In `lo..=hi`.
+    fn range(&mut self, lo: usize, hi: usize) -> usize {
+        lo + (self.next() % (hi - lo + 1) as u64) as usize
+    }
+
+    /// Random chunk sizes adding up to `n`, each at most `max`.
+    fn chunks(&mut self, n: usize, max: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut left = n;
+        while left > 0 {
+            let c = self.range(1, max.min(left));
+            out.push(c);
+            left -= c;
+        }
+        out
+    }
+}
+
+enum Sabotage {
+    None,
+    Fail(usize),
+    Panic(usize),
+}
+
+struct Args {
+    seed: u64,
+    all_ranks: bool,
+    sabotage: Sabotage,
+}
+
+fn parse() -> Result<Args, String> {
+    let mut args = Args {
+        seed: 1,
+        all_ranks: false,
+        sabotage: Sabotage::None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut number = |what: &str| -> Result<u64, String> {
+            it.next()
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| format!("{what} needs a number\n{USAGE}"))
+        };
+        match a.as_str() {
+            "--seed" => args.seed = number("--seed")?,
+            "--all-ranks" => args.all_ranks = true,
+            "--fail-rank" => args.sabotage = Sabotage::Fail(number("--fail-rank")? as usize),
+            "--panic-rank" => args.sabotage = Sabotage::Panic(number("--panic-rank")? as usize),
+            other => return Err(format!("unexpected argument {other:?}\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let args = match parse() {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("xr-mpi-check: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let mpi = match MpiExecutor::new() {
+        Ok(m) => m.results(if args.all_ranks {
+            Results::AllRanks
+        } else {
+            Results::Root
+        }),
+        Err(e) => {
+            eprintln!("xr-mpi-check: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(&mpi, &args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        // An error on one rank must not leave the others waiting.
+        Err(e) => mpi.abort(&e),
+    }
+}
+
+/// Bitwise equality (NaN payloads aside: every NaN equals every NaN).
+fn identical(a: &NdArray, b: &NdArray) -> bool {
+    if a.dtype() != b.dtype() || a.shape() != b.shape() {
+        return false;
+    }
+    match (a.to_f64_vec(), b.to_f64_vec()) {
+        (Ok(x), Ok(y)) => x
+            .iter()
+            .zip(&y)
+            .all(|(p, q)| p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan())),
+        _ => a.equals(b),
+    }
+}
+
+fn run(mpi: &MpiExecutor, args: &Args) -> xr::Result<bool> {
+    let t = Instant::now();
+    let mut rng = Rng(args.seed);
+    let compare_here = mpi.is_root() || args.all_ranks;
+    let local = LocalExecutor::new().progress(false);
+
+    // Daily data with NaNs, chunked at random along time and y.
+    let (nt, ny, nx) = (rng.range(200, 500), 5, 4);
+    let cal = Calendar::NoLeap;
+    let days = date_range(
+        CfDatetime::new(2001, 1, 1, cal)?,
+        None,
+        Some(nt),
+        "D".parse()?,
+        cal,
+    )?;
+    let values: Vec<f64> = (0..nt * ny * nx)
+        .map(|_| {
+            if rng.next() % 17 == 0 {
+                f64::NAN
+            } else {
+                (rng.next() % 1_000_000) as f64 / 997.0 - 300.0
+            }
+        })
+        .collect();
+    let chunks = vec![
+        rng.chunks(nt, nt / (4 * mpi.size()).max(1)),
+        rng.chunks(ny, 3),
+        vec![nx],
+    ];
+    let values = NdArray::from_shape_vec(&[nt, ny, nx], values)?;
+    let time = NdArray::datetime(ndarray::ArcArray::from_vec(days).into_dyn(), cal);
+    let chunked = |values: NdArray| -> xr::Result<DataArray> {
+        let lazy = LazyArray::from_array(values, &[0, 0, 0])?.rechunk_sizes(chunks.clone())?;
+        Ok(DataArray::new(lazy, &["time", "y", "x"])?
+            .with_coord("time", &["time"], time.clone())?
+            .with_name("tas"))
+    };
+    let tas = chunked(values.clone())?;
+    let f32_tas = chunked(values.astype(DType::F32)?)?;
+
+    // The seed's x.dot(x.T + 1) on a random chunked matrix.
+    let n = rng.range(30, 60);
+    let dot_chunks = vec![rng.chunks(n, n / 3), rng.chunks(n, n / 3)];
+    let x = DataArray::new(
+        LazyArray::random(&[n, n], &[n, n], args.seed)?.rechunk_sizes(dot_chunks.clone())?,
+        &["x", "y"],
+    )?;
+    let b = (&x + 1.0)?.rename(&[("x", "k")])?;
+
+    let mut cases: Vec<(&str, DataArray)> = vec![
+        ("season mean", tas.groupby("time.season")?.mean(&[])?),
+        (
+            "season std (f32)",
+            f32_tas.groupby("time.season")?.std(&[])?,
+        ),
+        ("month max", tas.groupby("time.month")?.max(&[])?),
+        ("time mean", tas.mean(&["time"])?),
+        ("total sum", tas.sum(&[])?),
+        ("elementwise 2x+1", (&(&tas * 2.0)? + 1.0)?),
+        ("x.dot(x.T + 1)", x.dot(&b, Some(&["y"]))?),
+    ];
+    let me = mpi.rank();
+    match args.sabotage {
+        Sabotage::None => {}
+        Sabotage::Fail(r) => cases.push((
+            "a failing task",
+            tas.map_blocks(DType::F64, move |blk| {
+                if me == r {
+                    Err(Error::InvalidArgument(format!(
+                        "deliberate failure of a task on rank {r}"
+                    )))
+                } else {
+                    Ok(blk.clone())
+                }
+            })?,
+        )),
+        Sabotage::Panic(r) => cases.push((
+            "a panicking task",
+            tas.map_blocks(DType::F64, move |blk| {
+                assert!(me != r, "deliberate panic of a task on rank {r}");
+                Ok(blk.clone())
+            })?,
+        )),
+    }
+
+    let mut all_equal = true;
+    for (name, case) in &cases {
+        let got = case.compute_with(mpi)?;
+        if !compare_here {
+            continue;
+        }
+        let want = case.compute_with(&local as &dyn Executor)?;
+        let (g, w) = (got.values().compute()?, want.values().compute()?);
+        let equal = identical(&g, &w);
+        all_equal &= equal;
+        println!(
+            "rank {me}: {name:<18} shape {:?}: {}",
+            g.shape(),
+            if equal { "identical" } else { "DIFFERENT" }
+        );
+    }
+    if compare_here {
+        let c = mpi.comm_stats();
+        println!(
+            "rank {me}: {} cases on {} ranks (seed {}, time chunks {:?}, dot chunks {:?}): {} in {:.2?}; sent {} messages, {} bytes",
+            cases.len(),
+            mpi.size(),
+            args.seed,
+            chunks[0],
+            dot_chunks,
+            if all_equal { "all identical to the local executor" } else { "SOME DIFFER" },
+            t.elapsed(),
+            c.messages_sent,
+            c.bytes_sent,
+        );
+    }
+    Ok(all_equal)
+}

@@ -1,0 +1,374 @@
+//! Task values as bytes, for messages between ranks.
+//!
+//! A bundle is the values one rank sends another in one round: the round, then per
+//! value its task id and its arrays. Each array is its dtype, shape and elements in
+//! row-major order, little-endian. A header-only bundle leaves the elements out (for the
+//! ranks that only need to know the results' dtypes and shapes). Decoding checks every
+//! length against the message, so a short or corrupt message is an error, never a panic.
+
+use std::sync::Arc;
+
+use ndarray::{ArcArray, IxDyn};
+
+use crate::array::{DType, NdArray};
+use crate::dist::graph::{TaskId, TaskValue};
+use crate::error::{Error, Result};
+use crate::time::Calendar;
+
+/// A fixed-size element written little-endian.
+trait Le: Copy {
+    const SIZE: usize;
+    fn put(self, out: &mut Vec<u8>);
+    /// `bytes` has exactly `SIZE` bytes.
+    fn get(bytes: &[u8]) -> Self;
+}
+
+macro_rules! impl_le {
+    ($($t:ty),*) => {$(
+        impl Le for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            fn put(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn get(bytes: &[u8]) -> Self {
+                let mut b = [0u8; std::mem::size_of::<$t>()];
+                b.copy_from_slice(bytes);
+                <$t>::from_le_bytes(b)
+            }
+        }
+    )*};
+}
+impl_le!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+
+fn put_u64(out: &mut Vec<u8>, v: usize) {
+    (v as u64).put(out);
+}
+
+fn put_elements<T: Le>(a: &ArcArray<T, IxDyn>, out: &mut Vec<u8>) {
+    out.reserve(a.len() * T::SIZE);
+    match a.as_slice() {
+        Some(s) => s.iter().for_each(|&x| x.put(out)),
+        None => a.iter().for_each(|&x| x.put(out)),
+    }
+}
+
+/// The dtype's code on the wire.
+fn dtype_code(d: DType) -> u8 {
+    match d {
+        DType::Bool => 0,
+        DType::I8 => 1,
+        DType::I16 => 2,
+        DType::I32 => 3,
+        DType::I64 => 4,
+        DType::U8 => 5,
+        DType::U16 => 6,
+        DType::U32 => 7,
+        DType::U64 => 8,
+        DType::F32 => 9,
+        DType::F64 => 10,
+        DType::DateTime(_) => 11,
+        DType::Str => 12,
+    }
+}
+
+fn put_array(a: &NdArray, with_data: bool, out: &mut Vec<u8>) {
+    out.push(dtype_code(a.dtype()));
+    if let NdArray::DateTime(_, c) = a {
+        let k = Calendar::ALL.iter().position(|x| x == c).unwrap_or(0);
+        out.push(k as u8);
+    }
+    put_u64(out, a.ndim());
+    for &n in a.shape() {
+        put_u64(out, n);
+    }
+    if !with_data {
+        return;
+    }
+    match a {
+        NdArray::Bool(x) => x.iter().for_each(|&b| out.push(u8::from(b))),
+        NdArray::I8(x) => put_elements(x, out),
+        NdArray::I16(x) => put_elements(x, out),
+        NdArray::I32(x) => put_elements(x, out),
+        NdArray::I64(x) | NdArray::DateTime(x, _) => put_elements(x, out),
+        NdArray::U8(x) => put_elements(x, out),
+        NdArray::U16(x) => put_elements(x, out),
+        NdArray::U32(x) => put_elements(x, out),
+        NdArray::U64(x) => put_elements(x, out),
+        NdArray::F32(x) => put_elements(x, out),
+        NdArray::F64(x) => put_elements(x, out),
+        NdArray::Str(x) => {
+            for s in x.iter() {
+                put_u64(out, s.len());
+                out.extend_from_slice(s.as_bytes());
+            }
+        }
+    }
+}
+
+/// Encodes `values` (task id and value) sent in `round`; without the elements when
+/// `with_data` is false.
+pub(crate) fn encode(round: usize, values: &[(TaskId, &TaskValue)], with_data: bool) -> Vec<u8> {
+    let bytes: usize = values.iter().map(|(_, v)| v.nbytes()).sum();
+    let mut out = Vec::with_capacity(if with_data { bytes } else { 0 } + 64 * values.len() + 24);
+    put_u64(&mut out, round);
+    out.push(u8::from(with_data));
+    put_u64(&mut out, values.len());
+    for (id, v) in values {
+        put_u64(&mut out, *id);
+        put_u64(&mut out, v.0.len());
+        for a in &v.0 {
+            put_array(a, with_data, &mut out);
+        }
+    }
+    out
+}
+
+/// A cursor over a message; every read is checked against its length.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    from: &'a str,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
+        let Some(end) = end else {
+            return Err(self.corrupt(&format!(
+                "it ends at byte {} but {} more were expected at byte {}",
+                self.bytes.len(),
+                n,
+                self.pos
+            )));
+        };
+        let s = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+
+    fn u8(&mut self) -> Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn usize(&mut self) -> Result<usize> {
+        let v = u64::get(self.take(8)?);
+        usize::try_from(v).map_err(|_| self.corrupt(&format!("a length of {v} does not fit")))
+    }
+
+    fn corrupt(&self, why: &str) -> Error {
+        Error::internal(format!("bad message {}: {why}", self.from))
+    }
+
+    fn elements<T: Le>(&mut self, shape: &[usize]) -> Result<ArcArray<T, IxDyn>> {
+        let n = element_count(shape).ok_or_else(|| self.corrupt("the shape overflows"))?;
+        let bytes = self.take(
+            n.checked_mul(T::SIZE)
+                .ok_or_else(|| self.corrupt("the shape overflows"))?,
+        )?;
+        let v: Vec<T> = bytes.chunks_exact(T::SIZE).map(T::get).collect();
+        ArcArray::from_shape_vec(IxDyn(shape), v).map_err(|e| self.corrupt(&e.to_string()))
+    }
+
+    fn array(&mut self, with_data: bool) -> Result<NdArray> {
+        let code = self.u8()?;
+        let dtype = match code {
+            0 => DType::Bool,
+            1 => DType::I8,
+            2 => DType::I16,
+            3 => DType::I32,
+            4 => DType::I64,
+            5 => DType::U8,
+            6 => DType::U16,
+            7 => DType::U32,
+            8 => DType::U64,
+            9 => DType::F32,
+            10 => DType::F64,
+            11 => {
+                let k = usize::from(self.u8()?);
+                let c = Calendar::ALL
+                    .get(k)
+                    .ok_or_else(|| self.corrupt(&format!("unknown calendar code {k}")))?;
+                DType::DateTime(*c)
+            }
+            12 => DType::Str,
+            other => return Err(self.corrupt(&format!("unknown dtype code {other}"))),
+        };
+        let ndim = self.usize()?;
+        if ndim > 64 {
+            return Err(self.corrupt(&format!("an array of {ndim} dimensions")));
+        }
+        let shape = (0..ndim)
+            .map(|_| self.usize())
+            .collect::<Result<Vec<_>>>()?;
+        if !with_data {
+            element_count(&shape).ok_or_else(|| self.corrupt("the shape overflows"))?;
+            return NdArray::zeros(&shape, dtype);
+        }
+        Ok(match dtype {
+            DType::Bool => {
+                let a: ArcArray<u8, IxDyn> = self.elements(&shape)?;
+                NdArray::Bool(a.mapv(|b| b != 0).into_shared())
+            }
+            DType::I8 => NdArray::I8(self.elements(&shape)?),
+            DType::I16 => NdArray::I16(self.elements(&shape)?),
+            DType::I32 => NdArray::I32(self.elements(&shape)?),
+            DType::I64 => NdArray::I64(self.elements(&shape)?),
+            DType::U8 => NdArray::U8(self.elements(&shape)?),
+            DType::U16 => NdArray::U16(self.elements(&shape)?),
+            DType::U32 => NdArray::U32(self.elements(&shape)?),
+            DType::U64 => NdArray::U64(self.elements(&shape)?),
+            DType::F32 => NdArray::F32(self.elements(&shape)?),
+            DType::F64 => NdArray::F64(self.elements(&shape)?),
+            DType::DateTime(c) => NdArray::DateTime(self.elements(&shape)?, c),
+            DType::Str => {
+                let n = element_count(&shape).ok_or_else(|| self.corrupt("the shape overflows"))?;
+                let mut v = Vec::with_capacity(n.min(self.bytes.len()));
+                for _ in 0..n {
+                    let len = self.usize()?;
+                    let s = std::str::from_utf8(self.take(len)?)
+                        .map_err(|e| self.corrupt(&e.to_string()))?;
+                    v.push(s.to_string());
+                }
+                NdArray::Str(
+                    ArcArray::from_shape_vec(IxDyn(shape.as_slice()), v)
+                        .map_err(|e| self.corrupt(&e.to_string()))?,
+                )
+            }
+        })
+    }
+}
+
+fn element_count(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
+}
+
+/// Decodes a bundle made by [`encode`] for `round`, checking that it holds the values of
+/// `expected`, in order. A header-only bundle decodes to zero-filled arrays of the
+/// values' dtypes and shapes. `from` names the sender in errors.
+///
+/// # Errors
+/// [`Error::Internal`] when the message is short, corrupt, or not the one expected.
+pub(crate) fn decode(
+    bytes: &[u8],
+    round: usize,
+    expected: &[TaskId],
+    from: &str,
+) -> Result<Vec<(TaskId, Arc<TaskValue>)>> {
+    let mut r = Reader {
+        bytes,
+        pos: 0,
+        from,
+    };
+    let got_round = r.usize()?;
+    if got_round != round {
+        return Err(r.corrupt(&format!("it is for round {got_round}, not {round}")));
+    }
+    let with_data = r.u8()? != 0;
+    let count = r.usize()?;
+    if count != expected.len() {
+        return Err(r.corrupt(&format!(
+            "it holds {count} values, {} were expected",
+            expected.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(count);
+    for &want in expected {
+        let id = r.usize()?;
+        if id != want {
+            return Err(r.corrupt(&format!("it holds task {id} where {want} was expected")));
+        }
+        let narrays = r.usize()?;
+        let arrays = (0..narrays)
+            .map(|_| r.array(with_data))
+            .collect::<Result<Vec<_>>>()?;
+        out.push((id, Arc::new(TaskValue(arrays))));
+    }
+    if r.pos != bytes.len() {
+        return Err(r.corrupt(&format!("{} bytes are left over", bytes.len() - r.pos)));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values() -> Vec<TaskValue> {
+        let f = NdArray::from_shape_vec(&[2, 3], vec![1.5f64, -0.0, f64::NAN, 4.0, 5.0, 6.0])
+            .unwrap_or_else(|e| panic!("{e}"));
+        vec![
+            TaskValue(vec![
+                f.t(),
+                NdArray::from_shape_vec(&[3], vec![1.0f32, 2.0, 3.0])
+                    .unwrap_or_else(|e| panic!("{e}")),
+            ]),
+            TaskValue(vec![
+                NdArray::from_shape_vec(&[2], vec![true, false]).unwrap_or_else(|e| panic!("{e}")),
+                NdArray::from_shape_vec(&[2], vec![-3i64, 7]).unwrap_or_else(|e| panic!("{e}")),
+                NdArray::datetime(
+                    ArcArray::from_vec(vec![86_400_000_000i64]).into_dyn(),
+                    Calendar::NoLeap,
+                ),
+                NdArray::from_shape_vec(&[2], vec!["DJF".to_string(), "ünï".to_string()])
+                    .unwrap_or_else(|e| panic!("{e}")),
+                NdArray::from_shape_vec(&[0, 4], Vec::<u16>::new())
+                    .unwrap_or_else(|e| panic!("{e}")),
+            ]),
+        ]
+    }
+
+    #[test]
+    fn values_round_trip_exactly() {
+        let vals = values();
+        let refs: Vec<(TaskId, &TaskValue)> = vec![(3, &vals[0]), (9, &vals[1])];
+        let bytes = encode(2, &refs, true);
+        let back = decode(&bytes, 2, &[3, 9], "from rank 1").unwrap_or_else(|e| panic!("{e}"));
+        for ((id, v), (want_id, want)) in back.iter().zip(&refs) {
+            assert_eq!(id, want_id);
+            assert_eq!(v.0.len(), want.0.len());
+            for (a, b) in v.0.iter().zip(&want.0) {
+                assert_eq!(a.dtype(), b.dtype());
+                assert_eq!(a.shape(), b.shape());
+                // Bitwise for floats: NaN and -0.0 survive.
+                assert_eq!(
+                    format!("{:?}", a.to_standard_layout()),
+                    format!("{:?}", b.to_standard_layout())
+                );
+            }
+        }
+        // The transposed (non-standard layout) f64 array arrives in logical order.
+        assert_eq!(
+            back[0].1 .0[0].to_f64_vec().unwrap_or_default()[..2],
+            [1.5, 4.0]
+        );
+    }
+
+    #[test]
+    fn headers_decode_to_zeros_of_the_same_shape() {
+        let vals = values();
+        let bytes = encode(0, &[(1, &vals[1])], false);
+        assert!(bytes.len() < 200);
+        let back = decode(&bytes, 0, &[1], "x").unwrap_or_else(|e| panic!("{e}"));
+        let arrays = &back[0].1 .0;
+        assert_eq!(arrays[2].dtype(), DType::DateTime(Calendar::NoLeap));
+        assert_eq!(arrays[1].to_f64_vec().unwrap_or_default(), vec![0.0, 0.0]);
+        assert_eq!(arrays[4].shape(), &[0, 4]);
+    }
+
+    #[test]
+    fn bad_messages_are_errors() {
+        let vals = values();
+        let bytes = encode(1, &[(5, &vals[0])], true);
+        for cut in [0, 5, 17, bytes.len() - 1] {
+            assert!(decode(&bytes[..cut], 1, &[5], "r").is_err(), "cut at {cut}");
+        }
+        assert!(decode(&bytes, 2, &[5], "r").is_err());
+        assert!(decode(&bytes, 1, &[6], "r").is_err());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        let err = decode(&longer, 1, &[5], "from rank 3")
+            .map(|_| ())
+            .unwrap_err();
+        assert!(err.to_string().contains("from rank 3"), "{err}");
+    }
+}

@@ -1,0 +1,275 @@
+#![cfg(all(feature = "mpi", feature = "netcdf"))]
+#![allow(clippy::unwrap_used)]
+//! `MpiExecutor` under `mpirun --oversubscribe -n {1,2,3}`, over TCP on the loopback
+//! interface and over shared memory: `xr-mpi-check` compares, bit for bit, the MPI
+//! executor's results with the local executor's on random chunkings (grouped means and
+//! std, reductions, an elementwise array gathered whole, a blocked `dot`); `xr clim --mpi`
+//! writes the same climatology as `xr clim`; a rank whose task fails or panics ends the
+//! job quickly, with the message. The MPI setup comes from `scripts/deps-mpi.sh`
+//! (`make deps`).
+//!
+//! Bitwise equality is expected, not a tolerance: every combine runs in the order the
+//! graph fixes, whichever rank runs it, so no floating-point sum is reordered.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use xr::{Calendar, CfDatetime, Dataset, NdArray, Variable};
+
+/// Transports: TCP over loopback, and shared memory (vader). `pml ob1` makes OpenMPI use
+/// these byte transfer layers rather than UCX when it was built with it.
+const TCP: &[&str] = &[
+    "--mca",
+    "pml",
+    "ob1",
+    "--mca",
+    "btl",
+    "self,tcp",
+    "--mca",
+    "btl_tcp_if_include",
+    "lo",
+];
+const SHM: &[&str] = &["--mca", "pml", "ob1", "--mca", "btl", "self,vader"];
+
+/// A job that takes longer than this hangs: the test fails instead of waiting forever.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+struct Run {
+    ok: bool,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+/// `mpirun --oversubscribe -n RANKS [transport] PROGRAM ARGS`, killed after `TIMEOUT`.
+fn mpirun(ranks: usize, transport: &[&str], program: &str, args: &[&str]) -> Run {
+    let mut cmd = Command::new("mpirun");
+    cmd.arg("--oversubscribe")
+        .args(["-n", &ranks.to_string()])
+        .args(transport)
+        .arg(program)
+        .args(args)
+        // OpenMPI refuses to run as root (CI containers) without these.
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("RAYON_NUM_THREADS", "2")
+        .env("RUST_BACKTRACE", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start mpirun (run `make deps`): {e}"));
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if start.elapsed() > TIMEOUT {
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "mpirun -n {ranks} {program} {args:?} hung for {TIMEOUT:?}\nstdout:\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    Run {
+        ok: status.success(),
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        elapsed: start.elapsed(),
+    }
+}
+
+const CHECK: &str = env!("CARGO_BIN_EXE_xr-mpi-check");
+
+fn check(ranks: usize, transport: &[&str], args: &[&str]) {
+    let r = mpirun(ranks, transport, CHECK, args);
+    assert!(
+        r.ok,
+        "xr-mpi-check -n {ranks} {args:?} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+        r.code, r.stdout, r.stderr
+    );
+    assert!(
+        r.stdout.contains("all identical to the local executor"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("DIFFERENT"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!("cases on {ranks} ranks")),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn random_chunkings_over_tcp_equal_the_local_executor() {
+    for (ranks, seed) in [(1, "11"), (2, "12"), (3, "13"), (3, "14")] {
+        check(ranks, TCP, &["--seed", seed]);
+    }
+}
+
+#[test]
+fn random_chunkings_over_shared_memory_equal_the_local_executor() {
+    for (ranks, seed) in [(2, "21"), (3, "22")] {
+        check(ranks, SHM, &["--seed", seed]);
+    }
+}
+
+#[test]
+fn results_on_every_rank() {
+    let r = mpirun(3, SHM, CHECK, &["--seed", "31", "--all-ranks"]);
+    assert!(r.ok, "{}\n{}", r.stdout, r.stderr);
+    for rank in 0..3 {
+        assert!(
+            r.stdout
+                .contains(&format!("rank {rank}: 7 cases on 3 ranks")),
+            "rank {rank} did not compare:\n{}",
+            r.stdout
+        );
+    }
+    assert!(!r.stdout.contains("DIFFERENT"), "{}", r.stdout);
+}
+
+#[test]
+fn a_failing_rank_ends_the_job_with_its_message() {
+    for (flag, rank, message) in [
+        ("--fail-rank", 1, "deliberate failure of a task on rank 1"),
+        ("--panic-rank", 2, "deliberate panic of a task on rank 2"),
+    ] {
+        let r = mpirun(3, TCP, CHECK, &["--seed", "41", flag, &rank.to_string()]);
+        assert!(!r.ok, "{flag} {rank}: the job succeeded\n{}", r.stdout);
+        assert!(r.stderr.contains(message), "{flag}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("MPI rank {rank} of 3")),
+            "{flag}: {}",
+            r.stderr
+        );
+        // Generous for a loaded CI machine; a hang would take TIMEOUT.
+        assert!(
+            r.elapsed < Duration::from_secs(30),
+            "{flag}: {:?}",
+            r.elapsed
+        );
+    }
+}
+
+/// Three small yearly files of daily data, one time step per chunk, as the climatology
+/// reads them.
+fn write_years(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let (ny, nx) = (3, 4);
+    let cal = Calendar::NoLeap;
+    for year in 2001..2004 {
+        let days = xr::time::date_range(
+            CfDatetime::new(year, 1, 1, cal).unwrap(),
+            Some(CfDatetime::new(year, 12, 31, cal).unwrap()),
+            None,
+            "D".parse().unwrap(),
+            cal,
+        )
+        .unwrap();
+        let nt = days.len();
+        let v: Vec<f32> = (0..nt * ny * nx)
+            .map(|i| 250.0 + ((i * 7919 + year as usize) % 1013) as f32 / 10.0)
+            .collect();
+        let time = Variable::new(
+            &["time"],
+            NdArray::datetime(ndarray::ArcArray::from_vec(days).into_dyn(), cal),
+        )
+        .unwrap()
+        .with_encoding(xr::Attrs::from_iter([
+            (
+                "units".to_string(),
+                xr::AttrValue::from(format!("days since {year}-01-01")),
+            ),
+            ("calendar".to_string(), xr::AttrValue::from("noleap")),
+        ]));
+        let tas = Variable::new(
+            &["time", "lat", "lon"],
+            NdArray::from_shape_vec(&[nt, ny, nx], v).unwrap(),
+        )
+        .unwrap()
+        .with_encoding(xr::Attrs::from_iter([(
+            "chunksizes".to_string(),
+            xr::AttrValue::from(vec![1i32, ny as i32, nx as i32]),
+        )]));
+        Dataset::new()
+            .with_coord("time", time)
+            .unwrap()
+            .with_data_var("tas", tas)
+            .unwrap()
+            .to_netcdf(dir.join(format!("tas_{year}.nc")))
+            .unwrap();
+    }
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("mpi-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn bits(ds: &Dataset) -> (Vec<String>, Vec<u64>) {
+    let tas = ds.get("tas").unwrap();
+    let season = tas.coords().get("season").unwrap().values().unwrap();
+    let labels = (0..season.len())
+        .map(|i| season.get_flat(i).unwrap().to_string())
+        .collect();
+    let values = tas.values().compute().unwrap().to_f64_vec().unwrap();
+    (labels, values.iter().map(|v| v.to_bits()).collect())
+}
+
+#[test]
+fn xr_clim_on_mpi_ranks_writes_the_local_climatology() {
+    let dir = tmp("clim");
+    let data = dir.join("data");
+    write_years(&data);
+    let xr = env!("CARGO_BIN_EXE_xr");
+    let local = dir.join("local.nc");
+    let out = Command::new(xr)
+        .args(["clim", data.to_str().unwrap(), local.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = bits(&Dataset::open_dataset(&local).unwrap());
+    assert_eq!(want.0, ["DJF", "MAM", "JJA", "SON"]);
+    assert_eq!(want.1.len(), 4 * 3 * 4);
+    for (ranks, transport) in [(2, TCP), (3, SHM)] {
+        let path = dir.join(format!("mpi{ranks}.nc"));
+        let glob = format!("{}/*.nc", data.display());
+        let r = mpirun(
+            ranks,
+            transport,
+            xr,
+            &["clim", &glob, path.to_str().unwrap(), "--mpi"],
+        );
+        assert!(r.ok, "-n {ranks}: {}\n{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains(&format!("on {ranks} MPI ranks")),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(
+            bits(&Dataset::open_dataset(&path).unwrap()),
+            want,
+            "-n {ranks}"
+        );
+    }
+}
