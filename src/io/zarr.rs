@@ -3,3 +3,9 @@
 // The driver that uses these handles lands next; until then they are unused.
 #[allow(dead_code)]
 pub(crate) mod store;
+
+#[cfg(feature = "remote")]
+#[allow(dead_code)]
+mod remote;
+
+pub use store::StorageOptions;
