@@ -16,6 +16,8 @@ mod linalg;
 mod reduce;
 mod repr;
 mod variable;
+#[cfg(feature = "zarr")]
+mod zarr;
 
 pub use self::core::Dataset;
 pub use align::Join;

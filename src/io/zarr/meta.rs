@@ -1,0 +1,730 @@
+//! Zarr metadata as JSON: finding a group's arrays (from consolidated metadata or by
+//! listing the store), and converting attributes, data types and fill values between
+//! JSON and `xr`.
+
+use std::path::PathBuf;
+
+use serde_json::{Map, Value};
+use zarrs::storage::{ReadableStorageTraits, StoreKey, StorePrefix};
+
+use super::store::Storages;
+use super::ZarrFormat;
+use crate::array::{DType, NdArray};
+use crate::dataset::{AttrValue, Attrs};
+use crate::error::{Error, Result};
+
+/// The metadata of one array of a group, as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct ArrayMeta {
+    /// The array's name in its group.
+    pub name: String,
+    /// The node path in the store (`"/air"`, `"/grp/air"`).
+    pub path: String,
+    pub format: ZarrFormat,
+    /// `zarr.json` (v3) or `.zarray` (v2), without user attributes.
+    pub json: Map<String, Value>,
+    /// The user attributes (`attributes` of v3, `.zattrs` of v2).
+    pub attrs: Map<String, Value>,
+}
+
+/// A group: its format, attributes and arrays (sorted by name).
+#[derive(Debug, Clone)]
+pub(crate) struct GroupMeta {
+    pub format: ZarrFormat,
+    pub attrs: Map<String, Value>,
+    pub arrays: Vec<ArrayMeta>,
+}
+
+pub(crate) fn format_error(
+    location: &str,
+    variable: Option<&str>,
+    reason: impl Into<String>,
+) -> Error {
+    Error::Format {
+        path: PathBuf::from(location),
+        variable: variable.map(str::to_string),
+        reason: reason.into(),
+    }
+}
+
+/// The key `name` under `prefix` (`""` or `"grp/"`).
+pub(crate) fn key(location: &str, prefix: &str, name: &str) -> Result<StoreKey> {
+    StoreKey::new(format!("{prefix}{name}"))
+        .map_err(|e| format_error(location, None, format!("invalid key {prefix}{name}: {e}")))
+}
+
+/// The prefix of a group path (`""` for the root, `"a/b/"` otherwise).
+pub(crate) fn group_prefix(group: &str) -> String {
+    let g = group.trim_matches('/');
+    if g.is_empty() {
+        String::new()
+    } else {
+        format!("{g}/")
+    }
+}
+
+/// Reads the JSON object at `key`, if the key exists.
+pub(crate) fn get_json(
+    storage: &dyn ReadableStorageTraits,
+    location: &str,
+    key: &StoreKey,
+) -> Result<Option<Map<String, Value>>> {
+    let bytes = storage
+        .get(key)
+        .map_err(|e| format_error(location, None, format!("reading {}: {e}", key.as_str())))?;
+    let Some(bytes) = bytes else {
+        return Ok(None);
+    };
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        format_error(
+            location,
+            None,
+            format!("{} is not valid JSON: {e}", key.as_str()),
+        )
+    })?;
+    match value {
+        Value::Object(m) => Ok(Some(m)),
+        other => Err(format_error(
+            location,
+            None,
+            format!(
+                "{} must hold a JSON object, not {}",
+                key.as_str(),
+                json_kind(&other)
+            ),
+        )),
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn object(v: Option<&Value>) -> Map<String, Value> {
+    match v {
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    }
+}
+
+/// Reads the group at `group` (`""` is the root): from consolidated metadata when
+/// `consolidated` allows and the store has it, else by listing the store.
+pub(crate) fn read_group(
+    storages: &Storages,
+    group: &str,
+    consolidated: Option<bool>,
+) -> Result<GroupMeta> {
+    let loc = storages.location.as_str();
+    let read = storages.read.as_ref();
+    let prefix = group_prefix(group);
+    let where_ = if prefix.is_empty() {
+        "the store's root".to_string()
+    } else {
+        format!("group {:?}", group.trim_matches('/'))
+    };
+    if let Some(mut g) = get_json(read, loc, &key(loc, &prefix, "zarr.json")?)? {
+        if g.get("node_type").and_then(Value::as_str) != Some("group") {
+            return Err(format_error(
+                loc,
+                None,
+                format!("{prefix}zarr.json is not a group's metadata (node_type is not \"group\")"),
+            ));
+        }
+        let attrs = object(g.get("attributes"));
+        let inline = g
+            .remove("consolidated_metadata")
+            .filter(|c| !c.is_null())
+            .map(|c| object(c.get("metadata")));
+        // A group under the root may be listed only in the root's consolidated metadata.
+        let inline = match (inline, prefix.is_empty()) {
+            (Some(m), _) => Some((m, String::new())),
+            (None, false) => get_json(read, loc, &key(loc, "", "zarr.json")?)?
+                .and_then(|root| root.get("consolidated_metadata").cloned())
+                .filter(|c| !c.is_null())
+                .map(|c| (object(c.get("metadata")), prefix.clone())),
+            (None, true) => None,
+        };
+        let use_inline = consolidated != Some(false) && inline.is_some();
+        if consolidated == Some(true) && !use_inline {
+            return Err(format_error(
+                loc,
+                None,
+                format!("no consolidated metadata in {where_} (asked for consolidated=true)"),
+            ));
+        }
+        let arrays = match inline {
+            Some((meta, under)) if use_inline => v3_consolidated_arrays(loc, &meta, &under)?,
+            _ => list_arrays(storages, &prefix, ZarrFormat::V3)?,
+        };
+        return Ok(GroupMeta {
+            format: ZarrFormat::V3,
+            attrs,
+            arrays,
+        });
+    }
+    let zgroup = get_json(read, loc, &key(loc, &prefix, ".zgroup")?)?;
+    let zmeta = if consolidated == Some(false) {
+        None
+    } else {
+        match get_json(read, loc, &key(loc, &prefix, ".zmetadata")?)? {
+            Some(m) => Some((m, String::new())),
+            None if !prefix.is_empty() => {
+                get_json(read, loc, &key(loc, "", ".zmetadata")?)?.map(|m| (m, prefix.clone()))
+            }
+            None => None,
+        }
+    };
+    if zgroup.is_none() && zmeta.is_none() {
+        return Err(format_error(
+            loc,
+            None,
+            format!(
+                "no Zarr group at {where_}: neither {prefix}zarr.json (v3) nor {prefix}.zgroup (v2) exists"
+            ),
+        ));
+    }
+    if consolidated == Some(true) && zmeta.is_none() {
+        return Err(format_error(
+            loc,
+            None,
+            format!("no .zmetadata in {where_} (asked for consolidated=true)"),
+        ));
+    }
+    if let Some((m, under)) = zmeta {
+        let meta = object(m.get("metadata"));
+        let attrs = object(meta.get(&format!("{under}.zattrs")));
+        return Ok(GroupMeta {
+            format: ZarrFormat::V2,
+            attrs,
+            arrays: v2_consolidated_arrays(loc, &meta, &under)?,
+        });
+    }
+    let attrs = get_json(read, loc, &key(loc, &prefix, ".zattrs")?)?.unwrap_or_default();
+    Ok(GroupMeta {
+        format: ZarrFormat::V2,
+        attrs,
+        arrays: list_arrays(storages, &prefix, ZarrFormat::V2)?,
+    })
+}
+
+/// A direct child's name of `under` in a consolidated key, if it is one.
+fn child_name<'a>(key: &'a str, under: &str) -> Option<&'a str> {
+    let rest = key.strip_prefix(under)?;
+    (!rest.is_empty() && !rest.contains('/')).then_some(rest)
+}
+
+fn node_path(under: &str, name: &str) -> String {
+    format!("/{under}{name}")
+}
+
+fn v3_consolidated_arrays(
+    loc: &str,
+    meta: &Map<String, Value>,
+    under: &str,
+) -> Result<Vec<ArrayMeta>> {
+    let mut arrays = Vec::new();
+    for (k, v) in meta {
+        let Some(name) = child_name(k, under) else {
+            continue;
+        };
+        let Value::Object(json) = v else {
+            return Err(format_error(
+                loc,
+                Some(name),
+                "consolidated metadata entry is not a JSON object",
+            ));
+        };
+        if json.get("node_type").and_then(Value::as_str) == Some("array") {
+            arrays.push(v3_array(name, &node_path(under, name), json.clone()));
+        }
+    }
+    arrays.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(arrays)
+}
+
+fn v3_array(name: &str, path: &str, mut json: Map<String, Value>) -> ArrayMeta {
+    let attrs = object(json.remove("attributes").as_ref());
+    ArrayMeta {
+        name: name.to_string(),
+        path: path.to_string(),
+        format: ZarrFormat::V3,
+        json,
+        attrs,
+    }
+}
+
+fn v2_consolidated_arrays(
+    loc: &str,
+    meta: &Map<String, Value>,
+    under: &str,
+) -> Result<Vec<ArrayMeta>> {
+    let mut arrays = Vec::new();
+    for (k, v) in meta {
+        let Some(name) = k
+            .strip_suffix("/.zarray")
+            .and_then(|base| child_name(base, under))
+        else {
+            continue;
+        };
+        let Value::Object(json) = v else {
+            return Err(format_error(
+                loc,
+                Some(name),
+                ".zarray in .zmetadata is not a JSON object",
+            ));
+        };
+        let attrs = object(meta.get(&format!("{under}{name}/.zattrs")));
+        arrays.push(ArrayMeta {
+            name: name.to_string(),
+            path: node_path(under, name),
+            format: ZarrFormat::V2,
+            json: json.clone(),
+            attrs,
+        });
+    }
+    arrays.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(arrays)
+}
+
+/// Finds the arrays of the group at `prefix` by listing its children.
+pub(crate) fn list_arrays(
+    storages: &Storages,
+    prefix: &str,
+    format: ZarrFormat,
+) -> Result<Vec<ArrayMeta>> {
+    let loc = storages.location.as_str();
+    let Some(list) = &storages.list else {
+        return Err(format_error(
+            loc,
+            None,
+            "the store has no consolidated metadata and cannot be listed, so its arrays \
+             cannot be found; write it with consolidated metadata (xarray's default)",
+        ));
+    };
+    let store_prefix = if prefix.is_empty() {
+        StorePrefix::root()
+    } else {
+        StorePrefix::new(prefix)
+            .map_err(|e| format_error(loc, None, format!("invalid group prefix {prefix}: {e}")))?
+    };
+    let children = list
+        .list_dir(&store_prefix)
+        .map_err(|e| format_error(loc, None, format!("listing {prefix:?}: {e}")))?;
+    let read = storages.read.as_ref();
+    let mut arrays = Vec::new();
+    for child in children.prefixes() {
+        let child_prefix = child.as_str();
+        let name = child_prefix
+            .strip_prefix(prefix)
+            .unwrap_or(child_prefix)
+            .trim_end_matches('/');
+        if name.is_empty() {
+            continue;
+        }
+        let path = format!("/{}", child_prefix.trim_end_matches('/'));
+        match format {
+            ZarrFormat::V3 => {
+                if let Some(json) = get_json(read, loc, &key(loc, child_prefix, "zarr.json")?)? {
+                    if json.get("node_type").and_then(Value::as_str) == Some("array") {
+                        arrays.push(v3_array(name, &path, json));
+                    }
+                }
+            }
+            ZarrFormat::V2 => {
+                if let Some(json) = get_json(read, loc, &key(loc, child_prefix, ".zarray")?)? {
+                    let attrs = get_json(read, loc, &key(loc, child_prefix, ".zattrs")?)?
+                        .unwrap_or_default();
+                    arrays.push(ArrayMeta {
+                        name: name.to_string(),
+                        path,
+                        format: ZarrFormat::V2,
+                        json,
+                        attrs,
+                    });
+                }
+            }
+        }
+    }
+    arrays.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(arrays)
+}
+
+fn usize_list(v: Option<&Value>) -> Option<Vec<usize>> {
+    v?.as_array()?
+        .iter()
+        .map(|x| x.as_u64().map(|n| n as usize))
+        .collect()
+}
+
+impl ArrayMeta {
+    pub fn error(&self, location: &str, reason: impl Into<String>) -> Error {
+        format_error(location, Some(&self.name), reason)
+    }
+
+    /// The array's shape.
+    pub fn shape(&self, location: &str) -> Result<Vec<usize>> {
+        usize_list(self.json.get("shape"))
+            .ok_or_else(|| self.error(location, "metadata has no valid \"shape\""))
+    }
+
+    /// The shape of the stored chunks (v3 shards when sharded).
+    pub fn chunk_shape(&self, location: &str) -> Result<Vec<usize>> {
+        let c = match self.format {
+            ZarrFormat::V2 => usize_list(self.json.get("chunks")),
+            ZarrFormat::V3 => usize_list(
+                self.json
+                    .get("chunk_grid")
+                    .and_then(|g| g.get("configuration"))
+                    .and_then(|c| c.get("chunk_shape")),
+            ),
+        };
+        c.ok_or_else(|| self.error(location, "metadata has no valid regular chunk shape"))
+    }
+
+    /// The inner chunk shape of a sharded v3 array.
+    pub fn inner_chunk_shape(&self) -> Option<Vec<usize>> {
+        let first = self.json.get("codecs")?.as_array()?.first()?;
+        if first.get("name")?.as_str()? != "sharding_indexed" {
+            return None;
+        }
+        usize_list(first.get("configuration")?.get("chunk_shape"))
+    }
+
+    /// The dimension names: v3 `dimension_names`, else the `_ARRAY_DIMENSIONS`
+    /// attribute that xarray writes.
+    pub fn dims(&self, location: &str, ndim: usize) -> Result<Vec<String>> {
+        let from_list = |v: &Value| -> Option<Vec<String>> {
+            v.as_array()?
+                .iter()
+                .map(|d| d.as_str().map(str::to_string))
+                .collect()
+        };
+        let dims = self
+            .json
+            .get("dimension_names")
+            .and_then(from_list)
+            .or_else(|| self.attrs.get("_ARRAY_DIMENSIONS").and_then(from_list))
+            .ok_or_else(|| {
+                self.error(
+                    location,
+                    "no dimension names: neither v3 dimension_names nor the \
+                     _ARRAY_DIMENSIONS attribute that xarray writes",
+                )
+            })?;
+        if dims.len() != ndim {
+            return Err(self.error(
+                location,
+                format!("{} dimension names {dims:?} for {ndim} axes", dims.len()),
+            ));
+        }
+        Ok(dims)
+    }
+
+    /// The data type, as `xr` holds it.
+    pub fn dtype(&self, location: &str) -> Result<DType> {
+        let unsupported = |t: &str| self.error(location, format!("unsupported Zarr data type {t}"));
+        match self.format {
+            ZarrFormat::V3 => {
+                let t = self
+                    .json
+                    .get("data_type")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| self.error(location, "metadata has no string \"data_type\""))?;
+                match t {
+                    "string" => Ok(DType::Str),
+                    t => crate::io::cf::dtype_from_name(t)
+                        .filter(|d| *d != DType::Str)
+                        .ok_or_else(|| unsupported(t)),
+                }
+            }
+            ZarrFormat::V2 => {
+                let t = self
+                    .json
+                    .get("dtype")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| self.error(location, "metadata has no string \"dtype\""))?;
+                v2_dtype(t).ok_or_else(|| unsupported(t))
+            }
+        }
+    }
+
+    /// The zarr `fill_value`, as a one-element array of `dtype` (`None` for null).
+    pub fn fill_value(&self, location: &str, dtype: DType) -> Result<Option<NdArray>> {
+        match self.json.get("fill_value") {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => json_fill_value(v, dtype)
+                .map(Some)
+                .ok_or_else(|| self.error(location, format!("invalid fill_value {v}"))),
+        }
+    }
+}
+
+/// A v2 numpy type string (`"<f4"`, `"|b1"`) as a dtype.
+fn v2_dtype(t: &str) -> Option<DType> {
+    let body = t.trim_start_matches(['<', '>', '|', '=']);
+    let (kind, size) = body.split_at(body.len().min(1));
+    Some(match (kind, size) {
+        ("b", "1") => DType::Bool,
+        ("i", "1") => DType::I8,
+        ("i", "2") => DType::I16,
+        ("i", "4") => DType::I32,
+        ("i", "8") => DType::I64,
+        ("u", "1") => DType::U8,
+        ("u", "2") => DType::U16,
+        ("u", "4") => DType::U32,
+        ("u", "8") => DType::U64,
+        ("f", "4") => DType::F32,
+        ("f", "8") => DType::F64,
+        _ => return None,
+    })
+}
+
+/// The v2 type string of `dtype` (little endian), as numpy writes it.
+pub(crate) fn v2_dtype_name(dtype: DType) -> Option<&'static str> {
+    Some(match dtype {
+        DType::Bool => "|b1",
+        DType::I8 => "|i1",
+        DType::I16 => "<i2",
+        DType::I32 => "<i4",
+        DType::I64 => "<i8",
+        DType::U8 => "|u1",
+        DType::U16 => "<u2",
+        DType::U32 => "<u4",
+        DType::U64 => "<u8",
+        DType::F32 => "<f4",
+        DType::F64 => "<f8",
+        _ => return None,
+    })
+}
+
+/// A JSON fill value (number, `"NaN"`, `"Infinity"`, `"-Infinity"`, a v3 hex bit
+/// pattern, a boolean) as a one-element array of `dtype`.
+pub(crate) fn json_fill_value(v: &Value, dtype: DType) -> Option<NdArray> {
+    let one = |a: NdArray| a.astype(dtype).ok();
+    match v {
+        Value::Bool(b) => one(NdArray::from(vec![*b])),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                one(NdArray::from(vec![i]))
+            } else if let Some(u) = n.as_u64() {
+                one(NdArray::from(vec![u]))
+            } else {
+                one(NdArray::from(vec![n.as_f64()?]))
+            }
+        }
+        Value::String(s) => {
+            let x = match s.as_str() {
+                "NaN" => f64::NAN,
+                "Infinity" => f64::INFINITY,
+                "-Infinity" => f64::NEG_INFINITY,
+                hex if hex.starts_with("0x") => {
+                    let bits = u64::from_str_radix(&hex[2..], 16).ok()?;
+                    match dtype {
+                        DType::F32 => f64::from(f32::from_bits(u32::try_from(bits).ok()?)),
+                        DType::F64 => f64::from_bits(bits),
+                        _ => return None,
+                    }
+                }
+                _ if dtype == DType::Str => return Some(NdArray::from(vec![s.clone()])),
+                _ => return None,
+            };
+            dtype.is_float().then(|| one(NdArray::from(vec![x])))?
+        }
+        _ => None,
+    }
+}
+
+/// A one-element array as a JSON fill value (`"NaN"` and the infinities as strings).
+pub(crate) fn fill_value_json(a: &NdArray) -> Result<Value> {
+    let v = attr_to_json(&AttrValue::Array(a.clone()))?;
+    Ok(match v {
+        Value::Array(mut items) if items.len() == 1 => items.remove(0),
+        other => other,
+    })
+}
+
+/// A JSON attribute value as `xr` holds it: text, or numbers (integers as `i64`,
+/// others as `f64`), or a list of strings; anything else keeps its JSON text.
+pub(crate) fn json_to_attr(v: &Value) -> AttrValue {
+    match v {
+        Value::String(s) => AttrValue::Str(s.clone()),
+        Value::Bool(b) => AttrValue::Array(NdArray::from(vec![*b])),
+        Value::Number(_) => json_numbers(std::slice::from_ref(v))
+            .map_or_else(|| AttrValue::Str(v.to_string()), AttrValue::Array),
+        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
+            AttrValue::Array(NdArray::from(
+                items
+                    .iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect::<Vec<_>>(),
+            ))
+        }
+        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_boolean) => {
+            AttrValue::Array(NdArray::from(
+                items.iter().filter_map(Value::as_bool).collect::<Vec<_>>(),
+            ))
+        }
+        Value::Array(items) => {
+            json_numbers(items).map_or_else(|| AttrValue::Str(v.to_string()), AttrValue::Array)
+        }
+        _ => AttrValue::Str(v.to_string()),
+    }
+}
+
+fn json_numbers(items: &[Value]) -> Option<NdArray> {
+    if items.is_empty() {
+        return None;
+    }
+    if let Some(ints) = items.iter().map(Value::as_i64).collect::<Option<Vec<_>>>() {
+        return Some(NdArray::from(ints));
+    }
+    items
+        .iter()
+        .map(Value::as_f64)
+        .collect::<Option<Vec<_>>>()
+        .map(NdArray::from)
+}
+
+/// Attributes from JSON, without the keys `skip`.
+pub(crate) fn json_to_attrs(m: &Map<String, Value>, skip: &[&str]) -> Attrs {
+    m.iter()
+        .filter(|(k, _)| !skip.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), json_to_attr(v)))
+        .collect()
+}
+
+fn float_json(x: f64) -> Value {
+    if x.is_nan() {
+        Value::from("NaN")
+    } else if x == f64::INFINITY {
+        Value::from("Infinity")
+    } else if x == f64::NEG_INFINITY {
+        Value::from("-Infinity")
+    } else {
+        Value::from(x)
+    }
+}
+
+/// An attribute as JSON: a single value for one-element arrays, a list otherwise;
+/// non-finite floats as the strings Zarr uses.
+pub(crate) fn attr_to_json(v: &AttrValue) -> Result<Value> {
+    let a = match v {
+        AttrValue::Str(s) => return Ok(Value::from(s.as_str())),
+        AttrValue::Array(a) => a,
+    };
+    let items: Vec<Value> = match a {
+        NdArray::Bool(x) => x.iter().map(|&b| Value::from(b)).collect(),
+        NdArray::I8(x) => x.iter().map(|&n| Value::from(n)).collect(),
+        NdArray::I16(x) => x.iter().map(|&n| Value::from(n)).collect(),
+        NdArray::I32(x) => x.iter().map(|&n| Value::from(n)).collect(),
+        NdArray::I64(x) => x.iter().map(|&n| Value::from(n)).collect(),
+        NdArray::U8(x) => x.iter().map(|&n| Value::from(n)).collect(),
+        NdArray::U16(x) => x.iter().map(|&n| Value::from(n)).collect(),
+        NdArray::U32(x) => x.iter().map(|&n| Value::from(n)).collect(),
+        NdArray::U64(x) => x.iter().map(|&n| Value::from(n)).collect(),
+        NdArray::F32(x) => x.iter().map(|&f| float_json(f64::from(f))).collect(),
+        NdArray::F64(x) => x.iter().map(|&f| float_json(f)).collect(),
+        NdArray::Str(x) => x.iter().map(|s| Value::from(s.as_str())).collect(),
+        other => {
+            return Err(Error::UnsupportedDType {
+                op: "writing a Zarr attribute".into(),
+                dtype: other.dtype(),
+            })
+        }
+    };
+    // Lists of strings stay lists: a single string is an `AttrValue::Str`.
+    Ok(if items.len() == 1 && !matches!(a, NdArray::Str(_)) {
+        items.into_iter().next().unwrap_or(Value::Null)
+    } else {
+        Value::Array(items)
+    })
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding.
+pub(crate) fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let b = [
+            group[0],
+            group.get(1).copied().unwrap_or(0),
+            group.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= group.len() {
+                out.push(char::from(B64[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Decodes standard base64 (padding optional); `None` on any other character.
+pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in text.trim_end_matches('=').bytes() {
+        let v = B64.iter().position(|&b| b == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn base64_round_trips_the_fill_values_xarray_writes() {
+        // xarray's FillValueCoder: NaN packed as a little-endian f64.
+        assert_eq!(base64_encode(&f64::NAN.to_le_bytes()), "AAAAAAAA+H8=");
+        let back = base64_decode("AAAAAAAA+H8=").unwrap();
+        assert!(f64::from_le_bytes(back.try_into().unwrap()).is_nan());
+        for n in 0..10u8 {
+            let bytes: Vec<u8> = (0..n).map(|i| i.wrapping_mul(37)).collect();
+            assert_eq!(base64_decode(&base64_encode(&bytes)).unwrap(), bytes);
+        }
+    }
+
+    #[test]
+    fn fill_values_parse_as_zarr_writes_them() {
+        let f = json_fill_value(&Value::from("NaN"), DType::F32).unwrap();
+        assert!(f.to_f64_vec().unwrap()[0].is_nan());
+        let f = json_fill_value(&Value::from("0x7fc00000"), DType::F32).unwrap();
+        assert!(f.to_f64_vec().unwrap()[0].is_nan());
+        let f = json_fill_value(&Value::from(-999), DType::I16).unwrap();
+        assert_eq!(f.dtype(), DType::I16);
+        assert_eq!(f.to_f64_vec().unwrap(), [-999.0]);
+        assert!(json_fill_value(&Value::from("oops"), DType::F64).is_none());
+    }
+
+    #[test]
+    fn v2_type_strings() {
+        assert_eq!(v2_dtype("<f4"), Some(DType::F32));
+        assert_eq!(v2_dtype(">i2"), Some(DType::I16));
+        assert_eq!(v2_dtype("|b1"), Some(DType::Bool));
+        assert_eq!(v2_dtype("<M8[ns]"), None);
+        for d in [DType::I8, DType::U64, DType::F64, DType::Bool] {
+            assert_eq!(v2_dtype(v2_dtype_name(d).unwrap()), Some(d));
+        }
+    }
+}

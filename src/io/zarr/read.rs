@@ -1,0 +1,438 @@
+//! Opening Zarr stores: metadata, lazy chunk sources through zarrs, CF decoding.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+use zarrs::array::{Array, ArrayMetadata, ArrayMetadataV2, ArrayMetadataV3, ArraySubset};
+use zarrs::storage::ReadableStorageTraits;
+
+use super::meta::{self, format_error, ArrayMeta, GroupMeta};
+use super::store::{self, Access, StorageOptions, Storages};
+use super::ZarrFormat;
+use crate::array::chunks::ChunkGrid;
+use crate::array::lazy::{ChunkSource, LazyArray};
+use crate::array::{DType, Data, NdArray};
+use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
+use crate::error::{Error, Result};
+use crate::io::cf::{self, DecodeOptions};
+
+/// Stored chunks (or shards) larger than this are read by their inner chunks.
+const MAX_TASK_BYTES: usize = 16 << 20;
+/// Small stored chunks are grouped into tasks of up to this many bytes.
+const TARGET_TASK_BYTES: usize = 8 << 20;
+
+/// Options for opening a Zarr store, built by [`Dataset::zarr`].
+///
+/// ```no_run
+/// # fn main() -> xr::Result<()> {
+/// let ds = xr::Dataset::zarr("out.zarr").decode_times(false).group("run1").open()?;
+/// # let _ = ds;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct OpenZarr {
+    location: String,
+    decode: DecodeOptions,
+    group: String,
+    consolidated: Option<bool>,
+    storage_options: StorageOptions,
+}
+
+impl OpenZarr {
+    /// Options for opening the store at `location` (a directory), with all CF
+    /// decoding on and consolidated metadata used when present.
+    pub fn new(location: impl AsRef<str>) -> Self {
+        OpenZarr {
+            location: location.as_ref().to_string(),
+            decode: DecodeOptions::default(),
+            group: String::new(),
+            consolidated: None,
+            storage_options: StorageOptions::default(),
+        }
+    }
+
+    /// Turns all CF decoding on or off (xarray's `decode_cf`).
+    pub fn decode_cf(mut self, on: bool) -> Self {
+        self.decode = if on {
+            DecodeOptions::default()
+        } else {
+            DecodeOptions::none()
+        };
+        self
+    }
+
+    /// `_FillValue`/`missing_value` to NaN, `scale_factor`/`add_offset`, `_Unsigned`.
+    pub fn mask_and_scale(mut self, on: bool) -> Self {
+        self.decode.mask_and_scale = on;
+        self
+    }
+
+    /// CF time units to datetimes.
+    pub fn decode_times(mut self, on: bool) -> Self {
+        self.decode.decode_times = on;
+        self
+    }
+
+    /// `coordinates` attributes to non-index coordinates.
+    pub fn decode_coords(mut self, on: bool) -> Self {
+        self.decode.decode_coords = on;
+        self
+    }
+
+    /// Opens the group at `path` (`"a/b"` or `"/a/b"`; `"/"` is the root).
+    pub fn group(mut self, path: &str) -> Self {
+        self.group = path.trim_matches('/').to_string();
+        self
+    }
+
+    /// `Some(true)`: require consolidated metadata; `Some(false)`: ignore it and list
+    /// the store; `None` (the default): use it when present.
+    pub fn consolidated(mut self, consolidated: Option<bool>) -> Self {
+        self.consolidated = consolidated;
+        self
+    }
+
+    /// Settings of a remote store (endpoint, credentials, ...), over the `AWS_*`
+    /// environment variables; see [`StorageOptions`].
+    pub fn storage_options(mut self, options: StorageOptions) -> Self {
+        self.storage_options = options;
+        self
+    }
+
+    /// Opens the store: metadata now, data variables lazily (one task per stored chunk,
+    /// or per group of small chunks); dimension coordinates are read at once.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when there is no store at the location; [`Error::Format`] naming
+    /// the store (and variable) for a missing group, malformed metadata, an array
+    /// without dimension names, an unsupported data type or codec, or a CF error (an
+    /// unknown calendar, bad time units).
+    pub fn open(&self) -> Result<Dataset> {
+        let storages = store::open_with(&self.location, Access::Read, &self.storage_options)?;
+        open_storages(&storages, &self.group, self.consolidated, &self.decode)
+    }
+}
+
+/// Reads one Zarr array, region by region, through zarrs (which decodes the chunks of a
+/// region in parallel). A missing chunk reads as the array's fill value.
+pub struct ZarrSource {
+    array: Array<dyn ReadableStorageTraits>,
+    location: String,
+    name: String,
+    dtype: DType,
+    shape: Vec<usize>,
+    grid: ChunkGrid,
+}
+
+impl fmt::Debug for ZarrSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ZarrSource({}: {})", self.location, self.name)
+    }
+}
+
+fn subset(region: &[Range<usize>]) -> ArraySubset {
+    let ranges: Vec<Range<u64>> = region
+        .iter()
+        .map(|r| r.start as u64..r.end as u64)
+        .collect();
+    ArraySubset::new_with_ranges(&ranges)
+}
+
+/// Reads `region` of `array` as `dtype`.
+fn retrieve(
+    array: &Array<dyn ReadableStorageTraits>,
+    dtype: DType,
+    region: &[Range<usize>],
+) -> std::result::Result<NdArray, String> {
+    let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
+    let subset = subset(region);
+    macro_rules! typed {
+        ($t:ty) => {{
+            let v: Vec<$t> = array
+                .retrieve_array_subset(&subset)
+                .map_err(|e| e.to_string())?;
+            NdArray::from_shape_vec(&shape, v).map_err(|e| e.to_string())
+        }};
+    }
+    match dtype {
+        DType::Bool => typed!(bool),
+        DType::I8 => typed!(i8),
+        DType::I16 => typed!(i16),
+        DType::I32 => typed!(i32),
+        DType::I64 => typed!(i64),
+        DType::U8 => typed!(u8),
+        DType::U16 => typed!(u16),
+        DType::U32 => typed!(u32),
+        DType::U64 => typed!(u64),
+        DType::F32 => typed!(f32),
+        DType::F64 => typed!(f64),
+        DType::Str => typed!(String),
+        other => Err(format!("cannot read Zarr values as {other}")),
+    }
+}
+
+impl ZarrSource {
+    /// The error for a failed read of `region`: the first stored chunk that fails on
+    /// its own is named (a corrupt chunk), else the region's error as it came.
+    fn read_error(&self, region: &[Range<usize>], reason: String) -> Error {
+        let mut chunk = None;
+        let mut why = reason;
+        if let Ok(Some(chunks)) = self.array.chunks_in_array_subset(&subset(region)) {
+            for idx in chunks.indices().iter() {
+                if let Err(e) = self.array.retrieve_chunk::<zarrs::array::ArrayBytes>(&idx) {
+                    chunk = Some(idx.iter().map(|&i| i as usize).collect());
+                    why = e.to_string();
+                    break;
+                }
+            }
+        }
+        Error::FileRead {
+            file: self.location.clone(),
+            var: self.name.clone(),
+            chunk,
+            reason: why,
+        }
+    }
+}
+
+impl ChunkSource for ZarrSource {
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    fn chunks(&self) -> &ChunkGrid {
+        &self.grid
+    }
+
+    fn read(&self, region: &[Range<usize>]) -> Result<NdArray> {
+        retrieve(&self.array, self.dtype, region).map_err(|e| self.read_error(region, e))
+    }
+
+    fn label(&self) -> String {
+        format!("{}: {}", self.location, self.name)
+    }
+}
+
+/// The tasks of an array: its stored chunks (inner chunks when the stored chunks or
+/// shards are over [`MAX_TASK_BYTES`]), small chunks grouped up to
+/// [`TARGET_TASK_BYTES`], last dims first (they are contiguous in the output).
+fn task_grid(
+    shape: &[usize],
+    stored: &[usize],
+    inner: Option<&[usize]>,
+    item: usize,
+) -> Result<ChunkGrid> {
+    let bytes = |c: &[usize]| c.iter().product::<usize>().saturating_mul(item.max(1));
+    let mut chunk: Vec<usize> = match inner {
+        Some(inner) if bytes(stored) > MAX_TASK_BYTES && inner.len() == stored.len() => {
+            inner.to_vec()
+        }
+        _ => stored.to_vec(),
+    };
+    for c in &mut chunk {
+        *c = (*c).max(1);
+    }
+    for d in (0..chunk.len()).rev() {
+        let now = bytes(&chunk);
+        let blocks = shape[d].div_ceil(chunk[d]);
+        let factor = (TARGET_TASK_BYTES / now.max(1)).min(blocks).max(1);
+        chunk[d] *= factor;
+        // Grouping stops at the first dim not grouped whole: further out, groups
+        // would not be rectangular in storage order.
+        if chunk[d] < shape[d] {
+            break;
+        }
+    }
+    ChunkGrid::regular(shape, &chunk)
+}
+
+/// The zarrs metadata of an array.
+pub(super) fn zarrs_metadata(location: &str, meta: &ArrayMeta) -> Result<ArrayMetadata> {
+    let mut json = meta.json.clone();
+    let parsed = match meta.format {
+        ZarrFormat::V3 => {
+            json.insert("attributes".into(), Value::Object(meta.attrs.clone()));
+            serde_json::from_value::<ArrayMetadataV3>(Value::Object(json)).map(ArrayMetadata::V3)
+        }
+        ZarrFormat::V2 => {
+            serde_json::from_value::<ArrayMetadataV2>(Value::Object(json)).map(ArrayMetadata::V2)
+        }
+    };
+    parsed.map_err(|e| meta.error(location, format!("malformed array metadata: {e}")))
+}
+
+/// The zarrs array of `meta`, reading through `storage`.
+pub(super) fn zarrs_array<S: ?Sized>(
+    storage: Arc<S>,
+    location: &str,
+    meta: &ArrayMeta,
+) -> Result<Array<S>> {
+    Array::new_with_metadata(storage, &meta.path, zarrs_metadata(location, meta)?)
+        .map_err(|e| meta.error(location, format!("cannot open the array: {e}")))
+}
+
+/// One array as an undecoded variable: dims, data (lazy unless a dimension coordinate
+/// or 0-d), attrs as xarray presents them, encoding as stored.
+fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
+    let loc = storages.location.as_str();
+    let dtype = meta.dtype(loc)?;
+    let shape = meta.shape(loc)?;
+    let dims = meta.dims(loc, shape.len())?;
+    let stored = meta.chunk_shape(loc)?;
+    let inner = meta.inner_chunk_shape();
+    let fill = meta.fill_value(loc, dtype)?;
+    let array = zarrs_array(Arc::clone(&storages.read), loc, meta)?;
+
+    let mut attrs = meta::json_to_attrs(&meta.attrs, &["_ARRAY_DIMENSIONS"]);
+    let mut encoding = Attrs::new();
+    match meta.format {
+        ZarrFormat::V2 => {
+            // Zarr v2's fill_value is the CF _FillValue (xarray's
+            // use_zarr_fill_value_as_mask for v2 stores).
+            attrs.shift_remove("_FillValue");
+            if let Some(f) = fill {
+                attrs.insert("_FillValue".into(), AttrValue::Array(f));
+            }
+            for key in ["compressor", "filters"] {
+                if let Some(v) = meta.json.get(key).filter(|v| !v.is_null()) {
+                    encoding.insert(key.into(), AttrValue::Str(v.to_string()));
+                }
+            }
+        }
+        ZarrFormat::V3 => {
+            // The CF _FillValue is an attribute of its own, floats base64-encoded.
+            if let Some(v) = meta.attrs.get("_FillValue") {
+                let decoded = v3_cf_fill(v, dtype)
+                    .ok_or_else(|| meta.error(loc, format!("invalid _FillValue attribute {v}")))?;
+                attrs.insert("_FillValue".into(), AttrValue::Array(decoded));
+            }
+            if let Some(f) = fill {
+                encoding.insert("fill_value".into(), AttrValue::Array(f));
+            }
+            if let Some(v) = meta.json.get("codecs") {
+                encoding.insert("codecs".into(), AttrValue::Str(v.to_string()));
+            }
+        }
+    }
+    let chunks = inner.clone().unwrap_or_else(|| stored.clone());
+    encoding.insert(
+        "chunks".into(),
+        chunks.iter().map(|&c| c as u64).collect::<Vec<_>>().into(),
+    );
+    if inner.is_some() {
+        encoding.insert(
+            "shards".into(),
+            stored.iter().map(|&c| c as u64).collect::<Vec<_>>().into(),
+        );
+    }
+    if dtype.is_numeric() || dtype == DType::Bool {
+        encoding.insert("dtype".into(), AttrValue::Str(dtype.name().to_string()));
+    }
+    encoding.insert("source".into(), AttrValue::Str(loc.to_string()));
+
+    let item = if dtype == DType::Str {
+        16
+    } else {
+        dtype.size()
+    };
+    let source = ZarrSource {
+        array,
+        location: loc.to_string(),
+        name: meta.path.trim_start_matches('/').to_string(),
+        dtype,
+        grid: task_grid(&shape, &stored, inner.as_deref(), item)?,
+        shape: shape.clone(),
+    };
+    let is_index = dims.len() == 1 && dims[0] == meta.name;
+    let data: Data = if is_index || shape.is_empty() {
+        let full: Vec<Range<usize>> = shape.iter().map(|&n| 0..n).collect();
+        Data::Eager(source.read(&full)?)
+    } else {
+        Data::Lazy(LazyArray::from_source(Arc::new(source)))
+    };
+    Ok(Variable::new(&dims, data)
+        .map_err(|e| meta.error(loc, e.to_string()))?
+        .with_attrs(attrs)
+        .with_encoding(encoding))
+}
+
+/// A v3 `_FillValue` attribute as xarray writes it (floats: base64 of a little-endian
+/// f64; others: the number), as a one-element array of `dtype`.
+fn v3_cf_fill(v: &Value, dtype: DType) -> Option<NdArray> {
+    match (v, dtype.is_float()) {
+        (Value::String(s), true) => match meta::json_fill_value(v, dtype) {
+            Some(a) => Some(a),
+            None => {
+                let bytes: [u8; 8] = meta::base64_decode(s)?.try_into().ok()?;
+                NdArray::from(vec![f64::from_le_bytes(bytes)])
+                    .astype(dtype)
+                    .ok()
+            }
+        },
+        _ => meta::json_fill_value(v, dtype),
+    }
+}
+
+/// Opens the group `group` of an opened store.
+pub(crate) fn open_storages(
+    storages: &Storages,
+    group: &str,
+    consolidated: Option<bool>,
+    options: &DecodeOptions,
+) -> Result<Dataset> {
+    let loc = storages.location.as_str();
+    let group_meta: GroupMeta = meta::read_group(storages, group, consolidated)?;
+    let mut variables = IndexMap::new();
+    for array in &group_meta.arrays {
+        variables.insert(array.name.clone(), raw_variable(storages, array)?);
+    }
+    let (variables, coords) = cf::decode_variables(variables, options).map_err(|e| match e {
+        Error::Cf { variable, reason } => format_error(loc, Some(&variable), reason),
+        other => format_error(loc, None, other.to_string()),
+    })?;
+    let attrs: Attrs = group_meta
+        .attrs
+        .iter()
+        .filter(|(k, _)| !k.to_ascii_lowercase().starts_with("_nc"))
+        .map(|(k, v)| (k.clone(), meta::json_to_attr(v)))
+        .collect();
+    Dataset::from_parts(variables, coords, attrs)
+        .map_err(|e| format_error(loc, None, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn small_chunks_are_grouped_last_dims_first() {
+        // 4 x 90 x 90 f32 chunks (130 kB) of a 100 x 180 x 360 array: whole rows of
+        // lon and lat, then 8 chunks (32 steps) of time = 8.3 MB per task.
+        let g = task_grid(&[100, 180, 360], &[4, 90, 90], None, 4).unwrap();
+        assert_eq!(g.sizes()[2], vec![360]);
+        assert_eq!(g.sizes()[1], vec![180]);
+        assert_eq!(g.sizes()[0][0], 4 * 8);
+        // Big chunks stay as stored.
+        let g = task_grid(&[100, 1000, 1000], &[10, 1000, 1000], None, 4).unwrap();
+        assert_eq!(g.sizes()[0], vec![10; 10]);
+        // Big shards are read by inner chunk.
+        let g = task_grid(
+            &[64, 1024, 1024],
+            &[32, 1024, 1024],
+            Some(&[1, 1024, 1024]),
+            4,
+        )
+        .unwrap();
+        assert_eq!(g.sizes()[0][0], 2);
+    }
+}

@@ -1,0 +1,1084 @@
+//! Writing datasets to Zarr: CF encoding from [`crate::io::cf`], array metadata as
+//! xarray writes it, data written chunk by chunk (lazy data in parallel, never loaded
+//! whole), modes w / w- / a / r+, `append_dim` and `region`, consolidated metadata.
+//!
+//! Order of writes: all chunk data first, then each array's metadata, then the group's
+//! metadata (with the consolidated metadata) last. A store whose write failed thus
+//! never has a group (mode w) or keeps its old shapes (append, region): it does not
+//! claim to hold data that was not written.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::{json, Map, Value};
+use zarrs::array::{Array, ArraySubset};
+use zarrs::storage::{
+    Bytes, ReadableWritableListableStorage, ReadableWritableListableStorageTraits, StorePrefix,
+};
+
+use super::meta::{self, format_error, group_prefix, ArrayMeta};
+use super::read::{open_storages, zarrs_array};
+use super::store::{self, Access, StorageOptions, Storages};
+use super::ZarrFormat;
+use crate::array::chunks::ChunkGrid;
+use crate::array::{DType, Data, NdArray};
+use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
+use crate::dist::{Executor, LocalExecutor, TaskValue};
+use crate::error::{Error, Result};
+use crate::io::cf::{self, DecodeOptions};
+
+type WritableArray = Array<dyn ReadableWritableListableStorageTraits>;
+
+/// Chunks chosen for in-memory variables without a `chunks` encoding hold at most
+/// about this many bytes.
+const AUTO_CHUNK_BYTES: usize = 4 << 20;
+
+/// What `to_zarr` does with an existing store (xarray's `mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ZarrMode {
+    /// `"w"`: create the store, replacing an existing one.
+    Write,
+    /// `"w-"`: create the store; an existing one is an error.
+    Create,
+    /// `"a"`: add or overwrite variables, or append along `append_dim`; creates the
+    /// store when missing.
+    Append,
+    /// `"r+"`: modify existing arrays only (region writes).
+    Modify,
+}
+
+impl FromStr for ZarrMode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "w" => ZarrMode::Write,
+            "w-" => ZarrMode::Create,
+            "a" => ZarrMode::Append,
+            "r+" => ZarrMode::Modify,
+            other => {
+                return Err(Error::InvalidArgument(format!(
+                    "Zarr write mode {other:?}: expected \"w\", \"w-\", \"a\" or \"r+\""
+                )))
+            }
+        })
+    }
+}
+
+/// Options for writing a dataset to a Zarr store, built by [`Dataset::write_zarr`].
+///
+/// Per-variable encoding (the variable's own `encoding`, overridden by
+/// [`ToZarr::encoding`]) understands xarray's keys: `dtype`, `_FillValue`,
+/// `scale_factor`, `add_offset`, `units`, `calendar`, `chunks`, `shards` (v3),
+/// `fill_value` (v3), `codecs` (v3, JSON) and `compressor` (`"zstd"`, `"gzip"`,
+/// `"blosc"`, `"none"`, or v2 JSON), `filters` (v2 JSON).
+///
+/// ```
+/// # fn main() -> xr::Result<()> {
+/// use xr::io::zarr::ZarrMode;
+/// let ds = xr::Dataset::new().with_coord("t", xr::Variable::new(&["t"], vec![0i64, 1, 2])?)?;
+/// let out = std::env::temp_dir().join(format!("xr_doc_{}.zarr", std::process::id()));
+/// let out = out.to_str().unwrap_or_default();
+/// ds.write_zarr(out).mode(ZarrMode::Write).write()?;
+/// let more = xr::Dataset::new().with_coord("t", xr::Variable::new(&["t"], vec![3i64, 4])?)?;
+/// more.write_zarr(out).append_dim("t").write()?;
+/// assert_eq!(xr::Dataset::open_zarr(out)?.dim_size("t")?, 5);
+/// # std::fs::remove_dir_all(out).ok();
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ToZarr<'a> {
+    dataset: &'a Dataset,
+    location: String,
+    mode: Option<ZarrMode>,
+    append_dim: Option<String>,
+    region: IndexMap<String, Range<usize>>,
+    format: ZarrFormat,
+    consolidated: bool,
+    group: String,
+    encoding: IndexMap<String, Attrs>,
+    storage_options: StorageOptions,
+}
+
+/// Where and how one variable is written.
+struct Plan {
+    name: String,
+    /// The CF-encoded variable (on-disk dtype and attrs).
+    var: Variable,
+    /// The array metadata to write (with the final shape).
+    meta: ArrayMeta,
+    /// Where the variable's values start in the array.
+    offset: Vec<usize>,
+}
+
+impl<'a> ToZarr<'a> {
+    /// Options for writing `dataset` to the store at `location`: mode `w-` (unless
+    /// `append_dim` or `region` is set), Zarr v3, consolidated metadata.
+    pub fn new(dataset: &'a Dataset, location: impl AsRef<str>) -> Self {
+        ToZarr {
+            dataset,
+            location: location.as_ref().to_string(),
+            mode: None,
+            append_dim: None,
+            region: IndexMap::new(),
+            format: ZarrFormat::V3,
+            consolidated: true,
+            group: String::new(),
+            encoding: IndexMap::new(),
+            storage_options: StorageOptions::default(),
+        }
+    }
+
+    /// The write mode (see [`ZarrMode`]; `"w"`, `"w-"`, `"a"`, `"r+"` parse into it).
+    pub fn mode(mut self, mode: ZarrMode) -> Self {
+        self.mode = Some(mode);
+        self
+    }
+
+    /// Appends along `dim` to the arrays of an existing store (mode `a`); variables
+    /// without `dim` are overwritten.
+    pub fn append_dim(mut self, dim: &str) -> Self {
+        self.append_dim = Some(dim.to_string());
+        self
+    }
+
+    /// Writes the dataset into `range` of `dim` of existing arrays (mode `r+`); every
+    /// variable must have at least one of the region's dims.
+    pub fn region(mut self, dim: &str, range: Range<usize>) -> Self {
+        self.region.insert(dim.to_string(), range);
+        self
+    }
+
+    /// The Zarr format of a new store (default v3). Appends keep the store's format.
+    pub fn zarr_format(mut self, format: ZarrFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Writes consolidated metadata (default true): `.zmetadata` for v2, the
+    /// `consolidated_metadata` of the group's `zarr.json` for v3, as zarr-python does.
+    pub fn consolidated(mut self, on: bool) -> Self {
+        self.consolidated = on;
+        self
+    }
+
+    /// Writes into the group at `path` (`"a/b"`), creating the groups on the way.
+    pub fn group(mut self, path: &str) -> Self {
+        self.group = path.trim_matches('/').to_string();
+        self
+    }
+
+    /// Encoding for variable `name`, merged over the variable's own (these keys win).
+    pub fn encoding(mut self, name: &str, encoding: Attrs) -> Self {
+        self.encoding.insert(name.to_string(), encoding);
+        self
+    }
+
+    /// Settings of a remote store (endpoint, credentials, ...), over the `AWS_*`
+    /// environment variables; see [`StorageOptions`].
+    pub fn storage_options(mut self, options: StorageOptions) -> Self {
+        self.storage_options = options;
+        self
+    }
+
+    fn err(&self, variable: Option<&str>, reason: impl Into<String>) -> Error {
+        format_error(&self.location, variable, reason)
+    }
+
+    fn effective_mode(&self) -> ZarrMode {
+        self.mode.unwrap_or(if self.append_dim.is_some() {
+            ZarrMode::Append
+        } else if !self.region.is_empty() {
+            ZarrMode::Modify
+        } else {
+            ZarrMode::Create
+        })
+    }
+
+    /// Writes the store. Lazy variables are computed chunk by chunk in parallel, each
+    /// chunk written by the task that computed it.
+    ///
+    /// # Errors
+    /// [`Error::Format`] naming the store (and variable) when mode `w-` meets an existing
+    /// store, an append or region does not fit the existing arrays, a lazy chunk would
+    /// straddle two Zarr chunks (two tasks writing one chunk), lazy chunks are not
+    /// uniform, or the encoding cannot be applied; [`Error::Io`] when the store cannot be
+    /// created; the first failing chunk's error for lazy data.
+    pub fn write(&self) -> Result<()> {
+        let storages = store::open_with(&self.location, Access::Write, &self.storage_options)?;
+        let store = storages.write.clone().ok_or_else(|| {
+            self.err(
+                None,
+                "the store is read-only; Zarr writes need a writable store",
+            )
+        })?;
+        let mode = self.effective_mode();
+        if let Some(dim) = &self.append_dim {
+            if !self.region.is_empty() {
+                return Err(self.err(None, "append_dim and region cannot be used together"));
+            }
+            if matches!(mode, ZarrMode::Write | ZarrMode::Create | ZarrMode::Modify) {
+                return Err(self.err(
+                    None,
+                    format!("append_dim {dim:?} needs mode \"a\", not {mode:?}"),
+                ));
+            }
+        }
+        if !self.region.is_empty() && matches!(mode, ZarrMode::Write | ZarrMode::Create) {
+            return Err(self.err(None, "region writes need mode \"a\" or \"r+\""));
+        }
+        let prefix = group_prefix(&self.group);
+        let existing = group_exists(&storages, &prefix)?;
+        match mode {
+            ZarrMode::Create if existing => {
+                return Err(self.err(
+                    None,
+                    "a Zarr store (group) already exists here; mode \"w-\" never replaces \
+                     one: use mode \"w\" to replace it or \"a\" to add to it",
+                ))
+            }
+            ZarrMode::Modify if !existing => {
+                return Err(self.err(None, "no Zarr store (group) to modify (mode \"r+\")"))
+            }
+            ZarrMode::Write => erase_group(&store, &self.location, &prefix)?,
+            _ => {}
+        }
+        let (format, old, old_attrs) = if existing && mode != ZarrMode::Write {
+            let group = meta::read_group(&storages, &self.group, None)?;
+            let old = open_storages(&storages, &self.group, None, &DecodeOptions::default())?;
+            let arrays: HashMap<String, ArrayMeta> = group
+                .arrays
+                .into_iter()
+                .map(|a| (a.name.clone(), a))
+                .collect();
+            (group.format, Some((old, arrays)), group.attrs)
+        } else {
+            (self.format, None, Map::new())
+        };
+        if format == ZarrFormat::V2 && !self.region.is_empty() && old.is_none() {
+            return Err(self.err(None, "region writes need an existing store"));
+        }
+        if let (Some(dim), Some((old_ds, _))) = (&self.append_dim, &old) {
+            if !old_ds.dims().contains_key(dim) {
+                return Err(self.err(
+                    None,
+                    format!(
+                        "append_dim {dim:?} is not a dimension of the existing store; its dims are {:?}",
+                        old_ds.dims().keys().collect::<Vec<_>>()
+                    ),
+                ));
+            }
+        }
+        let plans = self.plans(format, old.as_ref())?;
+
+        // Data first, then array metadata, then the group's metadata.
+        for plan in &plans {
+            let array = zarrs_array(Arc::clone(&store), &self.location, &plan.meta)?;
+            self.write_data(Arc::new(array), plan)?;
+        }
+        for plan in &plans {
+            write_array_meta(&store, &self.location, &plan.meta)?;
+        }
+        let mut attrs = old_attrs;
+        for (k, v) in self.dataset.attrs() {
+            attrs.insert(k.clone(), meta::attr_to_json(v)?);
+        }
+        self.write_group(&storages, &store, format, &prefix, attrs)
+    }
+
+    /// Encodes every variable and decides where it goes.
+    fn plans(
+        &self,
+        format: ZarrFormat,
+        old: Option<&(Dataset, HashMap<String, ArrayMeta>)>,
+    ) -> Result<Vec<Plan>> {
+        let ds = self.dataset;
+        let dims = ds.dims();
+        if let Some(dim) = &self.append_dim {
+            if !dims.contains_key(dim) {
+                return Err(self.err(
+                    None,
+                    format!("append_dim {dim:?} is not a dimension of the dataset written"),
+                ));
+            }
+        }
+        for (dim, range) in &self.region {
+            match dims.get(dim) {
+                Some(&n) if n == range.len() => {}
+                Some(&n) => {
+                    return Err(self.err(
+                        None,
+                        format!(
+                        "region {dim:?} {range:?} has length {} but the dataset's {dim:?} has {n}",
+                        range.len()
+                    ),
+                    ))
+                }
+                None => {
+                    return Err(self.err(
+                        None,
+                        format!("region dim {dim:?} is not a dimension of the dataset"),
+                    ))
+                }
+            }
+        }
+        if !self.region.is_empty() {
+            let outside: Vec<&String> = ds
+                .variables()
+                .iter()
+                .filter(|(_, v)| !v.dims().iter().any(|d| self.region.contains_key(d)))
+                .map(|(k, _)| k)
+                .collect();
+            if !outside.is_empty() {
+                return Err(self.err(
+                    None,
+                    format!(
+                        "variables {outside:?} have none of the region's dims {:?}; drop them \
+                         before a region write (as xarray asks)",
+                        self.region.keys().collect::<Vec<_>>()
+                    ),
+                ));
+            }
+        }
+        let mut plans = Vec::new();
+        for (name, var) in ds.variables() {
+            let existing = old.and_then(|(ds_old, metas)| {
+                Some((ds_old.variables().get(name)?, metas.get(name)?))
+            });
+            let mut var = var.clone();
+            match existing {
+                Some((old_var, _)) => {
+                    // Existing arrays keep their on-disk encoding, as in xarray.
+                    *var.encoding_mut() = storage_encoding(old_var.encoding());
+                }
+                None => {
+                    if let Some(extra) = self.encoding.get(name) {
+                        for (k, v) in extra {
+                            var.encoding_mut().insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+            }
+            if format == ZarrFormat::V2 && var.encoding().contains_key("fill_value") {
+                var.encoding_mut().shift_remove("fill_value");
+            }
+            let mut enc = cf::encode_variable(name, &var).map_err(|e| match e {
+                Error::Cf { variable, reason } => self.err(Some(&variable), reason),
+                other => other,
+            })?;
+            if !ds.is_coord(name) {
+                let coords: Vec<&str> = ds
+                    .coords()
+                    .filter(|(c, v)| {
+                        !dims.contains_key(*c) && v.dims().iter().all(|d| var.dims().contains(d))
+                    })
+                    .map(|(c, _)| c.as_str())
+                    .collect();
+                if !coords.is_empty() {
+                    enc.attrs_mut()
+                        .insert("coordinates".into(), AttrValue::Str(coords.join(" ")));
+                }
+            }
+            let plan = match existing {
+                Some((_, old_meta)) => self.existing_plan(name, enc, old_meta)?,
+                None => {
+                    if !self.region.is_empty() {
+                        return Err(self.err(
+                            Some(name),
+                            "region writes go into existing arrays; this one is not in the store",
+                        ));
+                    }
+                    let meta = self.new_array_meta(format, name, &enc)?;
+                    Plan {
+                        name: name.clone(),
+                        offset: vec![0; enc.ndim()],
+                        var: enc,
+                        meta,
+                    }
+                }
+            };
+            plans.push(plan);
+        }
+        Ok(plans)
+    }
+
+    /// The plan for a variable already in the store: appended, written into its region,
+    /// or overwritten whole.
+    fn existing_plan(&self, name: &str, enc: Variable, old: &ArrayMeta) -> Result<Plan> {
+        let loc = self.location.as_str();
+        let old_shape = old.shape(loc)?;
+        let old_dims = old.dims(loc, old_shape.len())?;
+        if old_dims != enc.dims() {
+            return Err(self.err(
+                Some(name),
+                format!(
+                    "dims {:?} differ from the stored array's {old_dims:?}",
+                    enc.dims()
+                ),
+            ));
+        }
+        let old_dtype = old.dtype(loc)?;
+        if old_dtype != enc.dtype() {
+            return Err(self.err(
+                Some(name),
+                format!(
+                    "encoded dtype {} differs from the stored array's {old_dtype}",
+                    enc.dtype()
+                ),
+            ));
+        }
+        let mut shape = old_shape.clone();
+        let mut offset = vec![0; shape.len()];
+        for (axis, (dim, &n)) in enc.dims().iter().zip(enc.shape()).enumerate() {
+            if self.append_dim.as_deref() == Some(dim.as_str()) {
+                offset[axis] = old_shape[axis];
+                shape[axis] = old_shape[axis] + n;
+            } else if let Some(range) = self.region.get(dim) {
+                if range.end > old_shape[axis] {
+                    return Err(self.err(
+                        Some(name),
+                        format!(
+                            "region {dim:?} {range:?} is beyond the stored length {}",
+                            old_shape[axis]
+                        ),
+                    ));
+                }
+                offset[axis] = range.start;
+            } else if n != old_shape[axis] {
+                return Err(self.err(
+                    Some(name),
+                    format!(
+                        "dim {dim:?} has length {n} but {} in the store; only append_dim \
+                         may change length",
+                        old_shape[axis]
+                    ),
+                ));
+            }
+        }
+        let mut meta = old.clone();
+        meta.json.insert("shape".into(), json!(shape));
+        Ok(Plan {
+            name: name.to_string(),
+            var: enc,
+            meta,
+            offset,
+        })
+    }
+
+    /// The metadata of a new array for the encoded variable `enc`.
+    fn new_array_meta(&self, format: ZarrFormat, name: &str, enc: &Variable) -> Result<ArrayMeta> {
+        let dtype = enc.dtype();
+        let shape = enc.shape().to_vec();
+        let encoding = enc.encoding();
+        let chunks = match encoding_shape(encoding, "chunks", shape.len()) {
+            Some(c) => c,
+            None => default_chunks(self, name, enc)?,
+        };
+        let shards = match format {
+            ZarrFormat::V3 => encoding_shape(encoding, "shards", shape.len()),
+            ZarrFormat::V2 => None,
+        };
+        if let Some(s) = &shards {
+            if s.iter().zip(&chunks).any(|(&s, &c)| s % c != 0) {
+                return Err(self.err(
+                    Some(name),
+                    format!("shards {s:?} must be multiples of chunks {chunks:?}"),
+                ));
+            }
+        }
+        let mut attrs = Map::new();
+        let mut cf_fill = None;
+        for (k, v) in enc.attrs() {
+            if k == "_FillValue" {
+                cf_fill = Some(v.clone());
+            } else {
+                attrs.insert(k.clone(), meta::attr_to_json(v)?);
+            }
+        }
+        let fill_of = |v: &AttrValue| -> Result<Value> {
+            match v {
+                AttrValue::Array(a) => meta::fill_value_json(&a.astype(dtype)?),
+                AttrValue::Str(s) => Ok(Value::from(s.as_str())),
+            }
+        };
+        let mut json = Map::new();
+        match format {
+            ZarrFormat::V2 => {
+                let dtype_name = meta::v2_dtype_name(dtype).ok_or_else(|| {
+                    self.err(
+                        Some(name),
+                        format!("values of dtype {dtype} cannot be written to Zarr v2 by xr; use zarr_format 3"),
+                    )
+                })?;
+                let fill = match &cf_fill {
+                    Some(v) => fill_of(v)?,
+                    None => Value::Null,
+                };
+                json.insert("zarr_format".into(), json!(2));
+                json.insert("shape".into(), json!(shape));
+                json.insert("chunks".into(), json!(chunks));
+                json.insert("dtype".into(), json!(dtype_name));
+                json.insert("fill_value".into(), fill);
+                json.insert("order".into(), json!("C"));
+                json.insert("filters".into(), v2_filters(self, name, encoding)?);
+                json.insert("dimension_separator".into(), json!("."));
+                json.insert("compressor".into(), v2_compressor(self, name, encoding)?);
+                attrs.insert("_ARRAY_DIMENSIONS".into(), json!(enc.dims()));
+            }
+            ZarrFormat::V3 => {
+                let type_name = match dtype {
+                    DType::Str => "string",
+                    d if d.is_numeric() || d == DType::Bool => d.name(),
+                    other => {
+                        return Err(self.err(
+                            Some(name),
+                            format!("values of dtype {other} cannot be written to Zarr"),
+                        ))
+                    }
+                };
+                let fill = match encoding.get("fill_value") {
+                    Some(v) => fill_of(v)?,
+                    None if dtype.is_float() => json!("NaN"),
+                    None if dtype == DType::Bool => json!(false),
+                    None if dtype == DType::Str => json!(""),
+                    None => json!(0),
+                };
+                if let Some(v) = &cf_fill {
+                    attrs.insert("_FillValue".into(), v3_cf_fill_json(v, dtype)?);
+                }
+                let inner = v3_codecs(self, name, encoding, dtype)?;
+                let (grid, codecs) = match &shards {
+                    Some(s) => (
+                        s.clone(),
+                        json!([{
+                            "name": "sharding_indexed",
+                            "configuration": {
+                                "chunk_shape": chunks,
+                                "codecs": inner,
+                                "index_codecs": [
+                                    {"name": "bytes", "configuration": {"endian": "little"}},
+                                    {"name": "crc32c"}
+                                ],
+                                "index_location": "end"
+                            }
+                        }]),
+                    ),
+                    None => (chunks.clone(), inner),
+                };
+                json.insert("zarr_format".into(), json!(3));
+                json.insert("node_type".into(), json!("array"));
+                json.insert("shape".into(), json!(shape));
+                json.insert("data_type".into(), json!(type_name));
+                json.insert(
+                    "chunk_grid".into(),
+                    json!({"name": "regular", "configuration": {"chunk_shape": grid}}),
+                );
+                json.insert(
+                    "chunk_key_encoding".into(),
+                    json!({"name": "default", "configuration": {"separator": "/"}}),
+                );
+                json.insert("fill_value".into(), fill);
+                json.insert("codecs".into(), codecs);
+                json.insert("dimension_names".into(), json!(enc.dims()));
+                json.insert("storage_transformers".into(), json!([]));
+            }
+        }
+        Ok(ArrayMeta {
+            name: name.to_string(),
+            path: format!("/{}{name}", group_prefix(&self.group)),
+            format,
+            json,
+            attrs,
+        })
+    }
+
+    fn write_data(&self, array: Arc<WritableArray>, plan: &Plan) -> Result<()> {
+        let var = &plan.var;
+        if var.shape().contains(&0) {
+            return Ok(());
+        }
+        let name = plan.name.as_str();
+        match var.data() {
+            Data::Eager(a) => store_block(&array, a, &plan.offset)
+                .map_err(|e| self.write_error(name, &plan.offset, e)),
+            Data::Lazy(l) => {
+                let stored = plan.meta.chunk_shape(&self.location)?;
+                check_alignment(self, plan, l.grid(), &stored)?;
+                self.write_lazy(array, plan, l)
+            }
+        }
+    }
+
+    fn write_error(&self, name: &str, at: &[usize], reason: String) -> Error {
+        Error::FileRead {
+            file: self.location.clone(),
+            var: name.to_string(),
+            chunk: None,
+            reason: format!("writing values at {at:?}: {reason}"),
+        }
+    }
+
+    /// Computes and writes a lazy variable block by block: one task per block computes
+    /// it and the next writes it, so at most the executor's budget of blocks is alive.
+    fn write_lazy(
+        &self,
+        array: Arc<WritableArray>,
+        plan: &Plan,
+        lazy: &crate::array::lazy::LazyArray,
+    ) -> Result<()> {
+        let grid = lazy.grid().clone();
+        let mut lowering = crate::dist::lower::Lowering::new();
+        let blocks = lowering.blocks(lazy, &grid)?;
+        let mut graph = lowering.graph;
+        let mut writes = Vec::with_capacity(blocks.len());
+        for (linear, &task) in blocks.iter().enumerate() {
+            let index = grid.block_index(linear);
+            let region = grid.block_region(&index);
+            let at: Vec<usize> = region
+                .iter()
+                .zip(&plan.offset)
+                .map(|(r, &o)| r.start + o)
+                .collect();
+            let array = Arc::clone(&array);
+            let location = self.location.clone();
+            let name = plan.name.clone();
+            let label = format!("write {location}: {name} chunk {index:?}");
+            writes.push(graph.add_task(
+                vec![task],
+                label,
+                0,
+                Box::new(move |deps| {
+                    let block = deps
+                        .first()
+                        .and_then(|v| v.0.first())
+                        .ok_or_else(|| Error::internal("a write task gets its block"))?;
+                    store_block(&array, block, &at).map_err(|reason| Error::FileRead {
+                        file: location,
+                        var: name,
+                        chunk: Some(index),
+                        reason: format!("writing values: {reason}"),
+                    })?;
+                    Ok(TaskValue(Vec::new()))
+                }),
+            ));
+        }
+        graph.set_outputs(writes);
+        LocalExecutor::default().execute(graph).map(|_| ())
+    }
+
+    fn write_group(
+        &self,
+        storages: &Storages,
+        store: &ReadableWritableListableStorage,
+        format: ZarrFormat,
+        prefix: &str,
+        attrs: Map<String, Value>,
+    ) -> Result<()> {
+        let loc = self.location.as_str();
+        // Parent groups first (a nested group needs them to be found).
+        let parts: Vec<&str> = self.group.split('/').filter(|p| !p.is_empty()).collect();
+        for depth in 0..parts.len() {
+            let parent = group_prefix(&parts[..depth].join("/"));
+            if !group_exists(storages, &parent)? {
+                write_group_meta(store, loc, format, &parent, &Map::new(), None)?;
+            }
+        }
+        let consolidated = if self.consolidated {
+            // What the store holds now, listed (not what this write planned).
+            Some(meta::list_arrays(storages, prefix, format)?)
+        } else {
+            None
+        };
+        write_group_meta(store, loc, format, prefix, &attrs, consolidated.as_deref())
+    }
+}
+
+/// The encoding keys that describe how an existing array is stored.
+fn storage_encoding(encoding: &Attrs) -> Attrs {
+    const KEYS: [&str; 14] = [
+        "dtype",
+        "_FillValue",
+        "missing_value",
+        "scale_factor",
+        "add_offset",
+        "_Unsigned",
+        "units",
+        "calendar",
+        "fill_value",
+        "chunks",
+        "shards",
+        "codecs",
+        "compressor",
+        "filters",
+    ];
+    encoding
+        .iter()
+        .filter(|(k, _)| KEYS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn group_exists(storages: &Storages, prefix: &str) -> Result<bool> {
+    let loc = storages.location.as_str();
+    for name in ["zarr.json", ".zgroup"] {
+        let k = meta::key(loc, prefix, name)?;
+        let found = storages
+            .read
+            .get(&k)
+            .map_err(|e| format_error(loc, None, format!("reading {}: {e}", k.as_str())))?;
+        if found.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Removes the group at `prefix`: its metadata first (so that a failure half way
+/// leaves no group behind), then everything under it.
+fn erase_group(store: &ReadableWritableListableStorage, loc: &str, prefix: &str) -> Result<()> {
+    let fail = |e: zarrs::storage::StorageError| {
+        format_error(loc, None, format!("removing the existing store: {e}"))
+    };
+    for name in ["zarr.json", ".zgroup", ".zmetadata", ".zattrs"] {
+        store.erase(&meta::key(loc, prefix, name)?).map_err(fail)?;
+    }
+    let p = if prefix.is_empty() {
+        StorePrefix::root()
+    } else {
+        StorePrefix::new(prefix).map_err(|e| format_error(loc, None, e.to_string()))?
+    };
+    store.erase_prefix(&p).map_err(fail)
+}
+
+fn set_json(
+    store: &ReadableWritableListableStorage,
+    loc: &str,
+    prefix: &str,
+    name: &str,
+    value: &Value,
+) -> Result<()> {
+    let text = serde_json::to_vec_pretty(value)
+        .map_err(|e| format_error(loc, None, format!("serialising {prefix}{name}: {e}")))?;
+    store
+        .set(&meta::key(loc, prefix, name)?, Bytes::from(text))
+        .map_err(|e| format_error(loc, None, format!("writing {prefix}{name}: {e}")))
+}
+
+/// The prefix of an array's node path (`"/grp/air"` → `"grp/air/"`).
+fn array_prefix(meta: &ArrayMeta) -> String {
+    format!("{}/", meta.path.trim_start_matches('/'))
+}
+
+/// A v3 array's full `zarr.json` (metadata and attributes).
+fn v3_json(meta: &ArrayMeta) -> Value {
+    let mut json = meta.json.clone();
+    json.insert("attributes".into(), Value::Object(meta.attrs.clone()));
+    Value::Object(json)
+}
+
+fn write_array_meta(
+    store: &ReadableWritableListableStorage,
+    loc: &str,
+    meta: &ArrayMeta,
+) -> Result<()> {
+    let prefix = array_prefix(meta);
+    match meta.format {
+        ZarrFormat::V3 => set_json(store, loc, &prefix, "zarr.json", &v3_json(meta)),
+        ZarrFormat::V2 => {
+            set_json(
+                store,
+                loc,
+                &prefix,
+                ".zarray",
+                &Value::Object(meta.json.clone()),
+            )?;
+            set_json(
+                store,
+                loc,
+                &prefix,
+                ".zattrs",
+                &Value::Object(meta.attrs.clone()),
+            )
+        }
+    }
+}
+
+/// Writes a group's metadata, with `consolidated` arrays when given.
+fn write_group_meta(
+    store: &ReadableWritableListableStorage,
+    loc: &str,
+    format: ZarrFormat,
+    prefix: &str,
+    attrs: &Map<String, Value>,
+    consolidated: Option<&[ArrayMeta]>,
+) -> Result<()> {
+    match format {
+        ZarrFormat::V3 => {
+            let mut group = json!({
+                "zarr_format": 3,
+                "node_type": "group",
+                "attributes": attrs,
+            });
+            if let (Some(arrays), Value::Object(g)) = (consolidated, &mut group) {
+                let metadata: Map<String, Value> = arrays
+                    .iter()
+                    .map(|a| (a.name.clone(), v3_json(a)))
+                    .collect();
+                g.insert(
+                    "consolidated_metadata".into(),
+                    json!({"kind": "inline", "must_understand": false, "metadata": metadata}),
+                );
+            }
+            set_json(store, loc, prefix, "zarr.json", &group)
+        }
+        ZarrFormat::V2 => {
+            set_json(store, loc, prefix, ".zattrs", &Value::Object(attrs.clone()))?;
+            if let Some(arrays) = consolidated {
+                let mut metadata = Map::new();
+                metadata.insert(".zgroup".into(), json!({"zarr_format": 2}));
+                metadata.insert(".zattrs".into(), Value::Object(attrs.clone()));
+                for a in arrays {
+                    metadata.insert(format!("{}/.zarray", a.name), Value::Object(a.json.clone()));
+                    metadata.insert(
+                        format!("{}/.zattrs", a.name),
+                        Value::Object(a.attrs.clone()),
+                    );
+                }
+                set_json(
+                    store,
+                    loc,
+                    prefix,
+                    ".zmetadata",
+                    &json!({"metadata": metadata, "zarr_consolidated_format": 1}),
+                )?;
+            }
+            // .zgroup last: it is what makes the group exist.
+            set_json(store, loc, prefix, ".zgroup", &json!({"zarr_format": 2}))
+        }
+    }
+}
+
+/// A shape-like encoding entry (`chunks`, `shards`) with one positive entry per dim.
+fn encoding_shape(encoding: &Attrs, key: &str, ndim: usize) -> Option<Vec<usize>> {
+    match encoding.get(key)? {
+        AttrValue::Array(a) => {
+            let v: Vec<usize> = a
+                .to_f64_vec()
+                .ok()?
+                .iter()
+                .map(|&x| x.max(1.0) as usize)
+                .collect();
+            (v.len() == ndim).then_some(v)
+        }
+        AttrValue::Str(_) => None,
+    }
+}
+
+/// Chunks for a variable without a `chunks` encoding: a lazy array's own (uniform)
+/// chunks, else pieces of at most [`AUTO_CHUNK_BYTES`] halving the longest chunk dim.
+fn default_chunks(w: &ToZarr<'_>, name: &str, var: &Variable) -> Result<Vec<usize>> {
+    if let Data::Lazy(l) = var.data() {
+        let mut out = Vec::with_capacity(l.ndim());
+        for (axis, sizes) in l.chunks().iter().enumerate() {
+            let first = sizes.first().copied().unwrap_or(1).max(1);
+            let uniform = sizes.len() < 2
+                || (sizes[..sizes.len() - 1].iter().all(|&s| s == first)
+                    && sizes[sizes.len() - 1] <= first);
+            if !uniform {
+                return Err(w.err(
+                    Some(name),
+                    format!(
+                        "Zarr needs uniform chunks (all equal but a smaller last one); dim {:?} \
+                         has lazy chunks {sizes:?}: rechunk it or set encoding \"chunks\"",
+                        var.dims()[axis]
+                    ),
+                ));
+            }
+            out.push(first);
+        }
+        return Ok(out);
+    }
+    let item = if var.dtype() == DType::Str {
+        16
+    } else {
+        var.dtype().size().max(1)
+    };
+    let mut chunk: Vec<usize> = var.shape().iter().map(|&n| n.max(1)).collect();
+    while chunk.iter().product::<usize>() * item > AUTO_CHUNK_BYTES {
+        let Some((axis, _)) = chunk.iter().enumerate().max_by_key(|(_, &c)| c) else {
+            break;
+        };
+        if chunk[axis] == 1 {
+            break;
+        }
+        chunk[axis] = chunk[axis].div_ceil(2);
+    }
+    Ok(chunk)
+}
+
+/// xarray's `safe_chunks`: every boundary between two lazy chunks must fall on a
+/// boundary of the stored (Zarr) chunks, so that no Zarr chunk is written by two tasks.
+fn check_alignment(w: &ToZarr<'_>, plan: &Plan, grid: &ChunkGrid, stored: &[usize]) -> Result<()> {
+    for (axis, sizes) in grid.sizes().iter().enumerate() {
+        let z = stored.get(axis).copied().unwrap_or(1).max(1);
+        let mut end = plan.offset[axis];
+        for (i, &s) in sizes.iter().enumerate().take(sizes.len().saturating_sub(1)) {
+            end += s;
+            if end % z != 0 {
+                return Err(w.err(
+                    Some(&plan.name),
+                    format!(
+                        "lazy chunk {i} along dim {:?} ends at {end}, inside Zarr chunk {} \
+                         (Zarr chunks of {z}): two tasks would write one Zarr chunk at once. \
+                         Rechunk to multiples of {z} or set encoding \"chunks\" to divide {sizes:?}",
+                        plan.var.dims()[axis],
+                        end / z
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes `block` at `at` (chunk-aligned blocks are stored without reading).
+fn store_block(
+    array: &WritableArray,
+    block: &NdArray,
+    at: &[usize],
+) -> std::result::Result<(), String> {
+    let subset = ArraySubset::new_with_start_shape(
+        at.iter().map(|&x| x as u64).collect(),
+        block.shape().iter().map(|&n| n as u64).collect(),
+    )
+    .map_err(|e| e.to_string())?;
+    let block = block.to_standard_layout();
+    macro_rules! put {
+        ($a:expr) => {{
+            let values: Vec<_> = $a.iter().cloned().collect();
+            array
+                .store_array_subset(&subset, values)
+                .map_err(|e| e.to_string())
+        }};
+    }
+    match &block {
+        NdArray::Bool(a) => put!(a),
+        NdArray::I8(a) => put!(a),
+        NdArray::I16(a) => put!(a),
+        NdArray::I32(a) => put!(a),
+        NdArray::I64(a) => put!(a),
+        NdArray::U8(a) => put!(a),
+        NdArray::U16(a) => put!(a),
+        NdArray::U32(a) => put!(a),
+        NdArray::U64(a) => put!(a),
+        NdArray::F32(a) => put!(a),
+        NdArray::F64(a) => put!(a),
+        NdArray::Str(a) => put!(a),
+        other => Err(format!(
+            "values of dtype {} cannot be written",
+            other.dtype()
+        )),
+    }
+}
+
+/// A v3 `_FillValue` attribute as xarray writes it: floats as base64 of a little-endian
+/// f64, integers as numbers.
+fn v3_cf_fill_json(v: &AttrValue, dtype: DType) -> Result<Value> {
+    match v {
+        AttrValue::Array(a) if dtype.is_float() => {
+            let x = a.to_f64_vec()?.first().copied().unwrap_or(f64::NAN);
+            Ok(Value::from(meta::base64_encode(&x.to_le_bytes())))
+        }
+        AttrValue::Array(a) => meta::fill_value_json(a),
+        AttrValue::Str(s) => Ok(Value::from(s.as_str())),
+    }
+}
+
+fn parse_json(w: &ToZarr<'_>, name: &str, key: &str, text: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| {
+        w.err(
+            Some(name),
+            format!("encoding {key:?} is not valid JSON: {e}"),
+        )
+    })
+}
+
+fn v2_compressor(w: &ToZarr<'_>, name: &str, encoding: &Attrs) -> Result<Value> {
+    let Some(v) = encoding.get("compressor") else {
+        // zarr-python's default for v2.
+        return Ok(
+            json!({"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1, "blocksize": 0}),
+        );
+    };
+    let text = v.as_str().ok_or_else(|| {
+        w.err(
+            Some(name),
+            "encoding \"compressor\" must be a name or JSON text",
+        )
+    })?;
+    Ok(match text {
+        "zstd" => json!({"id": "zstd", "level": 0}),
+        "gzip" => json!({"id": "gzip", "level": 5}),
+        "blosc" => {
+            json!({"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1, "blocksize": 0})
+        }
+        "none" => Value::Null,
+        t => parse_json(w, name, "compressor", t)?,
+    })
+}
+
+fn v2_filters(w: &ToZarr<'_>, name: &str, encoding: &Attrs) -> Result<Value> {
+    match encoding.get("filters").and_then(AttrValue::as_str) {
+        Some(t) => parse_json(w, name, "filters", t),
+        None => Ok(Value::Null),
+    }
+}
+
+/// The v3 codecs (inside the shard, when sharded) for `encoding`.
+fn v3_codecs(w: &ToZarr<'_>, name: &str, encoding: &Attrs, dtype: DType) -> Result<Value> {
+    if let Some(text) = encoding.get("codecs").and_then(AttrValue::as_str) {
+        let codecs = parse_json(w, name, "codecs", text)?;
+        // Codecs read from a sharded array: keep the ones inside the shard.
+        let first_is_sharding = codecs
+            .get(0)
+            .and_then(|c| c.get("name"))
+            .and_then(Value::as_str)
+            == Some("sharding_indexed");
+        if first_is_sharding {
+            if let Some(inner) = codecs
+                .get(0)
+                .and_then(|c| c.get("configuration"))
+                .and_then(|c| c.get("codecs"))
+            {
+                return Ok(inner.clone());
+            }
+        }
+        return Ok(codecs);
+    }
+    let serializer = if dtype == DType::Str {
+        json!({"name": "vlen-utf8"})
+    } else {
+        json!({"name": "bytes", "configuration": {"endian": "little"}})
+    };
+    let compressor = match encoding.get("compressor").and_then(AttrValue::as_str) {
+        None | Some("zstd") => {
+            Some(json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}}))
+        }
+        Some("gzip") => Some(json!({"name": "gzip", "configuration": {"level": 5}})),
+        Some("blosc") => Some(json!({"name": "blosc", "configuration": {
+            "cname": "zstd", "clevel": 5, "shuffle": if dtype.size() > 1 { "shuffle" } else { "noshuffle" },
+            "typesize": dtype.size().max(1), "blocksize": 0}})),
+        Some("none") => None,
+        // v2 compressor JSON from a v2 store: the v3 default instead.
+        Some(_) => Some(json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}})),
+    };
+    let mut codecs = vec![serializer];
+    codecs.extend(compressor);
+    Ok(Value::Array(codecs))
+}
