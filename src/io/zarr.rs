@@ -20,9 +20,9 @@
 
 mod meta;
 mod read;
-pub(crate) mod store;
 #[cfg(feature = "remote")]
 mod remote;
+pub(crate) mod store;
 mod write;
 
 pub use read::{OpenZarr, ZarrSource};
