@@ -1,5 +1,5 @@
 //! `xr convert`: NetCDF → Zarr → NetCDF gives back the decoded values and attributes.
-#![cfg(feature = "zarr")]
+#![cfg(all(feature = "zarr", feature = "netcdf"))]
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};

@@ -162,6 +162,8 @@ fn appending_to_an_s3_store_gives_the_whole_array() {
     assert_same(&back, &full, "append");
 }
 
+// Runs the `xr` binary, which needs the netcdf feature.
+#[cfg(feature = "netcdf")]
 #[test]
 fn s3_settings_come_from_the_aws_environment() {
     // In a child process (the CLI), so the environment is its own.

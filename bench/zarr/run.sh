@@ -41,8 +41,10 @@ for i in $(seq "$repeat"); do
       "$bench" $c "$store" v >"$out/run"
     fi
     read -r secs sum n <"$out/run"
+    echo "  run $i $c: $secs s"
     echo "$secs" >>"$out/a_$c"
-    echo "$sum $n" >>"$out/sums"
+    # Python and Rust print exponents differently: compare the numbers.
+    awk -v s="$sum" -v n="$n" 'BEGIN {printf "%.6e %d\n", s, n}' >>"$out/sums"
   done
 done
 if [ "$(sort -u "$out/sums" | wc -l)" -ne 1 ]; then
