@@ -28,7 +28,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let ds = xr::Dataset::open_zarr(a)?;
             let values = ds.variable(b)?.data().compute()?;
             let secs = t.elapsed().as_secs_f64();
-            let sum: f64 = values.to_f64_vec()?.iter().sum();
+            let sum: f64 = match &values {
+                xr::NdArray::F32(a) => a.iter().map(|&v| f64::from(v)).sum(),
+                other => other.to_f64_vec()?.iter().sum(),
+            };
             println!("{secs:.3} {sum:.6e} {}", values.len());
         }
         "zarrs" => {

@@ -1,6 +1,6 @@
-"""Checks that xarray reads tests/data/zarr/xr_written.zarr (a store WRITTEN BY xr, by the
+"""Checks that xarray reads tests/data/zarr/xr_written.zarr and xr_written_v2.zarr (stores WRITTEN BY xr, by the
 ignored test `write_xr_zarr_fixture` in tests/io_zarr.rs) as intended, and records what
-xarray reads in tests/data/zarr/xr_written_expected.json; the Rust test
+xarray reads in tests/data/zarr/xr_written{,_v2}_expected.json; the Rust test
 `xarray_reads_what_xr_writes` writes the same dataset again and compares xr's reading of
 it with that JSON.
 
@@ -26,11 +26,11 @@ from make_io_fixtures import describe  # noqa: E402
 from make_zarr_fixtures import path, versions  # noqa: E402
 
 
-def main():
+def check(name, zarr_format):
     coder = xr.coders.CFDatetimeCoder(use_cftime=True)
     # Consolidated metadata is what xarray finds first; check both ways of reading.
     for consolidated in (True, False):
-        with xr.open_zarr(path("xr_written.zarr"), decode_times=coder, consolidated=consolidated) as ds:
+        with xr.open_zarr(path(name), decode_times=coder, consolidated=consolidated) as ds:
             ds.load()
             assert list(ds.time.values) == [
                 cftime.DatetimeNoLeap(2001, 2, 28),
@@ -47,19 +47,27 @@ def main():
                 [[270.0, 271.5, np.nan], [280.25, 290.0, 300.5], [np.nan, 250.0, 260.0], [1.0, 2.0, 3.0]],
                 atol=0.005,
             )
-            assert ds.z.encoding["chunks"] == (2, 3)
+            assert ds.z.encoding["chunks"] == (1, 3)
+            if zarr_format == 3:
+                assert ds.z.encoding["shards"] == (2, 3)
             np.testing.assert_array_equal(ds.z.values, np.arange(12, dtype="float32").reshape(4, 3) * 0.5)
             assert list(ds.name.values) == ["a", "bb", "ccc"]
             assert "lat" in ds.coords and "lat" not in ds.indexes and "name" in ds.coords
             assert ds.attrs["title"] == "written by xr"
+            assert np.isnan(ds.t.attrs["not_a_number"])  # a bare NaN, as Python writes it
             # zarr-python reads v3 strings as numpy StringDType; describe() knows "U".
             ds.coords["name"] = ("x", np.array([str(v) for v in ds.name.values]))
             d = describe(ds)
-    d["file"] = "xr_written.zarr"
+    d["file"] = name
     d["versions"] = versions()
-    with open(path("xr_written_expected.json"), "w") as f:
+    with open(path(name.replace(".zarr", "_expected.json")), "w") as f:
         json.dump(d, f, indent=1, sort_keys=True)
-    print("xarray reads xr_written.zarr as intended")
+    print(f"xarray reads {name} as intended")
+
+
+def main():
+    check("xr_written.zarr", 3)
+    check("xr_written_v2.zarr", 2)
 
 
 if __name__ == "__main__":

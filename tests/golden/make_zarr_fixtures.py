@@ -11,8 +11,10 @@ cftime 1.6.6.1 (the exact versions are also recorded in expected.json).
 
 Stores (all small):
 - v3_consolidated.zarr: v3, consolidated; noleap time, float32 with NaNs (zstd), packed
-  int16 with scale_factor/add_offset/_FillValue (gzip), a non-index coordinate, an int32
-  array with one chunk deleted (reads as the zarr fill_value, 0: v3 does not mask it).
+  int16 with scale_factor/add_offset/_FillValue (gzip), non-index coordinates (one of
+  numpy fixed-length strings: fixed_length_utf32 in v3, "<U4" in v2), an int32
+  array with one chunk deleted (reads as the zarr fill_value, 0: v3 does not mask it),
+  a group "sub" found through the root's consolidated metadata.
 - v3_plain.zarr: v3, not consolidated; a sharded float64 array (blosc inside the shards)
   with a missing chunk (NaN), a nested group "sub".
 - v2_consolidated.zarr: v2 with .zmetadata, blosc (zarr-python's v2 default), the same
@@ -66,7 +68,7 @@ def base():
     ds = xr.Dataset(
         {
             "temp": (("time", "y", "x"), temp, {"units": "K", "long_name": "temperature"}),
-            "packed": (("time", "y", "x"), packed, {"units": "degC", "valid_range": [-10.0, 40.0]}),
+            "packed": (("time", "y", "x"), packed, {"units": "degC", "valid_range": [-10.0, 40.0], "not_a_number": np.nan}),
             "counts": (("time", "x"), counts, {"note": "int32, one chunk missing"}),
         },
         coords={
@@ -74,6 +76,7 @@ def base():
             "y": ("y", y, {"units": "km"}),
             "x": x,
             "lat": (("y", "x"), lat, {"units": "degrees_north"}),
+            "station": ("x", np.array(["a", "bb", "ccc", "dddd"])),
         },
         attrs={"title": "xr zarr fixture", "Conventions": "CF-1.8", "version": 3},
     )
@@ -84,6 +87,14 @@ def remove_chunk(store, array, key):
     p = os.path.join(path(store), array, key)
     assert os.path.exists(p), p
     os.remove(p)
+
+
+def add_consolidated_subgroup(store, zarr_format):
+    """A group "sub" next to the root's arrays, then the root's metadata consolidated
+    again (so the group is found through the root's consolidated metadata)."""
+    sub = xr.Dataset({"w": (("k",), np.array([7, 8, 9], dtype="int16"))}, attrs={"where": "sub"})
+    sub.to_zarr(path(store), group="sub", zarr_format=zarr_format, consolidated=False, mode="a")
+    zarr.consolidate_metadata(path(store), zarr_format=zarr_format)
 
 
 def v3_consolidated():
@@ -99,6 +110,7 @@ def v3_consolidated():
     }
     ds.to_zarr(fresh("v3_consolidated.zarr"), zarr_format=3, consolidated=True, encoding=enc)
     remove_chunk("v3_consolidated.zarr", "counts", "c/1/0")
+    add_consolidated_subgroup("v3_consolidated.zarr", 3)
     # The consolidated metadata must still list every array after the removal.
     assert "counts" in json.load(open(os.path.join(path("v3_consolidated.zarr"), "zarr.json")))["consolidated_metadata"]["metadata"]
 
@@ -130,6 +142,7 @@ def v2_consolidated():
     }
     ds.to_zarr(fresh("v2_consolidated.zarr"), zarr_format=2, consolidated=True, encoding=enc)
     remove_chunk("v2_consolidated.zarr", "counts", "1.0")
+    add_consolidated_subgroup("v2_consolidated.zarr", 2)
 
 
 def v2_plain():
@@ -175,7 +188,9 @@ def main():
         expect("v3_consolidated.zarr"),
         expect("v3_plain.zarr", consolidated=False),
         expect("v3_plain.zarr", group="sub", consolidated=False),
+        expect("v3_consolidated.zarr", group="sub"),
         expect("v2_consolidated.zarr"),
+        expect("v2_consolidated.zarr", group="sub"),
         expect("v2_plain.zarr", consolidated=False),
     ]
     with open(path("expected.json"), "w") as f:

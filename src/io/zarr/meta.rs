@@ -75,13 +75,15 @@ pub(crate) fn get_json(
     let Some(bytes) = bytes else {
         return Ok(None);
     };
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        format_error(
-            location,
-            None,
-            format!("{} is not valid JSON: {e}", key.as_str()),
-        )
-    })?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .or_else(|e| serde_json::from_slice(&mark_nonfinite(&bytes)).map_err(|_| e))
+        .map_err(|e| {
+            format_error(
+                location,
+                None,
+                format!("{} is not valid JSON: {e}", key.as_str()),
+            )
+        })?;
     match value {
         Value::Object(m) => Ok(Some(m)),
         other => Err(format_error(
@@ -93,6 +95,59 @@ pub(crate) fn get_json(
                 json_kind(&other)
             ),
         )),
+    }
+}
+
+/// Marks a string that stood for a bare `NaN`/`Infinity`/`-Infinity` token.
+const NONFINITE: &str = "\u{1}xr-nonfinite:";
+
+/// Python's `json` writes non-finite floats as bare `NaN`, `Infinity`, `-Infinity`
+/// (zarr-python 2 and xarray attributes do); JSON has no such tokens. They become
+/// marked strings that [`nonfinite`] reads back as numbers.
+fn mark_nonfinite(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            out.push(b);
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+        }
+        let rest = &bytes[i..];
+        if let Some(token) = ["NaN", "Infinity", "-Infinity"]
+            .into_iter()
+            .find(|t| rest.starts_with(t.as_bytes()))
+        {
+            out.extend_from_slice(format!("\"\\u0001xr-nonfinite:{token}\"").as_bytes());
+            i += token.len();
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
+}
+
+/// The number a marked non-finite token stands for.
+fn nonfinite(v: &Value) -> Option<f64> {
+    match v.as_str()?.strip_prefix(NONFINITE)? {
+        "NaN" => Some(f64::NAN),
+        "Infinity" => Some(f64::INFINITY),
+        "-Infinity" => Some(f64::NEG_INFINITY),
+        _ => None,
     }
 }
 
@@ -160,7 +215,9 @@ pub(crate) fn read_group(
             ));
         }
         let arrays = match inline {
-            Some((meta, under)) if use_inline => v3_consolidated_arrays(loc, &meta, &under)?,
+            Some((meta, under)) if use_inline => {
+                v3_consolidated_arrays(loc, &meta, &under, &prefix)?
+            }
             _ => list_arrays(storages, &prefix, ZarrFormat::V3)?,
         };
         return Ok(GroupMeta {
@@ -203,7 +260,7 @@ pub(crate) fn read_group(
         return Ok(GroupMeta {
             format: ZarrFormat::V2,
             attrs,
-            arrays: v2_consolidated_arrays(loc, &meta, &under)?,
+            arrays: v2_consolidated_arrays(loc, &meta, &under, &prefix)?,
         });
     }
     let attrs = get_json(read, loc, &key(loc, &prefix, ".zattrs")?)?.unwrap_or_default();
@@ -220,14 +277,19 @@ fn child_name<'a>(key: &'a str, under: &str) -> Option<&'a str> {
     (!rest.is_empty() && !rest.contains('/')).then_some(rest)
 }
 
-fn node_path(under: &str, name: &str) -> String {
-    format!("/{under}{name}")
+/// The node path of array `name` of the group at `prefix`.
+fn node_path(prefix: &str, name: &str) -> String {
+    format!("/{prefix}{name}")
 }
 
+/// The arrays listed in consolidated metadata under the key prefix `under` (`""` when
+/// the metadata is the group's own, the group's prefix when it is the root's), for the
+/// group at `prefix`.
 fn v3_consolidated_arrays(
     loc: &str,
     meta: &Map<String, Value>,
     under: &str,
+    prefix: &str,
 ) -> Result<Vec<ArrayMeta>> {
     let mut arrays = Vec::new();
     for (k, v) in meta {
@@ -242,7 +304,7 @@ fn v3_consolidated_arrays(
             ));
         };
         if json.get("node_type").and_then(Value::as_str) == Some("array") {
-            arrays.push(v3_array(name, &node_path(under, name), json.clone()));
+            arrays.push(v3_array(name, &node_path(prefix, name), json.clone()));
         }
     }
     arrays.sort_by(|a, b| a.name.cmp(&b.name));
@@ -264,6 +326,7 @@ fn v2_consolidated_arrays(
     loc: &str,
     meta: &Map<String, Value>,
     under: &str,
+    prefix: &str,
 ) -> Result<Vec<ArrayMeta>> {
     let mut arrays = Vec::new();
     for (k, v) in meta {
@@ -283,7 +346,7 @@ fn v2_consolidated_arrays(
         let attrs = object(meta.get(&format!("{under}{name}/.zattrs")));
         arrays.push(ArrayMeta {
             name: name.to_string(),
-            path: node_path(under, name),
+            path: node_path(prefix, name),
             format: ZarrFormat::V2,
             json: json.clone(),
             attrs,
@@ -354,6 +417,77 @@ pub(crate) fn list_arrays(
     }
     arrays.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(arrays)
+}
+
+/// The consolidated metadata of the group at `prefix`, from listing the store: every
+/// node below it, arrays and groups, at any depth, keyed as zarr-python keys them (v3:
+/// `"air"`, `"sub"`, `"sub/w"` to each node's `zarr.json`; v2: `"air/.zarray"`,
+/// `"air/.zattrs"`, `"sub/.zgroup"`, ...).
+pub(crate) fn consolidated_entries(
+    storages: &Storages,
+    prefix: &str,
+    format: ZarrFormat,
+) -> Result<Map<String, Value>> {
+    let loc = storages.location.as_str();
+    let Some(list) = &storages.list else {
+        return Err(format_error(
+            loc,
+            None,
+            "the store cannot be listed, so its metadata cannot be consolidated",
+        ));
+    };
+    let read = storages.read.as_ref();
+    let mut out = Map::new();
+    let mut pending = vec![prefix.to_string()];
+    while let Some(dir) = pending.pop() {
+        let store_prefix = if dir.is_empty() {
+            StorePrefix::root()
+        } else {
+            StorePrefix::new(dir.as_str())
+                .map_err(|e| format_error(loc, None, format!("invalid prefix {dir}: {e}")))?
+        };
+        let children = list
+            .list_dir(&store_prefix)
+            .map_err(|e| format_error(loc, None, format!("listing {dir:?}: {e}")))?;
+        for child in children.prefixes() {
+            let child = child.as_str();
+            let rel = child
+                .strip_prefix(prefix)
+                .unwrap_or(child)
+                .trim_end_matches('/');
+            match format {
+                ZarrFormat::V3 => {
+                    let Some(mut json) = get_json(read, loc, &key(loc, child, "zarr.json")?)?
+                    else {
+                        continue;
+                    };
+                    let is_group = json.get("node_type").and_then(Value::as_str) == Some("group");
+                    if is_group {
+                        json.remove("consolidated_metadata");
+                        pending.push(child.to_string());
+                    }
+                    out.insert(rel.to_string(), Value::Object(json));
+                }
+                ZarrFormat::V2 => {
+                    let mut found = false;
+                    for name in [".zarray", ".zgroup", ".zattrs"] {
+                        if let Some(json) = get_json(read, loc, &key(loc, child, name)?)? {
+                            if name == ".zgroup" {
+                                pending.push(child.to_string());
+                            }
+                            found |= name != ".zattrs";
+                            out.insert(format!("{rel}/{name}"), Value::Object(json));
+                        }
+                    }
+                    if !found {
+                        out.retain(|k, _| !k.starts_with(&format!("{rel}/")));
+                    }
+                }
+            }
+        }
+    }
+    out.sort_keys();
+    Ok(out)
 }
 
 fn usize_list(v: Option<&Value>) -> Option<Vec<usize>> {
@@ -432,11 +566,14 @@ impl ArrayMeta {
         let unsupported = |t: &str| self.error(location, format!("unsupported Zarr data type {t}"));
         match self.format {
             ZarrFormat::V3 => {
+                if self.fixed_utf32() {
+                    return Ok(DType::Str);
+                }
                 let t = self
                     .json
                     .get("data_type")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| self.error(location, "metadata has no string \"data_type\""))?;
+                    .ok_or_else(|| self.error(location, "metadata has no valid \"data_type\""))?;
                 match t {
                     "string" => Ok(DType::Str),
                     t => crate::io::cf::dtype_from_name(t)
@@ -450,7 +587,29 @@ impl ArrayMeta {
                     .get("dtype")
                     .and_then(Value::as_str)
                     .ok_or_else(|| self.error(location, "metadata has no string \"dtype\""))?;
+                if self.fixed_utf32() {
+                    return Ok(DType::Str);
+                }
                 v2_dtype(t).ok_or_else(|| unsupported(t))
+            }
+        }
+    }
+
+    /// True for numpy's fixed-length unicode strings, as xarray writes `str` values:
+    /// v2 `"<U3"`, v3 `{"name": "fixed_length_utf32", ...}`.
+    pub fn fixed_utf32(&self) -> bool {
+        match self.format {
+            ZarrFormat::V2 => self
+                .json
+                .get("dtype")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.trim_start_matches(['<', '>', '|', '=']).starts_with('U')),
+            ZarrFormat::V3 => {
+                self.json
+                    .get("data_type")
+                    .and_then(|t| t.get("name"))
+                    .and_then(Value::as_str)
+                    == Some("fixed_length_utf32")
             }
         }
     }
@@ -520,7 +679,7 @@ pub(crate) fn json_fill_value(v: &Value, dtype: DType) -> Option<NdArray> {
             }
         }
         Value::String(s) => {
-            let x = match s.as_str() {
+            let x = match s.trim_start_matches(NONFINITE) {
                 "NaN" => f64::NAN,
                 "Infinity" => f64::INFINITY,
                 "-Infinity" => f64::NEG_INFINITY,
@@ -544,21 +703,38 @@ pub(crate) fn json_fill_value(v: &Value, dtype: DType) -> Option<NdArray> {
 /// A one-element array as a JSON fill value (`"NaN"` and the infinities as strings).
 pub(crate) fn fill_value_json(a: &NdArray) -> Result<Value> {
     let v = attr_to_json(&AttrValue::Array(a.clone()))?;
-    Ok(match v {
+    let v = match v {
         Value::Array(mut items) if items.len() == 1 => items.remove(0),
         other => other,
-    })
+    };
+    Ok(plain_nonfinite(v))
+}
+
+/// A marked non-finite value as Zarr's string for it (`"NaN"`, ...); others unchanged.
+pub(crate) fn plain_nonfinite(v: Value) -> Value {
+    match v.as_str().and_then(|s| s.strip_prefix(NONFINITE)) {
+        Some(token) => Value::from(token),
+        None => v,
+    }
 }
 
 /// A JSON attribute value as `xr` holds it: text, or numbers (integers as `i64`,
 /// others as `f64`), or a list of strings; anything else keeps its JSON text.
 pub(crate) fn json_to_attr(v: &Value) -> AttrValue {
+    if let Some(x) = nonfinite(v) {
+        return AttrValue::Array(NdArray::from(vec![x]));
+    }
     match v {
         Value::String(s) => AttrValue::Str(s.clone()),
         Value::Bool(b) => AttrValue::Array(NdArray::from(vec![*b])),
         Value::Number(_) => json_numbers(std::slice::from_ref(v))
             .map_or_else(|| AttrValue::Str(v.to_string()), AttrValue::Array),
-        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
+        Value::Array(items)
+            if !items.is_empty()
+                && items
+                    .iter()
+                    .all(|x| x.is_string() && nonfinite(x).is_none()) =>
+        {
             AttrValue::Array(NdArray::from(
                 items
                     .iter()
@@ -587,7 +763,7 @@ fn json_numbers(items: &[Value]) -> Option<NdArray> {
     }
     items
         .iter()
-        .map(Value::as_f64)
+        .map(|x| x.as_f64().or_else(|| nonfinite(x)))
         .collect::<Option<Vec<_>>>()
         .map(NdArray::from)
 }
@@ -600,16 +776,30 @@ pub(crate) fn json_to_attrs(m: &Map<String, Value>, skip: &[&str]) -> Attrs {
         .collect()
 }
 
+/// A float as JSON; non-finite values as marked strings, which [`to_json_text`] writes
+/// as Python's bare tokens (attributes) and [`fill_value_json`] as Zarr's strings.
 fn float_json(x: f64) -> Value {
-    if x.is_nan() {
-        Value::from("NaN")
+    let token = if x.is_nan() {
+        "NaN"
     } else if x == f64::INFINITY {
-        Value::from("Infinity")
+        "Infinity"
     } else if x == f64::NEG_INFINITY {
-        Value::from("-Infinity")
+        "-Infinity"
     } else {
-        Value::from(x)
+        return Value::from(x);
+    };
+    Value::from(format!("{NONFINITE}{token}"))
+}
+
+/// `value` as pretty JSON text, with non-finite attribute values as the bare `NaN`,
+/// `Infinity`, `-Infinity` tokens that Python's `json` (zarr-python, xarray) reads and
+/// writes.
+pub(crate) fn to_json_text(value: &Value) -> serde_json::Result<Vec<u8>> {
+    let mut text = String::from_utf8(serde_json::to_vec_pretty(value)?).unwrap_or_default();
+    for token in ["-Infinity", "Infinity", "NaN"] {
+        text = text.replace(&format!("\"\\u0001xr-nonfinite:{token}\""), token);
     }
+    Ok(text.into_bytes())
 }
 
 /// An attribute as JSON: a single value for one-element arrays, a list otherwise;
@@ -715,6 +905,24 @@ mod tests {
         assert_eq!(f.dtype(), DType::I16);
         assert_eq!(f.to_f64_vec().unwrap(), [-999.0]);
         assert!(json_fill_value(&Value::from("oops"), DType::F64).is_none());
+    }
+
+    #[test]
+    fn bare_nan_and_infinity_tokens_read_as_numbers() {
+        let text = br#"{"a": NaN, "b": [1.5, -Infinity], "c": "NaN in \"text\"", "d": Infinity}"#;
+        assert!(serde_json::from_slice::<Value>(text).is_err());
+        let v: Map<String, Value> = serde_json::from_slice(&mark_nonfinite(text)).unwrap();
+        let attrs = json_to_attrs(&v, &[]);
+        assert!(attrs["a"].as_f64().unwrap().is_nan());
+        let b = match &attrs["b"] {
+            AttrValue::Array(a) => a.to_f64_vec().unwrap(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(b, [1.5, f64::NEG_INFINITY]);
+        assert_eq!(attrs["c"].as_str(), Some("NaN in \"text\""));
+        assert_eq!(attrs["d"].as_f64(), Some(f64::INFINITY));
+        let f = json_fill_value(&v["a"], DType::F32).unwrap();
+        assert!(f.to_f64_vec().unwrap()[0].is_nan());
     }
 
     #[test]

@@ -125,6 +125,8 @@ pub struct ZarrSource {
     location: String,
     name: String,
     dtype: DType,
+    /// Strings stored as numpy's fixed-length UTF-32 (`"<U3"`).
+    fixed_utf32: bool,
     shape: Vec<usize>,
     grid: ChunkGrid,
 }
@@ -147,6 +149,7 @@ fn subset(region: &[Range<usize>]) -> ArraySubset {
 fn retrieve(
     array: &Array<dyn ReadableStorageTraits>,
     dtype: DType,
+    fixed_utf32: bool,
     region: &[Range<usize>],
 ) -> std::result::Result<NdArray, String> {
     let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
@@ -171,6 +174,13 @@ fn retrieve(
         DType::U64 => typed!(u64),
         DType::F32 => typed!(f32),
         DType::F64 => typed!(f64),
+        DType::Str if fixed_utf32 => {
+            let v: Vec<Vec<char>> = array
+                .retrieve_array_subset(&subset)
+                .map_err(|e| e.to_string())?;
+            let v: Vec<String> = v.into_iter().map(|c| c.into_iter().collect()).collect();
+            NdArray::from_shape_vec(&shape, v).map_err(|e| e.to_string())
+        }
         DType::Str => typed!(String),
         other => Err(format!("cannot read Zarr values as {other}")),
     }
@@ -214,7 +224,8 @@ impl ChunkSource for ZarrSource {
     }
 
     fn read(&self, region: &[Range<usize>]) -> Result<NdArray> {
-        retrieve(&self.array, self.dtype, region).map_err(|e| self.read_error(region, e))
+        retrieve(&self.array, self.dtype, self.fixed_utf32, region)
+            .map_err(|e| self.read_error(region, e))
     }
 
     fn label(&self) -> String {
@@ -258,12 +269,20 @@ fn task_grid(
 /// The zarrs metadata of an array.
 pub(super) fn zarrs_metadata(location: &str, meta: &ArrayMeta) -> Result<ArrayMetadata> {
     let mut json = meta.json.clone();
+    if let Some(f) = json.remove("fill_value") {
+        json.insert("fill_value".into(), meta::plain_nonfinite(f));
+    }
     let parsed = match meta.format {
         ZarrFormat::V3 => {
             json.insert("attributes".into(), Value::Object(meta.attrs.clone()));
             serde_json::from_value::<ArrayMetadataV3>(Value::Object(json)).map(ArrayMetadata::V3)
         }
         ZarrFormat::V2 => {
+            // xarray writes "<U" strings with a null fill_value, which zarrs refuses;
+            // an empty string is what such chunks hold when missing.
+            if meta.fixed_utf32() && json.get("fill_value").is_none_or(Value::is_null) {
+                json.insert("fill_value".into(), Value::from(""));
+            }
             serde_json::from_value::<ArrayMetadataV2>(Value::Object(json)).map(ArrayMetadata::V2)
         }
     };
@@ -288,6 +307,12 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
     let shape = meta.shape(loc)?;
     let dims = meta.dims(loc, shape.len())?;
     let stored = meta.chunk_shape(loc)?;
+    if stored.len() != shape.len() || stored.contains(&0) {
+        return Err(meta.error(
+            loc,
+            format!("chunk shape {stored:?} does not fit the array shape {shape:?}"),
+        ));
+    }
     let inner = meta.inner_chunk_shape();
     let fill = meta.fill_value(loc, dtype)?;
     let array = zarrs_array(Arc::clone(&storages.read), loc, meta)?;
@@ -298,7 +323,6 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
         ZarrFormat::V2 => {
             // Zarr v2's fill_value is the CF _FillValue (xarray's
             // use_zarr_fill_value_as_mask for v2 stores).
-            attrs.shift_remove("_FillValue");
             if let Some(f) = fill {
                 attrs.insert("_FillValue".into(), AttrValue::Array(f));
             }
@@ -349,6 +373,7 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
         location: loc.to_string(),
         name: meta.path.trim_start_matches('/').to_string(),
         dtype,
+        fixed_utf32: meta.fixed_utf32(),
         grid: task_grid(&shape, &stored, inner.as_deref(), item)?,
         shape: shape.clone(),
     };
@@ -413,6 +438,49 @@ pub(crate) fn open_storages(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    fn fixture(name: &str) -> String {
+        format!("{}/tests/data/zarr/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// A store that can only be read, like plain HTTP: no listing, no writing.
+    fn read_only(location: &str) -> Storages {
+        let all = store::open(location, Access::Read).unwrap();
+        Storages {
+            read: Arc::clone(&all.read),
+            list: None,
+            write: None,
+            location: all.location,
+        }
+    }
+
+    #[test]
+    fn stores_that_cannot_list_need_consolidated_metadata() {
+        let options = DecodeOptions::default();
+        let ds = open_storages(
+            &read_only(&fixture("v3_consolidated.zarr")),
+            "",
+            None,
+            &options,
+        )
+        .unwrap();
+        assert_eq!(ds.dim_size("time").unwrap(), 6);
+        let ds = open_storages(
+            &read_only(&fixture("v2_consolidated.zarr")),
+            "",
+            None,
+            &options,
+        )
+        .unwrap();
+        assert!(ds.variable("packed").is_ok());
+        let err = open_storages(&read_only(&fixture("v3_plain.zarr")), "", None, &options)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("v3_plain.zarr") && err.contains("cannot be listed"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn small_chunks_are_grouped_last_dims_first() {

@@ -211,7 +211,15 @@ impl<'a> ToZarr<'a> {
     /// uniform, or the encoding cannot be applied; [`Error::Io`] when the store cannot be
     /// created; the first failing chunk's error for lazy data.
     pub fn write(&self) -> Result<()> {
-        let storages = store::open_with(&self.location, Access::Write, &self.storage_options)?;
+        self.write_to(&store::open_with(
+            &self.location,
+            Access::Write,
+            &self.storage_options,
+        )?)
+    }
+
+    /// Writes into an opened store.
+    fn write_to(&self, storages: &Storages) -> Result<()> {
         let store = storages.write.clone().ok_or_else(|| {
             self.err(
                 None,
@@ -234,7 +242,7 @@ impl<'a> ToZarr<'a> {
             return Err(self.err(None, "region writes need mode \"a\" or \"r+\""));
         }
         let prefix = group_prefix(&self.group);
-        let existing = group_exists(&storages, &prefix)?;
+        let existing = group_exists(storages, &prefix)?;
         match mode {
             ZarrMode::Create if existing => {
                 return Err(self.err(
@@ -250,8 +258,8 @@ impl<'a> ToZarr<'a> {
             _ => {}
         }
         let (format, old, old_attrs) = if existing && mode != ZarrMode::Write {
-            let group = meta::read_group(&storages, &self.group, None)?;
-            let old = open_storages(&storages, &self.group, None, &DecodeOptions::default())?;
+            let group = meta::read_group(storages, &self.group, None)?;
+            let old = open_storages(storages, &self.group, None, &DecodeOptions::default())?;
             let arrays: HashMap<String, ArrayMeta> = group
                 .arrays
                 .into_iter()
@@ -261,7 +269,7 @@ impl<'a> ToZarr<'a> {
         } else {
             (self.format, None, Map::new())
         };
-        if format == ZarrFormat::V2 && !self.region.is_empty() && old.is_none() {
+        if !self.region.is_empty() && old.is_none() {
             return Err(self.err(None, "region writes need an existing store"));
         }
         if let (Some(dim), Some((old_ds, _))) = (&self.append_dim, &old) {
@@ -289,7 +297,7 @@ impl<'a> ToZarr<'a> {
         for (k, v) in self.dataset.attrs() {
             attrs.insert(k.clone(), meta::attr_to_json(v)?);
         }
-        self.write_group(&storages, &store, format, &prefix, attrs)
+        self.write_group(storages, &store, format, &prefix, attrs)
     }
 
     /// Encodes every variable and decides where it goes.
@@ -510,12 +518,18 @@ impl<'a> ToZarr<'a> {
         let mut json = Map::new();
         match format {
             ZarrFormat::V2 => {
-                let dtype_name = meta::v2_dtype_name(dtype).ok_or_else(|| {
-                    self.err(
-                        Some(name),
-                        format!("values of dtype {dtype} cannot be written to Zarr v2 by xr; use zarr_format 3"),
-                    )
-                })?;
+                let dtype_name = match dtype {
+                    // numpy's fixed-length unicode, as xarray writes str to v2.
+                    DType::Str => format!("<U{}", max_chars(enc)?.max(1)),
+                    d => meta::v2_dtype_name(d)
+                        .ok_or_else(|| {
+                            self.err(
+                                Some(name),
+                                format!("values of dtype {d} cannot be written to Zarr v2"),
+                            )
+                        })?
+                        .to_string(),
+                };
                 let fill = match &cf_fill {
                     Some(v) => fill_of(v)?,
                     None => Value::Null,
@@ -605,7 +619,7 @@ impl<'a> ToZarr<'a> {
         }
         let name = plan.name.as_str();
         match var.data() {
-            Data::Eager(a) => store_block(&array, a, &plan.offset)
+            Data::Eager(a) => store_block(&array, a, &plan.offset, plan.meta.fixed_utf32())
                 .map_err(|e| self.write_error(name, &plan.offset, e)),
             Data::Lazy(l) => {
                 let stored = plan.meta.chunk_shape(&self.location)?;
@@ -616,12 +630,7 @@ impl<'a> ToZarr<'a> {
     }
 
     fn write_error(&self, name: &str, at: &[usize], reason: String) -> Error {
-        Error::FileRead {
-            file: self.location.clone(),
-            var: name.to_string(),
-            chunk: None,
-            reason: format!("writing values at {at:?}: {reason}"),
-        }
+        self.err(Some(name), format!("writing values at {at:?}: {reason}"))
     }
 
     /// Computes and writes a lazy variable block by block: one task per block computes
@@ -648,6 +657,7 @@ impl<'a> ToZarr<'a> {
             let array = Arc::clone(&array);
             let location = self.location.clone();
             let name = plan.name.clone();
+            let fixed_utf32 = plan.meta.fixed_utf32();
             let label = format!("write {location}: {name} chunk {index:?}");
             writes.push(graph.add_task(
                 vec![task],
@@ -658,11 +668,12 @@ impl<'a> ToZarr<'a> {
                         .first()
                         .and_then(|v| v.0.first())
                         .ok_or_else(|| Error::internal("a write task gets its block"))?;
-                    store_block(&array, block, &at).map_err(|reason| Error::FileRead {
-                        file: location,
-                        var: name,
-                        chunk: Some(index),
-                        reason: format!("writing values: {reason}"),
+                    store_block(&array, block, &at, fixed_utf32).map_err(|reason| {
+                        format_error(
+                            &location,
+                            Some(&name),
+                            format!("writing lazy chunk {index:?} at {at:?}: {reason}"),
+                        )
                     })?;
                     Ok(TaskValue(Vec::new()))
                 }),
@@ -691,11 +702,11 @@ impl<'a> ToZarr<'a> {
         }
         let consolidated = if self.consolidated {
             // What the store holds now, listed (not what this write planned).
-            Some(meta::list_arrays(storages, prefix, format)?)
+            Some(meta::consolidated_entries(storages, prefix, format)?)
         } else {
             None
         };
-        write_group_meta(store, loc, format, prefix, &attrs, consolidated.as_deref())
+        write_group_meta(store, loc, format, prefix, &attrs, consolidated)
     }
 }
 
@@ -763,7 +774,7 @@ fn set_json(
     name: &str,
     value: &Value,
 ) -> Result<()> {
-    let text = serde_json::to_vec_pretty(value)
+    let text = meta::to_json_text(value)
         .map_err(|e| format_error(loc, None, format!("serialising {prefix}{name}: {e}")))?;
     store
         .set(&meta::key(loc, prefix, name)?, Bytes::from(text))
@@ -816,7 +827,7 @@ fn write_group_meta(
     format: ZarrFormat,
     prefix: &str,
     attrs: &Map<String, Value>,
-    consolidated: Option<&[ArrayMeta]>,
+    consolidated: Option<Map<String, Value>>,
 ) -> Result<()> {
     match format {
         ZarrFormat::V3 => {
@@ -825,11 +836,7 @@ fn write_group_meta(
                 "node_type": "group",
                 "attributes": attrs,
             });
-            if let (Some(arrays), Value::Object(g)) = (consolidated, &mut group) {
-                let metadata: Map<String, Value> = arrays
-                    .iter()
-                    .map(|a| (a.name.clone(), v3_json(a)))
-                    .collect();
+            if let (Some(metadata), Value::Object(g)) = (consolidated, &mut group) {
                 g.insert(
                     "consolidated_metadata".into(),
                     json!({"kind": "inline", "must_understand": false, "metadata": metadata}),
@@ -839,17 +846,11 @@ fn write_group_meta(
         }
         ZarrFormat::V2 => {
             set_json(store, loc, prefix, ".zattrs", &Value::Object(attrs.clone()))?;
-            if let Some(arrays) = consolidated {
+            if let Some(nodes) = consolidated {
                 let mut metadata = Map::new();
                 metadata.insert(".zgroup".into(), json!({"zarr_format": 2}));
                 metadata.insert(".zattrs".into(), Value::Object(attrs.clone()));
-                for a in arrays {
-                    metadata.insert(format!("{}/.zarray", a.name), Value::Object(a.json.clone()));
-                    metadata.insert(
-                        format!("{}/.zattrs", a.name),
-                        Value::Object(a.attrs.clone()),
-                    );
-                }
+                metadata.extend(nodes);
                 set_json(
                     store,
                     loc,
@@ -857,6 +858,11 @@ fn write_group_meta(
                     ".zmetadata",
                     &json!({"metadata": metadata, "zarr_consolidated_format": 1}),
                 )?;
+            } else {
+                // Stale consolidated metadata would hide what was just written.
+                store
+                    .erase(&meta::key(loc, prefix, ".zmetadata")?)
+                    .map_err(|e| format_error(loc, None, format!("removing .zmetadata: {e}")))?;
             }
             // .zgroup last: it is what makes the group exist.
             set_json(store, loc, prefix, ".zgroup", &json!({"zarr_format": 2}))
@@ -947,11 +953,20 @@ fn check_alignment(w: &ToZarr<'_>, plan: &Plan, grid: &ChunkGrid, stored: &[usiz
     Ok(())
 }
 
+/// The longest string of a string variable, in characters.
+fn max_chars(var: &Variable) -> Result<usize> {
+    Ok(match var.values()? {
+        NdArray::Str(a) => a.iter().map(|s| s.chars().count()).max().unwrap_or(0),
+        _ => 0,
+    })
+}
+
 /// Writes `block` at `at` (chunk-aligned blocks are stored without reading).
 fn store_block(
     array: &WritableArray,
     block: &NdArray,
     at: &[usize],
+    fixed_utf32: bool,
 ) -> std::result::Result<(), String> {
     let subset = ArraySubset::new_with_start_shape(
         at.iter().map(|&x| x as u64).collect(),
@@ -979,6 +994,12 @@ fn store_block(
         NdArray::U64(a) => put!(a),
         NdArray::F32(a) => put!(a),
         NdArray::F64(a) => put!(a),
+        NdArray::Str(a) if fixed_utf32 => {
+            let values: Vec<Vec<char>> = a.iter().map(|s| s.chars().collect()).collect();
+            array
+                .store_array_subset(&subset, values)
+                .map_err(|e| e.to_string())
+        }
         NdArray::Str(a) => put!(a),
         other => Err(format!(
             "values of dtype {} cannot be written",
@@ -1043,7 +1064,7 @@ fn v2_filters(w: &ToZarr<'_>, name: &str, encoding: &Attrs) -> Result<Value> {
 /// The v3 codecs (inside the shard, when sharded) for `encoding`.
 fn v3_codecs(w: &ToZarr<'_>, name: &str, encoding: &Attrs, dtype: DType) -> Result<Value> {
     if let Some(text) = encoding.get("codecs").and_then(AttrValue::as_str) {
-        let codecs = parse_json(w, name, "codecs", text)?;
+        let mut codecs = parse_json(w, name, "codecs", text)?;
         // Codecs read from a sharded array: keep the ones inside the shard.
         let first_is_sharding = codecs
             .get(0)
@@ -1056,7 +1077,19 @@ fn v3_codecs(w: &ToZarr<'_>, name: &str, encoding: &Attrs, dtype: DType) -> Resu
                 .and_then(|c| c.get("configuration"))
                 .and_then(|c| c.get("codecs"))
             {
-                return Ok(inner.clone());
+                codecs = inner.clone();
+            }
+        }
+        if dtype == DType::Str {
+            // Strings are written as variable-length UTF-8 ("string"), whatever they
+            // were read from (numpy's fixed-length UTF-32 has a "bytes" serializer).
+            if let Value::Array(list) = &mut codecs {
+                for c in list.iter_mut() {
+                    let name = c.get("name").and_then(Value::as_str);
+                    if matches!(name, Some("bytes" | "vlen-utf8")) {
+                        *c = json!({"name": "vlen-utf8"});
+                    }
+                }
             }
         }
         return Ok(codecs);
@@ -1081,4 +1114,30 @@ fn v3_codecs(w: &ToZarr<'_>, name: &str, encoding: &Attrs, dtype: DType) -> Resu
     let mut codecs = vec![serializer];
     codecs.extend(compressor);
     Ok(Value::Array(codecs))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn read_only_stores_refuse_writes_naming_the_store() {
+        let dir = std::env::temp_dir().join(format!("xr-zarr-ro-{}", std::process::id()));
+        let location = dir.join("ro.zarr");
+        let all = store::open(location.to_str().unwrap(), Access::Write).unwrap();
+        let read_only = Storages { write: None, ..all };
+        let ds = Dataset::new()
+            .with_coord("t", Variable::new(&["t"], vec![1i64, 2]).unwrap())
+            .unwrap();
+        let err = ToZarr::new(&ds, location.to_str().unwrap())
+            .write_to(&read_only)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ro.zarr") && err.contains("read-only"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
