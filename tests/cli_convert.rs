@@ -103,6 +103,30 @@ fn netcdf_to_zarr_and_back_keeps_values_and_attrs() {
 }
 
 #[test]
+fn sharded_zarr_with_strings_to_netcdf_and_back() {
+    let dir = scratch("strings");
+    let zarr = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/zarr/v3_plain.zarr");
+    let z = zarr.to_str().unwrap();
+    let (nc, back) = (dir.join("out.nc"), dir.join("back.zarr"));
+    let (n, b) = (nc.to_str().unwrap(), back.to_str().unwrap());
+    let (ok, err) = xr(&["convert", z, n]);
+    assert!(ok, "zarr -> nc: {err}");
+    let (ok, err) = xr(&["convert", n, b]);
+    assert!(ok, "nc -> zarr: {err}");
+    let original = Dataset::open_zarr(z).unwrap();
+    assert!(original.variable("station").unwrap().dtype() == xr::DType::Str);
+    for (path, ctx) in [(n, "zarr -> nc"), (b, "zarr -> nc -> zarr")] {
+        let ds = if path.ends_with(".nc") {
+            Dataset::open_dataset(path).unwrap()
+        } else {
+            Dataset::open_zarr(path).unwrap()
+        };
+        assert_same(&original, &ds, ctx);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn convert_refuses_to_overwrite_or_guess() {
     let dir = scratch("refuse");
     let out = dir.join("out.zarr");

@@ -73,6 +73,28 @@ fn consolidated_stores_read_over_http_as_from_disk() {
 }
 
 #[test]
+fn sharded_stores_read_over_http() {
+    // The fixture has no consolidated metadata: a copy with it, served from a temp dir.
+    let dir = std::env::temp_dir().join(format!("xr-remote-shards-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sharded = local("v3_plain.zarr");
+    sharded
+        .to_zarr(dir.join("s.zarr").to_str().unwrap())
+        .unwrap();
+    let server = servers::http_server(&dir);
+    let remote = Dataset::open_zarr(format!("{}/s.zarr", server.url)).unwrap();
+    assert!(remote
+        .variable("temp")
+        .unwrap()
+        .encoding()
+        .contains_key("shards"));
+    assert_same(&remote, &sharded, "sharded over http");
+    drop(server);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn http_stores_that_need_listing_or_writing_are_clear_errors() {
     let server = servers::http_server(&fixtures());
     // No consolidated metadata: finding the arrays would need a listing HTTP lacks.

@@ -97,7 +97,8 @@ fn kind_of(location: &str, input: bool) -> Result<Kind, String> {
 }
 
 /// Zarr's chunk shape becomes the NetCDF chunk shape (so each chunk is read and written
-/// once), compressed with deflate level 1 + shuffle, unless the encoding says otherwise.
+/// once), compressed with deflate level 1 + shuffle, unless the encoding says otherwise
+/// (NetCDF cannot compress strings).
 fn netcdf_encoding(mut ds: Dataset) -> xr::Result<Dataset> {
     let names: Vec<(String, bool)> = ds
         .variables()
@@ -106,6 +107,7 @@ fn netcdf_encoding(mut ds: Dataset) -> xr::Result<Dataset> {
         .collect();
     for (name, is_coord) in names {
         let mut var = ds.variable(&name)?.clone();
+        let numeric = var.dtype() != xr::DType::Str;
         let enc = var.encoding_mut();
         let Some(chunks) = enc.get("chunks").cloned() else {
             continue;
@@ -113,7 +115,7 @@ fn netcdf_encoding(mut ds: Dataset) -> xr::Result<Dataset> {
         if !enc.contains_key("chunksizes") {
             enc.insert("chunksizes".into(), chunks);
         }
-        if !enc.contains_key("zlib") && !enc.contains_key("complevel") {
+        if numeric && !enc.contains_key("zlib") && !enc.contains_key("complevel") {
             enc.insert("zlib".into(), AttrValue::from(1i64));
             enc.insert("complevel".into(), AttrValue::from(1i64));
             enc.insert("shuffle".into(), AttrValue::from(1i64));
