@@ -3,24 +3,33 @@
 //! ```text
 //! xr info FILE [--json] [--stats]    describe a NetCDF file as xr decodes it
 //! xr clim DIR_OR_GLOB OUT.nc [--mpi]  seasonal climatology of a multi-file dataset
+//! xr convert IN OUT                   NetCDF <-> Zarr, streamed chunk by chunk
 //! ```
 
 #[path = "xr/clim.rs"]
 mod clim;
+#[cfg(feature = "zarr")]
+#[path = "xr/convert.rs"]
+mod convert;
 
 use std::process::ExitCode;
 
 use serde_json::{json, Map, Value};
 use xr::{AttrValue, Attrs, Dataset, NdArray, Scalar, Variable};
 
-const USAGE: &str =
-    "usage: xr info FILE [--json] [--stats]\n       xr clim DIR_OR_GLOB OUT.nc [--mpi]";
+const USAGE: &str = "usage: xr info FILE [--json] [--stats]
+       xr clim DIR_OR_GLOB OUT.nc [--mpi]
+       xr convert IN OUT [--overwrite] [--zarr-format 2|3]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("info") => info(&args[1..]),
         Some("clim") => clim::clim(&args[1..]),
+        #[cfg(feature = "zarr")]
+        Some("convert") => convert::run(&args[1..]),
+        #[cfg(not(feature = "zarr"))]
+        Some("convert") => Err("xr convert needs xr built with the `zarr` feature".into()),
         Some("--version" | "-V") => {
             println!("xr {}", env!("CARGO_PKG_VERSION"));
             Ok(())

@@ -20,10 +20,13 @@
 
 mod meta;
 mod read;
+#[cfg(feature = "remote")]
+mod remote;
 pub(crate) mod store;
 mod write;
 
 pub use read::{OpenZarr, ZarrSource};
+pub use store::StorageOptions;
 pub use write::{ToZarr, ZarrMode};
 
 /// The Zarr format version of a store.

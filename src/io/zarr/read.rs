@@ -10,7 +10,7 @@ use zarrs::array::{Array, ArrayMetadata, ArrayMetadataV2, ArrayMetadataV3, Array
 use zarrs::storage::ReadableStorageTraits;
 
 use super::meta::{self, format_error, ArrayMeta, GroupMeta};
-use super::store::{self, Access, Storages};
+use super::store::{self, Access, StorageOptions, Storages};
 use super::ZarrFormat;
 use crate::array::chunks::ChunkGrid;
 use crate::array::lazy::{ChunkSource, LazyArray};
@@ -40,6 +40,7 @@ pub struct OpenZarr {
     decode: DecodeOptions,
     group: String,
     consolidated: Option<bool>,
+    storage_options: StorageOptions,
 }
 
 impl OpenZarr {
@@ -51,6 +52,7 @@ impl OpenZarr {
             decode: DecodeOptions::default(),
             group: String::new(),
             consolidated: None,
+            storage_options: StorageOptions::default(),
         }
     }
 
@@ -95,6 +97,13 @@ impl OpenZarr {
         self
     }
 
+    /// Settings of a remote store (endpoint, credentials, ...), over the `AWS_*`
+    /// environment variables; see [`StorageOptions`].
+    pub fn storage_options(mut self, options: StorageOptions) -> Self {
+        self.storage_options = options;
+        self
+    }
+
     /// Opens the store: metadata now, data variables lazily (one task per stored chunk,
     /// or per group of small chunks); dimension coordinates are read at once.
     ///
@@ -104,7 +113,7 @@ impl OpenZarr {
     /// without dimension names, an unsupported data type or codec, or a CF error (an
     /// unknown calendar, bad time units).
     pub fn open(&self) -> Result<Dataset> {
-        let storages = store::open(&self.location, Access::Read)?;
+        let storages = store::open_with(&self.location, Access::Read, &self.storage_options)?;
         open_storages(&storages, &self.group, self.consolidated, &self.decode)
     }
 }

@@ -1,9 +1,11 @@
 //! Where a Zarr store lives: a location string turned into zarrs storage handles.
 //!
-//! Every driver entry point takes a location (`"data/out.zarr"` today; URLs once the
-//! `remote` feature adds them) and asks this module for [`Storages`], the handles the
-//! store allows: reading always, listing and writing when the store can.
+//! Every driver entry point takes a location (`"data/out.zarr"`, `file:///data/out.zarr`,
+//! or with the `remote` feature `https://host/out.zarr` and `s3://bucket/out.zarr`) and
+//! asks this module for [`Storages`], the handles the store allows: reading always,
+//! listing and writing when the store can.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -45,13 +47,101 @@ pub(crate) enum Access {
     Write,
 }
 
-/// Opens the store at `location` (a local directory path).
+/// Settings of a remote store, as `object_store` names them: for S3, `endpoint`,
+/// `region`, `access_key_id`, `secret_access_key`, `session_token`, `allow_http`
+/// (or their `aws_` forms); for HTTP, client settings like `timeout`. They override the
+/// `AWS_*` environment variables; local stores take none.
+///
+/// ```
+/// use xr::io::zarr::StorageOptions;
+/// let options = StorageOptions::new()
+///     .with("endpoint", "http://127.0.0.1:9000")
+///     .with("allow_http", "true");
+/// assert_eq!(options.iter().count(), 2);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StorageOptions(BTreeMap<String, String>);
+
+impl StorageOptions {
+    /// No options: everything from the environment.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to `value`.
+    #[must_use]
+    pub fn with(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.0.insert(key.into(), value.into());
+        self
+    }
+
+    /// The options, sorted by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// Whether no option is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Opens the store at `location` with no storage options.
 ///
 /// # Errors
-/// [`Error::Io`] when a store opened for reading does not exist or a store opened for
-/// writing cannot be created; [`Error::Format`] when zarrs refuses the path.
+/// As [`open_with`].
+// The driver's entry points pass their options to `open_with`; this stays the short form
+// for callers that have none (the tests, and code on other branches).
+#[allow(dead_code)]
 pub(crate) fn open(location: &str, access: Access) -> Result<Storages> {
-    open_local(Path::new(location), access)
+    open_with(location, access, &StorageOptions::default())
+}
+
+/// Opens the store at `location`: a local directory path, a `file://` URL, or (with the
+/// `remote` feature) an `http(s)://` or `s3://` URL.
+///
+/// # Errors
+/// [`Error::Io`] when a local store opened for reading does not exist or a store opened
+/// for writing cannot be created; [`Error::Format`] when zarrs refuses the path, a URL
+/// cannot be opened (bad scheme or option, writing over HTTP) or the `remote` feature is
+/// off; [`Error::InvalidArgument`] for storage options on a local store.
+pub(crate) fn open_with(
+    location: &str,
+    access: Access,
+    options: &StorageOptions,
+) -> Result<Storages> {
+    if let Some(path) = location.strip_prefix("file://") {
+        return open_local_only(path, access, options);
+    }
+    if location.contains("://") {
+        return open_url(location, access, options);
+    }
+    open_local_only(location, access, options)
+}
+
+fn open_local_only(path: &str, access: Access, options: &StorageOptions) -> Result<Storages> {
+    if !options.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "storage options are for remote stores; {path:?} is a local path"
+        )));
+    }
+    open_local(Path::new(path), access)
+}
+
+#[cfg(feature = "remote")]
+fn open_url(location: &str, access: Access, options: &StorageOptions) -> Result<Storages> {
+    super::remote::open(location, access, options)
+}
+
+#[cfg(not(feature = "remote"))]
+fn open_url(location: &str, _access: Access, _options: &StorageOptions) -> Result<Storages> {
+    Err(Error::Format {
+        path: PathBuf::from(location),
+        variable: None,
+        reason: "remote Zarr stores (http, https, s3) need xr built with the `remote` \
+                 feature (cargo build --features remote)"
+            .to_string(),
+    })
 }
 
 fn open_local(path: &Path, access: Access) -> Result<Storages> {
@@ -105,5 +195,38 @@ mod tests {
         assert!(path.is_dir());
         assert!(s.write.is_some() && s.list.is_some());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn file_urls_are_local_paths() {
+        let err = open("file:///nonexistent/xr/store.zarr", Access::Read).unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err}");
+    }
+
+    #[test]
+    fn options_on_a_local_store_are_refused() {
+        let options = StorageOptions::new().with("region", "eu-west-1");
+        let err = open_with("/tmp", Access::Read, &options).unwrap_err();
+        assert!(err.to_string().contains("local path"), "{err}");
+    }
+
+    #[cfg(not(feature = "remote"))]
+    #[test]
+    fn urls_without_the_remote_feature_say_so() {
+        let err = open("s3://bucket/store.zarr", Access::Read).unwrap_err();
+        assert!(err.to_string().contains("`remote` feature"), "{err}");
+    }
+
+    #[cfg(feature = "remote")]
+    #[test]
+    fn bad_urls_are_errors_naming_the_url() {
+        let err = open("ftp://host/store.zarr", Access::Read).unwrap_err();
+        assert!(err.to_string().contains("ftp://host/store.zarr"), "{err}");
+        assert!(err.to_string().contains("scheme"), "{err}");
+        let err = open("http://127.0.0.1:1/store.zarr", Access::Write).unwrap_err();
+        assert!(err.to_string().contains("read-only"), "{err}");
+        let options = StorageOptions::new().with("no_such_option", "1");
+        let err = open_with("s3://bucket/x.zarr", Access::Read, &options).unwrap_err();
+        assert!(err.to_string().contains("no_such_option"), "{err}");
     }
 }

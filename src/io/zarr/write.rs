@@ -21,7 +21,7 @@ use zarrs::storage::{
 
 use super::meta::{self, format_error, group_prefix, ArrayMeta};
 use super::read::{open_storages, zarrs_array};
-use super::store::{self, Access, Storages};
+use super::store::{self, Access, StorageOptions, Storages};
 use super::ZarrFormat;
 use crate::array::chunks::ChunkGrid;
 use crate::array::{DType, Data, NdArray};
@@ -103,6 +103,7 @@ pub struct ToZarr<'a> {
     consolidated: bool,
     group: String,
     encoding: IndexMap<String, Attrs>,
+    storage_options: StorageOptions,
 }
 
 /// Where and how one variable is written.
@@ -130,6 +131,7 @@ impl<'a> ToZarr<'a> {
             consolidated: true,
             group: String::new(),
             encoding: IndexMap::new(),
+            storage_options: StorageOptions::default(),
         }
     }
 
@@ -178,6 +180,13 @@ impl<'a> ToZarr<'a> {
         self
     }
 
+    /// Settings of a remote store (endpoint, credentials, ...), over the `AWS_*`
+    /// environment variables; see [`StorageOptions`].
+    pub fn storage_options(mut self, options: StorageOptions) -> Self {
+        self.storage_options = options;
+        self
+    }
+
     fn err(&self, variable: Option<&str>, reason: impl Into<String>) -> Error {
         format_error(&self.location, variable, reason)
     }
@@ -202,7 +211,11 @@ impl<'a> ToZarr<'a> {
     /// uniform, or the encoding cannot be applied; [`Error::Io`] when the store cannot be
     /// created; the first failing chunk's error for lazy data.
     pub fn write(&self) -> Result<()> {
-        self.write_to(&store::open(&self.location, Access::Write)?)
+        self.write_to(&store::open_with(
+            &self.location,
+            Access::Write,
+            &self.storage_options,
+        )?)
     }
 
     /// Writes into an opened store.

@@ -1,0 +1,126 @@
+//! `xr convert IN OUT`: NetCDF ↔ Zarr (and Zarr → Zarr, NetCDF → NetCDF), streamed.
+//!
+//! The input is opened lazily and the output written chunk by chunk from the lazy
+//! variables (in parallel for Zarr), so memory holds a few chunks, never the dataset.
+
+use xr::io::zarr::{ZarrFormat, ZarrMode};
+use xr::{AttrValue, Dataset};
+
+pub const USAGE: &str = "usage: xr convert IN OUT [--overwrite] [--zarr-format 2|3]
+  IN, OUT: a NetCDF file (*.nc, *.nc4, *.cdf), or a Zarr store: a path ending in .zarr,
+  an existing Zarr directory, or a URL (http(s):// to read, s3://bucket/prefix; s3 takes
+  its endpoint and credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...)";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    NetCdf,
+    Zarr,
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let mut paths = Vec::new();
+    let mut overwrite = false;
+    let mut format = ZarrFormat::V3;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--overwrite" => overwrite = true,
+            "--zarr-format" => {
+                let n = it
+                    .next()
+                    .and_then(|n| n.parse::<u8>().ok())
+                    .ok_or_else(|| format!("--zarr-format needs 2 or 3\n{USAGE}"))?;
+                format = ZarrFormat::from_number(n).map_err(|e| e.to_string())?;
+            }
+            flag if flag.starts_with('-') => {
+                return Err(format!("unknown option {flag:?}\n{USAGE}"))
+            }
+            path => paths.push(path.to_string()),
+        }
+    }
+    let [input, output] = paths.as_slice() else {
+        return Err(USAGE.to_string());
+    };
+    let ds = match kind_of(input, true)? {
+        Kind::NetCdf => Dataset::open_dataset(input),
+        Kind::Zarr => Dataset::open_zarr(input),
+    }
+    .map_err(|e| e.to_string())?;
+    match kind_of(output, false)? {
+        Kind::Zarr => {
+            let mode = if overwrite {
+                ZarrMode::Write
+            } else {
+                ZarrMode::Create
+            };
+            ds.write_zarr(output).mode(mode).zarr_format(format).write()
+        }
+        Kind::NetCdf => {
+            if !overwrite && std::path::Path::new(output).exists() {
+                return Err(format!("{output} exists; pass --overwrite to replace it"));
+            }
+            netcdf_encoding(ds).and_then(|ds| ds.to_netcdf(output))
+        }
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// Zarr for URLs, `*.zarr` and directories holding Zarr metadata; NetCDF for the usual
+/// NetCDF extensions and (for an input) any other existing file.
+fn kind_of(location: &str, input: bool) -> Result<Kind, String> {
+    if location.contains("://") {
+        return Ok(Kind::Zarr);
+    }
+    let path = std::path::Path::new(location.trim_end_matches('/'));
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("zarr") => return Ok(Kind::Zarr),
+        Some("nc" | "nc4" | "netcdf" | "cdf" | "h5" | "hdf5") => return Ok(Kind::NetCdf),
+        _ => {}
+    }
+    if path.is_dir() {
+        let is_zarr = ["zarr.json", ".zgroup", ".zmetadata"]
+            .iter()
+            .any(|m| path.join(m).exists());
+        if is_zarr {
+            return Ok(Kind::Zarr);
+        }
+    } else if input && path.is_file() {
+        return Ok(Kind::NetCdf);
+    }
+    Err(format!(
+        "cannot tell whether {location} is NetCDF or Zarr: name it *.nc or *.zarr"
+    ))
+}
+
+/// Zarr's chunk shape becomes the NetCDF chunk shape (so each chunk is read and written
+/// once), compressed with deflate level 1 + shuffle, unless the encoding says otherwise
+/// (NetCDF cannot compress strings).
+fn netcdf_encoding(mut ds: Dataset) -> xr::Result<Dataset> {
+    let names: Vec<(String, bool)> = ds
+        .variables()
+        .keys()
+        .map(|n| (n.clone(), ds.coord_names().contains(n)))
+        .collect();
+    for (name, is_coord) in names {
+        let mut var = ds.variable(&name)?.clone();
+        let numeric = var.dtype() != xr::DType::Str;
+        let enc = var.encoding_mut();
+        let Some(chunks) = enc.get("chunks").cloned() else {
+            continue;
+        };
+        if !enc.contains_key("chunksizes") {
+            enc.insert("chunksizes".into(), chunks);
+        }
+        if numeric && !enc.contains_key("zlib") && !enc.contains_key("complevel") {
+            enc.insert("zlib".into(), AttrValue::from(1i64));
+            enc.insert("complevel".into(), AttrValue::from(1i64));
+            enc.insert("shuffle".into(), AttrValue::from(1i64));
+        }
+        ds.insert(name, var, is_coord)?;
+    }
+    Ok(ds)
+}
