@@ -3,6 +3,8 @@ what xarray reads from each (dims, coords, values, attrs, CF encoding).
 
 Run from the repository root with the reference stack:
     /work/venv/bin/python tests/golden/make_io_fixtures.py
+`--expect-only` rewrites expected.json from the committed files without rewriting them
+(`--only NAME ...` writes just those fixtures first, e.g. `--only classic`).
 
 Written with: xarray 2026.9.0, netCDF4 1.7.5.1.post1 (libnetcdf 4.10.1, HDF5 2.2.0),
 numpy 2.4.6, cftime 1.6.6.1 (the exact versions are also recorded in expected.json).
@@ -228,11 +230,16 @@ def dtype_name(var):
     return str(var.dtype)
 
 
-ENCODING_KEYS = ("dtype", "units", "calendar", "scale_factor", "add_offset", "_FillValue", "_Unsigned", "chunksizes", "zlib", "complevel", "shuffle")
+ENCODING_KEYS = (
+    "dtype", "units", "calendar", "scale_factor", "add_offset", "_FillValue", "_Unsigned",
+    "chunksizes", "zlib", "complevel", "shuffle", "fletcher32", "contiguous", "original_shape",
+    "char_dim_name", "_Encoding",
+)
 
 
 def describe(ds):
     out = {
+        "unlimited_dims": sorted(ds.encoding.get("unlimited_dims", ())),
         "dims": {k: int(v) for k, v in ds.sizes.items()},
         "coords": sorted(ds.coords),
         "attrs": {k: jsonable_attr(v) for k, v in ds.attrs.items()},
@@ -287,18 +294,23 @@ def versions():
     }
 
 
+FIXTURES = {
+    f.__name__: f
+    for f in (
+        noleap_daily, day360_daily, packed_int16, compressed_chunked, classic,
+        group, multi_file, unknown_calendar, unsigned, scalars, corrupt,
+    )
+}
+
+
 def main():
-    noleap_daily()
-    day360_daily()
-    packed_int16()
-    compressed_chunked()
-    classic()
-    group()
-    multi_file()
-    unknown_calendar()
-    unsigned()
-    scalars()
-    corrupt()
+    args = sys.argv[1:]
+    if "--only" in args:
+        for name in args[args.index("--only") + 1:]:
+            FIXTURES[name]()
+    elif "--expect-only" not in args:
+        for make in FIXTURES.values():
+            make()
     cases = [
         expect("noleap_daily.nc"),
         expect("day360_daily.nc"),

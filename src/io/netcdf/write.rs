@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use indexmap::IndexMap;
 use netcdf::AttributeValue;
 
+use super::ffi::VarIds;
 use super::{format_error, nc_error, with_lock};
 use crate::array::{DType, Data, NdArray};
 use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
@@ -48,7 +49,8 @@ impl NetcdfFormat {
 /// Per-variable encoding (the variable's own `encoding`, overridden by
 /// [`ToNetcdf::encoding`]) understands xarray's keys: `dtype`, `_FillValue`,
 /// `scale_factor`, `add_offset`, `_Unsigned`, `units`, `calendar`, `zlib`, `complevel`,
-/// `shuffle`, `chunksizes`.
+/// `shuffle`, `fletcher32`, `contiguous`, `chunksizes`. The dataset's own `encoding`
+/// gives `unlimited_dims`.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ToNetcdf<'a> {
@@ -123,11 +125,21 @@ impl<'a> ToNetcdf<'a> {
         result
     }
 
-    /// The dims to write as unlimited: those given, else those the variables were read
-    /// with (their `unlimited_dims` encoding).
+    /// The dims to write as unlimited: those given, else the dataset's `unlimited_dims`
+    /// encoding (as xarray), else those its variables were read with.
     fn unlimited(&self) -> Vec<String> {
         if !self.unlimited_dims.is_empty() {
             return self.unlimited_dims.clone();
+        }
+        let dims = self.dataset.dims();
+        if let Some(AttrValue::Array(NdArray::Str(a))) =
+            self.dataset.encoding().get("unlimited_dims")
+        {
+            return a
+                .iter()
+                .filter(|d| dims.contains_key(*d))
+                .cloned()
+                .collect();
         }
         let mut out: Vec<String> = Vec::new();
         for var in self.dataset.variables().values() {
@@ -225,7 +237,18 @@ impl<'a> ToNetcdf<'a> {
                     .map_err(|e| nc_error(path, None, &format!("writing attribute {k}"), &e))?;
             }
             for (name, var) in &variables {
-                define_variable(&mut file, path, &format!("{prefix}{name}"), var, nc4)?;
+                let target = Target {
+                    path,
+                    tmp,
+                    name: &format!("{prefix}{name}"),
+                    nc4,
+                };
+                define_variable(
+                    &mut file,
+                    &target,
+                    var,
+                    unlimited.iter().any(|d| var.dims().contains(d)),
+                )?;
             }
             file.enddef()
                 .map_err(|e| nc_error(path, None, "ending define mode", &e))?;
@@ -293,13 +316,26 @@ fn enc_bool(enc: &Attrs, key: &str) -> Option<bool> {
     })
 }
 
+/// Where and how one variable is defined.
+struct Target<'a> {
+    /// The file the user asked for (for errors).
+    path: &'a Path,
+    /// The temporary file being written.
+    tmp: &'a Path,
+    /// The variable's path in the file.
+    name: &'a str,
+    nc4: bool,
+}
+
 fn define_variable(
     file: &mut netcdf::FileMut,
-    path: &Path,
-    name: &str,
+    target: &Target<'_>,
     var: &Variable,
-    nc4: bool,
+    has_unlimited: bool,
 ) -> Result<()> {
+    let &Target {
+        path, name, nc4, ..
+    } = target;
     let vn = Some(name);
     let err = |doing: String| move |e: netcdf::Error| nc_error(path, vn, &doing, &e);
     let dims: Vec<&str> = var.dims().iter().map(String::as_str).collect();
@@ -332,6 +368,7 @@ fn define_variable(
     .map_err(err("defining the variable".into()))?;
     let enc = var.encoding();
     if nc4 && !dims.is_empty() {
+        let mut chunked = false;
         if let Some(AttrValue::Array(c)) = enc.get("chunksizes") {
             let c = c.to_f64_vec()?;
             if c.len() == dims.len() {
@@ -342,14 +379,42 @@ fn define_variable(
                     .collect();
                 v.set_chunking(&c)
                     .map_err(err("setting chunk sizes".into()))?;
+                chunked = true;
             }
         }
         let level = enc.get("complevel").and_then(AttrValue::as_f64);
-        if enc_bool(enc, "zlib").unwrap_or(false) || level.is_some_and(|l| l > 0.0) {
-            let level = level.unwrap_or(4.0).clamp(0.0, 9.0) as i32;
-            let shuffle = enc_bool(enc, "shuffle").unwrap_or(true);
-            v.set_compression(level, shuffle)
+        let zlib = enc_bool(enc, "zlib");
+        let shuffle = enc_bool(enc, "shuffle");
+        let fletcher32 = enc_bool(enc, "fletcher32").unwrap_or(false);
+        let deflate = zlib.unwrap_or_else(|| level.is_some_and(|l| l > 0.0));
+        if deflate || shuffle == Some(true) {
+            // Shuffle without deflate is a level-0 deflate filter pipeline in libnetcdf.
+            let level = if deflate {
+                level.unwrap_or(4.0).clamp(1.0, 9.0) as i32
+            } else {
+                0
+            };
+            v.set_compression(level, shuffle.unwrap_or(deflate))
                 .map_err(err("setting compression".into()))?;
+            chunked = true;
+        }
+        if fletcher32 || enc_bool(enc, "contiguous") == Some(true) {
+            let ids = VarIds::of(&v, target.tmp).ok_or_else(|| {
+                format_error(
+                    path,
+                    vn,
+                    "the NetCDF library did not give the variable's ids",
+                )
+            })?;
+            let failed = |doing: &'static str| {
+                move |r: String| format_error(path, vn, format!("{doing}: {r}"))
+            };
+            if fletcher32 {
+                ids.set_fletcher32().map_err(failed("setting fletcher32"))?;
+            } else if !chunked && !has_unlimited {
+                ids.set_contiguous()
+                    .map_err(failed("setting contiguous storage"))?;
+            }
         }
     }
     if var.dtype() == DType::Bool {
