@@ -407,9 +407,6 @@ fn assert_round_trip(ds: &Dataset, format: NetcdfFormat, name: &str) -> Dataset 
             if key == "dtype" && nc3 {
                 continue; // NetCDF-3 has no 64-bit integers: xarray's coercion applies
             }
-            if key == "dtype" && v.dtype() == DType::Str {
-                continue; // chars ("S1") are written as NC_STRING for now
-            }
             if let Some(e) = v.encoding().get(key) {
                 assert_eq!(
                     w.encoding().get(key),
@@ -433,6 +430,10 @@ fn packed_time_and_fill_round_trip_exactly() {
         ("unsigned.nc", NetcdfFormat::Netcdf4),
         ("compressed_chunked.nc", NetcdfFormat::Netcdf4),
         ("classic.nc", NetcdfFormat::Netcdf4),
+        ("classic.nc", NetcdfFormat::Netcdf3Classic),
+        ("classic_strings.nc", NetcdfFormat::Netcdf3Classic),
+        ("classic_strings.nc", NetcdfFormat::Netcdf4Classic),
+        ("classic_strings.nc", NetcdfFormat::Netcdf4),
         ("mf_2001.nc", NetcdfFormat::Netcdf3_64BitOffset),
         ("packed_int16.nc", NetcdfFormat::Netcdf3Classic),
         ("noleap_daily.nc", NetcdfFormat::Netcdf4Classic),
@@ -590,6 +591,99 @@ fn dataset_encoding_gives_source_and_unlimited_dims() {
         .dimension("x")
         .unwrap()
         .is_unlimited());
+}
+
+/// The dataset of tests/data/xr_written_strings.nc: strings (multi-byte, empty, 2-D, an
+/// index coordinate) for NetCDF-3.
+fn strings_dataset() -> Dataset {
+    let name = Variable::new(&["site"], vec!["Zürich", "", "Ōsaka", "Lyon"]).unwrap();
+    let code = Variable::new(
+        &["t", "site"],
+        NdArray::from_shape_vec(
+            &[2, 4],
+            ["a", "bb", "ccc", "d", "ee", "", "fff", "g"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        )
+        .unwrap(),
+    )
+    .unwrap()
+    .with_attr("long_name", "station code");
+    let site = Variable::new(&["site"], vec!["zrh", "nul", "osa", "lys"]).unwrap();
+    Dataset::new()
+        .with_coord("site", site)
+        .unwrap()
+        .with_coord("t", Variable::new(&["t"], vec![0i32, 1]).unwrap())
+        .unwrap()
+        .with_data_var("name", name)
+        .unwrap()
+        .with_data_var("code", code)
+        .unwrap()
+        .with_attr("title", "strings written by xr")
+}
+
+/// Regenerates tests/data/xr_written_strings.nc; then run
+/// `tests/golden/make_io_fixtures.py --expect-only`, which checks xarray reads the
+/// strings and records its reading in expected.json.
+#[test]
+#[ignore = "regenerates a committed fixture"]
+fn write_xr_written_strings_fixture() {
+    strings_dataset()
+        .write_netcdf(fixture("xr_written_strings.nc"))
+        .format(NetcdfFormat::Netcdf3Classic)
+        .write()
+        .unwrap();
+}
+
+#[test]
+fn strings_go_to_netcdf3_as_xarray_writes_them() {
+    let out = scratch("strings3.nc");
+    strings_dataset()
+        .write_netcdf(&out)
+        .format(NetcdfFormat::Netcdf3Classic)
+        .write()
+        .unwrap();
+    // xarray's reading of the committed file xr wrote; the new one reads the same.
+    assert_matches_xarray(
+        &Dataset::open_dataset(&out).unwrap(),
+        &case("xr_written_strings.nc"),
+    );
+    // As xarray stores them: NC_CHAR, a string{N} dim of the longest UTF-8 length,
+    // `_Encoding = "utf-8"`.
+    let file = netcdf::open(&out).unwrap();
+    let name = file.variable("name").unwrap();
+    assert_eq!(name.vartype(), netcdf::types::NcVariableType::Char);
+    let dims: Vec<(String, usize)> = name
+        .dimensions()
+        .iter()
+        .map(|d| (d.name(), d.len()))
+        .collect();
+    assert_eq!(dims, [("site".to_string(), 4), ("string7".to_string(), 7)]);
+    assert_eq!(
+        name.attribute_value("_Encoding").unwrap().unwrap(),
+        netcdf::AttributeValue::Str("utf-8".into())
+    );
+    // A string longer than a given char dim is an error naming the variable.
+    let mut enc = Attrs::new();
+    enc.insert("char_dim_name".into(), "nchar".into());
+    let long = Dataset::new()
+        .with_data_var("n", Variable::new(&["nchar"], vec![0i8; 2]).unwrap())
+        .unwrap()
+        .with_data_var(
+            "s",
+            Variable::new(&["x"], vec!["abc"])
+                .unwrap()
+                .with_encoding(enc),
+        )
+        .unwrap();
+    let err = long
+        .write_netcdf(scratch("too_long.nc"))
+        .format(NetcdfFormat::Netcdf3Classic)
+        .write()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("\"s\"") && err.contains("nchar"), "{err}");
 }
 
 #[test]
@@ -847,9 +941,17 @@ fn failed_write_leaves_no_file_and_keeps_the_target() {
     assert_eq!(std::fs::read(&existing).unwrap(), b"precious");
     assert!(leftovers(&dir).is_empty());
 
-    // A failure while defining (strings cannot go to NetCDF-3) behaves the same.
+    // A failure while defining (a string-length dim that clashes with another dim)
+    // behaves the same.
+    let mut enc = Attrs::new();
+    enc.insert("char_dim_name".into(), "y".into());
+    let s = Variable::new(&["x"], vec!["a", "b"])
+        .unwrap()
+        .with_encoding(enc);
     let strings = Dataset::new()
-        .with_data_var("s", Variable::new(&["x"], vec!["a", "b"]).unwrap())
+        .with_data_var("n", Variable::new(&["y"], vec![1i32; 5]).unwrap())
+        .unwrap()
+        .with_data_var("s", s)
         .unwrap();
     let err = strings
         .write_netcdf(&existing)

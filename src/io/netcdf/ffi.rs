@@ -1,5 +1,6 @@
 //! What libnetcdf offers but the `netcdf` crate does not: a variable's filters (deflate
-//! level, shuffle, fletcher32), and defining fletcher32 and contiguous storage.
+//! level, shuffle, fletcher32), defining fletcher32 and contiguous storage, and writing
+//! `NC_CHAR` values.
 //
 // `unsafe` is allowed in this module only. The `netcdf` crate keeps a variable's ids
 // private, so `VarIds::of` reads them from its `Debug` output and checks them against
@@ -11,10 +12,25 @@ use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 use std::path::Path;
 
+use netcdf::types::{NcTypeDescriptor, NcVariableType};
 use netcdf_sys::{
     libnetcdf_lock, nc_def_var_chunking, nc_def_var_fletcher32, nc_inq_path, nc_inq_var_deflate,
     nc_inq_var_fletcher32, nc_inq_varname, nc_strerror, NC_CONTIGUOUS, NC_MAX_NAME, NC_NOERR,
 };
+
+/// One NetCDF text character (`NC_CHAR`), for defining and writing char variables.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct NcChar(pub u8);
+
+// SAFETY: the trait requires that the descriptor matches the type's memory layout.
+// `NcChar` is `repr(transparent)` over `u8`: one byte, as `NC_CHAR` is. This is the impl
+// the `netcdf` crate documents for `NC_CHAR` (`netcdf::types::NcTypeDescriptor`).
+unsafe impl NcTypeDescriptor for NcChar {
+    fn type_descriptor() -> NcVariableType {
+        NcVariableType::Char
+    }
+}
 
 /// A variable's group id and variable id in libnetcdf, checked against the library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
