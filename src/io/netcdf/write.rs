@@ -480,22 +480,27 @@ fn define_variable(
                 .map_err(err("setting compression".into()))?;
             chunked = true;
         }
-        if fletcher32 || enc_bool(enc, "contiguous") == Some(true) {
-            let ids = VarIds::of(&v, target.tmp).ok_or_else(|| {
-                format_error(
-                    path,
-                    vn,
-                    "the NetCDF library did not give the variable's ids",
-                )
-            })?;
+        let contiguous = enc_bool(enc, "contiguous") == Some(true) && !chunked && !has_unlimited;
+        if fletcher32 || contiguous {
             let failed = |doing: &'static str| {
                 move |r: String| format_error(path, vn, format!("{doing}: {r}"))
             };
-            if fletcher32 {
-                ids.set_fletcher32().map_err(failed("setting fletcher32"))?;
-            } else if !chunked && !has_unlimited {
-                ids.set_contiguous()
-                    .map_err(failed("setting contiguous storage"))?;
+            match VarIds::of(&v, target.tmp) {
+                Some(ids) if fletcher32 => {
+                    ids.set_fletcher32().map_err(failed("setting fletcher32"))?;
+                }
+                Some(ids) => ids
+                    .set_contiguous()
+                    .map_err(failed("setting contiguous storage"))?,
+                None if fletcher32 => {
+                    return Err(format_error(
+                        path,
+                        vn,
+                        "setting fletcher32: the NetCDF library did not give the variable's ids",
+                    ))
+                }
+                // Contiguous is libnetcdf's default for fixed-size unfiltered variables.
+                None => {}
             }
         }
     }
