@@ -2,22 +2,25 @@
 # Rust toolchain; system libraries, when a feature needs them, are installed by `deps`.
 .PHONY: demo test deps test-deps
 
-# libnetcdf and libhdf5, and OpenMPI + libclang for the `mpi` feature (apt-get when
-# present); a no-op once they are installed.
+# libnetcdf and libhdf5 for the default features (apt-get when present); a no-op once
+# they are installed.
 deps:
 	./scripts/deps.sh
-	./scripts/deps-mpi.sh
 
 # The main job: the seasonal climatology of a sample multi-file dataset (made on first
 # run), written to data/clim.nc and drawn to data/clim_jja_minus_djf.png.
 demo: deps
 	cargo run --release --features plot --example climatology
 
-# What the tests need beyond that: an S3-compatible server (moto, pinned, from PyPI) in
-# .cache/test-venv for the remote Zarr store tests; a no-op once installed.
-test-deps:
+# What `--all-features` and the tests need beyond that: OpenMPI + libclang for `mpi`,
+# CMake >= 3.26 from PyPI (in .tools/cmake) for `static`, and an S3-compatible server
+# (moto, pinned, from PyPI, in .cache/test-venv) for the remote Zarr store tests; a no-op
+# once installed.
+test-deps: deps
+	./scripts/deps-mpi.sh
+	./scripts/cmake.sh
 	./scripts/test-deps.sh
 
-test: deps test-deps
+test: test-deps
 	cargo test --all-features --all-targets
 	cargo test --all-features --doc

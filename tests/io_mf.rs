@@ -34,6 +34,14 @@ fn combines_yearly_files_along_time_like_xarray() {
     );
     assert!(ds.indexes().contains_key("time"));
     assert_eq!(v.chunks().unwrap()["time"], [12, 12, 12]);
+    // As xarray: each variable's `source` is the first file's path.
+    for name in ["v", "time"] {
+        let source = ds.variable(name).unwrap().encoding()["source"].as_str();
+        assert!(
+            source.is_some_and(|s| s.ends_with("tests/data/mf_2000.nc")),
+            "{name}: {source:?}"
+        );
+    }
 }
 
 #[test]

@@ -123,6 +123,16 @@ fn assert_matches_xarray(ds: &Dataset, expected: &Value) {
     let coords: Vec<Value> = coords.into_iter().map(|c| Value::from(c.clone())).collect();
     assert_eq!(Value::from(coords), expected["coords"], "{file}: coords");
     assert_eq!(attrs_json(ds.attrs()), expected["attrs"], "{file}: attrs");
+    if let Some(unlimited) = expected.get("unlimited_dims") {
+        let mut ours: Vec<String> = match ds.encoding().get("unlimited_dims") {
+            Some(AttrValue::Array(NdArray::Str(a))) => a.iter().cloned().collect(),
+            other => panic!("{file}: unlimited_dims encoding {other:?}"),
+        };
+        ours.sort();
+        assert_eq!(&Value::from(ours), unlimited, "{file}: unlimited_dims");
+        let source = ds.encoding().get("source").and_then(AttrValue::as_str);
+        assert!(source.is_some_and(|s| s.ends_with(".nc")), "{file}: source");
+    }
     let want = expected["variables"].as_object().unwrap();
     let mut names: Vec<&String> = ds.variables().keys().collect();
     names.sort();
@@ -153,7 +163,26 @@ fn assert_matches_xarray(ds: &Dataset, expected: &Value) {
                     let ours = ours.and_then(AttrValue::as_str).unwrap_or("<none>");
                     assert_eq!(ours, wv.as_str().unwrap(), "{ctx}: encoding dtype");
                 }
-                "units" | "calendar" | "_Unsigned" => {
+                "dtype" if wv == "|S1" => {
+                    let ours = ours.and_then(AttrValue::as_str);
+                    assert_eq!(ours, Some("S1"), "{ctx}: encoding dtype");
+                }
+                "zlib" | "shuffle" | "fletcher32" | "contiguous" => {
+                    let ours = ours.and_then(AttrValue::as_f64).map(|x| x != 0.0);
+                    assert_eq!(ours, wv.as_bool(), "{ctx}: encoding {key}");
+                }
+                "complevel" | "original_shape" => {
+                    let ours = ours.map(|a| match a {
+                        AttrValue::Array(a) => a.to_f64_vec().unwrap(),
+                        other => panic!("{ctx}: {key} {other:?}"),
+                    });
+                    let theirs = match wv {
+                        Value::Array(v) => v.iter().map(|x| x.as_f64().unwrap()).collect(),
+                        one => vec![one.as_f64().unwrap()],
+                    };
+                    assert_eq!(ours, Some(theirs), "{ctx}: encoding {key}");
+                }
+                "units" | "calendar" | "_Unsigned" | "char_dim_name" | "_Encoding" => {
                     let ours = ours.map(attr_json);
                     assert_eq!(ours.as_ref(), Some(wv), "{ctx}: encoding {key}");
                 }
@@ -401,6 +430,10 @@ fn packed_time_and_fill_round_trip_exactly() {
         ("unsigned.nc", NetcdfFormat::Netcdf4),
         ("compressed_chunked.nc", NetcdfFormat::Netcdf4),
         ("classic.nc", NetcdfFormat::Netcdf4),
+        ("classic.nc", NetcdfFormat::Netcdf3Classic),
+        ("classic_strings.nc", NetcdfFormat::Netcdf3Classic),
+        ("classic_strings.nc", NetcdfFormat::Netcdf4Classic),
+        ("classic_strings.nc", NetcdfFormat::Netcdf4),
         ("mf_2001.nc", NetcdfFormat::Netcdf3_64BitOffset),
         ("packed_int16.nc", NetcdfFormat::Netcdf3Classic),
         ("noleap_daily.nc", NetcdfFormat::Netcdf4Classic),
@@ -434,6 +467,223 @@ fn compression_and_chunking_are_written() {
         .values()
         .unwrap()
         .equals(&ds.variable("z").unwrap().values().unwrap()));
+}
+
+/// The storage encoding xr reads (what nc_inq_var_deflate/fletcher32 say).
+fn storage(v: &Variable) -> Vec<(String, Option<f64>)> {
+    ["zlib", "complevel", "shuffle", "fletcher32", "contiguous"]
+        .iter()
+        .map(|k| {
+            (
+                k.to_string(),
+                v.encoding().get(*k).and_then(AttrValue::as_f64),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn open_then_to_netcdf_keeps_chunking_and_filters() {
+    let ds = Dataset::open_dataset(fixture("compressed_chunked.nc")).unwrap();
+    let z = ds.variable("z").unwrap();
+    // What xarray's encoding says for z (expected.json checks the rest).
+    let on = Some(1.0);
+    let off = Some(0.0);
+    let want = [
+        ("zlib", on),
+        ("complevel", Some(4.0)),
+        ("shuffle", on),
+        ("fletcher32", off),
+        ("contiguous", off),
+    ];
+    let want: Vec<(String, Option<f64>)> = want.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    assert_eq!(storage(z), want);
+    let out = scratch("kept_storage.nc");
+    ds.to_netcdf(&out).unwrap();
+
+    // The netcdf crate on the rewritten file: same chunking, contiguous where it was.
+    let original = netcdf::open(fixture("compressed_chunked.nc")).unwrap();
+    let rewritten = netcdf::open(&out).unwrap();
+    for name in ["z", "time", "time_bnds", "lat", "lon"] {
+        assert_eq!(
+            rewritten.variable(name).unwrap().chunking().unwrap(),
+            original.variable(name).unwrap().chunking().unwrap(),
+            "{name}: chunking"
+        );
+    }
+    assert_eq!(
+        rewritten.variable("z").unwrap().chunking().unwrap(),
+        Some(vec![5, 4, 4])
+    );
+    // Deflate level, shuffle, fletcher32 and storage, read back from the library.
+    let back = Dataset::open_dataset(&out).unwrap();
+    for (name, v) in ds.variables() {
+        assert_eq!(storage(back.variable(name).unwrap()), storage(v), "{name}");
+    }
+    assert!(back.variable("z").unwrap().data().equals(z.data()));
+}
+
+#[test]
+fn fletcher32_level_and_contiguous_are_written_as_asked() {
+    let ds = Dataset::open_dataset(fixture("noleap_daily.nc")).unwrap();
+    let mut enc = Attrs::new();
+    // The file's `zlib: false` is replaced, as xarray needs it to be.
+    enc.insert("zlib".into(), AttrValue::Str("true".into()));
+    enc.insert("complevel".into(), 2i32.into());
+    enc.insert("shuffle".into(), AttrValue::Str("false".into()));
+    enc.insert("fletcher32".into(), AttrValue::Str("true".into()));
+    enc.insert("chunksizes".into(), vec![4u64, 3].into());
+    let out = scratch("fletcher.nc");
+    ds.write_netcdf(&out).encoding("tas", enc).write().unwrap();
+    let back = Dataset::open_dataset(&out).unwrap();
+    let tas = back.variable("tas").unwrap();
+    let got: Vec<Option<f64>> = storage(tas).into_iter().map(|(_, v)| v).collect();
+    assert_eq!(got, [Some(1.0), Some(2.0), Some(0.0), Some(1.0), Some(0.0)]);
+    assert_eq!(
+        netcdf::open(&out)
+            .unwrap()
+            .variable("tas")
+            .unwrap()
+            .chunking()
+            .unwrap(),
+        Some(vec![4, 3])
+    );
+    assert!(tas.data().equals(ds.variable("tas").unwrap().data()));
+    // HDF5 itself (the direct reader's probe) sees the checksum and deflate filters.
+    #[cfg(feature = "direct")]
+    {
+        let direct = xr::io::chunks::DirectChunkSource::open(&out, "tas")
+            .unwrap()
+            .unwrap();
+        let filters = format!("{direct:?}");
+        assert!(
+            filters.contains("Fletcher32")
+                && filters.contains("Deflate")
+                && !filters.contains("Shuffle"),
+            "{filters}"
+        );
+    }
+}
+
+#[test]
+fn dataset_encoding_gives_source_and_unlimited_dims() {
+    let ds = Dataset::open_dataset(fixture("classic.nc")).unwrap();
+    assert_eq!(
+        attr_json(&ds.encoding()["unlimited_dims"]),
+        serde_json::json!(["time"])
+    );
+    assert_eq!(
+        ds.encoding()["source"].as_str(),
+        fixture("classic.nc").to_str()
+    );
+    // No variable says so; the dataset's encoding makes `x` unlimited (as xarray).
+    let mut plain = Dataset::new()
+        .with_data_var("v", Variable::new(&["x"], vec![1.0f64, 2.0]).unwrap())
+        .unwrap();
+    plain.encoding_mut().insert(
+        "unlimited_dims".into(),
+        AttrValue::Array(NdArray::from(vec!["x"])),
+    );
+    let out = scratch("ds_unlimited.nc");
+    plain.to_netcdf(&out).unwrap();
+    assert!(netcdf::open(&out)
+        .unwrap()
+        .dimension("x")
+        .unwrap()
+        .is_unlimited());
+}
+
+/// The dataset of tests/data/xr_written_strings.nc: strings (multi-byte, empty, 2-D, an
+/// index coordinate) for NetCDF-3.
+fn strings_dataset() -> Dataset {
+    let name = Variable::new(&["site"], vec!["Zürich", "", "Ōsaka", "Lyon"]).unwrap();
+    let code = Variable::new(
+        &["t", "site"],
+        NdArray::from_shape_vec(
+            &[2, 4],
+            ["a", "bb", "ccc", "d", "ee", "", "fff", "g"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        )
+        .unwrap(),
+    )
+    .unwrap()
+    .with_attr("long_name", "station code");
+    let site = Variable::new(&["site"], vec!["zrh", "nul", "osa", "lys"]).unwrap();
+    Dataset::new()
+        .with_coord("site", site)
+        .unwrap()
+        .with_coord("t", Variable::new(&["t"], vec![0i32, 1]).unwrap())
+        .unwrap()
+        .with_data_var("name", name)
+        .unwrap()
+        .with_data_var("code", code)
+        .unwrap()
+        .with_attr("title", "strings written by xr")
+}
+
+/// Regenerates tests/data/xr_written_strings.nc; then run
+/// `tests/golden/make_io_fixtures.py --expect-only`, which checks xarray reads the
+/// strings and records its reading in expected.json.
+#[test]
+#[ignore = "regenerates a committed fixture"]
+fn write_xr_written_strings_fixture() {
+    strings_dataset()
+        .write_netcdf(fixture("xr_written_strings.nc"))
+        .format(NetcdfFormat::Netcdf3Classic)
+        .write()
+        .unwrap();
+}
+
+#[test]
+fn strings_go_to_netcdf3_as_xarray_writes_them() {
+    let out = scratch("strings3.nc");
+    strings_dataset()
+        .write_netcdf(&out)
+        .format(NetcdfFormat::Netcdf3Classic)
+        .write()
+        .unwrap();
+    // xarray's reading of the committed file xr wrote; the new one reads the same.
+    assert_matches_xarray(
+        &Dataset::open_dataset(&out).unwrap(),
+        &case("xr_written_strings.nc"),
+    );
+    // As xarray stores them: NC_CHAR, a string{N} dim of the longest UTF-8 length,
+    // `_Encoding = "utf-8"`.
+    let file = netcdf::open(&out).unwrap();
+    let name = file.variable("name").unwrap();
+    assert_eq!(name.vartype(), netcdf::types::NcVariableType::Char);
+    let dims: Vec<(String, usize)> = name
+        .dimensions()
+        .iter()
+        .map(|d| (d.name(), d.len()))
+        .collect();
+    assert_eq!(dims, [("site".to_string(), 4), ("string7".to_string(), 7)]);
+    assert_eq!(
+        name.attribute_value("_Encoding").unwrap().unwrap(),
+        netcdf::AttributeValue::Str("utf-8".into())
+    );
+    // A string longer than a given char dim is an error naming the variable.
+    let mut enc = Attrs::new();
+    enc.insert("char_dim_name".into(), "nchar".into());
+    let long = Dataset::new()
+        .with_data_var("n", Variable::new(&["nchar"], vec![0i8; 2]).unwrap())
+        .unwrap()
+        .with_data_var(
+            "s",
+            Variable::new(&["x"], vec!["abc"])
+                .unwrap()
+                .with_encoding(enc),
+        )
+        .unwrap();
+    let err = long
+        .write_netcdf(scratch("too_long.nc"))
+        .format(NetcdfFormat::Netcdf3Classic)
+        .write()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("\"s\"") && err.contains("nchar"), "{err}");
 }
 
 #[test]
@@ -691,9 +941,17 @@ fn failed_write_leaves_no_file_and_keeps_the_target() {
     assert_eq!(std::fs::read(&existing).unwrap(), b"precious");
     assert!(leftovers(&dir).is_empty());
 
-    // A failure while defining (strings cannot go to NetCDF-3) behaves the same.
+    // A failure while defining (a string-length dim that clashes with another dim)
+    // behaves the same.
+    let mut enc = Attrs::new();
+    enc.insert("char_dim_name".into(), "y".into());
+    let s = Variable::new(&["x"], vec!["a", "b"])
+        .unwrap()
+        .with_encoding(enc);
     let strings = Dataset::new()
-        .with_data_var("s", Variable::new(&["x"], vec!["a", "b"]).unwrap())
+        .with_data_var("n", Variable::new(&["y"], vec![1i32; 5]).unwrap())
+        .unwrap()
+        .with_data_var("s", s)
         .unwrap();
     let err = strings
         .write_netcdf(&existing)

@@ -16,6 +16,7 @@ pub struct Dataset {
     coord_names: IndexSet<String>,
     indexes: IndexMap<String, Index>,
     attrs: Attrs,
+    encoding: Attrs,
 }
 
 impl Dataset {
@@ -192,6 +193,24 @@ impl Dataset {
     /// The attributes, mutably.
     pub fn attrs_mut(&mut self) -> &mut Attrs {
         &mut self.attrs
+    }
+
+    /// How the dataset was stored, like xarray's `Dataset.encoding`: `source` (the path it
+    /// was opened from) and `unlimited_dims` (a string array), which `to_netcdf` writes
+    /// as unlimited unless told otherwise.
+    pub fn encoding(&self) -> &Attrs {
+        &self.encoding
+    }
+
+    /// The dataset-level encoding, mutably.
+    pub fn encoding_mut(&mut self) -> &mut Attrs {
+        &mut self.encoding
+    }
+
+    /// Returns `self` with `encoding` as its dataset-level encoding.
+    pub fn with_encoding(mut self, encoding: Attrs) -> Self {
+        self.encoding = encoding;
+        self
     }
 
     /// The variable `name`.

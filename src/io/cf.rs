@@ -72,7 +72,7 @@ pub fn dtype_from_name(name: &str) -> Option<DType> {
         "uint64" | "u8" => DType::U64,
         "float32" | "f4" => DType::F32,
         "float64" | "f8" => DType::F64,
-        "str" | "<U" | "string" => DType::Str,
+        "str" | "<U" | "string" | "S1" | "|S1" => DType::Str,
         _ => return None,
     })
 }

@@ -3,6 +3,8 @@ what xarray reads from each (dims, coords, values, attrs, CF encoding).
 
 Run from the repository root with the reference stack:
     /work/venv/bin/python tests/golden/make_io_fixtures.py
+`--expect-only` rewrites expected.json from the committed files without rewriting them
+(`--only NAME ...` writes just those fixtures first, e.g. `--only classic_strings`).
 
 Written with: xarray 2026.9.0, netCDF4 1.7.5.1.post1 (libnetcdf 4.10.1, HDF5 2.2.0),
 numpy 2.4.6, cftime 1.6.6.1 (the exact versions are also recorded in expected.json).
@@ -126,6 +128,21 @@ def classic():
     ds.to_netcdf(path("classic.nc"), format="NETCDF3_CLASSIC", unlimited_dims=["time"])
 
 
+def classic_strings():
+    """NetCDF-3 classic with strings, as xarray stores them there: NC_CHAR with a
+    `string{N}` dim and `_Encoding = "utf-8"`; multi-byte characters, an empty string, a
+    2-D string variable, and a string coordinate."""
+    ds = xr.Dataset(
+        {
+            "name": (("site",), np.array(["Zürich", "", "Ōsaka", "Lyon"], dtype=object)),
+            "code": (("t", "site"), np.array([["a", "bb", "ccc", "d"], ["ee", "", "fff", "g"]], dtype=object)),
+            "h": (("t", "site"), np.arange(8, dtype="float32").reshape(2, 4)),
+        },
+        coords={"site": np.array(["zrh", "nul", "osa", "lys"], dtype=object), "t": [0, 1]},
+    )
+    ds.to_netcdf(path("classic_strings.nc"), format="NETCDF3_CLASSIC")
+
+
 def group():
     """A root with an attribute and a nested group /model/run1 with its own variables."""
     remove("group.nc")
@@ -228,11 +245,16 @@ def dtype_name(var):
     return str(var.dtype)
 
 
-ENCODING_KEYS = ("dtype", "units", "calendar", "scale_factor", "add_offset", "_FillValue", "_Unsigned", "chunksizes", "zlib", "complevel", "shuffle")
+ENCODING_KEYS = (
+    "dtype", "units", "calendar", "scale_factor", "add_offset", "_FillValue", "_Unsigned",
+    "chunksizes", "zlib", "complevel", "shuffle", "fletcher32", "contiguous", "original_shape",
+    "char_dim_name", "_Encoding",
+)
 
 
 def describe(ds):
     out = {
+        "unlimited_dims": sorted(ds.encoding.get("unlimited_dims", ())),
         "dims": {k: int(v) for k, v in ds.sizes.items()},
         "coords": sorted(ds.coords),
         "attrs": {k: jsonable_attr(v) for k, v in ds.attrs.items()},
@@ -275,6 +297,21 @@ def expect(name, group=None, **kw):
     return d
 
 
+def check_xr_written_strings():
+    """tests/data/xr_written_strings.nc is WRITTEN BY xr (the ignored test
+    `write_xr_written_strings_fixture` in tests/io_netcdf.rs): NetCDF-3 classic strings.
+    Checks xarray reads back the strings xr meant to write."""
+    if not os.path.exists(path("xr_written_strings.nc")):
+        return
+    with xr.open_dataset(path("xr_written_strings.nc")) as ds:
+        assert ds.name.dtype == object and list(ds.name.values) == ["Zürich", "", "Ōsaka", "Lyon"]
+        assert ds.code.values.tolist() == [["a", "bb", "ccc", "d"], ["ee", "", "fff", "g"]]
+        assert list(ds.indexes["site"]) == ["zrh", "nul", "osa", "lys"]
+        assert ds.name.encoding["char_dim_name"] == "string7"
+        assert ds.code.attrs == {"long_name": "station code"}
+    print("xarray reads the strings of xr_written_strings.nc as intended")
+
+
 def versions():
     return {
         "xarray": xr.__version__,
@@ -287,24 +324,32 @@ def versions():
     }
 
 
+FIXTURES = {
+    f.__name__: f
+    for f in (
+        noleap_daily, day360_daily, packed_int16, compressed_chunked, classic, classic_strings,
+        group, multi_file, unknown_calendar, unsigned, scalars, corrupt,
+    )
+}
+
+
 def main():
-    noleap_daily()
-    day360_daily()
-    packed_int16()
-    compressed_chunked()
-    classic()
-    group()
-    multi_file()
-    unknown_calendar()
-    unsigned()
-    scalars()
-    corrupt()
+    args = sys.argv[1:]
+    if "--only" in args:
+        for name in args[args.index("--only") + 1:]:
+            FIXTURES[name]()
+    elif "--expect-only" not in args:
+        for make in FIXTURES.values():
+            make()
+    check_xr_written_strings()
     cases = [
         expect("noleap_daily.nc"),
         expect("day360_daily.nc"),
         expect("packed_int16.nc"),
         expect("compressed_chunked.nc"),
         expect("classic.nc"),
+        expect("classic_strings.nc"),
+        expect("xr_written_strings.nc"),
         expect("group.nc", group="/model/run1"),
         expect("mf_2000.nc"),
         expect("mf_2001.nc"),

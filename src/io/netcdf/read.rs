@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use netcdf::types::{FloatType, IntType, NcVariableType};
 use netcdf::AttributeValue;
 
+use super::ffi::{Filters, VarIds};
 use super::{format_error, nc_error, with_lock};
 use crate::array::chunks::ChunkGrid;
 use crate::array::lazy::ChunkSource;
@@ -353,9 +354,21 @@ struct VarMeta {
     chunking: Option<Vec<usize>>,
     unlimited: Vec<String>,
     attrs: Attrs,
+    /// How a NetCDF-4 variable is stored (`None` for NetCDF-3).
+    storage_options: Option<StorageOptions>,
+    /// The string-length dim of an `NC_CHAR` variable.
+    char_dim: Option<String>,
 }
 
-fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>) -> Result<VarMeta> {
+/// The storage of a NetCDF-4 variable: contiguous, or chunked with these filters
+/// (`None` when the library would not say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StorageOptions {
+    contiguous: bool,
+    filters: Option<Filters>,
+}
+
+fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>, nc4: bool) -> Result<VarMeta> {
     let name = var.name();
     let vn = Some(name.as_str());
     let mut dims: Vec<String> = var
@@ -386,10 +399,11 @@ fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>) -> Result<Var
         .map(netcdf::Dimension::name)
         .collect();
     let vartype = var.vartype();
+    let mut char_dim = None;
     let storage = match &vartype {
         NcVariableType::Char => match shape.pop() {
             Some(len) => {
-                dims.pop();
+                char_dim = dims.pop();
                 Storage::Chars(len)
             }
             None => Storage::Char,
@@ -408,6 +422,19 @@ fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>) -> Result<Var
         c
     });
     let attrs = read_attrs(path, vn, var.attributes())?;
+    let storage_options = nc4.then(|| {
+        if var.dimensions().is_empty() || chunking.is_none() {
+            StorageOptions {
+                contiguous: !var.dimensions().is_empty(),
+                filters: Some(Filters::default()),
+            }
+        } else {
+            StorageOptions {
+                contiguous: false,
+                filters: VarIds::of(var, path).and_then(|ids| ids.filters().ok()),
+            }
+        }
+    });
     Ok(VarMeta {
         var_path: format!("{prefix}{name}"),
         name,
@@ -417,7 +444,65 @@ fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>) -> Result<Var
         chunking,
         unlimited,
         attrs,
+        storage_options,
+        char_dim,
     })
+}
+
+/// True for NetCDF-3 files (`CDF\x01`, `\x02` or `\x05` at the start).
+fn is_netcdf3(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 3];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| &magic == b"CDF")
+}
+
+/// The encoding xarray's netCDF4 backend records for a variable: where it came from, its
+/// on-disk dtype and shape, and (NetCDF-4) its storage and filters.
+fn storage_encoding(path: &Path, meta: &VarMeta) -> Attrs {
+    let mut encoding = Attrs::new();
+    encoding.insert("source".into(), AttrValue::Str(path.display().to_string()));
+    match meta.storage {
+        Storage::Number(d) => {
+            encoding.insert("dtype".into(), AttrValue::Str(d.name().to_string()));
+        }
+        Storage::Chars(_) | Storage::Char => {
+            encoding.insert("dtype".into(), AttrValue::Str("S1".into()));
+        }
+        Storage::Strings => {
+            encoding.insert("dtype".into(), AttrValue::Str("str".into()));
+        }
+    }
+    let mut original: Vec<u64> = meta.shape.iter().map(|&n| n as u64).collect();
+    if let Storage::Chars(len) = meta.storage {
+        original.push(len as u64);
+    }
+    encoding.insert("original_shape".into(), original.into());
+    if let Some(d) = &meta.char_dim {
+        encoding.insert("char_dim_name".into(), AttrValue::Str(d.clone()));
+    }
+    if let Some(opts) = meta.storage_options {
+        let flag = |b: bool| AttrValue::Array(NdArray::from(vec![b]));
+        if let Some(f) = opts.filters {
+            encoding.insert("zlib".into(), flag(f.deflate_level.is_some()));
+            encoding.insert("shuffle".into(), flag(f.shuffle));
+            encoding.insert("complevel".into(), f.deflate_level.unwrap_or(0).into());
+            encoding.insert("fletcher32".into(), flag(f.fletcher32));
+        }
+        encoding.insert("contiguous".into(), flag(opts.contiguous));
+    }
+    if let Some(c) = &meta.chunking {
+        let c: Vec<u64> = c.iter().map(|&x| x as u64).collect();
+        encoding.insert("chunksizes".into(), c.into());
+    }
+    if !meta.unlimited.is_empty() {
+        encoding.insert(
+            "unlimited_dims".into(),
+            AttrValue::Array(NdArray::from(meta.unlimited.clone())),
+        );
+    }
+    encoding
 }
 
 /// The chunk grid of a variable: its storage chunks, or ~16 MB pieces along dim 0.
@@ -502,6 +587,7 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
         with_lock(|| -> Result<_> {
             #[cfg(feature = "direct")]
             crate::io::chunks::silence_diagnostics();
+            let nc4 = !is_netcdf3(path);
             let file = netcdf::open(path).map_err(|e| {
                 nc_error(
                     path,
@@ -514,7 +600,7 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
                 None => {
                     let metas = file
                         .variables()
-                        .map(|v| var_meta(path, "", &v))
+                        .map(|v| var_meta(path, "", &v, nc4))
                         .collect::<Result<Vec<_>>>()?;
                     (metas, read_attrs(path, None, file.attributes())?)
                 }
@@ -528,7 +614,7 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
                     let prefix = format!("{g}/");
                     let metas = grp
                         .variables()
-                        .map(|v| var_meta(path, &prefix, &v))
+                        .map(|v| var_meta(path, &prefix, &v, nc4))
                         .collect::<Result<Vec<_>>>()?;
                     (metas, read_attrs(path, None, grp.attributes())?)
                 }
@@ -547,6 +633,12 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
         path: path.to_path_buf(),
         file,
     });
+    let mut unlimited_dims: Vec<String> = Vec::new();
+    for d in metas.iter().flat_map(|m| &m.unlimited) {
+        if !unlimited_dims.contains(d) {
+            unlimited_dims.push(d.clone());
+        }
+    }
     let mut variables = IndexMap::new();
     for meta in metas {
         let source = variable_source(&file, &meta)?;
@@ -557,21 +649,7 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
         } else {
             Data::Lazy(LazyArray::from_source(direct_source(path, &meta, source)))
         };
-        let mut encoding = Attrs::new();
-        encoding.insert("source".into(), AttrValue::Str(path.display().to_string()));
-        if let Storage::Number(d) = meta.storage {
-            encoding.insert("dtype".into(), AttrValue::Str(d.name().to_string()));
-        }
-        if let Some(c) = &meta.chunking {
-            let c: Vec<u64> = c.iter().map(|&x| x as u64).collect();
-            encoding.insert("chunksizes".into(), c.into());
-        }
-        if !meta.unlimited.is_empty() {
-            encoding.insert(
-                "unlimited_dims".into(),
-                AttrValue::Array(NdArray::from(meta.unlimited.clone())),
-            );
-        }
+        let mut encoding = storage_encoding(path, &meta);
         let mut attrs = meta.attrs;
         if let Some(e) = attrs.shift_remove("_Encoding") {
             encoding.insert("_Encoding".into(), e);
@@ -586,8 +664,15 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
         Error::Cf { variable, reason } => format_error(path, Some(&variable), reason),
         other => format_error(path, None, other.to_string()),
     })?;
-    Dataset::from_parts(variables, coords, global)
-        .map_err(|e| format_error(path, None, e.to_string()))
+    let mut dataset_encoding = Attrs::new();
+    dataset_encoding.insert("source".into(), AttrValue::Str(path.display().to_string()));
+    dataset_encoding.insert(
+        "unlimited_dims".into(),
+        AttrValue::Array(NdArray::from(unlimited_dims)),
+    );
+    Ok(Dataset::from_parts(variables, coords, global)
+        .map_err(|e| format_error(path, None, e.to_string()))?
+        .with_encoding(dataset_encoding))
 }
 
 #[cfg(test)]
@@ -605,6 +690,8 @@ mod tests {
             chunking,
             unlimited: Vec::new(),
             attrs: Attrs::new(),
+            storage_options: None,
+            char_dim: None,
         }
     }
 

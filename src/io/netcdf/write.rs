@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use indexmap::IndexMap;
 use netcdf::AttributeValue;
 
+use super::ffi::{NcChar, VarIds};
 use super::{format_error, nc_error, with_lock};
 use crate::array::{DType, Data, NdArray};
 use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
@@ -48,7 +49,9 @@ impl NetcdfFormat {
 /// Per-variable encoding (the variable's own `encoding`, overridden by
 /// [`ToNetcdf::encoding`]) understands xarray's keys: `dtype`, `_FillValue`,
 /// `scale_factor`, `add_offset`, `_Unsigned`, `units`, `calendar`, `zlib`, `complevel`,
-/// `shuffle`, `chunksizes`.
+/// `shuffle`, `fletcher32`, `contiguous`, `chunksizes`, and for strings `dtype: "S1"` and
+/// `char_dim_name` (characters with a string-length dim, as NetCDF-3 stores strings).
+/// The dataset's own `encoding` gives `unlimited_dims`.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ToNetcdf<'a> {
@@ -123,11 +126,21 @@ impl<'a> ToNetcdf<'a> {
         result
     }
 
-    /// The dims to write as unlimited: those given, else those the variables were read
-    /// with (their `unlimited_dims` encoding).
+    /// The dims to write as unlimited: those given, else the dataset's `unlimited_dims`
+    /// encoding (as xarray), else those its variables were read with.
     fn unlimited(&self) -> Vec<String> {
         if !self.unlimited_dims.is_empty() {
             return self.unlimited_dims.clone();
+        }
+        let dims = self.dataset.dims();
+        if let Some(AttrValue::Array(NdArray::Str(a))) =
+            self.dataset.encoding().get("unlimited_dims")
+        {
+            return a
+                .iter()
+                .filter(|d| dims.contains_key(*d))
+                .cloned()
+                .collect();
         }
         let mut out: Vec<String> = Vec::new();
         for var in self.dataset.variables().values() {
@@ -187,9 +200,48 @@ impl<'a> ToNetcdf<'a> {
         Ok(out)
     }
 
+    /// For each string variable stored as characters, its string-length dim and length:
+    /// every string variable in the classic formats (which have no `NC_STRING`), and in
+    /// NetCDF-4 those whose encoding says `dtype: "S1"` or names a `char_dim_name`.
+    fn char_dims(
+        &self,
+        variables: &IndexMap<String, Variable>,
+    ) -> Result<IndexMap<String, (String, usize)>> {
+        let path = self.path.as_path();
+        let mut out = IndexMap::new();
+        for (name, var) in variables {
+            let enc = var.encoding();
+            let wants_chars = self.format != NetcdfFormat::Netcdf4
+                || enc.get("dtype").and_then(AttrValue::as_str) == Some("S1")
+                || enc.contains_key("char_dim_name");
+            if var.dtype() != DType::Str || !wants_chars {
+                continue;
+            }
+            let values = var.values()?;
+            let longest = values
+                .as_array::<String>()
+                .map_or(0, |a| a.iter().map(String::len).max().unwrap_or(0));
+            let len = longest.max(1);
+            let dim = match enc.get("char_dim_name").and_then(AttrValue::as_str) {
+                Some(d) => d.to_string(),
+                None => format!("string{len}"),
+            };
+            if var.dims().contains(&dim) {
+                return Err(format_error(
+                    path,
+                    Some(name),
+                    format!("its string-length dim {dim:?} is also one of its dims"),
+                ));
+            }
+            out.insert(name.clone(), (dim, len));
+        }
+        Ok(out)
+    }
+
     fn write_to(&self, tmp: &Path) -> Result<()> {
         let path = self.path.as_path();
         let variables = self.encoded_variables()?;
+        let char_dims = self.char_dims(&variables)?;
         let dims = self.dataset.dims();
         let nc4 = self.format.is_netcdf4();
         let unlimited = self.unlimited();
@@ -217,6 +269,30 @@ impl<'a> ToNetcdf<'a> {
                 };
                 r.map_err(|e| nc_error(path, None, &format!("adding dimension {d:?}"), &e))?;
             }
+            let mut char_dim_lens: IndexMap<&str, usize> = IndexMap::new();
+            for (name, (d, n)) in &char_dims {
+                let known = dims.get(d).or_else(|| char_dim_lens.get(d.as_str()));
+                match known {
+                    Some(&m) if m == *n => {}
+                    Some(&m) => {
+                        return Err(format_error(
+                            path,
+                            Some(name),
+                            format!(
+                                "its string-length dim {d:?} needs length {n} but has {m}; \
+                                 set another char_dim_name in its encoding"
+                            ),
+                        ))
+                    }
+                    None => {
+                        file.add_dimension(&format!("{prefix}{d}"), *n)
+                            .map_err(|e| {
+                                nc_error(path, None, &format!("adding dimension {d:?}"), &e)
+                            })?;
+                        char_dim_lens.insert(d, *n);
+                    }
+                }
+            }
             for (k, v) in self.dataset.attrs() {
                 let v = if nc4 { v.clone() } else { nc3_attr(v) };
                 let value = nc_attr(&v)
@@ -225,14 +301,29 @@ impl<'a> ToNetcdf<'a> {
                     .map_err(|e| nc_error(path, None, &format!("writing attribute {k}"), &e))?;
             }
             for (name, var) in &variables {
-                define_variable(&mut file, path, &format!("{prefix}{name}"), var, nc4)?;
+                let target = Target {
+                    path,
+                    tmp,
+                    name: &format!("{prefix}{name}"),
+                    nc4,
+                    chars: char_dims
+                        .get(name)
+                        .map(|(d, n)| (format!("{prefix}{d}"), *n)),
+                };
+                define_variable(
+                    &mut file,
+                    &target,
+                    var,
+                    unlimited.iter().any(|d| var.dims().contains(d)),
+                )?;
             }
             file.enddef()
                 .map_err(|e| nc_error(path, None, "ending define mode", &e))?;
             Ok(file)
         })?;
         for (name, var) in &variables {
-            write_data(&mut file, path, &format!("{prefix}{name}"), var, nc4)?;
+            let chars = char_dims.get(name).map(|&(_, n)| n);
+            write_data(&mut file, path, &format!("{prefix}{name}"), var, nc4, chars)?;
         }
         with_lock(|| file.close()).map_err(|e| nc_error(path, None, "closing the file", &e))
     }
@@ -293,16 +384,34 @@ fn enc_bool(enc: &Attrs, key: &str) -> Option<bool> {
     })
 }
 
+/// Where and how one variable is defined.
+struct Target<'a> {
+    /// The file the user asked for (for errors).
+    path: &'a Path,
+    /// The temporary file being written.
+    tmp: &'a Path,
+    /// The variable's path in the file.
+    name: &'a str,
+    nc4: bool,
+    /// Stored as characters: the string-length dim and its length.
+    chars: Option<(String, usize)>,
+}
+
 fn define_variable(
     file: &mut netcdf::FileMut,
-    path: &Path,
-    name: &str,
+    target: &Target<'_>,
     var: &Variable,
-    nc4: bool,
+    has_unlimited: bool,
 ) -> Result<()> {
+    let &Target {
+        path, name, nc4, ..
+    } = target;
     let vn = Some(name);
     let err = |doing: String| move |e: netcdf::Error| nc_error(path, vn, &doing, &e);
-    let dims: Vec<&str> = var.dims().iter().map(String::as_str).collect();
+    let mut dims: Vec<&str> = var.dims().iter().map(String::as_str).collect();
+    if let Some((d, _)) = &target.chars {
+        dims.push(d);
+    }
     let dtype = if nc4 {
         var.dtype()
     } else {
@@ -320,6 +429,7 @@ fn define_variable(
         DType::F32 => file.add_variable::<f32>(name, &dims),
         DType::F64 => file.add_variable::<f64>(name, &dims),
         DType::Bool => file.add_variable::<i8>(name, &dims),
+        DType::Str if target.chars.is_some() => file.add_variable::<NcChar>(name, &dims),
         DType::Str if nc4 => file.add_string_variable(name, &dims),
         other => {
             return Err(format_error(
@@ -332,29 +442,79 @@ fn define_variable(
     .map_err(err("defining the variable".into()))?;
     let enc = var.encoding();
     if nc4 && !dims.is_empty() {
+        let mut chunked = false;
         if let Some(AttrValue::Array(c)) = enc.get("chunksizes") {
-            let c = c.to_f64_vec()?;
+            let mut c = c.to_f64_vec()?;
+            if let Some((_, n)) = &target.chars {
+                // Chunk sizes read from a char variable omit the string-length dim.
+                if c.len() + 1 == dims.len() {
+                    c.push(*n as f64);
+                }
+            }
+            let mut shape = var.shape().to_vec();
+            shape.extend(target.chars.as_ref().map(|&(_, n)| n));
             if c.len() == dims.len() {
                 let c: Vec<usize> = c
                     .iter()
-                    .zip(var.shape())
+                    .zip(&shape)
                     .map(|(&x, &n)| (x.max(1.0) as usize).min(n.max(1)))
                     .collect();
                 v.set_chunking(&c)
                     .map_err(err("setting chunk sizes".into()))?;
+                chunked = true;
             }
         }
         let level = enc.get("complevel").and_then(AttrValue::as_f64);
-        if enc_bool(enc, "zlib").unwrap_or(false) || level.is_some_and(|l| l > 0.0) {
-            let level = level.unwrap_or(4.0).clamp(0.0, 9.0) as i32;
-            let shuffle = enc_bool(enc, "shuffle").unwrap_or(true);
-            v.set_compression(level, shuffle)
+        let zlib = enc_bool(enc, "zlib");
+        let shuffle = enc_bool(enc, "shuffle");
+        let fletcher32 = enc_bool(enc, "fletcher32").unwrap_or(false);
+        let deflate = zlib.unwrap_or_else(|| level.is_some_and(|l| l > 0.0));
+        if deflate || shuffle == Some(true) {
+            // Shuffle without deflate is a level-0 deflate filter pipeline in libnetcdf.
+            let level = if deflate {
+                level.unwrap_or(4.0).clamp(1.0, 9.0) as i32
+            } else {
+                0
+            };
+            v.set_compression(level, shuffle.unwrap_or(deflate))
                 .map_err(err("setting compression".into()))?;
+            chunked = true;
+        }
+        let contiguous = enc_bool(enc, "contiguous") == Some(true) && !chunked && !has_unlimited;
+        if fletcher32 || contiguous {
+            let failed = |doing: &'static str| {
+                move |r: String| format_error(path, vn, format!("{doing}: {r}"))
+            };
+            match VarIds::of(&v, target.tmp) {
+                Some(ids) if fletcher32 => {
+                    ids.set_fletcher32().map_err(failed("setting fletcher32"))?;
+                }
+                Some(ids) => ids
+                    .set_contiguous()
+                    .map_err(failed("setting contiguous storage"))?,
+                None if fletcher32 => {
+                    return Err(format_error(
+                        path,
+                        vn,
+                        "setting fletcher32: the NetCDF library did not give the variable's ids",
+                    ))
+                }
+                // Contiguous is libnetcdf's default for fixed-size unfiltered variables.
+                None => {}
+            }
         }
     }
     if var.dtype() == DType::Bool {
         v.put_attribute("dtype", "bool")
             .map_err(err("writing attribute dtype".into()))?;
+    }
+    if target.chars.is_some() && !var.attrs().contains_key("_Encoding") {
+        let encoding = enc
+            .get("_Encoding")
+            .and_then(AttrValue::as_str)
+            .unwrap_or("utf-8");
+        v.put_attribute("_Encoding", encoding)
+            .map_err(err("writing attribute _Encoding".into()))?;
     }
     for (k, a) in var.attrs() {
         let value =
@@ -365,18 +525,50 @@ fn define_variable(
     Ok(())
 }
 
+/// Strings as `len` characters each (UTF-8 bytes, NUL-padded), row-major.
+fn to_chars(path: &Path, name: &str, block: &NdArray, len: usize) -> Result<Vec<NcChar>> {
+    let strings = block
+        .as_array::<String>()
+        .ok_or_else(|| format_error(path, Some(name), "characters are written from strings"))?;
+    let mut out = vec![NcChar(0); strings.len() * len];
+    for (s, slot) in strings.iter().zip(out.chunks_exact_mut(len)) {
+        if s.len() > len {
+            return Err(format_error(
+                path,
+                Some(name),
+                format!("the string {s:?} is longer than its {len}-character dim"),
+            ));
+        }
+        for (c, &b) in slot.iter_mut().zip(s.as_bytes()) {
+            *c = NcChar(b);
+        }
+    }
+    Ok(out)
+}
+
 fn put_block(
     file: &mut netcdf::FileMut,
     path: &Path,
     name: &str,
     block: &NdArray,
     region: &[std::ops::Range<usize>],
+    chars: Option<usize>,
 ) -> Result<()> {
     let vn = Some(name);
+    let chars = chars
+        .map(|len| to_chars(path, name, block, len).map(|c| (c, len)))
+        .transpose()?;
     with_lock(|| {
         let mut v = file
             .variable_mut(name)
             .ok_or_else(|| format_error(path, vn, "variable vanished while writing"))?;
+        if let Some((values, len)) = &chars {
+            let mut region = region.to_vec();
+            region.push(0..*len);
+            return v
+                .put_values(values, region)
+                .map_err(|e| nc_error(path, vn, "writing characters", &e));
+        }
         let ext: netcdf::Extents = if region.is_empty() {
             netcdf::Extents::All
         } else {
@@ -481,6 +673,7 @@ fn write_data(
     name: &str,
     var: &Variable,
     nc4: bool,
+    chars: Option<usize>,
 ) -> Result<()> {
     if var.shape().contains(&0) {
         return Ok(());
@@ -495,7 +688,7 @@ fn write_data(
     match var.data() {
         Data::Eager(a) => {
             let region: Vec<_> = a.shape().iter().map(|&n| 0..n).collect();
-            put_block(file, path, name, &prepare(a.clone())?, &region)
+            put_block(file, path, name, &prepare(a.clone())?, &region, chars)
         }
         Data::Lazy(l) => {
             let grid = l.grid().clone();
@@ -507,7 +700,7 @@ fn write_data(
                 }
                 // Computed outside the library lock: the chunk may read another file.
                 let block = prepare(part.compute()?)?;
-                put_block(file, path, name, &block, &region)?;
+                put_block(file, path, name, &block, &region, chars)?;
             }
             Ok(())
         }

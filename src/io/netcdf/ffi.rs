@@ -1,0 +1,196 @@
+//! What libnetcdf offers but the `netcdf` crate does not: a variable's filters (deflate
+//! level, shuffle, fletcher32), defining fletcher32 and contiguous storage, and writing
+//! `NC_CHAR` values.
+//
+// `unsafe` is allowed in this module only. The `netcdf` crate keeps a variable's ids
+// private, so `VarIds::of` reads them from its `Debug` output and checks them against
+// the library (the variable's name, and the file's path) before any use; every other
+// unsafe block is one C call on those checked ids with pointers to locals.
+#![allow(unsafe_code)]
+
+use std::ffi::CStr;
+use std::os::raw::{c_char, c_int};
+use std::path::Path;
+
+use netcdf::types::{NcTypeDescriptor, NcVariableType};
+use netcdf_sys::{
+    libnetcdf_lock, nc_def_var_chunking, nc_def_var_fletcher32, nc_inq_path, nc_inq_var_deflate,
+    nc_inq_var_fletcher32, nc_inq_varname, nc_strerror, NC_CONTIGUOUS, NC_MAX_NAME, NC_NOERR,
+};
+
+/// One NetCDF text character (`NC_CHAR`), for defining and writing char variables.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct NcChar(pub u8);
+
+// SAFETY: the trait requires that the descriptor matches the type's memory layout.
+// `NcChar` is `repr(transparent)` over `u8`: one byte, as `NC_CHAR` is. This is the impl
+// the `netcdf` crate documents for `NC_CHAR` (`netcdf::types::NcTypeDescriptor`).
+unsafe impl NcTypeDescriptor for NcChar {
+    fn type_descriptor() -> NcVariableType {
+        NcVariableType::Char
+    }
+}
+
+/// A variable's group id and variable id in libnetcdf, checked against the library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct VarIds {
+    ncid: c_int,
+    varid: c_int,
+}
+
+/// The filters of a chunked NetCDF-4 variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct Filters {
+    /// The deflate level, when deflate is on.
+    pub deflate_level: Option<i32>,
+    pub shuffle: bool,
+    pub fletcher32: bool,
+}
+
+/// The library's message for status `code`.
+pub(super) fn message(code: c_int) -> String {
+    // SAFETY: nc_strerror returns a pointer to a static NUL-terminated string for every
+    // code, known or not.
+    let msg = unsafe { CStr::from_ptr(nc_strerror(code)) };
+    msg.to_string_lossy().into_owned()
+}
+
+fn status(code: c_int) -> Result<(), String> {
+    if code == NC_NOERR {
+        Ok(())
+    } else {
+        Err(message(code))
+    }
+}
+
+/// The value after `key` in `text` (`"... key: 123, ..."`), searching from the end.
+fn field_after(text: &str, key: &str) -> Option<(c_int, usize)> {
+    let at = text.rfind(key)?;
+    let rest = &text[at + key.len()..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .unwrap_or(rest.len());
+    Some((rest[..end].parse().ok()?, at))
+}
+
+impl VarIds {
+    /// The ids of `var`, a variable of the file at `path`; `None` when they cannot be
+    /// found or do not name that variable of that file.
+    pub(super) fn of(var: &netcdf::Variable<'_>, path: &Path) -> Option<VarIds> {
+        // `Variable { dimensions: [..], vartype: .., ncid: N, varid: M, _group: .. }`:
+        // the variable's own fields come after its dimensions' (which hold ncids too).
+        let text = format!("{var:?}");
+        let (varid, at) = field_after(&text, "varid: ")?;
+        let (ncid, _) = field_after(&text[..at], "ncid: ")?;
+        let ids = VarIds { ncid, varid };
+        (ids.name()? == var.name() && ids.is_file(path)).then_some(ids)
+    }
+
+    fn name(self) -> Option<String> {
+        let mut buf = [0 as c_char; NC_MAX_NAME as usize + 1];
+        let _lock = libnetcdf_lock.lock();
+        // SAFETY: the buffer holds NC_MAX_NAME + 1 bytes, the most nc_inq_varname writes;
+        // an unknown id is an error status, not undefined behaviour.
+        let code = unsafe { nc_inq_varname(self.ncid, self.varid, buf.as_mut_ptr()) };
+        status(code).ok()?;
+        // SAFETY: on success the buffer holds a NUL-terminated name.
+        let name = unsafe { CStr::from_ptr(buf.as_ptr()) };
+        Some(name.to_string_lossy().into_owned())
+    }
+
+    /// True when the group id belongs to the file at `path` (same file on disk).
+    fn is_file(self, path: &Path) -> bool {
+        let _lock = libnetcdf_lock.lock();
+        let mut len: usize = 0;
+        // SAFETY: a null path pointer asks only for the length.
+        let code = unsafe { nc_inq_path(self.ncid, &mut len, std::ptr::null_mut()) };
+        if code != NC_NOERR {
+            return false;
+        }
+        let mut buf = vec![0u8; len + 1];
+        // SAFETY: the buffer holds the length the library just gave plus the NUL.
+        let code = unsafe { nc_inq_path(self.ncid, &mut len, buf.as_mut_ptr().cast()) };
+        if code != NC_NOERR {
+            return false;
+        }
+        buf.truncate(len.min(buf.len()));
+        let theirs = Path::new(std::str::from_utf8(&buf).unwrap_or_default());
+        if theirs == path {
+            return true;
+        }
+        same_file(theirs, path)
+    }
+
+    /// The variable's deflate, shuffle and fletcher32 settings.
+    pub(super) fn filters(self) -> Result<Filters, String> {
+        let (mut shuffle, mut deflate, mut level, mut fletcher): (c_int, c_int, c_int, c_int) =
+            (0, 0, 0, 0);
+        let _lock = libnetcdf_lock.lock();
+        // SAFETY: checked ids; the out-pointers are locals.
+        status(unsafe {
+            nc_inq_var_deflate(
+                self.ncid,
+                self.varid,
+                &mut shuffle,
+                &mut deflate,
+                &mut level,
+            )
+        })?;
+        // SAFETY: as above.
+        status(unsafe { nc_inq_var_fletcher32(self.ncid, self.varid, &mut fletcher) })?;
+        Ok(Filters {
+            deflate_level: (deflate != 0).then_some(level),
+            shuffle: shuffle != 0,
+            fletcher32: fletcher != 0,
+        })
+    }
+
+    /// Turns the fletcher32 checksum on (define mode, NetCDF-4).
+    pub(super) fn set_fletcher32(self) -> Result<(), String> {
+        let _lock = libnetcdf_lock.lock();
+        // SAFETY: checked ids, no pointers.
+        status(unsafe { nc_def_var_fletcher32(self.ncid, self.varid, 1) })
+    }
+
+    /// Asks for contiguous storage (define mode, NetCDF-4, no unlimited dim or filter).
+    pub(super) fn set_contiguous(self) -> Result<(), String> {
+        let _lock = libnetcdf_lock.lock();
+        // SAFETY: checked ids; chunk sizes are not read for NC_CONTIGUOUS, so null is valid.
+        status(unsafe {
+            nc_def_var_chunking(self.ncid, self.varid, NC_CONTIGUOUS, std::ptr::null())
+        })
+    }
+}
+
+#[cfg(unix)]
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn ids_come_from_the_variables_own_fields() {
+        let text = "Variable { dimensions: [Dimension { len: None, id: Identifier { ncid: 7, \
+                    dimid: 0 } }], vartype: 5, ncid: 65536, varid: 3, _group: PhantomData }";
+        let (varid, at) = field_after(text, "varid: ").unwrap();
+        assert_eq!(varid, 3);
+        assert_eq!(field_after(&text[..at], "ncid: ").unwrap().0, 65536);
+    }
+}
