@@ -412,8 +412,8 @@ const BLOCK: usize = 512;
 
 /// Decodes float offsets block by block: every value of a block goes through
 /// [`FloatDecoder::fast`] (no branch, no division, no call), which also says whether its
-/// answer is certainly cftime's; only a block with a doubtful value is redone, and in it
-/// only the doubtful values take the exact [`FloatDecoder::slow`] path.
+/// answer is certainly cftime's; only the doubtful values of a block (none, usually) are
+/// then redone on the exact [`FloatDecoder::slow`] path.
 fn decode_floats<T: Copy + Into<f64>>(
     values: &[T],
     units: &CfUnits,
@@ -423,24 +423,21 @@ fn decode_floats<T: Copy + Into<f64>>(
     out.clear();
     out.reserve(values.len());
     let mut buf = [0i64; BLOCK];
+    let mut sure = [true; BLOCK];
     for block in values.chunks(BLOCK) {
         let mut doubtful = false;
-        for (t, &v) in buf.iter_mut().zip(block) {
-            let (ticks, sure) = dec.fast(v.into());
-            *t = ticks;
-            doubtful |= !sure;
+        for ((t, ok), &v) in buf.iter_mut().zip(&mut sure).zip(block) {
+            (*t, *ok) = dec.fast(v.into());
+            doubtful |= !*ok;
         }
-        if !doubtful {
-            out.extend_from_slice(&buf[..block.len()]);
-            continue;
-        }
-        for &v in block {
-            let v: f64 = v.into();
-            match dec.fast(v) {
-                (t, true) => out.push(t),
-                _ => out.push(dec.slow(v)?),
+        if doubtful {
+            for ((t, ok), &v) in buf.iter_mut().zip(&sure).zip(block) {
+                if !ok {
+                    *t = dec.slow(v.into())?;
+                }
             }
         }
+        out.extend_from_slice(&buf[..block.len()]);
     }
     Ok(())
 }
@@ -474,9 +471,11 @@ struct FloatDecoder<'u> {
     reference: i64,
     factor: i64,
     factor_f: f64,
-    /// `factor × 2^-60`: bounds the rounding of cftime's 80-bit product, per unit of |v|.
+    /// `factor × 2^-63`: twice the bound of the rounding of cftime's 80-bit product (64
+    /// significant bits: at most `|v × factor| × 2^-64`), per unit of |v|.
     product_err: f64,
-    /// Bounds the rounding of `frac × factor` (at most half the factor), plus room.
+    /// Twice the bound of the rounding of `frac × factor` (at most half the factor, so
+    /// off by at most `factor × 2^-54`), plus room for the test's own roundings.
     margin: f64,
     /// Values strictly between these have offsets and results well inside `i64` (and
     /// are below 2^51 in magnitude).
@@ -487,7 +486,7 @@ struct FloatDecoder<'u> {
 
 impl<'u> FloatDecoder<'u> {
     fn new(units: &'u CfUnits) -> Self {
-        const TWO_POW_MINUS_60: f64 = 8.673_617_379_884_035e-19;
+        const TWO_POW_MINUS_63: f64 = 1.084_202_172_485_504_4e-19;
         let factor = units.unit.ticks();
         let f = factor as f64;
         let r = units.reference as f64;
@@ -497,8 +496,8 @@ impl<'u> FloatDecoder<'u> {
             reference: units.reference,
             factor,
             factor_f: f,
-            product_err: f * TWO_POW_MINUS_60,
-            margin: 0.5 * f * f64::EPSILON + 1e-3,
+            product_err: f * TWO_POW_MINUS_63,
+            margin: 0.5 * f * f64::EPSILON + 1e-6,
             lo: (-limit).max((-SAFE_TICKS - r) / f),
             hi: limit.min((SAFE_TICKS - r) / f),
             snap: units.unit.snaps_to_seconds(),
@@ -511,7 +510,7 @@ impl<'u> FloatDecoder<'u> {
     /// `v = w + frac` with `w = round(v)` and `frac` in [-0.5, 0.5], both exact, so
     /// `v × f = w × f + frac × f`: the first an exact integer, the second `q` to within
     /// `|q| × 2^-53`. cftime rounds its 80-bit product of the whole value, off by at most
-    /// `|v × f| × 2^-64`. When `q` is farther than both errors (with room to spare) from
+    /// `|v × f| × 2^-64`. When `q` is farther than twice both errors from
     /// a half, rounding `q` gives cftime's microsecond; when its result is not 1 µs away
     /// from a whole second, cftime does not snap it (`w × f` is a whole number of
     /// seconds for those units). The integer sum wraps, but the range test proves the
@@ -762,6 +761,7 @@ mod tests {
             raw in proptest::collection::vec(proptest::num::f64::ANY, 1..40),
             scaled in proptest::collection::vec((-1e7f64..1e7, -3i32..12), 1..40),
             near in proptest::collection::vec((-1_000_000_000_000i64..1_000_000_000_000, 0usize..4), 1..40),
+            big in proptest::collection::vec((1u64 << 52..1u64 << 53, 30i32..63, proptest::bool::ANY), 1..40),
         ) {
             let units = all_units()[unit];
             let f = units.unit.ticks() as f64;
@@ -776,6 +776,12 @@ mod tests {
                     _ => t as f64 + 0.499_999_9,
                 } / f;
                 if t % 2 == 0 { x.next_up() } else { x }
+            }));
+            // Offsets of 2^30 to 2^63 µs with every bit of the value random: where
+            // cftime's 80-bit product rounds by up to 1/4 µs.
+            values.extend(big.iter().map(|&(mant, exp, neg)| {
+                let v = mant as f64 * 2f64.powi(exp - 52) / f;
+                if neg { -v } else { v }
             }));
             // Out-of-range values fail alone; the others decode as one vector.
             let (good, bad): (Vec<f64>, Vec<f64>) =
