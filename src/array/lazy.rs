@@ -7,7 +7,7 @@
 //! budget whatever the size of the array.
 
 pub(crate) mod expr;
-mod fuse;
+pub(crate) mod fuse;
 pub(crate) mod partial;
 mod source;
 
@@ -192,7 +192,75 @@ impl LazyArray {
     /// # Errors
     /// The first failing chunk's error, naming the array and chunk.
     pub fn compute(&self) -> Result<NdArray> {
-        self.compute_with(&LocalExecutor::default())
+        let executor = LocalExecutor::default();
+        match self.compute_in_place(&executor)? {
+            Some(out) => Ok(out),
+            None => self.compute_with(&executor),
+        }
+    }
+
+    /// Computes the array on this machine with every output task writing its block
+    /// straight into the result (disjoint views of one allocation), so no block is
+    /// returned and copied. `None` for arrays whose blocks are materialised nodes'
+    /// (reductions, `tensordot`, ...), strings and empty arrays: those go through
+    /// [`LazyArray::compute_with`].
+    fn compute_in_place(&self, executor: &LocalExecutor) -> Result<Option<NdArray>> {
+        if self.is_empty() || self.dtype == DType::Str {
+            return Ok(None);
+        }
+        let mut lowering = crate::dist::lower::Lowering::new();
+        let Some(blocks) = lowering.output_blocks(self, &self.grid)? else {
+            return Ok(None);
+        };
+        let mut graph = lowering.graph;
+        graph.set_outputs(blocks.iter().map(|b| b.task).collect());
+        let mut out = NdArray::zeros(&self.shape, self.dtype)?;
+        macro_rules! fill_arms {
+            ($($variant:ident $(, $cal:tt)?);*) => {
+                match &mut out {
+                    $(NdArray::$variant(a $(, $cal)?) => {
+                        self.fill_blocks(a.view_mut(), blocks, graph, executor)?
+                    })*
+                    NdArray::Str(_) => return Ok(None),
+                }
+            };
+        }
+        fill_arms!(Bool; I8; I16; I32; I64; U8; U16; U32; U64; F32; F64; DateTime, _);
+        Ok(Some(out))
+    }
+
+    /// Runs `graph` with each of `blocks` evaluated into its region of `dest`.
+    fn fill_blocks<T: fuse::FillRegion>(
+        &self,
+        dest: ndarray::ArrayViewMut<'_, T, ndarray::IxDyn>,
+        blocks: Vec<crate::dist::lower::OutputBlock>,
+        graph: crate::dist::TaskGraph,
+        executor: &LocalExecutor,
+    ) -> Result<()> {
+        let views = split_blocks(dest, self.grid.sizes());
+        if views.len() != blocks.len() {
+            return Err(Error::internal("one view per output block"));
+        }
+        let scoped = blocks
+            .into_iter()
+            .zip(views)
+            .map(|(block, view)| {
+                let arr = self.clone();
+                type Run<'v> = Box<
+                    dyn FnOnce(Vec<Arc<crate::dist::TaskValue>>) -> Result<crate::dist::TaskValue>
+                        + Send
+                        + 'v,
+                >;
+                let run: Run<'_> = Box::new(move |values: Vec<Arc<crate::dist::TaskValue>>| {
+                    let inputs: expr::Inputs = block.keys.into_iter().zip(values).collect();
+                    T::fill(&arr, &block.region, &inputs, view)?;
+                    Ok(crate::dist::TaskValue(Vec::new()))
+                });
+                (block.task, run)
+            })
+            .collect();
+        executor.execute_scoped(graph, scoped)?;
+        Ok(())
     }
 
     /// Computes the array with `executor`.
@@ -781,6 +849,34 @@ fn sliced_chunks(sizes: &[usize], start: usize, stop: usize, step: usize) -> Vec
     out
 }
 
+/// `view` split into the blocks of chunk sizes `sizes` (one list per axis), row-major
+/// block order: disjoint mutable views.
+fn split_blocks<'a, T>(
+    view: ndarray::ArrayViewMut<'a, T, ndarray::IxDyn>,
+    sizes: &[Vec<usize>],
+) -> Vec<ndarray::ArrayViewMut<'a, T, ndarray::IxDyn>> {
+    let Some((first, rest)) = sizes.split_first() else {
+        return vec![view];
+    };
+    let axis = view.ndim() - sizes.len();
+    let mut out = Vec::new();
+    let mut tail = Some(view);
+    for (k, &n) in first.iter().enumerate() {
+        let Some(rest_of_axis) = tail.take() else {
+            break;
+        };
+        let piece = if k + 1 == first.len() {
+            rest_of_axis
+        } else {
+            let (head, t) = rest_of_axis.split_at(ndarray::Axis(axis), n);
+            tail = Some(t);
+            head
+        };
+        out.extend(split_blocks(piece, rest));
+    }
+    out
+}
+
 /// Builds `region` of an array chunked by `grid` from its blocks (by row-major number),
 /// without copying when the region is one whole block.
 pub(crate) fn assemble(
@@ -836,4 +932,72 @@ fn check_dtype(out: NdArray, dtype: DType) -> Result<NdArray> {
         )));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::LocalExecutor;
+
+    fn exec() -> LocalExecutor {
+        LocalExecutor::new().progress(false)
+    }
+
+    /// `compute` (each block written in place) equals `compute_with` (blocks returned
+    /// and assembled), bit for bit, for float chains run by the
+    /// typed program (contiguous and strided destinations, transposed and broadcast
+    /// inputs, irregular chunks) and for other dtypes copied into place.
+    #[test]
+    fn in_place_compute_equals_assembled_and_eager() {
+        let vals: Vec<f64> = (0..37 * 29)
+            .map(|i| f64::from(i % 97) / 7.0 - 6.0)
+            .collect();
+        let e = NdArray::from_shape_vec(&[37, 29], vals).unwrap_or_else(|e| panic!("{e}"));
+        let row = NdArray::from_shape_vec(&[29], (0..29).map(f64::from).collect::<Vec<_>>())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let sq =
+            NdArray::from_shape_vec(&[29, 29], (0..29 * 29).map(f64::from).collect::<Vec<_>>())
+                .unwrap_or_else(|e| panic!("{e}"));
+        let two = NdArray::from_scalar(&2.0.into());
+        for chunks in [[37, 29], [10, 29], [37, 8], [6, 5], [1, 29]] {
+            let x = LazyArray::from_array(e.clone(), &chunks).unwrap_or_else(|e| panic!("{e}"));
+            let r = LazyArray::from_array(row.clone(), &[7]).unwrap_or_else(|e| panic!("{e}"));
+            let s = LazyArray::from_array(sq.clone(), &[chunks[1].min(29), 4])
+                .unwrap_or_else(|e| panic!("{e}"));
+            let ok = |r: Result<LazyArray>| r.unwrap_or_else(|e| panic!("{e}"));
+            let chain = ok(
+                ok(ok(x.binary_array(&two, BinaryOp::Mul, false)).unary(UnaryOp::Abs))
+                    .unary(UnaryOp::Sqrt),
+            );
+            let cases = [
+                chain.clone(),
+                ok(chain.binary(&r, BinaryOp::Sub)),
+                ok(ok(s.t().binary(&s, BinaryOp::Div)).unary(UnaryOp::Exp)),
+                ok(ok(x.astype(DType::F32)).binary_array(
+                    &NdArray::from_scalar(&1.5.into())
+                        .astype(DType::F32)
+                        .unwrap_or_else(|e| panic!("{e}")),
+                    BinaryOp::Pow,
+                    false,
+                )),
+                ok(x.astype(DType::I32)),
+                ok(ok(x.astype(DType::I64)).binary_array(
+                    &NdArray::from_scalar(&3i64.into()),
+                    BinaryOp::Mul,
+                    false,
+                )),
+                ok(x.binary(&r, BinaryOp::Gt)),
+            ];
+            for lazy in cases {
+                let placed = lazy.compute().unwrap_or_else(|e| panic!("{e}"));
+                let assembled = lazy.compute_with(&exec()).unwrap_or_else(|e| panic!("{e}"));
+                assert!(
+                    placed.equals(&assembled),
+                    "chunks {chunks:?}: {placed:?} vs {assembled:?}"
+                );
+                assert_eq!(placed.dtype(), lazy.dtype());
+                assert_eq!(placed.shape(), lazy.shape());
+            }
+        }
+    }
 }

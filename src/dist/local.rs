@@ -14,9 +14,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::dist::executor::{ExecStats, Executor};
-use crate::dist::graph::{GraphStructure, TaskFn, TaskGraph, TaskId, TaskValue};
+use crate::dist::graph::{GraphStructure, TaskGraph, TaskId, TaskValue};
 use crate::dist::progress::Progress;
 use crate::error::{Error, Result};
+
+/// The work of a task that may borrow from the caller of
+/// [`LocalExecutor::execute_scoped`] (a `TaskFn` that need not be `'static`).
+pub(crate) type ScopedFn<'s> =
+    Box<dyn FnOnce(Vec<Arc<TaskValue>>) -> Result<TaskValue> + Send + 's>;
 
 /// The budget when the physical memory cannot be read.
 const FALLBACK_BUDGET: usize = 2 << 30;
@@ -128,18 +133,45 @@ impl LocalExecutor {
     }
 }
 
-impl Executor for LocalExecutor {
-    fn execute(&self, graph: TaskGraph) -> Result<Vec<Arc<TaskValue>>> {
+impl LocalExecutor {
+    /// Runs `graph` as [`Executor::execute`] does, with the closures of the tasks in
+    /// `replace` swapped for ones that may borrow from the caller: `compute` gives each
+    /// output task one block of the result it allocated, to write in place, so that
+    /// outputs are neither returned nor copied.
+    ///
+    /// # Errors
+    /// As [`Executor::execute`]; an internal error when a replaced task is not in the
+    /// graph.
+    pub(crate) fn execute_scoped<'s>(
+        &self,
+        graph: TaskGraph,
+        replace: Vec<(TaskId, ScopedFn<'s>)>,
+    ) -> Result<Vec<Arc<TaskValue>>> {
         graph.structure().validate()?;
         let (structure, runs) = graph.into_parts();
+        let mut runs: Vec<ScopedFn<'s>> = runs.into_iter().map(|f| -> ScopedFn<'s> { f }).collect();
+        for (id, f) in replace {
+            let slot = runs.get_mut(id).ok_or_else(|| {
+                Error::internal(format!("replaced task {id} is not in the graph"))
+            })?;
+            *slot = f;
+        }
+        self.run(&structure, runs)
+    }
+
+    fn run<'s>(
+        &self,
+        structure: &GraphStructure,
+        runs: Vec<ScopedFn<'s>>,
+    ) -> Result<Vec<Arc<TaskValue>>> {
         let progress = Progress::new(self.progress, structure.len());
         let result = match self.threads {
             Some(n) => {
                 let pool = self.own_pool(n)?;
-                pool.install(|| run_graph(&structure, runs, n, self.memory_budget, &progress))
+                pool.install(|| run_graph(structure, runs, n, self.memory_budget, &progress))
             }
             None => run_graph(
-                &structure,
+                structure,
                 runs,
                 rayon::current_num_threads(),
                 self.memory_budget,
@@ -150,6 +182,12 @@ impl Executor for LocalExecutor {
         let (result, stats) = result;
         *lock(&self.last_stats) = Some(stats);
         result
+    }
+}
+
+impl Executor for LocalExecutor {
+    fn execute(&self, graph: TaskGraph) -> Result<Vec<Arc<TaskValue>>> {
+        self.execute_scoped(graph, Vec::new())
     }
 
     fn name(&self) -> &str {
@@ -176,7 +214,7 @@ fn physical_memory() -> Option<usize> {
 }
 
 /// What one run shares between its workers: the read-only structure, and the state.
-struct Run<'g> {
+struct Run<'g, 'f> {
     structure: &'g GraphStructure,
     /// `consumers[cons_start[i]..cons_start[i + 1]]` consume task `i`.
     cons_start: Vec<usize>,
@@ -185,12 +223,12 @@ struct Run<'g> {
     slots: usize,
     budget: usize,
     progress: &'g Progress,
-    state: Mutex<State>,
+    state: Mutex<State<'f>>,
 }
 
 /// The scheduling state, behind the run's one lock.
-struct State {
-    runs: Vec<Option<TaskFn>>,
+struct State<'g> {
+    runs: Vec<Option<ScopedFn<'g>>>,
     /// Dependencies not yet finished.
     pending: Vec<u32>,
     /// Consumers not yet started: the last one to start takes the value.
@@ -206,22 +244,22 @@ struct State {
 }
 
 /// A task taken out of the state, ready to run outside the lock.
-struct Started {
+struct Started<'g> {
     id: TaskId,
     /// `None` only if the state broke an invariant (a task started twice, a missing
     /// dependency value); the worker then reports an internal error.
-    run: Option<TaskFn>,
+    run: Option<ScopedFn<'g>>,
     args: Vec<Arc<TaskValue>>,
     /// Bytes of dependencies whose last consumer this is, released when it finishes.
     release: usize,
 }
 
-fn run_graph(
-    structure: &GraphStructure,
-    runs: Vec<TaskFn>,
+fn run_graph<'g, 'f>(
+    structure: &'g GraphStructure,
+    runs: Vec<ScopedFn<'f>>,
     slots: usize,
     budget: usize,
-    progress: &Progress,
+    progress: &'g Progress,
 ) -> (Result<Vec<Arc<TaskValue>>>, ExecStats) {
     let n = structure.len();
     let (cons_start, consumers) = structure.consumers();
@@ -297,8 +335,8 @@ fn run_graph(
 }
 
 /// Runs `task`, then as long as the state hands it another one.
-fn work<'s>(run: &'s Run<'s>, scope: &rayon::Scope<'s>, mut task: Started) {
-    let mut spawn: Vec<Started> = Vec::new();
+fn work<'s, 'f: 's>(run: &'s Run<'s, 'f>, scope: &rayon::Scope<'s>, mut task: Started<'f>) {
+    let mut spawn: Vec<Started<'f>> = Vec::new();
     loop {
         let Started {
             id,
@@ -348,11 +386,11 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
-impl State {
+impl<'g> State<'g> {
     /// Records a finished task; returns a value to drop after unlocking, if any.
     fn finish(
         &mut self,
-        run: &Run<'_>,
+        run: &Run<'_, 'g>,
         id: TaskId,
         release: usize,
         result: Result<Arc<TaskValue>>,
@@ -400,7 +438,7 @@ impl State {
     /// Takes the next task to run, if one may start now: the lowest ready id that fits
     /// the budget, or, when nothing runs, the lowest ready task with dependencies (else the
     /// lowest source) whatever its size.
-    fn pick(&mut self, run: &Run<'_>) -> Option<Started> {
+    fn pick(&mut self, run: &Run<'_, 'g>) -> Option<Started<'g>> {
         if self.error.is_some() || self.running >= run.slots {
             return None;
         }
@@ -447,7 +485,7 @@ impl State {
     }
 
     /// Marks `id` running and gathers its dependencies' values.
-    fn start(&mut self, run: &Run<'_>, id: TaskId) -> Started {
+    fn start(&mut self, run: &Run<'_, 'g>, id: TaskId) -> Started<'g> {
         let deps = run.structure.deps(id);
         let mut args = Vec::with_capacity(deps.len());
         let mut release = 0;

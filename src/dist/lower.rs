@@ -25,6 +25,19 @@ const FAN_IN: usize = 8;
 /// Input bytes a grouped-reduction partial task may cover when its chunks are small.
 const BATCH_BYTES: usize = 4 << 20;
 
+/// One output block of [`Lowering::output_blocks`].
+pub(crate) struct OutputBlock {
+    /// The task computing the block.
+    pub task: TaskId,
+    /// The block's region of the array.
+    pub region: Region,
+    /// The keys, in [`Inputs`], of the values the task receives, in order.
+    pub keys: Vec<BlockKey>,
+}
+
+/// A materialised block's key in [`Inputs`]: (node address, block number).
+pub(crate) type BlockKey = (usize, usize);
+
 pub(crate) struct Lowering {
     pub graph: TaskGraph,
     /// Task ids of every block of each materialised node, by node address.
@@ -59,15 +72,40 @@ impl Lowering {
             .collect()
     }
 
-    /// A task evaluating `arr` over `region`, then `then` (if any) on the result.
-    fn region_task(
+    /// The tasks of the blocks of `arr` on `grid` when `arr` is not materialised on that
+    /// grid (else `None`), with what a caller needs to evaluate each block itself
+    /// (see [`LocalExecutor::execute_scoped`](super::local::LocalExecutor)): its region
+    /// and the materialised blocks its task receives, in order.
+    pub fn output_blocks(
         &mut self,
         arr: &LazyArray,
-        region: Region,
-        then: Option<Box<dyn FnOnce(NdArray) -> Result<TaskValue> + Send>>,
-    ) -> Result<TaskId> {
+        grid: &ChunkGrid,
+    ) -> Result<Option<Vec<OutputBlock>>> {
+        if arr.expr.materialized_grid() == Some(grid) {
+            return Ok(None);
+        }
+        let mut regions = Vec::with_capacity(grid.num_blocks());
+        for_each_index(&grid.blocks_per_dim(), |block| {
+            regions.push(grid.block_region(block))
+        });
+        let mut out = Vec::with_capacity(regions.len());
+        for region in regions {
+            let (_, keys) = self.dependencies(arr, &region)?;
+            let task = self.region_task(arr, region.clone(), None)?;
+            out.push(OutputBlock { task, region, keys });
+        }
+        Ok(Some(out))
+    }
+
+    /// The materialised blocks that evaluating `arr` over `region` reads: their tasks
+    /// (lowered first, if need be) and their keys in [`Inputs`].
+    fn dependencies(
+        &mut self,
+        arr: &LazyArray,
+        region: &Region,
+    ) -> Result<(Vec<TaskId>, Vec<BlockKey>)> {
         let mut needed = Vec::new();
-        needed_blocks(arr, &region, &mut needed);
+        needed_blocks(arr, region, &mut needed);
         let mut deps = Vec::with_capacity(needed.len());
         let mut keys = Vec::with_capacity(needed.len());
         for (node, linear) in &needed {
@@ -83,6 +121,17 @@ impl Lowering {
             );
             keys.push((node_key(node), *linear));
         }
+        Ok((deps, keys))
+    }
+
+    /// A task evaluating `arr` over `region`, then `then` (if any) on the result.
+    fn region_task(
+        &mut self,
+        arr: &LazyArray,
+        region: Region,
+        then: Option<Box<dyn FnOnce(NdArray) -> Result<TaskValue> + Send>>,
+    ) -> Result<TaskId> {
+        let (deps, keys) = self.dependencies(arr, &region)?;
         let label = format!("{} block {}", arr.label(), fmt_region(&region));
         let est = region_len(&region) * arr.dtype().size();
         let arr = arr.clone();

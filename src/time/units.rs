@@ -394,21 +394,7 @@ int_offset!(i8, i16, i32, i64, u8, u16, u32, u64);
 impl sealed::Sealed for f64 {}
 impl TimeOffset for f64 {
     fn decode_into(values: &[f64], units: &CfUnits, out: &mut Vec<i64>) -> Result<()> {
-        let f = units.unit.ticks();
-        let snap = units.unit.snaps_to_seconds();
-        out.clear();
-        out.reserve(values.len());
-        for &v in values {
-            if !v.is_finite() {
-                out.push(NAT);
-                continue;
-            }
-            match round_scaled(v, f, snap).and_then(|d| units.reference.checked_add(d)) {
-                Some(t) if t != NAT => out.push(t),
-                _ => return Err(units.overflow(v)),
-            }
-        }
-        Ok(())
+        decode_floats(values, units, out)
     }
 }
 
@@ -416,8 +402,148 @@ impl sealed::Sealed for f32 {}
 impl TimeOffset for f32 {
     fn decode_into(values: &[f32], units: &CfUnits, out: &mut Vec<i64>) -> Result<()> {
         // f32 → f64 is exact, and cftime upcasts the same way.
-        let wide: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
-        f64::decode_into(&wide, units, out)
+        decode_floats(values, units, out)
+    }
+}
+
+/// Values per block of [`decode_floats`]: small enough that a block's output is still in
+/// the L1 cache when it is redone element by element.
+const BLOCK: usize = 512;
+
+/// Decodes float offsets block by block: every value of a block goes through
+/// [`FloatDecoder::fast`] (no branch, no division, no call), which also says whether its
+/// answer is certainly cftime's; only the doubtful values of a block (none, usually) are
+/// then redone on the exact [`FloatDecoder::slow`] path.
+fn decode_floats<T: Copy + Into<f64>>(
+    values: &[T],
+    units: &CfUnits,
+    out: &mut Vec<i64>,
+) -> Result<()> {
+    let dec = FloatDecoder::new(units);
+    out.clear();
+    out.reserve(values.len());
+    let mut buf = [0i64; BLOCK];
+    let mut sure = [true; BLOCK];
+    for block in values.chunks(BLOCK) {
+        let mut doubtful = false;
+        for ((t, ok), &v) in buf.iter_mut().zip(&mut sure).zip(block) {
+            (*t, *ok) = dec.fast(v.into());
+            doubtful |= !*ok;
+        }
+        if doubtful {
+            for ((t, ok), &v) in buf.iter_mut().zip(&sure).zip(block) {
+                if !ok {
+                    *t = dec.slow(v.into())?;
+                }
+            }
+        }
+        out.extend_from_slice(&buf[..block.len()]);
+    }
+    Ok(())
+}
+
+/// Adding 1.5 × 2^52 to an `f64` below 2^51 in magnitude rounds it to an integer, ties
+/// to even, which is then the low bits of the sum: [`round_to_int`] rounds and converts
+/// in an addition and a subtraction (no call to `round`, a libm call on x86-64 without
+/// SSE 4.1, and no saturating conversion).
+const ROUNDER: f64 = 6_755_399_441_055_744.0;
+
+/// 2^51: below it [`round_to_int`] is exact.
+const TWO_POW_51: f64 = 2_251_799_813_685_248.0;
+
+/// `x` (below 2^51 in magnitude) rounded to an integer, ties to even, as an `f64` and
+/// as an `i64`.
+#[inline(always)]
+fn round_to_int(x: f64) -> (f64, i64) {
+    let sum = x + ROUNDER;
+    let int = (sum.to_bits() as i64).wrapping_sub(ROUNDER.to_bits() as i64);
+    (sum - ROUNDER, int)
+}
+
+/// Results and offsets inside ±8.9e18 µs fit in `i64` (±9.22e18) whatever the rounding
+/// error of the estimates compared with them (a few thousand µs).
+const SAFE_TICKS: f64 = 8.9e18;
+
+/// The constants of one decode of float offsets.
+#[derive(Clone, Copy)]
+struct FloatDecoder<'u> {
+    units: &'u CfUnits,
+    reference: i64,
+    factor: i64,
+    factor_f: f64,
+    /// `factor × 2^-63`: twice the bound of the rounding of cftime's 80-bit product (64
+    /// significant bits: at most `|v × factor| × 2^-64`), per unit of |v|.
+    product_err: f64,
+    /// Twice the bound of the rounding of `frac × factor` (at most half the factor, so
+    /// off by at most `factor × 2^-54`), plus room for the test's own roundings.
+    margin: f64,
+    /// Values strictly between these have offsets and results well inside `i64` (and
+    /// are below 2^51 in magnitude).
+    lo: f64,
+    hi: f64,
+    snap: bool,
+}
+
+impl<'u> FloatDecoder<'u> {
+    fn new(units: &'u CfUnits) -> Self {
+        const TWO_POW_MINUS_63: f64 = 1.084_202_172_485_504_4e-19;
+        let factor = units.unit.ticks();
+        let f = factor as f64;
+        let r = units.reference as f64;
+        let limit = TWO_POW_51.min(SAFE_TICKS / f);
+        FloatDecoder {
+            units,
+            reference: units.reference,
+            factor,
+            factor_f: f,
+            product_err: f * TWO_POW_MINUS_63,
+            margin: 0.5 * f * f64::EPSILON + 1e-6,
+            lo: (-limit).max((-SAFE_TICKS - r) / f),
+            hi: limit.min((SAFE_TICKS - r) / f),
+            snap: units.unit.snaps_to_seconds(),
+        }
+    }
+
+    /// The ticks of `v`, and whether they are certainly cftime's (else the value is NaN,
+    /// infinite, out of range, too close to a tie, or snapped).
+    ///
+    /// `v = w + frac` with `w = round(v)` and `frac` in [-0.5, 0.5], both exact, so
+    /// `v × f = w × f + frac × f`: the first an exact integer, the second `q` to within
+    /// `|q| × 2^-53`. cftime rounds its 80-bit product of the whole value, off by at most
+    /// `|v × f| × 2^-64`. When `q` is farther than twice both errors from
+    /// a half, rounding `q` gives cftime's microsecond; when its result is not 1 µs away
+    /// from a whole second, cftime does not snap it (`w × f` is a whole number of
+    /// seconds for those units). The integer sum wraps, but the range test proves the
+    /// true result (and the offset alone) inside `i64`, where wrapping sums are exact.
+    #[inline(always)]
+    fn fast(&self, v: f64) -> (i64, bool) {
+        let (w, w_int) = round_to_int(v);
+        let q = (v - w) * self.factor_f;
+        let (r, r_int) = round_to_int(q);
+        let not_tie = 0.5 - (q - r).abs() > v.abs() * self.product_err + self.margin;
+        // r ≡ ±1 (mod 10^6) exactly when r is 1 away from the nearest multiple of 10^6
+        // (every integer here is exact in f64).
+        let (k, _) = round_to_int(r * 1e-6);
+        let not_snapped = !self.snap | ((r - k * 1e6).abs() != 1.0);
+        let in_range = (v > self.lo) & (v < self.hi);
+        let t = self
+            .reference
+            .wrapping_add(w_int.wrapping_mul(self.factor))
+            .wrapping_add(r_int);
+        (t, not_tie & not_snapped & in_range)
+    }
+
+    /// The ticks of `v` by exact integer arithmetic; [`NAT`] for NaN and infinities.
+    fn slow(&self, v: f64) -> Result<i64> {
+        if !v.is_finite() {
+            return Ok(NAT);
+        }
+        match round_scaled(v, self.factor, self.snap)
+            .and_then(|d| self.units.reference.checked_add(d))
+        {
+            Some(t) if t != NAT => Ok(t),
+            _ => Err(self.units.overflow(v)),
+        }
     }
 }
 
@@ -429,27 +555,6 @@ fn round_scaled(v: f64, factor: i64, snap: bool) -> Option<i64> {
     // Whole numbers (the common case: days stored as doubles) are exact integers.
     if v == v.trunc() && v.abs() < 9.0e15 {
         return (v as i64).checked_mul(factor);
-    }
-    // Fast path: v·f = trunc(v)·f + frac(v)·f, the first an exact integer and the second
-    // below f ≤ 8.64e10, so its f64 product is within 2^-17 of exact. Away from a tie
-    // (by more than cftime's 80-bit product of the whole value can be off: |v·f|·2^-63)
-    // and from cftime's 1 µs snapping, rounding it gives cftime's answer.
-    if v.abs() < 9.0e15 {
-        let whole = v.trunc();
-        let q = (v - whole) * factor as f64;
-        let r = q.round();
-        const TWO_POW_MINUS_60: f64 = 8.673_617_379_884_035e-19;
-        let margin = (v * factor as f64).abs() * TWO_POW_MINUS_60 + 1e-3;
-        if ((q - r).abs() - 0.5).abs() > margin {
-            if let Some(t) = (whole as i64)
-                .checked_mul(factor)
-                .and_then(|x| x.checked_add(r as i64))
-            {
-                if !snap || !matches!(t.rem_euclid(1_000_000), 1 | 999_999) {
-                    return Some(t);
-                }
-            }
-        }
     }
     let bits = v.to_bits();
     let exp = ((bits >> 52) & 0x7ff) as i32;
@@ -531,5 +636,162 @@ mod tests {
         assert_eq!(round_scaled(0.5, 1, false), Some(0));
         assert_eq!(round_scaled(1.5, 1, false), Some(2));
         assert_eq!(round_scaled(-2.5, 1, false), Some(-2));
+    }
+
+    /// Every value decoded element by element on the exact path, as the vector decode
+    /// must give it (errors included).
+    fn exact(values: &[f64], units: &CfUnits) -> Result<Vec<i64>> {
+        let dec = FloatDecoder::new(units);
+        values.iter().map(|&v| dec.slow(v)).collect()
+    }
+
+    fn all_units() -> Vec<CfUnits> {
+        let mut out = Vec::new();
+        for (name, cal) in [
+            ("microseconds since 1970-01-01", Calendar::Standard),
+            (
+                "milliseconds since 2000-01-01T12:00:00.5",
+                Calendar::ProlepticGregorian,
+            ),
+            ("seconds since 1970-01-01T00:00:00Z", Calendar::Standard),
+            ("minutes since 1582-10-04", Calendar::Julian),
+            ("hours since 2000-01-01 00:00:00", Calendar::Standard),
+            ("days since 1850-01-01", Calendar::Day360),
+            ("days since -1000-06-01", Calendar::NoLeap),
+            ("months since 0001-01-01", Calendar::Day360),
+            ("common_years since 2000-01-01", Calendar::NoLeap),
+        ] {
+            out.push(CfUnits::parse(name, cal).unwrap_or_else(|e| panic!("{e}")));
+        }
+        out
+    }
+
+    /// Values next to what the fast path must refuse: halves of a microsecond, 1 µs
+    /// beside whole seconds, the ends of the tick range, NaN, infinities, subnormals.
+    fn edge_values(units: &CfUnits) -> Vec<f64> {
+        let f = units.unit.ticks() as f64;
+        let mut v = vec![
+            0.0,
+            -0.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            5e-324,
+            1e-300,
+            0.5,
+            -0.5,
+            1.5,
+            2.5,
+            TWO_POW_51,
+            -TWO_POW_51,
+            TWO_POW_51 + 1.0,
+            4.5e15,
+            9.0e15,
+            1e300,
+            -1e300,
+        ];
+        for ticks in [
+            0.5,
+            1.5,
+            2.5,
+            -0.5,
+            -2.5,
+            123_456.5,
+            1e6 + 1.0,
+            1e6 - 1.0,
+            -1e6 + 1.0,
+            2e6 - 1.0,
+        ] {
+            let x = ticks / f;
+            v.extend([x, x * (1.0 + f64::EPSILON), x * (1.0 - f64::EPSILON)]);
+            v.extend([x.next_up(), x.next_down(), 1000.0 + x, -1000.0 - x]);
+        }
+        for limit in [i64::MAX as f64, i64::MIN as f64, SAFE_TICKS] {
+            for t in [limit, limit - units.reference as f64] {
+                let x = t / f;
+                v.extend([x, x.next_up(), x.next_down(), x * 0.999_999, x * 1.000_001]);
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn vector_decode_equals_exact_path_on_edges() {
+        for units in all_units() {
+            let values = edge_values(&units);
+            // Each alone (an error must not hide the others), then all in one block.
+            for &v in &values {
+                let want = exact(&[v], &units);
+                let got = units.decode(&[v]);
+                assert_eq!(
+                    got.as_ref().ok(),
+                    want.as_ref().ok(),
+                    "{v:e} in {units}: fast {got:?}, exact {want:?}"
+                );
+            }
+            let finite: Vec<f64> = values
+                .iter()
+                .copied()
+                .filter(|&v| exact(&[v], &units).is_ok())
+                .collect();
+            assert_eq!(units.decode(&finite).ok(), exact(&finite, &units).ok());
+        }
+    }
+
+    #[test]
+    fn fast_path_takes_ordinary_values() {
+        // The bench's values, and hourly steps: none needs the exact path.
+        let units = CfUnits::parse("days since 1850-01-01", Calendar::Day360)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let dec = FloatDecoder::new(&units);
+        for i in 0..100_000 {
+            let v = f64::from(i) * 0.25 + 0.125;
+            assert!(dec.fast(v).1, "{v}");
+            assert!(dec.fast(f64::from(i) / 24.0).1, "{i}/24");
+            assert!(dec.fast(f64::from(i) - 5e4).1, "{i}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn vector_decode_equals_exact_path(
+            unit in 0usize..9,
+            raw in proptest::collection::vec(proptest::num::f64::ANY, 1..40),
+            scaled in proptest::collection::vec((-1e7f64..1e7, -3i32..12), 1..40),
+            near in proptest::collection::vec((-1_000_000_000_000i64..1_000_000_000_000, 0usize..4), 1..40),
+            big in proptest::collection::vec((1u64 << 52..1u64 << 53, 30i32..63, proptest::bool::ANY), 1..40),
+        ) {
+            let units = all_units()[unit];
+            let f = units.unit.ticks() as f64;
+            let mut values: Vec<f64> = raw;
+            values.extend(scaled.iter().map(|&(m, e)| m * 10f64.powi(-e)));
+            // Offsets a hair from a half microsecond or 1 µs from a whole second.
+            values.extend(near.iter().map(|&(t, kind)| {
+                let x = match kind {
+                    0 => t as f64 + 0.5,
+                    1 => (t / 1_000_000 * 1_000_000 + 1) as f64,
+                    2 => (t / 1_000_000 * 1_000_000 - 1) as f64,
+                    _ => t as f64 + 0.499_999_9,
+                } / f;
+                if t % 2 == 0 { x.next_up() } else { x }
+            }));
+            // Offsets of 2^30 to 2^63 µs with every bit of the value random: where
+            // cftime's 80-bit product rounds by up to 1/4 µs.
+            values.extend(big.iter().map(|&(mant, exp, neg)| {
+                let v = mant as f64 * 2f64.powi(exp - 52) / f;
+                if neg { -v } else { v }
+            }));
+            // Out-of-range values fail alone; the others decode as one vector.
+            let (good, bad): (Vec<f64>, Vec<f64>) =
+                values.iter().partition(|&&v| exact(&[v], &units).is_ok());
+            for v in bad {
+                proptest::prop_assert!(units.decode(&[v]).is_err(), "{:e} in {}", v, units);
+            }
+            let want = exact(&good, &units).ok();
+            proptest::prop_assert!(want.is_some());
+            proptest::prop_assert_eq!(units.decode(&good).ok(), want);
+        }
     }
 }
