@@ -13,7 +13,7 @@ use num_traits::{AsPrimitive, Float};
 
 use crate::array::match_numeric;
 use crate::array::{DType, NdArray};
-use crate::dataset::{AttrValue, Attrs, Variable};
+use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
 use crate::error::{Error, Result};
 use crate::time::{Calendar, CfUnits, Encoded, NAT};
 
@@ -670,4 +670,20 @@ mod tests {
             .to_string();
         assert!(err.contains("martian") && err.contains("time"), "{err}");
     }
+}
+
+/// The CF `coordinates` attribute that data variable `name` of `ds` gets when written:
+/// the dataset's non-dimension coordinates whose dims are all among `var`'s, joined by
+/// spaces; `None` for a coordinate or when there are none.
+pub fn coordinates_attribute(ds: &Dataset, name: &str, var: &Variable) -> Option<String> {
+    if ds.is_coord(name) {
+        return None;
+    }
+    let dims = ds.dims();
+    let coords: Vec<&str> = ds
+        .coords()
+        .filter(|(c, v)| !dims.contains_key(*c) && v.dims().iter().all(|d| var.dims().contains(d)))
+        .map(|(c, _)| c.as_str())
+        .collect();
+    (!coords.is_empty()).then(|| coords.join(" "))
 }

@@ -182,18 +182,9 @@ impl<'a> ToNetcdf<'a> {
                 Error::Cf { variable, reason } => format_error(&self.path, Some(&variable), reason),
                 other => other,
             })?;
-            if !ds.is_coord(name) {
-                let coords: Vec<&str> = ds
-                    .coords()
-                    .filter(|(c, v)| {
-                        !dims.contains_key(*c) && v.dims().iter().all(|d| var.dims().contains(d))
-                    })
-                    .map(|(c, _)| c.as_str())
-                    .collect();
-                if !coords.is_empty() {
-                    enc.attrs_mut()
-                        .insert("coordinates".into(), AttrValue::Str(coords.join(" ")));
-                }
+            if let Some(coords) = cf::coordinates_attribute(ds, name, &var) {
+                enc.attrs_mut()
+                    .insert("coordinates".into(), AttrValue::Str(coords));
             }
             out.insert(name.clone(), enc);
         }

@@ -380,18 +380,9 @@ impl<'a> ToZarr<'a> {
                 Error::Cf { variable, reason } => self.err(Some(&variable), reason),
                 other => other,
             })?;
-            if !ds.is_coord(name) {
-                let coords: Vec<&str> = ds
-                    .coords()
-                    .filter(|(c, v)| {
-                        !dims.contains_key(*c) && v.dims().iter().all(|d| var.dims().contains(d))
-                    })
-                    .map(|(c, _)| c.as_str())
-                    .collect();
-                if !coords.is_empty() {
-                    enc.attrs_mut()
-                        .insert("coordinates".into(), AttrValue::Str(coords.join(" ")));
-                }
+            if let Some(coords) = cf::coordinates_attribute(ds, name, &var) {
+                enc.attrs_mut()
+                    .insert("coordinates".into(), AttrValue::Str(coords));
             }
             let plan = match existing {
                 Some((_, old_meta)) => self.existing_plan(name, enc, old_meta)?,
