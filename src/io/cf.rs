@@ -612,6 +612,22 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
         .with_encoding(encoding))
 }
 
+/// The CF `coordinates` attribute that data variable `name` of `ds` gets when written:
+/// the dataset's non-dimension coordinates whose dims are all among `var`'s, joined by
+/// spaces; `None` for a coordinate or when there are none.
+pub fn coordinates_attribute(ds: &Dataset, name: &str, var: &Variable) -> Option<String> {
+    if ds.is_coord(name) {
+        return None;
+    }
+    let dims = ds.dims();
+    let coords: Vec<&str> = ds
+        .coords()
+        .filter(|(c, v)| !dims.contains_key(*c) && v.dims().iter().all(|d| var.dims().contains(d)))
+        .map(|(c, _)| c.as_str())
+        .collect();
+    (!coords.is_empty()).then(|| coords.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -670,20 +686,4 @@ mod tests {
             .to_string();
         assert!(err.contains("martian") && err.contains("time"), "{err}");
     }
-}
-
-/// The CF `coordinates` attribute that data variable `name` of `ds` gets when written:
-/// the dataset's non-dimension coordinates whose dims are all among `var`'s, joined by
-/// spaces; `None` for a coordinate or when there are none.
-pub fn coordinates_attribute(ds: &Dataset, name: &str, var: &Variable) -> Option<String> {
-    if ds.is_coord(name) {
-        return None;
-    }
-    let dims = ds.dims();
-    let coords: Vec<&str> = ds
-        .coords()
-        .filter(|(c, v)| !dims.contains_key(*c) && v.dims().iter().all(|d| var.dims().contains(d)))
-        .map(|(c, _)| c.as_str())
-        .collect();
-    (!coords.is_empty()).then(|| coords.join(" "))
 }
