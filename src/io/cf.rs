@@ -17,6 +17,44 @@ use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
 use crate::error::{Error, Result};
 use crate::time::{Calendar, CfUnits, Encoded, NAT};
 
+/// The builder methods `decode_cf`, `mask_and_scale`, `decode_times` and
+/// `decode_coords` of every driver's open options, for a builder with a
+/// `decode: DecodeOptions` field. Unused when no driver feature is on.
+#[allow(unused_macros)]
+macro_rules! decode_option_setters {
+    () => {
+        /// Turns all CF decoding on or off (xarray's `decode_cf`).
+        pub fn decode_cf(mut self, on: bool) -> Self {
+            self.decode = if on {
+                $crate::io::cf::DecodeOptions::default()
+            } else {
+                $crate::io::cf::DecodeOptions::none()
+            };
+            self
+        }
+
+        /// `_FillValue`/`missing_value` to NaN, `scale_factor`/`add_offset`, `_Unsigned`.
+        pub fn mask_and_scale(mut self, on: bool) -> Self {
+            self.decode.mask_and_scale = on;
+            self
+        }
+
+        /// CF time units to datetimes.
+        pub fn decode_times(mut self, on: bool) -> Self {
+            self.decode.decode_times = on;
+            self
+        }
+
+        /// `coordinates` attributes to non-index coordinates.
+        pub fn decode_coords(mut self, on: bool) -> Self {
+            self.decode.decode_coords = on;
+            self
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use decode_option_setters;
+
 /// Which CF decodings to apply on open, like xarray's `decode_cf`, `mask_and_scale`,
 /// `decode_times` and `decode_coords`. All on by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

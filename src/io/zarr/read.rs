@@ -56,33 +56,7 @@ impl OpenZarr {
         }
     }
 
-    /// Turns all CF decoding on or off (xarray's `decode_cf`).
-    pub fn decode_cf(mut self, on: bool) -> Self {
-        self.decode = if on {
-            DecodeOptions::default()
-        } else {
-            DecodeOptions::none()
-        };
-        self
-    }
-
-    /// `_FillValue`/`missing_value` to NaN, `scale_factor`/`add_offset`, `_Unsigned`.
-    pub fn mask_and_scale(mut self, on: bool) -> Self {
-        self.decode.mask_and_scale = on;
-        self
-    }
-
-    /// CF time units to datetimes.
-    pub fn decode_times(mut self, on: bool) -> Self {
-        self.decode.decode_times = on;
-        self
-    }
-
-    /// `coordinates` attributes to non-index coordinates.
-    pub fn decode_coords(mut self, on: bool) -> Self {
-        self.decode.decode_coords = on;
-        self
-    }
+    crate::io::cf::decode_option_setters!();
 
     /// Opens the group at `path` (`"a/b"` or `"/a/b"`; `"/"` is the root).
     pub fn group(mut self, path: &str) -> Self {
