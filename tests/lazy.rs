@@ -338,3 +338,163 @@ fn long_elementwise_chains_run_fused_tile_by_tile() {
     assert!(got.equals(&e));
     assert!(lazy.compute().unwrap().equals(&e));
 }
+
+/// Random float elementwise chains, large enough to run through the fused typed
+/// programs tile by tile (several tiles, row pieces of blocks, in-place passes over
+/// scratch tiles, constants on either side, folded constants), agree bit for bit with
+/// the eager kernels applied node by node.
+mod fused_chains {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Tree {
+        /// 0: `x`, 1: `y`, 2: a row broadcast along the first dim.
+        Leaf(u8),
+        Const(f64),
+        Un(UnaryOp, Box<Tree>),
+        Bin(BinaryOp, Box<Tree>, Box<Tree>),
+    }
+
+    fn tree() -> impl Strategy<Value = Tree> {
+        let leaf = prop_oneof![
+            4 => (0u8..3).prop_map(Tree::Leaf),
+            1 => prop_oneof![
+                Just(0.0),
+                Just(-1.5),
+                Just(2.0),
+                Just(0.5),
+                Just(f64::NAN),
+                -100.0..100.0f64
+            ]
+            .prop_map(Tree::Const),
+        ];
+        leaf.prop_recursive(5, 24, 2, |inner| {
+            let un = prop_oneof![
+                Just(UnaryOp::Neg),
+                Just(UnaryOp::Abs),
+                Just(UnaryOp::Sqrt),
+                Just(UnaryOp::Exp),
+                Just(UnaryOp::Log),
+            ];
+            let bin = prop_oneof![
+                Just(BinaryOp::Add),
+                Just(BinaryOp::Sub),
+                Just(BinaryOp::Mul),
+                Just(BinaryOp::Div),
+                Just(BinaryOp::Pow),
+            ];
+            prop_oneof![
+                (un, inner.clone()).prop_map(|(op, a)| Tree::Un(op, Box::new(a))),
+                (bin, inner.clone(), inner).prop_map(|(op, a, b)| Tree::Bin(
+                    op,
+                    Box::new(a),
+                    Box::new(b)
+                )),
+            ]
+        })
+    }
+
+    /// The lazy and the eager value of `t`; constants stay in-memory scalars of `dtype`.
+    enum Val {
+        Lazy(LazyArray, NdArray),
+        Const(NdArray),
+    }
+
+    fn build(t: &Tree, leaves: &[(LazyArray, NdArray)], dtype: xr::DType) -> Val {
+        match t {
+            Tree::Leaf(i) => {
+                let (l, e) = &leaves[usize::from(*i)];
+                Val::Lazy(l.clone(), e.clone())
+            }
+            Tree::Const(c) => Val::Const(
+                NdArray::from(vec![*c])
+                    .reshape(&[])
+                    .unwrap()
+                    .astype(dtype)
+                    .unwrap(),
+            ),
+            Tree::Un(op, a) => match build(a, leaves, dtype) {
+                Val::Lazy(l, e) => {
+                    Val::Lazy(l.unary(*op).unwrap(), kernels::unary(&e, *op).unwrap())
+                }
+                Val::Const(c) => Val::Const(kernels::unary(&c, *op).unwrap()),
+            },
+            Tree::Bin(op, a, b) => match (build(a, leaves, dtype), build(b, leaves, dtype)) {
+                (Val::Lazy(la, ea), Val::Lazy(lb, eb)) => Val::Lazy(
+                    la.binary(&lb, *op).unwrap(),
+                    kernels::binary(&ea, &eb, *op).unwrap(),
+                ),
+                (Val::Lazy(la, ea), Val::Const(c)) => Val::Lazy(
+                    la.binary_array(&c, *op, false).unwrap(),
+                    kernels::binary(&ea, &c, *op).unwrap(),
+                ),
+                (Val::Const(c), Val::Lazy(lb, eb)) => Val::Lazy(
+                    lb.binary_array(&c, *op, true).unwrap(),
+                    kernels::binary(&c, &eb, *op).unwrap(),
+                ),
+                (Val::Const(x), Val::Const(y)) => Val::Const(kernels::binary(&x, &y, *op).unwrap()),
+            },
+        }
+    }
+
+    fn bits(a: &NdArray) -> Vec<u64> {
+        match a.dtype() {
+            xr::DType::F32 => a
+                .to_f64_vec()
+                .unwrap()
+                .iter()
+                .map(|&v| u64::from((v as f32).to_bits()))
+                .collect(),
+            _ => a
+                .to_f64_vec()
+                .unwrap()
+                .iter()
+                .map(|v| v.to_bits())
+                .collect(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+        #[test]
+        fn fused_float_chains_equal_eager_bit_for_bit(
+            t in tree(),
+            ny in 1..90usize,
+            nx in 30..120usize,
+            cy in 7..64usize,
+            cx in 5..128usize,
+            f32_ in any::<bool>(),
+        ) {
+            let dtype = if f32_ { xr::DType::F32 } else { xr::DType::F64 };
+            let vals = |k: f64| {
+                NdArray::from((0..ny * nx).map(|i| ((i as f64 + k) * 0.731).sin() * 4.0).collect::<Vec<_>>())
+                    .reshape(&[ny, nx])
+                    .unwrap()
+                    .astype(dtype)
+                    .unwrap()
+            };
+            let (x, y) = (vals(0.0), vals(3.0));
+            let row = NdArray::from((0..nx).map(|i| i as f64 / 9.0 - 2.0).collect::<Vec<_>>())
+                .reshape(&[1, nx])
+                .unwrap()
+                .astype(dtype)
+                .unwrap();
+            let leaves = [
+                (LazyArray::from_array(x.clone(), &[cy, cx]).unwrap(), x),
+                (LazyArray::from_array(y.clone(), &[cy.max(2) / 2, nx]).unwrap(), y),
+                (LazyArray::from_array(row.clone(), &[1, cx]).unwrap(), row),
+            ];
+            let Val::Lazy(l, e) = build(&t, &leaves, dtype) else {
+                return Ok(());
+            };
+            let e = e.broadcast_to(l.shape()).unwrap();
+            let got = l.compute().unwrap();
+            prop_assert_eq!(got.dtype(), e.dtype());
+            prop_assert_eq!(bits(&got), bits(&e), "{:?}", t);
+            // One block: the whole region in one program, tile after tile.
+            let whole = l.rechunk(&[ny, nx]).unwrap().compute().unwrap();
+            prop_assert_eq!(bits(&whole), bits(&e), "{:?} in one block", t);
+        }
+    }
+}

@@ -5,8 +5,12 @@
 //! once, then the program runs tile by tile (a few thousand elements, so every
 //! intermediate stays in the L1/L2 cache) and only the final result is written out.
 //!
-//! Programs on one float dtype (the common case) run typed: scratch buffers reused from
-//! tile to tile, one dtype dispatch per region, and the last step writes into the
+//! Programs on one float dtype (the common case) run typed, compiled to passes: a unary
+//! step or a binary step with a constant joins the "lane chain" of its operand, which a
+//! pass applies to a block of 8 values between loading and storing them, and constants
+//! fold. Only a binary step between two arrays makes a pass of its own (into a scratch
+//! tile kept in L1, reused from tile to tile). So `sqrt(abs(x * 2 + 1)) - x` is one pass:
+//! load `x`, four steps, load `x`, subtract, store. The last pass writes into the
 //! destination, which [`FillRegion::fill`] can make a region of the final result.
 
 use std::sync::Arc;
@@ -303,8 +307,8 @@ fn fill_float<T: FusedFloat>(
     Ok(())
 }
 
-/// Elements per tile of a typed program: 2048 f64 are 16 KiB, so the few buffers a
-/// chain uses stay in the L1 cache between its steps.
+/// Elements per tile of a typed program: 2048 f64 are 16 KiB, so the scratch tiles of
+/// the passes between two arrays stay in the L1 cache from pass to pass.
 const TYPED_TILE: usize = 2048;
 
 impl FillRegion for f64 {
@@ -385,8 +389,7 @@ impl FusedFloat for f32 {
     }
 }
 
-/// An operation of a typed program; same semantics (and bits) as the kernels' float
-/// arms: `+ - * /`, `powf`, negation, `abs`, `sqrt`, `exp`, `ln`.
+/// A step of a typed program in postfix order.
 #[derive(Clone, Copy)]
 enum Op {
     Leaf(usize),
@@ -402,39 +405,357 @@ enum Input<T> {
 }
 
 impl<T: FusedFloat> Input<T> {
-    fn operand(&self, start: usize, stop: usize) -> Result<Operand<'_, T>> {
+    /// Elements `start..stop` of a flat input.
+    fn slice(&self, start: usize, stop: usize) -> Result<&[T]> {
         match self {
-            Input::Scalar(v) => Ok(Operand::Scalar(*v)),
-            Input::Flat(a) => a
-                .as_slice()
-                .and_then(|s| s.get(start..stop))
-                .map(Operand::Slice)
-                .ok_or_else(|| Error::internal("fused input is flat and long enough")),
+            Input::Flat(a) => a.as_slice().and_then(|s| s.get(start..stop)),
+            Input::Scalar(_) => None,
+        }
+        .ok_or_else(|| Error::internal("fused input is flat and long enough"))
+    }
+}
+
+/// Elements a typed pass carries through a lane chain at once: 8 `f64` are four SSE2
+/// registers; the block stays in the L1 cache (or registers) between the steps.
+const LANES: usize = 8;
+
+/// One step of a lane chain, applied to a value `x` in registers: a float unary
+/// operation, or a binary one with a constant on either side. Same semantics and bits
+/// as the kernels' float arms, operand order included (`R*`: the constant on the left).
+#[derive(Clone, Copy, Debug)]
+enum Lane<T> {
+    Neg,
+    Abs,
+    Sqrt,
+    Exp,
+    Ln,
+    Add(T),
+    RAdd(T),
+    Sub(T),
+    RSub(T),
+    Mul(T),
+    RMul(T),
+    Div(T),
+    RDiv(T),
+    Pow(T),
+    RPow(T),
+}
+
+/// `a op b` for the float operations typed programs run.
+#[inline(always)]
+fn binop<T: Float>(op: BinaryOp, a: T, b: T) -> T {
+    match op {
+        BinaryOp::Add => a + b,
+        BinaryOp::Sub => a - b,
+        BinaryOp::Mul => a * b,
+        BinaryOp::Div => a / b,
+        _ => a.powf(b),
+    }
+}
+
+impl<T: Float> Lane<T> {
+    fn unary(op: UnaryOp) -> Lane<T> {
+        match op {
+            UnaryOp::Neg => Lane::Neg,
+            UnaryOp::Abs => Lane::Abs,
+            UnaryOp::Sqrt => Lane::Sqrt,
+            UnaryOp::Exp => Lane::Exp,
+            _ => Lane::Ln,
+        }
+    }
+
+    /// `x op c`.
+    fn right(op: BinaryOp, c: T) -> Lane<T> {
+        match op {
+            BinaryOp::Add => Lane::Add(c),
+            BinaryOp::Sub => Lane::Sub(c),
+            BinaryOp::Mul => Lane::Mul(c),
+            BinaryOp::Div => Lane::Div(c),
+            _ => Lane::Pow(c),
+        }
+    }
+
+    /// `c op x`.
+    fn left(op: BinaryOp, c: T) -> Lane<T> {
+        match op {
+            BinaryOp::Add => Lane::RAdd(c),
+            BinaryOp::Sub => Lane::RSub(c),
+            BinaryOp::Mul => Lane::RMul(c),
+            BinaryOp::Div => Lane::RDiv(c),
+            _ => Lane::RPow(c),
+        }
+    }
+
+    #[inline(always)]
+    fn eval(self, x: T) -> T {
+        match self {
+            Lane::Neg => -x,
+            Lane::Abs => x.abs(),
+            Lane::Sqrt => x.sqrt(),
+            Lane::Exp => x.exp(),
+            Lane::Ln => x.ln(),
+            Lane::Add(c) => x + c,
+            Lane::RAdd(c) => c + x,
+            Lane::Sub(c) => x - c,
+            Lane::RSub(c) => c - x,
+            Lane::Mul(c) => x * c,
+            Lane::RMul(c) => c * x,
+            Lane::Div(c) => x / c,
+            Lane::RDiv(c) => c / x,
+            Lane::Pow(c) => x.powf(c),
+            Lane::RPow(c) => c.powf(x),
         }
     }
 }
 
-/// An operand of one step: values, one value, or what the output buffer holds.
-#[derive(Clone, Copy)]
-enum Operand<'a, T> {
-    Slice(&'a [T]),
-    Scalar(T),
+/// Applies `chain` to a block of values held in registers. The dispatch happens once
+/// per step and block; each arm is a loop over the block that the compiler unrolls and
+/// vectorizes.
+#[inline(always)]
+fn apply<T: Float>(v: &mut [T; LANES], chain: &[Lane<T>]) {
+    macro_rules! each {
+        ($x:ident => $e:expr) => {
+            for $x in v.iter_mut() {
+                *$x = $e;
+            }
+        };
+    }
+    for step in chain {
+        match *step {
+            Lane::Neg => each!(x => -*x),
+            Lane::Abs => each!(x => x.abs()),
+            Lane::Sqrt => each!(x => x.sqrt()),
+            Lane::Exp => each!(x => x.exp()),
+            Lane::Ln => each!(x => x.ln()),
+            Lane::Add(c) => each!(x => *x + c),
+            Lane::RAdd(c) => each!(x => c + *x),
+            Lane::Sub(c) => each!(x => *x - c),
+            Lane::RSub(c) => each!(x => c - *x),
+            Lane::Mul(c) => each!(x => *x * c),
+            Lane::RMul(c) => each!(x => c * *x),
+            Lane::Div(c) => each!(x => *x / c),
+            Lane::RDiv(c) => each!(x => c / *x),
+            Lane::Pow(c) => each!(x => x.powf(c)),
+            Lane::RPow(c) => each!(x => c.powf(*x)),
+        }
+    }
+}
+
+/// Where a pass reads an operand from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Source<T> {
+    /// An input of the program (flat over the region).
+    Input(usize),
+    /// A scratch tile holding an earlier pass's result.
+    Tile(usize),
+    /// One value (constants are folded: a constant never has a chain).
+    Const(T),
+}
+
+/// An operand of a pass: a source and the lane chain applied to it after loading.
+#[derive(Clone, Debug)]
+struct Stream<T> {
+    source: Source<T>,
+    chain: Vec<Lane<T>>,
+}
+
+impl<T: Float> Stream<T> {
+    fn constant(&self) -> Option<T> {
+        match self.source {
+            Source::Const(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    fn tile(&self) -> Option<usize> {
+        match self.source {
+            Source::Tile(k) => Some(k),
+            _ => None,
+        }
+    }
+}
+
+/// Where a pass writes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Dest {
+    Tile(usize),
+    /// The program's destination.
     Out,
 }
 
-/// A value on the stack of a running typed program.
-enum Slot<'a, T> {
-    Value(Operand<'a, T>),
-    /// A scratch buffer of `TILE` holding an intermediate.
-    Reg(Vec<T>),
+/// One loop over a tile: `dest = post(a)` or `dest = post(pre_a(a) op pre_b(b))`, with
+/// every chain applied in registers, block by block.
+#[derive(Debug)]
+struct Pass<T> {
+    a: Stream<T>,
+    zip: Option<(BinaryOp, Stream<T>)>,
+    post: Vec<Lane<T>>,
+    dest: Dest,
 }
 
-/// A program whose every step is a float operation of the kernels on one dtype `T`.
+/// Compiles the postfix `code` into passes: unary steps and binary steps with a
+/// constant join the chain of their operand, constants fold, and only a binary step
+/// between two non-constant operands makes a pass (into a scratch tile, in place over
+/// one of its operands' tiles when it has one). The last pass writes the destination.
+fn compile_passes<T: Float>(code: &[Op], inputs: &[Input<T>]) -> Result<(Vec<Pass<T>>, usize)> {
+    let missing = || Error::internal("fused program stack");
+    let mut stack: Vec<Stream<T>> = Vec::with_capacity(4);
+    let mut passes: Vec<Pass<T>> = Vec::new();
+    let (mut tiles, mut free) = (0, Vec::new());
+    for op in code {
+        match *op {
+            Op::Leaf(i) => stack.push(Stream {
+                source: match inputs.get(i).ok_or_else(|| Error::internal("fused leaf"))? {
+                    Input::Scalar(c) => Source::Const(*c),
+                    Input::Flat(_) => Source::Input(i),
+                },
+                chain: Vec::new(),
+            }),
+            Op::Unary(u) => {
+                let s = stack.last_mut().ok_or_else(missing)?;
+                let lane = Lane::unary(u);
+                match s.constant() {
+                    Some(c) => s.source = Source::Const(lane.eval(c)),
+                    None => s.chain.push(lane),
+                }
+            }
+            Op::Binary(bop) => {
+                let mut b = stack.pop().ok_or_else(missing)?;
+                let mut a = stack.pop().ok_or_else(missing)?;
+                match (a.constant(), b.constant()) {
+                    (Some(x), Some(y)) => a.source = Source::Const(binop(bop, x, y)),
+                    (None, Some(y)) => a.chain.push(Lane::right(bop, y)),
+                    (Some(x), None) => {
+                        b.chain.push(Lane::left(bop, x));
+                        a = b;
+                    }
+                    (None, None) => {
+                        let dest = match (a.tile(), b.tile()) {
+                            (Some(k), other) | (None, other @ Some(k)) => {
+                                free.extend(other.filter(|&j| j != k));
+                                k
+                            }
+                            (None, None) => free.pop().unwrap_or_else(|| {
+                                tiles += 1;
+                                tiles - 1
+                            }),
+                        };
+                        passes.push(Pass {
+                            a,
+                            zip: Some((bop, b)),
+                            post: Vec::new(),
+                            dest: Dest::Tile(dest),
+                        });
+                        a = Stream {
+                            source: Source::Tile(dest),
+                            chain: Vec::new(),
+                        };
+                    }
+                }
+                stack.push(a);
+            }
+        }
+    }
+    let root = stack.pop().ok_or_else(missing)?;
+    if !stack.is_empty() {
+        return Err(Error::internal("a fused program leaves one value"));
+    }
+    match root.tile() {
+        // The pass that made the root's tile is the last one: it writes the
+        // destination, finishing with the root's chain.
+        Some(k) => {
+            let last = passes
+                .last_mut()
+                .filter(|p| p.dest == Dest::Tile(k))
+                .ok_or_else(|| Error::internal("the last pass makes the root"))?;
+            last.dest = Dest::Out;
+            last.post = root.chain;
+        }
+        None => passes.push(Pass {
+            a: root,
+            zip: None,
+            post: Vec::new(),
+            dest: Dest::Out,
+        }),
+    }
+    Ok((passes, tiles))
+}
+
+/// An operand of a running pass: values, one value, or what the destination holds
+/// (a pass in place over its operand's tile).
+#[derive(Clone, Copy)]
+enum Operand<'a, T> {
+    Slice(&'a [T]),
+    Const(T),
+    Dest,
+}
+
+/// Loads elements `i..i + len` (`len` at most [`LANES`]) of an operand into `v`.
+#[inline(always)]
+fn load<T: Float>(o: Operand<'_, T>, dest: &[T], i: usize, len: usize, v: &mut [T; LANES]) {
+    let from = match o {
+        Operand::Const(c) => {
+            *v = [c; LANES];
+            return;
+        }
+        Operand::Slice(s) => s,
+        Operand::Dest => dest,
+    };
+    if len == LANES {
+        v.copy_from_slice(&from[i..i + LANES]);
+    } else {
+        v[..len].copy_from_slice(&from[i..i + len]);
+    }
+}
+
+/// An operand of a running pass with the lane chain applied to it after loading.
+type Chained<'a, T> = (Operand<'a, T>, &'a [Lane<T>]);
+
+/// Runs one pass over `dest` (all operands cover as many elements).
+fn run_pass<T: Float>(
+    dest: &mut [T],
+    (a, pre_a): Chained<'_, T>,
+    zip: Option<(BinaryOp, Chained<'_, T>)>,
+    post: &[Lane<T>],
+) {
+    let n = dest.len();
+    let mut i = 0;
+    while i < n {
+        let len = LANES.min(n - i);
+        let mut va = [T::zero(); LANES];
+        load(a, dest, i, len, &mut va);
+        apply(&mut va, pre_a);
+        if let Some((op, (b, pre_b))) = zip {
+            let mut vb = [T::zero(); LANES];
+            load(b, dest, i, len, &mut vb);
+            apply(&mut vb, pre_b);
+            let zip = va.iter_mut().zip(vb);
+            match op {
+                BinaryOp::Add => zip.for_each(|(x, y)| *x = *x + y),
+                BinaryOp::Sub => zip.for_each(|(x, y)| *x = *x - y),
+                BinaryOp::Mul => zip.for_each(|(x, y)| *x = *x * y),
+                BinaryOp::Div => zip.for_each(|(x, y)| *x = *x / y),
+                _ => zip.for_each(|(x, y)| *x = x.powf(y)),
+            }
+        }
+        apply(&mut va, post);
+        // A fixed-size copy for whole blocks: two vector stores, not a `memcpy` call.
+        if len == LANES {
+            dest[i..i + LANES].copy_from_slice(&va);
+        } else {
+            dest[i..i + len].copy_from_slice(&va[..len]);
+        }
+        i += len;
+    }
+}
+
+/// A float elementwise chain compiled to passes over tiles; every step is a float
+/// operation of the kernels on one dtype `T`.
 pub(crate) struct TypedProgram<T> {
-    code: Vec<Op>,
+    passes: Vec<Pass<T>>,
     inputs: Vec<Input<T>>,
-    /// Scratch buffers, reused from tile to tile.
-    free: Vec<Vec<T>>,
+    /// Scratch tiles of `TYPED_TILE` elements, reused from tile to tile.
+    tiles: Vec<Vec<T>>,
 }
 
 impl<T: FusedFloat> TypedProgram<T> {
@@ -485,83 +806,98 @@ impl<T: FusedFloat> TypedProgram<T> {
                 Input::Flat(b.as_standard_layout().into_owned().into_shared())
             });
         }
+        let (passes, tiles) = compile_passes(&code, &flat)?;
+        let tile_len = TYPED_TILE.min(n);
         Ok(Some(TypedProgram {
-            code,
+            passes,
             inputs: flat,
-            free: Vec::new(),
+            tiles: (0..tiles).map(|_| vec![T::zero(); tile_len]).collect(),
         }))
     }
 
+    /// The operand `stream` reads over flat positions `start..stop` (`at`: the offset
+    /// of that range in the current tile), reading tile `dest` as [`Operand::Dest`].
+    fn operand<'s>(
+        inputs: &'s [Input<T>],
+        tiles: &'s [Vec<T>],
+        source: Source<T>,
+        (start, stop, at): (usize, usize, usize),
+        dest: Option<usize>,
+    ) -> Result<Operand<'s, T>> {
+        Ok(match source {
+            Source::Const(c) => Operand::Const(c),
+            Source::Tile(k) if Some(k) == dest => Operand::Dest,
+            Source::Tile(k) => Operand::Slice(
+                tiles
+                    .get(k)
+                    .and_then(|t| t.get(at..at + (stop - start)))
+                    .ok_or_else(|| Error::internal("fused tile"))?,
+            ),
+            Source::Input(i) => Operand::Slice(
+                inputs
+                    .get(i)
+                    .ok_or_else(|| Error::internal("fused input"))?
+                    .slice(start, stop)?,
+            ),
+        })
+    }
+
     /// Runs the program over flat positions `start..start + len` (`len`, the total
-    /// length of `rows`, at most `TYPED_TILE`), its last step writing straight into
+    /// length of `rows`, at most `TYPED_TILE`), its last pass writing straight into
     /// `rows`, the consecutive pieces of the destination.
     fn run(&mut self, start: usize, rows: &mut [&mut [T]]) -> Result<()> {
-        let TypedProgram { code, inputs, free } = self;
+        let TypedProgram {
+            passes,
+            inputs,
+            tiles,
+        } = self;
         let len: usize = rows.iter().map(|r| r.len()).sum();
-        let stop = start + len;
-        let mut stack: Vec<Slot<'_, T>> = Vec::with_capacity(4);
-        let last = code.len().saturating_sub(1);
-        let missing = || Error::internal("fused program stack");
-        for (k, op) in code.iter().enumerate() {
-            if let Op::Leaf(i) = op {
-                let input = inputs.get(*i).ok_or_else(missing)?;
-                stack.push(Slot::Value(input.operand(start, stop)?));
-                continue;
-            }
-            let b = stack.pop().ok_or_else(missing)?;
-            let a = match op {
-                Op::Binary(_) => Some(stack.pop().ok_or_else(missing)?),
-                _ => None,
-            };
-            if k == last {
-                let mut at = 0;
-                for row in rows.iter_mut() {
-                    let n = row.len();
-                    let part = |o| sub(o, at, n);
-                    match (op, &a) {
-                        (Op::Binary(bop), Some(a)) => {
-                            binary(*bop, row, part(view(a, len)), part(view(&b, len)))
+        for pass in passes.iter() {
+            let zip_source = pass
+                .zip
+                .as_ref()
+                .map(|(op, b)| (*op, b.source, &b.chain[..]));
+            match pass.dest {
+                Dest::Tile(k) => {
+                    // Out of the list while written, so other tiles can be read.
+                    let mut buf = std::mem::take(
+                        tiles
+                            .get_mut(k)
+                            .ok_or_else(|| Error::internal("fused tile"))?,
+                    );
+                    let span = (start, start + len, 0);
+                    let a = Self::operand(inputs, tiles, pass.a.source, span, Some(k))?;
+                    let zip = match zip_source {
+                        Some((op, b, pre)) => {
+                            Some((op, (Self::operand(inputs, tiles, b, span, Some(k))?, pre)))
                         }
-                        (Op::Unary(uop), None) => unary(*uop, row, part(view(&b, len))),
-                        _ => return Err(missing()),
-                    }
-                    at += n;
+                        None => None,
+                    };
+                    let dest = buf
+                        .get_mut(..len)
+                        .ok_or_else(|| Error::internal("fused tile length"))?;
+                    run_pass(dest, (a, &pass.a.chain), zip, &pass.post);
+                    tiles[k] = buf;
                 }
-                for s in a.into_iter().chain([b]) {
-                    if let Slot::Reg(r) = s {
-                        free.push(r);
+                Dest::Out => {
+                    let mut at = 0;
+                    for row in rows.iter_mut() {
+                        let n = row.len();
+                        let span = (start + at, start + at + n, at);
+                        let a = Self::operand(inputs, tiles, pass.a.source, span, None)?;
+                        let zip = match zip_source {
+                            Some((op, b, pre)) => {
+                                Some((op, (Self::operand(inputs, tiles, b, span, None)?, pre)))
+                            }
+                            None => None,
+                        };
+                        run_pass(row, (a, &pass.a.chain), zip, &pass.post);
+                        at += n;
                     }
                 }
-                return Ok(());
             }
-            // Write into a scratch buffer: an operand's own (in place), else a free one.
-            let mut scratch = || free.pop().unwrap_or_else(|| vec![T::zero(); TYPED_TILE]);
-            let (mut reg, a, b) = match (a, b) {
-                (Some(Slot::Reg(r)), b) => (r, Some(Operand::Out), b),
-                (Some(Slot::Value(a)), Slot::Reg(r)) => (r, Some(a), Slot::Value(Operand::Out)),
-                (None, Slot::Reg(r)) => (r, None, Slot::Value(Operand::Out)),
-                (Some(Slot::Value(a)), b) => (scratch(), Some(a), b),
-                (None, b) => (scratch(), None, b),
-            };
-            let (b_value, spare) = match b {
-                Slot::Value(v) => (Some(v), None),
-                Slot::Reg(r) => (None, Some(r)),
-            };
-            let b = match (b_value, &spare) {
-                (Some(v), _) => v,
-                (None, Some(r)) => Operand::Slice(&r[..len]),
-                (None, None) => return Err(missing()),
-            };
-            let dst = &mut reg[..len];
-            match (op, a) {
-                (Op::Binary(bop), Some(a)) => binary(*bop, dst, a, b),
-                (Op::Unary(uop), None) => unary(*uop, dst, b),
-                _ => return Err(missing()),
-            }
-            free.extend(spare);
-            stack.push(Slot::Reg(reg));
         }
-        Err(Error::internal("a fused program ends with an operation"))
+        Ok(())
     }
 
     /// Runs the program over the whole region into `out` (its row-major order).
@@ -593,107 +929,5 @@ impl<T: FusedFloat> TypedProgram<T> {
             self.run(start, &mut group)?;
         }
         Ok(())
-    }
-}
-
-/// Elements `at..at + n` of an operand.
-fn sub<T: Copy>(o: Operand<'_, T>, at: usize, n: usize) -> Operand<'_, T> {
-    match o {
-        Operand::Slice(x) => Operand::Slice(&x[at..at + n]),
-        other => other,
-    }
-}
-
-/// A stack value as an operand over `len` elements.
-fn view<'a, T: Copy>(s: &'a Slot<'a, T>, len: usize) -> Operand<'a, T> {
-    match s {
-        Slot::Value(v) => *v,
-        Slot::Reg(r) => Operand::Slice(&r[..len]),
-    }
-}
-
-/// `out[i] = f(a[i], b[i])` for each operand kind (`Out`: what `out` holds).
-#[inline(always)]
-fn zip2<T: Copy>(out: &mut [T], a: Operand<'_, T>, b: Operand<'_, T>, f: impl Fn(T, T) -> T) {
-    use Operand::{Out, Scalar, Slice};
-    match (a, b) {
-        (Slice(x), Slice(y)) => {
-            for ((o, &x), &y) in out.iter_mut().zip(x).zip(y) {
-                *o = f(x, y);
-            }
-        }
-        (Slice(x), Scalar(y)) => {
-            for (o, &x) in out.iter_mut().zip(x) {
-                *o = f(x, y);
-            }
-        }
-        (Scalar(x), Slice(y)) => {
-            for (o, &y) in out.iter_mut().zip(y) {
-                *o = f(x, y);
-            }
-        }
-        (Scalar(x), Scalar(y)) => out.fill(f(x, y)),
-        (Out, Slice(y)) => {
-            for (o, &y) in out.iter_mut().zip(y) {
-                *o = f(*o, y);
-            }
-        }
-        (Out, Scalar(y)) => {
-            for o in out.iter_mut() {
-                *o = f(*o, y);
-            }
-        }
-        (Slice(x), Out) => {
-            for (o, &x) in out.iter_mut().zip(x) {
-                *o = f(x, *o);
-            }
-        }
-        (Scalar(x), Out) => {
-            for o in out.iter_mut() {
-                *o = f(x, *o);
-            }
-        }
-        (Out, Out) => {
-            for o in out.iter_mut() {
-                *o = f(*o, *o);
-            }
-        }
-    }
-}
-
-#[inline(always)]
-fn map1<T: Copy>(out: &mut [T], a: Operand<'_, T>, f: impl Fn(T) -> T) {
-    match a {
-        Operand::Slice(x) => {
-            for (o, &x) in out.iter_mut().zip(x) {
-                *o = f(x);
-            }
-        }
-        Operand::Scalar(x) => out.fill(f(x)),
-        Operand::Out => {
-            for o in out.iter_mut() {
-                *o = f(*o);
-            }
-        }
-    }
-}
-
-fn binary<T: Float>(op: BinaryOp, out: &mut [T], a: Operand<'_, T>, b: Operand<'_, T>) {
-    match op {
-        BinaryOp::Add => zip2(out, a, b, |x, y| x + y),
-        BinaryOp::Sub => zip2(out, a, b, |x, y| x - y),
-        BinaryOp::Mul => zip2(out, a, b, |x, y| x * y),
-        BinaryOp::Div => zip2(out, a, b, |x, y| x / y),
-        _ => zip2(out, a, b, Float::powf),
-    }
-}
-
-fn unary<T: Float>(op: UnaryOp, out: &mut [T], a: Operand<'_, T>) {
-    match op {
-        UnaryOp::Neg => map1(out, a, |x| -x),
-        UnaryOp::Abs => map1(out, a, Float::abs),
-        UnaryOp::Sqrt => map1(out, a, Float::sqrt),
-        UnaryOp::Exp => map1(out, a, Float::exp),
-        _ => map1(out, a, Float::ln),
     }
 }
