@@ -226,3 +226,28 @@ fn s3_settings_come_from_the_aws_environment() {
     assert_same(&a, &z, "netcdf -> s3 zarr");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn remote_stores_open_from_inside_a_tokio_runtime() {
+    // An async program opening a store: from a task on a worker thread, and from the
+    // thread that blocks on the runtime. Blocking there used to panic ("cannot start a
+    // runtime from within a runtime").
+    let server = servers::http_server(&fixtures());
+    let url = format!("{}/v3_consolidated.zarr", server.url);
+    let want = local("v3_consolidated.zarr");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let from_task = {
+        let url = url.clone();
+        rt.block_on(async move {
+            tokio::spawn(async move { Dataset::open_zarr(&url).and_then(|d| d.load()) })
+                .await
+                .unwrap()
+        })
+    };
+    assert_same(&from_task.unwrap(), &want, "from a runtime worker");
+    let from_block_on = rt.block_on(async { Dataset::open_zarr(&url).and_then(|d| d.load()) });
+    assert_same(&from_block_on.unwrap(), &want, "from block_on");
+}

@@ -4,8 +4,10 @@
 //! zarrs reads synchronously (its parallelism is rayon's); `object_store` is async. One
 //! process-wide tokio runtime drives every request, and zarrs' async-to-sync adapter
 //! blocks the calling (rayon) thread on it, so chunk reads still go out in parallel.
-//! Like that adapter, these stores must not be used from inside an async runtime's
-//! worker thread (wrap the call in `tokio::task::spawn_blocking`).
+//! Called from a worker thread of a user's multi-threaded tokio runtime (an async
+//! program opening a store), a request blocks through `tokio::task::block_in_place`,
+//! which tokio allows there; a current-thread runtime cannot block at all, so there
+//! the call must go through `tokio::task::spawn_blocking`, as for any blocking I/O.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -139,11 +141,24 @@ fn runtime() -> Result<tokio::runtime::Handle> {
     }
 }
 
+/// Runs `future` to completion on `runtime`, blocking the calling thread. On a worker
+/// thread of another multi-threaded runtime, `Handle::block_on` would panic ("cannot
+/// start a runtime from within a runtime"): there the worker first hands its other
+/// tasks over to the runtime with `block_in_place`, after which blocking is allowed.
+fn block_on<F: Future>(runtime: &tokio::runtime::Handle, future: F) -> F::Output {
+    match tokio::runtime::Handle::try_current() {
+        Ok(current) if current.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(|| runtime.block_on(future))
+        }
+        _ => runtime.block_on(future),
+    }
+}
+
 struct TokioBlockOn(tokio::runtime::Handle);
 
 impl AsyncToSyncBlockOn for TokioBlockOn {
     fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.0.block_on(future)
+        block_on(&self.0, future)
     }
 }
 
@@ -176,7 +191,7 @@ impl SyncStore {
 
 impl ReadableStorageTraits for SyncStore {
     fn get(&self, key: &StoreKey) -> Result<MaybeBytes, StorageError> {
-        self.runtime.block_on(self.store.get(key))
+        block_on(&self.runtime, self.store.get(key))
     }
 
     fn get_partial_many<'a>(
