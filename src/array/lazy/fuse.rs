@@ -791,7 +791,8 @@ fn zip_into<T: Float>(op: BinaryOp, out: &mut [T], a: Side<'_, T>, b: Side<'_, T
 /// runs the same code compiled for AVX2, four `f64` per instruction instead of SSE2's
 /// two. The results are the same bits: IEEE 754 addition, subtraction, multiplication,
 /// division and square root are exact whatever the vector width, and `exp`, `ln` and
-/// `powf` are the same scalar calls.
+/// `powf` are the same scalar calls. (Only the sign and payload of a NaN may differ,
+/// which Rust leaves unspecified in any code.)
 fn run_pass<T: Float>(
     dest: &mut [T],
     a: Chained<'_, T>,
