@@ -341,8 +341,8 @@ fn long_elementwise_chains_run_fused_tile_by_tile() {
 
 /// Random float elementwise chains, large enough to run through the fused typed
 /// programs tile by tile (several tiles, row pieces of blocks, in-place passes over
-/// scratch tiles, constants on either side, folded constants), agree bit for bit (NaN with NaN) with
-/// the eager kernels applied node by node.
+/// scratch tiles, constants on either side, folded constants), agree bit for bit (NaN
+/// with NaN) with the eager kernels applied node by node.
 mod fused_chains {
     use super::*;
     use proptest::prelude::*;
