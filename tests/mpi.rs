@@ -128,6 +128,22 @@ fn random_chunkings_over_shared_memory_equal_the_local_executor() {
 }
 
 #[test]
+fn exchanges_split_into_several_collective_calls_equal_the_local_executor() {
+    // The path of exchanges over 1 GiB (32-bit MPI counts), with a limit of a few hundred
+    // bytes per call so that every exchange and gather is split.
+    check(2, TCP, &["--seed", "51", "--max-call", "1000"]);
+    check(3, SHM, &["--seed", "52", "--max-call", "300"]);
+    let r = mpirun(
+        3,
+        TCP,
+        CHECK,
+        &["--seed", "53", "--max-call", "700", "--all-ranks"],
+    );
+    assert!(r.ok, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.stdout.matches("all identical").count(), 3, "{}", r.stdout);
+}
+
+#[test]
 fn results_on_every_rank() {
     let r = mpirun(3, SHM, CHECK, &["--seed", "31", "--all-ranks"]);
     assert!(r.ok, "{}\n{}", r.stdout, r.stderr);

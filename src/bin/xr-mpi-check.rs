@@ -2,7 +2,8 @@
 //! [`LocalExecutor`]'s answers on this MPI installation, on random chunkings.
 //!
 //! ```text
-//! mpirun -n 4 xr-mpi-check [--seed N] [--all-ranks] [--fail-rank R | --panic-rank R]
+//! mpirun -n 4 xr-mpi-check [--seed N] [--all-ranks] [--max-call BYTES]
+//!                           [--fail-rank R | --panic-rank R]
 //! ```
 //!
 //! Every rank builds the same random data and chunking from the seed; each case (grouped
@@ -10,7 +11,9 @@
 //! `x.dot(x.T + 1)`) is computed with the MPI executor, then on rank 0 (on every rank with
 //! `--all-ranks`) with the local executor, and compared bitwise. Exit status 0 when all
 //! are equal. `--fail-rank R` / `--panic-rank R` make a task that runs on rank R fail or
-//! panic, to check that the job ends with the message instead of hanging. Used by
+//! panic, to check that the job ends with the message instead of hanging. `--max-call BYTES`
+//! splits every exchange into collective calls of at most about BYTES (as exchanges of
+//! more than 1 GiB are). Used by
 //! `tests/mpi.rs`; also a quick check of a cluster's MPI setup.
 
 use std::process::ExitCode;
@@ -22,7 +25,7 @@ use xr::dist::{Executor, LocalExecutor, MpiExecutor};
 use xr::time::date_range;
 use xr::{Calendar, CfDatetime, DType, DataArray, Error, NdArray};
 
-const USAGE: &str = "usage: xr-mpi-check [--seed N] [--all-ranks] [--fail-rank R | --panic-rank R]";
+const USAGE: &str = "usage: xr-mpi-check [--seed N] [--all-ranks] [--max-call BYTES] [--fail-rank R | --panic-rank R]";
 
 /// A deterministic generator (SplitMix64): the same numbers on every rank.
 struct Rng(u64);
@@ -63,6 +66,7 @@ enum Sabotage {
 struct Args {
     seed: u64,
     all_ranks: bool,
+    max_call: Option<usize>,
     sabotage: Sabotage,
 }
 
@@ -70,6 +74,7 @@ fn parse() -> Result<Args, String> {
     let mut args = Args {
         seed: 1,
         all_ranks: false,
+        max_call: None,
         sabotage: Sabotage::None,
     };
     let mut it = std::env::args().skip(1);
@@ -82,6 +87,7 @@ fn parse() -> Result<Args, String> {
         match a.as_str() {
             "--seed" => args.seed = number("--seed")?,
             "--all-ranks" => args.all_ranks = true,
+            "--max-call" => args.max_call = Some(number("--max-call")? as usize),
             "--fail-rank" => args.sabotage = Sabotage::Fail(number("--fail-rank")? as usize),
             "--panic-rank" => args.sabotage = Sabotage::Panic(number("--panic-rank")? as usize),
             other => return Err(format!("unexpected argument {other:?}\n{USAGE}")),
@@ -99,11 +105,17 @@ fn main() -> ExitCode {
         }
     };
     let mpi = match MpiExecutor::new() {
-        Ok(m) => m.results(if args.all_ranks {
-            Results::AllRanks
-        } else {
-            Results::Root
-        }),
+        Ok(m) => {
+            let m = m.results(if args.all_ranks {
+                Results::AllRanks
+            } else {
+                Results::Root
+            });
+            match args.max_call {
+                Some(b) => m.max_bytes_per_call(b),
+                None => m,
+            }
+        }
         Err(e) => {
             eprintln!("xr-mpi-check: {e}");
             return ExitCode::FAILURE;
@@ -236,7 +248,7 @@ fn run(mpi: &MpiExecutor, args: &Args) -> xr::Result<bool> {
     if compare_here {
         let c = mpi.comm_stats();
         println!(
-            "rank {me}: {} cases on {} ranks (seed {}, time chunks {:?}, dot chunks {:?}): {} in {:.2?}; sent {} messages, {} bytes",
+            "rank {me}: {} cases on {} ranks (seed {}, time chunks {:?}, dot chunks {:?}): {} in {:.2?}; sent {} messages, {} bytes; {} collective calls",
             cases.len(),
             mpi.size(),
             args.seed,
@@ -246,6 +258,7 @@ fn run(mpi: &MpiExecutor, args: &Args) -> xr::Result<bool> {
             t.elapsed(),
             c.messages_sent,
             c.bytes_sent,
+            c.collectives,
         );
     }
     Ok(all_equal)
