@@ -195,6 +195,61 @@ fn zarr_stores_written_by_the_ranks_that_computed_the_chunks_equal_the_local_one
 }
 
 #[test]
+fn a_rank_failing_during_a_zarr_append_leaves_the_store_as_it_was() {
+    for (ranks, transport, flag, rank, message) in [
+        (
+            3,
+            TCP,
+            "--fail-rank",
+            1,
+            "deliberate failure of a Zarr write task on rank 1",
+        ),
+        (
+            2,
+            SHM,
+            "--panic-rank",
+            1,
+            "deliberate panic of a Zarr write task on rank 1",
+        ),
+    ] {
+        let dir = tmp(&format!("zarr-fail{ranks}"));
+        let r = mpirun(
+            ranks,
+            transport,
+            CHECK,
+            &[
+                "--seed",
+                "71",
+                "--zarr",
+                dir.to_str().unwrap(),
+                flag,
+                &rank.to_string(),
+            ],
+        );
+        assert!(!r.ok, "{flag}: the job succeeded\n{}", r.stdout);
+        assert!(r.stderr.contains(message), "{flag}: {}", r.stderr);
+        assert!(
+            r.elapsed < Duration::from_secs(30),
+            "{flag}: {:?}",
+            r.elapsed
+        );
+        let steps = number_after(&r.stdout, "zarr store of ");
+        // The append's chunks may be on disk, but its metadata never were: the store
+        // still holds what the first write put there, as the local executor wrote it.
+        let got = Dataset::open_zarr(dir.join("ranks.zarr").to_str().unwrap()).unwrap();
+        let want = Dataset::open_zarr(dir.join("local.zarr").to_str().unwrap()).unwrap();
+        assert_eq!(got.dim_size("time").unwrap(), steps, "{flag}");
+        for name in ["tas", "twice", "time", "y"] {
+            let values = |ds: &Dataset| {
+                let v = ds.variable(name).unwrap().values().unwrap();
+                format!("{:?}", v.to_standard_layout())
+            };
+            assert_eq!(values(&got), values(&want), "{flag}: {name}");
+        }
+    }
+}
+
+#[test]
 fn results_on_every_rank() {
     let r = mpirun(3, SHM, CHECK, &["--seed", "31", "--all-ranks"]);
     assert!(r.ok, "{}\n{}", r.stdout, r.stderr);

@@ -219,9 +219,14 @@ fn run(mpi: &MpiExecutor, args: &Args) -> xr::Result<bool> {
         ("x.dot(x.T + 1)", x.dot(&b, Some(&["y"]))?),
     ];
     let me = mpi.rank();
-    match args.sabotage {
+    // With --zarr, the sabotage goes into a Zarr append instead (see `zarr_case`).
+    match if args.zarr.is_some() {
+        &Sabotage::None
+    } else {
+        &args.sabotage
+    } {
         Sabotage::None => {}
-        Sabotage::Fail(r) => cases.push((
+        &Sabotage::Fail(r) => cases.push((
             "a failing task",
             tas.map_blocks(DType::F64, move |blk| {
                 if me == r {
@@ -233,7 +238,7 @@ fn run(mpi: &MpiExecutor, args: &Args) -> xr::Result<bool> {
                 }
             })?,
         )),
-        Sabotage::Panic(r) => cases.push((
+        &Sabotage::Panic(r) => cases.push((
             "a panicking task",
             tas.map_blocks(DType::F64, move |blk| {
                 assert!(me != r, "deliberate panic of a task on rank {r}");
@@ -259,7 +264,7 @@ fn run(mpi: &MpiExecutor, args: &Args) -> xr::Result<bool> {
         );
     }
     if let Some(dir) = &args.zarr {
-        all_equal &= zarr_case(mpi, &mut rng, &values, &time, dir)?;
+        all_equal &= zarr_case(mpi, &mut rng, &values, &time, dir, &args.sabotage)?;
     }
     if compare_here {
         let c = mpi.comm_stats();
@@ -284,12 +289,17 @@ fn run(mpi: &MpiExecutor, args: &Args) -> xr::Result<bool> {
 /// `dir/ranks.zarr` on every rank with the MPI executor, and on rank 0 to `dir/local.zarr`
 /// with the local executor; compares the two on rank 0, and checks that what rank 0
 /// received during the MPI write is the write tasks' empty results alone.
+///
+/// With a sabotage, writes the whole chunks' time steps that way, then appends the
+/// dataset along time with a task that fails (or panics) on the given rank: the job ends,
+/// and the store must still be the one written first (its metadata are written last).
 fn zarr_case(
     mpi: &MpiExecutor,
     rng: &mut Rng,
     values: &NdArray,
     time: &NdArray,
     dir: &std::path::Path,
+    sabotage: &Sabotage,
 ) -> xr::Result<bool> {
     let shape = values.shape().to_vec();
     let chunk = [
@@ -313,6 +323,42 @@ fn zarr_case(
         )?
         .with_attr("title", "xr-mpi-check");
     let at = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    if let &Sabotage::Fail(r) | &Sabotage::Panic(r) = sabotage {
+        // Whole chunks only, so that the append writes no chunk the store holds.
+        let whole = shape[0] / chunk[0] * chunk[0];
+        let first = ds.isel(&[(
+            "time",
+            xr::dataset::Indexer::slice(Some(0), Some(whole as isize), 1),
+        )])?;
+        first
+            .write_zarr(at("ranks.zarr"))
+            .mode(ZarrMode::Write)
+            .write_with(mpi)?;
+        if mpi.is_root() {
+            first
+                .write_zarr(at("local.zarr"))
+                .mode(ZarrMode::Write)
+                .write()?;
+            println!("rank 0: zarr store of {whole} time steps written; appending with a task failing on rank {r}");
+        }
+        let me = mpi.rank();
+        let panics = matches!(sabotage, Sabotage::Panic(_));
+        let bad = tas.map_blocks(DType::F64, move |blk| {
+            if me == r {
+                assert!(!panics, "deliberate panic of a Zarr write task on rank {r}");
+                return Err(Error::InvalidArgument(format!(
+                    "deliberate failure of a Zarr write task on rank {r}"
+                )));
+            }
+            Ok(blk.clone())
+        })?;
+        ds.with_data_var("twice", bad.variable().clone())?
+            .write_zarr(at("ranks.zarr"))
+            .append_dim("time")
+            .write_with(mpi)?;
+        println!("rank {me}: the failing append returned: DIFFERENT");
+        return Ok(false);
+    }
     let before = mpi.comm_stats();
     ds.write_zarr(at("ranks.zarr"))
         .mode(ZarrMode::Write)
