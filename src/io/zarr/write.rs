@@ -7,7 +7,7 @@
 //! never has a group (mode w) or keeps its old shapes (append, region): it does not
 //! claim to hold data that was not written.
 //!
-//! Under an executor of several ranks (SPMD, [`crate::dist::MpiExecutor`]), every rank
+//! Under an executor of several ranks (SPMD: `MpiExecutor`, `mpi` feature), every rank
 //! calls [`ToZarr::write_with`] with the same dataset, and the same order holds across
 //! the job: every rank checks and plans from the store as it is; rank 0 alone removes a
 //! replaced store and writes the in-memory variables; every lazy chunk is written by the
@@ -250,7 +250,7 @@ impl<'a> ToZarr<'a> {
 
     /// Writes the store, the lazy chunks computed and written by `executor`'s tasks.
     ///
-    /// With an executor of several ranks ([`crate::dist::MpiExecutor`]), every rank calls
+    /// With an executor of several ranks (`MpiExecutor`, `mpi` feature), every rank calls
     /// it with the same dataset and store: each chunk is written by the rank that computed
     /// it, and only tiny per-task results travel; rank 0 removes a replaced store and
     /// writes the in-memory variables before any chunk, and writes the metadata (arrays,
