@@ -1,7 +1,7 @@
 //! [`MpiExecutor`]: runs a [`TaskGraph`] on every rank of an MPI job, SPMD.
 //!
 //! Every rank runs the same program and so builds the same graph (checked: a hash of its
-//! structure, compared by two all-reduces). A deterministic [placement](placement) gives
+//! structure, compared by two all-reduces). A deterministic placement (`mpi/placement.rs`) gives
 //! each rank a contiguous share of the source tasks (the chunk reads: each chunk is read
 //! once per job, by one rank) and puts every other task with the bulk of its inputs, so a
 //! reduction's combine tree stays on the rank that made its partials. Each rank then runs
