@@ -1,14 +1,14 @@
 //! [`MpiExecutor`]: runs a [`TaskGraph`] on every rank of an MPI job, SPMD.
 //!
 //! Every rank runs the same program and so builds the same graph (checked: a hash of its
-//! structure, compared by two all-reduces). A deterministic placement (`mpi/placement.rs`) gives
-//! each rank a contiguous share of the source tasks (the chunk reads: each chunk is read
-//! once per job, by one rank) and puts every other task with the bulk of its inputs, so a
-//! reduction's combine tree stays on the rank that made its partials. Each rank then runs
-//! its tasks round by round: a round is the tasks that need nothing more from other
-//! ranks, run by a [`LocalExecutor`] on the rank's rayon threads (memory budget,
-//! depth-first order and all). The placement, and so the rounds, are the same on every
-//! rank.
+//! structure, compared by two all-reduces). A deterministic placement (`placement.rs`)
+//! gives each rank a contiguous share of the source tasks (the chunk reads: each chunk is
+//! read once per job, by one rank) and puts every other task with the bulk of its
+//! inputs, so a reduction's combine tree stays on the rank that made its partials. Each
+//! rank then runs its tasks round by round: a round is the tasks that need nothing more
+//! from other ranks, run by a [`LocalExecutor`] on the rank's rayon threads (memory
+//! budget, depth-first order and all). The placement, and so the rounds, are the same on
+//! every rank.
 //!
 //! After a round, the values that cross ranks move in one collective exchange that every
 //! rank enters (a round in which no value crosses is skipped by all): the bundle sizes go
