@@ -3,9 +3,12 @@
 //! `MpiExecutor` under `mpirun --oversubscribe -n {1,2,3}`, over TCP on the loopback
 //! interface and over shared memory: `xr-mpi-check` compares, bit for bit, the MPI
 //! executor's results with the local executor's on random chunkings (grouped means and
-//! std, reductions, an elementwise array gathered whole, a blocked `dot`); `xr clim --mpi`
-//! writes the same climatology as `xr clim`; a rank whose task fails or panics ends the
-//! job quickly, with the message. The MPI setup comes from `scripts/deps-mpi.sh`
+//! std, reductions, an elementwise array gathered whole, a blocked `dot`), also with every
+//! exchange split into several collective calls; Zarr stores written by the ranks that
+//! computed the chunks equal the local executor's, with only the write tasks' empty
+//! results sent to rank 0; `xr clim --mpi` writes the same climatology as `xr clim`, to
+//! NetCDF and to Zarr; a rank whose task fails or panics ends the job quickly, with the
+//! message. The MPI setup comes from `scripts/deps-mpi.sh`
 //! (`make deps`).
 //!
 //! Bitwise equality is expected, not a tolerance: every combine runs in the order the
@@ -124,6 +127,125 @@ fn random_chunkings_over_tcp_equal_the_local_executor() {
 fn random_chunkings_over_shared_memory_equal_the_local_executor() {
     for (ranks, seed) in [(2, "21"), (3, "22")] {
         check(ranks, SHM, &["--seed", seed]);
+    }
+}
+
+#[test]
+fn exchanges_split_into_several_collective_calls_equal_the_local_executor() {
+    // The path of exchanges over 1 GiB (32-bit MPI counts), with a limit of a few hundred
+    // bytes per call so that every exchange and gather is split.
+    check(2, TCP, &["--seed", "51", "--max-call", "1000"]);
+    check(3, SHM, &["--seed", "52", "--max-call", "300"]);
+    let r = mpirun(
+        3,
+        TCP,
+        CHECK,
+        &["--seed", "53", "--max-call", "700", "--all-ranks"],
+    );
+    assert!(r.ok, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.stdout.matches("all identical").count(), 3, "{}", r.stdout);
+}
+
+/// The number right after `marker` in `text`.
+fn number_after(text: &str, marker: &str) -> usize {
+    let at = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker:?} in {text}"))
+        + marker.len();
+    text[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number after {marker:?} in {text}"))
+}
+
+#[test]
+fn zarr_stores_written_by_the_ranks_that_computed_the_chunks_equal_the_local_ones() {
+    for (ranks, transport, seed) in [(1, SHM, "61"), (2, TCP, "62"), (3, SHM, "63")] {
+        let dir = tmp(&format!("zarr{ranks}"));
+        let r = mpirun(
+            ranks,
+            transport,
+            CHECK,
+            &["--seed", seed, "--zarr", dir.to_str().unwrap()],
+        );
+        assert!(r.ok, "-n {ranks}: {}\n{}", r.stdout, r.stderr);
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.contains("zarr store by"))
+            .unwrap_or_else(|| panic!("-n {ranks}: no Zarr case\n{}", r.stdout));
+        assert!(
+            line.contains("identical to the local executor's (values, attrs, coords)"),
+            "{line}"
+        );
+        let received = number_after(line, "received ");
+        let results = number_after(line, "bytes, ");
+        let chunks = number_after(line, "for ");
+        let data = number_after(line, "variables (");
+        // No chunk moved to rank 0: all it received are the write tasks' empty results
+        // (16 bytes each, plus headers), not the data.
+        assert_eq!(received, results, "{line}");
+        assert!(results <= 40 * chunks + 64 * ranks, "{line}");
+        assert!(results * 20 < data, "{line}");
+        if ranks > 1 {
+            assert!(results > 0, "{line}");
+        }
+    }
+}
+
+#[test]
+fn a_rank_failing_during_a_zarr_append_leaves_the_store_as_it_was() {
+    for (ranks, transport, flag, rank, message) in [
+        (
+            3,
+            TCP,
+            "--fail-rank",
+            1,
+            "deliberate failure of a Zarr write task on rank 1",
+        ),
+        (
+            2,
+            SHM,
+            "--panic-rank",
+            1,
+            "deliberate panic of a Zarr write task on rank 1",
+        ),
+    ] {
+        let dir = tmp(&format!("zarr-fail{ranks}"));
+        let r = mpirun(
+            ranks,
+            transport,
+            CHECK,
+            &[
+                "--seed",
+                "71",
+                "--zarr",
+                dir.to_str().unwrap(),
+                flag,
+                &rank.to_string(),
+            ],
+        );
+        assert!(!r.ok, "{flag}: the job succeeded\n{}", r.stdout);
+        assert!(r.stderr.contains(message), "{flag}: {}", r.stderr);
+        assert!(
+            r.elapsed < Duration::from_secs(30),
+            "{flag}: {:?}",
+            r.elapsed
+        );
+        let steps = number_after(&r.stdout, "zarr store of ");
+        // The append's chunks may be on disk, but its metadata never were: the store
+        // still holds what the first write put there, as the local executor wrote it.
+        let got = Dataset::open_zarr(dir.join("ranks.zarr").to_str().unwrap()).unwrap();
+        let want = Dataset::open_zarr(dir.join("local.zarr").to_str().unwrap()).unwrap();
+        assert_eq!(got.dim_size("time").unwrap(), steps, "{flag}");
+        for name in ["tas", "twice", "time", "y"] {
+            let values = |ds: &Dataset| {
+                let v = ds.variable(name).unwrap().values().unwrap();
+                format!("{:?}", v.to_standard_layout())
+            };
+            assert_eq!(values(&got), values(&want), "{flag}: {name}");
+        }
     }
 }
 
@@ -251,7 +373,51 @@ fn xr_clim_on_mpi_ranks_writes_the_local_climatology() {
     let want = bits(&Dataset::open_dataset(&local).unwrap());
     assert_eq!(want.0, ["DJF", "MAM", "JJA", "SON"]);
     assert_eq!(want.1.len(), 4 * 3 * 4);
+    let local_zarr = dir.join("local.zarr");
+    let out = Command::new(xr)
+        .args(["clim", data.to_str().unwrap(), local_zarr.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let local_zarr = Dataset::open_zarr(local_zarr.to_str().unwrap()).unwrap();
+    assert_eq!(bits(&local_zarr), want);
     for (ranks, transport) in [(2, TCP), (3, SHM)] {
+        // To Zarr: each chunk written by the rank that computed it, the metadata by
+        // rank 0; rank 0 receives no values, so fewer result bytes than by NetCDF.
+        let path = dir.join(format!("mpi{ranks}.zarr"));
+        let glob = format!("{}/*.nc", data.display());
+        let r = mpirun(
+            ranks,
+            transport,
+            xr,
+            &["clim", &glob, path.to_str().unwrap(), "--mpi"],
+        );
+        assert!(r.ok, "-n {ranks}: {}\n{}", r.stdout, r.stderr);
+        let zarr_results = number_after(&r.stderr, "of which ");
+        let got = Dataset::open_zarr(path.to_str().unwrap()).unwrap();
+        assert_eq!(bits(&got), want, "-n {ranks}");
+        assert_eq!(
+            format!("{:?}", got.attrs()),
+            format!("{:?}", local_zarr.attrs())
+        );
+        for name in ["tas", "season"] {
+            let (a, b) = (
+                got.variable(name).unwrap(),
+                local_zarr.variable(name).unwrap(),
+            );
+            assert_eq!(a.dims(), b.dims(), "{name}");
+            assert_eq!(
+                format!("{:?}", a.attrs()),
+                format!("{:?}", b.attrs()),
+                "{name}"
+            );
+        }
+        assert_eq!(got.coord_names(), local_zarr.coord_names());
+
         let path = dir.join(format!("mpi{ranks}.nc"));
         let glob = format!("{}/*.nc", data.display());
         let r = mpirun(
@@ -270,6 +436,13 @@ fn xr_clim_on_mpi_ranks_writes_the_local_climatology() {
             bits(&Dataset::open_dataset(&path).unwrap()),
             want,
             "-n {ranks}"
+        );
+        let netcdf_results = number_after(&r.stderr, "of which ");
+        // The NetCDF path gathers the 4 x 3 x 4 float32 values at least.
+        assert!(netcdf_results >= 4 * 3 * 4 * 4, "{}", r.stderr);
+        assert!(
+            zarr_results < netcdf_results,
+            "{zarr_results} {netcdf_results}"
         );
     }
 }

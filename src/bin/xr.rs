@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! xr info FILE [--json] [--stats]    describe a NetCDF file as xr decodes it
-//! xr clim DIR_OR_GLOB OUT.nc [--mpi]  seasonal climatology of a multi-file dataset
+//! xr clim DIR_OR_GLOB OUT [--mpi]    seasonal climatology of a multi-file dataset (.nc, .zarr)
 //! xr convert IN OUT                   NetCDF <-> Zarr, streamed chunk by chunk
 //! ```
 
@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value};
 use xr::{AttrValue, Attrs, Dataset, NdArray, Scalar, Variable};
 
 const USAGE: &str = "usage: xr info FILE [--json] [--stats]
-       xr clim DIR_OR_GLOB OUT.nc [--mpi]
+       xr clim DIR_OR_GLOB OUT.nc|OUT.zarr [--mpi]
        xr convert IN OUT [--overwrite] [--zarr-format 2|3]";
 
 fn main() -> ExitCode {

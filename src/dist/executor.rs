@@ -39,4 +39,25 @@ pub trait Executor {
     fn last_stats(&self) -> Option<ExecStats> {
         None
     }
+
+    /// This process's rank among the processes that run each graph together (SPMD, as
+    /// under MPI); 0 for an executor of one process.
+    fn rank(&self) -> usize {
+        0
+    }
+
+    /// The number of processes that run each graph together; 1 for an executor of one
+    /// process.
+    fn ranks(&self) -> usize {
+        1
+    }
+
+    /// Waits until every rank called it, and tells whether `ok` on every one of them: a
+    /// barrier that also carries a vote, so that work done outside graphs by some ranks
+    /// (rank 0 writing a store's metadata) can be ordered before or after the others',
+    /// and a rank's error ends the step on all ranks instead of leaving them waiting.
+    /// Alone, it returns `ok`.
+    fn all_ranks_ok(&self, ok: bool) -> bool {
+        ok
+    }
 }

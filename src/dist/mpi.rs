@@ -1,38 +1,61 @@
 //! [`MpiExecutor`]: runs a [`TaskGraph`] on every rank of an MPI job, SPMD.
 //!
-//! Every rank runs the same program and so builds the same graph. A deterministic
-//! [placement](placement) gives each rank a contiguous share of the source tasks (the
-//! chunk reads: each chunk is read once per job, by one rank) and puts every other task
-//! with the bulk of its inputs, so a reduction's combine tree stays on the rank that made
-//! its partials. Each rank then runs its tasks round by round: a round is the tasks that
-//! need nothing more from other ranks, run by a [`LocalExecutor`] on the rank's rayon
-//! threads (memory budget, depth-first order and all); after it, the values other ranks
-//! need travel as point-to-point messages (one per rank pair per round: non-blocking
-//! sends, blocking receives, no global barrier). The outputs are then sent to rank 0, or
-//! to every rank on request.
+//! Every rank runs the same program and so builds the same graph (checked: a hash of its
+//! structure, compared by two all-reduces). A deterministic placement (`placement.rs`)
+//! gives each rank a contiguous share of the source tasks (the chunk reads: each chunk is
+//! read once per job, by one rank) and puts every other task with the bulk of its
+//! inputs, so a reduction's combine tree stays on the rank that made its partials. Each
+//! rank then runs its tasks round by round: a round is the tasks that need nothing more
+//! from other ranks, run by a [`LocalExecutor`] on the rank's rayon threads (memory
+//! budget, depth-first order and all). The placement, and so the rounds, are the same on
+//! every rank.
 //!
-//! Partials cross ranks as values of the graph's own combine tree rather than through
-//! `MPI_Reduce`: the tree fixes the order of every floating-point addition, so the answer
-//! is bit for bit the [`LocalExecutor`]'s, whatever the number of ranks. (An
-//! `MPI_Reduce` would sum the ranks' partials in the library's order, and would need the
-//! graph to say which combines are plain sums.) Collectives check that every rank built
-//! the same graph.
+//! After a round, the values that cross ranks move in one collective exchange that every
+//! rank enters (a round in which no value crosses is skipped by all): the bundle sizes go
+//! with `MPI_Alltoall`, the bundles with `MPI_Alltoallv`, so each combine's owner receives
+//! exactly the partials it combines (the reduce-scatter pattern). MPI's counts and
+//! displacements are 32-bit: an exchange that would move more than
+//! [`MpiExecutor::max_bytes_per_call`] (1 GiB) into or out of a rank is split into several
+//! `MPI_Alltoallv` calls, each carrying the same share of every bundle. The outputs are
+//! then gathered with `MPI_Gatherv` to rank 0 (the other ranks get their dtypes and shapes
+//! with `MPI_Allgatherv`), or with `MPI_Allgatherv` to every rank on request, split the
+//! same way. A rank waiting for the others to reach an exchange sleeps between tests of a
+//! non-blocking `MPI_Ialltoall` / `MPI_Iallgather` rather than spinning in a blocking
+//! call, so that it does not take a core from a rank still computing on the same node.
+//!
+//! The collectives move the partials; the combining stays in the graph's own tasks, run in
+//! the graph's order. That is why `MPI_Reduce` / `MPI_Reduce_scatter` with `MPI_SUM` are
+//! not used: they add the ranks' partials in the library's order (which depends on the
+//! number of ranks and the algorithm it picks), and would need the graph to say which
+//! combines are plain sums. With the partials moved instead, the answer is bit for bit the
+//! [`LocalExecutor`]'s, whatever the number of ranks.
+//!
+//! Memory: each round's local run gets the rank's budget less the bytes the rank already
+//! holds (values from earlier rounds and other ranks, kept for later) and the estimated
+//! bytes of the values the round makes to keep or to send, which the local run does not
+//! count since they are its outputs.
 //!
 //! A failing or panicking task on any rank aborts the whole job (`MPI_Abort`) with its
-//! message; no rank is left waiting for a value that will never come.
+//! message, as does any other error of an execution on a job of several ranks: a rank
+//! never leaves the execution early while the others wait for it in a collective.
 
 mod placement;
 mod wire;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use mpi::collective::SystemOperation;
+use mpi::datatype::{Partition, PartitionMut};
 use mpi::environment::Universe;
-use mpi::topology::{Rank, SimpleCommunicator};
-use mpi::traits::{Communicator, CommunicatorCollectives, Destination, Source};
+use mpi::request::{Request, Scope};
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::{Communicator, CommunicatorCollectives, Root};
+use mpi::Count;
 
 use crate::dist::executor::{ExecStats, Executor};
 use crate::dist::graph::{GraphStructure, TaskFn, TaskGraph, TaskId, TaskValue};
@@ -40,13 +63,9 @@ use crate::dist::local::LocalExecutor;
 use crate::error::{Error, Result};
 use placement::{place, Placement};
 
-/// The tag of every message: messages between two ranks are sent and received in the
-/// same (round) order, which MPI's non-overtaking rule preserves.
-const TAG: mpi::Tag = 7;
-
-/// The largest single MPI message: MPI counts are 32-bit, so a larger bundle goes in
-/// pieces.
-const MAX_PIECE: usize = 1 << 30;
+/// The most bytes one collective call moves into or out of a rank, by default and at
+/// most: MPI's counts and displacements are `int`s, so this leaves a factor of two.
+const MAX_CALL: usize = 1 << 30;
 
 /// Where the outputs of an execution end up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,12 +85,17 @@ pub enum Results {
 pub struct CommStats {
     /// Executions run.
     pub executions: usize,
-    /// Messages (bundles of values) sent to other ranks.
+    /// Bundles of values sent to other ranks (one per destination rank per exchange).
     pub messages_sent: usize,
     /// Bytes sent to other ranks.
     pub bytes_sent: usize,
-    /// Bytes received from other ranks.
+    /// Bytes received from other ranks, results included.
     pub bytes_received: usize,
+    /// Of `bytes_received`, the bytes of outputs (values, or dtypes and shapes) gathered
+    /// from other ranks at the end of the executions.
+    pub results_received: usize,
+    /// Collective calls made to exchange values and gather results.
+    pub collectives: usize,
     /// Wall time spent exchanging values (encoding, waiting, decoding).
     pub exchange: Duration,
     /// Wall time spent running tasks.
@@ -103,7 +127,12 @@ pub struct MpiExecutor {
     size: usize,
     /// Ranks on this node (sharing its memory).
     node_ranks: usize,
-    local: LocalExecutor,
+    /// Runs each round's tasks; taken out of the mutex for a run with the round's budget.
+    local: Mutex<Option<LocalExecutor>>,
+    /// This rank's memory budget, of which each round's local run gets what the values
+    /// held by the rank leave.
+    budget: usize,
+    max_call: usize,
     results: Results,
     last_stats: Mutex<Option<ExecStats>>,
     comm: Mutex<CommStats>,
@@ -117,7 +146,8 @@ impl fmt::Debug for MpiExecutor {
             .field("rank", &self.rank)
             .field("size", &self.size)
             .field("node_ranks", &self.node_ranks)
-            .field("local", &self.local)
+            .field("budget", &self.budget)
+            .field("max_call", &self.max_call)
             .field("results", &self.results)
             .finish_non_exhaustive()
     }
@@ -155,7 +185,9 @@ impl MpiExecutor {
             rank,
             size,
             node_ranks,
-            local: local.memory_budget(budget),
+            local: Mutex::new(Some(local)),
+            budget,
+            max_call: MAX_CALL,
             results: Results::Root,
             last_stats: Mutex::new(None),
             comm: Mutex::new(CommStats::default()),
@@ -174,15 +206,26 @@ impl MpiExecutor {
     /// rayon's global pool, sized by `RAYON_NUM_THREADS`.
     #[must_use]
     pub fn threads(mut self, n: usize) -> Self {
-        self.local = self.local.threads(n);
+        let slot = self.local.get_mut().unwrap_or_else(PoisonError::into_inner);
+        *slot = slot.take().map(|l| l.threads(n));
         self
     }
 
     /// Keeps at most about `bytes` of task values alive on this rank at once (see
-    /// [`LocalExecutor`]), not counting values waiting to be sent.
+    /// [`LocalExecutor`]), values held for later rounds and values waiting to be sent
+    /// to other ranks included.
     #[must_use]
     pub fn memory_budget(mut self, bytes: usize) -> Self {
-        self.local = self.local.memory_budget(bytes);
+        self.budget = bytes;
+        self
+    }
+
+    /// Moves at most about `bytes` into or out of this rank per collective call (default
+    /// and largest: 1 GiB; at least 1); larger exchanges are split into several calls.
+    /// Smaller values are for testing the split.
+    #[must_use]
+    pub fn max_bytes_per_call(mut self, bytes: usize) -> Self {
+        self.max_call = bytes.clamp(1, MAX_CALL);
         self
     }
 
@@ -257,6 +300,10 @@ impl MpiExecutor {
         }
         Ok(())
     }
+
+    fn count_comm(&self, f: impl FnOnce(&mut CommStats)) {
+        f(&mut self.comm.lock().unwrap_or_else(PoisonError::into_inner));
+    }
 }
 
 /// Installs (once per process) a panic hook that runs the previous hook, then aborts the
@@ -275,13 +322,17 @@ fn install_abort_hook(rank: usize, size: usize) {
     }));
 }
 
-/// Waits until `peer` has sent this rank a message, sleeping between probes: a blocking
-/// receive would spin a core for as long as the peer computes (a whole round), taking it
-/// from other ranks on the same cores. Messages here are few and large, so the up to
-/// 2 ms of added latency does not matter.
-fn wait_for_message(peer: &mpi::topology::Process<'_>) {
+/// Completes a non-blocking collective, sleeping between tests: a blocking call would
+/// spin a core for as long as the slowest rank computes (a whole round), taking it from
+/// other ranks on the same cores. Exchanges are few and large, so the up to 2 ms of
+/// added latency does not matter.
+fn wait_sleeping<'a, D: ?Sized, S: Scope<'a>>(mut request: Request<'a, D, S>) {
     let mut pause = Duration::from_micros(20);
-    while peer.immediate_probe_with_tag(TAG).is_none() {
+    loop {
+        match request.test() {
+            Ok(_) => return,
+            Err(pending) => request = pending,
+        }
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(2));
     }
@@ -320,6 +371,12 @@ struct Plan {
     tasks: Vec<Vec<TaskId>>,
     /// Per round, the values crossing to and from this rank.
     traffic: Vec<Traffic>,
+    /// Per round, whether any value crosses between any two ranks after it (the same on
+    /// every rank: rounds without traffic skip the exchange).
+    busy: Vec<bool>,
+    /// Per round, the estimated bytes of the values this rank makes in it and keeps past
+    /// its local run (for later rounds, or to send), outputs of the graph aside.
+    reserved: Vec<usize>,
     /// The last round in which this rank uses each value it holds (`usize::MAX`: an
     /// output, kept to the end; `None`: never held here).
     last_use: Vec<Option<usize>>,
@@ -333,6 +390,8 @@ fn plan(s: &GraphStructure, p: &Placement, me: usize) -> Plan {
     let (cons_start, consumers) = s.consumers();
     let mut tasks = vec![Vec::new(); p.rounds];
     let mut traffic: Vec<Traffic> = (0..p.rounds).map(|_| Traffic::default()).collect();
+    let mut busy = vec![false; p.rounds];
+    let mut reserved = vec![0usize; p.rounds];
     let mut last_use = vec![None; n];
     let mut keep = vec![false; n];
     let mut is_output = vec![false; n];
@@ -352,12 +411,16 @@ fn plan(s: &GraphStructure, p: &Placement, me: usize) -> Plan {
         peers.extend(cons.iter().map(|&c| p.owner[c]).filter(|&q| q != owner));
         peers.sort_unstable();
         peers.dedup();
+        busy[round] |= !peers.is_empty();
         if owner == me {
             tasks[round].push(t);
             for &q in &peers {
                 traffic[round].send.entry(q).or_default().push(t);
             }
             keep[t] = is_output[t] || !peers.is_empty() || mine_last.is_some_and(|r| r > round);
+            if keep[t] && !is_output[t] {
+                reserved[round] += s.est_bytes(t);
+            }
             last_use[t] = if is_output[t] {
                 Some(usize::MAX)
             } else if keep[t] {
@@ -373,72 +436,322 @@ fn plan(s: &GraphStructure, p: &Placement, me: usize) -> Plan {
     Plan {
         tasks,
         traffic,
+        busy,
+        reserved,
         last_use,
         keep,
     }
 }
 
+/// The budget of one round's local run: the rank's `budget` less the bytes it holds
+/// (`held`: values from earlier rounds and other ranks) and the bytes it will hold when
+/// the run ends (`reserved`: values kept for later rounds or waiting to be sent).
+fn round_budget(budget: usize, held: usize, reserved: usize) -> usize {
+    budget.saturating_sub(held.saturating_add(reserved))
+}
+
+/// The bytes one rank sends in an exchange, the bundles of all destinations one after
+/// the other: rank `q`'s are `bytes[start[q]..start[q + 1]]` (none for most ranks).
+struct Outbox {
+    bytes: Vec<u8>,
+    start: Vec<usize>,
+}
+
+impl Outbox {
+    /// The bundles `bundle(q, out)` appends for every rank `q` in turn.
+    fn new(
+        ranks: usize,
+        mut bundle: impl FnMut(usize, &mut Vec<u8>) -> Result<()>,
+    ) -> Result<Self> {
+        let mut bytes = Vec::new();
+        let mut start = Vec::with_capacity(ranks + 1);
+        start.push(0);
+        for q in 0..ranks {
+            bundle(q, &mut bytes)?;
+            start.push(bytes.len());
+        }
+        Ok(Outbox { bytes, start })
+    }
+
+    fn lens(&self) -> Vec<usize> {
+        self.start.windows(2).map(|w| w[1] - w[0]).collect()
+    }
+}
+
+/// Bytes `piece(len, k, calls)` of a message of `len` bytes are the ones collective call
+/// `k` of `calls` moves: the same share of every message.
+fn piece(len: usize, k: usize, calls: usize) -> Range<usize> {
+    let at = |i: usize| (len as u128 * i as u128 / calls.max(1) as u128) as usize;
+    at(k)..at(k + 1)
+}
+
+/// The calls needed to move `bytes` at most about `max_call` at a time.
+fn calls_for(bytes: usize, max_call: usize) -> usize {
+    bytes.div_ceil(max_call.max(1)).max(1)
+}
+
+/// Offsets of messages of `lens` bytes laid out one after the other (one more than
+/// `lens`: the last is the total).
+fn offsets(lens: &[usize]) -> Vec<usize> {
+    let mut start = Vec::with_capacity(lens.len() + 1);
+    start.push(0);
+    for &l in lens {
+        start.push(start[start.len() - 1] + l);
+    }
+    start
+}
+
+/// `bytes`, or when empty, an empty slice of a real buffer. An empty slice's pointer may
+/// be the dangling 0x1, which is `MPI_IN_PLACE` in OpenMPI: an empty send buffer would
+/// turn an all-gather into an in-place one, and an all-to-all into an error.
+fn in_place_safe(bytes: &[u8]) -> &[u8] {
+    static PAD: [u8; 1] = [0];
+    if bytes.is_empty() {
+        &PAD[..0]
+    } else {
+        bytes
+    }
+}
+
+/// A receive buffer of `len` zeros whose pointer is a real allocation even when empty
+/// (see [`in_place_safe`]).
+fn recv_buffer(len: usize) -> Vec<u8> {
+    let mut v = Vec::with_capacity(len.max(1));
+    v.resize(len, 0);
+    v
+}
+
+fn count(n: usize) -> Result<Count> {
+    Count::try_from(n).map_err(|_| Error::internal(format!("{n} bytes do not fit one MPI count")))
+}
+
+/// MPI counts and displacements of call `k` of `calls` over messages of `lens` bytes,
+/// their pieces laid out one after the other; and the total.
+fn layout(lens: &[usize], k: usize, calls: usize) -> Result<(Vec<Count>, Vec<Count>, usize)> {
+    let mut counts = Vec::with_capacity(lens.len());
+    let mut displs = Vec::with_capacity(lens.len());
+    let mut at = 0;
+    for &len in lens {
+        let n = piece(len, k, calls).len();
+        counts.push(count(n)?);
+        displs.push(count(at)?);
+        at += n;
+    }
+    Ok((counts, displs, at))
+}
+
+/// Call `k`'s pieces of the messages in `bytes` (laid out by `start`), one after the
+/// other: `bytes` itself when there is one call.
+fn pack<'b>(bytes: &'b [u8], start: &[usize], k: usize, calls: usize) -> Cow<'b, [u8]> {
+    if calls == 1 {
+        return Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::new();
+    for w in start.windows(2) {
+        let r = piece(w[1] - w[0], k, calls);
+        out.extend_from_slice(&bytes[w[0] + r.start..w[0] + r.end]);
+    }
+    Cow::Owned(out)
+}
+
+/// Copies call `k`'s pieces (`got`, one after the other) to their places in `into`
+/// (messages laid out by `start`).
+fn unpack(got: &[u8], into: &mut [u8], start: &[usize], k: usize, calls: usize) {
+    let mut at = 0;
+    for w in start.windows(2) {
+        let r = piece(w[1] - w[0], k, calls);
+        into[w[0] + r.start..w[0] + r.end].copy_from_slice(&got[at..at + r.len()]);
+        at += r.len();
+    }
+}
+
 impl MpiExecutor {
-    /// Sends each peer its bundle and receives the bundles this rank expects; returns the
-    /// received values. `bundles`: per destination, the message bytes; `expect`: per
-    /// source, the task ids its message holds. Headers-only messages decode to zeros.
+    /// The values of one round that cross ranks, in one collective exchange every rank
+    /// enters: the sizes (and each rank's total) by `MPI_Ialltoall`, then the bundles by
+    /// `MPI_Alltoallv`, in several calls when more than `max_call` bytes would move into
+    /// or out of a rank. Returns the values received; `expect`: per source, the task ids
+    /// its bundle holds.
     fn exchange(
         &self,
         round: usize,
-        bundles: &[(usize, Vec<u8>)],
+        out: &Outbox,
         expect: &BTreeMap<usize, Vec<TaskId>>,
     ) -> Result<Vec<(TaskId, Arc<TaskValue>)>> {
-        let lens: Vec<[u8; 8]> = bundles
+        let n = self.size;
+        let send_lens = out.lens();
+        let total = out.bytes.len();
+        // To every rank: the bytes it gets from this one, and this one's total.
+        let sizes: Vec<u64> = send_lens
             .iter()
-            .map(|(_, b)| (b.len() as u64).to_le_bytes())
+            .flat_map(|&l| [l as u64, total as u64])
             .collect();
-        let mut received = Vec::new();
-        let mut bytes_in = 0;
-        let result = mpi::request::scope(|scope| {
-            let mut sends = Vec::new();
-            for ((q, bytes), len) in bundles.iter().zip(&lens) {
-                let peer = self.world.process_at_rank(*q as Rank);
-                sends.push(peer.immediate_send_with_tag(scope, &len[..], TAG));
-                for piece in bytes.chunks(MAX_PIECE) {
-                    sends.push(peer.immediate_send_with_tag(scope, piece, TAG));
-                }
-            }
-            let mut result = Ok(());
-            for (&q, ids) in expect {
-                let peer = self.world.process_at_rank(q as Rank);
-                wait_for_message(&peer);
-                let mut len = [0u8; 8];
-                peer.receive_into_with_tag(&mut len[..], TAG);
-                let len = u64::from_le_bytes(len);
-                let Ok(len) = usize::try_from(len) else {
-                    result = Err(Error::internal(format!(
-                        "a message of {len} bytes from rank {q}"
-                    )));
-                    break;
-                };
-                let mut buf = vec![0u8; len];
-                for piece in buf.chunks_mut(MAX_PIECE) {
-                    peer.receive_into_with_tag(piece, TAG);
-                }
-                bytes_in += len;
-                match wire::decode(&buf, round, ids, &format!("from rank {q}")) {
-                    Ok(v) => received.extend(v),
-                    Err(e) => {
-                        result = Err(e);
-                        break;
-                    }
-                }
-            }
-            for s in sends {
-                s.wait();
-            }
-            result
+        let mut got_sizes = vec![0u64; 2 * n];
+        mpi::request::scope(|scope| {
+            wait_sleeping(self.world.immediate_all_to_all_into(
+                scope,
+                &sizes[..],
+                &mut got_sizes[..],
+            ));
         });
-        let mut c = self.comm.lock().unwrap_or_else(PoisonError::into_inner);
-        c.messages_sent += bundles.len();
-        c.bytes_sent += bundles.iter().map(|(_, b)| b.len()).sum::<usize>();
-        c.bytes_received += bytes_in;
-        result.map(|()| received)
+        let mut collectives = 1;
+        let recv_lens = got_sizes
+            .chunks(2)
+            .map(|c| usize::try_from(c[0]))
+            .collect::<std::result::Result<Vec<usize>, _>>()
+            .map_err(|_| Error::internal("a bundle size does not fit this rank's memory"))?;
+        // Every rank knows every rank's total: all take the same branch.
+        let all: u128 = got_sizes.chunks(2).map(|c| u128::from(c[1])).sum();
+        let calls = if all <= self.max_call as u128 {
+            1
+        } else {
+            let mine = total.max(recv_lens.iter().sum()) as u64;
+            let mut most = 0u64;
+            self.world
+                .all_reduce_into(&mine, &mut most, SystemOperation::max());
+            collectives += 1;
+            calls_for(usize::try_from(most).unwrap_or(usize::MAX), self.max_call)
+        };
+        let rstart = offsets(&recv_lens);
+        let mut received = recv_buffer(rstart[n]);
+        for k in 0..calls {
+            let (scounts, sdispls, _) = layout(&send_lens, k, calls)?;
+            let (rcounts, rdispls, rtotal) = layout(&recv_lens, k, calls)?;
+            let send = pack(&out.bytes, &out.start, k, calls);
+            let sendbuf = Partition::new(in_place_safe(&send), scounts, sdispls);
+            if calls == 1 {
+                let mut recvbuf = PartitionMut::new(&mut received[..], rcounts, rdispls);
+                self.world.all_to_all_varcount_into(&sendbuf, &mut recvbuf);
+            } else {
+                let mut got = recv_buffer(rtotal);
+                let mut recvbuf = PartitionMut::new(&mut got[..], rcounts, rdispls);
+                self.world.all_to_all_varcount_into(&sendbuf, &mut recvbuf);
+                unpack(&got, &mut received, &rstart, k, calls);
+            }
+            collectives += 1;
+        }
+        self.count_comm(|c| {
+            c.messages_sent += send_lens.iter().filter(|&&l| l > 0).count();
+            c.bytes_sent += total;
+            c.bytes_received += received.len();
+            c.collectives += collectives;
+        });
+        let mut values = Vec::new();
+        for p in 0..n {
+            let bytes = &received[rstart[p]..rstart[p + 1]];
+            match expect.get(&p) {
+                Some(ids) => {
+                    values.extend(wire::decode(bytes, round, ids, &format!("from rank {p}"))?);
+                }
+                None if bytes.is_empty() => {}
+                None => {
+                    return Err(Error::internal(format!(
+                        "rank {} got {} bytes from rank {p} in round {round}, and expected none",
+                        self.rank,
+                        bytes.len()
+                    )))
+                }
+            }
+        }
+        Ok(values)
+    }
+
+    /// Every rank's `mine`, in rank order, on every rank (`MPI_Iallgather`: waits
+    /// sleeping for the slowest rank).
+    fn all_gather_sizes(&self, mine: &[u64]) -> Vec<u64> {
+        let mut all = vec![0u64; mine.len() * self.size];
+        mpi::request::scope(|scope| {
+            wait_sleeping(
+                self.world
+                    .immediate_all_gather_into(scope, mine, &mut all[..]),
+            );
+        });
+        self.count_comm(|c| c.collectives += 1);
+        all
+    }
+
+    /// Every rank's `mine` (of `lens[rank]` bytes), one after the other in rank order,
+    /// on every rank (`MPI_Allgatherv`, in several calls for more than `max_call` bytes).
+    fn all_gather_bytes(&self, mine: &[u8], lens: &[usize]) -> Result<Vec<u8>> {
+        let start = offsets(lens);
+        let mut all = recv_buffer(start[self.size]);
+        let calls = calls_for(all.len(), self.max_call);
+        for k in 0..calls {
+            let (counts, displs, total) = layout(lens, k, calls)?;
+            let send = in_place_safe(&mine[piece(mine.len(), k, calls)]);
+            if calls == 1 {
+                let mut recv = PartitionMut::new(&mut all[..], counts, displs);
+                self.world.all_gather_varcount_into(send, &mut recv);
+            } else {
+                let mut got = recv_buffer(total);
+                let mut recv = PartitionMut::new(&mut got[..], counts, displs);
+                self.world.all_gather_varcount_into(send, &mut recv);
+                unpack(&got, &mut all, &start, k, calls);
+            }
+        }
+        self.count_comm(|c| {
+            c.collectives += calls;
+            c.bytes_sent += mine.len() * (self.size - 1);
+            c.bytes_received += all.len() - mine.len();
+            c.results_received += all.len() - mine.len();
+        });
+        Ok(all)
+    }
+
+    /// Every rank's `mine` (of `lens[rank]` bytes), one after the other in rank order, on
+    /// rank 0 (`MPI_Gatherv`, in several calls for more than `max_call` bytes); `None`
+    /// on the other ranks.
+    fn gather_bytes(&self, mine: &[u8], lens: &[usize]) -> Result<Option<Vec<u8>>> {
+        let start = offsets(lens);
+        let calls = calls_for(start[self.size], self.max_call);
+        let root = self.world.process_at_rank(0);
+        if self.rank != 0 {
+            for k in 0..calls {
+                root.gather_varcount_into(in_place_safe(&mine[piece(mine.len(), k, calls)]));
+            }
+            self.count_comm(|c| {
+                c.collectives += calls;
+                c.bytes_sent += mine.len();
+                c.messages_sent += usize::from(!mine.is_empty());
+            });
+            return Ok(None);
+        }
+        let mut all = recv_buffer(start[self.size]);
+        for k in 0..calls {
+            let (counts, displs, total) = layout(lens, k, calls)?;
+            let send = in_place_safe(&mine[piece(mine.len(), k, calls)]);
+            if calls == 1 {
+                let mut recv = PartitionMut::new(&mut all[..], counts, displs);
+                root.gather_varcount_into_root(send, &mut recv);
+            } else {
+                let mut got = recv_buffer(total);
+                let mut recv = PartitionMut::new(&mut got[..], counts, displs);
+                root.gather_varcount_into_root(send, &mut recv);
+                unpack(&got, &mut all, &start, k, calls);
+            }
+        }
+        self.count_comm(|c| {
+            c.collectives += calls;
+            c.bytes_received += all.len() - mine.len();
+            c.results_received += all.len() - mine.len();
+        });
+        Ok(Some(all))
+    }
+
+    /// Runs `sub` on this rank's local executor with a memory budget of `budget`.
+    fn run_local(
+        &self,
+        sub: TaskGraph,
+        budget: usize,
+    ) -> Result<(Vec<Arc<TaskValue>>, Option<ExecStats>)> {
+        let mut slot = self.local.lock().unwrap_or_else(PoisonError::into_inner);
+        let local = slot
+            .take()
+            .ok_or_else(|| Error::internal("the MPI executor's local executor is in use"))?
+            .memory_budget(budget);
+        let out = local.execute(sub);
+        let stats = local.last_stats();
+        *slot = Some(local);
+        out.map(|v| (v, stats))
     }
 
     fn run(&self, graph: TaskGraph) -> Result<(Vec<Arc<TaskValue>>, ExecStats)> {
@@ -495,10 +808,12 @@ impl MpiExecutor {
             } else {
                 sub.set_outputs(kept.iter().map(|&t| local_id[t]).collect());
                 let held: usize = store.values().map(|v| v.nbytes()).sum();
-                let out = self.local.execute(sub).map_err(|e| self.fail(e))?;
-                if let Some(st) = self.local.last_stats() {
+                let budget = round_budget(self.budget, held, plan.reserved[round]);
+                let (out, st) = self.run_local(sub, budget)?;
+                let made: usize = out.iter().map(|v| v.nbytes()).sum();
+                if let Some(st) = st {
                     stats.tasks_run += st.tasks_run;
-                    stats.peak_bytes = stats.peak_bytes.max(st.peak_bytes + held);
+                    stats.peak_bytes = stats.peak_bytes.max(st.peak_bytes + held + made);
                 }
                 out
             };
@@ -507,11 +822,12 @@ impl MpiExecutor {
             }
             let t1 = Instant::now();
             compute += t1 - t0;
-            let traffic = &plan.traffic[round];
-            let bundles = traffic
-                .send
-                .iter()
-                .map(|(&q, ids)| {
+            if plan.busy[round] {
+                let traffic = &plan.traffic[round];
+                let out = Outbox::new(self.size, |q, bytes| {
+                    let Some(ids) = traffic.send.get(&q) else {
+                        return Ok(());
+                    };
                     let vals = ids
                         .iter()
                         .map(|t| store.get(t).map(|v| (*t, v.as_ref())))
@@ -519,82 +835,112 @@ impl MpiExecutor {
                         .ok_or_else(|| {
                             Error::internal(format!("rank {me} lost a value to send"))
                         })?;
-                    Ok((q, wire::encode(round, &vals, true)))
-                })
-                .collect::<Result<Vec<_>>>()
-                .map_err(|e| self.fail(e))?;
-            let got = self
-                .exchange(round, &bundles, &traffic.recv)
-                .map_err(|e| self.fail(e))?;
-            store.extend(got);
+                    wire::encode_into(bytes, round, &vals, true);
+                    Ok(())
+                })?;
+                let got = self.exchange(round, &out, &traffic.recv)?;
+                store.extend(got);
+            }
             store.retain(|t, _| plan.last_use[*t].is_some_and(|r| r > round));
             exchange += t1.elapsed();
         }
         let t2 = Instant::now();
-        let outputs = self
-            .gather_outputs(&s, &p, &mut store)
-            .map_err(|e| self.fail(e))?;
+        let outputs = self.gather_outputs(&s, &p, &mut store)?;
         exchange += t2.elapsed();
-        let mut c = self.comm.lock().unwrap_or_else(PoisonError::into_inner);
-        c.executions += 1;
-        c.compute += compute;
-        c.exchange += exchange;
+        self.count_comm(|c| {
+            c.executions += 1;
+            c.compute += compute;
+            c.exchange += exchange;
+        });
         Ok((outputs, stats))
     }
 
-    /// Sends the outputs where [`Results`] says, after the last round.
+    /// Brings the outputs where [`Results`] says, after the last round.
     fn gather_outputs(
         &self,
         s: &GraphStructure,
         p: &Placement,
         store: &mut BTreeMap<TaskId, Arc<TaskValue>>,
     ) -> Result<Vec<Arc<TaskValue>>> {
-        let me = self.rank;
+        let (me, n) = (self.rank, self.size);
         let mut outs: Vec<TaskId> = s.outputs().to_vec();
         outs.sort_unstable();
         outs.dedup();
-        let full_to = |q: usize| self.results == Results::AllRanks || q == 0;
-        // Full values to the ranks that get them, headers to the others.
-        let mut bundles = Vec::new();
-        let mine: Vec<TaskId> = outs.iter().copied().filter(|&o| p.owner[o] == me).collect();
-        if !mine.is_empty() {
-            let vals = mine
+        // Per rank, the outputs it owns, ascending: the same on every rank.
+        let mut owned: Vec<Vec<TaskId>> = vec![Vec::new(); n];
+        for &o in &outs {
+            owned[p.owner[o]].push(o);
+        }
+        if n > 1 {
+            let vals = owned[me]
                 .iter()
                 .map(|t| store.get(t).map(|v| (*t, v.as_ref())))
                 .collect::<Option<Vec<_>>>()
                 .ok_or_else(|| Error::internal(format!("rank {me} lost an output")))?;
-            let (full, header) = (
-                wire::encode(p.rounds, &vals, true),
-                wire::encode(p.rounds, &vals, false),
-            );
-            for q in (0..self.size).filter(|&q| q != me) {
-                bundles.push((
-                    q,
-                    if full_to(q) {
-                        full.clone()
-                    } else {
-                        header.clone()
-                    },
-                ));
+            // A rank that owns no output sends nothing.
+            let encode = |with_data: bool| {
+                let mut out = Vec::new();
+                if !vals.is_empty() {
+                    wire::encode_into(&mut out, p.rounds, &vals, with_data);
+                }
+                out
+            };
+            let full = encode(true);
+            // Every rank's bundle, in rank order, and whether they hold the values (or
+            // only dtypes and shapes).
+            let (all, lens, with_data) = match self.results {
+                Results::AllRanks => {
+                    let lens = to_usizes(&self.all_gather_sizes(&[full.len() as u64]))?;
+                    (self.all_gather_bytes(&full, &lens)?, lens, true)
+                }
+                Results::Root => {
+                    let header = encode(false);
+                    let lens = to_usizes(
+                        &self.all_gather_sizes(&[full.len() as u64, header.len() as u64]),
+                    )?;
+                    let full_lens: Vec<usize> = lens.iter().step_by(2).copied().collect();
+                    let header_lens: Vec<usize> = lens.iter().skip(1).step_by(2).copied().collect();
+                    let headers = self.all_gather_bytes(&header, &header_lens)?;
+                    match self.gather_bytes(&full, &full_lens)? {
+                        Some(all) => (all, full_lens, true),
+                        None => (headers, header_lens, false),
+                    }
+                }
+            };
+            drop(vals);
+            let start = offsets(&lens);
+            for q in (0..n).filter(|&q| q != me) {
+                let bytes = &all[start[q]..start[q + 1]];
+                if owned[q].is_empty() {
+                    if !bytes.is_empty() {
+                        return Err(Error::internal(format!(
+                            "rank {me} got {} bytes of results from rank {q}, which owns none",
+                            bytes.len()
+                        )));
+                    }
+                    continue;
+                }
+                store.extend(wire::decode(
+                    bytes,
+                    p.rounds,
+                    &owned[q],
+                    &format!("from rank {q}"),
+                )?);
             }
-        }
-        let mut expect: BTreeMap<usize, Vec<TaskId>> = BTreeMap::new();
-        for &o in &outs {
-            if p.owner[o] != me {
-                expect.entry(p.owner[o]).or_default().push(o);
-            }
-        }
-        let got = self.exchange(p.rounds, &bundles, &expect)?;
-        if !full_to(me) {
-            // Zeros of the outputs' dtypes and shapes, also for the ones made here.
-            for (t, v) in store.iter_mut() {
-                let header = wire::encode(p.rounds, &[(*t, v.as_ref())], false);
-                if let Some((_, z)) = wire::decode(&header, p.rounds, &[*t], "this rank")?.pop() {
-                    *v = z;
+            if !with_data {
+                // Zeros of the outputs' dtypes and shapes, also for the ones made here.
+                for &t in &owned[me] {
+                    if let Some(v) = store.get_mut(&t) {
+                        let header = wire::encode(p.rounds, &[(t, v.as_ref())], false);
+                        if let Some((_, z)) =
+                            wire::decode(&header, p.rounds, &[t], "this rank")?.pop()
+                        {
+                            *v = z;
+                        }
+                    }
                 }
             }
         }
-        store.extend(got);
         s.outputs()
             .iter()
             .map(|o| {
@@ -606,11 +952,26 @@ impl MpiExecutor {
     }
 }
 
+fn to_usizes(v: &[u64]) -> Result<Vec<usize>> {
+    v.iter()
+        .map(|&x| {
+            usize::try_from(x)
+                .map_err(|_| Error::internal(format!("a message of {x} bytes does not fit")))
+        })
+        .collect()
+}
+
 impl Executor for MpiExecutor {
     fn execute(&self, graph: TaskGraph) -> Result<Vec<Arc<TaskValue>>> {
-        graph.structure().validate()?;
-        self.check_same_graph(graph.structure())?;
-        let (out, stats) = self.run(graph)?;
+        // Any error of an execution on one rank aborts the job: the other ranks would
+        // wait for this one in the next collective.
+        let result = graph
+            .structure()
+            .validate()
+            .and_then(|()| self.check_same_graph(graph.structure()))
+            .and_then(|()| self.run(graph))
+            .map_err(|e| self.fail(e));
+        let (out, stats) = result?;
         *self
             .last_stats
             .lock()
@@ -623,17 +984,38 @@ impl Executor for MpiExecutor {
     }
 
     /// Figures of this rank's share of the last execution: its tasks, and the peak of
-    /// its rounds (values held for later rounds included).
+    /// its rounds (values held for later rounds or waiting to be sent included).
     fn last_stats(&self) -> Option<ExecStats> {
         *self
             .last_stats
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+
+    fn rank(&self) -> usize {
+        self.rank
+    }
+
+    fn ranks(&self) -> usize {
+        self.size
+    }
+
+    /// An `MPI_Allreduce` (logical and) of `ok`; every rank must call it.
+    fn all_ranks_ok(&self, ok: bool) -> bool {
+        if self.size == 1 {
+            return ok;
+        }
+        let mine = u8::from(ok);
+        let mut all = 0u8;
+        self.world
+            .all_reduce_into(&mine, &mut all, SystemOperation::min());
+        all == 1
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn graph(tasks: &[&[TaskId]], outputs: &[TaskId]) -> GraphStructure {
@@ -668,6 +1050,71 @@ mod tests {
         assert_eq!(a.last_use[5], Some(1));
         assert_eq!(a.last_use[6], Some(usize::MAX));
         assert_eq!(b.last_use[5], Some(0));
+        // Round 0 moves a value on every rank's plan, round 1 none: skipped by all.
+        assert_eq!(a.busy, vec![true, false]);
+        assert_eq!(b.busy, a.busy);
+    }
+
+    #[test]
+    fn the_local_budget_leaves_room_for_values_held_and_waiting_to_be_sent() {
+        // Sources of 100 bytes estimated, combines of 8; rank 1's combine (task 5) waits
+        // to be sent to rank 0 after round 0, rank 0's (task 4) is kept for round 1.
+        let mut g = TaskGraph::new();
+        for (deps, est) in [
+            (vec![], 100),
+            (vec![], 100),
+            (vec![], 100),
+            (vec![], 100),
+            (vec![0, 1], 8),
+            (vec![2, 3], 8),
+            (vec![4, 5], 8),
+        ] {
+            g.add_task(deps, "t", est, Box::new(|_| Ok(TaskValue(Vec::new()))));
+        }
+        g.set_outputs(vec![6]);
+        let s = g.into_parts().0;
+        let p = place(&s, 2);
+        let (a, b) = (plan(&s, &p, 0), plan(&s, &p, 1));
+        assert_eq!(b.reserved, vec![8, 0]);
+        assert_eq!(a.reserved, vec![8, 0]);
+        // Rank 1's round 0 runs with its budget less the partial it will send, and less
+        // what it already holds.
+        assert_eq!(round_budget(1000, 0, b.reserved[0]), 992);
+        assert_eq!(round_budget(1000, 300, b.reserved[0]), 692);
+        // The output (task 6) is the caller's result, not reserved; a budget smaller than
+        // what is held leaves 0 (the local executor then runs one task at a time).
+        assert_eq!(round_budget(1000, 0, a.reserved[1]), 1000);
+        assert_eq!(round_budget(100, 95, 8), 0);
+    }
+
+    #[test]
+    fn split_exchanges_move_every_byte_once() {
+        // Three messages laid out one after the other, moved in 1, 2 and 7 calls.
+        let lens = [5usize, 0, 13];
+        let start = offsets(&lens);
+        assert_eq!(start, vec![0, 5, 5, 18]);
+        let bytes: Vec<u8> = (0..18).collect();
+        for calls in [1, 2, 7] {
+            let mut back = vec![0u8; 18];
+            let mut moved = 0;
+            for k in 0..calls {
+                let (counts, displs, total) = layout(&lens, k, calls).unwrap();
+                let packed = pack(&bytes, &start, k, calls);
+                assert_eq!(packed.len(), total);
+                assert_eq!(counts.iter().map(|&c| c as usize).sum::<usize>(), total);
+                assert_eq!(displs[0], 0);
+                unpack(&packed, &mut back, &start, k, calls);
+                moved += total;
+            }
+            assert_eq!(moved, 18, "{calls} calls");
+            assert_eq!(back, bytes, "{calls} calls");
+        }
+        // Each call moves about the same share of a message.
+        assert_eq!(piece(10, 0, 3), 0..3);
+        assert_eq!(piece(10, 2, 3), 6..10);
+        assert_eq!(calls_for(0, 4), 1);
+        assert_eq!(calls_for(9, 4), 3);
+        assert_eq!(calls_for(3 << 30, MAX_CALL), 3);
     }
 
     #[test]

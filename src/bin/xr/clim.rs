@@ -1,14 +1,17 @@
-//! `xr clim DIR_OR_GLOB OUT.nc [--mpi]`: the seasonal climatology of a multi-file dataset
-//! (`open_mfdataset(..).groupby("time.season").mean("time")`), written to OUT.nc; with
-//! `--mpi`, computed by every rank of the MPI job (`mpirun -n 4 xr clim ... --mpi`) and
-//! written by rank 0.
+//! `xr clim DIR_OR_GLOB OUT [--mpi]`: the seasonal climatology of a multi-file dataset
+//! (`open_mfdataset(..).groupby("time.season").mean("time")`), written to OUT: a NetCDF
+//! file, or a Zarr store when OUT ends in `.zarr` or is a URL (as `xr convert` tells
+//! them apart). With `--mpi`, computed by every rank of the MPI job
+//! (`mpirun -n 4 xr clim ... --mpi`): a NetCDF file is written by rank 0 from the result
+//! gathered there; a Zarr store is written by the ranks that computed each chunk, rank 0
+//! writing its metadata.
 
 use std::path::Path;
 use std::time::Instant;
 
 use xr::Dataset;
 
-pub const USAGE: &str = "xr clim DIR_OR_GLOB OUT.nc [--mpi]";
+pub const USAGE: &str = "xr clim DIR_OR_GLOB OUT.nc|OUT.zarr [--mpi]";
 
 pub fn clim(args: &[String]) -> Result<(), String> {
     let mut paths = Vec::new();
@@ -34,10 +37,14 @@ pub fn clim(args: &[String]) -> Result<(), String> {
         return clim_mpi(&pattern, out);
     }
     let t = Instant::now();
-    let clim = seasonal_mean(&pattern)
-        .and_then(|ds| ds.compute())
-        .map_err(|e| e.to_string())?;
-    clim.to_netcdf(out).map_err(|e| e.to_string())?;
+    let clim = seasonal_mean(&pattern).map_err(|e| e.to_string())?;
+    if is_zarr(out) {
+        // Streamed: each chunk written by the task that computed it.
+        write_zarr(&clim, out, &xr::dist::LocalExecutor::default())
+    } else {
+        clim.compute().and_then(|ds| ds.to_netcdf(out))
+    }
+    .map_err(|e| e.to_string())?;
     eprintln!("xr clim: {pattern} -> {out} in {:.2?}", t.elapsed());
     Ok(())
 }
@@ -48,16 +55,44 @@ fn seasonal_mean(pattern: &str) -> xr::Result<Dataset> {
         .mean(&["time"])
 }
 
+/// A Zarr store for URLs and paths ending in `.zarr`; a NetCDF file otherwise.
+fn is_zarr(out: &str) -> bool {
+    out.contains("://")
+        || Path::new(out.trim_end_matches('/'))
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zarr"))
+}
+
+/// Writes `ds` to a new Zarr store at `out` (replacing one, as a NetCDF output is).
+#[cfg(feature = "zarr")]
+fn write_zarr(ds: &Dataset, out: &str, executor: &dyn xr::dist::Executor) -> xr::Result<()> {
+    ds.write_zarr(out)
+        .mode(xr::io::zarr::ZarrMode::Write)
+        .write_with(executor)
+}
+
+#[cfg(not(feature = "zarr"))]
+fn write_zarr(_ds: &Dataset, out: &str, _executor: &dyn xr::dist::Executor) -> xr::Result<()> {
+    Err(xr::Error::InvalidArgument(format!(
+        "{out}: writing Zarr needs xr built with the `zarr` feature"
+    )))
+}
+
 #[cfg(feature = "mpi")]
 fn clim_mpi(pattern: &str, out: &str) -> Result<(), String> {
     let mpi = xr::dist::MpiExecutor::new().map_err(|e| e.to_string())?;
     let t = Instant::now();
     let run = || -> xr::Result<()> {
-        let clim = seasonal_mean(pattern)?.compute_with(&mpi)?;
-        if mpi.is_root() {
-            clim.to_netcdf(out)?;
+        let clim = seasonal_mean(pattern)?;
+        if is_zarr(out) {
+            write_zarr(&clim, out, &mpi)
+        } else {
+            let clim = clim.compute_with(&mpi)?;
+            if mpi.is_root() {
+                clim.to_netcdf(out)?;
+            }
+            Ok(())
         }
-        Ok(())
     };
     // An error on one rank must end the job, not leave the others waiting for it.
     if let Err(e) = run() {
@@ -66,12 +101,17 @@ fn clim_mpi(pattern: &str, out: &str) -> Result<(), String> {
     if mpi.is_root() {
         let c = mpi.comm_stats();
         eprintln!(
-            "xr clim: {pattern} -> {out} on {} MPI ranks in {:.2?} (rank 0: tasks {:.2?}, exchanges {:.2?}, {} bytes sent)",
+            "xr clim: {pattern} -> {out} on {} MPI ranks in {:.2?} (rank 0: tasks {:.2?}, \
+             exchanges {:.2?}, {} bytes sent, {} bytes received of which {} result bytes, \
+             {} collective calls)",
             mpi.size(),
             t.elapsed(),
             c.compute,
             c.exchange,
-            c.bytes_sent
+            c.bytes_sent,
+            c.bytes_received,
+            c.results_received,
+            c.collectives
         );
     }
     Ok(())

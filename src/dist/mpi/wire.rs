@@ -108,19 +108,30 @@ fn put_array(a: &NdArray, with_data: bool, out: &mut Vec<u8>) {
 /// Encodes `values` (task id and value) sent in `round`; without the elements when
 /// `with_data` is false.
 pub(crate) fn encode(round: usize, values: &[(TaskId, &TaskValue)], with_data: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_into(&mut out, round, values, with_data);
+    out
+}
+
+/// [`encode`], appending to `out` (the bundles of several ranks in one buffer).
+pub(crate) fn encode_into(
+    out: &mut Vec<u8>,
+    round: usize,
+    values: &[(TaskId, &TaskValue)],
+    with_data: bool,
+) {
     let bytes: usize = values.iter().map(|(_, v)| v.nbytes()).sum();
-    let mut out = Vec::with_capacity(if with_data { bytes } else { 0 } + 64 * values.len() + 24);
-    put_u64(&mut out, round);
+    out.reserve(if with_data { bytes } else { 0 } + 64 * values.len() + 24);
+    put_u64(out, round);
     out.push(u8::from(with_data));
-    put_u64(&mut out, values.len());
+    put_u64(out, values.len());
     for (id, v) in values {
-        put_u64(&mut out, *id);
-        put_u64(&mut out, v.0.len());
+        put_u64(out, *id);
+        put_u64(out, v.0.len());
         for a in &v.0 {
-            put_array(a, with_data, &mut out);
+            put_array(a, with_data, out);
         }
     }
-    out
 }
 
 /// A cursor over a message; every read is checked against its length.

@@ -6,6 +6,15 @@
 //! metadata (with the consolidated metadata) last. A store whose write failed thus
 //! never has a group (mode w) or keeps its old shapes (append, region): it does not
 //! claim to hold data that was not written.
+//!
+//! Under an executor of several ranks (SPMD: `MpiExecutor`, `mpi` feature), every rank
+//! calls [`ToZarr::write_with`] with the same dataset, and the same order holds across
+//! the job: every rank checks and plans from the store as it is; rank 0 alone removes a
+//! replaced store and writes the in-memory variables; every lazy chunk is written by the
+//! rank that computed it (the executor's placement); rank 0 alone writes the metadata,
+//! once, after every chunk. Each step ends with a vote of all ranks
+//! ([`Executor::all_ranks_ok`]), so a step starts only when the previous one is done on
+//! every rank, and an error on one rank ends the write on all of them.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -26,7 +35,7 @@ use super::ZarrFormat;
 use crate::array::chunks::ChunkGrid;
 use crate::array::{DType, Data, NdArray};
 use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
-use crate::dist::{Executor, LocalExecutor, TaskValue};
+use crate::dist::{Executor, LocalExecutor, TaskGraph, TaskValue};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
 
@@ -104,6 +113,31 @@ pub struct ToZarr<'a> {
     group: String,
     encoding: IndexMap<String, Attrs>,
     storage_options: StorageOptions,
+}
+
+/// A write checked and planned, before anything is written.
+struct Prepared {
+    store: ReadableWritableListableStorage,
+    format: ZarrFormat,
+    /// The group's key prefix.
+    prefix: String,
+    plans: Vec<Plan>,
+    /// Per plan, how its values are written.
+    writes: Vec<Writes>,
+    /// Whether the existing group is removed first (mode `w`).
+    erase: bool,
+    /// The group's attributes to write.
+    attrs: Map<String, Value>,
+}
+
+/// How one variable's values are written.
+enum Writes {
+    /// Nothing to write (a variable with a zero-length dim).
+    Nothing,
+    /// In-memory values, written whole (by rank 0) into this array.
+    Eager(Arc<WritableArray>),
+    /// The graph that computes the lazy chunks and writes each where it was computed.
+    Lazy(TaskGraph),
 }
 
 /// Where and how one variable is written.
@@ -211,15 +245,90 @@ impl<'a> ToZarr<'a> {
     /// uniform, or the encoding cannot be applied; [`Error::Io`] when the store cannot be
     /// created; the first failing chunk's error for lazy data.
     pub fn write(&self) -> Result<()> {
-        self.write_to(&store::open_with(
-            &self.location,
-            Access::Write,
-            &self.storage_options,
-        )?)
+        self.write_with(&LocalExecutor::default())
+    }
+
+    /// Writes the store, the lazy chunks computed and written by `executor`'s tasks.
+    ///
+    /// With an executor of several ranks (`MpiExecutor`, `mpi` feature), every rank calls
+    /// it with the same dataset and store: each chunk is written by the rank that computed
+    /// it, and only tiny per-task results travel; rank 0 removes a replaced store and
+    /// writes the in-memory variables before any chunk, and writes the metadata (arrays,
+    /// attributes, coordinates, consolidated metadata) once, after every chunk. It returns
+    /// on every rank when the store is complete.
+    ///
+    /// # Errors
+    /// As [`ToZarr::write`]. Under several ranks, an error of one rank before or after the
+    /// chunk writes is returned on that rank, and on the others as an error saying that
+    /// another rank failed; a failing chunk task ends the whole job (the executor aborts).
+    pub fn write_with(&self, executor: &dyn Executor) -> Result<()> {
+        let storages = store::open_with(&self.location, Access::Write, &self.storage_options);
+        if !executor.all_ranks_ok(storages.is_ok()) {
+            return Err(storages
+                .err()
+                .unwrap_or_else(|| self.another_rank_failed("open")));
+        }
+        self.write_to(&storages?, executor)
+    }
+
+    /// The error of a rank whose own step went well while another rank's failed.
+    fn another_rank_failed(&self, step: &str) -> Error {
+        self.err(
+            None,
+            format!("another rank of the job failed to {step} the store (see its error)"),
+        )
+    }
+
+    /// Ends a step of the write on every rank: `Ok` when it went well on all of them.
+    fn vote<T>(&self, executor: &dyn Executor, step: &str, result: Result<T>) -> Result<T> {
+        if executor.all_ranks_ok(result.is_ok()) {
+            return result;
+        }
+        Err(match result {
+            Err(e) => e,
+            Ok(_) => self.another_rank_failed(step),
+        })
     }
 
     /// Writes into an opened store.
-    fn write_to(&self, storages: &Storages) -> Result<()> {
+    fn write_to(&self, storages: &Storages, executor: &dyn Executor) -> Result<()> {
+        let root = executor.rank() == 0;
+        // Every rank: checks and plans from the store as it is (nothing written yet).
+        let prepared = self.vote(executor, "plan", self.prepare(storages))?;
+        let Prepared {
+            store,
+            format,
+            prefix,
+            plans,
+            writes,
+            erase,
+            attrs,
+        } = prepared;
+        // Rank 0: the replaced store removed, the in-memory variables written.
+        let step = if root {
+            self.write_eager(&store, &prefix, erase, &plans, &writes)
+        } else {
+            Ok(())
+        };
+        self.vote(executor, "write", step)?;
+        // Every rank: the lazy chunks, each written where it was computed.
+        for w in writes {
+            if let Writes::Lazy(graph) = w {
+                executor.execute(graph)?;
+            }
+        }
+        // Rank 0: the metadata, once every chunk is written.
+        let step = if root {
+            self.write_meta(storages, &store, format, &prefix, &plans, attrs)
+        } else {
+            Ok(())
+        };
+        self.vote(executor, "finish", step)
+    }
+
+    /// Checks the options against the store, encodes every variable and prepares its
+    /// writes; writes nothing.
+    fn prepare(&self, storages: &Storages) -> Result<Prepared> {
         let store = storages.write.clone().ok_or_else(|| {
             self.err(
                 None,
@@ -254,7 +363,6 @@ impl<'a> ToZarr<'a> {
             ZarrMode::Modify if !existing => {
                 return Err(self.err(None, "no Zarr store (group) to modify (mode \"r+\")"))
             }
-            ZarrMode::Write => erase_group(&store, &self.location, &prefix)?,
             _ => {}
         }
         let (format, old, old_attrs) = if existing && mode != ZarrMode::Write {
@@ -284,20 +392,26 @@ impl<'a> ToZarr<'a> {
             }
         }
         let plans = self.plans(format, old.as_ref())?;
-
-        // Data first, then array metadata, then the group's metadata.
-        for plan in &plans {
-            let array = zarrs_array(Arc::clone(&store), &self.location, &plan.meta)?;
-            self.write_data(Arc::new(array), plan)?;
-        }
-        for plan in &plans {
-            write_array_meta(&store, &self.location, &plan.meta)?;
-        }
+        let writes = plans
+            .iter()
+            .map(|plan| {
+                let array = zarrs_array(Arc::clone(&store), &self.location, &plan.meta)?;
+                self.prepare_writes(Arc::new(array), plan)
+            })
+            .collect::<Result<Vec<_>>>()?;
         let mut attrs = old_attrs;
         for (k, v) in self.dataset.attrs() {
             attrs.insert(k.clone(), meta::attr_to_json(v)?);
         }
-        self.write_group(storages, &store, format, &prefix, attrs)
+        Ok(Prepared {
+            store,
+            format,
+            prefix,
+            plans,
+            writes,
+            erase: mode == ZarrMode::Write,
+            attrs,
+        })
     }
 
     /// Encodes every variable and decides where it goes.
@@ -603,35 +717,75 @@ impl<'a> ToZarr<'a> {
         })
     }
 
-    fn write_data(&self, array: Arc<WritableArray>, plan: &Plan) -> Result<()> {
+    /// How `plan`'s values are written into `array` (checked: lazy chunks must fall on
+    /// the stored chunks).
+    fn prepare_writes(&self, array: Arc<WritableArray>, plan: &Plan) -> Result<Writes> {
         let var = &plan.var;
         if var.shape().contains(&0) {
-            return Ok(());
+            return Ok(Writes::Nothing);
         }
-        let name = plan.name.as_str();
         match var.data() {
-            Data::Eager(a) => store_block(&array, a, &plan.offset, plan.meta.fixed_utf32())
-                .map_err(|e| self.write_error(name, &plan.offset, e)),
+            Data::Eager(_) => Ok(Writes::Eager(array)),
             Data::Lazy(l) => {
                 let stored = plan.meta.chunk_shape(&self.location)?;
                 check_alignment(self, plan, l.grid(), &stored)?;
-                self.write_lazy(array, plan, l)
+                self.lazy_graph(array, plan, l).map(Writes::Lazy)
             }
         }
+    }
+
+    /// Removes the group replaced (mode `w`) and writes the in-memory variables.
+    fn write_eager(
+        &self,
+        store: &ReadableWritableListableStorage,
+        prefix: &str,
+        erase: bool,
+        plans: &[Plan],
+        writes: &[Writes],
+    ) -> Result<()> {
+        if erase {
+            erase_group(store, &self.location, prefix)?;
+        }
+        for (plan, w) in plans.iter().zip(writes) {
+            if let (Writes::Eager(array), Data::Eager(a)) = (w, plan.var.data()) {
+                store_block(array, a, &plan.offset, plan.meta.fixed_utf32())
+                    .map_err(|e| self.write_error(&plan.name, &plan.offset, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes each array's metadata, then the group's.
+    fn write_meta(
+        &self,
+        storages: &Storages,
+        store: &ReadableWritableListableStorage,
+        format: ZarrFormat,
+        prefix: &str,
+        plans: &[Plan],
+        attrs: Map<String, Value>,
+    ) -> Result<()> {
+        for plan in plans {
+            write_array_meta(store, &self.location, &plan.meta)?;
+        }
+        self.write_group(storages, store, format, prefix, attrs)
     }
 
     fn write_error(&self, name: &str, at: &[usize], reason: String) -> Error {
         self.err(Some(name), format!("writing values at {at:?}: {reason}"))
     }
 
-    /// Computes and writes a lazy variable block by block: one task per block computes
-    /// it and the next writes it, so at most the executor's budget of blocks is alive.
-    fn write_lazy(
+    /// The graph that computes and writes a lazy variable block by block: one task per
+    /// block computes it and the next writes it, so at most the executor's budget of
+    /// blocks is alive. A write task's only input is its block, so an executor that
+    /// places tasks with their inputs writes each block where it was computed; its value
+    /// is empty.
+    fn lazy_graph(
         &self,
         array: Arc<WritableArray>,
         plan: &Plan,
         lazy: &crate::array::lazy::LazyArray,
-    ) -> Result<()> {
+    ) -> Result<TaskGraph> {
         let grid = lazy.grid().clone();
         let mut lowering = crate::dist::lower::Lowering::new();
         let blocks = lowering.blocks(lazy, &grid)?;
@@ -671,7 +825,7 @@ impl<'a> ToZarr<'a> {
             ));
         }
         graph.set_outputs(writes);
-        LocalExecutor::default().execute(graph).map(|_| ())
+        Ok(graph)
     }
 
     fn write_group(
@@ -1122,7 +1276,7 @@ mod tests {
             .with_coord("t", Variable::new(&["t"], vec![1i64, 2]).unwrap())
             .unwrap();
         let err = ToZarr::new(&ds, location.to_str().unwrap())
-            .write_to(&read_only)
+            .write_to(&read_only, &LocalExecutor::default())
             .unwrap_err()
             .to_string();
         assert!(
