@@ -223,10 +223,12 @@ fn failing_task_names_its_label_and_stops_the_rest() {
         }
         other => panic!("expected Error::Task, got {other:?}"),
     }
+    // Each task takes 1 ms on 2 threads: a run that stops when task 5 fails starts a
+    // handful; the margin is for a loaded machine descheduling the failing thread.
     let n = started.load(Ordering::SeqCst);
     assert!(
-        n <= 10,
-        "{n} tasks started, expected the run to stop after task 5"
+        n <= 100,
+        "{n} of 1000 tasks started, expected the run to stop soon after task 5"
     );
 }
 
