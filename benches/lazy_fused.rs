@@ -15,11 +15,16 @@
 //! taken by another process on this shared machine does not decide a round), and the
 //! median, lowest and highest ratio over the rounds.
 //!
-//! Measured 2026-11-27 on the shared 2-core machine (load 3 to 14 from other builds):
-//! ratio report, two runs: chunks 256 median 1.47x and 1.55x (range 1.12x to 1.86x),
-//! chunks 512 median 1.43x and 1.43x (range 1.13x to 1.81x). Criterion in one run:
-//! hand 25.2 ms, chunks 256 36.2 ms, chunks 512 22.1 ms; the code before this change,
-//! run right before it: hand 26.0 ms, chunks 256 52.5 ms, chunks 512 65.3 ms.
+//! Only the ratio report: `target/release/deps/lazy_fused-* --bench none` (a criterion
+//! filter that matches nothing).
+//!
+//! Measured 2026-11-27 on the idle 2-core machine (load average 1.3-1.9), three runs of
+//! the ratio report: chunks 256 medians 1.36x, 1.40x, 1.36x (rounds 1.07x to 1.65x),
+//! chunks 512 medians 1.25x, 1.32x, 1.23x; the previous code (L1 tiles, one pass per
+//! step), run alternately with it: 1.67x to 1.75x and 1.58x to 1.66x. Criterion in one
+//! run (slope): hand 15.3 ms, chunks 256 21.6 ms, chunks 512 9.0 ms. Criterion's chunks
+//! 512 case beats the hand loop in its back-to-back loop but not in the interleaved
+//! rounds; the ratio report is the conservative figure.
 
 use std::time::{Duration, Instant};
 
