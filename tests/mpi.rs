@@ -360,29 +360,25 @@ fn xr_clim_on_mpi_ranks_writes_the_local_climatology() {
     let data = dir.join("data");
     write_years(&data);
     let xr = env!("CARGO_BIN_EXE_xr");
+    // `xr clim DATA OUT` on this process alone.
+    let clim_locally = |out: &Path| {
+        let run = Command::new(xr)
+            .args(["clim", data.to_str().unwrap(), out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    };
     let local = dir.join("local.nc");
-    let out = Command::new(xr)
-        .args(["clim", data.to_str().unwrap(), local.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    clim_locally(&local);
     let want = bits(&Dataset::open_dataset(&local).unwrap());
     assert_eq!(want.0, ["DJF", "MAM", "JJA", "SON"]);
     assert_eq!(want.1.len(), 4 * 3 * 4);
     let local_zarr = dir.join("local.zarr");
-    let out = Command::new(xr)
-        .args(["clim", data.to_str().unwrap(), local_zarr.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    clim_locally(&local_zarr);
     let local_zarr = Dataset::open_zarr(local_zarr.to_str().unwrap()).unwrap();
     assert_eq!(bits(&local_zarr), want);
     for (ranks, transport) in [(2, TCP), (3, SHM)] {
