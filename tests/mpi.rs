@@ -381,18 +381,23 @@ fn xr_clim_on_mpi_ranks_writes_the_local_climatology() {
     clim_locally(&local_zarr);
     let local_zarr = Dataset::open_zarr(local_zarr.to_str().unwrap()).unwrap();
     assert_eq!(bits(&local_zarr), want);
-    for (ranks, transport) in [(2, TCP), (3, SHM)] {
-        // To Zarr: each chunk written by the rank that computed it, the metadata by
-        // rank 0; rank 0 receives no values, so fewer result bytes than by NetCDF.
-        let path = dir.join(format!("mpi{ranks}.zarr"));
-        let glob = format!("{}/*.nc", data.display());
+    // `xr clim DATA/*.nc OUT --mpi` on `ranks` ranks, which must succeed.
+    let glob = format!("{}/*.nc", data.display());
+    let clim_on_ranks = |ranks: usize, transport: &[&str], out: &Path| {
         let r = mpirun(
             ranks,
             transport,
             xr,
-            &["clim", &glob, path.to_str().unwrap(), "--mpi"],
+            &["clim", &glob, out.to_str().unwrap(), "--mpi"],
         );
         assert!(r.ok, "-n {ranks}: {}\n{}", r.stdout, r.stderr);
+        r
+    };
+    for (ranks, transport) in [(2, TCP), (3, SHM)] {
+        // To Zarr: each chunk written by the rank that computed it, the metadata by
+        // rank 0; rank 0 receives no values, so fewer result bytes than by NetCDF.
+        let path = dir.join(format!("mpi{ranks}.zarr"));
+        let r = clim_on_ranks(ranks, transport, &path);
         let zarr_results = number_after(&r.stderr, "of which ");
         let got = Dataset::open_zarr(path.to_str().unwrap()).unwrap();
         assert_eq!(bits(&got), want, "-n {ranks}");
@@ -415,14 +420,7 @@ fn xr_clim_on_mpi_ranks_writes_the_local_climatology() {
         assert_eq!(got.coord_names(), local_zarr.coord_names());
 
         let path = dir.join(format!("mpi{ranks}.nc"));
-        let glob = format!("{}/*.nc", data.display());
-        let r = mpirun(
-            ranks,
-            transport,
-            xr,
-            &["clim", &glob, path.to_str().unwrap(), "--mpi"],
-        );
-        assert!(r.ok, "-n {ranks}: {}\n{}", r.stdout, r.stderr);
+        let r = clim_on_ranks(ranks, transport, &path);
         assert!(
             r.stderr.contains(&format!("on {ranks} MPI ranks")),
             "{}",
