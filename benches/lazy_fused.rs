@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use criterion::{black_box, criterion_group, Criterion};
 use ndarray::{Array2, Zip};
 use xr::array::kernels::{BinaryOp, UnaryOp};
-use xr::array::lazy::LazyArray;
+use xr::lazy::LazyArray;
 use xr::NdArray;
 
 const N: usize = 2048;

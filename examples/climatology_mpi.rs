@@ -16,8 +16,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use xr::array::lazy::LazyArray;
 use xr::dist::{Executor, LocalExecutor, MpiExecutor};
+use xr::lazy::LazyArray;
 use xr::{DataArray, Dataset, NdArray};
 
 fn main() {

@@ -15,8 +15,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use xr::array::lazy::ChunkSource;
 use xr::io::chunks::{DirectChunkSource, StoredChunk};
+use xr::lazy::ChunkSource;
 
 fn best<F: FnMut() -> usize>(repeat: usize, mut f: F) -> (f64, usize) {
     let mut times = Vec::new();

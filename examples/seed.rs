@@ -16,7 +16,7 @@
 
 use std::time::Instant;
 
-use xr::array::lazy::LazyArray;
+use xr::lazy::LazyArray;
 use xr::DataArray;
 
 fn main() -> xr::Result<()> {

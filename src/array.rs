@@ -3,15 +3,12 @@
 
 mod cast;
 pub mod chunks;
-mod data;
 mod dtype;
 pub mod kernels;
-pub mod lazy;
 pub mod linalg;
 mod nd;
 mod scalar;
 
-pub use data::Data;
 pub use dtype::DType;
 #[allow(unused_imports)] // map_all is for kernels still to come
 pub(crate) use nd::{map_all, match_all, match_numeric};

@@ -10,7 +10,6 @@
 mod executor;
 mod graph;
 mod local;
-pub(crate) mod lower;
 #[cfg(feature = "mpi")]
 pub mod mpi;
 mod progress;

@@ -62,9 +62,10 @@ use indexmap::{IndexMap, IndexSet};
 pub use self::aggregate::GroupAgg;
 use self::aggregate::GroupPlan;
 pub use self::grouper::{Bins, Grouper, Groups};
-use crate::array::{Data, NdArray, Scalar};
+use crate::array::{NdArray, Scalar};
 use crate::dataset::{concat, concat_with_labels, DataArray, Dataset, Indexer, Variable};
 use crate::error::{Error, Result};
+use crate::lazy::Data;
 use crate::time::components::days_in_month;
 use crate::time::Frequency;
 

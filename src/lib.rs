@@ -28,6 +28,7 @@ pub mod dist;
 pub mod error;
 pub mod groupby;
 pub mod io;
+pub mod lazy;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod time;

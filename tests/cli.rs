@@ -19,7 +19,7 @@ fn xr(args: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn info_json_with_stats_follows_the_documented_schema() {
-    let (ok, out, err) = xr(&["info", "../shared/data/example_1.nc", "--json", "--stats"]);
+    let (ok, out, err) = xr(&["info", "tests/data/example_1.nc", "--json", "--stats"]);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let dims: Vec<(String, u64)> = v["dims"]
@@ -55,7 +55,7 @@ fn info_json_with_stats_follows_the_documented_schema() {
 
 #[test]
 fn info_text_prints_the_repr() {
-    let (ok, out, _) = xr(&["info", "../shared/data/example_1.nc"]);
+    let (ok, out, _) = xr(&["info", "tests/data/example_1.nc"]);
     assert!(ok);
     assert!(out.starts_with("<xr.Dataset>"), "{out}");
     assert!(

@@ -466,8 +466,8 @@ fn grouped_arithmetic_drops_ungrouped_and_adds_virtual_coord() {
 /// with the groups), and the peak memory does not grow with the number of years.
 #[test]
 fn map_reduce_is_memory_bounded() {
-    use xr::array::lazy::LazyArray;
     use xr::dist::LocalExecutor;
+    use xr::lazy::LazyArray;
     let run = |years: usize, key: &str| {
         let cal = Calendar::NoLeap;
         let n = 365 * years;

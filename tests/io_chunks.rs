@@ -7,9 +7,9 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use xr::array::lazy::{ChunkSource, LazyArray};
 use xr::array::{DType, NdArray};
 use xr::io::chunks::DirectChunkSource;
+use xr::lazy::{ChunkSource, LazyArray};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/chunks")

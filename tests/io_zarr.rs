@@ -8,10 +8,10 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use xr::array::lazy::LazyArray;
-use xr::array::Data;
 use xr::dataset::Indexer;
 use xr::io::zarr::{ZarrFormat, ZarrMode};
+use xr::lazy::Data;
+use xr::lazy::LazyArray;
 use xr::{AttrValue, Attrs, DType, Dataset, Error, NdArray, Variable};
 
 fn data_dir() -> PathBuf {

@@ -2,7 +2,7 @@
 //! Lazy chunked arrays agree with eager computation.
 
 use xr::array::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
-use xr::array::lazy::LazyArray;
+use xr::lazy::LazyArray;
 use xr::NdArray;
 
 /// Equal within `rel` relative, or within 1e-9 absolute for results that cancel to

@@ -5,8 +5,8 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use xr::array::chunks::ChunkGrid;
-use xr::array::lazy::{ChunkSource, LazyArray};
 use xr::dataset::{Indexer, Label};
+use xr::lazy::{ChunkSource, LazyArray};
 use xr::{concat, DType, DataArray, Error, NdArray, Result};
 
 fn air() -> DataArray {

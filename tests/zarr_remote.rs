@@ -8,9 +8,9 @@ mod servers;
 
 use std::path::{Path, PathBuf};
 
-use xr::array::Data;
 use xr::dataset::Indexer;
 use xr::io::zarr::ZarrFormat;
+use xr::lazy::Data;
 use xr::{Dataset, Error};
 
 fn fixtures() -> PathBuf {

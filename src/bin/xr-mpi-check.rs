@@ -22,10 +22,10 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use xr::array::lazy::LazyArray;
 use xr::dist::mpi::Results;
 use xr::dist::{Executor, LocalExecutor, MpiExecutor};
 use xr::io::zarr::ZarrMode;
+use xr::lazy::LazyArray;
 use xr::time::date_range;
 use xr::{Calendar, CfDatetime, DType, DataArray, Dataset, Error, NdArray, Variable};
 

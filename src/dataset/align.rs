@@ -11,8 +11,9 @@ use indexmap::IndexMap;
 
 use super::indexing::fill_for;
 use super::{DataArray, Dataset, Index, Variable};
-use crate::array::{Data, NdArray, Scalar};
+use crate::array::{NdArray, Scalar};
 use crate::error::{Error, Result};
+use crate::lazy::Data;
 
 /// The tick value that marks a missing datetime (NaT).
 pub const NAT: i64 = i64::MIN;

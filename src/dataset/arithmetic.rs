@@ -19,8 +19,9 @@ use super::attrs::merge_drop_conflicts;
 use super::data_array::UNNAMED;
 use super::{Attrs, DataArray, Dataset, Variable};
 use crate::array::kernels::{self, BinaryOp, UnaryOp};
-use crate::array::{Data, NdArray, Scalar};
+use crate::array::{NdArray, Scalar};
 use crate::error::{Error, Result};
+use crate::lazy::Data;
 
 /// Puts the variable's name into an error from a kernel, so the user sees which
 /// variable failed.

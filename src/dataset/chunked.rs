@@ -4,9 +4,10 @@
 use indexmap::IndexMap;
 
 use super::{DataArray, Dataset, Variable};
-use crate::array::{DType, Data, NdArray};
+use crate::array::{DType, NdArray};
 use crate::dist::Executor;
 use crate::error::{Error, Result};
+use crate::lazy::Data;
 
 impl Variable {
     /// The variable with lazy data split into chunks of `sizes` along the named dims;

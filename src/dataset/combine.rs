@@ -4,8 +4,9 @@ use indexmap::{IndexMap, IndexSet};
 
 use super::align::align;
 use super::{DataArray, Dataset, Join, Variable};
-use crate::array::{DType, Data, NdArray, Scalar};
+use crate::array::{DType, NdArray, Scalar};
 use crate::error::{Error, Result};
+use crate::lazy::Data;
 
 /// Concatenates datasets along `dim`, like `xarray.concat(objs, dim)`.
 ///
@@ -24,10 +25,10 @@ pub fn concat(objs: &[Dataset], dim: &str) -> Result<Dataset> {
     concat_impl(objs, dim, None)
 }
 
-/// [`concat`] along a new dimension `dim` labelled by `labels` (one per object).
+/// [`concat()`] along a new dimension `dim` labelled by `labels` (one per object).
 ///
 /// # Errors
-/// As [`concat`]; also when `labels` is not 1-D of length `objs.len()`.
+/// As [`concat()`]; also when `labels` is not 1-D of length `objs.len()`.
 pub fn concat_with_labels(
     objs: &[Dataset],
     dim: &str,
@@ -297,10 +298,10 @@ impl Dataset {
 }
 
 impl DataArray {
-    /// Concatenates DataArrays along `dim` (see [`concat`]).
+    /// Concatenates DataArrays along `dim` (see [`concat()`]).
     ///
     /// # Errors
-    /// As [`concat`].
+    /// As [`concat()`].
     pub fn concat(objs: &[DataArray], dim: &str) -> Result<DataArray> {
         let name = objs.first().and_then(|o| o.name().map(str::to_string));
         let key = name

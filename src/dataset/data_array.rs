@@ -3,8 +3,9 @@
 use indexmap::{IndexMap, IndexSet};
 
 use super::{AttrValue, Attrs, Dataset, Index, Variable};
-use crate::array::{DType, Data};
+use crate::array::DType;
 use crate::error::{Error, Result};
+use crate::lazy::Data;
 
 /// The name xarray gives an unnamed DataArray's variable inside a Dataset.
 pub(crate) const UNNAMED: &str = "__xarray_dataarray_variable__";

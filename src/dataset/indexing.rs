@@ -10,8 +10,9 @@ use super::align::{align, broadcast_dims, Join, NAT};
 use super::data_array::UNNAMED;
 use super::index::Method;
 use super::{DataArray, Dataset, Variable};
-use crate::array::{DType, Data, NdArray, Scalar};
+use crate::array::{DType, NdArray, Scalar};
 use crate::error::{Error, Result};
+use crate::lazy::Data;
 
 /// A positional selection along one dimension, for `isel`.
 ///

@@ -5,8 +5,9 @@ use std::fmt::{self, Write as _};
 use indexmap::IndexMap;
 
 use super::{Attrs, DataArray, Dataset, Variable};
-use crate::array::lazy::LazyArray;
-use crate::array::{DType, Data, NdArray, Scalar};
+use crate::array::{DType, NdArray, Scalar};
+use crate::lazy::Data;
+use crate::lazy::LazyArray;
 
 /// Total width of a summary line, as xarray's `display_width`.
 const DISPLAY_WIDTH: usize = 80;

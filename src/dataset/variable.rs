@@ -3,8 +3,9 @@
 use indexmap::IndexMap;
 
 use super::Attrs;
-use crate::array::{DType, Data, NdArray};
+use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
+use crate::lazy::Data;
 
 /// Named dimensions over an array, with attributes (what the user sees) and encoding
 /// (how it was or will be stored).

@@ -442,9 +442,7 @@ impl GroupPlan {
                 first
                     .iter()
                     .zip(get(2)?)
-                    .map(|(&n, &m2)| {
-                        crate::array::lazy::partial::variance_from_moments(n, m2, ddof, std)
-                    })
+                    .map(|(&n, &m2)| crate::lazy::partial::variance_from_moments(n, m2, ddof, std))
                     .collect()
             }
             GroupAgg::Min | GroupAgg::Max => first

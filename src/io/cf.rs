@@ -4,7 +4,7 @@
 //! `scale_factor`, `add_offset`, `_Unsigned`, time `units`/`calendar`, `coordinates`)
 //! from `attrs` into `encoding`, next to the on-disk `dtype`, so that
 //! [`encode_variable`] can restore them on write. On lazy data every step is a
-//! [`crate::array::Data::map_elementwise`], so masking, scaling and time decoding run fused, once per
+//! [`crate::lazy::Data::map_elementwise`], so masking, scaling and time decoding run fused, once per
 //! chunk, in the task that reads it.
 
 use indexmap::{IndexMap, IndexSet};

@@ -28,9 +28,9 @@ use self::decode::{convert_into, dispatch, fill_value, FromStored};
 use self::filters::Filter;
 use self::hdf5::{Layout, Probe};
 use crate::array::chunks::{ChunkGrid, Region};
-use crate::array::lazy::{assemble, ChunkSource};
 use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
+use crate::lazy::{assemble, ChunkSource};
 
 /// A NetCDF-4/HDF5 variable whose chunks are read and decoded without the library.
 ///

@@ -9,7 +9,7 @@
 //!
 //! libnetcdf (and the HDF5 under it) is not thread-safe. The `netcdf` crate already
 //! serialises every single FFI call on `netcdf_sys::libnetcdf_lock`; `xr` additionally
-//! holds one process-wide mutex ([`with_lock`]) over each *sequence* of calls (look up
+//! holds one process-wide mutex (`with_lock`) over each *sequence* of calls (look up
 //! a variable, then read a hyperslab; define a file's dims and variables), so that no
 //! other thread's calls interleave with it. Lazy values are never computed while that
 //! lock is held (they may read other NetCDF files).

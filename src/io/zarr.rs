@@ -14,7 +14,7 @@
 //!   `region`, v2 or v3 (default), consolidated metadata, lazy data written chunk by
 //!   chunk in parallel.
 //!
-//! Every store is reached through [`store::open`], so a remote store works wherever it
+//! Every store is reached through `store::open`, so a remote store works wherever it
 //! offers the handles an operation needs (reading; listing for stores without
 //! consolidated metadata; writing for `to_zarr`).
 

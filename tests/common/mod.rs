@@ -34,7 +34,7 @@ pub fn close(a: f64, b: f64, rel: f64) -> bool {
 /// Asserts values (row-major), dims and numpy dtype name.
 pub fn check_values<G: Golden>(
     what: &str,
-    data: &xr::array::Data,
+    data: &xr::lazy::Data,
     dims: &[String],
     expected: &[G],
     expected_dims: &[&str],

@@ -12,12 +12,13 @@ use netcdf::AttributeValue;
 use super::ffi::{Filters, VarIds};
 use super::{format_error, nc_error, with_lock};
 use crate::array::chunks::ChunkGrid;
-use crate::array::lazy::ChunkSource;
-use crate::array::lazy::LazyArray;
-use crate::array::{DType, Data, NdArray};
+use crate::array::{DType, NdArray};
 use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
+use crate::lazy::ChunkSource;
+use crate::lazy::Data;
+use crate::lazy::LazyArray;
 
 /// Contiguous and NetCDF-3 variables are split along their first dim into pieces of
 /// about this many bytes.

@@ -9,10 +9,11 @@ use netcdf::AttributeValue;
 
 use super::ffi::{NcChar, VarIds};
 use super::{format_error, nc_error, with_lock};
-use crate::array::{DType, Data, NdArray};
+use crate::array::{DType, NdArray};
 use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
 use crate::error::{Error, Result};
 use crate::io::cf;
+use crate::lazy::Data;
 
 /// The on-disk format to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

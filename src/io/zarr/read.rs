@@ -13,11 +13,12 @@ use super::meta::{self, format_error, ArrayMeta, GroupMeta};
 use super::store::{self, Access, StorageOptions, Storages};
 use super::ZarrFormat;
 use crate::array::chunks::ChunkGrid;
-use crate::array::lazy::{ChunkSource, LazyArray};
-use crate::array::{DType, Data, NdArray};
+use crate::array::{DType, NdArray};
 use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
+use crate::lazy::Data;
+use crate::lazy::{ChunkSource, LazyArray};
 
 /// Stored chunks (or shards) larger than this are read by their inner chunks.
 const MAX_TASK_BYTES: usize = 16 << 20;

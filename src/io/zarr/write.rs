@@ -33,11 +33,12 @@ use super::read::{open_storages, zarrs_array};
 use super::store::{self, Access, StorageOptions, Storages};
 use super::ZarrFormat;
 use crate::array::chunks::ChunkGrid;
-use crate::array::{DType, Data, NdArray};
+use crate::array::{DType, NdArray};
 use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
 use crate::dist::{Executor, LocalExecutor, TaskGraph, TaskValue};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
+use crate::lazy::Data;
 
 type WritableArray = Array<dyn ReadableWritableListableStorageTraits>;
 
@@ -784,10 +785,10 @@ impl<'a> ToZarr<'a> {
         &self,
         array: Arc<WritableArray>,
         plan: &Plan,
-        lazy: &crate::array::lazy::LazyArray,
+        lazy: &crate::lazy::LazyArray,
     ) -> Result<TaskGraph> {
         let grid = lazy.grid().clone();
-        let mut lowering = crate::dist::lower::Lowering::new();
+        let mut lowering = crate::lazy::lower::Lowering::new();
         let blocks = lowering.blocks(lazy, &grid)?;
         let mut graph = lowering.graph;
         let mut writes = Vec::with_capacity(blocks.len());

@@ -6,19 +6,22 @@
 //! per-chunk partials; `tensordot` is blocked. Memory stays bounded by the executor's
 //! budget whatever the size of the array.
 
+mod data;
 pub(crate) mod expr;
 pub(crate) mod fuse;
+pub(crate) mod lower;
 pub(crate) mod partial;
 mod source;
 
 use std::ops::Range;
 use std::sync::Arc;
 
+pub use self::data::Data;
 use self::expr::{BlockFn, Expr};
 pub use self::source::{ChunkSource, RandomSource};
-use super::chunks::{for_each_index, ChunkGrid, Region};
-use super::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
-use super::{DType, Element, NdArray};
+use crate::array::chunks::{for_each_index, ChunkGrid, Region};
+use crate::array::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
+use crate::array::{DType, Element, NdArray};
 use crate::dist::{Executor, LocalExecutor};
 use crate::error::{Error, Result};
 use crate::groupby::aggregate::GroupPlan;
@@ -208,7 +211,7 @@ impl LazyArray {
         if self.is_empty() || self.dtype == DType::Str {
             return Ok(None);
         }
-        let mut lowering = crate::dist::lower::Lowering::new();
+        let mut lowering = self::lower::Lowering::new();
         let Some(blocks) = lowering.output_blocks(self, &self.grid)? else {
             return Ok(None);
         };
@@ -233,7 +236,7 @@ impl LazyArray {
     fn fill_blocks<T: fuse::FillRegion>(
         &self,
         dest: ndarray::ArrayViewMut<'_, T, ndarray::IxDyn>,
-        blocks: Vec<crate::dist::lower::OutputBlock>,
+        blocks: Vec<self::lower::OutputBlock>,
         graph: crate::dist::TaskGraph,
         executor: &LocalExecutor,
     ) -> Result<()> {
@@ -284,7 +287,7 @@ impl LazyArray {
 
     /// Computes every chunk (row-major block order).
     fn compute_blocks(&self, executor: &dyn Executor) -> Result<Vec<NdArray>> {
-        let mut lowering = crate::dist::lower::Lowering::new();
+        let mut lowering = self::lower::Lowering::new();
         let tasks = lowering.blocks(self, &self.grid)?;
         let mut graph = lowering.graph;
         graph.set_outputs(tasks);

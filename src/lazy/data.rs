@@ -4,9 +4,9 @@ use std::fmt;
 
 use ndarray::{ArcArray, ArrayD, IxDyn};
 
-use super::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
-use super::lazy::LazyArray;
-use super::{DType, Element, NdArray, Scalar};
+use super::LazyArray;
+use crate::array::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
+use crate::array::{DType, Element, NdArray, Scalar};
 use crate::error::{Error, Result};
 
 /// A variable's values: an in-memory [`NdArray`] or a [`LazyArray`] computed on demand.
@@ -347,9 +347,9 @@ impl Data {
     /// As [`crate::array::linalg::tensordot`].
     pub fn tensordot(&self, other: &Data, axes_a: &[usize], axes_b: &[usize]) -> Result<Data> {
         match (self, other) {
-            (Data::Eager(a), Data::Eager(b)) => {
-                Ok(Data::Eager(super::linalg::tensordot(a, b, axes_a, axes_b)?))
-            }
+            (Data::Eager(a), Data::Eager(b)) => Ok(Data::Eager(crate::array::linalg::tensordot(
+                a, b, axes_a, axes_b,
+            )?)),
             _ => Ok(Data::Lazy(self.lazy_or_wrap()?.tensordot(
                 &other.lazy_or_wrap()?,
                 axes_a,

@@ -9,13 +9,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{TaskGraph, TaskId, TaskValue};
+use super::expr::{eval, needed_blocks, node_key, BlockFn, Expr, Inputs};
+use super::partial::Plan;
+use super::{reduce_dtype, LazyArray};
 use crate::array::chunks::{for_each_index, region_len, ChunkGrid, Region};
 use crate::array::kernels::{self, ReduceParams, Reduction};
-use crate::array::lazy::expr::{eval, needed_blocks, node_key, BlockFn, Expr, Inputs};
-use crate::array::lazy::partial::Plan;
-use crate::array::lazy::{reduce_dtype, LazyArray};
 use crate::array::NdArray;
+use crate::dist::{TaskGraph, TaskId, TaskValue};
 use crate::error::{Error, Result};
 use crate::groupby::aggregate::{nan_array, GroupPlan};
 
