@@ -81,3 +81,35 @@ fn bad_input_is_a_message_not_a_panic() {
     let (ok, _, err) = xr(&["frobnicate"]);
     assert!(!ok && err.contains("unknown command"), "{err}");
 }
+
+/// A freshly created file (NetCDF-4 and NetCDF-3): zero records on the unlimited dim, and a
+/// variable whose values are all `_FillValue`. xarray opens both (expected.json).
+#[test]
+fn info_stats_of_empty_and_all_missing_variables_are_count_zero() {
+    for file in [
+        "tests/data/empty_records.nc",
+        "tests/data/empty_records_classic.nc",
+    ] {
+        let (ok, out, err) = xr(&["info", file, "--json", "--stats"]);
+        assert!(ok, "{file}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            v["dims"],
+            serde_json::json!({"time": 0, "lat": 3}),
+            "{file}"
+        );
+        let empty = serde_json::json!({"count": 0, "mean": null, "min": null, "max": null});
+        assert_eq!(v["data_vars"]["tas"]["stats"], empty, "{file}");
+        assert_eq!(v["data_vars"]["mask"]["stats"], empty, "{file}");
+        assert_eq!(v["coords"]["time"]["values"], serde_json::json!([]));
+        assert_eq!(
+            v["coords"]["lat"]["values"],
+            serde_json::json!([-10.0, 10.0])
+        );
+        assert_eq!(v["attrs"]["title"], "no records yet");
+        // The text form prints the same stats after the repr.
+        let (ok, out, err) = xr(&["info", file, "--stats"]);
+        assert!(ok, "{file}: {err}");
+        assert!(out.contains("tas: {\"count\":0,"), "{out}");
+    }
+}

@@ -114,21 +114,28 @@ fn describe(ds: &Dataset, stats: bool) -> xr::Result<Value> {
     Ok(json!({"dims": dims, "coords": coords, "data_vars": data_vars, "attrs": attrs(ds.attrs())}))
 }
 
-/// `{count, mean, min, max}` over the non-missing decoded values of a numeric variable.
+/// `{count, mean, min, max}` over the non-missing decoded values of a numeric variable;
+/// a variable with no such value (a zero-length record dim, or all missing) has count 0
+/// and `null` for the others.
 fn var_stats(var: &Variable) -> xr::Result<Option<Value>> {
     if !var.dtype().is_numeric() {
         return Ok(None);
     }
-    let one =
-        |r: xr::Result<Variable>| -> xr::Result<Value> { Ok(scalar(&r?.data().get_flat(0)?)) };
-    // Without `.dims(..)` the reduction is over every dim.
-    let red = |op| var.reduce_with(op).run();
     use xr::dataset::Reduction;
+    // Without `.dims(..)` the reduction is over every dim.
+    let one =
+        |op| -> xr::Result<Value> { Ok(scalar(&var.reduce_with(op).run()?.data().get_flat(0)?)) };
+    let count = one(Reduction::Count)?;
+    if count.as_u64() == Some(0) {
+        return Ok(Some(
+            json!({"count": 0, "mean": null, "min": null, "max": null}),
+        ));
+    }
     Ok(Some(json!({
-        "count": one(red(Reduction::Count))?,
-        "mean": one(red(Reduction::Mean))?,
-        "min": one(red(Reduction::Min))?,
-        "max": one(red(Reduction::Max))?,
+        "count": count,
+        "mean": one(Reduction::Mean)?,
+        "min": one(Reduction::Min)?,
+        "max": one(Reduction::Max)?,
     })))
 }
 
