@@ -29,6 +29,7 @@ pub mod error;
 pub mod groupby;
 pub mod io;
 pub mod lazy;
+mod panic;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod time;

@@ -7,7 +7,6 @@
 //! with nothing to pick returns to rayon, so tasks that use rayon inside get every idle
 //! thread. Every completion refills the free slots, so the run always progresses.
 
-use std::any::Any;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -348,7 +347,7 @@ fn work<'s, 'f: 's>(run: &'s Run<'s, 'f>, scope: &rayon::Scope<'s>, mut task: St
             Some(f) => match catch_unwind(AssertUnwindSafe(move || f(args))) {
                 Ok(Ok(v)) => Ok(Arc::new(v)),
                 Ok(Err(e)) => Err(e),
-                Err(payload) => Err(Error::TaskPanicked(panic_message(payload.as_ref()))),
+                Err(payload) => Err(Error::TaskPanicked(crate::panic::message(payload.as_ref()))),
             },
             None => Err(Error::internal(format!(
                 "task {id} was started twice or without its dependencies"
@@ -373,16 +372,6 @@ fn work<'s, 'f: 's>(run: &'s Run<'s, 'f>, scope: &rayon::Scope<'s>, mut task: St
             Some(t) => task = t,
             None => break,
         }
-    }
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-string payload".to_string()
     }
 }
 

@@ -315,6 +315,11 @@ fn install_abort_hook(rank: usize, size: usize) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         previous(info);
+        // A panic caught on purpose (a dependency failing on bad input) is an error for
+        // the caller, not a reason to end the job.
+        if crate::panic::is_quiet() {
+            return;
+        }
         if mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
             eprintln!("xr: MPI rank {rank} of {size} panicked\nxr: aborting the MPI job");
             SimpleCommunicator::world().abort(101);

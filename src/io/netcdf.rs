@@ -14,6 +14,7 @@
 //! other thread's calls interleave with it. Lazy values are never computed while that
 //! lock is held (they may read other NetCDF files).
 
+mod classic;
 mod ffi;
 mod read;
 mod write;

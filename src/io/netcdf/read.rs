@@ -556,6 +556,7 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
         path: path.to_path_buf(),
         source,
     })?;
+    super::classic::check_header(path)?;
     // The netcdf crate unwraps some library results internally (listing variables and
     // attributes); a corrupt file must give an error, not a panic.
     let scan = std::panic::AssertUnwindSafe(|| {
@@ -597,11 +598,13 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
             Ok((file, metas, global))
         })
     });
-    let (file, metas, global) = std::panic::catch_unwind(scan).map_err(|_| {
+    let (file, metas, global) = crate::panic::catch_quietly(scan).map_err(|panic| {
         format_error(
             path,
             None,
-            "the NetCDF library failed while reading the metadata (corrupt file?)",
+            format!(
+                "the NetCDF library failed while reading the metadata (corrupt file?): {panic}"
+            ),
         )
     })??;
     let file = Arc::new(NcFile {
