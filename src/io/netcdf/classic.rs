@@ -96,7 +96,8 @@ impl Header<'_> {
         self.check_data(&vars, numrecs, header_end)
     }
 
-    fn bytes(&mut self, n: u64, what: &str) -> std::result::Result<Vec<u8>, Fault> {
+    /// Fails unless `n` more bytes lie within the file.
+    fn within(&self, n: u64, what: &str) -> std::result::Result<(), Fault> {
         if n > self.len.saturating_sub(self.pos) {
             return Err((
                 None,
@@ -106,6 +107,11 @@ impl Header<'_> {
                 ),
             ));
         }
+        Ok(())
+    }
+
+    fn bytes(&mut self, n: u64, what: &str) -> std::result::Result<Vec<u8>, Fault> {
+        self.within(n, what)?;
         let mut buf =
             vec![0u8; usize::try_from(n).map_err(|_| (None, format!("{what}: {n} bytes")))?];
         self.reader.read_exact(&mut buf).map_err(|e| {
@@ -287,15 +293,7 @@ impl Header<'_> {
     }
 
     fn skip(&mut self, n: u64, what: &str) -> std::result::Result<(), Fault> {
-        if n > self.len.saturating_sub(self.pos) {
-            return Err((
-                None,
-                format!(
-                    "{what} ({n} bytes at byte {}) runs past the end of the file ({} bytes)",
-                    self.pos, self.len
-                ),
-            ));
-        }
+        self.within(n, what)?;
         let copied = std::io::copy(&mut (&mut self.reader).take(n), &mut std::io::sink())
             .map_err(|e| (None, format!("reading {what}: {e}")))?;
         if copied != n {
