@@ -115,9 +115,68 @@ pub enum Error {
         /// How they differ.
         reason: String,
     },
-    /// An argument that makes no sense for the call.
-    #[error("invalid argument: {0}")]
-    InvalidArgument(String),
+    /// An argument that makes no sense for the call: which one, and why.
+    #[error("invalid argument `{argument}`: {reason}")]
+    InvalidArgument {
+        /// The argument's name in the call's signature (`"dims"`, `"q"`, `"chunks"`).
+        argument: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A reduction with no value to give: `min`, `max`, `argmin` or `argmax` of an empty
+    /// lane, `argmin`/`argmax` of an all-NaN one.
+    #[error("{op} of {lane}: the reduction has no value to give")]
+    EmptyReduction {
+        /// The reduction.
+        op: String,
+        /// What the lane held (`"an empty slice"`, `"an all-NaN slice"`).
+        lane: String,
+    },
+    /// Labels that cannot be grouped: a coordinate that is not 1-D, of a dtype the
+    /// grouper cannot use, with no valid label, or making too many periods.
+    #[error("cannot group by {group:?}: {reason}")]
+    Grouping {
+        /// The grouping coordinate (or `"time.season"`-style virtual variable).
+        group: String,
+        /// Why.
+        reason: String,
+    },
+    /// Objects (datasets, files) that cannot be combined into one: no dimension to order
+    /// them by, overlapping or unordered coordinates, dims that disagree.
+    #[error("cannot combine {what}: {reason}")]
+    Combine {
+        /// The objects or the operation (`"the files by coordinates"`).
+        what: String,
+        /// Why.
+        reason: String,
+    },
+    /// Variables chunked differently along one dimension, where one chunking is needed.
+    #[error("dimension {dim:?} has inconsistent chunks: {reason}")]
+    InconsistentChunks {
+        /// The dimension.
+        dim: String,
+        /// Which variables disagree, and how.
+        reason: String,
+    },
+    /// A user's `preprocess` function failed on one file of `open_mfdataset`.
+    #[error("preprocess of {}: {source}", path.display())]
+    Preprocess {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The function's error.
+        source: Box<Error>,
+    },
+    /// MPI could not be used as asked (feature `mpi`).
+    #[error("MPI: {0}")]
+    Mpi(String),
+    /// The worker threads of an executor could not be started.
+    #[error("cannot start {threads} worker threads")]
+    Threads {
+        /// How many were asked for.
+        threads: usize,
+        /// What rayon said.
+        source: rayon::ThreadPoolBuildError,
+    },
     /// A time error (calendars, units, parsing).
     #[error(transparent)]
     Time(#[from] TimeError),
@@ -196,5 +255,14 @@ fn chunk_suffix(chunk: &Option<Vec<usize>>) -> String {
 impl Error {
     pub(crate) fn internal(msg: impl Into<String>) -> Self {
         Error::Internal(msg.into())
+    }
+
+    /// [`Error::InvalidArgument`]: `argument` (its name in the call) and what is wrong
+    /// with it; also for the errors of a user's own closures (`map_blocks`).
+    pub fn invalid_argument(argument: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            argument: argument.into(),
+            reason: reason.into(),
+        }
     }
 }

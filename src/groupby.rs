@@ -147,10 +147,10 @@ impl<T: Grouped> GroupBy<T> {
     fn with_dataset(obj: Dataset, key: Option<String>, grouper: &Grouper) -> Result<Self> {
         let groups = grouper.factorize(&obj)?;
         if groups.ngroups() == 0 {
-            return Err(Error::InvalidArgument(format!(
-                "grouping along {:?} by {:?} makes no group (no valid label)",
-                groups.dim, groups.name
-            )));
+            return Err(Error::Grouping {
+                group: groups.name.clone(),
+                reason: format!("no valid label along {:?}, so no group", groups.dim),
+            });
         }
         Ok(GroupBy {
             obj,
@@ -282,16 +282,19 @@ impl<T: Grouped> GroupBy<T> {
     /// here NaN-aware: `sum(w x) / sum(w)` over non-NaN members).
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] when the grouped dim has no datetime coordinate;
+    /// [`Error::Grouping`] when the grouped dim has no datetime coordinate;
     /// as [`GroupReducer::run`].
     pub fn mean_weighted_by_month_length(&self) -> Result<T> {
         let dim = &self.groups.dim;
         let coord = self.obj.variable(dim)?.values()?;
         let NdArray::DateTime(ticks, cal) = &coord else {
-            return Err(Error::InvalidArgument(format!(
-                "month-length weights need a datetime coordinate {dim:?}, found dtype {}",
-                coord.dtype()
-            )));
+            return Err(Error::Grouping {
+                group: dim.clone(),
+                reason: format!(
+                    "month-length weights need datetimes, found dtype {}",
+                    coord.dtype()
+                ),
+            });
         };
         let t: Vec<i64> = ticks.iter().copied().collect();
         let w: Vec<f64> = days_in_month(&t, *cal).into_iter().map(f64::from).collect();
@@ -305,10 +308,13 @@ impl<T: Grouped> GroupBy<T> {
     /// [`Error::InvalidArgument`] when `q` is not in `[0, 1]`; as [`GroupReducer::run`].
     pub fn quantile(&self, q: f64, dims: &[&str]) -> Result<T> {
         if !(0.0..=1.0).contains(&q) {
-            return Err(Error::InvalidArgument(format!(
-                "quantile {q} of groups along {:?} is not in [0, 1]",
-                self.groups.dim
-            )));
+            return Err(Error::invalid_argument(
+                "q",
+                format!(
+                    "quantile {q} of groups along {:?} is not in [0, 1]",
+                    self.groups.dim
+                ),
+            ));
         }
         self.aggregate(GroupAgg::Quantile(q)).dims(dims).run()
     }
@@ -316,10 +322,13 @@ impl<T: Grouped> GroupBy<T> {
     fn reduce_dataset(&self, r: &GroupReducer<'_, T>) -> Result<Dataset> {
         let g = &self.groups;
         if let Some(d) = r.dims.iter().find(|d| **d != g.dim) {
-            return Err(Error::InvalidArgument(format!(
-                "groupby {} reduces over the grouped dim {:?} only, got {d:?}",
-                r.agg, g.dim
-            )));
+            return Err(Error::invalid_argument(
+                "dims",
+                format!(
+                    "groupby {} reduces over the grouped dim {:?} only, got {d:?}",
+                    r.agg, g.dim
+                ),
+            ));
         }
         let empty: Arc<[bool]> = g.positions().iter().map(Vec::is_empty).collect();
         let has_empty = empty.iter().any(|&e| e);
@@ -442,10 +451,13 @@ impl<T: Grouped> GroupReducer<'_, T> {
     /// drops such variables).
     pub fn run(self) -> Result<T> {
         if self.agg == GroupAgg::WeightedMean && self.weights.is_none() {
-            return Err(Error::InvalidArgument(format!(
-                "a weighted mean of groups along {:?} needs weights",
-                self.groupby.groups.dim
-            )));
+            return Err(Error::invalid_argument(
+                "weights",
+                format!(
+                    "a weighted mean of groups along {:?} needs weights",
+                    self.groupby.groups.dim
+                ),
+            ));
         }
         let ds = self.groupby.reduce_dataset(&self)?;
         self.groupby.finish(ds)
@@ -485,9 +497,10 @@ short_aggregations! {
 
 fn parse_resample(ds: &Dataset, spec: &[(&str, &str)]) -> Result<Grouper> {
     let [(dim, freq)] = spec else {
-        return Err(Error::InvalidArgument(format!(
-            "resample takes exactly one (dim, frequency) pair, got {spec:?}"
-        )));
+        return Err(Error::invalid_argument(
+            "spec",
+            format!("resample takes exactly one (dim, frequency) pair, got {spec:?}"),
+        ));
     };
     ds.variable(dim)?;
     let freq: Frequency = freq.parse()?;
@@ -505,8 +518,8 @@ macro_rules! entry_points {
             ///
             /// # Errors
             /// [`Error::VarNotFound`] naming the key; a time error for an unknown
-            /// component; [`Error::InvalidArgument`] for a coordinate that is not 1-D
-            /// or not datetime for a component.
+            /// component; [`Error::Grouping`] for a coordinate that is not 1-D, not
+            /// datetime for a component, or with no valid label.
             pub fn groupby(&self, key: &str) -> Result<GroupBy<$ty>> {
                 let (ds, k) = self.to_group_dataset();
                 let grouper = Grouper::from_key(&ds, key)?;
@@ -519,8 +532,8 @@ macro_rules! entry_points {
             ///
             /// # Errors
             /// [`Error::VarNotFound`] for a missing coordinate; [`Error::InvalidArgument`]
-            /// for edges that do not increase, labels of the wrong length, or a
-            /// non-numeric coordinate.
+            /// for edges that do not increase or labels of the wrong length;
+            /// [`Error::Grouping`] for a non-numeric coordinate.
             pub fn groupby_bins(&self, coord: &str, bins: Bins) -> Result<GroupBy<$ty>> {
                 let (ds, k) = self.to_group_dataset();
                 let grouper = Grouper::Bins {
@@ -535,8 +548,9 @@ macro_rules! entry_points {
             /// labelled like xarray (`QS-DEC` labels DJF 2000 as 1999-12-01).
             ///
             /// # Errors
-            /// [`Error::InvalidArgument`] unless exactly one pair is given or when the
-            /// coordinate is not datetime; [`Error::VarNotFound`] for a missing
+            /// [`Error::InvalidArgument`] unless exactly one pair is given;
+            /// [`Error::Grouping`] when the coordinate is not datetime, has no valid time
+            /// or makes too many periods; [`Error::VarNotFound`] for a missing
             /// coordinate; a time error naming an invalid frequency.
             pub fn resample(&self, spec: &[(&str, &str)]) -> Result<GroupBy<$ty>> {
                 let (ds, k) = self.to_group_dataset();

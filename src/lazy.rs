@@ -431,10 +431,13 @@ impl LazyArray {
                 .iter()
                 .any(|&p| p >= seen.len() || std::mem::replace(&mut seen[p], true))
         {
-            return Err(Error::InvalidArgument(format!(
-                "axis order {perm:?} is not a permutation of 0..{}",
-                self.ndim()
-            )));
+            return Err(Error::invalid_argument(
+                "perm",
+                format!(
+                    "axis order {perm:?} is not a permutation of 0..{}",
+                    self.ndim()
+                ),
+            ));
         }
         let shape = perm.iter().map(|&p| self.shape[p]).collect();
         let grid =
@@ -460,10 +463,13 @@ impl LazyArray {
     /// When `axis > ndim`.
     pub fn insert_axis(&self, axis: usize) -> Result<Self> {
         if axis > self.ndim() {
-            return Err(Error::InvalidArgument(format!(
-                "cannot insert axis {axis} into an array of {} dimensions",
-                self.ndim()
-            )));
+            return Err(Error::invalid_argument(
+                "axis",
+                format!(
+                    "cannot insert axis {axis} into an array of {} dimensions",
+                    self.ndim()
+                ),
+            ));
         }
         let mut shape = self.shape.clone();
         shape.insert(axis, 1);
@@ -484,10 +490,13 @@ impl LazyArray {
     /// When the axis is out of range or not of length 1.
     pub fn remove_axis(&self, axis: usize) -> Result<Self> {
         if self.shape.get(axis) != Some(&1) {
-            return Err(Error::InvalidArgument(format!(
-                "cannot squeeze axis {axis} of an array of shape {:?}: its length is not 1",
-                self.shape
-            )));
+            return Err(Error::invalid_argument(
+                "axis",
+                format!(
+                    "cannot squeeze axis {axis} of an array of shape {:?}: its length is not 1",
+                    self.shape
+                ),
+            ));
         }
         let mut shape = self.shape.clone();
         shape.remove(axis);
@@ -539,10 +548,10 @@ impl LazyArray {
     /// When the axis or range is out of bounds, or `step` is 0.
     pub fn slice_axis(&self, axis: usize, start: usize, stop: usize, step: usize) -> Result<Self> {
         let n = *self.shape.get(axis).ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "axis {axis} out of range for shape {:?}",
-                self.shape
-            ))
+            Error::invalid_argument(
+                "axis",
+                format!("axis {axis} out of range for shape {:?}", self.shape),
+            )
         })?;
         if step == 0 || start > stop || stop > n {
             return Err(Error::IndexOutOfBounds {
@@ -574,10 +583,10 @@ impl LazyArray {
     /// When an index is out of range.
     pub fn take(&self, axis: usize, indices: &[usize]) -> Result<Self> {
         let n = *self.shape.get(axis).ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "axis {axis} out of range for shape {:?}",
-                self.shape
-            ))
+            Error::invalid_argument(
+                "axis",
+                format!("axis {axis} out of range for shape {:?}", self.shape),
+            )
         })?;
         if let Some(bad) = indices.iter().find(|&&i| i >= n) {
             return Err(Error::IndexOutOfBounds {
@@ -615,12 +624,13 @@ impl LazyArray {
     pub fn concatenate(axis: usize, parts: &[LazyArray]) -> Result<Self> {
         let first = parts
             .first()
-            .ok_or_else(|| Error::InvalidArgument("concatenate of no arrays".into()))?;
+            .ok_or_else(|| Error::invalid_argument("parts", "concatenate of no arrays"))?;
         let mut shape = first.shape.clone();
         if axis >= shape.len() {
-            return Err(Error::InvalidArgument(format!(
-                "axis {axis} out of range for shape {shape:?}"
-            )));
+            return Err(Error::invalid_argument(
+                "axis",
+                format!("axis {axis} out of range for shape {shape:?}"),
+            ));
         }
         let mut along = Vec::new();
         for p in parts {
@@ -674,10 +684,13 @@ impl LazyArray {
     pub fn reduce(&self, axes: &[usize], op: Reduction, params: ReduceParams) -> Result<Self> {
         for (i, &ax) in axes.iter().enumerate() {
             if ax >= self.ndim() || axes[..i].contains(&ax) {
-                return Err(Error::InvalidArgument(format!(
-                    "{op}: axes {axes:?} are not distinct axes of an array of shape {:?}",
-                    self.shape
-                )));
+                return Err(Error::invalid_argument(
+                    "axes",
+                    format!(
+                        "{op}: axes {axes:?} are not distinct axes of an array of shape {:?}",
+                        self.shape
+                    ),
+                ));
             }
         }
         let dtype = reduce_dtype(self.dtype, op, params)?;
@@ -708,10 +721,10 @@ impl LazyArray {
     /// position along it.
     pub(crate) fn group_reduce(&self, axis: usize, plan: GroupPlan) -> Result<Self> {
         let n = *self.shape.get(axis).ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "group axis {axis} out of range for shape {:?}",
-                self.shape
-            ))
+            Error::invalid_argument(
+                "axis",
+                format!("group axis {axis} out of range for shape {:?}", self.shape),
+            )
         })?;
         if plan.codes.len() != n {
             return Err(Error::ShapeMismatch {
@@ -781,10 +794,13 @@ impl LazyArray {
     /// When the arrays are not 2-D or the inner sizes differ.
     pub fn dot(&self, other: &LazyArray) -> Result<Self> {
         if self.ndim() != 2 || other.ndim() != 2 {
-            return Err(Error::InvalidArgument(format!(
-                "dot needs two 2-D arrays, got shapes {:?} and {:?}",
-                self.shape, other.shape
-            )));
+            return Err(Error::invalid_argument(
+                "other",
+                format!(
+                    "dot needs two 2-D arrays, got shapes {:?} and {:?}",
+                    self.shape, other.shape
+                ),
+            ));
         }
         self.tensordot(other, &[1], &[0])
     }

@@ -134,9 +134,10 @@ pub fn pcolormesh(da: &DataArray, path: &Path, opts: &MapOptions) -> Result<()> 
     check_path(path)?;
     let (w, h) = (opts.width, opts.height);
     if !(200..=16384).contains(&w) || !(150..=16384).contains(&h) {
-        return Err(Error::InvalidArgument(format!(
-            "plot size {w}x{h}: width must be 200..=16384 and height 150..=16384 pixels"
-        )));
+        return Err(Error::invalid_argument(
+            "opts.width/height",
+            format!("plot size {w}x{h}: width must be 200..=16384 and height 150..=16384 pixels"),
+        ));
     }
     register_font()?;
     let plot_err = |reason: String| Error::Plot {
@@ -168,9 +169,10 @@ impl Mesh {
         let name = da.display_name();
         let dims = da.dims();
         if dims.len() != 2 {
-            return Err(Error::InvalidArgument(format!(
-                "pcolormesh needs a 2-D DataArray; {name} has dims {dims:?}"
-            )));
+            return Err(Error::invalid_argument(
+                "da",
+                format!("pcolormesh needs a 2-D DataArray; {name} has dims {dims:?}"),
+            ));
         }
         let (y_axis, x_axis) = pick_axes(da, opts)?;
         let (y_dim, x_dim) = (&dims[y_axis], &dims[x_axis]);
@@ -183,9 +185,10 @@ impl Mesh {
         let shape = da.shape();
         let (ny, nx) = (shape[y_axis], shape[x_axis]);
         if ny == 0 || nx == 0 {
-            return Err(Error::InvalidArgument(format!(
-                "pcolormesh of DataArray {name}: nothing to draw, shape is {shape:?}"
-            )));
+            return Err(Error::invalid_argument(
+                "da",
+                format!("pcolormesh of DataArray {name}: nothing to draw, shape is {shape:?}"),
+            ));
         }
         let (y_centres, y_label) = axis(da, y_dim, ny)?;
         let (x_centres, x_label) = axis(da, x_dim, nx)?;
@@ -256,10 +259,10 @@ fn pick_axes(da: &DataArray, opts: &MapOptions) -> Result<(usize, usize)> {
         (Some(y), Some(x)) => (find(y)?, find(x)?),
     };
     if y == x {
-        return Err(Error::InvalidArgument(format!(
-            "pcolormesh: x and y are both dim {:?}",
-            da.dims()[x]
-        )));
+        return Err(Error::invalid_argument(
+            "opts.x/y",
+            format!("pcolormesh: x and y are both dim {:?}", da.dims()[x]),
+        ));
     }
     Ok((y, x))
 }
@@ -280,9 +283,10 @@ fn axis(da: &DataArray, dim: &str, n: usize) -> Result<(Vec<f64>, String)> {
     let increasing = centres.windows(2).all(|w| w[0] < w[1]);
     let decreasing = centres.windows(2).all(|w| w[0] > w[1]);
     if !(increasing || decreasing) {
-        return Err(Error::InvalidArgument(format!(
-            "pcolormesh: coordinate {dim:?} must be strictly increasing or decreasing"
-        )));
+        return Err(Error::invalid_argument(
+            "da",
+            format!("pcolormesh: coordinate {dim:?} must be strictly increasing or decreasing"),
+        ));
     }
     let label = match coord.attrs().get("units").and_then(|u| u.as_str()) {
         Some(units) if !units.is_empty() => format!("{dim} [{units}]"),
@@ -293,10 +297,13 @@ fn axis(da: &DataArray, dim: &str, n: usize) -> Result<(Vec<f64>, String)> {
 
 fn coord_values(coord: &Variable, dim: &str) -> Result<Vec<f64>> {
     if coord.dims() != [dim] {
-        return Err(Error::InvalidArgument(format!(
-            "pcolormesh: coordinate {dim:?} must be 1-D along {dim:?}, has dims {:?}",
-            coord.dims()
-        )));
+        return Err(Error::invalid_argument(
+            "da",
+            format!(
+                "pcolormesh: coordinate {dim:?} must be 1-D along {dim:?}, has dims {:?}",
+                coord.dims()
+            ),
+        ));
     }
     if !coord.dtype().is_numeric() {
         return Err(Error::UnsupportedDType {
@@ -306,9 +313,10 @@ fn coord_values(coord: &Variable, dim: &str) -> Result<Vec<f64>> {
     }
     let values = coord.data().to_f64_vec()?;
     if values.iter().any(|v| !v.is_finite()) {
-        return Err(Error::InvalidArgument(format!(
-            "pcolormesh: coordinate {dim:?} has NaN or infinite values"
-        )));
+        return Err(Error::invalid_argument(
+            "da",
+            format!("pcolormesh: coordinate {dim:?} has NaN or infinite values"),
+        ));
     }
     Ok(values)
 }
@@ -333,9 +341,12 @@ fn colour_range(values: &[f64], opts: &MapOptions) -> Result<(f64, f64)> {
     let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
     let (vmin, vmax) = (opts.vmin.unwrap_or(lo), opts.vmax.unwrap_or(hi));
     if !vmin.is_finite() || !vmax.is_finite() || vmin > vmax {
-        return Err(Error::InvalidArgument(format!(
+        return Err(Error::invalid_argument(
+            "opts.vmin/vmax",
+            format!(
             "pcolormesh: colour range vmin={vmin}, vmax={vmax} must be finite with vmin <= vmax"
-        )));
+        ),
+        ));
     }
     if vmin == vmax {
         // One value: centre it in a unit range so it gets the middle colour.

@@ -158,7 +158,7 @@ fn errors_name_the_problem() {
     let neg = DataArray::new(vec![1_i64, -1], &["x"]).unwrap();
     assert!(matches!(
         i.pow(&neg).unwrap_err(),
-        Error::InvalidArgument(_)
+        Error::InvalidArgument { .. }
     ));
     let bools = DataArray::new(vec![true, false], &["x"]).unwrap();
     assert!(matches!(

@@ -202,7 +202,7 @@ fn failing_task_names_its_label_and_stops_the_rest() {
                 started.fetch_add(1, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(1));
                 if i == 5 {
-                    return Err(Error::InvalidArgument("bad chunk".into()));
+                    return Err(Error::invalid_argument("chunk", "bad chunk"));
                 }
                 Ok(vector(vec![1.0]))
             }),
@@ -214,12 +214,12 @@ fn failing_task_names_its_label_and_stops_the_rest() {
     let err = with_timeout(60, move || exec.execute(g)).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "computing array 'air' chunk (5, 0): invalid argument: bad chunk"
+        "computing array 'air' chunk (5, 0): invalid argument `chunk`: bad chunk"
     );
     match &err {
         Error::Task { label, source } => {
             assert_eq!(label, "array 'air' chunk (5, 0)");
-            assert!(matches!(**source, Error::InvalidArgument(_)));
+            assert!(matches!(**source, Error::InvalidArgument { .. }));
         }
         other => panic!("expected Error::Task, got {other:?}"),
     }
@@ -491,7 +491,7 @@ mod random_graphs {
                 Box::new(move |args: Vec<Arc<TaskValue>>| {
                     started.fetch_add(1, Ordering::SeqCst);
                     if fail == Some(i) {
-                        return Err(Error::InvalidArgument(format!("task {i} fails")));
+                        return Err(Error::invalid_argument("task", format!("task {i} fails")));
                     }
                     let s: f64 = args.iter().map(|a| values(a)[0]).sum();
                     Ok(vector(vec![s + i as f64]))
@@ -543,7 +543,7 @@ mod random_graphs {
             let err = with_timeout(60, move || exec.execute(g)).unwrap_err();
             prop_assert_eq!(
                 err.to_string(),
-                format!("computing task {fail}: invalid argument: task {fail} fails")
+                format!("computing task {fail}: invalid argument `task`: task {fail} fails")
             );
         }
     }

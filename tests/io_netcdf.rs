@@ -882,7 +882,7 @@ impl ChunkSource for Failing {
     }
     fn read(&self, region: &[Range<usize>]) -> xr::Result<NdArray> {
         if region[0].start > 0 {
-            return Err(Error::InvalidArgument("the disk is on fire".into()));
+            return Err(Error::invalid_argument("region", "the disk is on fire"));
         }
         NdArray::full(&[region[0].len()], &xr::Scalar::F64(1.0), DType::F64)
     }

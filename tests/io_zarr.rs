@@ -805,7 +805,10 @@ fn failing_dataset(rows: usize) -> Dataset {
         .unwrap()
         .map_blocks(&[], DType::F64, |blocks| {
             if blocks[0].shape()[0] == 2 {
-                Err(Error::InvalidArgument("this chunk fails on purpose".into()))
+                Err(Error::invalid_argument(
+                    "blk",
+                    "this chunk fails on purpose",
+                ))
             } else {
                 Ok(blocks[0].clone())
             }

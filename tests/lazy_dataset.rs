@@ -184,7 +184,7 @@ impl ChunkSource for Failing {
     }
     fn read(&self, region: &[Range<usize>]) -> Result<NdArray> {
         if region[0].start >= 20 {
-            return Err(Error::InvalidArgument("disk on fire".into()));
+            return Err(Error::invalid_argument("region", "disk on fire"));
         }
         NdArray::zeros(
             &region.iter().map(|r| r.len()).collect::<Vec<_>>(),

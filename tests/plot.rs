@@ -116,7 +116,7 @@ fn options_set_size_axes_and_range() {
 
     let bad = MapOptions::new().vmin(2.0).vmax(1.0);
     let err = pcolormesh(&air(), &path, &bad).unwrap_err();
-    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn errors_name_what_cannot_be_drawn() {
         .unwrap()
         .with_name("line");
     let err = pcolormesh(&one_d, &path, &MapOptions::new()).unwrap_err();
-    assert!(matches!(err, Error::InvalidArgument(_)));
+    assert!(matches!(err, Error::InvalidArgument { .. }));
     assert!(err.to_string().contains("\"line\""), "{err}");
 
     let labelled = DataArray::new(ndarray::array![[1.0, 2.0]].into_dyn(), &["y", "x"])

@@ -136,7 +136,7 @@ fn arg_reductions_match_xarray() {
     // An all-NaN slice has no position.
     assert!(matches!(
         r().argmax("x").unwrap_err(),
-        Error::InvalidArgument(_)
+        Error::EmptyReduction { .. }
     ));
 }
 
@@ -225,7 +225,7 @@ fn errors_name_the_dim_and_the_op() {
         Some(2.0)
     );
     let err = r().reduce_with(Reduction::ArgMin).run().unwrap_err();
-    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
     let empty = DataArray::new(
         NdArray::from_shape_vec::<i64>(&[0], vec![]).unwrap(),
         &["x"],
@@ -233,7 +233,7 @@ fn errors_name_the_dim_and_the_op() {
     .unwrap();
     assert!(matches!(
         empty.max(&[]).unwrap_err(),
-        Error::InvalidArgument(_)
+        Error::EmptyReduction { .. }
     ));
     assert_eq!(
         empty.sum(&[]).unwrap().values().get(&[]).unwrap().as_f64(),

@@ -52,10 +52,10 @@ impl ChunkGrid {
             .enumerate()
             .find(|(_, s)| s.len() > 1 && s.contains(&0))
         {
-            return Err(Error::InvalidArgument(format!(
-                "chunk sizes of axis {d} contain 0: {:?}",
-                sizes[d]
-            )));
+            return Err(Error::invalid_argument(
+                "chunks",
+                format!("chunk sizes of axis {d} contain 0: {:?}", sizes[d]),
+            ));
         }
         Ok(ChunkGrid { sizes })
     }

@@ -25,9 +25,12 @@ pub fn check_tensordot(
         || bad_axes(axes_a, shape_a.len())
         || bad_axes(axes_b, shape_b.len())
     {
-        return Err(Error::InvalidArgument(format!(
+        return Err(Error::invalid_argument(
+            "axes",
+            format!(
             "tensordot axes {axes_a:?} and {axes_b:?} do not fit shapes {shape_a:?} and {shape_b:?}"
-        )));
+        ),
+        ));
     }
     let ka: Vec<usize> = axes_a.iter().map(|&x| shape_a[x]).collect();
     let kb: Vec<usize> = axes_b.iter().map(|&x| shape_b[x]).collect();

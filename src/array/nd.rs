@@ -378,10 +378,13 @@ impl NdArray {
                 .iter()
                 .any(|&i| i >= seen.len() || std::mem::replace(&mut seen[i], true))
         {
-            return Err(Error::InvalidArgument(format!(
-                "axis order {order:?} is not a permutation of 0..{}",
-                self.ndim()
-            )));
+            return Err(Error::invalid_argument(
+                "order",
+                format!(
+                    "axis order {order:?} is not a permutation of 0..{}",
+                    self.ndim()
+                ),
+            ));
         }
         Ok(map_all!(self, a => a.clone().permuted_axes(IxDyn(order))))
     }
@@ -392,10 +395,13 @@ impl NdArray {
     /// When `axis > ndim`.
     pub fn insert_axis(&self, axis: usize) -> Result<NdArray> {
         if axis > self.ndim() {
-            return Err(Error::InvalidArgument(format!(
-                "cannot insert axis {axis} into an array of {} dimensions",
-                self.ndim()
-            )));
+            return Err(Error::invalid_argument(
+                "axis",
+                format!(
+                    "cannot insert axis {axis} into an array of {} dimensions",
+                    self.ndim()
+                ),
+            ));
         }
         Ok(map_all!(self, a => a.clone().insert_axis(Axis(axis))))
     }
@@ -407,10 +413,13 @@ impl NdArray {
     pub fn remove_axis(&self, axis: usize) -> Result<NdArray> {
         match self.shape().get(axis) {
             Some(1) => Ok(map_all!(self, a => a.clone().remove_axis(Axis(axis)))),
-            _ => Err(Error::InvalidArgument(format!(
-                "cannot squeeze axis {axis} of an array of shape {:?}: its length is not 1",
-                self.shape()
-            ))),
+            _ => Err(Error::invalid_argument(
+                "axis",
+                format!(
+                    "cannot squeeze axis {axis} of an array of shape {:?}: its length is not 1",
+                    self.shape()
+                ),
+            )),
         }
     }
 
@@ -427,10 +436,10 @@ impl NdArray {
         step: usize,
     ) -> Result<NdArray> {
         let n = self.shape().get(axis).copied().ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "axis {axis} out of range for shape {:?}",
-                self.shape()
-            ))
+            Error::invalid_argument(
+                "axis",
+                format!("axis {axis} out of range for shape {:?}", self.shape()),
+            )
         })?;
         if step == 0 || start > stop || stop > n {
             return Err(Error::IndexOutOfBounds {
@@ -447,10 +456,10 @@ impl NdArray {
     /// When `axis` or any index is out of range.
     pub fn take(&self, axis: usize, indices: &[usize]) -> Result<NdArray> {
         let n = self.shape().get(axis).copied().ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "axis {axis} out of range for shape {:?}",
-                self.shape()
-            ))
+            Error::invalid_argument(
+                "axis",
+                format!("axis {axis} out of range for shape {:?}", self.shape()),
+            )
         })?;
         if let Some(&bad) = indices.iter().find(|&&i| i >= n) {
             return Err(Error::IndexOutOfBounds {
@@ -507,7 +516,7 @@ impl NdArray {
     pub fn concatenate(axis: usize, parts: &[NdArray]) -> Result<NdArray> {
         let first = parts
             .first()
-            .ok_or_else(|| Error::InvalidArgument("concatenate of no arrays".into()))?;
+            .ok_or_else(|| Error::invalid_argument("parts", "concatenate of no arrays"))?;
         let dtype = first.dtype();
         if let Some(p) = parts.iter().find(|p| p.dtype() != dtype) {
             return Err(Error::DTypeMismatch {

@@ -230,9 +230,10 @@ fn run(mpi: &MpiExecutor, args: &Args) -> xr::Result<bool> {
             "a failing task",
             tas.map_blocks(DType::F64, move |blk| {
                 if me == r {
-                    Err(Error::InvalidArgument(format!(
-                        "deliberate failure of a task on rank {r}"
-                    )))
+                    Err(Error::invalid_argument(
+                        "blk",
+                        format!("deliberate failure of a task on rank {r}"),
+                    ))
                 } else {
                     Ok(blk.clone())
                 }
@@ -346,9 +347,10 @@ fn zarr_case(
         let bad = tas.map_blocks(DType::F64, move |blk| {
             if me == r {
                 assert!(!panics, "deliberate panic of a Zarr write task on rank {r}");
-                return Err(Error::InvalidArgument(format!(
-                    "deliberate failure of a Zarr write task on rank {r}"
-                )));
+                return Err(Error::invalid_argument(
+                    "blk",
+                    format!("deliberate failure of a Zarr write task on rank {r}"),
+                ));
             }
             Ok(blk.clone())
         })?;

@@ -36,7 +36,10 @@ fn name_error(e: Error, name: &str) -> Error {
             op: format!("{op} of variable {name:?}"),
             dtype,
         },
-        Error::InvalidArgument(msg) => Error::InvalidArgument(format!("variable {name:?}: {msg}")),
+        Error::InvalidArgument { argument, reason } => Error::InvalidArgument {
+            argument,
+            reason: format!("variable {name:?}: {reason}"),
+        },
         Error::DimSizeConflict {
             dim,
             what,

@@ -20,9 +20,10 @@ impl Variable {
     /// [`Error::InvalidArgument`] for a chunk size of 0.
     pub fn chunk(&self, sizes: &[(&str, usize)]) -> Result<Variable> {
         if let Some((d, _)) = sizes.iter().find(|(_, n)| *n == 0) {
-            return Err(Error::InvalidArgument(format!(
-                "chunk size of dimension {d:?} is 0"
-            )));
+            return Err(Error::invalid_argument(
+                "chunks",
+                format!("chunk size of dimension {d:?} is 0"),
+            ));
         }
         let current: Vec<Vec<usize>> = match self.data() {
             Data::Lazy(l) => l.chunks().to_vec(),
@@ -177,7 +178,7 @@ impl Dataset {
     /// Chunk sizes per dim over the lazy variables.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] when two variables chunk a dim differently (as
+    /// [`Error::InconsistentChunks`] when two variables chunk a dim differently (as
     /// xarray's `Dataset.chunks` does).
     pub fn chunks(&self) -> Result<IndexMap<String, Vec<usize>>> {
         let mut out: IndexMap<String, Vec<usize>> = IndexMap::new();
@@ -185,9 +186,12 @@ impl Dataset {
             for (d, c) in v.chunks().into_iter().flatten() {
                 match out.get(&d) {
                     Some(existing) if *existing != c => {
-                        return Err(Error::InvalidArgument(format!(
-                            "dimension {d:?} has inconsistent chunks: variable {name:?} has {c:?}, another has {existing:?}"
-                        )))
+                        return Err(Error::InconsistentChunks {
+                            dim: d.clone(),
+                            reason: format!(
+                                "variable {name:?} has {c:?}, another has {existing:?}"
+                            ),
+                        })
                     }
                     Some(_) => {}
                     None => {

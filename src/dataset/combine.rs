@@ -19,8 +19,9 @@ use crate::lazy::Data;
 /// equal.
 ///
 /// # Errors
-/// No objects; indexes on other dims that differ ([`Error::Alignment`] naming the dim);
-/// a variable whose dims disagree between objects; dtypes that cannot be combined.
+/// [`Error::InvalidArgument`] for no objects; indexes on other dims that differ
+/// ([`Error::Alignment`] naming the dim); [`Error::Combine`] for a variable whose dims
+/// disagree between objects; dtypes that cannot be combined.
 pub fn concat(objs: &[Dataset], dim: &str) -> Result<Dataset> {
     concat_impl(objs, dim, None)
 }
@@ -46,15 +47,16 @@ pub fn concat_with_labels(
 }
 
 fn concat_impl(objs: &[Dataset], dim: &str, labels: Option<NdArray>) -> Result<Dataset> {
-    let first = objs
-        .first()
-        .ok_or_else(|| Error::InvalidArgument(format!("concat along {dim:?} of no objects")))?;
+    let first = objs.first().ok_or_else(|| {
+        Error::invalid_argument("objs", format!("concat along {dim:?} of no objects"))
+    })?;
     check_other_indexes(objs, dim)?;
     let is_new = objs.iter().all(|o| !o.dims().contains_key(dim));
     if is_new && first.variables().contains_key(dim) {
-        return Err(Error::InvalidArgument(format!(
-            "cannot concat along new dimension {dim:?}: a variable of that name exists"
-        )));
+        return Err(Error::invalid_argument(
+            "dim",
+            format!("cannot concat along new dimension {dim:?}: a variable of that name exists"),
+        ));
     }
     let lengths: Vec<usize> = objs
         .iter()
@@ -180,11 +182,14 @@ fn concat_variable(
                 if v.dims().len() + usize::from(!v.dims().iter().any(|d| d == dim)) != dims.len()
                     || v.dims().iter().any(|d| !dims.contains(d))
                 {
-                    return Err(Error::InvalidArgument(format!(
-                        "cannot concat variable {name:?} along {dim:?}: its dims are {:?} in one object and {:?} in another",
-                        template.dims(),
-                        v.dims()
-                    )));
+                    return Err(Error::Combine {
+                        what: format!("variable {name:?} along {dim:?}"),
+                        reason: format!(
+                            "its dims are {:?} in one object and {:?} in another",
+                            template.dims(),
+                            v.dims()
+                        ),
+                    });
                 }
                 v.set_dims(&dims, &sizes)?.data().astype(dtype)?
             }

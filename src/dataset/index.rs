@@ -123,10 +123,13 @@ impl Index {
     /// [`Error::InvalidArgument`] when `values` is not 1-D.
     pub fn new(dim: &str, values: NdArray) -> Result<Self> {
         if values.ndim() != 1 {
-            return Err(Error::InvalidArgument(format!(
-                "an index on {dim:?} needs 1-D values, got shape {:?}",
-                values.shape()
-            )));
+            return Err(Error::invalid_argument(
+                "values",
+                format!(
+                    "an index on {dim:?} needs 1-D values, got shape {:?}",
+                    values.shape()
+                ),
+            ));
         }
         Ok(Index {
             dim: dim.to_string(),

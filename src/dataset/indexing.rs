@@ -98,9 +98,10 @@ impl Indexer {
                 )
             }
             Indexer::Slice { step: 0, .. } => {
-                return Err(Error::InvalidArgument(format!(
-                    "slice step cannot be zero (dimension {dim:?})"
-                )))
+                return Err(Error::invalid_argument(
+                    "indexers",
+                    format!("slice step cannot be zero (dimension {dim:?})"),
+                ))
             }
             Indexer::Slice { start, stop, step } if *step > 0 => {
                 let norm = |x: isize| if x < 0 { (x + ni).max(0) } else { x.min(ni) } as usize;
@@ -578,9 +579,10 @@ impl Dataset {
         self.map_variables(|name, v| {
             let new = map.get(name).cloned().unwrap_or_else(|| name.to_string());
             if !seen.insert(new.clone()) {
-                return Err(Error::InvalidArgument(format!(
-                    "renaming would give two variables the name {new:?}"
-                )));
+                return Err(Error::invalid_argument(
+                    "names",
+                    format!("renaming would give two variables the name {new:?}"),
+                ));
             }
             Ok(Some((new, v.rename_dims(&dim_map))))
         })
@@ -605,9 +607,10 @@ impl Dataset {
     /// [`Error::InvalidArgument`] when `dim` already exists.
     pub fn expand_dims(&self, dim: &str, size: usize) -> Result<Dataset> {
         if self.dims().contains_key(dim) {
-            return Err(Error::InvalidArgument(format!(
-                "cannot expand_dims: dimension {dim:?} already exists"
-            )));
+            return Err(Error::invalid_argument(
+                "dim",
+                format!("cannot expand_dims: dimension {dim:?} already exists"),
+            ));
         }
         self.map_variables(|name, v| {
             if self.is_coord(name) {
@@ -670,10 +673,13 @@ impl Dataset {
         let sizes = self.dims();
         for d in dims {
             if sizes.get(*d) != Some(&1) {
-                return Err(Error::InvalidArgument(format!(
-                    "cannot squeeze dimension {d:?}: its length is {}, not 1",
-                    sizes.get(*d).copied().unwrap_or(0)
-                )));
+                return Err(Error::invalid_argument(
+                    "dims",
+                    format!(
+                        "cannot squeeze dimension {d:?}: its length is {}, not 1",
+                        sizes.get(*d).copied().unwrap_or(0)
+                    ),
+                ));
             }
         }
         let indexers: Vec<(&str, Indexer)> = dims.iter().map(|d| (*d, Indexer::Pos(0))).collect();
@@ -697,10 +703,13 @@ impl Dataset {
         let dims = self.dims();
         let distinct: IndexSet<&str> = order.iter().copied().collect();
         if distinct.len() != order.len() || order.len() != dims.len() {
-            return Err(Error::InvalidArgument(format!(
-                "transpose order {order:?} must name every dimension of the Dataset once: {:?}",
-                dims.keys().collect::<Vec<_>>()
-            )));
+            return Err(Error::invalid_argument(
+                "order",
+                format!(
+                    "transpose order {order:?} must name every dimension of the Dataset once: {:?}",
+                    dims.keys().collect::<Vec<_>>()
+                ),
+            ));
         }
         self.map_variables(|name, v| {
             let own: Vec<&str> = order

@@ -32,7 +32,7 @@ impl DataArray {
             None => shared.clone(),
         };
         if let Some(batch) = shared.iter().find(|d| !contract.contains(d)) {
-            return Err(Error::InvalidArgument(format!(
+            return Err(Error::invalid_argument("dims", format!(
                 "dot over {contract:?}: dimension {batch:?} is in both arrays but not contracted; batched dot is not supported"
             )));
         }

@@ -157,15 +157,23 @@ impl Variable {
             });
         }
         if matches!(op, Reduction::ArgMin | Reduction::ArgMax) && axes.len() != 1 {
-            return Err(Error::InvalidArgument(format!(
-                "{op} of {context} needs exactly one dim, got {dims:?}"
-            )));
+            return Err(Error::invalid_argument(
+                "dims",
+                format!("{op} of {context} needs exactly one dim, got {dims:?}"),
+            ));
         }
         let data = self
             .data()
             .reduce(&axes, op, options.params())
             .map_err(|e| match e {
-                Error::InvalidArgument(msg) => Error::InvalidArgument(format!("{context}: {msg}")),
+                Error::InvalidArgument { argument, reason } => Error::InvalidArgument {
+                    argument,
+                    reason: format!("{context}: {reason}"),
+                },
+                Error::EmptyReduction { op, lane } => Error::EmptyReduction {
+                    op,
+                    lane: format!("{lane} of {context}"),
+                },
                 other => other,
             })?;
         let kept: Vec<String> = self
@@ -307,7 +315,7 @@ macro_rules! short_reductions {
             ///
             /// # Errors
             /// [`Error::DimNotFound`]; [`Error::UnsupportedDType`] for strings;
-            /// [`Error::InvalidArgument`] for an empty or all-NaN slice.
+            /// [`Error::EmptyReduction`] for an empty or all-NaN slice.
             pub fn argmin(&self, dim: &str) -> Result<$ty> {
                 self.reduce_with(Reduction::ArgMin).dim(dim).run()
             }
@@ -316,7 +324,7 @@ macro_rules! short_reductions {
             ///
             /// # Errors
             /// [`Error::DimNotFound`]; [`Error::UnsupportedDType`] for strings;
-            /// [`Error::InvalidArgument`] for an empty or all-NaN slice.
+            /// [`Error::EmptyReduction`] for an empty or all-NaN slice.
             pub fn argmax(&self, dim: &str) -> Result<$ty> {
                 self.reduce_with(Reduction::ArgMax).dim(dim).run()
             }

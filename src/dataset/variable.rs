@@ -27,17 +27,21 @@ impl Variable {
         let data = data.into();
         let dims: Vec<String> = dims.iter().map(|d| d.as_ref().to_string()).collect();
         if dims.len() != data.ndim() {
-            return Err(Error::InvalidArgument(format!(
-                "dims {dims:?} name {} axes but the data has shape {:?}",
-                dims.len(),
-                data.shape()
-            )));
+            return Err(Error::invalid_argument(
+                "dims",
+                format!(
+                    "dims {dims:?} name {} axes but the data has shape {:?}",
+                    dims.len(),
+                    data.shape()
+                ),
+            ));
         }
         for (i, d) in dims.iter().enumerate() {
             if dims[..i].contains(d) {
-                return Err(Error::InvalidArgument(format!(
-                    "dimension {d:?} appears twice in {dims:?}"
-                )));
+                return Err(Error::invalid_argument(
+                    "dims",
+                    format!("dimension {d:?} appears twice in {dims:?}"),
+                ));
             }
         }
         Ok(Variable {
@@ -222,11 +226,14 @@ impl Variable {
             .map(|d| self.require_axis(d.as_ref(), "variable"))
             .collect::<Result<Vec<_>>>()?;
         if perm.len() != self.ndim() {
-            return Err(Error::InvalidArgument(format!(
-                "transpose order {:?} must name every dimension of {:?}",
-                order.iter().map(AsRef::as_ref).collect::<Vec<_>>(),
-                self.dims
-            )));
+            return Err(Error::invalid_argument(
+                "order",
+                format!(
+                    "transpose order {:?} must name every dimension of {:?}",
+                    order.iter().map(AsRef::as_ref).collect::<Vec<_>>(),
+                    self.dims
+                ),
+            ));
         }
         let dims = perm.iter().map(|&i| self.dims[i].clone()).collect();
         Ok(self.replace(dims, self.data.permute(&perm)?))
@@ -239,10 +246,13 @@ impl Variable {
     /// When a dim of `self` is missing from `dims` or a size disagrees.
     pub fn set_dims(&self, dims: &[String], sizes: &[usize]) -> Result<Variable> {
         if let Some(d) = self.dims.iter().find(|d| !dims.contains(d)) {
-            return Err(Error::InvalidArgument(format!(
-                "cannot broadcast a variable with dims {:?} to {dims:?}: {d:?} is missing",
-                self.dims
-            )));
+            return Err(Error::invalid_argument(
+                "dims",
+                format!(
+                    "cannot broadcast a variable with dims {:?} to {dims:?}: {d:?} is missing",
+                    self.dims
+                ),
+            ));
         }
         let present: Vec<&String> = dims.iter().filter(|d| self.dims.contains(d)).collect();
         let moved = self.transpose(&present)?;

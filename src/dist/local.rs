@@ -121,11 +121,7 @@ impl LocalExecutor {
             .num_threads(n)
             .thread_name(|i| format!("xr-worker-{i}"))
             .build()
-            .map_err(|e| {
-                Error::InvalidArgument(format!(
-                    "LocalExecutor::threads({n}): cannot start the worker threads: {e}"
-                ))
-            })?;
+            .map_err(|source| Error::Threads { threads: n, source })?;
         let pool = Arc::new(pool);
         *slot = Some(Arc::clone(&pool));
         Ok(pool)

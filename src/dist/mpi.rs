@@ -162,12 +162,12 @@ impl MpiExecutor {
     /// Run outside `mpirun`, it is a job of one rank.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] when MPI was already initialized in this process (by an
+    /// [`Error::Mpi`] when MPI was already initialized in this process (by an
     /// earlier `MpiExecutor` or other code).
     pub fn new() -> Result<Self> {
         let (universe, _threading) =
             mpi::initialize_with_threading(mpi::Threading::Funneled).ok_or_else(|| {
-                Error::InvalidArgument(
+                Error::Mpi(
                     "MpiExecutor::new: MPI is already initialized in this process; make one MpiExecutor and share it".into(),
                 )
             })?;

@@ -145,9 +145,9 @@ impl Grouper {
     /// Factorizes the grouper's coordinate of `ds`.
     ///
     /// # Errors
-    /// [`Error::VarNotFound`] for a missing coordinate; [`Error::InvalidArgument`] for
-    /// a coordinate that is not 1-D, of the wrong dtype (datetimes for components and
-    /// resample, numbers for bins), for bin edges that do not increase or labels of the
+    /// [`Error::VarNotFound`] for a missing coordinate; [`Error::Grouping`] for a
+    /// coordinate that is not 1-D, of the wrong dtype (datetimes for components and
+    /// resample, numbers for bins); [`Error::InvalidArgument`] for bin edges that do not increase or labels of the
     /// wrong length, or a resample with no valid time.
     pub fn factorize(&self, ds: &Dataset) -> Result<Groups> {
         match self {
@@ -202,10 +202,10 @@ impl Grouper {
 fn coord_1d(ds: &Dataset, coord: &str) -> Result<(String, NdArray)> {
     let var: &Variable = ds.variable(coord)?;
     if var.ndim() != 1 {
-        return Err(Error::InvalidArgument(format!(
-            "cannot group by {coord:?}: it has dims {:?}, and groups need a 1-D coordinate",
-            var.dims()
-        )));
+        return Err(Error::Grouping {
+            group: coord.to_string(),
+            reason: format!("it has dims {:?}; groups need a 1-D coordinate", var.dims()),
+        });
     }
     Ok((var.dims()[0].clone(), var.values()?))
 }
@@ -213,10 +213,13 @@ fn coord_1d(ds: &Dataset, coord: &str) -> Result<(String, NdArray)> {
 fn datetimes(values: &NdArray, coord: &str, what: &str) -> Result<(Vec<i64>, Calendar)> {
     match values {
         NdArray::DateTime(t, cal) => Ok((t.iter().copied().collect(), *cal)),
-        other => Err(Error::InvalidArgument(format!(
-            "{what} needs datetime values, but {coord:?} has dtype {}",
-            other.dtype()
-        ))),
+        other => Err(Error::Grouping {
+            group: coord.to_string(),
+            reason: format!(
+                "{what} needs datetime values, found dtype {}",
+                other.dtype()
+            ),
+        }),
     }
 }
 
@@ -276,12 +279,12 @@ fn factorize_values(values: &NdArray, coord: &str) -> Result<(Vec<usize>, Vec<i6
         }
         NdArray::U64(a) => factorize_keys(&a.iter().map(Some).collect::<Vec<_>>()),
         other => {
-            let ints = other.astype(crate::array::DType::I64).map_err(|_| {
-                Error::InvalidArgument(format!(
-                    "cannot group by {coord:?} of dtype {}",
-                    other.dtype()
-                ))
-            })?;
+            let ints = other
+                .astype(crate::array::DType::I64)
+                .map_err(|_| Error::Grouping {
+                    group: coord.to_string(),
+                    reason: format!("dtype {} has no labels to group", other.dtype()),
+                })?;
             let a = ints
                 .as_array::<i64>()
                 .ok_or_else(|| Error::internal("astype(i64) gives i64"))?;
@@ -308,18 +311,21 @@ fn factorize_bins(ds: &Dataset, coord: &str, bins: &Bins) -> Result<Groups> {
     let (dim, values) = coord_1d(ds, coord)?;
     let edges = &bins.edges;
     if edges.len() < 2 || edges.windows(2).any(|w| w[0] >= w[1] || w[0].is_nan()) {
-        return Err(Error::InvalidArgument(format!(
+        return Err(Error::invalid_argument("bins", format!(
             "groupby_bins on {coord:?}: bin edges must increase strictly, with at least two, got {edges:?}"
         )));
     }
     let nbins = edges.len() - 1;
     let labels = match &bins.labels {
         Some(l) if l.shape() != [nbins] => {
-            return Err(Error::InvalidArgument(format!(
+            return Err(Error::invalid_argument(
+                "bins",
+                format!(
                 "groupby_bins on {coord:?}: {} edges make {nbins} bins, but labels have shape {:?}",
                 edges.len(),
                 l.shape()
-            )))
+            ),
+            ))
         }
         Some(l) => l.clone(),
         None => NdArray::from(
@@ -329,12 +335,12 @@ fn factorize_bins(ds: &Dataset, coord: &str, bins: &Bins) -> Result<Groups> {
                 .collect::<Vec<String>>(),
         ),
     };
-    let x = values.astype(crate::array::DType::F64).map_err(|_| {
-        Error::InvalidArgument(format!(
-            "groupby_bins needs numbers, but {coord:?} has dtype {}",
-            values.dtype()
-        ))
-    })?;
+    let x = values
+        .astype(crate::array::DType::F64)
+        .map_err(|_| Error::Grouping {
+            group: coord.to_string(),
+            reason: format!("groupby_bins needs numbers, found dtype {}", values.dtype()),
+        })?;
     let codes = x
         .to_f64_vec()?
         .iter()
@@ -371,9 +377,10 @@ fn factorize_resample(ds: &Dataset, coord: &str, freq: Frequency) -> Result<Grou
     let (ticks, cal) = datetimes(&values, coord, &format!("resample of {coord:?} to {freq}"))?;
     let valid = || ticks.iter().copied().filter(|&t| t != NAT);
     let (Some(lo), Some(hi)) = (valid().min(), valid().max()) else {
-        return Err(Error::InvalidArgument(format!(
-            "resample of {coord:?} to {freq}: the coordinate has no valid time"
-        )));
+        return Err(Error::Grouping {
+            group: coord.to_string(),
+            reason: format!("resample to {freq}: the coordinate has no valid time"),
+        });
     };
     // Fixed frequencies count from midnight of the first day (xarray's default
     // `origin="start_day"`); calendar frequencies from their anchored months.
@@ -392,9 +399,10 @@ fn factorize_resample(ds: &Dataset, coord: &str, freq: Frequency) -> Result<Grou
         .fixed_ticks()
         .map(|step| ((last - first) / step) as usize + 1);
     if periods.is_some_and(|p| p > MAX_PERIODS) {
-        return Err(Error::InvalidArgument(format!(
-            "resample of {coord:?} to {freq} makes more than {MAX_PERIODS} periods"
-        )));
+        return Err(Error::Grouping {
+            group: coord.to_string(),
+            reason: format!("resample to {freq} makes more than {MAX_PERIODS} periods"),
+        });
     }
     let mut starts = vec![first];
     while let Some(&s) = starts.last() {
@@ -402,9 +410,10 @@ fn factorize_resample(ds: &Dataset, coord: &str, freq: Frequency) -> Result<Grou
             break;
         }
         if starts.len() > MAX_PERIODS {
-            return Err(Error::InvalidArgument(format!(
-                "resample of {coord:?} to {freq} makes more than {MAX_PERIODS} periods"
-            )));
+            return Err(Error::Grouping {
+                group: coord.to_string(),
+                reason: format!("resample to {freq} makes more than {MAX_PERIODS} periods"),
+            });
         }
         starts.push(match freq.fixed_ticks() {
             Some(step) => s + step,

@@ -109,21 +109,29 @@ impl MfOptions {
     /// The files this source names, in combining order.
     ///
     /// # Errors
-    /// A malformed pattern, or one that matches no file.
+    /// [`Error::InvalidArgument`] for no paths or a malformed pattern; [`Error::Io`]
+    /// (not found) for a pattern that matches no file.
     pub fn paths(&self) -> Result<Vec<PathBuf>> {
         match &self.source {
-            MfSource::Paths(p) if p.is_empty() => Err(Error::InvalidArgument(
-                "open_mfdataset needs at least one file".into(),
+            MfSource::Paths(p) if p.is_empty() => Err(Error::invalid_argument(
+                "paths",
+                "open_mfdataset needs at least one file",
             )),
             MfSource::Paths(p) => Ok(p.clone()),
             MfSource::Pattern(pat) => {
                 let matches = glob::glob(pat).map_err(|e| {
-                    Error::InvalidArgument(format!("bad file pattern {pat:?}: {e}"))
+                    Error::invalid_argument("paths", format!("bad file pattern {pat:?}: {e}"))
                 })?;
                 let mut paths: Vec<PathBuf> = matches.filter_map(std::result::Result::ok).collect();
                 paths.sort();
                 if paths.is_empty() {
-                    return Err(Error::InvalidArgument(format!("no files match {pat:?}")));
+                    return Err(Error::Io {
+                        path: PathBuf::from(pat),
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::NotFound,
+                            "no file matches the pattern",
+                        ),
+                    });
                 }
                 Ok(paths)
             }
@@ -133,16 +141,18 @@ impl MfOptions {
     /// Opens every file (metadata only: data stays lazy) and combines them.
     ///
     /// # Errors
-    /// Any file that cannot be opened (the error names it); files whose coordinates
-    /// overlap along the record dimension or differ on another dimension (the error
-    /// names both files); no dimension to combine along.
+    /// Any file that cannot be opened (the error names it); [`Error::Combine`] for files
+    /// whose coordinates overlap along the record dimension or differ on another
+    /// dimension (naming both files), or no dimension to combine along;
+    /// [`Error::Preprocess`] wrapping the `preprocess` function's error on a file.
     pub fn open(&self) -> Result<Dataset> {
         let paths = self.paths()?;
         let open_one = |p: &PathBuf| -> Result<Dataset> {
             let ds = OpenOptions::new(p).decode_cf(self.decode_cf).open()?;
             match &self.preprocess {
-                Some(f) => f(ds).map_err(|e| {
-                    Error::InvalidArgument(format!("preprocess of {}: {e}", p.display()))
+                Some(f) => f(ds).map_err(|e| Error::Preprocess {
+                    path: p.clone(),
+                    source: Box::new(e),
                 }),
                 None => Ok(ds),
             }
@@ -182,40 +192,49 @@ fn combine_by_coords(paths: &[PathBuf], datasets: Vec<Dataset>) -> Result<Datase
     let dim = match differing.as_slice() {
         [d] => d.clone(),
         [] => {
-            return Err(Error::InvalidArgument(format!(
-                "cannot combine {} and {} by coordinates: they have the same coordinates; \
-                 pass concat_dim to concatenate them in order",
-                paths[0].display(),
-                paths[1].display()
-            )))
+            return Err(Error::Combine {
+                what: "the files by coordinates".into(),
+                reason: format!(
+                    "{} and {} have the same coordinates; \
+                     pass concat_dim to concatenate them in order",
+                    paths[0].display(),
+                    paths[1].display()
+                ),
+            })
         }
         many => {
             // Name the two files and a dimension other than the record one that differ.
-            return Err(Error::InvalidArgument(format!(
-                "cannot combine by coordinates: the files differ along several dimensions {many:?} \
-                 (for example {} and {})",
-                paths[0].display(),
-                paths[1].display()
-            )));
+            return Err(Error::Combine {
+                what: "the files by coordinates".into(),
+                reason: format!(
+                    "they differ along several dimensions {many:?} (for example {} and {})",
+                    paths[0].display(),
+                    paths[1].display()
+                ),
+            });
         }
     };
     // Every file must index the record dim; order by its first label.
     let mut order: Vec<(usize, Scalar, Scalar)> = Vec::with_capacity(datasets.len());
     for (i, ds) in datasets.iter().enumerate() {
-        let idx = ds.indexes().get(&dim).ok_or_else(|| {
-            Error::InvalidArgument(format!(
+        let idx = ds.indexes().get(&dim).ok_or_else(|| Error::Combine {
+            what: format!("the files along {dim:?}"),
+            reason: format!(
                 "{} has no coordinate {dim:?}, which the other files are combined along",
                 paths[i].display()
-            ))
+            ),
         })?;
         if idx.is_empty() {
             continue;
         }
         if !idx.is_monotonic_increasing() {
-            return Err(Error::InvalidArgument(format!(
-                "coordinate {dim:?} of {} is not increasing; cannot order the files by it",
-                paths[i].display()
-            )));
+            return Err(Error::Combine {
+                what: format!("the files along {dim:?}"),
+                reason: format!(
+                    "coordinate {dim:?} of {} is not increasing; cannot order the files by it",
+                    paths[i].display()
+                ),
+            });
         }
         order.push((i, idx.label(0)?, idx.label(idx.len() - 1)?));
     }
@@ -223,22 +242,28 @@ fn combine_by_coords(paths: &[PathBuf], datasets: Vec<Dataset>) -> Result<Datase
     for pair in order.windows(2) {
         let ((i, _, last), (j, next_first, _)) = (&pair[0], &pair[1]);
         if compare(last, next_first) != std::cmp::Ordering::Less {
-            return Err(Error::InvalidArgument(format!(
+            return Err(Error::Combine {
+                what: format!("the files along {dim:?}"),
+                reason: format!(
                 "{} and {} overlap along {dim:?}: {} ends at {last} and {} starts at {next_first}",
                 paths[*i].display(),
                 paths[*j].display(),
                 paths[*i].display(),
                 paths[*j].display()
-            )));
+            ),
+            });
         }
     }
     let ordered: Vec<Dataset> = order.iter().map(|(i, _, _)| datasets[*i].clone()).collect();
     concat(&ordered, &dim).map_err(|e| match e {
-        Error::Alignment { dim: other, .. } => Error::InvalidArgument(format!(
+        Error::Alignment { dim: other, .. } => Error::Combine {
+what: format!("the files along {dim:?}"),
+reason: format!(
             "cannot combine along {dim:?}: the files' coordinate {other:?} differs (for example {} and {})",
             paths[order[0].0].display(),
             paths[order.get(1).map_or(0, |o| o.0)].display()
-        )),
+        ),
+},
         other => other,
     })
 }

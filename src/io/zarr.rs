@@ -48,9 +48,10 @@ impl ZarrFormat {
         match n {
             2 => Ok(ZarrFormat::V2),
             3 => Ok(ZarrFormat::V3),
-            other => Err(crate::Error::InvalidArgument(format!(
-                "zarr_format {other}: expected 2 or 3"
-            ))),
+            other => Err(crate::Error::invalid_argument(
+                "zarr_format",
+                format!("{other}: expected 2 or 3"),
+            )),
         }
     }
 }

@@ -273,8 +273,9 @@ impl Data {
     pub fn reshape(&self, shape: &[usize]) -> Result<Data> {
         match self {
             Data::Eager(a) => Ok(Data::Eager(a.reshape(shape)?)),
-            Data::Lazy(_) => Err(Error::InvalidArgument(
-                "reshape of lazy data is not supported; use insert_axis/remove_axis".into(),
+            Data::Lazy(_) => Err(Error::invalid_argument(
+                "self",
+                "reshape of lazy data is not supported; use insert_axis/remove_axis",
             )),
         }
     }

@@ -237,10 +237,13 @@ fn arith(a: &NdArray, b: &NdArray, op: BinaryOp, shape: &[usize]) -> Result<NdAr
 fn check_exponents(y: &NdArray) -> Result<()> {
     let negative = match_pair_numeric!(y, y, p, _q => p.iter().find(|v| v.lt_zero()).map(|v| v.to_f64()), None);
     match negative {
-        Some(v) => Err(Error::InvalidArgument(format!(
-            "integers to negative integer powers are not allowed (exponent {v}); \
+        Some(v) => Err(Error::invalid_argument(
+            "exponent",
+            format!(
+                "integers to negative integer powers are not allowed (exponent {v}); \
              cast to float first"
-        ))),
+            ),
+        )),
         None => Ok(()),
     }
 }

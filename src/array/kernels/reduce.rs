@@ -105,21 +105,25 @@ impl ReduceParams {
 /// [`Error::InvalidArgument`] for an axis out of range or repeated, or an `ArgMin`/
 /// `ArgMax` over other than one axis; [`Error::UnsupportedDType`] naming the reduction
 /// for strings (except `count`) and for datetimes (except `min`, `max`, `count`,
-/// `argmin`, `argmax`); [`Error::InvalidArgument`] for `min`/`max`/`argmin`/`argmax`
+/// `argmin`, `argmax`); [`Error::EmptyReduction`] for `min`/`max`/`argmin`/`argmax`
 /// of an empty lane, or `argmin`/`argmax` of an all-NaN lane.
 pub fn reduce(a: &NdArray, axes: &[usize], op: Reduction, params: ReduceParams) -> Result<NdArray> {
     for (i, &ax) in axes.iter().enumerate() {
         if ax >= a.ndim() || axes[..i].contains(&ax) {
-            return Err(Error::InvalidArgument(format!(
-                "{op}: axes {axes:?} are not distinct axes of an array of shape {:?}",
-                a.shape()
-            )));
+            return Err(Error::invalid_argument(
+                "axes",
+                format!(
+                    "{op}: axes {axes:?} are not distinct axes of an array of shape {:?}",
+                    a.shape()
+                ),
+            ));
         }
     }
     if matches!(op, Reduction::ArgMin | Reduction::ArgMax) && axes.len() != 1 {
-        return Err(Error::InvalidArgument(format!(
-            "{op} reduces over exactly one axis, got {axes:?}"
-        )));
+        return Err(Error::invalid_argument(
+            "axes",
+            format!("{op} reduces over exactly one axis, got {axes:?}"),
+        ));
     }
     let unsupported = || Error::UnsupportedDType {
         op: op.name().into(),
@@ -223,7 +227,10 @@ fn reduce_num<T: Num>(
             lanes(x, axes, |l| {
                 let (i, v) = extreme(l, skipna, want_max, op)?;
                 if v.is_nan() && skipna {
-                    return Err(Error::InvalidArgument(format!("{op} of an all-NaN slice")));
+                    return Err(Error::EmptyReduction {
+                        op: op.to_string(),
+                        lane: "an all-NaN slice".into(),
+                    });
                 }
                 Ok(i as i64)
             })
@@ -302,9 +309,10 @@ fn median<T: Num>(l: &[T], skipna: bool) -> f64 {
 /// first NaN wins, as in numpy.
 fn extreme<T: Num>(l: &[T], skipna: bool, want_max: bool, op: Reduction) -> Result<(usize, T)> {
     let Some(&first) = l.first() else {
-        return Err(Error::InvalidArgument(format!(
-            "{op} of an empty slice: the reduction has no identity"
-        )));
+        return Err(Error::EmptyReduction {
+            op: op.to_string(),
+            lane: "an empty slice".into(),
+        });
     };
     let mut best = (0, first);
     for (i, &v) in l.iter().enumerate() {

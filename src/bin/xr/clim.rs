@@ -73,9 +73,10 @@ fn write_zarr(ds: &Dataset, out: &str, executor: &dyn xr::dist::Executor) -> xr:
 
 #[cfg(not(feature = "zarr"))]
 fn write_zarr(_ds: &Dataset, out: &str, _executor: &dyn xr::dist::Executor) -> xr::Result<()> {
-    Err(xr::Error::InvalidArgument(format!(
-        "{out}: writing Zarr needs xr built with the `zarr` feature"
-    )))
+    Err(xr::Error::invalid_argument(
+        "OUT",
+        format!("{out}: writing Zarr needs xr built with the `zarr` feature"),
+    ))
 }
 
 #[cfg(feature = "mpi")]

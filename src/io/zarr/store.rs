@@ -121,9 +121,10 @@ pub(crate) fn open_with(
 
 fn open_local_only(path: &str, access: Access, options: &StorageOptions) -> Result<Storages> {
     if !options.is_empty() {
-        return Err(Error::InvalidArgument(format!(
-            "storage options are for remote stores; {path:?} is a local path"
-        )));
+        return Err(Error::invalid_argument(
+            "storage_options",
+            format!("storage options are for remote stores; {path:?} is a local path"),
+        ));
     }
     open_local(Path::new(path), access)
 }

@@ -71,9 +71,10 @@ impl FromStr for ZarrMode {
             "a" => ZarrMode::Append,
             "r+" => ZarrMode::Modify,
             other => {
-                return Err(Error::InvalidArgument(format!(
-                    "Zarr write mode {other:?}: expected \"w\", \"w-\", \"a\" or \"r+\""
-                )))
+                return Err(Error::invalid_argument(
+                    "mode",
+                    format!("Zarr write mode {other:?}: expected \"w\", \"w-\", \"a\" or \"r+\""),
+                ))
             }
         })
     }
