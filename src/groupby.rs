@@ -3,22 +3,25 @@
 //! - a **grouper** ([`Grouper`], in `grouper`) turns labels into integer codes: unique
 //!   values of a coordinate, a virtual datetime component (`"time.season"`,
 //!   `"time.month"`, ... on every CF calendar), bins, or resample periods;
-//! - an **aggregation** ([`GroupAgg`], in `aggregate`) is described as chunk → combine
-//!   → finalize: per chunk along the grouped dim, per-group partials (sum and count,
+//! - an **aggregation** ([`GroupAgg`]) is a record of the aggregation table
+//!   ([`crate::array::aggregation`], shared with plain reductions): chunk → combine →
+//!   finalize, per chunk along the grouped dim per-group partials (sum and count,
 //!   count/mean/M2, min or max with counts, first/last with positions) of shape
-//!   `[ngroups, ...]` computed in one pass with the chunk's codes;
-//! - the **method** decides how chunks meet: map-reduce, the only one so far. Lazy data
-//!   gets a materialised `group_reduce` node, lowered to one partial task per input
-//!   chunk, a combine tree of fan-in 8 and a finalize per output block; memory stays
-//!   bounded whatever the number of years. Eager data runs the same kernels directly.
-//!
-//! Median and quantile do not decompose: for lazy data each output block gets one task
-//! per group, which pulls that group's members (one `take` of its positions per input
-//! chunk along the grouped dim, concatenated, all fused into the task: the task reads
-//! one chunk at a time and keeps only the members) and computes the statistic; then
-//! one task stacks the groups. So every group's members, over one chunk of the other
-//! dims, must fit in one task's memory (a season of 100 daily years over a 100 × 100
-//! block is 9,000 × 10,000 f64: 720 MB; chunk the other dims smaller if needed).
+//!   `[ngroups, ...]` computed with the chunk's codes; integer sums and products stay
+//!   exact integers;
+//! - the **method** ([`Method`], [`GroupReducer::method`]) decides how chunks meet.
+//!   Map-reduce (the default when the aggregation decomposes): lazy data gets a
+//!   materialised `group_reduce` node, lowered to one partial task per input chunk, a
+//!   combine tree of fan-in 8 and a finalize per output block; memory stays bounded
+//!   whatever the number of years. Blockwise (the default, and the only method, for
+//!   median and quantile): for lazy data each output block gets one task per group,
+//!   which pulls that group's members (one `take` of its positions per input chunk
+//!   along the grouped dim, concatenated, all fused into the task: the task reads one
+//!   chunk at a time and keeps only the members) and aggregates them; then one task
+//!   stacks the groups. So every group's members, over one chunk of the other dims,
+//!   must fit in one task's memory (a season of 100 daily years over a 100 × 100 block
+//!   is 9,000 × 10,000 f64: 720 MB; chunk the other dims smaller if needed). Eager data
+//!   runs the same kernels directly, by the same method.
 //!
 //! Resample: calendar frequencies (`MS`, `QS-DEC`, `YS`, `ME`, ...) bin by their
 //! anchored months; fixed ones (`D`, `6h`, `3D`) count from midnight of the first day
@@ -50,7 +53,6 @@
 //! # }
 //! ```
 
-pub(crate) mod aggregate;
 mod arithmetic;
 mod grouper;
 
@@ -59,9 +61,9 @@ use std::sync::Arc;
 
 use indexmap::{IndexMap, IndexSet};
 
-pub use self::aggregate::GroupAgg;
-use self::aggregate::GroupPlan;
 pub use self::grouper::{Bins, Grouper, Groups};
+use crate::array::aggregation::GroupPlan;
+pub use crate::array::aggregation::{GroupAgg, Method};
 use crate::array::{NdArray, Scalar};
 use crate::dataset::{concat, concat_with_labels, DataArray, Dataset, Indexer, Variable};
 use crate::error::{Error, Result};
@@ -273,6 +275,7 @@ impl<T: Grouped> GroupBy<T> {
             skipna: None,
             ddof: 0,
             weights: None,
+            method: None,
         }
     }
 
@@ -318,6 +321,16 @@ impl<T: Grouped> GroupBy<T> {
         if let Some(d) = r.dims.iter().find(|d| **d != g.dim) {
             return Err(Error::InvalidArgument(format!(
                 "groupby {} reduces over the grouped dim {:?} only, got {d:?}",
+                r.agg, g.dim
+            )));
+        }
+        let method = r
+            .method
+            .unwrap_or_else(|| r.agg.aggregation().default_method());
+        if method == Method::MapReduce && !r.agg.decomposes() {
+            return Err(Error::InvalidArgument(format!(
+                "groupby {} along {:?} does not split into per-chunk partials: it needs \
+                 the blockwise method",
                 r.agg, g.dim
             )));
         }
@@ -372,6 +385,7 @@ impl<T: Grouped> GroupBy<T> {
             };
             let plan = GroupPlan {
                 agg: r.agg,
+                method,
                 skipna: r.skipna.unwrap_or(true),
                 ddof: r.ddof,
                 ngroups,
@@ -406,6 +420,7 @@ pub struct GroupReducer<'a, T> {
     skipna: Option<bool>,
     ddof: usize,
     weights: Option<Vec<f64>>,
+    method: Option<Method>,
 }
 
 impl<T: Grouped> GroupReducer<'_, T> {
@@ -433,11 +448,20 @@ impl<T: Grouped> GroupReducer<'_, T> {
         self
     }
 
+    /// How chunks meet (flox's `method`): [`Method::MapReduce`] (per-chunk partials
+    /// combined in a tree; the default for aggregations that decompose) or
+    /// [`Method::Blockwise`] (each group's members pulled into one task; the default,
+    /// and the only choice, for median and quantile).
+    pub fn method(mut self, method: Method) -> Self {
+        self.method = Some(method);
+        self
+    }
+
     /// Runs the aggregation: the grouped dim is replaced by the group dim, labelled.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for dims other than the grouped dim, or a weighted
-    /// mean without weights; [`Error::ShapeMismatch`] for weights of the wrong length;
+    /// [`Error::InvalidArgument`] for dims other than the grouped dim, a weighted mean
+    /// without weights, or map-reduce of median or quantile; [`Error::ShapeMismatch`] for weights of the wrong length;
     /// [`Error::UnsupportedDType`] for a DataArray of strings or datetimes (a Dataset
     /// drops such variables).
     pub fn run(self) -> Result<T> {

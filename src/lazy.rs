@@ -10,7 +10,6 @@ mod data;
 pub(crate) mod expr;
 pub(crate) mod fuse;
 pub(crate) mod lower;
-pub(crate) mod partial;
 mod source;
 
 use std::ops::Range;
@@ -19,12 +18,12 @@ use std::sync::Arc;
 pub use self::data::Data;
 use self::expr::{BlockFn, Expr};
 pub use self::source::{ChunkSource, RandomSource};
+use crate::array::aggregation::{GroupPlan, Method};
 use crate::array::chunks::{for_each_index, ChunkGrid, Region};
 use crate::array::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
 use crate::array::{DType, Element, NdArray};
 use crate::dist::{Executor, LocalExecutor};
 use crate::error::{Error, Result};
-use crate::groupby::aggregate::GroupPlan;
 
 /// A lazily evaluated, chunked N-D array.
 ///
@@ -672,6 +671,27 @@ impl LazyArray {
     /// # Errors
     /// When an axis is out of range or repeated, or the dtype does not support `op`.
     pub fn reduce(&self, axes: &[usize], op: Reduction, params: ReduceParams) -> Result<Self> {
+        self.reduce_by(axes, op, params, op.aggregation().default_method())
+    }
+
+    /// [`LazyArray::reduce`] by a chosen method: map-reduce (a tree of partials; only for
+    /// reductions that decompose) or blockwise (each reduced lane whole in one task).
+    ///
+    /// # Errors
+    /// As [`LazyArray::reduce`]; [`Error::InvalidArgument`] for map-reduce of a
+    /// reduction that does not decompose.
+    pub fn reduce_by(
+        &self,
+        axes: &[usize],
+        op: Reduction,
+        params: ReduceParams,
+        method: Method,
+    ) -> Result<Self> {
+        if method == Method::MapReduce && !op.aggregation().decomposes() {
+            return Err(Error::InvalidArgument(format!(
+                "{op} does not split into per-chunk partials: it needs the blockwise method"
+            )));
+        }
         for (i, &ax) in axes.iter().enumerate() {
             if ax >= self.ndim() || axes[..i].contains(&ax) {
                 return Err(Error::InvalidArgument(format!(
@@ -694,6 +714,7 @@ impl LazyArray {
                 axes: axes.to_vec(),
                 op,
                 params,
+                method,
                 grid,
             },
         ))

@@ -6,7 +6,7 @@
 mod common;
 
 use proptest::prelude::*;
-use xr::groupby::{Bins, GroupAgg};
+use xr::groupby::{Bins, GroupAgg, Method};
 use xr::time::{date_range, format_ticks, Calendar, CfDatetime};
 use xr::{DataArray, Dataset, NdArray};
 
@@ -541,5 +541,141 @@ fn integer_dtypes_follow_xarray() {
             by_year.last(&[]).unwrap().values().to_f64_vec().unwrap(),
             [7.0]
         );
+    }
+}
+
+/// Large int64 values (near 2^60, where f64 has a spacing of 256): grouped sums stay
+/// exact integers, eager and chunked alike, and equal the plain `.sum()` of each group's
+/// members.
+#[test]
+fn integer_sums_are_exact() {
+    let cal = Calendar::NoLeap;
+    let start = CfDatetime::new(2000, 1, 1, cal).unwrap();
+    let n = 40;
+    let t = date_range(start, None, Some(n), "10D".parse().unwrap(), cal).unwrap();
+    let time = NdArray::datetime(ndarray::Array1::from(t).into_dyn().into_shared(), cal);
+    let base = 1i64 << 60;
+    let v: Vec<i64> = (0..n as i64 * 2).map(|i| base + i * 3 + 1).collect();
+    let eager = DataArray::new(
+        NdArray::from_shape_vec(&[n, 2], v.clone()).unwrap(),
+        &["time", "x"],
+    )
+    .unwrap()
+    .with_coord("time", &["time"], time)
+    .unwrap();
+    for chunk in [None, Some(1), Some(3), Some(7)] {
+        let da = match chunk {
+            Some(c) => eager.chunk(&[("time", c), ("x", 1)]).unwrap(),
+            None => eager.clone(),
+        };
+        let g = da.groupby("time.month").unwrap();
+        let sum = g.sum(&[]).unwrap();
+        assert_eq!(sum.values().is_lazy(), chunk.is_some());
+        assert_eq!(sum.dtype(), xr::DType::I64);
+        let got = sum.values().compute().unwrap();
+        let got = got.as_array::<i64>().unwrap();
+        for (k, (_, member)) in g.iter().unwrap().into_iter().enumerate() {
+            let want = member.sum(&["time"]).unwrap().values().compute().unwrap();
+            let want = want.as_array::<i64>().unwrap();
+            // The exact sum, computed here in i128.
+            let members = member.values().compute().unwrap();
+            let members = members.as_array::<i64>().unwrap();
+            for x in 0..2 {
+                let exact: i128 = members
+                    .index_axis(ndarray::Axis(1), x)
+                    .iter()
+                    .map(|&v| i128::from(v))
+                    .sum();
+                let exact = exact as i64; // numpy wraps; these sums fit anyway
+                assert_eq!(got[[k, x]], exact, "group {k}, x {x}, chunk {chunk:?}");
+                assert_eq!(want[[x]], exact, "plain sum of group {k}");
+            }
+        }
+        // The unsigned path stays exact too.
+        let u = DataArray::new(
+            NdArray::from_shape_vec(&[n, 2], v.iter().map(|&x| x as u64).collect()).unwrap(),
+            &["time", "x"],
+        )
+        .unwrap()
+        .with_coord(
+            "time",
+            &["time"],
+            eager.coord("time").unwrap().values().compute().unwrap(),
+        )
+        .unwrap();
+        let u = match chunk {
+            Some(c) => u.chunk(&[("time", c)]).unwrap(),
+            None => u,
+        };
+        let us = u.groupby("time.month").unwrap().sum(&[]).unwrap();
+        assert_eq!(us.dtype(), xr::DType::U64);
+        let us = us.values().compute().unwrap();
+        let us = us.as_array::<u64>().unwrap();
+        assert_eq!(us[[0, 0]] as i64, got[[0, 0]]);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// Integer data: grouped sum, prod, count, min and max give the same values and
+    /// dtypes eager and chunked, by map-reduce and blockwise alike, for many chunkings;
+    /// float data: the blockwise method equals map-reduce for every aggregation.
+    #[test]
+    fn chunked_equals_eager_for_ints_and_methods(
+        n in 1usize..50,
+        chunk_t in 1usize..12,
+        seed in 0u64..1000,
+    ) {
+        let mut s = seed;
+        let mut next = || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s >> 20
+        };
+        let ints: Vec<i64> = (0..n * 2).map(|_| (next() % 2001) as i64 - 1000 + (1 << 55)).collect();
+        let floats: Vec<f64> = (0..n * 2)
+            .map(|_| {
+                let r = next();
+                if r % 9 == 0 { f64::NAN } else { (r % 1000) as f64 / 100.0 - 3.0 }
+            })
+            .collect();
+        let cal = Calendar::Standard;
+        let start = CfDatetime::new(2001, 1, 20, cal).unwrap();
+        let t = date_range(start, None, Some(n), "9D".parse().unwrap(), cal).unwrap();
+        let time = NdArray::datetime(ndarray::Array1::from(t).into_dyn().into_shared(), cal);
+        let make = |data: NdArray| {
+            DataArray::new(data, &["time", "x"]).unwrap()
+                .with_coord("time", &["time"], time.clone()).unwrap()
+        };
+        let ints = make(NdArray::from_shape_vec(&[n, 2], ints).unwrap());
+        let floats = make(NdArray::from_shape_vec(&[n, 2], floats).unwrap());
+        let int_aggs = [GroupAgg::Sum, GroupAgg::Count, GroupAgg::Min, GroupAgg::Max, GroupAgg::Prod];
+        for (eager, aggs) in [(&ints, int_aggs.to_vec()), (&floats, aggregations())] {
+            let lazy = eager.chunk(&[("time", chunk_t), ("x", 1)]).unwrap();
+            for agg in aggs {
+                for key in ["time.month", "time.season"] {
+                    let want = eager.groupby(key).unwrap().aggregate(agg).run().unwrap();
+                    let mut methods = vec![Method::Blockwise];
+                    if agg.decomposes() {
+                        methods.push(Method::MapReduce);
+                    }
+                    for m in methods {
+                        for da in [eager, &lazy] {
+                            let got = da.groupby(key).unwrap().aggregate(agg).method(m).run().unwrap();
+                            let what = format!("{agg} by {key}, {m:?}, lazy {}", da.values().is_lazy());
+                            prop_assert_eq!(got.values().is_lazy(), da.values().is_lazy());
+                            prop_assert_eq!(got.dtype(), want.dtype(), "{}", what);
+                            if want.dtype() == xr::DType::F64 || want.dtype() == xr::DType::F32 {
+                                assert_same(&what, &want, &got);
+                            } else {
+                                // Integers (products wrap, in any order alike): exact.
+                                let (a, b) = (want.values().compute().unwrap(), got.values().compute().unwrap());
+                                prop_assert_eq!(a.as_array::<i64>(), b.as_array::<i64>(), "{}", what);
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
