@@ -42,12 +42,12 @@
 //! let time = NdArray::datetime(ndarray::Array1::from(t).into_dyn().into_shared(), cal);
 //! let da = DataArray::new((0..24).map(f64::from).collect::<Vec<_>>(), &["time"])?
 //!     .with_coord("time", &["time"], time)?;
-//! let clim = da.groupby("time.season")?.mean(&[])?;
+//! let clim = da.groupby("time.season")?.mean()?;
 //! assert_eq!(clim.dims(), ["season"]);
 //! assert_eq!(clim.coord("season")?.values().get(&[0])?.to_string(), "DJF");
 //! let anomalies = da.groupby("time.season")?.sub(&clim)?;
 //! assert_eq!(anomalies.dims(), ["time"]);
-//! let monthly_max = da.resample(&[("time", "QS-DEC")])?.max(&[])?;
+//! let monthly_max = da.resample("time", "QS-DEC")?.max()?;
 //! assert_eq!(monthly_max.shape(), [9]);
 //! # Ok(())
 //! # }
@@ -306,14 +306,14 @@ impl<T: Grouped> GroupBy<T> {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when `q` is not in `[0, 1]`; as [`GroupReducer::run`].
-    pub fn quantile(&self, q: f64, dims: &[&str]) -> Result<T> {
+    pub fn quantile(&self, q: f64) -> Result<T> {
         if !(0.0..=1.0).contains(&q) {
             return Err(Error::InvalidArgument(format!(
                 "quantile {q} of groups along {:?} is not in [0, 1]",
                 self.groups.dim
             )));
         }
-        self.aggregate(GroupAgg::Quantile(q)).dims(dims).run()
+        self.aggregate(GroupAgg::Quantile(q)).run()
     }
 
     fn reduce_dataset(&self, r: &GroupReducer<'_, T>) -> Result<Dataset> {
@@ -424,7 +424,8 @@ pub struct GroupReducer<'a, T> {
 }
 
 impl<T: Grouped> GroupReducer<'_, T> {
-    /// The dims to reduce: only the grouped dim is allowed (the default).
+    /// The dims to reduce, spelled out: only the grouped dim is allowed (what every
+    /// grouped aggregation reduces anyway); anything else is an error naming it.
     pub fn dims<S: AsRef<str>>(mut self, dims: &[S]) -> Self {
         self.dims = dims.iter().map(|d| d.as_ref().to_string()).collect();
         self
@@ -480,13 +481,13 @@ macro_rules! short_aggregations {
     ($($name:ident => $agg:ident, $doc:literal;)*) => {
         impl<T: Grouped> GroupBy<T> {
             $(
-                #[doc = concat!($doc, " of each group over the grouped dim, skipping NaN; ")]
-                #[doc = "`dims` is empty or the grouped dim."]
+                #[doc = concat!($doc, " of each group over the grouped dim, skipping NaN ")]
+                #[doc = "(xarray's default); options through [`GroupBy::aggregate`]."]
                 ///
                 /// # Errors
                 /// As [`GroupReducer::run`].
-                pub fn $name(&self, dims: &[&str]) -> Result<T> {
-                    self.aggregate(GroupAgg::$agg).dims(dims).run()
+                pub fn $name(&self) -> Result<T> {
+                    self.aggregate(GroupAgg::$agg).run()
                 }
             )*
         }
@@ -507,16 +508,11 @@ short_aggregations! {
     median => Median, "Median (each group's members are pulled into one task)";
 }
 
-fn parse_resample(ds: &Dataset, spec: &[(&str, &str)]) -> Result<Grouper> {
-    let [(dim, freq)] = spec else {
-        return Err(Error::InvalidArgument(format!(
-            "resample takes exactly one (dim, frequency) pair, got {spec:?}"
-        )));
-    };
+fn parse_resample(ds: &Dataset, dim: &str, freq: &str) -> Result<Grouper> {
     ds.variable(dim)?;
     let freq: Frequency = freq.parse()?;
     Ok(Grouper::Resample {
-        coord: (*dim).to_string(),
+        coord: dim.to_string(),
         freq,
     })
 }
@@ -554,17 +550,18 @@ macro_rules! entry_points {
                 GroupBy::with_dataset(ds, k, &grouper).map(|g| g.named(self.group_name()))
             }
 
-            /// Resamples a datetime dim to a frequency: `&[("time", "MS")]`. Every period
+            /// Resamples the datetime dim `dim` to the frequency `freq`:
+            /// `resample("time", "MS")` (xarray's `resample(time="MS")`). Every period
             /// from the first to the last is a group (empty ones give NaN for `mean`),
             /// labelled like xarray (`QS-DEC` labels DJF 2000 as 1999-12-01).
             ///
             /// # Errors
-            /// [`Error::InvalidArgument`] unless exactly one pair is given or when the
-            /// coordinate is not datetime; [`Error::VarNotFound`] for a missing
-            /// coordinate; a time error naming an invalid frequency.
-            pub fn resample(&self, spec: &[(&str, &str)]) -> Result<GroupBy<$ty>> {
+            /// [`Error::InvalidArgument`] when the coordinate is not datetime;
+            /// [`Error::VarNotFound`] for a missing coordinate; a time error naming an
+            /// invalid frequency.
+            pub fn resample(&self, dim: &str, freq: &str) -> Result<GroupBy<$ty>> {
                 let (ds, k) = self.to_group_dataset();
-                let grouper = parse_resample(&ds, spec)?;
+                let grouper = parse_resample(&ds, dim, freq)?;
                 GroupBy::with_dataset(ds, k, &grouper).map(|g| g.named(self.group_name()))
             }
         }
