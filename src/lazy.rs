@@ -6,6 +6,7 @@
 //! per-chunk partials; `tensordot` is blocked. Memory stays bounded by the executor's
 //! budget whatever the size of the array.
 
+mod compute;
 mod data;
 pub(crate) mod expr;
 pub(crate) mod fuse;
@@ -15,6 +16,8 @@ mod source;
 use std::ops::Range;
 use std::sync::Arc;
 
+pub use self::compute::compute_many;
+pub(crate) use self::compute::compute_many_local;
 pub use self::data::Data;
 use self::expr::{BlockFn, Expr};
 pub use self::source::{ChunkSource, RandomSource};
@@ -194,79 +197,9 @@ impl LazyArray {
     /// # Errors
     /// The first failing chunk's error, naming the array and chunk.
     pub fn compute(&self) -> Result<NdArray> {
-        let executor = LocalExecutor::default();
-        match self.compute_in_place(&executor)? {
-            Some(out) => Ok(out),
-            None => self.compute_with(&executor),
-        }
-    }
-
-    /// Computes the array on this machine with every output task writing its block
-    /// straight into the result (disjoint views of one allocation), so no block is
-    /// returned and copied. `None` for arrays whose blocks are materialised nodes'
-    /// (reductions, `tensordot`, ...), strings and empty arrays: those go through
-    /// [`LazyArray::compute_with`].
-    fn compute_in_place(&self, executor: &LocalExecutor) -> Result<Option<NdArray>> {
-        if self.is_empty() || self.dtype == DType::Str {
-            return Ok(None);
-        }
-        let mut lowering = self::lower::Lowering::new();
-        let Some(blocks) = lowering.output_blocks(self, &self.grid)? else {
-            return Ok(None);
-        };
-        let mut graph = lowering.graph;
-        graph.set_outputs(blocks.iter().map(|b| b.task).collect());
-        let mut out = NdArray::zeros(&self.shape, self.dtype)?;
-        macro_rules! fill_arms {
-            ($($variant:ident $(, $cal:tt)?);*) => {
-                match &mut out {
-                    $(NdArray::$variant(a $(, $cal)?) => {
-                        self.fill_blocks(a.view_mut(), blocks, graph, executor)?
-                    })*
-                    NdArray::Str(_) => return Ok(None),
-                }
-            };
-        }
-        fill_arms!(Bool; I8; I16; I32; I64; U8; U16; U32; U64; F32; F64; DateTime, _);
-        Ok(Some(out))
-    }
-
-    /// Runs `graph` with each of `blocks` evaluated into its region of `dest`.
-    fn fill_blocks<T: fuse::FillRegion>(
-        &self,
-        dest: ndarray::ArrayViewMut<'_, T, ndarray::IxDyn>,
-        blocks: Vec<self::lower::OutputBlock>,
-        graph: crate::dist::TaskGraph,
-        executor: &LocalExecutor,
-    ) -> Result<()> {
-        let mut dest = dest;
-        if let Some(all) = dest.as_slice_mut() {
-            first_touch(all);
-        }
-        let views = split_blocks(dest, self.grid.sizes());
-        if views.len() != blocks.len() {
-            return Err(Error::internal("one view per output block"));
-        }
-        let scoped = blocks
-            .into_iter()
-            .zip(views)
-            .map(|(block, view)| {
-                let arr = self.clone();
-                type Run<'v> = Box<
-                    dyn FnOnce(Vec<Arc<crate::dist::TaskValue>>) -> Result<crate::dist::TaskValue>
-                        + Send
-                        + 'v,
-                >;
-                let run: Run<'_> = Box::new(move |values: Vec<Arc<crate::dist::TaskValue>>| {
-                    let inputs: expr::Inputs = block.keys.into_iter().zip(values).collect();
-                    T::fill(&arr, &block.region, &inputs, view)?;
-                    Ok(crate::dist::TaskValue(Vec::new()))
-                });
-                (block.task, run)
-            })
-            .collect();
-        executor.execute_scoped(graph, scoped)?;
-        Ok(())
+        compute::compute_many_local(&[self], &LocalExecutor::default())?
+            .pop()
+            .ok_or_else(|| Error::internal("one result per array"))
     }
 
     /// Computes the array with `executor`.
@@ -274,14 +207,9 @@ impl LazyArray {
     /// # Errors
     /// The first failing chunk's error, naming the array and chunk.
     pub fn compute_with(&self, executor: &dyn Executor) -> Result<NdArray> {
-        let blocks = self.compute_blocks(executor)?;
-        let full: Region = self.shape.iter().map(|&n| 0..n).collect();
-        assemble(&self.grid, &full, self.dtype, |linear| {
-            blocks
-                .get(linear)
-                .cloned()
-                .ok_or_else(|| Error::internal("one output per block"))
-        })
+        compute_many(&[self], executor)?
+            .pop()
+            .ok_or_else(|| Error::internal("one result per array"))
     }
 
     /// Computes every chunk (row-major block order).
