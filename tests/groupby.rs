@@ -535,7 +535,7 @@ fn integer_dtypes_follow_xarray() {
 
 /// Large int64 values (near 2^60, where f64 has a spacing of 256): grouped sums stay
 /// exact integers, eager and chunked alike, and equal the plain `.sum()` of each group's
-/// members.
+/// members; extremes and first/last too.
 #[test]
 fn integer_sums_are_exact() {
     let cal = Calendar::NoLeap;
@@ -578,6 +578,31 @@ fn integer_sums_are_exact() {
                 let exact = exact as i64; // numpy wraps; these sums fit anyway
                 assert_eq!(got[[k, x]], exact, "group {k}, x {x}, chunk {chunk:?}");
                 assert_eq!(want[[x]], exact, "plain sum of group {k}");
+            }
+        }
+        // Extremes and first/last of integers are exact too.
+        for (agg, pick) in [
+            (GroupAgg::Max, 2usize),
+            (GroupAgg::Min, 0),
+            (GroupAgg::First, 0),
+            (GroupAgg::Last, 2),
+        ] {
+            let r = g.aggregate(agg).run().unwrap();
+            assert_eq!(r.dtype(), xr::DType::I64, "{agg}");
+            let r = r.values().compute().unwrap();
+            let r = r.as_array::<i64>().unwrap();
+            for (k, (_, pos)) in g.groups().unwrap().into_iter().enumerate() {
+                // Values increase with position: max and last are the last member.
+                let p = if pick == 0 {
+                    pos[0]
+                } else {
+                    pos[pos.len() - 1]
+                };
+                assert_eq!(
+                    r[[k, 1]],
+                    v[p * 2 + 1],
+                    "{agg} of group {k}, chunk {chunk:?}"
+                );
             }
         }
         // The unsigned path stays exact too.

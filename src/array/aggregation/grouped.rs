@@ -5,8 +5,10 @@
 //! `[ngroups, ...other dims of the chunk...]`, computed in one pass per column over the
 //! chunk with its codes. Partials of any chunks combine in any order (a tree); finalize
 //! turns the combined partial into the result, with the group axis put back where the
-//! grouped axis was. Sums and products of integers accumulate in `i64`/`u64` (exact,
-//! wrapping like numpy); everything else accumulates in `f64` and is cast at the end.
+//! grouped axis was. Columns of [`Accumulate::Native`] aggregations (sums, products,
+//! extremes, first/last) of integers live in `i64`/`u64`, so they stay exact (sums and
+//! products wrap, like numpy's); everything else, and every float, accumulates in `f64`
+//! and is cast to the result dtype at the end.
 //!
 //! Kernels are generic over the element type and dispatched once per chunk.
 //!
@@ -21,22 +23,30 @@ use crate::array::kernels::Num;
 use crate::array::{match_numeric, DType, Element, NdArray};
 use crate::error::{Error, Result};
 
-/// An accumulator of exact sums and products: `f64`, or `i64`/`u64` wrapping.
-pub(crate) trait Wide: Element + Copy {
+/// Where partial values that must stay exact live: `f64` for floats, `i64`/`u64` for
+/// integers (sums and products wrap, like numpy's).
+pub(crate) trait Wide: Element + Copy + PartialOrd {
     const ZERO: Self;
     const ONE: Self;
+    /// The value of a slot no member reached yet.
+    const EMPTY: Self;
     fn add(self, o: Self) -> Self;
     fn mul(self, o: Self) -> Self;
+    fn is_nan(self) -> bool;
 }
 
 impl Wide for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    const EMPTY: Self = f64::NAN;
     fn add(self, o: Self) -> Self {
         self + o
     }
     fn mul(self, o: Self) -> Self {
         self * o
+    }
+    fn is_nan(self) -> bool {
+        f64::is_nan(self)
     }
 }
 
@@ -45,11 +55,15 @@ macro_rules! impl_wide_int {
         impl Wide for $t {
             const ZERO: Self = 0;
             const ONE: Self = 1;
+            const EMPTY: Self = 0;
             fn add(self, o: Self) -> Self {
                 self.wrapping_add(o)
             }
             fn mul(self, o: Self) -> Self {
                 self.wrapping_mul(o)
+            }
+            fn is_nan(self) -> bool {
+                false
             }
         }
     };
@@ -59,8 +73,8 @@ impl_wide_int!(u64);
 
 /// An element the grouped kernels read.
 pub(crate) trait GroupNum: Num {
-    /// Where sums and products of native accumulation go: `i64`/`u64` for integers,
-    /// `f64` for floats (so `f32` data accumulates in `f64`).
+    /// Where sums, products, extremes and first/last values of native accumulation go:
+    /// `i64`/`u64` for integers, `f64` for floats (so `f32` data accumulates in `f64`).
     type Wide: Wide;
     fn wide(self) -> Self::Wide;
 }
@@ -144,20 +158,34 @@ fn fold<A: Wide>(parts: &[&[NdArray]], k: usize, f: impl Fn(A, A) -> A) -> Resul
     NdArray::from_shape_vec(shape, acc)
 }
 
+/// Runs `$body` with `$a` the type of column `$k` of the partials (`i64`, `u64` or
+/// `f64`): dispatched once per combine.
+macro_rules! by_column_type {
+    ($parts:expr, $k:expr, $a:ident => $body:expr) => {
+        match $parts.first().and_then(|p| p.get($k)).map(NdArray::dtype) {
+            Some(DType::I64) => {
+                type $a = i64;
+                $body
+            }
+            Some(DType::U64) => {
+                type $a = u64;
+                $body
+            }
+            _ => {
+                type $a = f64;
+                $body
+            }
+        }
+    };
+}
+
 /// Adds (or multiplies) column `k` of every partial, in the column's own type.
 fn fold_wide(parts: &[&[NdArray]], k: usize, mul: bool) -> Result<NdArray> {
-    fn go<A: Wide>(parts: &[&[NdArray]], k: usize, mul: bool) -> Result<NdArray> {
-        if mul {
-            fold::<A>(parts, k, A::mul)
-        } else {
-            fold::<A>(parts, k, A::add)
-        }
-    }
-    match parts.first().and_then(|p| p.get(k)).map(NdArray::dtype) {
-        Some(DType::I64) => go::<i64>(parts, k, mul),
-        Some(DType::U64) => go::<u64>(parts, k, mul),
-        _ => go::<f64>(parts, k, mul),
-    }
+    by_column_type!(parts, k, A => if mul {
+        fold::<A>(parts, k, <A as Wide>::mul)
+    } else {
+        fold::<A>(parts, k, <A as Wide>::add)
+    })
 }
 
 /// Rows of a chunk with their group: (row index, offset of the group's row in a
@@ -361,33 +389,33 @@ impl GroupPlan {
                 }
                 Intermediate::Min | Intermediate::Max => {
                     let want_max = i == Intermediate::Max;
-                    let mut val = vec![f64::NAN; size];
+                    let mut val = vec![T::Wide::EMPTY; size];
                     let mut cnt = vec![0.0; size];
                     for (_, base, row) in rows.iter() {
                         for (k, &v) in row.iter().enumerate() {
                             if !skip(v) {
                                 let (val, cnt) = (&mut val[base + k], &mut cnt[base + k]);
-                                merge_extreme(val, cnt, v.to_f64(), 1.0, want_max);
+                                merge_extreme(val, cnt, v.wide(), 1.0, want_max);
                             }
                         }
                     }
-                    out.push(f64s(val)?);
+                    out.push(NdArray::from_shape_vec(&shape, val)?);
                     out.push(f64s(cnt)?);
                 }
                 Intermediate::First | Intermediate::Last => {
                     let last = i == Intermediate::Last;
-                    let mut val = vec![f64::NAN; size];
+                    let mut val = vec![T::Wide::EMPTY; size];
                     let mut pos = vec![-1.0; size];
                     for (r, base, row) in rows.iter() {
                         let p = (offset + r) as f64;
                         for (k, &v) in row.iter().enumerate() {
                             if !skip(v) && (pos[base + k] < 0.0 || last) {
-                                val[base + k] = v.to_f64();
+                                val[base + k] = v.wide();
                                 pos[base + k] = p;
                             }
                         }
                     }
-                    out.push(f64s(val)?);
+                    out.push(NdArray::from_shape_vec(&shape, val)?);
                     out.push(f64s(pos)?);
                 }
                 other => {
@@ -421,21 +449,27 @@ impl GroupPlan {
                 | Intermediate::Weight => out.push(fold_wide(parts, k, false)?),
                 Intermediate::Min | Intermediate::Max => {
                     let want_max = i == Intermediate::Max;
-                    let mut val = fold_pairs(parts, k, |va, ca, vb, cb| {
-                        if cb > 0.0 {
-                            merge_extreme(va, ca, vb, cb, want_max);
-                        }
+                    let mut val = by_column_type!(parts, k, A => {
+                        fold_pairs::<A>(parts, k, |va, ca, vb, cb| {
+                            if cb > 0.0 {
+                                merge_extreme(va, ca, vb, cb, want_max);
+                            }
+                        })
                     })?;
                     out.append(&mut val);
                     k += 1;
                 }
                 Intermediate::First | Intermediate::Last => {
                     let last = i == Intermediate::Last;
-                    let mut val = fold_pairs(parts, k, |va, pa, vb, pb| {
-                        if pb >= 0.0 && (*pa < 0.0 || (last && pb > *pa) || (!last && pb < *pa)) {
-                            *va = vb;
-                            *pa = pb;
-                        }
+                    let mut val = by_column_type!(parts, k, A => {
+                        fold_pairs::<A>(parts, k, |va, pa, vb, pb| {
+                            if pb >= 0.0
+                                && (*pa < 0.0 || (last && pb > *pa) || (!last && pb < *pa))
+                            {
+                                *va = vb;
+                                *pa = pb;
+                            }
+                        })
                     })?;
                     out.append(&mut val);
                     k += 1;
@@ -464,7 +498,9 @@ impl GroupPlan {
         let f64s = |k: usize| column::<f64>(part, k).map(|(s, _)| s);
         let values = match agg.finalize {
             Finalize::Value => match agg.chunk.first() {
-                Some(Intermediate::Min | Intermediate::Max) => {
+                // Integer extremes: a slot without members is an empty group, which
+                // `fill_empty` sets to NaN.
+                Some(Intermediate::Min | Intermediate::Max) if first.dtype() == DType::F64 => {
                     let v = f64s(0)?
                         .iter()
                         .zip(f64s(1)?)
@@ -629,19 +665,19 @@ impl GroupPlan {
 }
 
 /// Merges the (value, companion) column pairs `k, k + 1` of every partial with `f`.
-fn fold_pairs(
+fn fold_pairs<A: Wide>(
     parts: &[&[NdArray]],
     k: usize,
-    f: impl Fn(&mut f64, &mut f64, f64, f64),
+    f: impl Fn(&mut A, &mut f64, A, f64),
 ) -> Result<Vec<NdArray>> {
     let first = parts
         .first()
         .ok_or_else(|| Error::internal("combine of no partials"))?;
-    let (v, shape) = column::<f64>(first, k)?;
+    let (v, shape) = column::<A>(first, k)?;
     let (c, _) = column::<f64>(first, k + 1)?;
     let (mut va, mut ca) = (v.to_vec(), c.to_vec());
     for p in &parts[1..] {
-        let (vb, _) = column::<f64>(p, k)?;
+        let (vb, _) = column::<A>(p, k)?;
         let (cb, _) = column::<f64>(p, k + 1)?;
         if vb.len() != va.len() || cb.len() != ca.len() {
             return Err(Error::internal("partials of one block have one shape"));
@@ -701,7 +737,7 @@ fn combine_moments(parts: &[&[NdArray]]) -> Result<Vec<NdArray>> {
 
 /// Merges `(v, c)` (a value seen `c` times) into the running extreme `(val, cnt)`. A
 /// counted NaN (only counted without `skipna`) poisons the extreme.
-fn merge_extreme(val: &mut f64, cnt: &mut f64, v: f64, c: f64, want_max: bool) {
+fn merge_extreme<A: Wide>(val: &mut A, cnt: &mut f64, v: A, c: f64, want_max: bool) {
     if *cnt == 0.0 {
         *val = v;
     } else if val.is_nan() {
