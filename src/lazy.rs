@@ -16,8 +16,8 @@ mod source;
 use std::ops::Range;
 use std::sync::Arc;
 
-pub use self::compute::compute_many;
 pub(crate) use self::compute::compute_many_local;
+pub use self::compute::{compute_many, persist_many};
 pub use self::data::Data;
 use self::expr::{BlockFn, Expr};
 pub use self::source::{ChunkSource, RandomSource};
@@ -212,32 +212,20 @@ impl LazyArray {
             .ok_or_else(|| Error::internal("one result per array"))
     }
 
-    /// Computes every chunk (row-major block order).
-    fn compute_blocks(&self, executor: &dyn Executor) -> Result<Vec<NdArray>> {
-        let mut lowering = self::lower::Lowering::new();
-        let tasks = lowering.blocks(self, &self.grid)?;
-        let mut graph = lowering.graph;
-        graph.set_outputs(tasks);
-        let values = executor.execute(graph)?;
-        values
-            .iter()
-            .map(|v| {
-                v.0.first()
-                    .cloned()
-                    .ok_or_else(|| Error::internal("an output task yields an array"))
-            })
-            .collect()
-    }
-
     /// Computes the array and keeps it in memory, chunked as before, as a new lazy
     /// array (dask's `persist`).
     ///
     /// # Errors
     /// As [`LazyArray::compute`].
     pub fn persist(&self) -> Result<Self> {
-        let blocks = self.compute_blocks(&LocalExecutor::default())?;
-        let blocks: Vec<NdArray> = blocks.iter().map(NdArray::to_standard_layout).collect();
-        Ok(self.derive(
+        compute::persist_many(&[self], &LocalExecutor::default())?
+            .pop()
+            .ok_or_else(|| Error::internal("one result per array"))
+    }
+
+    /// The array with its blocks (row-major, standard layout) held in memory.
+    fn with_blocks(&self, blocks: Vec<NdArray>) -> Self {
+        self.derive(
             self.dtype,
             self.shape.clone(),
             self.grid.clone(),
@@ -245,7 +233,7 @@ impl LazyArray {
                 grid: self.grid.clone(),
                 blocks: blocks.into(),
             },
-        ))
+        )
     }
 
     // ---- fused operations ----

@@ -347,6 +347,26 @@ fn dataset_compute_is_one_graph() {
         got_b
     );
 
+    // persist too: one graph, and the result stays lazy (blocks in memory).
+    reads.store(0, Ordering::SeqCst);
+    let kept = ds.persist().unwrap();
+    assert_eq!(reads.load(Ordering::SeqCst), 2 * nchunks);
+    assert!(kept.variable("a").unwrap().data().is_lazy());
+    assert_eq!(
+        kept.variable("a")
+            .unwrap()
+            .values()
+            .unwrap()
+            .to_f64_vec()
+            .unwrap(),
+        got_a
+    );
+    assert_eq!(
+        reads.load(Ordering::SeqCst),
+        2 * nchunks,
+        "persisted: no more reads"
+    );
+
     // compute_many directly, with the same array twice.
     let many = xr::lazy::compute_many(&[&a, &b, &a], &exec).unwrap();
     assert_eq!(many.len(), 3);

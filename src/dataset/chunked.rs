@@ -9,7 +9,7 @@ use super::{DataArray, Dataset, Variable};
 use crate::array::{DType, NdArray};
 use crate::dist::{Executor, LocalExecutor};
 use crate::error::{Error, Result};
-use crate::lazy::{compute_many, compute_many_local, Data, LazyArray};
+use crate::lazy::{compute_many, compute_many_local, persist_many, Data, LazyArray};
 
 impl Variable {
     /// The variable with lazy data split into chunks of `sizes` along the named dims;
@@ -224,26 +224,12 @@ impl Dataset {
         &self,
         run: impl FnOnce(&[&LazyArray]) -> Result<Vec<NdArray>>,
     ) -> Result<Dataset> {
-        let (names, arrays): (Vec<&str>, Vec<&LazyArray>) = self
-            .variables()
-            .iter()
-            .filter_map(|(name, v)| v.data().as_lazy().map(|l| (name.as_str(), l)))
-            .unzip();
+        let (names, arrays) = self.lazy_variables();
         if arrays.is_empty() {
             return Ok(self.clone());
         }
         let values = run(&arrays)?;
-        if values.len() != names.len() {
-            return Err(Error::internal("one computed array per lazy variable"));
-        }
-        let mut values: HashMap<&str, NdArray> = names.into_iter().zip(values).collect();
-        self.map_variables(|name, v| {
-            let v = match values.remove(name) {
-                Some(a) => v.replace(v.dims().to_vec(), Data::Eager(a)),
-                None => v.clone(),
-            };
-            Ok(Some((name.to_string(), v)))
-        })
+        self.replace_data(names, values.into_iter().map(Data::Eager).collect())
     }
 
     /// Same as [`Dataset::compute`].
@@ -254,11 +240,40 @@ impl Dataset {
         self.compute()
     }
 
-    /// Computes every lazy variable and keeps it chunked in memory.
+    /// Computes every lazy variable and keeps it chunked in memory, all in one task
+    /// graph run once (as [`Dataset::compute`]).
     ///
     /// # Errors
     /// As [`Dataset::compute`].
     pub fn persist(&self) -> Result<Dataset> {
-        self.map_variables(|name, v| Ok(Some((name.to_string(), v.persist()?))))
+        let (names, arrays): (Vec<&str>, Vec<&LazyArray>) = self.lazy_variables();
+        if arrays.is_empty() {
+            return Ok(self.clone());
+        }
+        let persisted = persist_many(&arrays, &LocalExecutor::default())?;
+        self.replace_data(names, persisted.into_iter().map(Data::Lazy).collect())
+    }
+
+    /// The names and data of the lazy variables, in order.
+    fn lazy_variables(&self) -> (Vec<&str>, Vec<&LazyArray>) {
+        self.variables()
+            .iter()
+            .filter_map(|(name, v)| v.data().as_lazy().map(|l| (name.as_str(), l)))
+            .unzip()
+    }
+
+    /// The dataset with the data of the variables `names` replaced by `data`.
+    fn replace_data(&self, names: Vec<&str>, data: Vec<Data>) -> Result<Dataset> {
+        if data.len() != names.len() {
+            return Err(Error::internal("one computed array per lazy variable"));
+        }
+        let mut data: HashMap<&str, Data> = names.into_iter().zip(data).collect();
+        self.map_variables(|name, v| {
+            let v = match data.remove(name) {
+                Some(d) => v.replace(v.dims().to_vec(), d),
+                None => v.clone(),
+            };
+            Ok(Some((name.to_string(), v)))
+        })
     }
 }

@@ -43,6 +43,43 @@ pub fn compute_many(arrays: &[&LazyArray], executor: &dyn Executor) -> Result<Ve
         .collect()
 }
 
+/// Computes `arrays` with `executor` in one task graph, run once, and keeps each in
+/// memory chunked as before, as a new lazy array (dask's `persist` of several
+/// collections at once).
+///
+/// # Errors
+/// As [`compute_many`].
+pub fn persist_many(arrays: &[&LazyArray], executor: &dyn Executor) -> Result<Vec<LazyArray>> {
+    let mut lowering = Lowering::new();
+    let mut outputs = Vec::new();
+    let mut ranges = Vec::with_capacity(arrays.len());
+    for a in arrays {
+        let tasks = lowering.blocks(a, &a.grid)?;
+        ranges.push(outputs.len()..outputs.len() + tasks.len());
+        outputs.extend(tasks);
+    }
+    let mut graph = lowering.graph;
+    graph.set_outputs(outputs);
+    let values = executor.execute(graph)?;
+    arrays
+        .iter()
+        .zip(ranges)
+        .map(|(a, r)| {
+            let blocks = values
+                .get(r)
+                .ok_or_else(|| Error::internal("one output per block"))?
+                .iter()
+                .map(|v| {
+                    v.0.first()
+                        .map(NdArray::to_standard_layout)
+                        .ok_or_else(|| Error::internal("an output task yields an array"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(a.with_blocks(blocks))
+        })
+        .collect()
+}
+
 /// The array from its blocks' values, `values[range]` in row-major block order.
 fn assemble_outputs(
     a: &LazyArray,
