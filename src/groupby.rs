@@ -7,8 +7,8 @@
 //!   ([`crate::array::aggregation`], shared with plain reductions): chunk → combine →
 //!   finalize, per chunk along the grouped dim per-group partials (sum and count,
 //!   count/mean/M2, min or max with counts, first/last with positions) of shape
-//!   `[ngroups, ...]` computed with the chunk's codes; integer sums and products stay
-//!   exact integers;
+//!   `[ngroups, ...]` computed with the chunk's codes; integer sums, products,
+//!   extremes and first/last values stay exact integers;
 //! - the **method** ([`Method`], [`GroupReducer::method`]) decides how chunks meet.
 //!   Map-reduce (the default when the aggregation decomposes): lazy data gets a
 //!   materialised `group_reduce` node, lowered to one partial task per input chunk, a
@@ -462,9 +462,9 @@ impl<T: Grouped> GroupReducer<'_, T> {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for dims other than the grouped dim, a weighted mean
-    /// without weights, or map-reduce of median or quantile; [`Error::ShapeMismatch`] for weights of the wrong length;
-    /// [`Error::UnsupportedDType`] for a DataArray of strings or datetimes (a Dataset
-    /// drops such variables).
+    /// without weights, or map-reduce of median or quantile; [`Error::ShapeMismatch`]
+    /// for weights of the wrong length; [`Error::UnsupportedDType`] for a DataArray of
+    /// strings or datetimes (a Dataset drops such variables).
     pub fn run(self) -> Result<T> {
         if self.agg == GroupAgg::WeightedMean && self.weights.is_none() {
             return Err(Error::InvalidArgument(format!(

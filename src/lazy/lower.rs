@@ -208,6 +208,7 @@ impl Lowering {
         let mut out_blocks = Vec::new();
         for_each_index(&grid.blocks_per_dim(), |b| out_blocks.push(b.to_vec()));
         for out_block in out_blocks {
+            // The input region of this output block, whole along the reduced axes.
             let mut full: Region = (0..input.ndim()).map(|d| 0..input.shape()[d]).collect();
             let out_region = grid.block_region(&out_block);
             for (k, &ax) in kept.iter().enumerate() {
