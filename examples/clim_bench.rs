@@ -9,6 +9,6 @@ fn main() -> xr::Result<()> {
     };
     xr::Dataset::open_mfdataset(format!("{dir}/*.nc"))?
         .groupby("time.season")?
-        .mean(&["time"])?
+        .mean()?
         .to_netcdf(out)
 }

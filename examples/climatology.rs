@@ -1,7 +1,7 @@
 //! The main job: the seasonal climatology of a multi-file daily dataset.
 //!
 //! ```text
-//! let clim = Dataset::open_mfdataset("data/*.nc")?.groupby("time.season")?.mean(&["time"])?;
+//! let clim = Dataset::open_mfdataset("data/*.nc")?.groupby("time.season")?.mean()?;
 //! ```
 //!
 //! Makes a sample dataset if `DIR` has no `*.nc` files (four years of daily near-surface
@@ -48,7 +48,7 @@ fn main() -> xr::Result<()> {
     let pattern = format!("{}/*.nc", dir.display());
     let clim = Dataset::open_mfdataset(pattern.as_str())?
         .groupby("time.season")?
-        .mean(&["time"])?
+        .mean()?
         .compute()?;
     println!("seasonal climatology of {pattern} in {:.2?}\n", t.elapsed());
     println!("{clim}\n");

@@ -52,7 +52,7 @@ fn run(mpi: &MpiExecutor) -> xr::Result<()> {
     let t = Instant::now();
     let seasonal = Dataset::open_mfdataset(pattern.as_str())?
         .groupby("time.season")?
-        .mean(&["time"])?;
+        .mean()?;
     let clim = seasonal.compute_with(mpi)?;
     let took = t.elapsed();
     if mpi.is_root() {

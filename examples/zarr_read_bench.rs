@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         "clim" => xr::Dataset::open_zarr(a)?
             .groupby("time.season")?
-            .mean(&["time"])?
+            .mean()?
             .to_netcdf(b)?,
         "copy" => xr::Dataset::open_mfdataset(format!("{a}/*.nc"))?.to_zarr(b)?,
         other => return Err(format!("unknown mode {other:?}").into()),

@@ -1,6 +1,7 @@
 //! Typed storage: [`DType`], [`NdArray`] and [`Scalar`], with kernels generic over the
 //! element type and dispatched once per array.
 
+pub mod aggregation;
 mod cast;
 pub mod chunks;
 mod dtype;

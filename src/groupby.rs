@@ -3,22 +3,25 @@
 //! - a **grouper** ([`Grouper`], in `grouper`) turns labels into integer codes: unique
 //!   values of a coordinate, a virtual datetime component (`"time.season"`,
 //!   `"time.month"`, ... on every CF calendar), bins, or resample periods;
-//! - an **aggregation** ([`GroupAgg`], in `aggregate`) is described as chunk → combine
-//!   → finalize: per chunk along the grouped dim, per-group partials (sum and count,
+//! - an **aggregation** ([`GroupAgg`]) is a record of the aggregation table
+//!   ([`crate::array::aggregation`], shared with plain reductions): chunk → combine →
+//!   finalize, per chunk along the grouped dim per-group partials (sum and count,
 //!   count/mean/M2, min or max with counts, first/last with positions) of shape
-//!   `[ngroups, ...]` computed in one pass with the chunk's codes;
-//! - the **method** decides how chunks meet: map-reduce, the only one so far. Lazy data
-//!   gets a materialised `group_reduce` node, lowered to one partial task per input
-//!   chunk, a combine tree of fan-in 8 and a finalize per output block; memory stays
-//!   bounded whatever the number of years. Eager data runs the same kernels directly.
-//!
-//! Median and quantile do not decompose: for lazy data each output block gets one task
-//! per group, which pulls that group's members (one `take` of its positions per input
-//! chunk along the grouped dim, concatenated, all fused into the task: the task reads
-//! one chunk at a time and keeps only the members) and computes the statistic; then
-//! one task stacks the groups. So every group's members, over one chunk of the other
-//! dims, must fit in one task's memory (a season of 100 daily years over a 100 × 100
-//! block is 9,000 × 10,000 f64: 720 MB; chunk the other dims smaller if needed).
+//!   `[ngroups, ...]` computed with the chunk's codes; integer sums, products,
+//!   extremes and first/last values stay exact integers;
+//! - the **method** ([`Method`], [`GroupReducer::method`]) decides how chunks meet.
+//!   Map-reduce (the default when the aggregation decomposes): lazy data gets a
+//!   materialised `group_reduce` node, lowered to one partial task per input chunk, a
+//!   combine tree of fan-in 8 and a finalize per output block; memory stays bounded
+//!   whatever the number of years. Blockwise (the default, and the only method, for
+//!   median and quantile): for lazy data each output block gets one task per group,
+//!   which pulls that group's members (one `take` of its positions per input chunk
+//!   along the grouped dim, concatenated, all fused into the task: the task reads one
+//!   chunk at a time and keeps only the members) and aggregates them; then one task
+//!   stacks the groups. So every group's members, over one chunk of the other dims,
+//!   must fit in one task's memory (a season of 100 daily years over a 100 × 100 block
+//!   is 9,000 × 10,000 f64: 720 MB; chunk the other dims smaller if needed). Eager data
+//!   runs the same kernels directly, by the same method.
 //!
 //! Resample: calendar frequencies (`MS`, `QS-DEC`, `YS`, `ME`, ...) bin by their
 //! anchored months; fixed ones (`D`, `6h`, `3D`) count from midnight of the first day
@@ -39,18 +42,17 @@
 //! let time = NdArray::datetime(ndarray::Array1::from(t).into_dyn().into_shared(), cal);
 //! let da = DataArray::new((0..24).map(f64::from).collect::<Vec<_>>(), &["time"])?
 //!     .with_coord("time", &["time"], time)?;
-//! let clim = da.groupby("time.season")?.mean(&[])?;
+//! let clim = da.groupby("time.season")?.mean()?;
 //! assert_eq!(clim.dims(), ["season"]);
 //! assert_eq!(clim.coord("season")?.values().get(&[0])?.to_string(), "DJF");
 //! let anomalies = da.groupby("time.season")?.sub(&clim)?;
 //! assert_eq!(anomalies.dims(), ["time"]);
-//! let monthly_max = da.resample(&[("time", "QS-DEC")])?.max(&[])?;
+//! let monthly_max = da.resample("time", "QS-DEC")?.max()?;
 //! assert_eq!(monthly_max.shape(), [9]);
 //! # Ok(())
 //! # }
 //! ```
 
-pub(crate) mod aggregate;
 mod arithmetic;
 mod grouper;
 
@@ -59,9 +61,9 @@ use std::sync::Arc;
 
 use indexmap::{IndexMap, IndexSet};
 
-pub use self::aggregate::GroupAgg;
-use self::aggregate::GroupPlan;
 pub use self::grouper::{Bins, Grouper, Groups};
+use crate::array::aggregation::GroupPlan;
+pub use crate::array::aggregation::{GroupAgg, Method};
 use crate::array::{NdArray, Scalar};
 use crate::dataset::{concat, concat_with_labels, DataArray, Dataset, Indexer, Variable};
 use crate::error::{Error, Result};
@@ -273,6 +275,7 @@ impl<T: Grouped> GroupBy<T> {
             skipna: None,
             ddof: 0,
             weights: None,
+            method: None,
         }
     }
 
@@ -306,7 +309,7 @@ impl<T: Grouped> GroupBy<T> {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when `q` is not in `[0, 1]`; as [`GroupReducer::run`].
-    pub fn quantile(&self, q: f64, dims: &[&str]) -> Result<T> {
+    pub fn quantile(&self, q: f64) -> Result<T> {
         if !(0.0..=1.0).contains(&q) {
             return Err(Error::invalid_argument(
                 "q",
@@ -316,7 +319,7 @@ impl<T: Grouped> GroupBy<T> {
                 ),
             ));
         }
-        self.aggregate(GroupAgg::Quantile(q)).dims(dims).run()
+        self.aggregate(GroupAgg::Quantile(q)).run()
     }
 
     fn reduce_dataset(&self, r: &GroupReducer<'_, T>) -> Result<Dataset> {
@@ -326,6 +329,19 @@ impl<T: Grouped> GroupBy<T> {
                 "dims",
                 format!(
                     "groupby {} reduces over the grouped dim {:?} only, got {d:?}",
+                    r.agg, g.dim
+                ),
+            ));
+        }
+        let method = r
+            .method
+            .unwrap_or_else(|| r.agg.aggregation().default_method());
+        if method == Method::MapReduce && !r.agg.decomposes() {
+            return Err(Error::invalid_argument(
+                "method",
+                format!(
+                    "groupby {} along {:?} does not split into per-chunk partials: it needs \
+                 the blockwise method",
                     r.agg, g.dim
                 ),
             ));
@@ -381,6 +397,7 @@ impl<T: Grouped> GroupBy<T> {
             };
             let plan = GroupPlan {
                 agg: r.agg,
+                method,
                 skipna: r.skipna.unwrap_or(true),
                 ddof: r.ddof,
                 ngroups,
@@ -415,10 +432,12 @@ pub struct GroupReducer<'a, T> {
     skipna: Option<bool>,
     ddof: usize,
     weights: Option<Vec<f64>>,
+    method: Option<Method>,
 }
 
 impl<T: Grouped> GroupReducer<'_, T> {
-    /// The dims to reduce: only the grouped dim is allowed (the default).
+    /// The dims to reduce, spelled out: only the grouped dim is allowed (what every
+    /// grouped aggregation reduces anyway); anything else is an error naming it.
     pub fn dims<S: AsRef<str>>(mut self, dims: &[S]) -> Self {
         self.dims = dims.iter().map(|d| d.as_ref().to_string()).collect();
         self
@@ -442,13 +461,22 @@ impl<T: Grouped> GroupReducer<'_, T> {
         self
     }
 
+    /// How chunks meet (flox's `method`): [`Method::MapReduce`] (per-chunk partials
+    /// combined in a tree; the default for aggregations that decompose) or
+    /// [`Method::Blockwise`] (each group's members pulled into one task; the default,
+    /// and the only choice, for median and quantile).
+    pub fn method(mut self, method: Method) -> Self {
+        self.method = Some(method);
+        self
+    }
+
     /// Runs the aggregation: the grouped dim is replaced by the group dim, labelled.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for dims other than the grouped dim, or a weighted
-    /// mean without weights; [`Error::ShapeMismatch`] for weights of the wrong length;
-    /// [`Error::UnsupportedDType`] for a DataArray of strings or datetimes (a Dataset
-    /// drops such variables).
+    /// [`Error::InvalidArgument`] for dims other than the grouped dim, a weighted mean
+    /// without weights, or map-reduce of median or quantile; [`Error::ShapeMismatch`]
+    /// for weights of the wrong length; [`Error::UnsupportedDType`] for a DataArray of
+    /// strings or datetimes (a Dataset drops such variables).
     pub fn run(self) -> Result<T> {
         if self.agg == GroupAgg::WeightedMean && self.weights.is_none() {
             return Err(Error::invalid_argument(
@@ -468,13 +496,13 @@ macro_rules! short_aggregations {
     ($($name:ident => $agg:ident, $doc:literal;)*) => {
         impl<T: Grouped> GroupBy<T> {
             $(
-                #[doc = concat!($doc, " of each group over the grouped dim, skipping NaN; ")]
-                #[doc = "`dims` is empty or the grouped dim."]
+                #[doc = concat!($doc, " of each group over the grouped dim, skipping NaN ")]
+                #[doc = "(xarray's default); options through [`GroupBy::aggregate`]."]
                 ///
                 /// # Errors
                 /// As [`GroupReducer::run`].
-                pub fn $name(&self, dims: &[&str]) -> Result<T> {
-                    self.aggregate(GroupAgg::$agg).dims(dims).run()
+                pub fn $name(&self) -> Result<T> {
+                    self.aggregate(GroupAgg::$agg).run()
                 }
             )*
         }
@@ -495,17 +523,11 @@ short_aggregations! {
     median => Median, "Median (each group's members are pulled into one task)";
 }
 
-fn parse_resample(ds: &Dataset, spec: &[(&str, &str)]) -> Result<Grouper> {
-    let [(dim, freq)] = spec else {
-        return Err(Error::invalid_argument(
-            "spec",
-            format!("resample takes exactly one (dim, frequency) pair, got {spec:?}"),
-        ));
-    };
+fn parse_resample(ds: &Dataset, dim: &str, freq: &str) -> Result<Grouper> {
     ds.variable(dim)?;
     let freq: Frequency = freq.parse()?;
     Ok(Grouper::Resample {
-        coord: (*dim).to_string(),
+        coord: dim.to_string(),
         freq,
     })
 }
@@ -543,18 +565,18 @@ macro_rules! entry_points {
                 GroupBy::with_dataset(ds, k, &grouper).map(|g| g.named(self.group_name()))
             }
 
-            /// Resamples a datetime dim to a frequency: `&[("time", "MS")]`. Every period
+            /// Resamples the datetime dim `dim` to the frequency `freq`:
+            /// `resample("time", "MS")` (xarray's `resample(time="MS")`). Every period
             /// from the first to the last is a group (empty ones give NaN for `mean`),
             /// labelled like xarray (`QS-DEC` labels DJF 2000 as 1999-12-01).
             ///
             /// # Errors
-            /// [`Error::InvalidArgument`] unless exactly one pair is given;
             /// [`Error::Grouping`] when the coordinate is not datetime, has no valid time
             /// or makes too many periods; [`Error::VarNotFound`] for a missing
             /// coordinate; a time error naming an invalid frequency.
-            pub fn resample(&self, spec: &[(&str, &str)]) -> Result<GroupBy<$ty>> {
+            pub fn resample(&self, dim: &str, freq: &str) -> Result<GroupBy<$ty>> {
                 let (ds, k) = self.to_group_dataset();
-                let grouper = parse_resample(&ds, spec)?;
+                let grouper = parse_resample(&ds, dim, freq)?;
                 GroupBy::with_dataset(ds, k, &grouper).map(|g| g.named(self.group_name()))
             }
         }

@@ -6,25 +6,27 @@
 //! per-chunk partials; `tensordot` is blocked. Memory stays bounded by the executor's
 //! budget whatever the size of the array.
 
+mod compute;
 mod data;
 pub(crate) mod expr;
 pub(crate) mod fuse;
 pub(crate) mod lower;
-pub(crate) mod partial;
 mod source;
 
 use std::ops::Range;
 use std::sync::Arc;
 
+pub(crate) use self::compute::compute_many_local;
+pub use self::compute::{compute_many, persist_many};
 pub use self::data::Data;
 use self::expr::{BlockFn, Expr};
 pub use self::source::{ChunkSource, RandomSource};
+use crate::array::aggregation::{GroupPlan, Method};
 use crate::array::chunks::{for_each_index, ChunkGrid, Region};
 use crate::array::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
 use crate::array::{DType, Element, NdArray};
 use crate::dist::{Executor, LocalExecutor};
 use crate::error::{Error, Result};
-use crate::groupby::aggregate::GroupPlan;
 
 /// A lazily evaluated, chunked N-D array.
 ///
@@ -195,79 +197,9 @@ impl LazyArray {
     /// # Errors
     /// The first failing chunk's error, naming the array and chunk.
     pub fn compute(&self) -> Result<NdArray> {
-        let executor = LocalExecutor::default();
-        match self.compute_in_place(&executor)? {
-            Some(out) => Ok(out),
-            None => self.compute_with(&executor),
-        }
-    }
-
-    /// Computes the array on this machine with every output task writing its block
-    /// straight into the result (disjoint views of one allocation), so no block is
-    /// returned and copied. `None` for arrays whose blocks are materialised nodes'
-    /// (reductions, `tensordot`, ...), strings and empty arrays: those go through
-    /// [`LazyArray::compute_with`].
-    fn compute_in_place(&self, executor: &LocalExecutor) -> Result<Option<NdArray>> {
-        if self.is_empty() || self.dtype == DType::Str {
-            return Ok(None);
-        }
-        let mut lowering = self::lower::Lowering::new();
-        let Some(blocks) = lowering.output_blocks(self, &self.grid)? else {
-            return Ok(None);
-        };
-        let mut graph = lowering.graph;
-        graph.set_outputs(blocks.iter().map(|b| b.task).collect());
-        let mut out = NdArray::zeros(&self.shape, self.dtype)?;
-        macro_rules! fill_arms {
-            ($($variant:ident $(, $cal:tt)?);*) => {
-                match &mut out {
-                    $(NdArray::$variant(a $(, $cal)?) => {
-                        self.fill_blocks(a.view_mut(), blocks, graph, executor)?
-                    })*
-                    NdArray::Str(_) => return Ok(None),
-                }
-            };
-        }
-        fill_arms!(Bool; I8; I16; I32; I64; U8; U16; U32; U64; F32; F64; DateTime, _);
-        Ok(Some(out))
-    }
-
-    /// Runs `graph` with each of `blocks` evaluated into its region of `dest`.
-    fn fill_blocks<T: fuse::FillRegion>(
-        &self,
-        dest: ndarray::ArrayViewMut<'_, T, ndarray::IxDyn>,
-        blocks: Vec<self::lower::OutputBlock>,
-        graph: crate::dist::TaskGraph,
-        executor: &LocalExecutor,
-    ) -> Result<()> {
-        let mut dest = dest;
-        if let Some(all) = dest.as_slice_mut() {
-            first_touch(all);
-        }
-        let views = split_blocks(dest, self.grid.sizes());
-        if views.len() != blocks.len() {
-            return Err(Error::internal("one view per output block"));
-        }
-        let scoped = blocks
-            .into_iter()
-            .zip(views)
-            .map(|(block, view)| {
-                let arr = self.clone();
-                type Run<'v> = Box<
-                    dyn FnOnce(Vec<Arc<crate::dist::TaskValue>>) -> Result<crate::dist::TaskValue>
-                        + Send
-                        + 'v,
-                >;
-                let run: Run<'_> = Box::new(move |values: Vec<Arc<crate::dist::TaskValue>>| {
-                    let inputs: expr::Inputs = block.keys.into_iter().zip(values).collect();
-                    T::fill(&arr, &block.region, &inputs, view)?;
-                    Ok(crate::dist::TaskValue(Vec::new()))
-                });
-                (block.task, run)
-            })
-            .collect();
-        executor.execute_scoped(graph, scoped)?;
-        Ok(())
+        compute::compute_many_local(&[self], &LocalExecutor::default())?
+            .pop()
+            .ok_or_else(|| Error::internal("one result per array"))
     }
 
     /// Computes the array with `executor`.
@@ -275,31 +207,9 @@ impl LazyArray {
     /// # Errors
     /// The first failing chunk's error, naming the array and chunk.
     pub fn compute_with(&self, executor: &dyn Executor) -> Result<NdArray> {
-        let blocks = self.compute_blocks(executor)?;
-        let full: Region = self.shape.iter().map(|&n| 0..n).collect();
-        assemble(&self.grid, &full, self.dtype, |linear| {
-            blocks
-                .get(linear)
-                .cloned()
-                .ok_or_else(|| Error::internal("one output per block"))
-        })
-    }
-
-    /// Computes every chunk (row-major block order).
-    fn compute_blocks(&self, executor: &dyn Executor) -> Result<Vec<NdArray>> {
-        let mut lowering = self::lower::Lowering::new();
-        let tasks = lowering.blocks(self, &self.grid)?;
-        let mut graph = lowering.graph;
-        graph.set_outputs(tasks);
-        let values = executor.execute(graph)?;
-        values
-            .iter()
-            .map(|v| {
-                v.0.first()
-                    .cloned()
-                    .ok_or_else(|| Error::internal("an output task yields an array"))
-            })
-            .collect()
+        compute_many(&[self], executor)?
+            .pop()
+            .ok_or_else(|| Error::internal("one result per array"))
     }
 
     /// Computes the array and keeps it in memory, chunked as before, as a new lazy
@@ -308,9 +218,14 @@ impl LazyArray {
     /// # Errors
     /// As [`LazyArray::compute`].
     pub fn persist(&self) -> Result<Self> {
-        let blocks = self.compute_blocks(&LocalExecutor::default())?;
-        let blocks: Vec<NdArray> = blocks.iter().map(NdArray::to_standard_layout).collect();
-        Ok(self.derive(
+        compute::persist_many(&[self], &LocalExecutor::default())?
+            .pop()
+            .ok_or_else(|| Error::internal("one result per array"))
+    }
+
+    /// The array with its blocks (row-major, standard layout) held in memory.
+    fn with_blocks(&self, blocks: Vec<NdArray>) -> Self {
+        self.derive(
             self.dtype,
             self.shape.clone(),
             self.grid.clone(),
@@ -318,7 +233,7 @@ impl LazyArray {
                 grid: self.grid.clone(),
                 blocks: blocks.into(),
             },
-        ))
+        )
     }
 
     // ---- fused operations ----
@@ -682,6 +597,30 @@ impl LazyArray {
     /// # Errors
     /// When an axis is out of range or repeated, or the dtype does not support `op`.
     pub fn reduce(&self, axes: &[usize], op: Reduction, params: ReduceParams) -> Result<Self> {
+        self.reduce_by(axes, op, params, op.aggregation().default_method())
+    }
+
+    /// [`LazyArray::reduce`] by a chosen method: map-reduce (a tree of partials; only for
+    /// reductions that decompose) or blockwise (each reduced lane whole in one task).
+    ///
+    /// # Errors
+    /// As [`LazyArray::reduce`]; [`Error::InvalidArgument`] for map-reduce of a
+    /// reduction that does not decompose.
+    pub fn reduce_by(
+        &self,
+        axes: &[usize],
+        op: Reduction,
+        params: ReduceParams,
+        method: Method,
+    ) -> Result<Self> {
+        if method == Method::MapReduce && !op.aggregation().decomposes() {
+            return Err(Error::invalid_argument(
+                "method",
+                format!(
+                    "{op} does not split into per-chunk partials: it needs the blockwise method"
+                ),
+            ));
+        }
         for (i, &ax) in axes.iter().enumerate() {
             if ax >= self.ndim() || axes[..i].contains(&ax) {
                 return Err(Error::invalid_argument(
@@ -707,6 +646,7 @@ impl LazyArray {
                 axes: axes.to_vec(),
                 op,
                 params,
+                method,
                 grid,
             },
         ))

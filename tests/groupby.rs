@@ -6,7 +6,7 @@
 mod common;
 
 use proptest::prelude::*;
-use xr::groupby::{Bins, GroupAgg};
+use xr::groupby::{Bins, GroupAgg, Method};
 use xr::time::{date_range, format_ticks, Calendar, CfDatetime};
 use xr::{DataArray, Dataset, NdArray};
 
@@ -103,28 +103,28 @@ fn check_calendar(cal: Calendar, c: &str, chunk: Option<usize>) {
     let season = |op: &str, r: xr::Result<DataArray>| {
         check(&format!("{c}_SEASON_{op}"), &r.unwrap(), "season");
     };
-    season("MEAN", g.mean(&["time"]));
-    season("SUM", g.sum(&[]));
-    season("COUNT", g.count(&[]));
-    season("STD", g.std(&[]));
-    season("VAR", g.var(&[]));
-    season("MIN", g.min(&[]));
-    season("MAX", g.max(&[]));
-    season("FIRST", g.first(&[]));
-    season("LAST", g.last(&[]));
-    season("MEDIAN", g.median(&[]));
+    season("MEAN", g.mean());
+    season("SUM", g.sum());
+    season("COUNT", g.count());
+    season("STD", g.std());
+    season("VAR", g.var());
+    season("MIN", g.min());
+    season("MAX", g.max());
+    season("FIRST", g.first());
+    season("LAST", g.last());
+    season("MEDIAN", g.median());
     season("STD_DDOF1", g.aggregate(GroupAgg::Std).ddof(1).run());
     season(
         "MEAN_NOSKIP",
         g.aggregate(GroupAgg::Mean).skipna(false).run(),
     );
-    season("QUANTILE25", g.quantile(0.25, &[]));
+    season("QUANTILE25", g.quantile(0.25));
     season("WEIGHTED_MEAN", g.mean_weighted_by_month_length());
     let gm = da.groupby("time.month").unwrap();
-    check(&format!("{c}_MONTH_MEAN"), &gm.mean(&[]).unwrap(), "month");
-    check(&format!("{c}_MONTH_STD"), &gm.std(&[]).unwrap(), "month");
-    check(&format!("{c}_MONTH_MAX"), &gm.max(&[]).unwrap(), "month");
-    let clim = gm.mean(&[]).unwrap();
+    check(&format!("{c}_MONTH_MEAN"), &gm.mean().unwrap(), "month");
+    check(&format!("{c}_MONTH_STD"), &gm.std().unwrap(), "month");
+    check(&format!("{c}_MONTH_MAX"), &gm.max().unwrap(), "month");
+    let clim = gm.mean().unwrap();
     let anom = gm.sub(&clim).unwrap();
     assert_eq!(anom.dims(), ["time", "y", "x"]);
     let anom = anom
@@ -136,42 +136,26 @@ fn check_calendar(cal: Calendar, c: &str, chunk: Option<usize>) {
         ("YEAR", "year"),
         ("HOUR", "hour"),
     ] {
-        let r = da
-            .groupby(&format!("time.{comp}"))
-            .unwrap()
-            .mean(&[])
-            .unwrap();
+        let r = da.groupby(&format!("time.{comp}")).unwrap().mean().unwrap();
         check(&format!("{c}_{key}_MEAN"), &r, comp);
     }
     check(
         &format!("{c}_TAG_SUM"),
-        &da.groupby("tag").unwrap().sum(&[]).unwrap(),
+        &da.groupby("tag").unwrap().sum().unwrap(),
         "tag",
     );
     for (key, freq) in [("MS", "MS"), ("QS_DEC", "QS-DEC"), ("YS", "YS")] {
-        let r = da.resample(&[("time", freq)]).unwrap().mean(&[]).unwrap();
+        let r = da.resample("time", freq).unwrap().mean().unwrap();
         check(&format!("{c}_RESAMPLE_{key}_MEAN"), &r, "time");
     }
-    let ms = da.resample(&[("time", "MS")]).unwrap();
-    check(
-        &format!("{c}_RESAMPLE_MS_MAX"),
-        &ms.max(&[]).unwrap(),
-        "time",
-    );
-    check(
-        &format!("{c}_RESAMPLE_MS_SUM"),
-        &ms.sum(&[]).unwrap(),
-        "time",
-    );
+    let ms = da.resample("time", "MS").unwrap();
+    check(&format!("{c}_RESAMPLE_MS_MAX"), &ms.max().unwrap(), "time");
+    check(&format!("{c}_RESAMPLE_MS_SUM"), &ms.sum().unwrap(), "time");
     let short = da
         .isel(&[("time", xr::dataset::Indexer::from(0..80))])
         .unwrap();
     for (key, freq) in [("D", "D"), ("6H", "6h")] {
-        let r = short
-            .resample(&[("time", freq)])
-            .unwrap()
-            .mean(&[])
-            .unwrap();
+        let r = short.resample("time", freq).unwrap().mean().unwrap();
         check(&format!("{c}_RESAMPLE_{key}_MEAN"), &r, "time");
     }
 }
@@ -199,32 +183,32 @@ fn golden_bins_and_f32() {
         let r = da
             .groupby_bins("x", Bins::new(vec![0.0, 1.0, 2.0, 3.0, 4.0]))
             .unwrap()
-            .mean(&[])
+            .mean()
             .unwrap();
         check("BINS_X_MEAN", &r, "x_bins");
         let r = da
             .groupby_bins("x", Bins::new(vec![0.0, 1.0, 2.0, 3.0, 4.0]))
             .unwrap()
-            .sum(&[])
+            .sum()
             .unwrap();
         check("BINS_X_SUM", &r, "x_bins");
         let r = da
             .groupby_bins("x", Bins::new(vec![0.0, 1.5, 3.0]).right(false))
             .unwrap()
-            .sum(&[])
+            .sum()
             .unwrap();
         check("BINS_X_LEFT_SUM", &r, "x_bins");
         let r = da
             .groupby_bins("x", Bins::new(vec![0.0, 1.0, 3.0]).labels(vec!["lo", "hi"]))
             .unwrap()
-            .max(&[])
+            .max()
             .unwrap();
         check("BINS_X_LABELS_MAX", &r, "x_bins");
         let f = fixture(Calendar::Standard, true, chunk.map(|c| c * 13));
         let g = f.groupby("time.season").unwrap();
-        check("F32_SEASON_MEAN", &g.mean(&[]).unwrap(), "season");
-        check("F32_SEASON_STD", &g.std(&[]).unwrap(), "season");
-        let r = f.resample(&[("time", "MS")]).unwrap().mean(&[]).unwrap();
+        check("F32_SEASON_MEAN", &g.mean().unwrap(), "season");
+        check("F32_SEASON_STD", &g.std().unwrap(), "season");
+        let r = f.resample("time", "MS").unwrap().mean().unwrap();
         check("F32_RESAMPLE_MS_MEAN", &r, "time");
     }
 }
@@ -232,7 +216,7 @@ fn golden_bins_and_f32() {
 #[test]
 fn lazy_stays_lazy_and_graph_is_bounded() {
     let da = fixture(Calendar::NoLeap, false, Some(10));
-    let r = da.groupby("time.season").unwrap().mean(&[]).unwrap();
+    let r = da.groupby("time.season").unwrap().mean().unwrap();
     assert!(r.values().is_lazy());
     let lazy = r.values().as_lazy().unwrap();
     assert_eq!(lazy.chunks()[0], vec![4]);
@@ -251,7 +235,7 @@ fn dataset_groupby_keeps_coords_and_broadcasts_others() {
             xr::Variable::new(&["time"], vec!["a"; NT]).unwrap(),
         )
         .unwrap();
-    let r: Dataset = ds.groupby("time.season").unwrap().mean(&[]).unwrap();
+    let r: Dataset = ds.groupby("time.season").unwrap().mean().unwrap();
     assert_eq!(r.variable("v").unwrap().dims(), ["season", "y", "x"]);
     assert_eq!(r.variable("w").unwrap().dims(), ["season", "x"]);
     assert!(r.variables().get("label").is_none(), "strings are dropped");
@@ -299,19 +283,24 @@ fn errors_name_things() {
     assert!(e.contains("fortnight"), "{e}");
     let e = da.groupby("nope").unwrap_err().to_string();
     assert!(e.contains("nope"), "{e}");
-    let e = da.resample(&[("time", "3MSX")]).unwrap_err().to_string();
+    let e = da.resample("time", "3MSX").unwrap_err().to_string();
     assert!(e.contains("3MSX"), "{e}");
     let e = da.groupby("x.month").unwrap_err().to_string();
     assert!(e.contains("\"x\"") && e.contains("datetime"), "{e}");
     let g = da.groupby("time.month").unwrap();
-    let e = g.mean(&["y"]).unwrap_err().to_string();
+    let e = g
+        .aggregate(GroupAgg::Mean)
+        .dims(&["y"])
+        .run()
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("\"time\"") && e.contains("\"y\""), "{e}");
     let e = da
         .groupby_bins("x", Bins::new(vec![1.0, 0.0]))
         .unwrap_err()
         .to_string();
     assert!(e.contains("\"x\""), "{e}");
-    let e = g.quantile(1.5, &[]).unwrap_err().to_string();
+    let e = g.quantile(1.5).unwrap_err().to_string();
     assert!(e.contains("1.5"), "{e}");
 }
 
@@ -382,8 +371,8 @@ proptest! {
                 prop_assert!(l.values().is_lazy());
                 assert_same("weighted mean by season", &e, &l);
             }
-            let e = eager.resample(&[("time", "MS")]).unwrap().aggregate(agg).skipna(skipna).run().unwrap();
-            let l = lazy.resample(&[("time", "MS")]).unwrap().aggregate(agg).skipna(skipna).run().unwrap();
+            let e = eager.resample("time", "MS").unwrap().aggregate(agg).skipna(skipna).run().unwrap();
+            let l = lazy.resample("time", "MS").unwrap().aggregate(agg).skipna(skipna).run().unwrap();
             assert_same(&format!("{agg} resample MS"), &e, &l);
             // And equal to the plain reduction of each group's members.
             if matches!(agg, GroupAgg::Mean | GroupAgg::Max | GroupAgg::Std | GroupAgg::Median) {
@@ -440,7 +429,7 @@ fn grouped_arithmetic_drops_ungrouped_and_adds_virtual_coord() {
             None => da.clone(),
         };
         let g = da.groupby("lab").unwrap();
-        let anom = g.sub(&g.mean(&[]).unwrap()).unwrap();
+        let anom = g.sub(&g.mean().unwrap()).unwrap();
         assert_eq!(anom.name(), Some("v"));
         assert_eq!(anom.values().is_lazy(), chunk.is_some());
         // xarray: [-2.666..., -1.5, 0.333..., 1.5, 2.333...]
@@ -451,7 +440,7 @@ fn grouped_arithmetic_drops_ungrouped_and_adds_virtual_coord() {
             assert!((g - w).abs() < 1e-12, "{got:?}");
         }
         let gm = da.groupby("time.month").unwrap();
-        let anom = gm.sub(&gm.mean(&[]).unwrap()).unwrap();
+        let anom = gm.sub(&gm.mean().unwrap()).unwrap();
         let month = anom.coord("month").unwrap();
         assert_eq!(month.dims(), ["time"]);
         assert_eq!(
@@ -479,7 +468,7 @@ fn map_reduce_is_memory_bounded() {
             .unwrap()
             .with_coord("time", &["time"], time)
             .unwrap();
-        let r = da.groupby(key).unwrap().mean(&[]).unwrap();
+        let r = da.groupby(key).unwrap().mean().unwrap();
         let exec = LocalExecutor::new().threads(2);
         let out = r.values().as_lazy().unwrap().compute_with(&exec).unwrap();
         assert_eq!(out.shape()[1..], [20, 20]);
@@ -515,31 +504,192 @@ fn integer_dtypes_follow_xarray() {
         .with_coord("time", &["time"], time)
         .unwrap();
     for da in [da.clone(), da.chunk(&[("time", 1)]).unwrap()] {
-        let g = da.resample(&[("time", "MS")]).unwrap();
+        let g = da.resample("time", "MS").unwrap();
         // xarray: empty periods are NaN whatever the aggregation, so floats.
-        for r in [g.sum(&[]), g.count(&[]), g.prod(&[]), g.first(&[])] {
+        for r in [g.sum(), g.count(), g.prod(), g.first()] {
             let r = r.unwrap();
             assert_eq!(r.dtype(), xr::DType::F64);
             let v = r.values().to_f64_vec().unwrap();
             assert!(v[2].is_nan() && v[3] > 0.0, "{v:?}");
         }
         let by_year = da.groupby("time.year").unwrap();
-        assert_eq!(by_year.sum(&[]).unwrap().dtype(), xr::DType::I64);
-        assert_eq!(by_year.count(&[]).unwrap().dtype(), xr::DType::I64);
-        let mean = g.mean(&[]).unwrap();
+        assert_eq!(by_year.sum().unwrap().dtype(), xr::DType::I64);
+        assert_eq!(by_year.count().unwrap().dtype(), xr::DType::I64);
+        let mean = g.mean().unwrap();
         assert_eq!(mean.dtype(), xr::DType::F64);
-        let max = g.max(&[]).unwrap();
+        let max = g.max().unwrap();
         assert_eq!(max.dtype(), xr::DType::F64, "NaN for the empty month");
         let m = max.values().to_f64_vec().unwrap();
         assert!(m[2].is_nan() && m[3] == 7.0);
-        assert_eq!(by_year.max(&[]).unwrap().dtype(), xr::DType::I32);
+        assert_eq!(by_year.max().unwrap().dtype(), xr::DType::I32);
         assert_eq!(
-            by_year.first(&[]).unwrap().values().to_f64_vec().unwrap(),
+            by_year.first().unwrap().values().to_f64_vec().unwrap(),
             [3.0]
         );
         assert_eq!(
-            by_year.last(&[]).unwrap().values().to_f64_vec().unwrap(),
+            by_year.last().unwrap().values().to_f64_vec().unwrap(),
             [7.0]
         );
+    }
+}
+
+/// Large int64 values (near 2^60, where f64 has a spacing of 256): grouped sums stay
+/// exact integers, eager and chunked alike, and equal the plain `.sum()` of each group's
+/// members; extremes and first/last too.
+#[test]
+fn integer_sums_are_exact() {
+    let cal = Calendar::NoLeap;
+    let start = CfDatetime::new(2000, 1, 1, cal).unwrap();
+    let n = 40;
+    let t = date_range(start, None, Some(n), "10D".parse().unwrap(), cal).unwrap();
+    let time = NdArray::datetime(ndarray::Array1::from(t).into_dyn().into_shared(), cal);
+    let base = 1i64 << 60;
+    let v: Vec<i64> = (0..n as i64 * 2).map(|i| base + i * 3 + 1).collect();
+    let eager = DataArray::new(
+        NdArray::from_shape_vec(&[n, 2], v.clone()).unwrap(),
+        &["time", "x"],
+    )
+    .unwrap()
+    .with_coord("time", &["time"], time)
+    .unwrap();
+    for chunk in [None, Some(1), Some(3), Some(7)] {
+        let da = match chunk {
+            Some(c) => eager.chunk(&[("time", c), ("x", 1)]).unwrap(),
+            None => eager.clone(),
+        };
+        let g = da.groupby("time.month").unwrap();
+        let sum = g.sum().unwrap();
+        assert_eq!(sum.values().is_lazy(), chunk.is_some());
+        assert_eq!(sum.dtype(), xr::DType::I64);
+        let got = sum.values().compute().unwrap();
+        let got = got.as_array::<i64>().unwrap();
+        for (k, (_, member)) in g.iter().unwrap().into_iter().enumerate() {
+            let want = member.sum(&["time"]).unwrap().values().compute().unwrap();
+            let want = want.as_array::<i64>().unwrap();
+            // The exact sum, computed here in i128.
+            let members = member.values().compute().unwrap();
+            let members = members.as_array::<i64>().unwrap();
+            for x in 0..2 {
+                let exact: i128 = members
+                    .index_axis(ndarray::Axis(1), x)
+                    .iter()
+                    .map(|&v| i128::from(v))
+                    .sum();
+                let exact = exact as i64; // numpy wraps; these sums fit anyway
+                assert_eq!(got[[k, x]], exact, "group {k}, x {x}, chunk {chunk:?}");
+                assert_eq!(want[[x]], exact, "plain sum of group {k}");
+            }
+        }
+        // Extremes and first/last of integers are exact too.
+        for (agg, pick) in [
+            (GroupAgg::Max, 2usize),
+            (GroupAgg::Min, 0),
+            (GroupAgg::First, 0),
+            (GroupAgg::Last, 2),
+        ] {
+            let r = g.aggregate(agg).run().unwrap();
+            assert_eq!(r.dtype(), xr::DType::I64, "{agg}");
+            let r = r.values().compute().unwrap();
+            let r = r.as_array::<i64>().unwrap();
+            for (k, (_, pos)) in g.groups().unwrap().into_iter().enumerate() {
+                // Values increase with position: max and last are the last member.
+                let p = if pick == 0 {
+                    pos[0]
+                } else {
+                    pos[pos.len() - 1]
+                };
+                assert_eq!(
+                    r[[k, 1]],
+                    v[p * 2 + 1],
+                    "{agg} of group {k}, chunk {chunk:?}"
+                );
+            }
+        }
+        // The unsigned path stays exact too.
+        let u = DataArray::new(
+            NdArray::from_shape_vec(&[n, 2], v.iter().map(|&x| x as u64).collect()).unwrap(),
+            &["time", "x"],
+        )
+        .unwrap()
+        .with_coord(
+            "time",
+            &["time"],
+            eager.coord("time").unwrap().values().compute().unwrap(),
+        )
+        .unwrap();
+        let u = match chunk {
+            Some(c) => u.chunk(&[("time", c)]).unwrap(),
+            None => u,
+        };
+        let us = u.groupby("time.month").unwrap().sum().unwrap();
+        assert_eq!(us.dtype(), xr::DType::U64);
+        let us = us.values().compute().unwrap();
+        let us = us.as_array::<u64>().unwrap();
+        assert_eq!(us[[0, 0]] as i64, got[[0, 0]]);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// Integer data: grouped sum, prod, count, min and max give the same values and
+    /// dtypes eager and chunked, by map-reduce and blockwise alike, for many chunkings;
+    /// float data: the blockwise method equals map-reduce for every aggregation.
+    #[test]
+    fn chunked_equals_eager_for_ints_and_methods(
+        n in 1usize..50,
+        chunk_t in 1usize..12,
+        seed in 0u64..1000,
+    ) {
+        let mut s = seed;
+        let mut next = || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s >> 20
+        };
+        let ints: Vec<i64> = (0..n * 2).map(|_| (next() % 2001) as i64 - 1000 + (1 << 55)).collect();
+        let floats: Vec<f64> = (0..n * 2)
+            .map(|_| {
+                let r = next();
+                if r % 9 == 0 { f64::NAN } else { (r % 1000) as f64 / 100.0 - 3.0 }
+            })
+            .collect();
+        let cal = Calendar::Standard;
+        let start = CfDatetime::new(2001, 1, 20, cal).unwrap();
+        let t = date_range(start, None, Some(n), "9D".parse().unwrap(), cal).unwrap();
+        let time = NdArray::datetime(ndarray::Array1::from(t).into_dyn().into_shared(), cal);
+        let make = |data: NdArray| {
+            DataArray::new(data, &["time", "x"]).unwrap()
+                .with_coord("time", &["time"], time.clone()).unwrap()
+        };
+        let ints = make(NdArray::from_shape_vec(&[n, 2], ints).unwrap());
+        let floats = make(NdArray::from_shape_vec(&[n, 2], floats).unwrap());
+        let int_aggs = [GroupAgg::Sum, GroupAgg::Count, GroupAgg::Min, GroupAgg::Max, GroupAgg::Prod];
+        for (eager, aggs) in [(&ints, int_aggs.to_vec()), (&floats, aggregations())] {
+            let lazy = eager.chunk(&[("time", chunk_t), ("x", 1)]).unwrap();
+            for agg in aggs {
+                for key in ["time.month", "time.season"] {
+                    let want = eager.groupby(key).unwrap().aggregate(agg).run().unwrap();
+                    let mut methods = vec![Method::Blockwise];
+                    if agg.decomposes() {
+                        methods.push(Method::MapReduce);
+                    }
+                    for m in methods {
+                        for da in [eager, &lazy] {
+                            let got = da.groupby(key).unwrap().aggregate(agg).method(m).run().unwrap();
+                            let what = format!("{agg} by {key}, {m:?}, lazy {}", da.values().is_lazy());
+                            prop_assert_eq!(got.values().is_lazy(), da.values().is_lazy());
+                            prop_assert_eq!(got.dtype(), want.dtype(), "{}", what);
+                            if want.dtype() == xr::DType::F64 || want.dtype() == xr::DType::F32 {
+                                assert_same(&what, &want, &got);
+                            } else {
+                                // Integers (products wrap, in any order alike): exact.
+                                let (a, b) = (want.values().compute().unwrap(), got.values().compute().unwrap());
+                                prop_assert_eq!(a.as_array::<i64>(), b.as_array::<i64>(), "{}", what);
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -218,3 +218,158 @@ fn a_failing_chunk_is_one_error_naming_array_and_chunk() {
         "{msg}"
     );
 }
+
+/// A source that counts its chunk reads.
+#[derive(Debug)]
+struct Counting {
+    inner: xr::lazy::RandomSource,
+    reads: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl ChunkSource for Counting {
+    fn dtype(&self) -> DType {
+        self.inner.dtype()
+    }
+    fn shape(&self) -> &[usize] {
+        self.inner.shape()
+    }
+    fn chunks(&self) -> &ChunkGrid {
+        self.inner.chunks()
+    }
+    fn read(&self, region: &[Range<usize>]) -> Result<NdArray> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.read(region)
+    }
+    fn label(&self) -> String {
+        "counting".into()
+    }
+}
+
+/// An executor that counts the graphs it runs.
+struct CountingExecutor {
+    inner: xr::dist::LocalExecutor,
+    runs: std::sync::atomic::AtomicUsize,
+}
+
+impl xr::dist::Executor for CountingExecutor {
+    fn execute(&self, graph: xr::dist::TaskGraph) -> Result<Vec<Arc<xr::dist::TaskValue>>> {
+        self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.execute(graph)
+    }
+}
+
+/// `Dataset::compute` lowers every lazy variable into one graph and runs it once: two
+/// variables derived from one reduction of a source read each source chunk once.
+#[test]
+fn dataset_compute_is_one_graph() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use xr::array::kernels::{BinaryOp, Reduction};
+    use xr::dataset::Variable;
+    use xr::Dataset;
+
+    let reads = Arc::new(AtomicUsize::new(0));
+    let src = Counting {
+        inner: xr::lazy::RandomSource::new(&[8, 6], &[2, 3], 7).unwrap(),
+        reads: Arc::clone(&reads),
+    };
+    let nchunks = 4 * 2;
+    let x = LazyArray::from_source(Arc::new(src));
+    let total = x.reduce(&[0], Reduction::Sum, Default::default()).unwrap();
+    let (one, two) = (NdArray::from(vec![1.0]), NdArray::from(vec![2.0]));
+    let a = total.binary_array(&one, BinaryOp::Add, false).unwrap();
+    let b = total.binary_array(&two, BinaryOp::Mul, false).unwrap();
+    let ds = Dataset::new()
+        .with_data_var("a", Variable::new(&["y"], a.clone()).unwrap())
+        .unwrap()
+        .with_data_var("b", Variable::new(&["y"], b.clone()).unwrap())
+        .unwrap()
+        .with_data_var("x", Variable::new(&["t", "y"], x.clone()).unwrap())
+        .unwrap();
+
+    // Apart, each variable reads the source on its own.
+    for v in [&a, &b, &x] {
+        v.compute().unwrap();
+    }
+    assert_eq!(reads.load(Ordering::SeqCst), 3 * nchunks);
+
+    reads.store(0, Ordering::SeqCst);
+    let loaded = ds.compute().unwrap();
+    // The reduction runs once for `a` and `b`; `x`'s own blocks read the chunks again
+    // (fused reads are never shared).
+    assert_eq!(reads.load(Ordering::SeqCst), 2 * nchunks);
+    let want_x = x.compute().unwrap();
+    let want_total = total.compute().unwrap().to_f64_vec().unwrap();
+    let got_a = loaded
+        .variable("a")
+        .unwrap()
+        .values()
+        .unwrap()
+        .to_f64_vec()
+        .unwrap();
+    let got_b = loaded
+        .variable("b")
+        .unwrap()
+        .values()
+        .unwrap()
+        .to_f64_vec()
+        .unwrap();
+    for ((s, a), b) in want_total.iter().zip(&got_a).zip(&got_b) {
+        assert_eq!(*a, s + 1.0);
+        assert_eq!(*b, s * 2.0);
+    }
+    assert!(loaded
+        .variable("x")
+        .unwrap()
+        .values()
+        .unwrap()
+        .equals(&want_x));
+    assert!(!loaded.variable("a").unwrap().data().is_lazy());
+
+    let exec = CountingExecutor {
+        inner: xr::dist::LocalExecutor::default(),
+        runs: AtomicUsize::new(0),
+    };
+    reads.store(0, Ordering::SeqCst);
+    let with = ds.compute_with(&exec).unwrap();
+    assert_eq!(
+        exec.runs.load(Ordering::SeqCst),
+        1,
+        "one graph for the dataset"
+    );
+    assert_eq!(reads.load(Ordering::SeqCst), 2 * nchunks);
+    assert_eq!(
+        with.variable("b")
+            .unwrap()
+            .values()
+            .unwrap()
+            .to_f64_vec()
+            .unwrap(),
+        got_b
+    );
+
+    // persist too: one graph, and the result stays lazy (blocks in memory).
+    reads.store(0, Ordering::SeqCst);
+    let kept = ds.persist().unwrap();
+    assert_eq!(reads.load(Ordering::SeqCst), 2 * nchunks);
+    assert!(kept.variable("a").unwrap().data().is_lazy());
+    assert_eq!(
+        kept.variable("a")
+            .unwrap()
+            .values()
+            .unwrap()
+            .to_f64_vec()
+            .unwrap(),
+        got_a
+    );
+    assert_eq!(
+        reads.load(Ordering::SeqCst),
+        2 * nchunks,
+        "persisted: no more reads"
+    );
+
+    // compute_many directly, with the same array twice.
+    let many = xr::lazy::compute_many(&[&a, &b, &a], &exec).unwrap();
+    assert_eq!(many.len(), 3);
+    assert!(many[0].equals(&many[2]));
+    assert_eq!(many[1].to_f64_vec().unwrap(), got_b);
+}

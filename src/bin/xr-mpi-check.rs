@@ -207,12 +207,9 @@ fn run(mpi: &MpiExecutor, args: &Args) -> xr::Result<bool> {
     let b = (&x + 1.0)?.rename(&[("x", "k")])?;
 
     let mut cases: Vec<(&str, DataArray)> = vec![
-        ("season mean", tas.groupby("time.season")?.mean(&[])?),
-        (
-            "season std (f32)",
-            f32_tas.groupby("time.season")?.std(&[])?,
-        ),
-        ("month max", tas.groupby("time.month")?.max(&[])?),
+        ("season mean", tas.groupby("time.season")?.mean()?),
+        ("season std (f32)", f32_tas.groupby("time.season")?.std()?),
+        ("month max", tas.groupby("time.month")?.max()?),
         ("time mean", tas.mean(&["time"])?),
         ("total sum", tas.sum(&[])?),
         ("elementwise 2x+1", (&(&tas * 2.0)? + 1.0)?),

@@ -1,13 +1,15 @@
 //! Chunking and computing: `chunk`, `chunks`, `compute`/`load`, `persist`, `map_blocks`
 //! on variables, DataArrays and Datasets.
 
+use std::collections::HashMap;
+
 use indexmap::IndexMap;
 
 use super::{DataArray, Dataset, Variable};
 use crate::array::{DType, NdArray};
-use crate::dist::Executor;
+use crate::dist::{Executor, LocalExecutor};
 use crate::error::{Error, Result};
-use crate::lazy::Data;
+use crate::lazy::{compute_many, compute_many_local, persist_many, Data, LazyArray};
 
 impl Variable {
     /// The variable with lazy data split into chunks of `sizes` along the named dims;
@@ -203,21 +205,35 @@ impl Dataset {
         Ok(out)
     }
 
-    /// Computes every lazy variable into memory.
+    /// Computes every lazy variable into memory, all in one task graph run once, so
+    /// that what variables share (chunks of one source, a reduction) is computed once.
     ///
     /// # Errors
     /// The first failing chunk's error, naming the variable and chunk.
     pub fn compute(&self) -> Result<Dataset> {
-        self.map_variables(|name, v| Ok(Some((name.to_string(), v.load()?))))
+        self.compute_by(|arrays| compute_many_local(arrays, &LocalExecutor::default()))
     }
 
-    /// As [`Dataset::compute`], with `executor`; the variables are computed one after the
-    /// other, in order.
+    /// As [`Dataset::compute`], with `executor`: one graph for every lazy variable, run
+    /// once.
     ///
     /// # Errors
     /// As [`Dataset::compute`].
     pub fn compute_with(&self, executor: &dyn Executor) -> Result<Dataset> {
-        self.map_variables(|name, v| Ok(Some((name.to_string(), v.load_with(executor)?))))
+        self.compute_by(|arrays| compute_many(arrays, executor))
+    }
+
+    /// The dataset with the values of its lazy variables computed together by `run`.
+    fn compute_by(
+        &self,
+        run: impl FnOnce(&[&LazyArray]) -> Result<Vec<NdArray>>,
+    ) -> Result<Dataset> {
+        let (names, arrays) = self.lazy_variables();
+        if arrays.is_empty() {
+            return Ok(self.clone());
+        }
+        let values = run(&arrays)?;
+        self.replace_data(names, values.into_iter().map(Data::Eager).collect())
     }
 
     /// Same as [`Dataset::compute`].
@@ -228,11 +244,40 @@ impl Dataset {
         self.compute()
     }
 
-    /// Computes every lazy variable and keeps it chunked in memory.
+    /// Computes every lazy variable and keeps it chunked in memory, all in one task
+    /// graph run once (as [`Dataset::compute`]).
     ///
     /// # Errors
     /// As [`Dataset::compute`].
     pub fn persist(&self) -> Result<Dataset> {
-        self.map_variables(|name, v| Ok(Some((name.to_string(), v.persist()?))))
+        let (names, arrays): (Vec<&str>, Vec<&LazyArray>) = self.lazy_variables();
+        if arrays.is_empty() {
+            return Ok(self.clone());
+        }
+        let persisted = persist_many(&arrays, &LocalExecutor::default())?;
+        self.replace_data(names, persisted.into_iter().map(Data::Lazy).collect())
+    }
+
+    /// The names and data of the lazy variables, in order.
+    fn lazy_variables(&self) -> (Vec<&str>, Vec<&LazyArray>) {
+        self.variables()
+            .iter()
+            .filter_map(|(name, v)| v.data().as_lazy().map(|l| (name.as_str(), l)))
+            .unzip()
+    }
+
+    /// The dataset with the data of the variables `names` replaced by `data`.
+    fn replace_data(&self, names: Vec<&str>, data: Vec<Data>) -> Result<Dataset> {
+        if data.len() != names.len() {
+            return Err(Error::internal("one computed array per lazy variable"));
+        }
+        let mut data: HashMap<&str, Data> = names.into_iter().zip(data).collect();
+        self.map_variables(|name, v| {
+            let v = match data.remove(name) {
+                Some(d) => v.replace(v.dims().to_vec(), d),
+                None => v.clone(),
+            };
+            Ok(Some((name.to_string(), v)))
+        })
     }
 }

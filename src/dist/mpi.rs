@@ -113,7 +113,7 @@ pub struct CommStats {
 /// let mpi = MpiExecutor::new()?;
 /// let clim = xr::Dataset::open_mfdataset("data/*.nc")?
 ///     .groupby("time.season")?
-///     .mean(&["time"])?
+///     .mean()?
 ///     .compute_with(&mpi)?;
 /// if mpi.is_root() {
 ///     clim.to_netcdf("clim.nc")?;

@@ -6,12 +6,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::{assemble, ChunkSource, LazyArray};
+use crate::array::aggregation::{GroupPlan, Method};
 use crate::array::chunks::{ChunkGrid, Region};
 use crate::array::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
 use crate::array::{DType, NdArray};
 use crate::dist::TaskValue;
 use crate::error::{Error, Result};
-use crate::groupby::aggregate::GroupPlan;
 
 /// A user function applied block by block (`map_blocks`).
 pub type BlockFn = Arc<dyn Fn(&[NdArray]) -> Result<NdArray> + Send + Sync>;
@@ -66,6 +66,7 @@ pub(crate) enum Expr {
         axes: Vec<usize>,
         op: Reduction,
         params: ReduceParams,
+        method: Method,
         grid: ChunkGrid,
     },
     TensorDot {

@@ -10,14 +10,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::expr::{eval, needed_blocks, node_key, BlockFn, Expr, Inputs};
-use super::partial::Plan;
 use super::{reduce_dtype, LazyArray};
+use crate::array::aggregation::{GroupPlan, Method, ReducePlan};
 use crate::array::chunks::{for_each_index, region_len, ChunkGrid, Region};
-use crate::array::kernels::{self, ReduceParams, Reduction};
+use crate::array::kernels;
 use crate::array::NdArray;
 use crate::dist::{TaskGraph, TaskId, TaskValue};
 use crate::error::{Error, Result};
-use crate::groupby::aggregate::{nan_array, GroupPlan};
 
 /// Partials combined per combine task.
 const FAN_IN: usize = 8;
@@ -163,8 +162,17 @@ impl Lowering {
                 axes,
                 op,
                 params,
+                method,
                 grid,
-            } => self.reduce(input, axes, *op, *params, grid)?,
+            } => {
+                let plan = ReducePlan {
+                    op: *op,
+                    params: *params,
+                    out_dtype: reduce_dtype(input.dtype(), *op, *params)?,
+                    method: *method,
+                };
+                self.reduce(input, axes, plan, grid)?
+            }
             Expr::TensorDot {
                 a,
                 b,
@@ -185,23 +193,17 @@ impl Lowering {
         Ok(())
     }
 
+    /// A plain reduction: per output block, the input region whole along the reduced
+    /// axes, by the plan's method.
     fn reduce(
         &mut self,
         input: &LazyArray,
         axes: &[usize],
-        op: Reduction,
-        params: ReduceParams,
+        plan: ReducePlan,
         grid: &ChunkGrid,
     ) -> Result<Vec<TaskId>> {
-        let out_dtype = reduce_dtype(input.dtype(), op, params)?;
-        let plan = Plan {
-            op,
-            params,
-            out_dtype,
-        };
-        let in_grid = input.grid();
         let kept: Vec<usize> = (0..input.ndim()).filter(|a| !axes.contains(a)).collect();
-        let label = format!("{op} of {}", input.label());
+        let label = format!("{} of {}", plan.op, input.label());
         let mut tasks = Vec::with_capacity(grid.num_blocks());
         let mut out_blocks = Vec::new();
         for_each_index(&grid.blocks_per_dim(), |b| out_blocks.push(b.to_vec()));
@@ -212,65 +214,88 @@ impl Lowering {
             for (k, &ax) in kept.iter().enumerate() {
                 full[ax] = out_region[k].clone();
             }
-            let axes_owned = axes.to_vec();
-            if !Plan::decomposes(op) {
-                let id = self.region_task(
+            tasks.push(match plan.method {
+                Method::MapReduce => self.reduce_map_reduce(
                     input,
+                    axes,
+                    plan,
                     full,
-                    Some(Box::new(move |chunk: NdArray| {
-                        Ok(TaskValue::single(
-                            kernels::reduce(&chunk, &axes_owned, op, params)?.astype(out_dtype)?,
-                        ))
-                    })),
-                )?;
-                tasks.push(id);
-                continue;
-            }
-            // One partial per input block along the reduced axes, combined FAN_IN at a time.
-            let overlap = in_grid.overlapping(&full);
-            let counts: Vec<usize> = overlap.iter().map(Vec::len).collect();
-            let mut regions = Vec::new();
-            for_each_index(&counts, |idx| {
-                let r: Region = idx
-                    .iter()
-                    .zip(&overlap)
-                    .zip(&full)
-                    .map(|((&i, o), f)| {
-                        let (_, local, off) = &o[i];
-                        let start = f.start + off;
-                        start..start + local.len()
-                    })
-                    .collect();
-                regions.push(r);
+                    &label,
+                    &out_block,
+                    &out_region,
+                )?,
+                Method::Blockwise => {
+                    let axes = axes.to_vec();
+                    self.region_task(
+                        input,
+                        full,
+                        Some(Box::new(move |chunk: NdArray| {
+                            Ok(TaskValue::single(plan.whole(&chunk, &axes)?))
+                        })),
+                    )?
+                }
             });
-            let mut tree = CombineTree::default();
-            for r in regions {
-                let axes_c = axes_owned.clone();
-                let id = self.region_task(
-                    input,
-                    r,
-                    Some(Box::new(move |chunk: NdArray| plan.chunk(&chunk, &axes_c))),
-                )?;
-                tree.push(id, |deps| {
-                    self.combine(deps, &label, move |p| plan.combine(p))
-                });
-            }
-            let root = tree
-                .finish(|deps| self.combine(deps, &label, move |p| plan.combine(p)))
-                .ok_or_else(|| Error::internal("a reduction has at least one partial"))?;
-            let final_label = format!("{label}, output block {out_block:?}");
-            let id = self.graph.add_task(
-                vec![root],
-                final_label,
-                region_len(&out_region) * out_dtype.size(),
-                Box::new(move |v: Vec<Arc<TaskValue>>| {
-                    let part = v.first().ok_or_else(|| Error::internal("finalize input"))?;
-                    Ok(TaskValue::single(plan.finalize(part)?))
-                }),
-            );
-            tasks.push(id);
         }
         Ok(tasks)
+    }
+
+    /// One output block of a plain reduction by map-reduce: one partial per input block
+    /// of `full`, combined `FAN_IN` at a time, then finalized.
+    #[allow(clippy::too_many_arguments)]
+    fn reduce_map_reduce(
+        &mut self,
+        input: &LazyArray,
+        axes: &[usize],
+        plan: ReducePlan,
+        full: Region,
+        label: &str,
+        out_block: &[usize],
+        out_region: &Region,
+    ) -> Result<TaskId> {
+        let overlap = input.grid().overlapping(&full);
+        let counts: Vec<usize> = overlap.iter().map(Vec::len).collect();
+        let mut regions = Vec::new();
+        for_each_index(&counts, |idx| {
+            let r: Region = idx
+                .iter()
+                .zip(&overlap)
+                .zip(&full)
+                .map(|((&i, o), f)| {
+                    let (_, local, off) = &o[i];
+                    let start = f.start + off;
+                    start..start + local.len()
+                })
+                .collect();
+            regions.push(r);
+        });
+        let combine = move |p: &[&TaskValue]| {
+            let parts: Vec<&[NdArray]> = p.iter().map(|t| t.0.as_slice()).collect();
+            Ok(TaskValue(plan.combine(&parts)?))
+        };
+        let mut tree = CombineTree::default();
+        for r in regions {
+            let axes = axes.to_vec();
+            let id = self.region_task(
+                input,
+                r,
+                Some(Box::new(move |chunk: NdArray| {
+                    Ok(TaskValue(plan.chunk(&chunk, &axes)?))
+                })),
+            )?;
+            tree.push(id, |deps| self.combine(deps, label, combine));
+        }
+        let root = tree
+            .finish(|deps| self.combine(deps, label, combine))
+            .ok_or_else(|| Error::internal("a reduction has at least one partial"))?;
+        Ok(self.graph.add_task(
+            vec![root],
+            format!("{label}, output block {out_block:?}"),
+            region_len(out_region) * plan.out_dtype.size(),
+            Box::new(move |v: Vec<Arc<TaskValue>>| {
+                let part = v.first().ok_or_else(|| Error::internal("finalize input"))?;
+                Ok(TaskValue::single(plan.finalize(&part.0)?))
+            }),
+        ))
     }
 
     /// A task combining the partials of `deps` with `combine`; its size estimate is the
@@ -297,13 +322,8 @@ impl Lowering {
         )
     }
 
-    /// A grouped aggregation: per output block (the other dims' chunks), one partial per
-    /// input chunk along the grouped axis, each of shape `[ngroups, ...]` computed in one
-    /// pass with that chunk's codes, combined `FAN_IN` at a time and finalized. No task
-    /// per group per chunk, no shuffle: memory is the partials of one combine, whatever
-    /// the length of the grouped axis. Median and quantile instead get a task per group
-    /// per output block pulling the group's members (a `take`), then one that stacks
-    /// the groups.
+    /// A grouped aggregation, per output block (the other dims' chunks), by the plan's
+    /// method.
     fn group_reduce(
         &mut self,
         input: &LazyArray,
@@ -312,141 +332,180 @@ impl Lowering {
         grid: &ChunkGrid,
     ) -> Result<Vec<TaskId>> {
         let label = format!("groupby {} of {}", plan.agg, input.label());
-        let along: Vec<usize> = input.grid().sizes()[axis].clone();
         let mut out_blocks = Vec::new();
         for_each_index(&grid.blocks_per_dim(), |b| out_blocks.push(b.to_vec()));
-        let positions = if plan.agg.decomposes() {
-            Vec::new()
-        } else {
-            let mut pos = vec![Vec::new(); plan.ngroups];
-            for (p, &c) in plan.codes.iter().enumerate() {
-                if let Some(v) = usize::try_from(c).ok().and_then(|c| pos.get_mut(c)) {
-                    v.push(p);
-                }
-            }
-            pos
+        let positions = match plan.method {
+            Method::MapReduce => Vec::new(),
+            Method::Blockwise => plan.positions(),
         };
         let mut tasks = Vec::with_capacity(out_blocks.len());
         for out_block in out_blocks {
             let out_region = grid.block_region(&out_block);
-            let out_bytes = region_len(&out_region) * plan.out_dtype.size();
-            if !plan.agg.decomposes() {
-                let mut deps = Vec::with_capacity(plan.ngroups);
-                for (g, pos) in positions.iter().enumerate() {
-                    let mut r = out_region.clone();
-                    let mut rest_shape: Vec<usize> =
-                        out_region.iter().map(ExactSizeIterator::len).collect();
-                    rest_shape[axis] = 1;
-                    if pos.is_empty() {
-                        deps.push(self.graph.add_task(
-                            Vec::new(),
-                            format!("{label}, empty group {g}"),
-                            region_len(&r) * 8,
-                            Box::new(move |_| Ok(TaskValue::single(nan_array(&rest_shape)))),
-                        ));
-                        continue;
-                    }
-                    r[axis] = 0..pos.len();
-                    // One take per input chunk holding members, concatenated: the task
-                    // pulls one chunk at a time and keeps only the members.
-                    let mut parts = Vec::new();
-                    let mut chunk_start = 0;
-                    let mut rest = pos.as_slice();
-                    for &len in &along {
-                        let end = chunk_start + len;
-                        let k = rest.partition_point(|&p| p < end);
-                        if k > 0 {
-                            parts.push(input.take(axis, &rest[..k])?);
-                            rest = &rest[k..];
-                        }
-                        chunk_start = end;
-                    }
-                    let members = if parts.len() == 1 {
-                        parts.swap_remove(0)
-                    } else {
-                        LazyArray::concatenate(axis, &parts)?
-                    };
-                    let p = Arc::clone(plan);
-                    deps.push(self.region_task(
-                        &members,
-                        r,
-                        Some(Box::new(move |m: NdArray| {
-                            Ok(TaskValue::single(p.holistic(&m, axis)?.insert_axis(axis)?))
-                        })),
-                    )?);
+            let task_label = format!("{label}, output block {out_block:?}");
+            tasks.push(match plan.method {
+                Method::MapReduce => {
+                    self.group_map_reduce(input, axis, plan, &out_region, &label, task_label)?
                 }
+                Method::Blockwise => self.group_blockwise(
+                    input,
+                    axis,
+                    plan,
+                    &positions,
+                    &out_region,
+                    &label,
+                    task_label,
+                )?,
+            });
+        }
+        Ok(tasks)
+    }
+
+    /// One output block of a grouped aggregation by map-reduce: one partial per input
+    /// chunk along the grouped axis, each of shape `[ngroups, ...]` computed in one pass
+    /// with that chunk's codes, combined `FAN_IN` at a time and finalized. No task per
+    /// group per chunk, no shuffle: memory is the partials of one combine, whatever the
+    /// length of the grouped axis.
+    fn group_map_reduce(
+        &mut self,
+        input: &LazyArray,
+        axis: usize,
+        plan: &Arc<GroupPlan>,
+        out_region: &Region,
+        label: &str,
+        task_label: String,
+    ) -> Result<TaskId> {
+        let along: Vec<usize> = input.grid().sizes()[axis].clone();
+        let out_bytes = region_len(out_region) * plan.out_dtype.size();
+        let combine = |p: &Arc<GroupPlan>| {
+            let p = Arc::clone(p);
+            move |v: &[&TaskValue]| {
+                let parts: Vec<&[NdArray]> = v.iter().map(|t| t.0.as_slice()).collect();
+                Ok(TaskValue(p.combine(&parts)?))
+            }
+        };
+        // The combine tree is built as the partials come, so that task ids (the
+        // executor's order) finish each combine before starting more partials: at most
+        // FAN_IN partials per tree level are alive at once.
+        let mut tree = CombineTree::default();
+        let mut offset = 0;
+        // Consecutive chunks along the grouped axis share one partial task, up to about
+        // BATCH_BYTES of input: one time step per chunk would otherwise make a dense
+        // [groups, ...] partial, and a combine, per time step.
+        let row_bytes = out_region
+            .iter()
+            .enumerate()
+            .filter(|(d, _)| *d != axis)
+            .map(|(_, r)| r.len())
+            .product::<usize>()
+            .max(1)
+            * input.dtype().size();
+        let mut batches: Vec<usize> = Vec::new();
+        for &len in &along {
+            match batches.last_mut() {
+                Some(b) if (*b + len) * row_bytes <= BATCH_BYTES => *b += len,
+                _ => batches.push(len),
+            }
+        }
+        for &len in &batches {
+            let mut r = out_region.clone();
+            r[axis] = offset..offset + len;
+            let p = Arc::clone(plan);
+            let start = offset;
+            let id = self.region_task(
+                input,
+                r,
+                Some(Box::new(move |chunk: NdArray| {
+                    Ok(TaskValue(p.chunk(&chunk, axis, start)?))
+                })),
+            )?;
+            offset += len;
+            tree.push(id, |deps| self.combine(deps, label, combine(plan)));
+        }
+        let root = tree
+            .finish(|deps| self.combine(deps, label, combine(plan)))
+            .ok_or_else(|| Error::internal("a grouped reduction has at least one partial"))?;
+        let p = Arc::clone(plan);
+        Ok(self.graph.add_task(
+            vec![root],
+            task_label,
+            out_bytes,
+            Box::new(move |v: Vec<Arc<TaskValue>>| {
+                let part = v.first().ok_or_else(|| Error::internal("finalize input"))?;
+                Ok(TaskValue::single(p.finalize(&part.0, axis)?))
+            }),
+        ))
+    }
+
+    /// One output block of a grouped aggregation by the blockwise method: a task per
+    /// group pulling the group's members (one `take` of its positions per input chunk
+    /// along the grouped axis, concatenated, all fused into the task: it reads one chunk
+    /// at a time and keeps only the members), then one that stacks the groups.
+    #[allow(clippy::too_many_arguments)]
+    fn group_blockwise(
+        &mut self,
+        input: &LazyArray,
+        axis: usize,
+        plan: &Arc<GroupPlan>,
+        positions: &[Vec<usize>],
+        out_region: &Region,
+        label: &str,
+        task_label: String,
+    ) -> Result<TaskId> {
+        let along: Vec<usize> = input.grid().sizes()[axis].clone();
+        let out_bytes = region_len(out_region) * plan.out_dtype.size();
+        let mut deps = Vec::with_capacity(plan.ngroups);
+        for (g, pos) in positions.iter().enumerate() {
+            let mut r = out_region.clone();
+            let mut rest_shape: Vec<usize> =
+                out_region.iter().map(ExactSizeIterator::len).collect();
+            rest_shape[axis] = 1;
+            if pos.is_empty() {
                 let p = Arc::clone(plan);
-                tasks.push(self.graph.add_task(
-                    deps,
-                    format!("{label}, output block {out_block:?}"),
-                    out_bytes,
-                    Box::new(move |v: Vec<Arc<TaskValue>>| {
-                        let parts: Vec<NdArray> =
-                            v.iter().filter_map(|t| t.0.first().cloned()).collect();
-                        Ok(TaskValue::single(
-                            NdArray::concatenate(axis, &parts)?.astype(p.out_dtype)?,
-                        ))
-                    }),
+                deps.push(self.graph.add_task(
+                    Vec::new(),
+                    format!("{label}, empty group {g}"),
+                    region_len(&r) * 8,
+                    Box::new(move |_| Ok(TaskValue::single(p.empty_group(&rest_shape)?))),
                 ));
                 continue;
             }
-            // The combine tree is built as the partials come, so that task ids (the
-            // executor's order) finish each combine before starting more partials:
-            // at most FAN_IN partials per tree level are alive at once.
-            let mut tree = CombineTree::default();
-            let mut offset = 0;
-            // Consecutive chunks along the grouped axis share one partial task, up to
-            // about BATCH_BYTES of input: one time step per chunk would otherwise make a
-            // dense [groups, ...] partial, and a combine, per time step.
-            let row_bytes = out_region
-                .iter()
-                .enumerate()
-                .filter(|(d, _)| *d != axis)
-                .map(|(_, r)| r.len())
-                .product::<usize>()
-                .max(1)
-                * input.dtype().size();
-            let mut batches: Vec<usize> = Vec::new();
+            r[axis] = 0..pos.len();
+            let mut parts = Vec::new();
+            let mut chunk_start = 0;
+            let mut rest = pos.as_slice();
             for &len in &along {
-                match batches.last_mut() {
-                    Some(b) if (*b + len) * row_bytes <= BATCH_BYTES => *b += len,
-                    _ => batches.push(len),
+                let end = chunk_start + len;
+                let k = rest.partition_point(|&p| p < end);
+                if k > 0 {
+                    parts.push(input.take(axis, &rest[..k])?);
+                    rest = &rest[k..];
                 }
+                chunk_start = end;
             }
-            for &len in &batches {
-                let mut r = out_region.clone();
-                r[axis] = offset..offset + len;
-                let p = Arc::clone(plan);
-                let start = offset;
-                let id = self.region_task(
-                    input,
-                    r,
-                    Some(Box::new(move |chunk: NdArray| p.chunk(&chunk, axis, start))),
-                )?;
-                offset += len;
-                tree.push(id, |deps| {
-                    let p = Arc::clone(plan);
-                    self.combine(deps, &label, move |parts| p.combine(parts))
-                });
-            }
-            let root = tree
-                .finish(|deps| {
-                    let p = Arc::clone(plan);
-                    self.combine(deps, &label, move |parts| p.combine(parts))
-                })
-                .ok_or_else(|| Error::internal("a grouped reduction has at least one partial"))?;
+            let members = if parts.len() == 1 {
+                parts.swap_remove(0)
+            } else {
+                LazyArray::concatenate(axis, &parts)?
+            };
             let p = Arc::clone(plan);
-            tasks.push(self.graph.add_task(
-                vec![root],
-                format!("{label}, output block {out_block:?}"),
-                out_bytes,
-                Box::new(move |v: Vec<Arc<TaskValue>>| {
-                    let part = v.first().ok_or_else(|| Error::internal("finalize input"))?;
-                    Ok(TaskValue::single(p.finalize(part, axis)?))
-                }),
-            ));
+            let pos = pos.clone();
+            deps.push(self.region_task(
+                &members,
+                r,
+                Some(Box::new(move |m: NdArray| {
+                    Ok(TaskValue::single(p.group(&m, axis, &pos)?))
+                })),
+            )?);
         }
-        Ok(tasks)
+        Ok(self.graph.add_task(
+            deps,
+            task_label,
+            out_bytes,
+            Box::new(move |v: Vec<Arc<TaskValue>>| {
+                let parts: Vec<NdArray> = v.iter().filter_map(|t| t.0.first().cloned()).collect();
+                Ok(TaskValue::single(NdArray::concatenate(axis, &parts)?))
+            }),
+        ))
     }
 
     fn tensordot(

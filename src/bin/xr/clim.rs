@@ -52,7 +52,7 @@ pub fn clim(args: &[String]) -> Result<(), String> {
 fn seasonal_mean(pattern: &str) -> xr::Result<Dataset> {
     Dataset::open_mfdataset(pattern)?
         .groupby("time.season")?
-        .mean(&["time"])
+        .mean()
 }
 
 /// A Zarr store for URLs and paths ending in `.zarr`; a NetCDF file otherwise.

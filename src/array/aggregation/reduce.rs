@@ -1,43 +1,36 @@
-//! Reductions as chunk → combine → finalize, so a tree of small tasks computes them.
+//! Plain reductions over several axes, read from the aggregation table: the single
+//! group's partial of a chunk is computed with the lane kernels of
+//! [`kernels::reduce`], so results and dtypes are the eager reduction's.
 
 use ndarray::{ArcArray, IxDyn, Zip};
 
+use super::{variance_from_moments, Accumulate, Combine, Finalize, Method};
 use crate::array::kernels::{self, ReduceParams, Reduction};
 use crate::array::{DType, NdArray};
-use crate::dist::TaskValue;
 use crate::error::{Error, Result};
 
-/// How one reduction splits into per-chunk partials.
+/// One plain reduction, as chunk → combine → finalize.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Plan {
+pub(crate) struct ReducePlan {
     pub op: Reduction,
     pub params: ReduceParams,
-    /// The result dtype (from the eager kernel, the single source of dtype rules).
+    /// The result dtype (from the eager kernel, which the table's rule agrees with).
     pub out_dtype: DType,
+    pub method: Method,
 }
 
-impl Plan {
-    /// Whether the reduction decomposes into partials; otherwise every reduced lane must
-    /// be in one task (median, argmin, argmax).
-    pub fn decomposes(op: Reduction) -> bool {
-        !matches!(
-            op,
-            Reduction::Median | Reduction::ArgMin | Reduction::ArgMax
-        )
+impl ReducePlan {
+    /// The whole reduction of a lane set held in one task (the blockwise method).
+    pub fn whole(&self, block: &NdArray, axes: &[usize]) -> Result<NdArray> {
+        kernels::reduce(block, axes, self.op, self.params)?.astype(self.out_dtype)
     }
 
     /// The partial of one chunk: reduces `axes` of `chunk`.
-    pub fn chunk(&self, chunk: &NdArray, axes: &[usize]) -> Result<TaskValue> {
+    pub fn chunk(&self, chunk: &NdArray, axes: &[usize]) -> Result<Vec<NdArray>> {
+        let agg = self.op.aggregation();
         let p = self.params;
-        Ok(TaskValue(match self.op {
-            Reduction::Mean => {
-                let x = chunk.astype(DType::F64)?;
-                vec![
-                    kernels::reduce(&x, axes, Reduction::Sum, p)?,
-                    kernels::reduce(&x, axes, Reduction::Count, p)?.astype(DType::F64)?,
-                ]
-            }
-            Reduction::Var | Reduction::Std => {
+        match agg.combine {
+            Combine::Moments => {
                 let x = chunk.astype(DType::F64)?;
                 let n = kernels::reduce(&x, axes, Reduction::Count, p)?.astype(DType::F64)?;
                 let s = kernels::reduce(&x, axes, Reduction::Sum, p)?;
@@ -52,80 +45,87 @@ impl Plan {
                 let dev = kernels::binary(&x, &keep, kernels::BinaryOp::Sub)?;
                 let sq = kernels::binary(&dev, &dev, kernels::BinaryOp::Mul)?;
                 let m2 = kernels::reduce(&sq, axes, Reduction::Sum, p)?;
-                vec![n, mean, m2]
+                Ok(vec![n, mean, m2])
             }
-            op => vec![kernels::reduce(chunk, axes, op, p)?],
-        }))
+            Combine::Columns => {
+                let x = match agg.accumulate {
+                    Accumulate::F64 => chunk.astype(DType::F64)?,
+                    Accumulate::Native => chunk.clone(),
+                };
+                agg.chunk
+                    .iter()
+                    .map(|i| {
+                        let (op, _) = i.reductions().ok_or_else(|| {
+                            Error::internal(format!("{i:?} is not a plain-reduction column"))
+                        })?;
+                        let col = kernels::reduce(&x, axes, op, p)?;
+                        match agg.accumulate {
+                            Accumulate::F64 => col.astype(DType::F64),
+                            Accumulate::Native => Ok(col),
+                        }
+                    })
+                    .collect()
+            }
+            Combine::Holistic => Err(Error::internal(format!(
+                "{} does not decompose into partials",
+                self.op
+            ))),
+        }
     }
 
     /// Combines partials of the same output block.
-    pub fn combine(&self, parts: &[&TaskValue]) -> Result<TaskValue> {
-        match self.op {
-            Reduction::Var | Reduction::Std => combine_moments(parts),
-            op => {
-                let width = parts.first().map_or(0, |p| p.0.len());
-                let mut out = Vec::with_capacity(width);
-                for k in 0..width {
+    pub fn combine(&self, parts: &[&[NdArray]]) -> Result<Vec<NdArray>> {
+        let agg = self.op.aggregation();
+        match agg.combine {
+            Combine::Moments => combine_moments(parts),
+            Combine::Columns => agg
+                .chunk
+                .iter()
+                .enumerate()
+                .map(|(k, i)| {
+                    let (_, how) = i.reductions().ok_or_else(|| {
+                        Error::internal(format!("{i:?} is not a plain-reduction column"))
+                    })?;
                     let column: Vec<NdArray> = parts
                         .iter()
                         .map(|p| {
-                            p.0.get(k)
+                            p.get(k)
                                 .cloned()
                                 .ok_or_else(|| Error::internal("partial width"))
                         })
                         .collect::<Result<_>>()?;
-                    let stacked = stack(&column)?;
-                    let how = match (op, k) {
-                        (Reduction::Count | Reduction::Mean, _) => Reduction::Sum,
-                        (op, _) => op,
-                    };
-                    out.push(kernels::reduce(&stacked, &[0], how, self.params)?);
-                }
-                Ok(TaskValue(out))
-            }
+                    kernels::reduce(&stack(&column)?, &[0], how, self.params)
+                })
+                .collect(),
+            Combine::Holistic => Err(Error::internal("holistic reductions have no partials")),
         }
     }
 
     /// The final value of an output block from its combined partial.
-    pub fn finalize(&self, part: &TaskValue) -> Result<NdArray> {
+    pub fn finalize(&self, part: &[NdArray]) -> Result<NdArray> {
         let get = |k: usize| {
-            part.0
-                .get(k)
+            part.get(k)
                 .cloned()
                 .ok_or_else(|| Error::internal("partial width"))
         };
-        let v = match self.op {
-            Reduction::Mean => kernels::binary(&get(0)?, &get(1)?, kernels::BinaryOp::Div)?,
-            Reduction::Var | Reduction::Std => {
+        let v = match self.op.aggregation().finalize {
+            Finalize::Ratio => kernels::binary(&get(0)?, &get(1)?, kernels::BinaryOp::Div)?,
+            Finalize::Variance { std } => {
                 let (n, m2) = (get(0)?, get(2)?);
                 let (Some(n), Some(m2)) = (n.as_array::<f64>(), m2.as_array::<f64>()) else {
                     return Err(Error::internal("moments are f64"));
                 };
                 let ddof = self.params.ddof as f64;
-                let std = self.op == Reduction::Std;
-                let v = Zip::from(n)
-                    .and(m2)
-                    .map_collect(|&n, &m2| variance_from_moments(n, m2, ddof, std));
-                NdArray::from(v)
+                NdArray::from(
+                    Zip::from(n)
+                        .and(m2)
+                        .map_collect(|&n, &m2| variance_from_moments(n, m2, ddof, std)),
+                )
             }
-            _ => get(0)?,
+            Finalize::Value => get(0)?,
+            Finalize::Whole => return Err(Error::internal("holistic reductions have no partials")),
         };
         v.astype(self.out_dtype)
-    }
-}
-
-/// Variance (or, with `std`, standard deviation) from a count and a sum of squared
-/// deviations: `m2 / (n - ddof)`, NaN when `n <= ddof`.
-pub(crate) fn variance_from_moments(n: f64, m2: f64, ddof: f64, std: bool) -> f64 {
-    let var = if n - ddof > 0.0 {
-        m2 / (n - ddof)
-    } else {
-        f64::NAN
-    };
-    if std {
-        var.sqrt()
-    } else {
-        var
     }
 }
 
@@ -143,9 +143,9 @@ fn zero_where_empty(mean: &NdArray, n: &NdArray) -> Result<NdArray> {
 }
 
 /// Chan et al.'s pairwise update of (count, mean, M2).
-fn combine_moments(parts: &[&TaskValue]) -> Result<TaskValue> {
-    let typed = |p: &TaskValue, k: usize| -> Result<ArcArray<f64, IxDyn>> {
-        p.0.get(k)
+fn combine_moments(parts: &[&[NdArray]]) -> Result<Vec<NdArray>> {
+    let typed = |p: &[NdArray], k: usize| -> Result<ArcArray<f64, IxDyn>> {
+        p.get(k)
             .and_then(|a| a.as_array::<f64>().cloned())
             .ok_or_else(|| Error::internal("moments are f64"))
     };
@@ -183,11 +183,11 @@ fn combine_moments(parts: &[&TaskValue]) -> Result<TaskValue> {
                 *na = total;
             });
     }
-    Ok(TaskValue(vec![
+    Ok(vec![
         NdArray::from(n),
         NdArray::from(mean),
         NdArray::from(m2),
-    ]))
+    ])
 }
 
 /// Stacks same-shaped arrays along a new axis 0.

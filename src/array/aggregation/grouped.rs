@@ -1,0 +1,782 @@
+//! Grouped aggregations along one axis, read from the aggregation table.
+//!
+//! A chunk's partial has one array per column of [`Aggregation::chunk`] (two for
+//! extremes and first/last, which carry a count or a position along), each of shape
+//! `[ngroups, ...other dims of the chunk...]`, computed in one pass per column over the
+//! chunk with its codes. Partials of any chunks combine in any order (a tree); finalize
+//! turns the combined partial into the result, with the group axis put back where the
+//! grouped axis was. Columns of [`Accumulate::Native`] aggregations (sums, products,
+//! extremes, first/last) of integers live in `i64`/`u64`, so they stay exact (sums and
+//! products wrap, like numpy's); everything else, and every float, accumulates in `f64`
+//! and is cast to the result dtype at the end.
+//!
+//! Kernels are generic over the element type and dispatched once per chunk.
+//!
+//! [`Aggregation::chunk`]: super::Aggregation::chunk
+
+use std::sync::Arc;
+
+use ndarray::{ArcArray, Axis, IxDyn};
+
+use super::{variance_from_moments, Accumulate, Combine, Finalize, GroupAgg, Intermediate, Method};
+use crate::array::kernels::Num;
+use crate::array::{match_numeric, DType, Element, NdArray};
+use crate::error::{Error, Result};
+
+/// Where partial values that must stay exact live: `f64` for floats, `i64`/`u64` for
+/// integers (sums and products wrap, like numpy's).
+pub(crate) trait Wide: Element + Copy + PartialOrd {
+    const ZERO: Self;
+    const ONE: Self;
+    /// The value of a slot no member reached yet.
+    const EMPTY: Self;
+    fn add(self, o: Self) -> Self;
+    fn mul(self, o: Self) -> Self;
+    fn is_nan(self) -> bool;
+}
+
+impl Wide for f64 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    const EMPTY: Self = f64::NAN;
+    fn add(self, o: Self) -> Self {
+        self + o
+    }
+    fn mul(self, o: Self) -> Self {
+        self * o
+    }
+    fn is_nan(self) -> bool {
+        f64::is_nan(self)
+    }
+}
+
+macro_rules! impl_wide_int {
+    ($t:ty) => {
+        impl Wide for $t {
+            const ZERO: Self = 0;
+            const ONE: Self = 1;
+            const EMPTY: Self = 0;
+            fn add(self, o: Self) -> Self {
+                self.wrapping_add(o)
+            }
+            fn mul(self, o: Self) -> Self {
+                self.wrapping_mul(o)
+            }
+            fn is_nan(self) -> bool {
+                false
+            }
+        }
+    };
+}
+impl_wide_int!(i64);
+impl_wide_int!(u64);
+
+/// An element the grouped kernels read.
+pub(crate) trait GroupNum: Num {
+    /// Where sums, products, extremes and first/last values of native accumulation go:
+    /// `i64`/`u64` for integers, `f64` for floats (so `f32` data accumulates in `f64`).
+    type Wide: Wide;
+    fn wide(self) -> Self::Wide;
+}
+
+macro_rules! impl_group_num {
+    ($($t:ty => $w:ty),*) => {
+        $(impl GroupNum for $t {
+            type Wide = $w;
+            #[allow(clippy::cast_lossless, clippy::unnecessary_cast)]
+            fn wide(self) -> $w {
+                self as $w
+            }
+        })*
+    };
+}
+impl_group_num!(i8 => i64, i16 => i64, i32 => i64, i64 => i64, u8 => u64, u16 => u64,
+    u32 => u64, u64 => u64, f32 => f64, f64 => f64);
+
+/// One grouped aggregation along one axis: the codes of every position along the
+/// grouped axis, the aggregation, the method and the options.
+#[derive(Debug, Clone)]
+pub(crate) struct GroupPlan {
+    pub agg: GroupAgg,
+    pub method: Method,
+    pub skipna: bool,
+    pub ddof: usize,
+    pub ngroups: usize,
+    /// One code per position along the grouped axis; -1 for none.
+    pub codes: Arc<[i64]>,
+    /// One weight per position along the grouped axis (weighted mean only).
+    pub weights: Option<Arc<[f64]>>,
+    /// Groups without any member: NaN in the result, whatever the aggregation.
+    pub empty: Arc<[bool]>,
+    pub out_dtype: DType,
+}
+
+/// `a` with `axis` moved first, in standard layout: (values, len along axis, shape of
+/// the other axes).
+fn axis_first<T: Clone>(a: &ArcArray<T, IxDyn>, axis: usize) -> (Vec<T>, usize, Vec<usize>) {
+    let mut order = vec![axis];
+    order.extend((0..a.ndim()).filter(|&d| d != axis));
+    let rest: Vec<usize> = order[1..].iter().map(|&d| a.shape()[d]).collect();
+    let moved = a.view().permuted_axes(IxDyn(&order));
+    // ndarray's own copy (a memcpy when `axis` is already first, else one internal
+    // iteration), not `moved.iter().collect()`: an external iterator over dynamic dims
+    // steps its index per element, and whether the compiler inlines that `next` into
+    // the collect moved this function's cost by 1.6x between two builds.
+    let (flat, _) = moved
+        .as_standard_layout()
+        .into_owned()
+        .into_raw_vec_and_offset();
+    (flat, a.shape()[axis], rest)
+}
+
+/// The values of column `k` of a partial, contiguous.
+fn column<A: Element>(part: &[NdArray], k: usize) -> Result<(&[A], &[usize])> {
+    let a = part
+        .get(k)
+        .and_then(NdArray::as_array::<A>)
+        .ok_or_else(|| Error::internal("partial width and column types"))?;
+    let s = a
+        .as_slice()
+        .ok_or_else(|| Error::internal("group partials are contiguous"))?;
+    Ok((s, a.shape()))
+}
+
+/// Merges column `k` of every partial elementwise with `f`.
+fn fold<A: Wide>(parts: &[&[NdArray]], k: usize, f: impl Fn(A, A) -> A) -> Result<NdArray> {
+    let first = parts
+        .first()
+        .ok_or_else(|| Error::internal("combine of no partials"))?;
+    let (s, shape) = column::<A>(first, k)?;
+    let mut acc = s.to_vec();
+    for p in &parts[1..] {
+        let (b, _) = column::<A>(p, k)?;
+        if b.len() != acc.len() {
+            return Err(Error::internal("partials of one block have one shape"));
+        }
+        acc.iter_mut().zip(b).for_each(|(x, &y)| *x = f(*x, y));
+    }
+    NdArray::from_shape_vec(shape, acc)
+}
+
+/// Runs `$body` with `$a` the type of column `$k` of the partials (`i64`, `u64` or
+/// `f64`): dispatched once per combine.
+macro_rules! by_column_type {
+    ($parts:expr, $k:expr, $a:ident => $body:expr) => {
+        match $parts.first().and_then(|p| p.get($k)).map(NdArray::dtype) {
+            Some(DType::I64) => {
+                type $a = i64;
+                $body
+            }
+            Some(DType::U64) => {
+                type $a = u64;
+                $body
+            }
+            _ => {
+                type $a = f64;
+                $body
+            }
+        }
+    };
+}
+
+/// Adds (or multiplies) column `k` of every partial, in the column's own type.
+fn fold_wide(parts: &[&[NdArray]], k: usize, mul: bool) -> Result<NdArray> {
+    by_column_type!(parts, k, A => if mul {
+        fold::<A>(parts, k, <A as Wide>::mul)
+    } else {
+        fold::<A>(parts, k, <A as Wide>::add)
+    })
+}
+
+/// Rows of a chunk with their group: (row index, offset of the group's row in a
+/// partial, values).
+struct Rows<'a, T> {
+    flat: &'a [T],
+    inner: usize,
+    codes: Vec<Option<usize>>,
+}
+
+impl<'a, T> Rows<'a, T> {
+    fn iter(&self) -> impl Iterator<Item = (usize, usize, &'a [T])> + '_ {
+        let (flat, inner) = (self.flat, self.inner);
+        self.codes
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, c)| c.map(|c| (i, c * inner, &flat[i * inner..(i + 1) * inner])))
+    }
+}
+
+/// Applies `f` to each value of every grouped row and its group's accumulator.
+fn each_row<T: Copy, A>(rows: &Rows<'_, T>, acc: &mut [A], f: impl Fn(&mut A, T)) {
+    let inner = rows.inner;
+    for (_, base, row) in rows.iter() {
+        for (a, &v) in acc[base..base + inner].iter_mut().zip(row) {
+            f(a, v);
+        }
+    }
+}
+
+impl GroupPlan {
+    fn code(&self, pos: usize) -> Result<Option<usize>> {
+        let c = self
+            .codes
+            .get(pos)
+            .copied()
+            .ok_or_else(|| Error::internal("a code per position"))?;
+        Ok(usize::try_from(c).ok())
+    }
+
+    fn weight(&self, pos: usize) -> Result<f64> {
+        match &self.weights {
+            Some(w) => w
+                .get(pos)
+                .copied()
+                .ok_or_else(|| Error::internal("a weight per position")),
+            None => Ok(1.0),
+        }
+    }
+
+    /// The partial of one chunk whose grouped axis covers positions
+    /// `offset..offset + chunk.shape()[axis]`.
+    pub fn chunk(&self, chunk: &NdArray, axis: usize, offset: usize) -> Result<Vec<NdArray>> {
+        // Bools sum and compare as integers, as in the plain kernels.
+        let widened;
+        let chunk = if chunk.dtype() == DType::Bool {
+            widened = chunk.astype(DType::I64)?;
+            &widened
+        } else {
+            chunk
+        };
+        match_numeric!(chunk, x => self.chunk_typed(x, axis, offset),
+        other => Err(Error::UnsupportedDType {
+            op: format!("groupby {}", self.agg),
+            dtype: other.dtype(),
+        }))
+    }
+
+    fn chunk_typed<T: GroupNum>(
+        &self,
+        x: &ArcArray<T, IxDyn>,
+        axis: usize,
+        offset: usize,
+    ) -> Result<Vec<NdArray>> {
+        let agg = self.agg.aggregation();
+        let (flat, n, rest) = axis_first(x, axis);
+        let inner: usize = rest.iter().product();
+        let mut shape = vec![self.ngroups];
+        shape.extend(&rest);
+        let size = self.ngroups * inner;
+        let rows = Rows {
+            flat: &flat,
+            inner,
+            codes: (0..n)
+                .map(|i| self.code(offset + i))
+                .collect::<Result<_>>()?,
+        };
+        let skip = |v: T| self.skipna && v.is_nan();
+        let f64s = |v: Vec<f64>| NdArray::from_shape_vec(&shape, v);
+        if agg.combine == Combine::Moments {
+            let mut cnt = vec![0.0; size];
+            let mut sum = vec![0.0; size];
+            for (_, base, row) in rows.iter() {
+                for (k, &v) in row.iter().enumerate() {
+                    if !skip(v) {
+                        sum[base + k] += v.to_f64();
+                        cnt[base + k] += 1.0;
+                    }
+                }
+            }
+            let mean: Vec<f64> = sum
+                .iter()
+                .zip(&cnt)
+                .map(|(&s, &c)| if c > 0.0 { s / c } else { 0.0 })
+                .collect();
+            let mut m2 = vec![0.0; size];
+            for (_, base, row) in rows.iter() {
+                for (k, &v) in row.iter().enumerate() {
+                    if !skip(v) {
+                        let d = v.to_f64() - mean[base + k];
+                        m2[base + k] += d * d;
+                    }
+                }
+            }
+            return Ok(vec![f64s(cnt)?, f64s(mean)?, f64s(m2)?]);
+        }
+        if agg.combine != Combine::Columns {
+            return Err(Error::internal(format!(
+                "groupby {} does not decompose into partials",
+                self.agg
+            )));
+        }
+        let native = agg.accumulate == Accumulate::Native;
+        let mut out = Vec::with_capacity(agg.chunk.len() + 1);
+        if !native && agg.chunk == [Intermediate::Sum, Intermediate::Count] {
+            // The mean's two columns in one pass over the chunk, as it is the hot path
+            // of climatologies.
+            let (mut sum, mut cnt) = (vec![0.0; size], vec![0.0; size]);
+            for (_, base, row) in rows.iter() {
+                let (s, c) = (&mut sum[base..base + inner], &mut cnt[base..base + inner]);
+                for ((s, c), &v) in s.iter_mut().zip(c.iter_mut()).zip(row) {
+                    if !v.is_nan() {
+                        *s += v.to_f64();
+                        *c += 1.0;
+                    } else if !self.skipna {
+                        *s = f64::NAN;
+                    }
+                }
+            }
+            return Ok(vec![f64s(sum)?, f64s(cnt)?]);
+        }
+        for &i in agg.chunk {
+            match i {
+                Intermediate::Sum if native => {
+                    let mut acc = vec![T::Wide::ZERO; size];
+                    each_row(&rows, &mut acc, |a, v| {
+                        if !skip(v) {
+                            *a = a.add(v.wide());
+                        }
+                    });
+                    out.push(NdArray::from_shape_vec(&shape, acc)?);
+                }
+                Intermediate::Prod if native => {
+                    let mut acc = vec![T::Wide::ONE; size];
+                    each_row(&rows, &mut acc, |a, v| {
+                        if !skip(v) {
+                            *a = a.mul(v.wide());
+                        }
+                    });
+                    out.push(NdArray::from_shape_vec(&shape, acc)?);
+                }
+                Intermediate::Sum => {
+                    let mut acc = vec![0.0; size];
+                    each_row(&rows, &mut acc, |a, v| {
+                        if !skip(v) {
+                            *a += v.to_f64();
+                        }
+                    });
+                    out.push(f64s(acc)?);
+                }
+                Intermediate::Prod => {
+                    let mut acc = vec![1.0; size];
+                    each_row(&rows, &mut acc, |a, v| {
+                        if !skip(v) {
+                            *a *= v.to_f64();
+                        }
+                    });
+                    out.push(f64s(acc)?);
+                }
+                Intermediate::Count => {
+                    let mut c = vec![0.0; size];
+                    each_row(&rows, &mut c, |a, v| {
+                        if !v.is_nan() {
+                            *a += 1.0;
+                        }
+                    });
+                    out.push(f64s(c)?);
+                }
+                Intermediate::WeightedSum | Intermediate::Weight => {
+                    let value = i == Intermediate::WeightedSum;
+                    let mut s = vec![0.0; size];
+                    for (r, base, row) in rows.iter() {
+                        let w = self.weight(offset + r)?;
+                        for (a, &v) in s[base..base + inner].iter_mut().zip(row) {
+                            if !skip(v) {
+                                *a += if value { w * v.to_f64() } else { w };
+                            }
+                        }
+                    }
+                    out.push(f64s(s)?);
+                }
+                Intermediate::Min | Intermediate::Max => {
+                    let want_max = i == Intermediate::Max;
+                    let mut val = vec![T::Wide::EMPTY; size];
+                    let mut cnt = vec![0.0; size];
+                    for (_, base, row) in rows.iter() {
+                        for (k, &v) in row.iter().enumerate() {
+                            if !skip(v) {
+                                let (val, cnt) = (&mut val[base + k], &mut cnt[base + k]);
+                                merge_extreme(val, cnt, v.wide(), 1.0, want_max);
+                            }
+                        }
+                    }
+                    out.push(NdArray::from_shape_vec(&shape, val)?);
+                    out.push(f64s(cnt)?);
+                }
+                Intermediate::First | Intermediate::Last => {
+                    let last = i == Intermediate::Last;
+                    let mut val = vec![T::Wide::EMPTY; size];
+                    let mut pos = vec![-1.0; size];
+                    for (r, base, row) in rows.iter() {
+                        let p = (offset + r) as f64;
+                        for (k, &v) in row.iter().enumerate() {
+                            if !skip(v) && (pos[base + k] < 0.0 || last) {
+                                val[base + k] = v.wide();
+                                pos[base + k] = p;
+                            }
+                        }
+                    }
+                    out.push(NdArray::from_shape_vec(&shape, val)?);
+                    out.push(f64s(pos)?);
+                }
+                other => {
+                    return Err(Error::internal(format!(
+                        "{other:?} is not a grouped column"
+                    )))
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Combines partials of the same output block, in any grouping.
+    pub fn combine(&self, parts: &[&[NdArray]]) -> Result<Vec<NdArray>> {
+        let agg = self.agg.aggregation();
+        match agg.combine {
+            Combine::Moments => return combine_moments(parts),
+            Combine::Columns => {}
+            Combine::Holistic => {
+                return Err(Error::internal("holistic aggregations have no partials"))
+            }
+        }
+        let mut out = Vec::new();
+        let mut k = 0;
+        for &i in agg.chunk {
+            match i {
+                Intermediate::Prod => out.push(fold_wide(parts, k, true)?),
+                Intermediate::Sum
+                | Intermediate::Count
+                | Intermediate::WeightedSum
+                | Intermediate::Weight => out.push(fold_wide(parts, k, false)?),
+                Intermediate::Min | Intermediate::Max => {
+                    let want_max = i == Intermediate::Max;
+                    let mut val = by_column_type!(parts, k, A => {
+                        fold_pairs::<A>(parts, k, |va, ca, vb, cb| {
+                            if cb > 0.0 {
+                                merge_extreme(va, ca, vb, cb, want_max);
+                            }
+                        })
+                    })?;
+                    out.append(&mut val);
+                    k += 1;
+                }
+                Intermediate::First | Intermediate::Last => {
+                    let last = i == Intermediate::Last;
+                    let mut val = by_column_type!(parts, k, A => {
+                        fold_pairs::<A>(parts, k, |va, pa, vb, pb| {
+                            if pb >= 0.0
+                                && (*pa < 0.0 || (last && pb > *pa) || (!last && pb < *pa))
+                            {
+                                *va = vb;
+                                *pa = pb;
+                            }
+                        })
+                    })?;
+                    out.append(&mut val);
+                    k += 1;
+                }
+                other => {
+                    return Err(Error::internal(format!(
+                        "{other:?} is not a grouped column"
+                    )))
+                }
+            }
+            k += 1;
+        }
+        Ok(out)
+    }
+
+    /// The result from a combined partial: the group axis moves to `axis` and values
+    /// take the result dtype.
+    pub fn finalize(&self, part: &[NdArray], axis: usize) -> Result<NdArray> {
+        let agg = self.agg.aggregation();
+        let fill = agg.fill_value.as_f64();
+        let (first, shape) = (|| {
+            let a = part.first()?;
+            Some((a, a.shape().to_vec()))
+        })()
+        .ok_or_else(|| Error::internal("a partial has columns"))?;
+        let f64s = |k: usize| column::<f64>(part, k).map(|(s, _)| s);
+        let values = match agg.finalize {
+            Finalize::Value => match agg.chunk.first() {
+                // Integer extremes: a slot without members is an empty group, which
+                // `fill_empty` sets to NaN.
+                Some(Intermediate::Min | Intermediate::Max) if first.dtype() == DType::F64 => {
+                    let v = f64s(0)?
+                        .iter()
+                        .zip(f64s(1)?)
+                        .map(|(&v, &c)| if c > 0.0 { v } else { fill })
+                        .collect();
+                    NdArray::from_shape_vec(&shape, v)?
+                }
+                _ => first.clone(),
+            },
+            Finalize::Ratio => {
+                let v = f64s(0)?
+                    .iter()
+                    .zip(f64s(1)?)
+                    .map(|(&s, &c)| if c == 0.0 { fill } else { s / c })
+                    .collect();
+                NdArray::from_shape_vec(&shape, v)?
+            }
+            Finalize::Variance { std } => {
+                let ddof = self.ddof as f64;
+                let v = f64s(0)?
+                    .iter()
+                    .zip(f64s(2)?)
+                    .map(|(&n, &m2)| variance_from_moments(n, m2, ddof, std))
+                    .collect();
+                NdArray::from_shape_vec(&shape, v)?
+            }
+            Finalize::Whole => {
+                return Err(Error::internal("holistic aggregations have no partials"))
+            }
+        };
+        let values = self.fill_empty(values)?;
+        group_axis_to(&values, axis)?.astype(self.out_dtype)
+    }
+
+    /// `values` (group axis first) with the groups that have no member set to NaN.
+    fn fill_empty(&self, values: NdArray) -> Result<NdArray> {
+        if !self.empty.iter().any(|&e| e) {
+            return Ok(values);
+        }
+        let mut a = values
+            .astype(DType::F64)?
+            .as_array::<f64>()
+            .ok_or_else(|| Error::internal("astype(f64) gives f64"))?
+            .to_owned();
+        for (g, _) in self.empty.iter().enumerate().filter(|(_, &e)| e) {
+            if g < a.shape()[0] {
+                a.index_axis_mut(Axis(0), g).fill(f64::NAN);
+            }
+        }
+        Ok(NdArray::from(a.into_shared()))
+    }
+
+    /// The result for a group without members: NaN of the result dtype (a float, since
+    /// some group is empty), of `shape`.
+    pub fn empty_group(&self, shape: &[usize]) -> Result<NdArray> {
+        NdArray::from(ArcArray::from_elem(IxDyn(shape), f64::NAN)).astype(self.out_dtype)
+    }
+
+    /// One group's result from all its members, held along `axis` of `members`
+    /// (the blockwise method); `positions` are the members' positions along the
+    /// grouped axis. The group axis, of length 1, takes `axis`'s place.
+    pub fn group(&self, members: &NdArray, axis: usize, positions: &[usize]) -> Result<NdArray> {
+        if !self.agg.decomposes() {
+            return self
+                .holistic(members, axis)?
+                .insert_axis(axis)?
+                .astype(self.out_dtype);
+        }
+        let weights = match &self.weights {
+            Some(w) => Some(
+                positions
+                    .iter()
+                    .map(|&p| w.get(p).copied())
+                    .collect::<Option<Arc<[f64]>>>()
+                    .ok_or_else(|| Error::internal("a weight per position"))?,
+            ),
+            None => None,
+        };
+        let one = GroupPlan {
+            ngroups: 1,
+            codes: vec![0; positions.len()].into(),
+            weights,
+            empty: vec![false].into(),
+            ..self.clone()
+        };
+        let part = one.chunk(members, axis, 0)?;
+        one.finalize(&part, axis)
+    }
+
+    /// Median or quantile of the members of one group: `members` holds them along
+    /// `axis`, which the result drops (f64).
+    fn holistic(&self, members: &NdArray, axis: usize) -> Result<NdArray> {
+        let q = match self.agg {
+            GroupAgg::Median => 0.5,
+            GroupAgg::Quantile(q) => q,
+            other => return Err(Error::internal(format!("groupby {other} is not holistic"))),
+        };
+        let x = members.astype(DType::F64)?;
+        let x = x
+            .as_array::<f64>()
+            .ok_or_else(|| Error::internal("astype(f64) gives f64"))?;
+        let (flat, n, rest) = axis_first(x, axis);
+        let inner: usize = rest.iter().product();
+        let mut out = Vec::with_capacity(inner);
+        let mut lane = Vec::with_capacity(n);
+        for k in 0..inner {
+            lane.clear();
+            let mut has_nan = false;
+            for i in 0..n {
+                let v = flat[i * inner + k];
+                if v.is_nan() {
+                    has_nan = true;
+                } else {
+                    lane.push(v);
+                }
+            }
+            out.push(if has_nan && !self.skipna {
+                f64::NAN
+            } else {
+                quantile_sorted(&mut lane, q)
+            });
+        }
+        NdArray::from_shape_vec(&rest, out)
+    }
+
+    /// The members' positions of every group.
+    pub fn positions(&self) -> Vec<Vec<usize>> {
+        let mut pos = vec![Vec::new(); self.ngroups];
+        for (p, &c) in self.codes.iter().enumerate() {
+            if let Some(v) = usize::try_from(c).ok().and_then(|c| pos.get_mut(c)) {
+                v.push(p);
+            }
+        }
+        pos
+    }
+
+    /// Every group's aggregate of an in-memory array, with the same kernels that run on
+    /// chunks and by the same method.
+    pub fn eager(&self, data: &NdArray, axis: usize) -> Result<NdArray> {
+        match self.method {
+            Method::MapReduce => {
+                let part = self.chunk(data, axis, 0)?;
+                self.finalize(&part, axis)
+            }
+            Method::Blockwise => {
+                let parts = self
+                    .positions()
+                    .iter()
+                    .map(|pos| {
+                        if pos.is_empty() {
+                            let mut shape = data.shape().to_vec();
+                            shape[axis] = 1;
+                            return self.empty_group(&shape);
+                        }
+                        self.group(&data.take(axis, pos)?, axis, pos)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                NdArray::concatenate(axis, &parts)
+            }
+        }
+    }
+}
+
+/// Merges the (value, companion) column pairs `k, k + 1` of every partial with `f`.
+fn fold_pairs<A: Wide>(
+    parts: &[&[NdArray]],
+    k: usize,
+    f: impl Fn(&mut A, &mut f64, A, f64),
+) -> Result<Vec<NdArray>> {
+    let first = parts
+        .first()
+        .ok_or_else(|| Error::internal("combine of no partials"))?;
+    let (v, shape) = column::<A>(first, k)?;
+    let (c, _) = column::<f64>(first, k + 1)?;
+    let (mut va, mut ca) = (v.to_vec(), c.to_vec());
+    for p in &parts[1..] {
+        let (vb, _) = column::<A>(p, k)?;
+        let (cb, _) = column::<f64>(p, k + 1)?;
+        if vb.len() != va.len() || cb.len() != ca.len() {
+            return Err(Error::internal("partials of one block have one shape"));
+        }
+        for j in 0..va.len() {
+            f(&mut va[j], &mut ca[j], vb[j], cb[j]);
+        }
+    }
+    Ok(vec![
+        NdArray::from_shape_vec(shape, va)?,
+        NdArray::from_shape_vec(shape, ca)?,
+    ])
+}
+
+/// Chan et al.'s pairwise update of (count, mean, M2) per group.
+fn combine_moments(parts: &[&[NdArray]]) -> Result<Vec<NdArray>> {
+    let first = parts
+        .first()
+        .ok_or_else(|| Error::internal("combine of no partials"))?;
+    let (n, shape) = column::<f64>(first, 0)?;
+    let mut acc = [
+        n.to_vec(),
+        column::<f64>(first, 1)?.0.to_vec(),
+        column::<f64>(first, 2)?.0.to_vec(),
+    ];
+    for p in &parts[1..] {
+        let (nb, mb, m2b) = (
+            column::<f64>(p, 0)?.0,
+            column::<f64>(p, 1)?.0,
+            column::<f64>(p, 2)?.0,
+        );
+        if nb.len() != acc[0].len() {
+            return Err(Error::internal("partials of one block have one shape"));
+        }
+        for k in 0..nb.len() {
+            let (na, ma, m2a) = (acc[0][k], acc[1][k], acc[2][k]);
+            if nb[k] == 0.0 {
+                continue;
+            }
+            if na == 0.0 {
+                acc[0][k] = nb[k];
+                acc[1][k] = mb[k];
+                acc[2][k] = m2b[k];
+                continue;
+            }
+            let total = na + nb[k];
+            let delta = mb[k] - ma;
+            acc[1][k] = ma + delta * nb[k] / total;
+            acc[2][k] = m2a + m2b[k] + delta * delta * na * nb[k] / total;
+            acc[0][k] = total;
+        }
+    }
+    acc.into_iter()
+        .map(|c| NdArray::from_shape_vec(shape, c))
+        .collect()
+}
+
+/// Merges `(v, c)` (a value seen `c` times) into the running extreme `(val, cnt)`. A
+/// counted NaN (only counted without `skipna`) poisons the extreme.
+fn merge_extreme<A: Wide>(val: &mut A, cnt: &mut f64, v: A, c: f64, want_max: bool) {
+    if *cnt == 0.0 {
+        *val = v;
+    } else if val.is_nan() {
+        // Already poisoned by a NaN.
+    } else if v.is_nan() || (want_max && v > *val) || (!want_max && v < *val) {
+        *val = v;
+    }
+    *cnt += c;
+}
+
+/// numpy's linear-interpolation quantile of the values (reordered in place); NaN when
+/// there are none.
+fn quantile_sorted(v: &mut [f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_unstable_by(f64::total_cmp);
+    let pos = q * (v.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    let (a, b) = (v[lo], v[hi.min(v.len() - 1)]);
+    if lo == hi {
+        a
+    } else {
+        a + (b - a) * (pos - lo as f64)
+    }
+}
+
+/// Moves axis 0 of `a` to `axis`.
+fn group_axis_to(a: &NdArray, axis: usize) -> Result<NdArray> {
+    if axis == 0 {
+        return Ok(a.clone());
+    }
+    let perm: Vec<usize> = (0..a.ndim())
+        .map(|i| match i.cmp(&axis) {
+            std::cmp::Ordering::Less => i + 1,
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Greater => i,
+        })
+        .collect();
+    a.permute(&perm)
+}
