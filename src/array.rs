@@ -9,7 +9,10 @@ pub mod linalg;
 mod nd;
 mod scalar;
 
-pub use dtype::DType;
+#[cfg(feature = "zarr")]
+pub(crate) use dtype::with_dtype;
+pub(crate) use dtype::with_numeric_dtype;
+pub use dtype::{ByteOrder, DType, DTypeNames};
 #[allow(unused_imports)] // map_all is for kernels still to come
 pub(crate) use nd::{map_all, match_all, match_numeric};
 pub use nd::{Element, NdArray};

@@ -95,40 +95,6 @@ fn cf_error(variable: &str, reason: impl Into<String>) -> Error {
     }
 }
 
-/// The dtype named as numpy names it (`"int16"`, `"float32"`, ...), for the `dtype`
-/// entry of an encoding.
-pub fn dtype_from_name(name: &str) -> Option<DType> {
-    Some(match name {
-        "bool" => DType::Bool,
-        "int8" | "i1" => DType::I8,
-        "int16" | "i2" => DType::I16,
-        "int32" | "i4" => DType::I32,
-        "int64" | "i8" => DType::I64,
-        "uint8" | "u1" => DType::U8,
-        "uint16" | "u2" => DType::U16,
-        "uint32" | "u4" => DType::U32,
-        "uint64" | "u8" => DType::U64,
-        "float32" | "f4" => DType::F32,
-        "float64" | "f8" => DType::F64,
-        "str" | "<U" | "string" | "S1" | "|S1" => DType::Str,
-        _ => return None,
-    })
-}
-
-fn flip_sign(dtype: DType) -> DType {
-    match dtype {
-        DType::I8 => DType::U8,
-        DType::I16 => DType::U16,
-        DType::I32 => DType::U32,
-        DType::I64 => DType::U64,
-        DType::U8 => DType::I8,
-        DType::U16 => DType::I16,
-        DType::U32 => DType::I32,
-        DType::U64 => DType::I64,
-        other => other,
-    }
-}
-
 /// The numbers of a numeric attribute.
 fn attr_numbers(variable: &str, key: &str, value: &AttrValue) -> Result<Vec<f64>> {
     match value {
@@ -266,7 +232,7 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
             let wanted_unsigned = u.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"));
             let dtype = data.dtype();
             if wanted_unsigned == dtype.is_signed_int() && dtype.is_integer() {
-                data = data.astype(flip_sign(dtype))?;
+                data = data.astype(DType::flip_sign(dtype))?;
             }
             encoding.insert("_Unsigned".into(), u);
         }
@@ -514,7 +480,7 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
     }
     let enc_dtype = match encoding.get("dtype").and_then(AttrValue::as_str) {
         Some(s) => Some(
-            dtype_from_name(s)
+            DType::from_numpy_name(s)
                 .ok_or_else(|| cf_error(name, format!("unknown dtype {s:?} in encoding")))?,
         ),
         None => None,
@@ -598,7 +564,7 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
         let disk = enc_dtype.unwrap_or(data.dtype());
         // With _Unsigned the values are packed as unsigned, then stored in the signed type.
         let target = if unsigned && disk.is_signed_int() {
-            flip_sign(disk)
+            DType::flip_sign(disk)
         } else {
             disk
         };

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use ndarray::{ArcArray, IxDyn};
 
-use crate::array::{DType, NdArray};
+use crate::array::{match_numeric, with_numeric_dtype, DType, NdArray};
 use crate::dist::graph::{TaskId, TaskValue};
 use crate::error::{Error, Result};
 use crate::time::Calendar;
@@ -52,27 +52,8 @@ fn put_elements<T: Le>(a: &ArcArray<T, IxDyn>, out: &mut Vec<u8>) {
     }
 }
 
-/// The dtype's code on the wire.
-fn dtype_code(d: DType) -> u8 {
-    match d {
-        DType::Bool => 0,
-        DType::I8 => 1,
-        DType::I16 => 2,
-        DType::I32 => 3,
-        DType::I64 => 4,
-        DType::U8 => 5,
-        DType::U16 => 6,
-        DType::U32 => 7,
-        DType::U64 => 8,
-        DType::F32 => 9,
-        DType::F64 => 10,
-        DType::DateTime(_) => 11,
-        DType::Str => 12,
-    }
-}
-
 fn put_array(a: &NdArray, with_data: bool, out: &mut Vec<u8>) {
-    out.push(dtype_code(a.dtype()));
+    out.push(a.dtype().wire_code());
     if let NdArray::DateTime(_, c) = a {
         let k = Calendar::ALL.iter().position(|x| x == c).unwrap_or(0);
         out.push(k as u8);
@@ -86,22 +67,14 @@ fn put_array(a: &NdArray, with_data: bool, out: &mut Vec<u8>) {
     }
     match a {
         NdArray::Bool(x) => x.iter().for_each(|&b| out.push(u8::from(b))),
-        NdArray::I8(x) => put_elements(x, out),
-        NdArray::I16(x) => put_elements(x, out),
-        NdArray::I32(x) => put_elements(x, out),
-        NdArray::I64(x) | NdArray::DateTime(x, _) => put_elements(x, out),
-        NdArray::U8(x) => put_elements(x, out),
-        NdArray::U16(x) => put_elements(x, out),
-        NdArray::U32(x) => put_elements(x, out),
-        NdArray::U64(x) => put_elements(x, out),
-        NdArray::F32(x) => put_elements(x, out),
-        NdArray::F64(x) => put_elements(x, out),
+        NdArray::DateTime(x, _) => put_elements(x, out),
         NdArray::Str(x) => {
             for s in x.iter() {
                 put_u64(out, s.len());
                 out.extend_from_slice(s.as_bytes());
             }
         }
+        numeric => match_numeric!(numeric, x => put_elements(x, out), _ => {}),
     }
 }
 
@@ -182,27 +155,16 @@ impl<'a> Reader<'a> {
 
     fn array(&mut self, with_data: bool) -> Result<NdArray> {
         let code = self.u8()?;
-        let dtype = match code {
-            0 => DType::Bool,
-            1 => DType::I8,
-            2 => DType::I16,
-            3 => DType::I32,
-            4 => DType::I64,
-            5 => DType::U8,
-            6 => DType::U16,
-            7 => DType::U32,
-            8 => DType::U64,
-            9 => DType::F32,
-            10 => DType::F64,
-            11 => {
+        let dtype = match DType::from_wire_code(code) {
+            Some(DType::DateTime(_)) => {
                 let k = usize::from(self.u8()?);
                 let c = Calendar::ALL
                     .get(k)
                     .ok_or_else(|| self.corrupt(&format!("unknown calendar code {k}")))?;
                 DType::DateTime(*c)
             }
-            12 => DType::Str,
-            other => return Err(self.corrupt(&format!("unknown dtype code {other}"))),
+            Some(d) => d,
+            None => return Err(self.corrupt(&format!("unknown dtype code {code}"))),
         };
         let ndim = self.usize()?;
         if ndim > 64 {
@@ -220,16 +182,6 @@ impl<'a> Reader<'a> {
                 let a: ArcArray<u8, IxDyn> = self.elements(&shape)?;
                 NdArray::Bool(a.mapv(|b| b != 0).into_shared())
             }
-            DType::I8 => NdArray::I8(self.elements(&shape)?),
-            DType::I16 => NdArray::I16(self.elements(&shape)?),
-            DType::I32 => NdArray::I32(self.elements(&shape)?),
-            DType::I64 => NdArray::I64(self.elements(&shape)?),
-            DType::U8 => NdArray::U8(self.elements(&shape)?),
-            DType::U16 => NdArray::U16(self.elements(&shape)?),
-            DType::U32 => NdArray::U32(self.elements(&shape)?),
-            DType::U64 => NdArray::U64(self.elements(&shape)?),
-            DType::F32 => NdArray::F32(self.elements(&shape)?),
-            DType::F64 => NdArray::F64(self.elements(&shape)?),
             DType::DateTime(c) => NdArray::DateTime(self.elements(&shape)?, c),
             DType::Str => {
                 let n = element_count(&shape).ok_or_else(|| self.corrupt("the shape overflows"))?;
@@ -245,6 +197,9 @@ impl<'a> Reader<'a> {
                         .map_err(|e| self.corrupt(&e.to_string()))?,
                 )
             }
+            d => with_numeric_dtype!(d, |T| NdArray::from(self.elements::<T>(&shape)?), other => {
+                return Err(self.corrupt(&format!("no wire layout for {other}")))
+            }),
         })
     }
 }

@@ -31,27 +31,6 @@ macro_rules! from_stored {
 }
 from_stored!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 
-/// Runs `$f::<T>(args)` with `T` the element type of `$dtype`, or `$other` for dtypes
-/// that are never stored as plain numbers.
-macro_rules! dispatch {
-    ($dtype:expr, $f:ident($($arg:expr),*), $other:pat => $fallback:expr) => {
-        match $dtype {
-            DType::I8 => $f::<i8>($($arg),*),
-            DType::I16 => $f::<i16>($($arg),*),
-            DType::I32 => $f::<i32>($($arg),*),
-            DType::I64 => $f::<i64>($($arg),*),
-            DType::U8 => $f::<u8>($($arg),*),
-            DType::U16 => $f::<u16>($($arg),*),
-            DType::U32 => $f::<u32>($($arg),*),
-            DType::U64 => $f::<u64>($($arg),*),
-            DType::F32 => $f::<f32>($($arg),*),
-            DType::F64 => $f::<f64>($($arg),*),
-            $other => $fallback,
-        }
-    };
-}
-pub(super) use dispatch;
-
 /// Fills `dst` with elements `skip..skip + dst.len()` of a decoded chunk. `shuffled`:
 /// the bytes are still in HDF5's shuffle order (planes of byte `b` of every element).
 pub(super) fn convert_into<T: FromStored>(

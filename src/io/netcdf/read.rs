@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use netcdf::types::{FloatType, IntType, NcVariableType};
+use netcdf::types::{IntType, NcVariableType};
 use netcdf::AttributeValue;
 
 use super::ffi::{Filters, VarIds};
 use super::{format_error, nc_error, with_lock};
 use crate::array::chunks::ChunkGrid;
-use crate::array::{DType, NdArray};
+use crate::array::{with_numeric_dtype, DType, Element, NdArray};
 use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
@@ -228,48 +228,43 @@ fn chars_to_string(bytes: &[u8]) -> String {
 }
 
 fn bytes_to_array(bytes: &[u8], dtype: DType, shape: &[usize]) -> Result<NdArray> {
-    macro_rules! typed {
-        ($t:ty) => {{
-            let values: Vec<$t> = bytes
-                .chunks_exact(std::mem::size_of::<$t>())
-                .map(|c| {
-                    let mut b = [0u8; std::mem::size_of::<$t>()];
-                    b.copy_from_slice(c);
-                    <$t>::from_ne_bytes(b)
-                })
-                .collect();
-            NdArray::from_shape_vec(shape, values)
-        }};
+    fn typed<T: Element + FromNe>(bytes: &[u8], shape: &[usize]) -> Result<NdArray> {
+        let values: Vec<T> = bytes.chunks_exact(T::SIZE).map(T::from_ne).collect();
+        NdArray::from_shape_vec(shape, values)
     }
-    match dtype {
-        DType::I8 => typed!(i8),
-        DType::I16 => typed!(i16),
-        DType::I32 => typed!(i32),
-        DType::I64 => typed!(i64),
-        DType::U8 => typed!(u8),
-        DType::U16 => typed!(u16),
-        DType::U32 => typed!(u32),
-        DType::U64 => typed!(u64),
-        DType::F32 => typed!(f32),
-        DType::F64 => typed!(f64),
-        other => Err(Error::internal(format!("no raw NetCDF type for {other}"))),
-    }
+    with_numeric_dtype!(dtype, |T| typed::<T>(bytes, shape), other => {
+        Err(Error::internal(format!("no raw NetCDF type for {other}")))
+    })
 }
 
+/// A number read from native-endian bytes.
+trait FromNe: Sized {
+    const SIZE: usize = std::mem::size_of::<Self>();
+    fn from_ne(bytes: &[u8]) -> Self;
+}
+
+macro_rules! impl_from_ne {
+    ($($t:ty),*) => {$(
+        impl FromNe for $t {
+            fn from_ne(bytes: &[u8]) -> Self {
+                let mut b = [0u8; std::mem::size_of::<$t>()];
+                b.copy_from_slice(bytes);
+                <$t>::from_ne_bytes(b)
+            }
+        }
+    )*};
+}
+impl_from_ne!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+
 fn number_dtype(t: &NcVariableType) -> Option<DType> {
-    Some(match t {
-        NcVariableType::Int(IntType::I8) => DType::I8,
-        NcVariableType::Int(IntType::I16) => DType::I16,
-        NcVariableType::Int(IntType::I32) => DType::I32,
-        NcVariableType::Int(IntType::I64) => DType::I64,
-        NcVariableType::Int(IntType::U8) => DType::U8,
-        NcVariableType::Int(IntType::U16) => DType::U16,
-        NcVariableType::Int(IntType::U32) => DType::U32,
-        NcVariableType::Int(IntType::U64) => DType::U64,
-        NcVariableType::Float(FloatType::F32) => DType::F32,
-        NcVariableType::Float(FloatType::F64) => DType::F64,
-        _ => return None,
-    })
+    match t {
+        NcVariableType::Int(i) => DType::integer(
+            t.size(),
+            matches!(i, IntType::I8 | IntType::I16 | IntType::I32 | IntType::I64),
+        ),
+        NcVariableType::Float(_) => DType::float(t.size()),
+        _ => None,
+    }
 }
 
 pub(super) fn attr_value(v: AttributeValue) -> AttrValue {

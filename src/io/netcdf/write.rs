@@ -9,7 +9,7 @@ use netcdf::AttributeValue;
 
 use super::ffi::{NcChar, VarIds};
 use super::{format_error, nc_error, with_lock};
-use crate::array::{DType, NdArray};
+use crate::array::{match_numeric, with_numeric_dtype, DType, Element, NdArray};
 use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
 use crate::error::{Error, Result};
 use crate::io::cf;
@@ -336,37 +336,30 @@ fn nc_attr(v: &AttrValue) -> std::result::Result<AttributeValue, String> {
         AttrValue::Str(s) => return Ok(AttributeValue::Str(s.clone())),
         AttrValue::Array(a) => a,
     };
-    macro_rules! vals {
-        ($t:ty, $one:ident, $many:ident) => {{
-            let x = a
-                .as_array::<$t>()
-                .ok_or_else(|| "dtype mismatch".to_string())?;
-            let v: Vec<$t> = x.iter().cloned().collect();
-            if v.len() == 1 {
-                AttributeValue::$one(v[0].clone())
-            } else {
-                AttributeValue::$many(v)
-            }
-        }};
+    fn values<T: Element>(a: &NdArray) -> std::result::Result<AttributeValue, String>
+    where
+        AttributeValue: From<T> + From<Vec<T>>,
+    {
+        let x = a
+            .as_array::<T>()
+            .ok_or_else(|| "dtype mismatch".to_string())?;
+        let mut v: Vec<T> = x.iter().cloned().collect();
+        Ok(if v.len() == 1 {
+            AttributeValue::from(v.remove(0))
+        } else {
+            AttributeValue::from(v)
+        })
     }
-    Ok(match a.dtype() {
-        DType::I8 => vals!(i8, Schar, Schars),
-        DType::I16 => vals!(i16, Short, Shorts),
-        DType::I32 => vals!(i32, Int, Ints),
-        DType::I64 => vals!(i64, Longlong, Longlongs),
-        DType::U8 => vals!(u8, Uchar, Uchars),
-        DType::U16 => vals!(u16, Ushort, Ushorts),
-        DType::U32 => vals!(u32, Uint, Uints),
-        DType::U64 => vals!(u64, Ulonglong, Ulonglongs),
-        DType::F32 => vals!(f32, Float, Floats),
-        DType::F64 => vals!(f64, Double, Doubles),
-        DType::Str => vals!(String, Str, Strs),
+    match a.dtype() {
+        DType::Str => values::<String>(a),
         DType::Bool => {
             let x = a.astype(DType::U8).map_err(|e| e.to_string())?;
-            return nc_attr(&AttrValue::Array(x));
+            nc_attr(&AttrValue::Array(x))
         }
-        other => return Err(format!("attributes of dtype {other} cannot be written")),
-    })
+        d => with_numeric_dtype!(d, |T| values::<T>(a), other => {
+            Err(format!("attributes of dtype {other} cannot be written"))
+        }),
+    }
 }
 
 fn enc_bool(enc: &Attrs, key: &str) -> Option<bool> {
@@ -410,26 +403,17 @@ fn define_variable(
         nc3_dtype(var.dtype())
     };
     let mut v = match dtype {
-        DType::I8 => file.add_variable::<i8>(name, &dims),
-        DType::I16 => file.add_variable::<i16>(name, &dims),
-        DType::I32 => file.add_variable::<i32>(name, &dims),
-        DType::I64 => file.add_variable::<i64>(name, &dims),
-        DType::U8 => file.add_variable::<u8>(name, &dims),
-        DType::U16 => file.add_variable::<u16>(name, &dims),
-        DType::U32 => file.add_variable::<u32>(name, &dims),
-        DType::U64 => file.add_variable::<u64>(name, &dims),
-        DType::F32 => file.add_variable::<f32>(name, &dims),
-        DType::F64 => file.add_variable::<f64>(name, &dims),
+        // NetCDF has no bool: xarray stores them as bytes.
         DType::Bool => file.add_variable::<i8>(name, &dims),
         DType::Str if target.chars.is_some() => file.add_variable::<NcChar>(name, &dims),
         DType::Str if nc4 => file.add_string_variable(name, &dims),
-        other => {
+        d => with_numeric_dtype!(d, |T| file.add_variable::<T>(name, &dims), other => {
             return Err(format_error(
                 path,
                 vn,
                 format!("variables of dtype {other} cannot be written to this NetCDF format"),
             ))
-        }
+        }),
     }
     .map_err(err("defining the variable".into()))?;
     let enc = var.encoding();
@@ -566,23 +550,7 @@ fn put_block(
         } else {
             region.to_vec().into()
         };
-        macro_rules! put {
-            ($a:expr) => {{
-                let values: Vec<_> = $a.iter().copied().collect();
-                v.put_values(&values, ext)
-            }};
-        }
         let r = match block {
-            NdArray::I8(a) => put!(a),
-            NdArray::I16(a) => put!(a),
-            NdArray::I32(a) => put!(a),
-            NdArray::I64(a) => put!(a),
-            NdArray::U8(a) => put!(a),
-            NdArray::U16(a) => put!(a),
-            NdArray::U32(a) => put!(a),
-            NdArray::U64(a) => put!(a),
-            NdArray::F32(a) => put!(a),
-            NdArray::F64(a) => put!(a),
             NdArray::Bool(a) => {
                 let values: Vec<i8> = a.iter().map(|&b| i8::from(b)).collect();
                 v.put_values(&values, ext)
@@ -607,13 +575,16 @@ fn put_block(
                 }
                 Ok(())
             }
-            other => {
+            numeric => match_numeric!(numeric, a => {
+                let values: Vec<_> = a.iter().copied().collect();
+                v.put_values(&values, ext)
+            }, other => {
                 return Err(format_error(
                     path,
                     vn,
                     format!("values of dtype {} cannot be written", other.dtype()),
                 ))
-            }
+            }),
         };
         r.map_err(|e| nc_error(path, vn, "writing values", &e))
     })

@@ -13,7 +13,7 @@ use super::meta::{self, format_error, ArrayMeta, GroupMeta};
 use super::store::{self, Access, StorageOptions, Storages};
 use super::ZarrFormat;
 use crate::array::chunks::ChunkGrid;
-use crate::array::{DType, NdArray};
+use crate::array::{with_dtype, DType, Element, NdArray};
 use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
@@ -129,26 +129,17 @@ fn retrieve(
 ) -> std::result::Result<NdArray, String> {
     let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
     let subset = subset(region);
-    macro_rules! typed {
-        ($t:ty) => {{
-            let v: Vec<$t> = array
-                .retrieve_array_subset(&subset)
-                .map_err(|e| e.to_string())?;
-            NdArray::from_shape_vec(&shape, v).map_err(|e| e.to_string())
-        }};
+    fn typed<T: Element + zarrs::array::ElementOwned>(
+        array: &Array<dyn ReadableStorageTraits>,
+        subset: &ArraySubset,
+        shape: &[usize],
+    ) -> std::result::Result<NdArray, String> {
+        let v: Vec<T> = array
+            .retrieve_array_subset(subset)
+            .map_err(|e| e.to_string())?;
+        NdArray::from_shape_vec(shape, v).map_err(|e| e.to_string())
     }
     match dtype {
-        DType::Bool => typed!(bool),
-        DType::I8 => typed!(i8),
-        DType::I16 => typed!(i16),
-        DType::I32 => typed!(i32),
-        DType::I64 => typed!(i64),
-        DType::U8 => typed!(u8),
-        DType::U16 => typed!(u16),
-        DType::U32 => typed!(u32),
-        DType::U64 => typed!(u64),
-        DType::F32 => typed!(f32),
-        DType::F64 => typed!(f64),
         DType::Str if fixed_utf32 => {
             let v: Vec<Vec<char>> = array
                 .retrieve_array_subset(&subset)
@@ -156,8 +147,10 @@ fn retrieve(
             let v: Vec<String> = v.into_iter().map(|c| c.into_iter().collect()).collect();
             NdArray::from_shape_vec(&shape, v).map_err(|e| e.to_string())
         }
-        DType::Str => typed!(String),
-        other => Err(format!("cannot read Zarr values as {other}")),
+        DType::Str => typed::<String>(array, &subset, &shape),
+        d => with_dtype!(d, |T| typed::<T>(array, &subset, &shape), other => {
+            Err(format!("cannot read Zarr values as {other}"))
+        }),
     }
 }
 

@@ -33,7 +33,7 @@ use super::read::{open_storages, zarrs_array};
 use super::store::{self, Access, StorageOptions, Storages};
 use super::ZarrFormat;
 use crate::array::chunks::ChunkGrid;
-use crate::array::{DType, NdArray};
+use crate::array::{match_numeric, ByteOrder, DType, NdArray};
 use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
 use crate::dist::{Executor, LocalExecutor, TaskGraph, TaskValue};
 use crate::error::{Error, Result};
@@ -627,14 +627,12 @@ impl<'a> ToZarr<'a> {
                 let dtype_name = match dtype {
                     // numpy's fixed-length unicode, as xarray writes str to v2.
                     DType::Str => format!("<U{}", max_chars(enc)?.max(1)),
-                    d => meta::v2_dtype_name(d)
-                        .ok_or_else(|| {
-                            self.err(
-                                Some(name),
-                                format!("values of dtype {d} cannot be written to Zarr v2"),
-                            )
-                        })?
-                        .to_string(),
+                    d => d.zarr_v2_name(ByteOrder::Little).ok_or_else(|| {
+                        self.err(
+                            Some(name),
+                            format!("values of dtype {d} cannot be written to Zarr v2"),
+                        )
+                    })?,
                 };
                 let fill = match &cf_fill {
                     Some(v) => fill_of(v)?,
@@ -652,16 +650,12 @@ impl<'a> ToZarr<'a> {
                 attrs.insert("_ARRAY_DIMENSIONS".into(), json!(enc.dims()));
             }
             ZarrFormat::V3 => {
-                let type_name = match dtype {
-                    DType::Str => "string",
-                    d if d.is_numeric() || d == DType::Bool => d.name(),
-                    other => {
-                        return Err(self.err(
-                            Some(name),
-                            format!("values of dtype {other} cannot be written to Zarr"),
-                        ))
-                    }
-                };
+                let type_name = dtype.names().zarr_v3.ok_or_else(|| {
+                    self.err(
+                        Some(name),
+                        format!("values of dtype {dtype} cannot be written to Zarr"),
+                    )
+                })?;
                 let fill = match encoding.get("fill_value") {
                     Some(v) => fill_of(v)?,
                     None if dtype.is_float() => json!("NaN"),
@@ -1130,16 +1124,6 @@ fn store_block(
     }
     match &block {
         NdArray::Bool(a) => put!(a),
-        NdArray::I8(a) => put!(a),
-        NdArray::I16(a) => put!(a),
-        NdArray::I32(a) => put!(a),
-        NdArray::I64(a) => put!(a),
-        NdArray::U8(a) => put!(a),
-        NdArray::U16(a) => put!(a),
-        NdArray::U32(a) => put!(a),
-        NdArray::U64(a) => put!(a),
-        NdArray::F32(a) => put!(a),
-        NdArray::F64(a) => put!(a),
         NdArray::Str(a) if fixed_utf32 => {
             let values: Vec<Vec<char>> = a.iter().map(|s| s.chars().collect()).collect();
             array
@@ -1147,10 +1131,10 @@ fn store_block(
                 .map_err(|e| e.to_string())
         }
         NdArray::Str(a) => put!(a),
-        other => Err(format!(
+        numeric => match_numeric!(numeric, a => put!(a), other => Err(format!(
             "values of dtype {} cannot be written",
             other.dtype()
-        )),
+        ))),
     }
 }
 
