@@ -8,6 +8,7 @@ mod chunked;
 mod combine;
 mod core;
 mod data_array;
+mod encoding;
 mod index;
 mod indexing;
 #[cfg(feature = "netcdf")]
@@ -24,6 +25,7 @@ pub use align::Join;
 pub use attrs::{AttrValue, Attrs};
 pub use combine::{concat, concat_with_labels, merge};
 pub use data_array::DataArray;
+pub use encoding::{Compression, DatasetEncoding, Encoding};
 pub use index::{Index, Method};
 pub use indexing::{Indexer, Label, Sel};
 pub use reduce::{Reduce, ReduceOptions, Reducer, Reduction};

@@ -16,7 +16,7 @@ impl Dataset {
     /// let t = ds.variable("t")?;
     /// assert!(t.data().is_lazy()); // unpacked chunk by chunk when computed
     /// assert_eq!(t.dtype(), xr::DType::F64);
-    /// assert_eq!(t.encoding()["dtype"].as_str(), Some("int16"));
+    /// assert_eq!(t.encoding().dtype, Some(xr::DType::I16));
     ///
     /// let out = std::env::temp_dir().join("xr_doc_packed.nc");
     /// ds.to_netcdf(&out)?; // packed again as the encoding says

@@ -14,7 +14,7 @@ impl Dataset {
     /// let ds = xr::Dataset::open_zarr("tests/data/zarr/v3_consolidated.zarr")?;
     /// let t = ds.variable("packed")?;
     /// assert!(t.data().is_lazy()); // unpacked chunk by chunk when computed
-    /// assert_eq!(t.encoding()["dtype"].as_str(), Some("int16"));
+    /// assert_eq!(t.encoding().dtype, Some(xr::DType::I16));
     ///
     /// let out = std::env::temp_dir().join(format!("xr_doc_open_{}.zarr", std::process::id()));
     /// let out = out.to_str().unwrap_or_default();

@@ -13,7 +13,7 @@ use num_traits::{AsPrimitive, Float};
 
 use crate::array::match_numeric;
 use crate::array::{DType, NdArray};
-use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
+use crate::dataset::{AttrValue, Dataset, Variable};
 use crate::error::{Error, Result};
 use crate::time::{Calendar, CfUnits, Encoded, NAT};
 
@@ -214,9 +214,7 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
     let mut attrs = var.attrs().clone();
     let mut encoding = var.encoding().clone();
     let mut data = var.data().clone();
-    encoding
-        .entry("dtype".into())
-        .or_insert_with(|| AttrValue::Str(data.dtype().name().to_string()));
+    encoding.dtype.get_or_insert(data.dtype());
 
     // xarray stores bools as int8 with a `dtype = "bool"` attribute.
     if data.dtype().is_integer() && attrs.get("dtype").and_then(AttrValue::as_str) == Some("bool") {
@@ -234,13 +232,13 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
             if wanted_unsigned == dtype.is_signed_int() && dtype.is_integer() {
                 data = data.astype(DType::flip_sign(dtype))?;
             }
-            encoding.insert("_Unsigned".into(), u);
+            encoding.unsigned = Some(u);
         }
         let mut fills = Vec::new();
         for key in ["_FillValue", "missing_value"] {
             if let Some(v) = attrs.shift_remove(key) {
                 let mut numbers = attr_numbers(name, key, &v)?;
-                if data.dtype().is_unsigned_int() && encoding.contains_key("_Unsigned") {
+                if data.dtype().is_unsigned_int() && encoding.unsigned.is_some() {
                     // The attribute holds the signed on-disk value.
                     let bits = 8 * data.dtype().size() as i32;
                     for f in &mut numbers {
@@ -250,7 +248,11 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
                     }
                 }
                 fills.extend(numbers);
-                encoding.insert(key.into(), v);
+                if key == "_FillValue" {
+                    encoding.fill_value = Some(v);
+                } else {
+                    encoding.missing_value = Some(v);
+                }
             }
         }
         let scale_attr = attrs.shift_remove("scale_factor");
@@ -277,10 +279,11 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
                 mask_scale(chunk, out, &fills, scale, offset)
             })?;
         }
-        for (key, v) in [("scale_factor", scale_attr), ("add_offset", offset_attr)] {
-            if let Some(v) = v {
-                encoding.insert(key.into(), v);
-            }
+        if scale_attr.is_some() {
+            encoding.scale_factor = scale_attr;
+        }
+        if offset_attr.is_some() {
+            encoding.add_offset = offset_attr;
         }
     }
 
@@ -306,10 +309,10 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
             data = data.map_elementwise(DType::DateTime(calendar), move |chunk| {
                 decode_time_chunk(chunk, &parsed)
             })?;
-            for key in ["units", "calendar"] {
-                if let Some(v) = attrs.shift_remove(key) {
-                    encoding.insert(key.into(), v);
-                }
+            let text = |v: Option<AttrValue>| v.and_then(|v| v.as_str().map(str::to_string));
+            encoding.units = text(attrs.shift_remove("units"));
+            if let Some(c) = text(attrs.shift_remove("calendar")) {
+                encoding.calendar = Some(c);
             }
         }
     }
@@ -341,11 +344,11 @@ pub fn decode_variables(
             coords.insert(name.clone());
         }
         if options.decode_coords {
-            if let Some(c) = var.attrs_mut().shift_remove("coordinates") {
-                if let Some(list) = c.as_str() {
-                    coords.extend(list.split_whitespace().map(str::to_string));
-                }
-                var.encoding_mut().insert("coordinates".into(), c);
+            let listed = var.attrs().get("coordinates").and_then(AttrValue::as_str);
+            if let Some(list) = listed.map(str::to_string) {
+                coords.extend(list.split_whitespace().map(str::to_string));
+                var.attrs_mut().shift_remove("coordinates");
+                var.encoding_mut().coordinates = Some(list);
             }
         }
         out.insert(name, var);
@@ -409,8 +412,8 @@ fn pack_chunk(
     NdArray::F64(packed.into_shared()).astype(target)
 }
 
-fn encoding_number(name: &str, encoding: &Attrs, key: &str) -> Result<Option<f64>> {
-    match encoding.get(key) {
+fn encoding_number(name: &str, value: Option<&AttrValue>, key: &str) -> Result<Option<f64>> {
+    match value {
         Some(v) => Ok(attr_numbers(name, key, v)?.first().copied()),
         None => Ok(None),
     }
@@ -471,25 +474,16 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
         "units",
         "calendar",
     ] {
-        if attrs.contains_key(key) && encoding.contains_key(key) {
+        if attrs.contains_key(key) && encoding.cf_attr(key).is_some() {
             return Err(cf_error(
                 name,
                 format!("{key} is both an attribute and an encoding; keep one"),
             ));
         }
     }
-    let enc_dtype = match encoding.get("dtype").and_then(AttrValue::as_str) {
-        Some(s) => Some(
-            DType::from_numpy_name(s)
-                .ok_or_else(|| cf_error(name, format!("unknown dtype {s:?} in encoding")))?,
-        ),
-        None => None,
-    };
+    let enc_dtype = encoding.dtype;
 
-    if let (DType::DateTime(calendar), Some(units)) = (
-        data.dtype(),
-        encoding.get("units").and_then(AttrValue::as_str),
-    ) {
+    if let (DType::DateTime(calendar), Some(units)) = (data.dtype(), encoding.units.as_deref()) {
         if data.is_lazy() {
             // Known units: encode chunk by chunk, without loading the variable.
             let parsed =
@@ -500,12 +494,12 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
                 encode_time_chunk(&variable, chunk, &parsed, target)
             })?;
             let cal_name = encoding
-                .get("calendar")
-                .and_then(AttrValue::as_str)
-                .map_or_else(|| calendar.name().to_string(), str::to_string);
+                .calendar
+                .clone()
+                .unwrap_or_else(|| calendar.name().to_string());
             attrs.insert("units".into(), AttrValue::Str(units.to_string()));
             attrs.insert("calendar".into(), AttrValue::Str(cal_name));
-            if let Some(f) = encoding.get("_FillValue") {
+            if let Some(f) = &encoding.fill_value {
                 attrs.insert("_FillValue".into(), f.clone());
             }
             return Ok(Variable::new(var.dims(), data)?
@@ -521,10 +515,10 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
             _ => return Err(Error::internal("datetime dtype without datetime values")),
         };
         let cal_name = encoding
-            .get("calendar")
-            .and_then(AttrValue::as_str)
-            .map_or_else(|| calendar.name().to_string(), str::to_string);
-        let (encoded, units) = match encoding.get("units").and_then(AttrValue::as_str) {
+            .calendar
+            .clone()
+            .unwrap_or_else(|| calendar.name().to_string());
+        let (encoded, units) = match encoding.units.as_deref() {
             Some(u) => (
                 CfUnits::parse(u, calendar)
                     .and_then(|p| p.encode(&ticks))
@@ -548,7 +542,7 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
         }
         attrs.insert("units".into(), AttrValue::Str(units));
         attrs.insert("calendar".into(), AttrValue::Str(cal_name));
-        if let Some(f) = encoding.get("_FillValue") {
+        if let Some(f) = &encoding.fill_value {
             attrs.insert("_FillValue".into(), f.clone());
         }
         return Ok(Variable::new(var.dims(), arr)?
@@ -558,7 +552,8 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
 
     if data.dtype().is_numeric() {
         let unsigned = encoding
-            .get("_Unsigned")
+            .unsigned
+            .as_ref()
             .and_then(AttrValue::as_str)
             .is_some_and(|s| s.eq_ignore_ascii_case("true"));
         let disk = enc_dtype.unwrap_or(data.dtype());
@@ -568,9 +563,9 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
         } else {
             disk
         };
-        let scale = encoding_number(name, &encoding, "scale_factor")?;
-        let offset = encoding_number(name, &encoding, "add_offset")?;
-        let mut fill_attr = encoding.get("_FillValue").cloned();
+        let scale = encoding_number(name, encoding.scale_factor.as_ref(), "scale_factor")?;
+        let offset = encoding_number(name, encoding.add_offset.as_ref(), "add_offset")?;
+        let mut fill_attr = encoding.fill_value.clone();
         let mut fill = match &fill_attr {
             Some(v) => attr_numbers(name, "_FillValue", v)?.first().copied(),
             None => None,
@@ -606,8 +601,8 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
             attrs.insert("_FillValue".into(), f);
         }
         for key in ["missing_value", "scale_factor", "add_offset", "_Unsigned"] {
-            if let Some(v) = encoding.get(key) {
-                attrs.insert(key.into(), v.clone());
+            if let Some(v) = encoding.cf_attr(key) {
+                attrs.insert(key.into(), v);
             }
         }
     }

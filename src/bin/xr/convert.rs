@@ -4,7 +4,7 @@
 //! variables (in parallel for Zarr), so memory holds a few chunks, never the dataset.
 
 use xr::io::zarr::{ZarrFormat, ZarrMode};
-use xr::{AttrValue, Dataset};
+use xr::Dataset;
 
 pub const USAGE: &str = "usage: xr convert IN OUT [--overwrite] [--zarr-format 2|3]
   IN, OUT: a NetCDF file (*.nc, *.nc4, *.cdf), or a Zarr store: a path ending in .zarr,
@@ -109,16 +109,14 @@ fn netcdf_encoding(mut ds: Dataset) -> xr::Result<Dataset> {
         let mut var = ds.variable(&name)?.clone();
         let numeric = var.dtype() != xr::DType::Str;
         let enc = var.encoding_mut();
-        let Some(chunks) = enc.get("chunks").cloned() else {
+        let Some(chunks) = enc.chunks.clone() else {
             continue;
         };
-        if !enc.contains_key("chunksizes") {
-            enc.insert("chunksizes".into(), chunks);
-        }
-        if numeric && !enc.contains_key("zlib") && !enc.contains_key("complevel") {
-            enc.insert("zlib".into(), AttrValue::from(1i64));
-            enc.insert("complevel".into(), AttrValue::from(1i64));
-            enc.insert("shuffle".into(), AttrValue::from(1i64));
+        enc.chunksizes.get_or_insert(chunks);
+        // A Zarr compressor has no NetCDF filter: deflate replaces it.
+        if numeric && !matches!(enc.compression, Some(xr::Compression::Zlib(_))) {
+            enc.compression = Some(xr::Compression::Zlib(1));
+            enc.shuffle = Some(true);
         }
         ds.insert(name, var, is_coord)?;
     }

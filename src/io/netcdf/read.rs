@@ -13,7 +13,7 @@ use super::ffi::{Filters, VarIds};
 use super::{format_error, nc_error, with_lock};
 use crate::array::chunks::ChunkGrid;
 use crate::array::{with_numeric_dtype, DType, Element, NdArray};
-use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
+use crate::dataset::{AttrValue, Attrs, Compression, Dataset, DatasetEncoding, Encoding, Variable};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
 use crate::lazy::ChunkSource;
@@ -430,47 +430,37 @@ fn is_netcdf3(path: &Path) -> bool {
 
 /// The encoding xarray's netCDF4 backend records for a variable: where it came from, its
 /// on-disk dtype and shape, and (NetCDF-4) its storage and filters.
-fn storage_encoding(path: &Path, meta: &VarMeta) -> Attrs {
-    let mut encoding = Attrs::new();
-    encoding.insert("source".into(), AttrValue::Str(path.display().to_string()));
+fn storage_encoding(path: &Path, meta: &VarMeta) -> Encoding {
+    let mut encoding = Encoding {
+        source: Some(path.display().to_string()),
+        char_dim_name: meta.char_dim.clone(),
+        chunksizes: meta.chunking.clone(),
+        unlimited_dims: meta.unlimited.clone(),
+        ..Encoding::default()
+    };
     match meta.storage {
-        Storage::Number(d) => {
-            encoding.insert("dtype".into(), AttrValue::Str(d.name().to_string()));
-        }
+        Storage::Number(d) => encoding.dtype = Some(d),
         Storage::Chars(_) | Storage::Char => {
-            encoding.insert("dtype".into(), AttrValue::Str("S1".into()));
+            encoding.dtype = Some(DType::Str);
+            encoding.chars = true;
         }
-        Storage::Strings => {
-            encoding.insert("dtype".into(), AttrValue::Str("str".into()));
-        }
+        Storage::Strings => encoding.dtype = Some(DType::Str),
     }
-    let mut original: Vec<u64> = meta.shape.iter().map(|&n| n as u64).collect();
+    let mut original = meta.shape.clone();
     if let Storage::Chars(len) = meta.storage {
-        original.push(len as u64);
+        original.push(len);
     }
-    encoding.insert("original_shape".into(), original.into());
-    if let Some(d) = &meta.char_dim {
-        encoding.insert("char_dim_name".into(), AttrValue::Str(d.clone()));
-    }
+    encoding.original_shape = Some(original);
     if let Some(opts) = meta.storage_options {
-        let flag = |b: bool| AttrValue::Array(NdArray::from(vec![b]));
         if let Some(f) = opts.filters {
-            encoding.insert("zlib".into(), flag(f.deflate_level.is_some()));
-            encoding.insert("shuffle".into(), flag(f.shuffle));
-            encoding.insert("complevel".into(), f.deflate_level.unwrap_or(0).into());
-            encoding.insert("fletcher32".into(), flag(f.fletcher32));
+            encoding.compression = Some(match f.deflate_level {
+                Some(level) => Compression::Zlib(level as u32),
+                None => Compression::None,
+            });
+            encoding.shuffle = Some(f.shuffle);
+            encoding.fletcher32 = Some(f.fletcher32);
         }
-        encoding.insert("contiguous".into(), flag(opts.contiguous));
-    }
-    if let Some(c) = &meta.chunking {
-        let c: Vec<u64> = c.iter().map(|&x| x as u64).collect();
-        encoding.insert("chunksizes".into(), c.into());
-    }
-    if !meta.unlimited.is_empty() {
-        encoding.insert(
-            "unlimited_dims".into(),
-            AttrValue::Array(NdArray::from(meta.unlimited.clone())),
-        );
+        encoding.contiguous = Some(opts.contiguous);
     }
     encoding
 }
@@ -621,8 +611,9 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
         };
         let mut encoding = storage_encoding(path, &meta);
         let mut attrs = meta.attrs;
-        if let Some(e) = attrs.shift_remove("_Encoding") {
-            encoding.insert("_Encoding".into(), e);
+        if let Some(e) = attrs.get("_Encoding").and_then(AttrValue::as_str) {
+            encoding.string_encoding = Some(e.to_string());
+            attrs.shift_remove("_Encoding");
         }
         let var = Variable::new(&meta.dims, data)
             .map_err(|e| format_error(path, Some(&meta.name), e.to_string()))?
@@ -634,12 +625,10 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
         Error::Cf { variable, reason } => format_error(path, Some(&variable), reason),
         other => format_error(path, None, other.to_string()),
     })?;
-    let mut dataset_encoding = Attrs::new();
-    dataset_encoding.insert("source".into(), AttrValue::Str(path.display().to_string()));
-    dataset_encoding.insert(
-        "unlimited_dims".into(),
-        AttrValue::Array(NdArray::from(unlimited_dims)),
-    );
+    let dataset_encoding = DatasetEncoding {
+        source: Some(path.display().to_string()),
+        unlimited_dims: Some(unlimited_dims),
+    };
     Ok(Dataset::from_parts(variables, coords, global)
         .map_err(|e| format_error(path, None, e.to_string()))?
         .with_encoding(dataset_encoding))

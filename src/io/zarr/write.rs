@@ -34,7 +34,7 @@ use super::store::{self, Access, StorageOptions, Storages};
 use super::ZarrFormat;
 use crate::array::chunks::ChunkGrid;
 use crate::array::{match_numeric, ByteOrder, DType, NdArray};
-use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
+use crate::dataset::{AttrValue, Compression, Dataset, Encoding, Variable};
 use crate::dist::{Executor, LocalExecutor, TaskGraph, TaskValue};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
@@ -112,7 +112,7 @@ pub struct ToZarr<'a> {
     format: ZarrFormat,
     consolidated: bool,
     group: String,
-    encoding: IndexMap<String, Attrs>,
+    encoding: IndexMap<String, Encoding>,
     storage_options: StorageOptions,
 }
 
@@ -210,7 +210,7 @@ impl<'a> ToZarr<'a> {
     }
 
     /// Encoding for variable `name`, merged over the variable's own (these keys win).
-    pub fn encoding(mut self, name: &str, encoding: Attrs) -> Self {
+    pub fn encoding(mut self, name: &str, encoding: Encoding) -> Self {
         self.encoding.insert(name.to_string(), encoding);
         self
     }
@@ -482,14 +482,12 @@ impl<'a> ToZarr<'a> {
                 }
                 None => {
                     if let Some(extra) = self.encoding.get(name) {
-                        for (k, v) in extra {
-                            var.encoding_mut().insert(k.clone(), v.clone());
-                        }
+                        var.encoding_mut().update(extra);
                     }
                 }
             }
-            if format == ZarrFormat::V2 && var.encoding().contains_key("fill_value") {
-                var.encoding_mut().shift_remove("fill_value");
+            if format == ZarrFormat::V2 {
+                var.encoding_mut().zarr_fill_value = None;
             }
             let mut enc = cf::encode_variable(name, &var).map_err(|e| match e {
                 Error::Cf { variable, reason } => self.err(Some(&variable), reason),
@@ -590,12 +588,12 @@ impl<'a> ToZarr<'a> {
         let dtype = enc.dtype();
         let shape = enc.shape().to_vec();
         let encoding = enc.encoding();
-        let chunks = match encoding_shape(encoding, "chunks", shape.len()) {
+        let chunks = match encoding_shape(encoding.chunks.as_deref(), shape.len()) {
             Some(c) => c,
             None => default_chunks(self, name, enc)?,
         };
         let shards = match format {
-            ZarrFormat::V3 => encoding_shape(encoding, "shards", shape.len()),
+            ZarrFormat::V3 => encoding_shape(encoding.shards.as_deref(), shape.len()),
             ZarrFormat::V2 => None,
         };
         if let Some(s) = &shards {
@@ -656,7 +654,7 @@ impl<'a> ToZarr<'a> {
                         format!("values of dtype {dtype} cannot be written to Zarr"),
                     )
                 })?;
-                let fill = match encoding.get("fill_value") {
+                let fill = match &encoding.zarr_fill_value {
                     Some(v) => fill_of(v)?,
                     None if dtype.is_float() => json!("NaN"),
                     None if dtype == DType::Bool => json!(false),
@@ -850,29 +848,26 @@ impl<'a> ToZarr<'a> {
     }
 }
 
-/// The encoding keys that describe how an existing array is stored.
-fn storage_encoding(encoding: &Attrs) -> Attrs {
-    const KEYS: [&str; 14] = [
-        "dtype",
-        "_FillValue",
-        "missing_value",
-        "scale_factor",
-        "add_offset",
-        "_Unsigned",
-        "units",
-        "calendar",
-        "fill_value",
-        "chunks",
-        "shards",
-        "codecs",
-        "compressor",
-        "filters",
-    ];
-    encoding
-        .iter()
-        .filter(|(k, _)| KEYS.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+/// The encoding of how an existing array is stored (its source and NetCDF-only
+/// fields left out).
+fn storage_encoding(encoding: &Encoding) -> Encoding {
+    Encoding {
+        dtype: encoding.dtype,
+        fill_value: encoding.fill_value.clone(),
+        missing_value: encoding.missing_value.clone(),
+        scale_factor: encoding.scale_factor.clone(),
+        add_offset: encoding.add_offset.clone(),
+        unsigned: encoding.unsigned.clone(),
+        units: encoding.units.clone(),
+        calendar: encoding.calendar.clone(),
+        zarr_fill_value: encoding.zarr_fill_value.clone(),
+        chunks: encoding.chunks.clone(),
+        shards: encoding.shards.clone(),
+        codecs: encoding.codecs.clone(),
+        compression: encoding.compression.clone(),
+        filters: encoding.filters.clone(),
+        ..Encoding::default()
+    }
 }
 
 fn group_exists(storages: &Storages, prefix: &str) -> Result<bool> {
@@ -1011,19 +1006,9 @@ fn write_group_meta(
 }
 
 /// A shape-like encoding entry (`chunks`, `shards`) with one positive entry per dim.
-fn encoding_shape(encoding: &Attrs, key: &str, ndim: usize) -> Option<Vec<usize>> {
-    match encoding.get(key)? {
-        AttrValue::Array(a) => {
-            let v: Vec<usize> = a
-                .to_f64_vec()
-                .ok()?
-                .iter()
-                .map(|&x| x.max(1.0) as usize)
-                .collect();
-            (v.len() == ndim).then_some(v)
-        }
-        AttrValue::Str(_) => None,
-    }
+fn encoding_shape(shape: Option<&[usize]>, ndim: usize) -> Option<Vec<usize>> {
+    let v: Vec<usize> = shape?.iter().map(|&x| x.max(1)).collect();
+    (v.len() == ndim).then_some(v)
 }
 
 /// Chunks for a variable without a `chunks` encoding: a lazy array's own (uniform)
@@ -1160,40 +1145,33 @@ fn parse_json(w: &ToZarr<'_>, name: &str, key: &str, text: &str) -> Result<Value
     })
 }
 
-fn v2_compressor(w: &ToZarr<'_>, name: &str, encoding: &Attrs) -> Result<Value> {
-    let Some(v) = encoding.get("compressor") else {
-        // zarr-python's default for v2.
-        return Ok(
-            json!({"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1, "blocksize": 0}),
-        );
-    };
-    let text = v.as_str().ok_or_else(|| {
-        w.err(
-            Some(name),
-            "encoding \"compressor\" must be a name or JSON text",
-        )
-    })?;
-    Ok(match text {
-        "zstd" => json!({"id": "zstd", "level": 0}),
-        "gzip" => json!({"id": "gzip", "level": 5}),
-        "blosc" => {
-            json!({"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1, "blocksize": 0})
-        }
-        "none" => Value::Null,
-        t => parse_json(w, name, "compressor", t)?,
+fn v2_compressor(w: &ToZarr<'_>, name: &str, encoding: &Encoding) -> Result<Value> {
+    // zarr-python's default for v2; NetCDF's deflate has no v2 counterpart here.
+    let default =
+        || json!({"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1, "blocksize": 0});
+    Ok(match &encoding.compression {
+        None | Some(Compression::Zlib(_)) => default(),
+        Some(Compression::Zstd(level)) => json!({"id": "zstd", "level": level}),
+        Some(Compression::Gzip(level)) => json!({"id": "gzip", "level": level}),
+        Some(Compression::Blosc { cname, clevel }) => json!({
+            "id": "blosc", "cname": cname.as_deref().unwrap_or("lz4"), "clevel": clevel,
+            "shuffle": 1, "blocksize": 0
+        }),
+        Some(Compression::None) => Value::Null,
+        Some(Compression::ZarrV2(text)) => parse_json(w, name, "compressor", text)?,
     })
 }
 
-fn v2_filters(w: &ToZarr<'_>, name: &str, encoding: &Attrs) -> Result<Value> {
-    match encoding.get("filters").and_then(AttrValue::as_str) {
+fn v2_filters(w: &ToZarr<'_>, name: &str, encoding: &Encoding) -> Result<Value> {
+    match &encoding.filters {
         Some(t) => parse_json(w, name, "filters", t),
         None => Ok(Value::Null),
     }
 }
 
 /// The v3 codecs (inside the shard, when sharded) for `encoding`.
-fn v3_codecs(w: &ToZarr<'_>, name: &str, encoding: &Attrs, dtype: DType) -> Result<Value> {
-    if let Some(text) = encoding.get("codecs").and_then(AttrValue::as_str) {
+fn v3_codecs(w: &ToZarr<'_>, name: &str, encoding: &Encoding, dtype: DType) -> Result<Value> {
+    if let Some(text) = &encoding.codecs {
         let mut codecs = parse_json(w, name, "codecs", text)?;
         // Codecs read from a sharded array: keep the ones inside the shard.
         let first_is_sharding = codecs
@@ -1229,17 +1207,22 @@ fn v3_codecs(w: &ToZarr<'_>, name: &str, encoding: &Attrs, dtype: DType) -> Resu
     } else {
         json!({"name": "bytes", "configuration": {"endian": "little"}})
     };
-    let compressor = match encoding.get("compressor").and_then(AttrValue::as_str) {
-        None | Some("zstd") => {
-            Some(json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}}))
+    let zstd =
+        |level: i32| json!({"name": "zstd", "configuration": {"level": level, "checksum": false}});
+    let compressor = match &encoding.compression {
+        Some(Compression::Zstd(level)) => Some(zstd(*level)),
+        Some(Compression::Gzip(level)) => {
+            Some(json!({"name": "gzip", "configuration": {"level": level}}))
         }
-        Some("gzip") => Some(json!({"name": "gzip", "configuration": {"level": 5}})),
-        Some("blosc") => Some(json!({"name": "blosc", "configuration": {
-            "cname": "zstd", "clevel": 5, "shuffle": if dtype.size() > 1 { "shuffle" } else { "noshuffle" },
-            "typesize": dtype.size().max(1), "blocksize": 0}})),
-        Some("none") => None,
-        // v2 compressor JSON from a v2 store: the v3 default instead.
-        Some(_) => Some(json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}})),
+        Some(Compression::Blosc { cname, clevel }) => {
+            Some(json!({"name": "blosc", "configuration": {
+            "cname": cname.as_deref().unwrap_or("zstd"), "clevel": clevel,
+            "shuffle": if dtype.size() > 1 { "shuffle" } else { "noshuffle" },
+            "typesize": dtype.size().max(1), "blocksize": 0}}))
+        }
+        Some(Compression::None) => None,
+        // The default; NetCDF's deflate and v2 compressors from a v2 store get it too.
+        _ => Some(zstd(0)),
     };
     let mut codecs = vec![serializer];
     codecs.extend(compressor);
