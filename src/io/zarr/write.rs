@@ -17,13 +17,16 @@
 //! every rank, and an error on one rank ends the write on all of them.
 
 use std::collections::HashMap;
+use std::num::NonZeroU64;
 use std::ops::Range;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
-use zarrs::array::{Array, ArraySubset};
+use zarrs::array::{Array, ArrayMetadataV2, ArrayMetadataV3, ArraySubset};
+use zarrs::metadata::v2::{DataTypeMetadataV2, MetadataV2};
+use zarrs::metadata::v3::MetadataV3;
 use zarrs::storage::{
     Bytes, ReadableWritableListableStorage, ReadableWritableListableStorageTraits, StorePrefix,
 };
@@ -81,11 +84,11 @@ impl FromStr for ZarrMode {
 
 /// Options for writing a dataset to a Zarr store, built by [`Dataset::write_zarr`].
 ///
-/// Per-variable encoding (the variable's own `encoding`, overridden by
-/// [`ToZarr::encoding`]) understands xarray's keys: `dtype`, `_FillValue`,
-/// `scale_factor`, `add_offset`, `units`, `calendar`, `chunks`, `shards` (v3),
-/// `fill_value` (v3), `codecs` (v3, JSON) and `compressor` (`"zstd"`, `"gzip"`,
-/// `"blosc"`, `"none"`, or v2 JSON), `filters` (v2 JSON).
+/// Per-variable [`Encoding`] (the variable's own, overridden field by field by
+/// [`ToZarr::encoding`]): `dtype`, `fill_value`, `scale_factor`, `add_offset`, `units`,
+/// `calendar`, `chunks`, `shards` (v3), `zarr_fill_value` (v3), `codecs` (v3, JSON),
+/// `compression` (`Zstd`, `Gzip`, `Blosc`, `None`, or v2 JSON) and `filters` (v2 JSON).
+/// The array metadata is built with zarrs' `ArrayMetadataV3`/`ArrayMetadataV2`.
 ///
 /// ```
 /// # fn main() -> xr::Result<()> {
@@ -619,8 +622,8 @@ impl<'a> ToZarr<'a> {
                 AttrValue::Str(s) => Ok(Value::from(s.as_str())),
             }
         };
-        let mut json = Map::new();
-        match format {
+        let typed = |e: serde_json::Error| self.err(Some(name), format!("array metadata: {e}"));
+        let metadata = match format {
             ZarrFormat::V2 => {
                 let dtype_name = match dtype {
                     // numpy's fixed-length unicode, as xarray writes str to v2.
@@ -636,16 +639,20 @@ impl<'a> ToZarr<'a> {
                     Some(v) => fill_of(v)?,
                     None => Value::Null,
                 };
-                json.insert("zarr_format".into(), json!(2));
-                json.insert("shape".into(), json!(shape));
-                json.insert("chunks".into(), json!(chunks));
-                json.insert("dtype".into(), json!(dtype_name));
-                json.insert("fill_value".into(), fill);
-                json.insert("order".into(), json!("C"));
-                json.insert("filters".into(), v2_filters(self, name, encoding)?);
-                json.insert("dimension_separator".into(), json!("."));
-                json.insert("compressor".into(), v2_compressor(self, name, encoding)?);
+                let compressor: Option<MetadataV2> =
+                    serde_json::from_value(v2_compressor(self, name, encoding)?).map_err(typed)?;
+                let filters: Option<Vec<MetadataV2>> =
+                    serde_json::from_value(v2_filters(self, name, encoding)?).map_err(typed)?;
+                // xarray's convention, not Zarr's: v2 has no dimension names of its own.
                 attrs.insert("_ARRAY_DIMENSIONS".into(), json!(enc.dims()));
+                serde_json::to_value(ArrayMetadataV2::new(
+                    shape.iter().map(|&n| n as u64).collect(),
+                    chunk_shape(self, name, &chunks)?,
+                    DataTypeMetadataV2::Simple(dtype_name),
+                    serde_json::from_value(fill).map_err(typed)?,
+                    compressor,
+                    filters,
+                ))
             }
             ZarrFormat::V3 => {
                 let type_name = dtype.names().zarr_v3.ok_or_else(|| {
@@ -668,37 +675,51 @@ impl<'a> ToZarr<'a> {
                 let (grid, codecs) = match &shards {
                     Some(s) => (
                         s.clone(),
-                        json!([{
-                            "name": "sharding_indexed",
-                            "configuration": {
+                        vec![MetadataV3::new_with_configuration(
+                            "sharding_indexed",
+                            json_object(json!({
                                 "chunk_shape": chunks,
-                                "codecs": inner,
-                                "index_codecs": [
+                                "codecs": named(inner).map_err(typed)?,
+                                "index_codecs": named(json!([
                                     {"name": "bytes", "configuration": {"endian": "little"}},
-                                    {"name": "crc32c"}
-                                ],
+                                    {"name": "crc32c"},
+                                ])).map_err(typed)?,
                                 "index_location": "end"
-                            }
-                        }]),
+                            })),
+                        )],
                     ),
-                    None => (chunks.clone(), inner),
+                    None => (chunks.clone(), named(inner).map_err(typed)?),
                 };
-                json.insert("zarr_format".into(), json!(3));
-                json.insert("node_type".into(), json!("array"));
-                json.insert("shape".into(), json!(shape));
-                json.insert("data_type".into(), json!(type_name));
-                json.insert(
-                    "chunk_grid".into(),
-                    json!({"name": "regular", "configuration": {"chunk_shape": grid}}),
+                let grid = MetadataV3::new_with_configuration(
+                    "regular",
+                    json_object(json!({"chunk_shape": grid})),
                 );
-                json.insert(
-                    "chunk_key_encoding".into(),
-                    json!({"name": "default", "configuration": {"separator": "/"}}),
-                );
-                json.insert("fill_value".into(), fill);
-                json.insert("codecs".into(), codecs);
-                json.insert("dimension_names".into(), json!(enc.dims()));
+                serde_json::to_value(
+                    ArrayMetadataV3::new(
+                        shape.iter().map(|&n| n as u64).collect(),
+                        grid,
+                        MetadataV3::new(type_name),
+                        serde_json::from_value(fill).map_err(typed)?,
+                        codecs,
+                    )
+                    .with_dimension_names(Some(enc.dims().to_vec())),
+                )
+            }
+        };
+        let mut json = match metadata.map_err(typed)? {
+            Value::Object(map) => map,
+            other => return Err(self.err(Some(name), format!("array metadata {other}"))),
+        };
+        match format {
+            // zarrs leaves an empty list out; zarr-python writes it, and so did xr for
+            // the stores xarray was checked against (tests/golden/check_xr_zarr.py).
+            ZarrFormat::V3 => {
                 json.insert("storage_transformers".into(), json!([]));
+            }
+            // zarrs tags its v2 struct with a `node_type`, a v3 key that no v2 `.zarray`
+            // written by zarr-python has.
+            ZarrFormat::V2 => {
+                json.shift_remove("node_type");
             }
         }
         Ok(ArrayMeta {
@@ -956,6 +977,10 @@ fn write_array_meta(
 }
 
 /// Writes a group's metadata, with `consolidated` arrays when given.
+///
+/// JSON by hand, not zarrs' `GroupMetadataV3`: zarr-python's inline
+/// `consolidated_metadata` (v3) and `.zmetadata` (v2) are not part of the Zarr spec, and
+/// zarrs has no type for them; the group documents are three keys around them.
 fn write_group_meta(
     store: &ReadableWritableListableStorage,
     loc: &str,
@@ -1167,6 +1192,40 @@ fn v2_filters(w: &ToZarr<'_>, name: &str, encoding: &Encoding) -> Result<Value> 
         Some(t) => parse_json(w, name, "filters", t),
         None => Ok(Value::Null),
     }
+}
+
+/// Codecs (a JSON list) as zarrs' metadata. A codec without configuration keeps the
+/// `{"name": ...}` form: zarrs would write a bare name, which zarr-python does not read.
+fn named(codecs: Value) -> serde_json::Result<Vec<MetadataV3>> {
+    let list: Vec<Value> = serde_json::from_value(codecs)?;
+    list.into_iter()
+        .map(|c| {
+            match (
+                c.get("name").and_then(Value::as_str),
+                c.get("configuration"),
+            ) {
+                (Some(n), None) => Ok(MetadataV3::new_with_configuration(n, Map::new())),
+                _ => serde_json::from_value(c),
+            }
+        })
+        .collect()
+}
+
+/// A JSON object's map (codec configurations built with `json!`).
+fn json_object(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// A chunk shape as zarrs holds it.
+fn chunk_shape(w: &ToZarr<'_>, name: &str, chunks: &[usize]) -> Result<Vec<NonZeroU64>> {
+    chunks
+        .iter()
+        .map(|&c| NonZeroU64::new(c as u64))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| w.err(Some(name), format!("chunk shape {chunks:?} has a zero")))
 }
 
 /// The v3 codecs (inside the shard, when sharded) for `encoding`.
