@@ -11,14 +11,10 @@ mod data_array;
 mod encoding;
 mod index;
 mod indexing;
-#[cfg(feature = "netcdf")]
-mod io;
 mod linalg;
 mod reduce;
 mod repr;
 mod variable;
-#[cfg(feature = "zarr")]
-mod zarr;
 
 pub use self::core::Dataset;
 pub use align::Join;

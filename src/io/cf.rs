@@ -17,12 +17,18 @@ use crate::dataset::{AttrValue, Dataset, Variable};
 use crate::error::{Error, Result};
 use crate::time::{Calendar, CfUnits, Encoded, NAT};
 
-/// The builder methods `decode_cf`, `mask_and_scale`, `decode_times` and
-/// `decode_coords` of every driver's open options, for a builder with a
+/// The builder methods `decode_options`, `decode_cf`, `mask_and_scale`, `decode_times`
+/// and `decode_coords` of every driver's open options, for a builder with a
 /// `decode: DecodeOptions` field. Unused when no driver feature is on.
 #[allow(unused_macros)]
 macro_rules! decode_option_setters {
     () => {
+        /// All the CF decoding choices at once.
+        pub fn decode_options(mut self, options: $crate::io::cf::DecodeOptions) -> Self {
+            self.decode = options;
+            self
+        }
+
         /// Turns all CF decoding on or off (xarray's `decode_cf`).
         pub fn decode_cf(mut self, on: bool) -> Self {
             self.decode = if on {
