@@ -145,3 +145,28 @@ fn the_zarr_backend_appends_through_the_capability_traits() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A NetCDF variable stored without deflate carries no compression in its encoding, so
+/// Zarr writes it with its own default compressor (zstd), as it does for xarray.
+#[cfg(feature = "netcdf")]
+#[test]
+fn netcdf_without_deflate_gets_zarrs_default_compressor() {
+    let ds = Dataset::open_dataset("tests/data/noleap_daily.nc").unwrap();
+    let tas = ds.variable("tas").unwrap().encoding();
+    assert_eq!(tas.compression, None);
+    assert_eq!(
+        tas.to_attrs()["zlib"].as_f64(),
+        Some(0.0),
+        "xarray's zlib: false"
+    );
+    let dir = tmp("nc_default");
+    let out = dir.join("out.zarr");
+    ds.to_zarr(out.to_str().unwrap()).unwrap();
+    let back = Dataset::open_zarr(out.to_str().unwrap()).unwrap();
+    let codecs = back.variable("tas").unwrap().encoding().codecs.clone();
+    assert!(
+        codecs.as_deref().is_some_and(|c| c.contains("zstd")),
+        "{codecs:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

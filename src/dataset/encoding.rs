@@ -89,6 +89,7 @@ pub enum Compression {
     /// No compression.
     None,
     /// NetCDF-4's deflate (xarray's `zlib`/`complevel`); Zarr writes its default codec.
+    /// An unset compression is each format's default (none for NetCDF).
     Zlib(u32),
     /// Zarr's gzip codec.
     Gzip(u32),
@@ -260,7 +261,7 @@ impl Encoding {
                 put("zlib", Some(flag(true)));
                 put("complevel", Some(AttrValue::from(*level as i64)));
             }
-            Some(Compression::None) if self.shuffle.is_some() => {
+            None if self.shuffle.is_some() => {
                 // What the NetCDF reader records for a filter pipeline without deflate.
                 put("zlib", Some(flag(false)));
                 put("complevel", Some(AttrValue::from(0i64)));
@@ -352,12 +353,8 @@ impl Encoding {
         let zlib = boolean("zlib").unwrap_or_else(|| level.is_some_and(|l| l > 0.0));
         enc.compression = if zlib {
             Some(Compression::Zlib(level.unwrap_or(4.0).max(0.0) as u32))
-        } else if let Some(c) = text("compressor")? {
-            Some(Compression::from_zarr_name(&c))
-        } else if boolean("zlib") == Some(false) {
-            Some(Compression::None)
         } else {
-            None
+            text("compressor")?.map(|c| Compression::from_zarr_name(&c))
         };
         enc.shuffle = boolean("shuffle");
         enc.fletcher32 = boolean("fletcher32");

@@ -453,10 +453,9 @@ fn storage_encoding(path: &Path, meta: &VarMeta) -> Encoding {
     encoding.original_shape = Some(original);
     if let Some(opts) = meta.storage_options {
         if let Some(f) = opts.filters {
-            encoding.compression = Some(match f.deflate_level {
-                Some(level) => Compression::Zlib(level as u32),
-                None => Compression::None,
-            });
+            // No deflate leaves `compression` unset: another format then uses its own
+            // default compressor, as it did for a file read by xarray.
+            encoding.compression = f.deflate_level.map(|l| Compression::Zlib(l as u32));
             encoding.shuffle = Some(f.shuffle);
             encoding.fletcher32 = Some(f.fletcher32);
         }
