@@ -1,6 +1,7 @@
 //! Typed storage: [`DType`], [`NdArray`] and [`Scalar`], with kernels generic over the
 //! element type and dispatched once per array.
 
+mod bytes;
 mod cast;
 pub mod chunks;
 mod dtype;
@@ -9,6 +10,7 @@ pub mod linalg;
 mod nd;
 mod scalar;
 
+pub use bytes::FixedWidth;
 #[cfg(feature = "zarr")]
 pub(crate) use dtype::with_dtype;
 pub(crate) use dtype::with_numeric_dtype;

@@ -10,45 +10,20 @@ use std::sync::Arc;
 
 use ndarray::{ArcArray, IxDyn};
 
-use crate::array::{match_numeric, with_numeric_dtype, DType, NdArray};
+use crate::array::{match_numeric, with_numeric_dtype, DType, FixedWidth, NdArray};
 use crate::dist::graph::{TaskId, TaskValue};
 use crate::error::{Error, Result};
 use crate::time::Calendar;
 
-/// A fixed-size element written little-endian.
-trait Le: Copy {
-    const SIZE: usize;
-    fn put(self, out: &mut Vec<u8>);
-    /// `bytes` has exactly `SIZE` bytes.
-    fn get(bytes: &[u8]) -> Self;
-}
-
-macro_rules! impl_le {
-    ($($t:ty),*) => {$(
-        impl Le for $t {
-            const SIZE: usize = std::mem::size_of::<$t>();
-            fn put(self, out: &mut Vec<u8>) {
-                out.extend_from_slice(&self.to_le_bytes());
-            }
-            fn get(bytes: &[u8]) -> Self {
-                let mut b = [0u8; std::mem::size_of::<$t>()];
-                b.copy_from_slice(bytes);
-                <$t>::from_le_bytes(b)
-            }
-        }
-    )*};
-}
-impl_le!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
-
 fn put_u64(out: &mut Vec<u8>, v: usize) {
-    (v as u64).put(out);
+    (v as u64).put_le(out);
 }
 
-fn put_elements<T: Le>(a: &ArcArray<T, IxDyn>, out: &mut Vec<u8>) {
+fn put_elements<T: FixedWidth>(a: &ArcArray<T, IxDyn>, out: &mut Vec<u8>) {
     out.reserve(a.len() * T::SIZE);
     match a.as_slice() {
-        Some(s) => s.iter().for_each(|&x| x.put(out)),
-        None => a.iter().for_each(|&x| x.put(out)),
+        Some(s) => s.iter().for_each(|&x| x.put_le(out)),
+        None => a.iter().for_each(|&x| x.put_le(out)),
     }
 }
 
@@ -135,7 +110,7 @@ impl<'a> Reader<'a> {
     }
 
     fn usize(&mut self) -> Result<usize> {
-        let v = u64::get(self.take(8)?);
+        let v = <u64 as FixedWidth>::from_le(self.take(8)?);
         usize::try_from(v).map_err(|_| self.corrupt(&format!("a length of {v} does not fit")))
     }
 
@@ -143,13 +118,13 @@ impl<'a> Reader<'a> {
         Error::internal(format!("bad message {}: {why}", self.from))
     }
 
-    fn elements<T: Le>(&mut self, shape: &[usize]) -> Result<ArcArray<T, IxDyn>> {
+    fn elements<T: FixedWidth>(&mut self, shape: &[usize]) -> Result<ArcArray<T, IxDyn>> {
         let n = element_count(shape).ok_or_else(|| self.corrupt("the shape overflows"))?;
         let bytes = self.take(
             n.checked_mul(T::SIZE)
                 .ok_or_else(|| self.corrupt("the shape overflows"))?,
         )?;
-        let v: Vec<T> = bytes.chunks_exact(T::SIZE).map(T::get).collect();
+        let v: Vec<T> = bytes.chunks_exact(T::SIZE).map(T::from_le).collect();
         ArcArray::from_shape_vec(IxDyn(shape), v).map_err(|e| self.corrupt(&e.to_string()))
     }
 

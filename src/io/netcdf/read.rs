@@ -12,7 +12,7 @@ use netcdf::AttributeValue;
 use super::ffi::{Filters, VarIds};
 use super::{format_error, nc_error, with_lock};
 use crate::array::chunks::ChunkGrid;
-use crate::array::{with_numeric_dtype, DType, Element, NdArray};
+use crate::array::{with_numeric_dtype, DType, FixedWidth, NdArray};
 use crate::dataset::{AttrValue, Attrs, Compression, Dataset, DatasetEncoding, Encoding, Variable};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
@@ -228,7 +228,7 @@ fn chars_to_string(bytes: &[u8]) -> String {
 }
 
 fn bytes_to_array(bytes: &[u8], dtype: DType, shape: &[usize]) -> Result<NdArray> {
-    fn typed<T: Element + FromNe>(bytes: &[u8], shape: &[usize]) -> Result<NdArray> {
+    fn typed<T: FixedWidth>(bytes: &[u8], shape: &[usize]) -> Result<NdArray> {
         let values: Vec<T> = bytes.chunks_exact(T::SIZE).map(T::from_ne).collect();
         NdArray::from_shape_vec(shape, values)
     }
@@ -236,25 +236,6 @@ fn bytes_to_array(bytes: &[u8], dtype: DType, shape: &[usize]) -> Result<NdArray
         Err(Error::internal(format!("no raw NetCDF type for {other}")))
     })
 }
-
-/// A number read from native-endian bytes.
-trait FromNe: Sized {
-    const SIZE: usize = std::mem::size_of::<Self>();
-    fn from_ne(bytes: &[u8]) -> Self;
-}
-
-macro_rules! impl_from_ne {
-    ($($t:ty),*) => {$(
-        impl FromNe for $t {
-            fn from_ne(bytes: &[u8]) -> Self {
-                let mut b = [0u8; std::mem::size_of::<$t>()];
-                b.copy_from_slice(bytes);
-                <$t>::from_ne_bytes(b)
-            }
-        }
-    )*};
-}
-impl_from_ne!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 
 fn number_dtype(t: &NcVariableType) -> Option<DType> {
     match t {
