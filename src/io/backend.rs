@@ -19,8 +19,12 @@ pub trait Backend: Send + Sync {
     fn name(&self) -> &'static str;
 
     /// Whether `location` looks like this backend's: by extension, metadata files or
-    /// URL scheme; cheap, and never opens the data.
-    fn guess_can_open(&self, location: &Path) -> bool;
+    /// URL scheme; cheap, and never opens the data. A backend that does not say is only
+    /// used when named.
+    fn guess_can_open(&self, location: &Path) -> bool {
+        let _ = location;
+        false
+    }
 
     /// Opens `location` (metadata now, data variables lazily) with `decode`.
     ///
