@@ -212,7 +212,7 @@ impl<'a> ToZarr<'a> {
         self
     }
 
-    /// Encoding for variable `name`, merged over the variable's own (these keys win).
+    /// Encoding for variable `name`, merged over the variable's own (its set fields win).
     pub fn encoding(mut self, name: &str, encoding: Encoding) -> Self {
         self.encoding.insert(name.to_string(), encoding);
         self
