@@ -21,7 +21,7 @@ use ndarray::{ArcArray, Array3};
 use xr::dataset::Label;
 use xr::plot::{pcolormesh, MapOptions};
 use xr::time::{date_range, Frequency};
-use xr::{AttrValue, Attrs, Calendar, CfDatetime, Dataset, NdArray, Variable};
+use xr::{Calendar, CfDatetime, Compression, Dataset, Encoding, NdArray, Variable};
 
 const YEARS: std::ops::Range<i64> = 2000..2004;
 
@@ -116,22 +116,17 @@ fn make_sample(dir: &Path) -> xr::Result<()> {
             NdArray::datetime(ArcArray::from_vec(days).into_dyn(), cal),
         )?
         .with_attr("standard_name", "time")
-        .with_encoding(Attrs::from_iter([
-            (
-                "units".to_string(),
-                AttrValue::from(format!("days since {year}-01-01")),
-            ),
-            ("calendar".to_string(), AttrValue::from("standard")),
-        ]));
-        let encoding = Attrs::from_iter([
-            ("zlib".to_string(), AttrValue::from("true")),
-            ("complevel".to_string(), AttrValue::from(1i32)),
-            ("shuffle".to_string(), AttrValue::from("true")),
-            (
-                "chunksizes".to_string(),
-                AttrValue::from(vec![1i32, ny as i32, nx as i32]),
-            ),
-        ]);
+        .with_encoding(Encoding {
+            units: Some(format!("days since {year}-01-01")),
+            calendar: Some("standard".into()),
+            ..Encoding::default()
+        });
+        let encoding = Encoding {
+            compression: Some(Compression::Zlib(1)),
+            shuffle: Some(true),
+            chunksizes: Some(vec![1, ny, nx]),
+            ..Encoding::default()
+        };
         let tas = Variable::new(&["time", "lat", "lon"], data.into_dyn())?
             .with_attr("standard_name", "air_temperature")
             .with_attr("long_name", "Near-Surface Air Temperature")

@@ -2,6 +2,7 @@
 //! element type and dispatched once per array.
 
 pub mod aggregation;
+mod bytes;
 mod cast;
 pub mod chunks;
 mod dtype;
@@ -10,7 +11,11 @@ pub mod linalg;
 mod nd;
 mod scalar;
 
-pub use dtype::DType;
+pub use bytes::FixedWidth;
+#[cfg(feature = "zarr")]
+pub(crate) use dtype::with_dtype;
+pub(crate) use dtype::with_numeric_dtype;
+pub use dtype::{ByteOrder, DType, DTypeNames};
 #[allow(unused_imports)] // map_all is for kernels still to come
 pub(crate) use nd::{map_all, match_all, match_numeric};
 pub use nd::{Element, NdArray};

@@ -8,22 +8,20 @@ mod chunked;
 mod combine;
 mod core;
 mod data_array;
+mod encoding;
 mod index;
 mod indexing;
-#[cfg(feature = "netcdf")]
-mod io;
 mod linalg;
 mod reduce;
 mod repr;
 mod variable;
-#[cfg(feature = "zarr")]
-mod zarr;
 
 pub use self::core::Dataset;
 pub use align::Join;
 pub use attrs::{AttrValue, Attrs};
 pub use combine::{concat, concat_with_labels, merge};
 pub use data_array::DataArray;
+pub use encoding::{Compression, DatasetEncoding, Encoding};
 pub use index::{Index, Method};
 pub use indexing::{Indexer, Label, Sel};
 pub use reduce::{Reduce, ReduceOptions, Reducer, Reduction};

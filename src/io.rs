@@ -1,12 +1,19 @@
-//! File formats: drivers split by capability (open/read vs write), CF decoding shared by
-//! every driver, and the direct chunk reader of the hot path.
+//! File formats: one backend interface split by capability (open; write; append and
+//! region writes), the NetCDF and Zarr drivers behind it, CF decoding shared by every
+//! driver, `open_mfdataset` for any engine, the direct chunk reader of the hot path, and
+//! `Dataset`'s IO methods.
 
+pub mod backend;
 pub mod cf;
 #[cfg(feature = "direct")]
 pub mod chunks;
-#[cfg(feature = "netcdf")]
+mod dataset;
+#[cfg(any(feature = "netcdf", feature = "zarr"))]
 pub mod mf;
 #[cfg(feature = "netcdf")]
 pub mod netcdf;
 #[cfg(feature = "zarr")]
 pub mod zarr;
+
+pub use backend::{AppendBackend, Backend, Engine, WriteBackend};
+pub use dataset::OpenDataset;

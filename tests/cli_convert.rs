@@ -54,8 +54,8 @@ fn assert_same(a: &Dataset, b: &Dataset, ctx: &str) {
         // are compared above.
         if v.dtype() != xr::DType::Str {
             assert_eq!(
-                v.encoding().get("dtype"),
-                w.encoding().get("dtype"),
+                v.encoding().dtype,
+                w.encoding().dtype,
                 "{ctx}: {name} encoded dtype"
             );
         }

@@ -36,7 +36,7 @@ fn combines_yearly_files_along_time_like_xarray() {
     assert_eq!(v.chunks().unwrap()["time"], [12, 12, 12]);
     // As xarray: each variable's `source` is the first file's path.
     for name in ["v", "time"] {
-        let source = ds.variable(name).unwrap().encoding()["source"].as_str();
+        let source = ds.variable(name).unwrap().encoding().source.as_deref();
         assert!(
             source.is_some_and(|s| s.ends_with("tests/data/mf_2000.nc")),
             "{name}: {source:?}"

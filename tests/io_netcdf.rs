@@ -13,7 +13,7 @@ use xr::array::chunks::ChunkGrid;
 use xr::io::netcdf::NetcdfFormat;
 use xr::lazy::Data;
 use xr::lazy::{ChunkSource, LazyArray};
-use xr::{AttrValue, Attrs, DType, Dataset, Error, NdArray, Variable};
+use xr::{AttrValue, Attrs, Compression, DType, Dataset, Encoding, Error, NdArray, Variable};
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
@@ -124,13 +124,13 @@ fn assert_matches_xarray(ds: &Dataset, expected: &Value) {
     assert_eq!(Value::from(coords), expected["coords"], "{file}: coords");
     assert_eq!(attrs_json(ds.attrs()), expected["attrs"], "{file}: attrs");
     if let Some(unlimited) = expected.get("unlimited_dims") {
-        let mut ours: Vec<String> = match ds.encoding().get("unlimited_dims") {
-            Some(AttrValue::Array(NdArray::Str(a))) => a.iter().cloned().collect(),
-            other => panic!("{file}: unlimited_dims encoding {other:?}"),
+        let mut ours: Vec<String> = match &ds.encoding().unlimited_dims {
+            Some(dims) => dims.clone(),
+            None => panic!("{file}: no unlimited_dims encoding"),
         };
         ours.sort();
         assert_eq!(&Value::from(ours), unlimited, "{file}: unlimited_dims");
-        let source = ds.encoding().get("source").and_then(AttrValue::as_str);
+        let source = ds.encoding().source.as_deref();
         assert!(source.is_some_and(|s| s.ends_with(".nc")), "{file}: source");
     }
     let want = expected["variables"].as_object().unwrap();
@@ -156,8 +156,9 @@ fn assert_matches_xarray(ds: &Dataset, expected: &Value) {
             assert_eq!(a, b, "{ctx}: value {i}");
         }
         assert_eq!(attrs_json(v.attrs()), w["attrs"], "{ctx}: attrs");
+        let encoding = v.encoding().to_attrs();
         for (key, wv) in w["encoding"].as_object().unwrap() {
-            let ours = v.encoding().get(key);
+            let ours = encoding.get(key);
             match key.as_str() {
                 "dtype" if !matches!(v.dtype(), DType::Str) => {
                     let ours = ours.and_then(AttrValue::as_str).unwrap_or("<none>");
@@ -393,9 +394,9 @@ fn assert_round_trip(ds: &Dataset, format: NetcdfFormat, name: &str) -> Dataset 
             if key == "dtype" && nc3 {
                 continue; // NetCDF-3 has no 64-bit integers: xarray's coercion applies
             }
-            if let Some(e) = v.encoding().get(key) {
+            if let Some(e) = v.encoding().to_attrs().get(key) {
                 assert_eq!(
-                    w.encoding().get(key),
+                    w.encoding().to_attrs().get(key),
                     Some(e),
                     "{name}: {n}: encoding {key}"
                 );
@@ -432,10 +433,11 @@ fn packed_time_and_fill_round_trip_exactly() {
 #[test]
 fn compression_and_chunking_are_written() {
     let ds = Dataset::open_dataset(fixture("compressed_chunked.nc")).unwrap();
-    let mut enc = Attrs::new();
-    enc.insert("chunksizes".into(), vec![10u64, 8, 8].into());
-    enc.insert("zlib".into(), AttrValue::Str("true".into()));
-    enc.insert("complevel".into(), 9i32.into());
+    let enc = Encoding {
+        chunksizes: Some(vec![10, 8, 8]),
+        compression: Some(Compression::Zlib(9)),
+        ..Encoding::default()
+    };
     let out = scratch("compressed_out.nc");
     ds.write_netcdf(&out)
         .encoding("z", enc)
@@ -445,10 +447,7 @@ fn compression_and_chunking_are_written() {
     let back = Dataset::open_dataset(&out).unwrap();
     let z = back.variable("z").unwrap();
     assert_eq!(z.data().chunks().unwrap(), [vec![10, 10], vec![8], vec![8]]);
-    assert_eq!(
-        attr_json(&z.encoding()["unlimited_dims"]),
-        serde_json::json!(["time"])
-    );
+    assert_eq!(z.encoding().unlimited_dims, ["time"]);
     assert!(z
         .values()
         .unwrap()
@@ -462,7 +461,7 @@ fn storage(v: &Variable) -> Vec<(String, Option<f64>)> {
         .map(|k| {
             (
                 k.to_string(),
-                v.encoding().get(*k).and_then(AttrValue::as_f64),
+                v.encoding().to_attrs().get(*k).and_then(AttrValue::as_f64),
             )
         })
         .collect()
@@ -512,13 +511,14 @@ fn open_then_to_netcdf_keeps_chunking_and_filters() {
 #[test]
 fn fletcher32_level_and_contiguous_are_written_as_asked() {
     let ds = Dataset::open_dataset(fixture("noleap_daily.nc")).unwrap();
-    let mut enc = Attrs::new();
     // The file's `zlib: false` is replaced, as xarray needs it to be.
-    enc.insert("zlib".into(), AttrValue::Str("true".into()));
-    enc.insert("complevel".into(), 2i32.into());
-    enc.insert("shuffle".into(), AttrValue::Str("false".into()));
-    enc.insert("fletcher32".into(), AttrValue::Str("true".into()));
-    enc.insert("chunksizes".into(), vec![4u64, 3].into());
+    let enc = Encoding {
+        compression: Some(Compression::Zlib(2)),
+        shuffle: Some(false),
+        fletcher32: Some(true),
+        chunksizes: Some(vec![4, 3]),
+        ..Encoding::default()
+    };
     let out = scratch("fletcher.nc");
     ds.write_netcdf(&out).encoding("tas", enc).write().unwrap();
     let back = Dataset::open_dataset(&out).unwrap();
@@ -555,21 +555,18 @@ fn fletcher32_level_and_contiguous_are_written_as_asked() {
 fn dataset_encoding_gives_source_and_unlimited_dims() {
     let ds = Dataset::open_dataset(fixture("classic.nc")).unwrap();
     assert_eq!(
-        attr_json(&ds.encoding()["unlimited_dims"]),
-        serde_json::json!(["time"])
+        ds.encoding().unlimited_dims.as_deref(),
+        Some(&["time".to_string()][..])
     );
     assert_eq!(
-        ds.encoding()["source"].as_str(),
+        ds.encoding().source.as_deref(),
         fixture("classic.nc").to_str()
     );
     // No variable says so; the dataset's encoding makes `x` unlimited (as xarray).
     let mut plain = Dataset::new()
         .with_data_var("v", Variable::new(&["x"], vec![1.0f64, 2.0]).unwrap())
         .unwrap();
-    plain.encoding_mut().insert(
-        "unlimited_dims".into(),
-        AttrValue::Array(NdArray::from(vec!["x"])),
-    );
+    plain.encoding_mut().unlimited_dims = Some(vec!["x".into()]);
     let out = scratch("ds_unlimited.nc");
     plain.to_netcdf(&out).unwrap();
     assert!(netcdf::open(&out)
@@ -651,8 +648,10 @@ fn strings_go_to_netcdf3_as_xarray_writes_them() {
         netcdf::AttributeValue::Str("utf-8".into())
     );
     // A string longer than a given char dim is an error naming the variable.
-    let mut enc = Attrs::new();
-    enc.insert("char_dim_name".into(), "nchar".into());
+    let enc = Encoding {
+        char_dim_name: Some("nchar".into()),
+        ..Encoding::default()
+    };
     let long = Dataset::new()
         .with_data_var("n", Variable::new(&["nchar"], vec![0i8; 2]).unwrap())
         .unwrap()
@@ -706,19 +705,21 @@ fn unlimited_dims_survive_a_round_trip() {
         .unwrap();
     let back = Dataset::open_dataset(&out).unwrap();
     assert_eq!(
-        attr_json(&back.variable("v").unwrap().encoding()["unlimited_dims"]),
-        serde_json::json!(["time"])
+        back.variable("v").unwrap().encoding().unlimited_dims,
+        ["time"]
     );
 }
 
 #[test]
 fn packing_a_float_variable_to_int16() {
     let t = Variable::new(&["x"], vec![1.5f64, f64::NAN, -3.25, 100.0]).unwrap();
-    let mut enc = Attrs::new();
-    enc.insert("dtype".into(), "int16".into());
-    enc.insert("scale_factor".into(), 0.25f64.into());
-    enc.insert("add_offset".into(), 10f64.into());
-    enc.insert("_FillValue".into(), (-32768i16).into());
+    let enc = Encoding {
+        dtype: Some(DType::I16),
+        scale_factor: Some(0.25f64.into()),
+        add_offset: Some(10f64.into()),
+        fill_value: Some((-32768i16).into()),
+        ..Encoding::default()
+    };
     let ds = Dataset::new()
         .with_data_var("t", t.with_encoding(enc))
         .unwrap();
@@ -747,9 +748,11 @@ fn xr_written_dataset() -> Dataset {
     )
     .unwrap()
     .with_attr("standard_name", "time");
-    let mut tenc = Attrs::new();
-    tenc.insert("units".into(), "hours since 2001-01-01".into());
-    tenc.insert("dtype".into(), "int32".into());
+    let tenc = Encoding {
+        units: Some("hours since 2001-01-01".into()),
+        dtype: Some(DType::I32),
+        ..Encoding::default()
+    };
     let time = time.with_encoding(tenc);
     let t = Variable::new(
         &["time", "x"],
@@ -763,20 +766,24 @@ fn xr_written_dataset() -> Dataset {
     )
     .unwrap()
     .with_attr("units", "K");
-    let mut penc = Attrs::new();
-    penc.insert("dtype".into(), "int16".into());
-    penc.insert("scale_factor".into(), 0.01f64.into());
-    penc.insert("add_offset".into(), 273.15f64.into());
-    penc.insert("_FillValue".into(), (-32767i16).into());
+    let penc = Encoding {
+        dtype: Some(DType::I16),
+        scale_factor: Some(0.01f64.into()),
+        add_offset: Some(273.15f64.into()),
+        fill_value: Some((-32767i16).into()),
+        ..Encoding::default()
+    };
     let t = t.with_encoding(penc);
     let z = LazyArray::from_array(
         NdArray::from_shape_vec(&[4, 3], (0..12).map(|i| i as f32 * 0.5).collect()).unwrap(),
         &[2, 3],
     )
     .unwrap();
-    let mut zenc = Attrs::new();
-    zenc.insert("zlib".into(), AttrValue::Str("true".into()));
-    zenc.insert("chunksizes".into(), vec![2u64, 3].into());
+    let zenc = Encoding {
+        compression: Some(Compression::Zlib(4)),
+        chunksizes: Some(vec![2, 3]),
+        ..Encoding::default()
+    };
     let z = Variable::new(&["time", "x"], Data::Lazy(z))
         .unwrap()
         .with_encoding(zenc);
@@ -929,8 +936,10 @@ fn failed_write_leaves_no_file_and_keeps_the_target() {
 
     // A failure while defining (a string-length dim that clashes with another dim)
     // behaves the same.
-    let mut enc = Attrs::new();
-    enc.insert("char_dim_name".into(), "y".into());
+    let enc = Encoding {
+        char_dim_name: Some("y".into()),
+        ..Encoding::default()
+    };
     let s = Variable::new(&["x"], vec!["a", "b"])
         .unwrap()
         .with_encoding(enc);

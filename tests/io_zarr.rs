@@ -12,7 +12,7 @@ use xr::dataset::Indexer;
 use xr::io::zarr::{ZarrFormat, ZarrMode};
 use xr::lazy::Data;
 use xr::lazy::LazyArray;
-use xr::{AttrValue, Attrs, DType, Dataset, Error, NdArray, Variable};
+use xr::{AttrValue, Attrs, DType, Dataset, Encoding, Error, NdArray, Variable};
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/zarr")
@@ -149,8 +149,9 @@ fn assert_matches_xarray(ds: &Dataset, expected: &Value) {
             assert_eq!(a, b, "{ctx}: value {i}");
         }
         assert_eq!(attrs_json(v.attrs()), w["attrs"], "{ctx}: attrs");
+        let encoding = v.encoding().to_attrs();
         for (key, wv) in w["encoding"].as_object().unwrap() {
-            let ours = v.encoding().get(key);
+            let ours = encoding.get(key);
             match key.as_str() {
                 "dtype" if !matches!(v.dtype(), DType::Str) => {
                     let ours = ours.and_then(AttrValue::as_str).unwrap_or("<none>");
@@ -196,22 +197,13 @@ fn data_variables_are_lazy_with_the_stored_chunks_in_the_encoding() {
     assert!(temp.data().is_lazy());
     assert!(!ds.variable("time").unwrap().data().is_lazy());
     assert!(ds.indexes().contains_key("time"));
-    assert_eq!(
-        attr_json(&temp.encoding()["chunks"]),
-        serde_json::json!([2.0, 3.0, 2.0])
-    );
-    assert!(temp.encoding()["codecs"].as_str().unwrap().contains("zstd"));
+    assert_eq!(temp.encoding().chunks.as_deref(), Some(&[2usize, 3, 2][..]));
+    assert!(temp.encoding().codecs.as_ref().unwrap().contains("zstd"));
     // The sharded array records its inner chunks and its shards, as xarray does.
     let plain = Dataset::open_zarr(fixture("v3_plain.zarr")).unwrap();
     let t = plain.variable("temp").unwrap();
-    assert_eq!(
-        attr_json(&t.encoding()["chunks"]),
-        serde_json::json!([1.0, 3.0, 2.0])
-    );
-    assert_eq!(
-        attr_json(&t.encoding()["shards"]),
-        serde_json::json!([2.0, 3.0, 4.0])
-    );
+    assert_eq!(t.encoding().chunks.as_deref(), Some(&[1usize, 3, 2][..]));
+    assert_eq!(t.encoding().shards.as_deref(), Some(&[2usize, 3, 4][..]));
     // Without CF decoding the raw values and attributes show.
     let raw = Dataset::zarr(fixture("v2_consolidated.zarr"))
         .decode_cf(false)
@@ -270,7 +262,7 @@ fn xr_round_trips_v3_and_v2_including_packing_times_and_shards() {
             .join(format!("xr-zarr-tests-{}-{test}", std::process::id()))
             .join("out.zarr");
         let back = Dataset::open_zarr(s(&out)).unwrap();
-        back.variable(var).unwrap().encoding()[key]
+        back.variable(var).unwrap().encoding().to_attrs()[key]
             .as_str()
             .unwrap()
             .to_string()
@@ -288,10 +280,7 @@ fn xr_round_trips_v3_and_v2_including_packing_times_and_shards() {
         .unwrap();
     let back = Dataset::open_zarr(&out).unwrap();
     let t = back.variable("temp").unwrap();
-    assert_eq!(
-        attr_json(&t.encoding()["shards"]),
-        serde_json::json!([2.0, 3.0, 4.0])
-    );
+    assert_eq!(t.encoding().shards.as_deref(), Some(&[2usize, 3, 4][..]));
 }
 
 fn lazy_dataset(chunk: usize) -> Dataset {
@@ -314,10 +303,7 @@ fn lazy_results_are_written_chunk_by_chunk_with_their_chunks() {
     ds.to_zarr(&out).unwrap();
     let back = Dataset::open_zarr(&out).unwrap();
     let v = back.variable("v").unwrap();
-    assert_eq!(
-        attr_json(&v.encoding()["chunks"]),
-        serde_json::json!([5.0, 6.0])
-    );
+    assert_eq!(v.encoding().chunks.as_deref(), Some(&[5usize, 6][..]));
     assert!(v.data().equals(ds.variable("v").unwrap().data()));
     assert_eq!(back.attrs()["title"].as_str(), Some("lazy"));
     // 4 stored chunks, one file each.
@@ -330,8 +316,10 @@ fn lazy_results_are_written_chunk_by_chunk_with_their_chunks() {
 #[test]
 fn a_lazy_chunk_straddling_two_zarr_chunks_is_an_error() {
     let mut ds = lazy_dataset(5);
-    let mut enc = Attrs::new();
-    enc.insert("chunks".into(), vec![4u64, 6].into());
+    let enc = Encoding {
+        chunks: Some(vec![4, 6]),
+        ..Encoding::default()
+    };
     let v = ds.variable("v").unwrap().clone().with_encoding(enc);
     ds = ds.with_data_var("v", v).unwrap();
     let out = s(&scratch("straddle").join("out.zarr"));
@@ -341,8 +329,10 @@ fn a_lazy_chunk_straddling_two_zarr_chunks_is_an_error() {
         "{err}"
     );
     // Lazy chunks that are multiples of the Zarr chunks are fine.
-    let mut enc = Attrs::new();
-    enc.insert("chunks".into(), vec![5u64, 3].into());
+    let enc = Encoding {
+        chunks: Some(vec![5, 3]),
+        ..Encoding::default()
+    };
     let lazy = lazy_dataset(10);
     let v = lazy.variable("v").unwrap().clone().with_encoding(enc);
     let ok = lazy.with_data_var("v", v).unwrap();
@@ -622,9 +612,11 @@ fn bad_stores_give_errors_naming_store_variable_and_chunk() {
 fn xr_written_dataset() -> Dataset {
     let cal = xr::Calendar::NoLeap;
     let ticks = xr::time::decode(&[58i32, 59, 60, 61], "days since 2001-01-01", cal).unwrap();
-    let mut tenc = Attrs::new();
-    tenc.insert("units".into(), "hours since 2001-01-01".into());
-    tenc.insert("dtype".into(), "int32".into());
+    let tenc = Encoding {
+        units: Some("hours since 2001-01-01".into()),
+        dtype: Some(DType::I32),
+        ..Encoding::default()
+    };
     let time = Variable::new(
         &["time"],
         NdArray::datetime(ndarray::ArcArray::from_vec(ticks).into_dyn(), cal),
@@ -632,11 +624,13 @@ fn xr_written_dataset() -> Dataset {
     .unwrap()
     .with_attr("standard_name", "time")
     .with_encoding(tenc);
-    let mut penc = Attrs::new();
-    penc.insert("dtype".into(), "int16".into());
-    penc.insert("scale_factor".into(), 0.01f64.into());
-    penc.insert("add_offset".into(), 273.15f64.into());
-    penc.insert("_FillValue".into(), (-32767i16).into());
+    let penc = Encoding {
+        dtype: Some(DType::I16),
+        scale_factor: Some(0.01f64.into()),
+        add_offset: Some(273.15f64.into()),
+        fill_value: Some((-32767i16).into()),
+        ..Encoding::default()
+    };
     let t = Variable::new(
         &["time", "x"],
         ndarray::array![
@@ -656,9 +650,11 @@ fn xr_written_dataset() -> Dataset {
         &[2, 3],
     )
     .unwrap();
-    let mut zenc = Attrs::new();
-    zenc.insert("chunks".into(), vec![1u64, 3].into());
-    zenc.insert("shards".into(), vec![2u64, 3].into());
+    let zenc = Encoding {
+        chunks: Some(vec![1, 3]),
+        shards: Some(vec![2, 3]),
+        ..Encoding::default()
+    };
     let z = Variable::new(&["time", "x"], Data::Lazy(z))
         .unwrap()
         .with_encoding(zenc);

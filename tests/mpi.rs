@@ -311,22 +311,20 @@ fn write_years(dir: &Path) {
             NdArray::datetime(ndarray::ArcArray::from_vec(days).into_dyn(), cal),
         )
         .unwrap()
-        .with_encoding(xr::Attrs::from_iter([
-            (
-                "units".to_string(),
-                xr::AttrValue::from(format!("days since {year}-01-01")),
-            ),
-            ("calendar".to_string(), xr::AttrValue::from("noleap")),
-        ]));
+        .with_encoding(xr::Encoding {
+            units: Some(format!("days since {year}-01-01")),
+            calendar: Some("noleap".into()),
+            ..xr::Encoding::default()
+        });
         let tas = Variable::new(
             &["time", "lat", "lon"],
             NdArray::from_shape_vec(&[nt, ny, nx], v).unwrap(),
         )
         .unwrap()
-        .with_encoding(xr::Attrs::from_iter([(
-            "chunksizes".to_string(),
-            xr::AttrValue::from(vec![1i32, ny as i32, nx as i32]),
-        )]));
+        .with_encoding(xr::Encoding {
+            chunksizes: Some(vec![1, ny, nx]),
+            ..xr::Encoding::default()
+        });
         Dataset::new()
             .with_coord("time", time)
             .unwrap()

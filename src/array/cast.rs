@@ -4,7 +4,7 @@ use ndarray::{ArcArray, IxDyn};
 use num_traits::AsPrimitive;
 
 use super::nd::match_numeric;
-use super::{DType, NdArray};
+use super::{with_numeric_dtype, DType, Element, NdArray};
 use crate::error::{Error, Result};
 
 fn cast<S, T>(a: &ArcArray<S, IxDyn>) -> ArcArray<T, IxDyn>
@@ -52,25 +52,10 @@ impl NdArray {
         if src.dtype() == dtype {
             return Ok(src);
         }
-        macro_rules! to {
-            ($t:ty, $variant:ident) => {
-                match_numeric!(&src, a => NdArray::$variant(cast::<_, $t>(a)), _ => return Err(unsupported()))
-            };
-        }
         Ok(match dtype {
             DType::Bool => {
                 match_numeric!(&src, a => NdArray::Bool(to_bool(a)), _ => return Err(unsupported()))
             }
-            DType::I8 => to!(i8, I8),
-            DType::I16 => to!(i16, I16),
-            DType::I32 => to!(i32, I32),
-            DType::I64 => to!(i64, I64),
-            DType::U8 => to!(u8, U8),
-            DType::U16 => to!(u16, U16),
-            DType::U32 => to!(u32, U32),
-            DType::U64 => to!(u64, U64),
-            DType::F32 => to!(f32, F32),
-            DType::F64 => to!(f64, F64),
             DType::DateTime(cal) if src.dtype().is_integer() => match src.astype(DType::I64)? {
                 NdArray::I64(a) => NdArray::DateTime(a, cal),
                 _ => return Err(Error::internal("astype(I64) did not give i64")),
@@ -88,6 +73,11 @@ impl NdArray {
                     match_numeric!(&src, a => to_string(a), _ => return Err(unsupported())),
                 ),
             },
+            numeric => with_numeric_dtype!(
+                numeric,
+                |T| match_numeric!(&src, a => T::wrap(cast::<_, T>(a)), _ => return Err(unsupported())),
+                _ => return Err(unsupported())
+            ),
         })
     }
 }

@@ -2,7 +2,7 @@
 
 use ndarray::{ArcArray, ArrayD, Axis, IxDyn, Slice};
 
-use super::{DType, Scalar};
+use super::{with_numeric_dtype, DType, Scalar};
 use crate::error::{Error, Result};
 use crate::time::Calendar;
 
@@ -221,16 +221,11 @@ impl NdArray {
             DType::Str => NdArray::Str(ArcArray::from_elem(ix, String::new())),
             DType::Bool => NdArray::Bool(ArcArray::from_elem(ix, false)),
             DType::DateTime(c) => NdArray::DateTime(ArcArray::from_elem(ix, 0), c),
-            DType::I8 => NdArray::I8(ArcArray::from_elem(ix, 0)),
-            DType::I16 => NdArray::I16(ArcArray::from_elem(ix, 0)),
-            DType::I32 => NdArray::I32(ArcArray::from_elem(ix, 0)),
-            DType::I64 => NdArray::I64(ArcArray::from_elem(ix, 0)),
-            DType::U8 => NdArray::U8(ArcArray::from_elem(ix, 0)),
-            DType::U16 => NdArray::U16(ArcArray::from_elem(ix, 0)),
-            DType::U32 => NdArray::U32(ArcArray::from_elem(ix, 0)),
-            DType::U64 => NdArray::U64(ArcArray::from_elem(ix, 0)),
-            DType::F32 => NdArray::F32(ArcArray::from_elem(ix, 0.0)),
-            DType::F64 => NdArray::F64(ArcArray::from_elem(ix, 0.0)),
+            d => with_numeric_dtype!(
+                d,
+                |T| T::wrap(ArcArray::from_elem(ix, <T as num_traits::Zero>::zero())),
+                other => return Err(Error::internal(format!("no zero of {other}")))
+            ),
         })
     }
 

@@ -3,7 +3,7 @@
 
 use indexmap::{IndexMap, IndexSet};
 
-use super::{AttrValue, Attrs, DataArray, Index, Variable};
+use super::{AttrValue, Attrs, DataArray, DatasetEncoding, Index, Variable};
 use crate::error::{Error, Result};
 
 /// A collection of named variables sharing dimensions, like `xarray.Dataset`.
@@ -16,7 +16,7 @@ pub struct Dataset {
     coord_names: IndexSet<String>,
     indexes: IndexMap<String, Index>,
     attrs: Attrs,
-    encoding: Attrs,
+    encoding: DatasetEncoding,
 }
 
 impl Dataset {
@@ -195,20 +195,19 @@ impl Dataset {
         &mut self.attrs
     }
 
-    /// How the dataset was stored, like xarray's `Dataset.encoding`: `source` (the path it
-    /// was opened from) and `unlimited_dims` (a string array), which `to_netcdf` writes
-    /// as unlimited unless told otherwise.
-    pub fn encoding(&self) -> &Attrs {
+    /// How the dataset was stored, like xarray's `Dataset.encoding`: the path it was
+    /// opened from and the dims `to_netcdf` writes as unlimited unless told otherwise.
+    pub fn encoding(&self) -> &DatasetEncoding {
         &self.encoding
     }
 
     /// The dataset-level encoding, mutably.
-    pub fn encoding_mut(&mut self) -> &mut Attrs {
+    pub fn encoding_mut(&mut self) -> &mut DatasetEncoding {
         &mut self.encoding
     }
 
     /// Returns `self` with `encoding` as its dataset-level encoding.
-    pub fn with_encoding(mut self, encoding: Attrs) -> Self {
+    pub fn with_encoding(mut self, encoding: DatasetEncoding) -> Self {
         self.encoding = encoding;
         self
     }

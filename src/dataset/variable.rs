@@ -2,7 +2,7 @@
 
 use indexmap::IndexMap;
 
-use super::Attrs;
+use super::{Attrs, Encoding};
 use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
 use crate::lazy::Data;
@@ -14,7 +14,7 @@ pub struct Variable {
     dims: Vec<String>,
     data: Data,
     attrs: Attrs,
-    encoding: Attrs,
+    encoding: Encoding,
 }
 
 impl Variable {
@@ -48,7 +48,7 @@ impl Variable {
             dims,
             data,
             attrs: Attrs::new(),
-            encoding: Attrs::new(),
+            encoding: Encoding::default(),
         })
     }
 
@@ -58,7 +58,7 @@ impl Variable {
             dims: Vec::new(),
             data: Data::Eager(NdArray::from_scalar(value)),
             attrs: Attrs::new(),
-            encoding: Attrs::new(),
+            encoding: Encoding::default(),
         }
     }
 
@@ -75,7 +75,7 @@ impl Variable {
     }
 
     /// Returns `self` with `encoding`.
-    pub fn with_encoding(mut self, encoding: Attrs) -> Self {
+    pub fn with_encoding(mut self, encoding: Encoding) -> Self {
         self.encoding = encoding;
         self
     }
@@ -157,12 +157,12 @@ impl Variable {
     }
 
     /// The encoding.
-    pub fn encoding(&self) -> &Attrs {
+    pub fn encoding(&self) -> &Encoding {
         &self.encoding
     }
 
     /// The encoding, mutably.
-    pub fn encoding_mut(&mut self) -> &mut Attrs {
+    pub fn encoding_mut(&mut self) -> &mut Encoding {
         &mut self.encoding
     }
 

@@ -13,16 +13,22 @@ use num_traits::{AsPrimitive, Float};
 
 use crate::array::match_numeric;
 use crate::array::{DType, NdArray};
-use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
+use crate::dataset::{AttrValue, Dataset, Variable};
 use crate::error::{Error, Result};
 use crate::time::{Calendar, CfUnits, Encoded, NAT};
 
-/// The builder methods `decode_cf`, `mask_and_scale`, `decode_times` and
-/// `decode_coords` of every driver's open options, for a builder with a
+/// The builder methods `decode_options`, `decode_cf`, `mask_and_scale`, `decode_times`
+/// and `decode_coords` of every driver's open options, for a builder with a
 /// `decode: DecodeOptions` field. Unused when no driver feature is on.
 #[allow(unused_macros)]
 macro_rules! decode_option_setters {
     () => {
+        /// All the CF decoding choices at once.
+        pub fn decode_options(mut self, options: $crate::io::cf::DecodeOptions) -> Self {
+            self.decode = options;
+            self
+        }
+
         /// Turns all CF decoding on or off (xarray's `decode_cf`).
         pub fn decode_cf(mut self, on: bool) -> Self {
             self.decode = if on {
@@ -92,40 +98,6 @@ fn cf_error(variable: &str, reason: impl Into<String>) -> Error {
     Error::Cf {
         variable: variable.to_string(),
         reason: reason.into(),
-    }
-}
-
-/// The dtype named as numpy names it (`"int16"`, `"float32"`, ...), for the `dtype`
-/// entry of an encoding.
-pub fn dtype_from_name(name: &str) -> Option<DType> {
-    Some(match name {
-        "bool" => DType::Bool,
-        "int8" | "i1" => DType::I8,
-        "int16" | "i2" => DType::I16,
-        "int32" | "i4" => DType::I32,
-        "int64" | "i8" => DType::I64,
-        "uint8" | "u1" => DType::U8,
-        "uint16" | "u2" => DType::U16,
-        "uint32" | "u4" => DType::U32,
-        "uint64" | "u8" => DType::U64,
-        "float32" | "f4" => DType::F32,
-        "float64" | "f8" => DType::F64,
-        "str" | "<U" | "string" | "S1" | "|S1" => DType::Str,
-        _ => return None,
-    })
-}
-
-fn flip_sign(dtype: DType) -> DType {
-    match dtype {
-        DType::I8 => DType::U8,
-        DType::I16 => DType::U16,
-        DType::I32 => DType::U32,
-        DType::I64 => DType::U64,
-        DType::U8 => DType::I8,
-        DType::U16 => DType::I16,
-        DType::U32 => DType::I32,
-        DType::U64 => DType::I64,
-        other => other,
     }
 }
 
@@ -248,9 +220,7 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
     let mut attrs = var.attrs().clone();
     let mut encoding = var.encoding().clone();
     let mut data = var.data().clone();
-    encoding
-        .entry("dtype".into())
-        .or_insert_with(|| AttrValue::Str(data.dtype().name().to_string()));
+    encoding.dtype.get_or_insert(data.dtype());
 
     // xarray stores bools as int8 with a `dtype = "bool"` attribute.
     if data.dtype().is_integer() && attrs.get("dtype").and_then(AttrValue::as_str) == Some("bool") {
@@ -266,15 +236,15 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
             let wanted_unsigned = u.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"));
             let dtype = data.dtype();
             if wanted_unsigned == dtype.is_signed_int() && dtype.is_integer() {
-                data = data.astype(flip_sign(dtype))?;
+                data = data.astype(DType::flip_sign(dtype))?;
             }
-            encoding.insert("_Unsigned".into(), u);
+            encoding.unsigned = Some(u);
         }
         let mut fills = Vec::new();
         for key in ["_FillValue", "missing_value"] {
             if let Some(v) = attrs.shift_remove(key) {
                 let mut numbers = attr_numbers(name, key, &v)?;
-                if data.dtype().is_unsigned_int() && encoding.contains_key("_Unsigned") {
+                if data.dtype().is_unsigned_int() && encoding.unsigned.is_some() {
                     // The attribute holds the signed on-disk value.
                     let bits = 8 * data.dtype().size() as i32;
                     for f in &mut numbers {
@@ -284,7 +254,11 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
                     }
                 }
                 fills.extend(numbers);
-                encoding.insert(key.into(), v);
+                if key == "_FillValue" {
+                    encoding.fill_value = Some(v);
+                } else {
+                    encoding.missing_value = Some(v);
+                }
             }
         }
         let scale_attr = attrs.shift_remove("scale_factor");
@@ -311,10 +285,11 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
                 mask_scale(chunk, out, &fills, scale, offset)
             })?;
         }
-        for (key, v) in [("scale_factor", scale_attr), ("add_offset", offset_attr)] {
-            if let Some(v) = v {
-                encoding.insert(key.into(), v);
-            }
+        if scale_attr.is_some() {
+            encoding.scale_factor = scale_attr;
+        }
+        if offset_attr.is_some() {
+            encoding.add_offset = offset_attr;
         }
     }
 
@@ -340,10 +315,10 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
             data = data.map_elementwise(DType::DateTime(calendar), move |chunk| {
                 decode_time_chunk(chunk, &parsed)
             })?;
-            for key in ["units", "calendar"] {
-                if let Some(v) = attrs.shift_remove(key) {
-                    encoding.insert(key.into(), v);
-                }
+            let text = |v: Option<AttrValue>| v.and_then(|v| v.as_str().map(str::to_string));
+            encoding.units = text(attrs.shift_remove("units"));
+            if let Some(c) = text(attrs.shift_remove("calendar")) {
+                encoding.calendar = Some(c);
             }
         }
     }
@@ -375,11 +350,11 @@ pub fn decode_variables(
             coords.insert(name.clone());
         }
         if options.decode_coords {
-            if let Some(c) = var.attrs_mut().shift_remove("coordinates") {
-                if let Some(list) = c.as_str() {
-                    coords.extend(list.split_whitespace().map(str::to_string));
-                }
-                var.encoding_mut().insert("coordinates".into(), c);
+            let listed = var.attrs().get("coordinates").and_then(AttrValue::as_str);
+            if let Some(list) = listed.map(str::to_string) {
+                coords.extend(list.split_whitespace().map(str::to_string));
+                var.attrs_mut().shift_remove("coordinates");
+                var.encoding_mut().coordinates = Some(list);
             }
         }
         out.insert(name, var);
@@ -443,8 +418,8 @@ fn pack_chunk(
     NdArray::F64(packed.into_shared()).astype(target)
 }
 
-fn encoding_number(name: &str, encoding: &Attrs, key: &str) -> Result<Option<f64>> {
-    match encoding.get(key) {
+fn encoding_number(name: &str, value: Option<&AttrValue>, key: &str) -> Result<Option<f64>> {
+    match value {
         Some(v) => Ok(attr_numbers(name, key, v)?.first().copied()),
         None => Ok(None),
     }
@@ -505,25 +480,16 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
         "units",
         "calendar",
     ] {
-        if attrs.contains_key(key) && encoding.contains_key(key) {
+        if attrs.contains_key(key) && encoding.cf_attr(key).is_some() {
             return Err(cf_error(
                 name,
                 format!("{key} is both an attribute and an encoding; keep one"),
             ));
         }
     }
-    let enc_dtype = match encoding.get("dtype").and_then(AttrValue::as_str) {
-        Some(s) => Some(
-            dtype_from_name(s)
-                .ok_or_else(|| cf_error(name, format!("unknown dtype {s:?} in encoding")))?,
-        ),
-        None => None,
-    };
+    let enc_dtype = encoding.dtype;
 
-    if let (DType::DateTime(calendar), Some(units)) = (
-        data.dtype(),
-        encoding.get("units").and_then(AttrValue::as_str),
-    ) {
+    if let (DType::DateTime(calendar), Some(units)) = (data.dtype(), encoding.units.as_deref()) {
         if data.is_lazy() {
             // Known units: encode chunk by chunk, without loading the variable.
             let parsed =
@@ -534,12 +500,12 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
                 encode_time_chunk(&variable, chunk, &parsed, target)
             })?;
             let cal_name = encoding
-                .get("calendar")
-                .and_then(AttrValue::as_str)
-                .map_or_else(|| calendar.name().to_string(), str::to_string);
+                .calendar
+                .clone()
+                .unwrap_or_else(|| calendar.name().to_string());
             attrs.insert("units".into(), AttrValue::Str(units.to_string()));
             attrs.insert("calendar".into(), AttrValue::Str(cal_name));
-            if let Some(f) = encoding.get("_FillValue") {
+            if let Some(f) = &encoding.fill_value {
                 attrs.insert("_FillValue".into(), f.clone());
             }
             return Ok(Variable::new(var.dims(), data)?
@@ -555,10 +521,10 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
             _ => return Err(Error::internal("datetime dtype without datetime values")),
         };
         let cal_name = encoding
-            .get("calendar")
-            .and_then(AttrValue::as_str)
-            .map_or_else(|| calendar.name().to_string(), str::to_string);
-        let (encoded, units) = match encoding.get("units").and_then(AttrValue::as_str) {
+            .calendar
+            .clone()
+            .unwrap_or_else(|| calendar.name().to_string());
+        let (encoded, units) = match encoding.units.as_deref() {
             Some(u) => (
                 CfUnits::parse(u, calendar)
                     .and_then(|p| p.encode(&ticks))
@@ -582,7 +548,7 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
         }
         attrs.insert("units".into(), AttrValue::Str(units));
         attrs.insert("calendar".into(), AttrValue::Str(cal_name));
-        if let Some(f) = encoding.get("_FillValue") {
+        if let Some(f) = &encoding.fill_value {
             attrs.insert("_FillValue".into(), f.clone());
         }
         return Ok(Variable::new(var.dims(), arr)?
@@ -592,19 +558,20 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
 
     if data.dtype().is_numeric() {
         let unsigned = encoding
-            .get("_Unsigned")
+            .unsigned
+            .as_ref()
             .and_then(AttrValue::as_str)
             .is_some_and(|s| s.eq_ignore_ascii_case("true"));
         let disk = enc_dtype.unwrap_or(data.dtype());
         // With _Unsigned the values are packed as unsigned, then stored in the signed type.
         let target = if unsigned && disk.is_signed_int() {
-            flip_sign(disk)
+            DType::flip_sign(disk)
         } else {
             disk
         };
-        let scale = encoding_number(name, &encoding, "scale_factor")?;
-        let offset = encoding_number(name, &encoding, "add_offset")?;
-        let mut fill_attr = encoding.get("_FillValue").cloned();
+        let scale = encoding_number(name, encoding.scale_factor.as_ref(), "scale_factor")?;
+        let offset = encoding_number(name, encoding.add_offset.as_ref(), "add_offset")?;
+        let mut fill_attr = encoding.fill_value.clone();
         let mut fill = match &fill_attr {
             Some(v) => attr_numbers(name, "_FillValue", v)?.first().copied(),
             None => None,
@@ -640,8 +607,8 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
             attrs.insert("_FillValue".into(), f);
         }
         for key in ["missing_value", "scale_factor", "add_offset", "_Unsigned"] {
-            if let Some(v) = encoding.get(key) {
-                attrs.insert(key.into(), v.clone());
+            if let Some(v) = encoding.cf_attr(key) {
+                attrs.insert(key.into(), v);
             }
         }
     }

@@ -24,11 +24,11 @@ use std::path::{Path, PathBuf};
 use ndarray::{ArcArray, ArrayD, IxDyn, Slice};
 use rayon::prelude::*;
 
-use self::decode::{convert_into, dispatch, fill_value, FromStored};
+use self::decode::{convert_into, fill_value, FromStored};
 use self::filters::Filter;
 use self::hdf5::{Layout, Probe};
 use crate::array::chunks::{ChunkGrid, Region};
-use crate::array::{DType, NdArray};
+use crate::array::{with_numeric_dtype, DType, NdArray};
 use crate::error::{Error, Result};
 use crate::lazy::{assemble, ChunkSource};
 
@@ -283,7 +283,7 @@ impl DirectChunkSource {
 
     /// The chunk at row-major grid position `linear`, decoded and cut to the array.
     fn decode_block(&self, linear: usize) -> Result<NdArray> {
-        dispatch!(self.layout.dtype, decode_block_typed(self, linear), other => Err(Error::UnsupportedDType {
+        with_numeric_dtype!(self.layout.dtype, |T| decode_block_typed::<T>(self, linear), other => Err(Error::UnsupportedDType {
             op: "direct chunk reads".into(),
             dtype: other,
         }))
@@ -455,7 +455,7 @@ impl ChunkSource for DirectChunkSource {
             && !region.iter().any(Range::is_empty)
             && (1..shape.len()).all(|d| region[d] == (0..shape[d]) && chunk[d] == shape[d]);
         if rows {
-            return dispatch!(self.layout.dtype, read_rows_of(self, &region), other => Err(Error::UnsupportedDType {
+            return with_numeric_dtype!(self.layout.dtype, |T| read_rows_of::<T>(self, &region), other => Err(Error::UnsupportedDType {
                 op: "direct chunk reads".into(),
                 dtype: other,
             }));

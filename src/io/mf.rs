@@ -1,11 +1,13 @@
-//! `open_mfdataset`: many files as one dataset, combined along their record dimension.
+//! `open_mfdataset`: many files or stores of any engine as one dataset, combined along
+//! their record dimension.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::netcdf::OpenOptions;
+use super::backend::Engine;
+use super::cf::DecodeOptions;
 use crate::array::Scalar;
 use crate::dataset::{concat, Dataset};
 use crate::error::{Error, Result};
@@ -28,7 +30,8 @@ pub struct MfOptions {
     source: MfSource,
     concat_dim: Option<String>,
     preprocess: Option<Preprocess>,
-    decode_cf: bool,
+    engine: Option<Engine>,
+    decode: DecodeOptions,
     parallel: bool,
 }
 
@@ -73,7 +76,8 @@ impl MfOptions {
             source: source.into(),
             concat_dim: None,
             preprocess: None,
-            decode_cf: true,
+            engine: None,
+            decode: DecodeOptions::default(),
             parallel: true,
         }
     }
@@ -94,9 +98,12 @@ impl MfOptions {
         self
     }
 
-    /// CF decoding of every file (on by default).
-    pub fn decode_cf(mut self, on: bool) -> Self {
-        self.decode_cf = on;
+    crate::io::cf::decode_option_setters!();
+
+    /// The engine that opens every file (default: the one [`Engine::guess`] picks for
+    /// the first file).
+    pub fn engine(mut self, engine: Engine) -> Self {
+        self.engine = Some(engine);
         self
     }
 
@@ -147,8 +154,13 @@ impl MfOptions {
     /// [`Error::Preprocess`] wrapping the `preprocess` function's error on a file.
     pub fn open(&self) -> Result<Dataset> {
         let paths = self.paths()?;
+        let engine = match self.engine {
+            Some(e) => e,
+            None => Engine::guess(&paths[0])?,
+        };
+        let backend = engine.backend();
         let open_one = |p: &PathBuf| -> Result<Dataset> {
-            let ds = OpenOptions::new(p).decode_cf(self.decode_cf).open()?;
+            let ds = backend.open_dataset(p, &self.decode)?;
             match &self.preprocess {
                 Some(f) => f(ds).map_err(|e| Error::Preprocess {
                     path: p.clone(),
@@ -276,22 +288,5 @@ fn compare(a: &Scalar, b: &Scalar) -> std::cmp::Ordering {
             .as_f64()
             .partial_cmp(&b.as_f64())
             .unwrap_or(std::cmp::Ordering::Equal),
-    }
-}
-
-impl Dataset {
-    /// Opens many files as one dataset (xarray's `open_mfdataset`): a glob pattern or a
-    /// list of paths; variables stay lazy, files are combined along the dimension whose
-    /// coordinate differs between them (the record dimension, usually time).
-    ///
-    /// # Errors
-    /// As [`MfOptions::open`].
-    pub fn open_mfdataset(source: impl Into<MfSource>) -> Result<Dataset> {
-        MfOptions::new(source).open()
-    }
-
-    /// Options for [`Dataset::open_mfdataset`].
-    pub fn open_mf(source: impl Into<MfSource>) -> MfOptions {
-        MfOptions::new(source)
     }
 }

@@ -14,6 +14,7 @@
 //! other thread's calls interleave with it. Lazy values are never computed while that
 //! lock is held (they may read other NetCDF files).
 
+mod backend;
 mod classic;
 mod ffi;
 mod read;
@@ -22,6 +23,7 @@ mod write;
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
+pub use backend::NetcdfBackend;
 pub use read::{NetcdfSource, OpenOptions};
 pub use write::{NetcdfFormat, ToNetcdf};
 

@@ -18,6 +18,7 @@
 //! offers the handles an operation needs (reading; listing for stores without
 //! consolidated metadata; writing for `to_zarr`).
 
+mod backend;
 mod meta;
 mod read;
 #[cfg(feature = "remote")]
@@ -25,6 +26,7 @@ mod remote;
 pub(crate) mod store;
 mod write;
 
+pub use backend::ZarrBackend;
 pub use read::{OpenZarr, ZarrSource};
 pub use store::StorageOptions;
 pub use write::{ToZarr, ZarrMode};

@@ -3,19 +3,16 @@
 //! The input is opened lazily and the output written chunk by chunk from the lazy
 //! variables (in parallel for Zarr), so memory holds a few chunks, never the dataset.
 
+use std::path::Path;
+
 use xr::io::zarr::{ZarrFormat, ZarrMode};
-use xr::{AttrValue, Dataset};
+use xr::io::Engine;
+use xr::Dataset;
 
 pub const USAGE: &str = "usage: xr convert IN OUT [--overwrite] [--zarr-format 2|3]
   IN, OUT: a NetCDF file (*.nc, *.nc4, *.cdf), or a Zarr store: a path ending in .zarr,
   an existing Zarr directory, or a URL (http(s):// to read, s3://bucket/prefix; s3 takes
   its endpoint and credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...)";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    NetCdf,
-    Zarr,
-}
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut paths = Vec::new();
@@ -41,13 +38,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let [input, output] = paths.as_slice() else {
         return Err(USAGE.to_string());
     };
-    let ds = match kind_of(input, true)? {
-        Kind::NetCdf => Dataset::open_dataset(input),
-        Kind::Zarr => Dataset::open_zarr(input),
-    }
-    .map_err(|e| e.to_string())?;
-    match kind_of(output, false)? {
-        Kind::Zarr => {
+    let ds = Dataset::open_with(input)
+        .engine(engine_of(input)?)
+        .open()
+        .map_err(|e| e.to_string())?;
+    match engine_of(output)? {
+        Engine::Zarr => {
             let mode = if overwrite {
                 ZarrMode::Write
             } else {
@@ -55,45 +51,27 @@ pub fn run(args: &[String]) -> Result<(), String> {
             };
             ds.write_zarr(output).mode(mode).zarr_format(format).write()
         }
-        Kind::NetCdf => {
+        Engine::Netcdf => {
             if !overwrite && std::path::Path::new(output).exists() {
                 return Err(format!("{output} exists; pass --overwrite to replace it"));
             }
             netcdf_encoding(ds).and_then(|ds| ds.to_netcdf(output))
         }
+        other => return Err(format!("xr convert cannot write {other:?} output")),
     }
     .map_err(|e| e.to_string())
 }
 
-/// Zarr for URLs, `*.zarr` and directories holding Zarr metadata; NetCDF for the usual
-/// NetCDF extensions and (for an input) any other existing file.
-fn kind_of(location: &str, input: bool) -> Result<Kind, String> {
-    if location.contains("://") {
-        return Ok(Kind::Zarr);
-    }
-    let path = std::path::Path::new(location.trim_end_matches('/'));
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    match ext.as_deref() {
-        Some("zarr") => return Ok(Kind::Zarr),
-        Some("nc" | "nc4" | "netcdf" | "cdf" | "h5" | "hdf5") => return Ok(Kind::NetCdf),
-        _ => {}
-    }
-    if path.is_dir() {
-        let is_zarr = ["zarr.json", ".zgroup", ".zmetadata"]
-            .iter()
-            .any(|m| path.join(m).exists());
-        if is_zarr {
-            return Ok(Kind::Zarr);
-        }
-    } else if input && path.is_file() {
-        return Ok(Kind::NetCdf);
-    }
-    Err(format!(
-        "cannot tell whether {location} is NetCDF or Zarr: name it *.nc or *.zarr"
-    ))
+/// The engine whose backend claims `location` (Zarr for URLs, `*.zarr` and Zarr
+/// directories; NetCDF for the usual extensions and existing files).
+fn engine_of(location: &str) -> Result<Engine, String> {
+    Engine::ALL
+        .iter()
+        .copied()
+        .find(|e| e.backend().guess_can_open(Path::new(location)))
+        .ok_or_else(|| {
+            format!("cannot tell whether {location} is NetCDF or Zarr: name it *.nc or *.zarr")
+        })
 }
 
 /// Zarr's chunk shape becomes the NetCDF chunk shape (so each chunk is read and written
@@ -109,16 +87,14 @@ fn netcdf_encoding(mut ds: Dataset) -> xr::Result<Dataset> {
         let mut var = ds.variable(&name)?.clone();
         let numeric = var.dtype() != xr::DType::Str;
         let enc = var.encoding_mut();
-        let Some(chunks) = enc.get("chunks").cloned() else {
+        let Some(chunks) = enc.chunks.clone() else {
             continue;
         };
-        if !enc.contains_key("chunksizes") {
-            enc.insert("chunksizes".into(), chunks);
-        }
-        if numeric && !enc.contains_key("zlib") && !enc.contains_key("complevel") {
-            enc.insert("zlib".into(), AttrValue::from(1i64));
-            enc.insert("complevel".into(), AttrValue::from(1i64));
-            enc.insert("shuffle".into(), AttrValue::from(1i64));
+        enc.chunksizes.get_or_insert(chunks);
+        // A Zarr compressor has no NetCDF filter: deflate replaces it.
+        if numeric && !matches!(enc.compression, Some(xr::Compression::Zlib(_))) {
+            enc.compression = Some(xr::Compression::Zlib(1));
+            enc.shuffle = Some(true);
         }
         ds.insert(name, var, is_coord)?;
     }

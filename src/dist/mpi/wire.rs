@@ -10,69 +10,25 @@ use std::sync::Arc;
 
 use ndarray::{ArcArray, IxDyn};
 
-use crate::array::{DType, NdArray};
+use crate::array::{match_numeric, with_numeric_dtype, DType, FixedWidth, NdArray};
 use crate::dist::graph::{TaskId, TaskValue};
 use crate::error::{Error, Result};
 use crate::time::Calendar;
 
-/// A fixed-size element written little-endian.
-trait Le: Copy {
-    const SIZE: usize;
-    fn put(self, out: &mut Vec<u8>);
-    /// `bytes` has exactly `SIZE` bytes.
-    fn get(bytes: &[u8]) -> Self;
-}
-
-macro_rules! impl_le {
-    ($($t:ty),*) => {$(
-        impl Le for $t {
-            const SIZE: usize = std::mem::size_of::<$t>();
-            fn put(self, out: &mut Vec<u8>) {
-                out.extend_from_slice(&self.to_le_bytes());
-            }
-            fn get(bytes: &[u8]) -> Self {
-                let mut b = [0u8; std::mem::size_of::<$t>()];
-                b.copy_from_slice(bytes);
-                <$t>::from_le_bytes(b)
-            }
-        }
-    )*};
-}
-impl_le!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
-
 fn put_u64(out: &mut Vec<u8>, v: usize) {
-    (v as u64).put(out);
+    (v as u64).put_le(out);
 }
 
-fn put_elements<T: Le>(a: &ArcArray<T, IxDyn>, out: &mut Vec<u8>) {
+fn put_elements<T: FixedWidth>(a: &ArcArray<T, IxDyn>, out: &mut Vec<u8>) {
     out.reserve(a.len() * T::SIZE);
     match a.as_slice() {
-        Some(s) => s.iter().for_each(|&x| x.put(out)),
-        None => a.iter().for_each(|&x| x.put(out)),
-    }
-}
-
-/// The dtype's code on the wire.
-fn dtype_code(d: DType) -> u8 {
-    match d {
-        DType::Bool => 0,
-        DType::I8 => 1,
-        DType::I16 => 2,
-        DType::I32 => 3,
-        DType::I64 => 4,
-        DType::U8 => 5,
-        DType::U16 => 6,
-        DType::U32 => 7,
-        DType::U64 => 8,
-        DType::F32 => 9,
-        DType::F64 => 10,
-        DType::DateTime(_) => 11,
-        DType::Str => 12,
+        Some(s) => s.iter().for_each(|&x| x.put_le(out)),
+        None => a.iter().for_each(|&x| x.put_le(out)),
     }
 }
 
 fn put_array(a: &NdArray, with_data: bool, out: &mut Vec<u8>) {
-    out.push(dtype_code(a.dtype()));
+    out.push(a.dtype().wire_code());
     if let NdArray::DateTime(_, c) = a {
         let k = Calendar::ALL.iter().position(|x| x == c).unwrap_or(0);
         out.push(k as u8);
@@ -86,22 +42,14 @@ fn put_array(a: &NdArray, with_data: bool, out: &mut Vec<u8>) {
     }
     match a {
         NdArray::Bool(x) => x.iter().for_each(|&b| out.push(u8::from(b))),
-        NdArray::I8(x) => put_elements(x, out),
-        NdArray::I16(x) => put_elements(x, out),
-        NdArray::I32(x) => put_elements(x, out),
-        NdArray::I64(x) | NdArray::DateTime(x, _) => put_elements(x, out),
-        NdArray::U8(x) => put_elements(x, out),
-        NdArray::U16(x) => put_elements(x, out),
-        NdArray::U32(x) => put_elements(x, out),
-        NdArray::U64(x) => put_elements(x, out),
-        NdArray::F32(x) => put_elements(x, out),
-        NdArray::F64(x) => put_elements(x, out),
+        NdArray::DateTime(x, _) => put_elements(x, out),
         NdArray::Str(x) => {
             for s in x.iter() {
                 put_u64(out, s.len());
                 out.extend_from_slice(s.as_bytes());
             }
         }
+        numeric => match_numeric!(numeric, x => put_elements(x, out), _ => {}),
     }
 }
 
@@ -162,7 +110,7 @@ impl<'a> Reader<'a> {
     }
 
     fn usize(&mut self) -> Result<usize> {
-        let v = u64::get(self.take(8)?);
+        let v = <u64 as FixedWidth>::from_le(self.take(8)?);
         usize::try_from(v).map_err(|_| self.corrupt(&format!("a length of {v} does not fit")))
     }
 
@@ -170,39 +118,28 @@ impl<'a> Reader<'a> {
         Error::internal(format!("bad message {}: {why}", self.from))
     }
 
-    fn elements<T: Le>(&mut self, shape: &[usize]) -> Result<ArcArray<T, IxDyn>> {
+    fn elements<T: FixedWidth>(&mut self, shape: &[usize]) -> Result<ArcArray<T, IxDyn>> {
         let n = element_count(shape).ok_or_else(|| self.corrupt("the shape overflows"))?;
         let bytes = self.take(
             n.checked_mul(T::SIZE)
                 .ok_or_else(|| self.corrupt("the shape overflows"))?,
         )?;
-        let v: Vec<T> = bytes.chunks_exact(T::SIZE).map(T::get).collect();
+        let v: Vec<T> = bytes.chunks_exact(T::SIZE).map(T::from_le).collect();
         ArcArray::from_shape_vec(IxDyn(shape), v).map_err(|e| self.corrupt(&e.to_string()))
     }
 
     fn array(&mut self, with_data: bool) -> Result<NdArray> {
         let code = self.u8()?;
-        let dtype = match code {
-            0 => DType::Bool,
-            1 => DType::I8,
-            2 => DType::I16,
-            3 => DType::I32,
-            4 => DType::I64,
-            5 => DType::U8,
-            6 => DType::U16,
-            7 => DType::U32,
-            8 => DType::U64,
-            9 => DType::F32,
-            10 => DType::F64,
-            11 => {
+        let dtype = match DType::from_wire_code(code) {
+            Some(DType::DateTime(_)) => {
                 let k = usize::from(self.u8()?);
                 let c = Calendar::ALL
                     .get(k)
                     .ok_or_else(|| self.corrupt(&format!("unknown calendar code {k}")))?;
                 DType::DateTime(*c)
             }
-            12 => DType::Str,
-            other => return Err(self.corrupt(&format!("unknown dtype code {other}"))),
+            Some(d) => d,
+            None => return Err(self.corrupt(&format!("unknown dtype code {code}"))),
         };
         let ndim = self.usize()?;
         if ndim > 64 {
@@ -220,16 +157,6 @@ impl<'a> Reader<'a> {
                 let a: ArcArray<u8, IxDyn> = self.elements(&shape)?;
                 NdArray::Bool(a.mapv(|b| b != 0).into_shared())
             }
-            DType::I8 => NdArray::I8(self.elements(&shape)?),
-            DType::I16 => NdArray::I16(self.elements(&shape)?),
-            DType::I32 => NdArray::I32(self.elements(&shape)?),
-            DType::I64 => NdArray::I64(self.elements(&shape)?),
-            DType::U8 => NdArray::U8(self.elements(&shape)?),
-            DType::U16 => NdArray::U16(self.elements(&shape)?),
-            DType::U32 => NdArray::U32(self.elements(&shape)?),
-            DType::U64 => NdArray::U64(self.elements(&shape)?),
-            DType::F32 => NdArray::F32(self.elements(&shape)?),
-            DType::F64 => NdArray::F64(self.elements(&shape)?),
             DType::DateTime(c) => NdArray::DateTime(self.elements(&shape)?, c),
             DType::Str => {
                 let n = element_count(&shape).ok_or_else(|| self.corrupt("the shape overflows"))?;
@@ -245,6 +172,9 @@ impl<'a> Reader<'a> {
                         .map_err(|e| self.corrupt(&e.to_string()))?,
                 )
             }
+            d => with_numeric_dtype!(d, |T| NdArray::from(self.elements::<T>(&shape)?), other => {
+                return Err(self.corrupt(&format!("no wire layout for {other}")))
+            }),
         })
     }
 }

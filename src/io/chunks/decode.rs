@@ -1,56 +1,8 @@
 //! Stored bytes to typed values: byte order, and the final unshuffle fused into the same
 //! pass when it is the pipeline's last decode step.
 
-use crate::array::Element;
-
 /// Element types decoded from stored bytes in either byte order.
-pub(super) trait FromStored: Element + Copy + Default {
-    const SIZE: usize;
-    fn from_le(b: &[u8]) -> Self;
-    fn from_be(b: &[u8]) -> Self;
-}
-
-macro_rules! from_stored {
-    ($($t:ty),*) => {$(
-        impl FromStored for $t {
-            const SIZE: usize = std::mem::size_of::<$t>();
-            #[inline]
-            fn from_le(b: &[u8]) -> Self {
-                let mut a = [0u8; std::mem::size_of::<$t>()];
-                a.copy_from_slice(b);
-                <$t>::from_le_bytes(a)
-            }
-            #[inline]
-            fn from_be(b: &[u8]) -> Self {
-                let mut a = [0u8; std::mem::size_of::<$t>()];
-                a.copy_from_slice(b);
-                <$t>::from_be_bytes(a)
-            }
-        }
-    )*};
-}
-from_stored!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
-
-/// Runs `$f::<T>(args)` with `T` the element type of `$dtype`, or `$other` for dtypes
-/// that are never stored as plain numbers.
-macro_rules! dispatch {
-    ($dtype:expr, $f:ident($($arg:expr),*), $other:pat => $fallback:expr) => {
-        match $dtype {
-            DType::I8 => $f::<i8>($($arg),*),
-            DType::I16 => $f::<i16>($($arg),*),
-            DType::I32 => $f::<i32>($($arg),*),
-            DType::I64 => $f::<i64>($($arg),*),
-            DType::U8 => $f::<u8>($($arg),*),
-            DType::U16 => $f::<u16>($($arg),*),
-            DType::U32 => $f::<u32>($($arg),*),
-            DType::U64 => $f::<u64>($($arg),*),
-            DType::F32 => $f::<f32>($($arg),*),
-            DType::F64 => $f::<f64>($($arg),*),
-            $other => $fallback,
-        }
-    };
-}
-pub(super) use dispatch;
+pub(super) use crate::array::FixedWidth as FromStored;
 
 /// Fills `dst` with elements `skip..skip + dst.len()` of a decoded chunk. `shuffled`:
 /// the bytes are still in HDF5's shuffle order (planes of byte `b` of every element).

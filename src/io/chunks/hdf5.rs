@@ -278,11 +278,7 @@ fn element_type(t: &Id) -> Option<(DType, bool, usize)> {
         _ => return None,
     };
     let dtype = match class {
-        H5T_class_t::H5T_FLOAT => match size {
-            4 => DType::F32,
-            8 => DType::F64,
-            _ => return None,
-        },
+        H5T_class_t::H5T_FLOAT => DType::float(size)?,
         H5T_class_t::H5T_INTEGER => {
             // SAFETY: `t` is an open integer datatype.
             let signed = match unsafe { H5Tget_sign(t.id) } {
@@ -290,17 +286,7 @@ fn element_type(t: &Id) -> Option<(DType, bool, usize)> {
                 H5T_sign_t::H5T_SGN_2 => true,
                 _ => return None,
             };
-            match (size, signed) {
-                (1, true) => DType::I8,
-                (2, true) => DType::I16,
-                (4, true) => DType::I32,
-                (8, true) => DType::I64,
-                (1, false) => DType::U8,
-                (2, false) => DType::U16,
-                (4, false) => DType::U32,
-                (8, false) => DType::U64,
-                _ => return None,
-            }
+            DType::integer(size, signed)?
         }
         _ => return None,
     };

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use netcdf::types::{FloatType, IntType, NcVariableType};
+use netcdf::types::{IntType, NcVariableType};
 use netcdf::AttributeValue;
 
 use super::ffi::{Filters, VarIds};
 use super::{format_error, nc_error, with_lock};
 use crate::array::chunks::ChunkGrid;
-use crate::array::{DType, NdArray};
-use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
+use crate::array::{with_numeric_dtype, DType, FixedWidth, NdArray};
+use crate::dataset::{AttrValue, Attrs, Compression, Dataset, DatasetEncoding, Encoding, Variable};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
 use crate::lazy::ChunkSource;
@@ -228,48 +228,24 @@ fn chars_to_string(bytes: &[u8]) -> String {
 }
 
 fn bytes_to_array(bytes: &[u8], dtype: DType, shape: &[usize]) -> Result<NdArray> {
-    macro_rules! typed {
-        ($t:ty) => {{
-            let values: Vec<$t> = bytes
-                .chunks_exact(std::mem::size_of::<$t>())
-                .map(|c| {
-                    let mut b = [0u8; std::mem::size_of::<$t>()];
-                    b.copy_from_slice(c);
-                    <$t>::from_ne_bytes(b)
-                })
-                .collect();
-            NdArray::from_shape_vec(shape, values)
-        }};
+    fn typed<T: FixedWidth>(bytes: &[u8], shape: &[usize]) -> Result<NdArray> {
+        let values: Vec<T> = bytes.chunks_exact(T::SIZE).map(T::from_ne).collect();
+        NdArray::from_shape_vec(shape, values)
     }
-    match dtype {
-        DType::I8 => typed!(i8),
-        DType::I16 => typed!(i16),
-        DType::I32 => typed!(i32),
-        DType::I64 => typed!(i64),
-        DType::U8 => typed!(u8),
-        DType::U16 => typed!(u16),
-        DType::U32 => typed!(u32),
-        DType::U64 => typed!(u64),
-        DType::F32 => typed!(f32),
-        DType::F64 => typed!(f64),
-        other => Err(Error::internal(format!("no raw NetCDF type for {other}"))),
-    }
+    with_numeric_dtype!(dtype, |T| typed::<T>(bytes, shape), other => {
+        Err(Error::internal(format!("no raw NetCDF type for {other}")))
+    })
 }
 
 fn number_dtype(t: &NcVariableType) -> Option<DType> {
-    Some(match t {
-        NcVariableType::Int(IntType::I8) => DType::I8,
-        NcVariableType::Int(IntType::I16) => DType::I16,
-        NcVariableType::Int(IntType::I32) => DType::I32,
-        NcVariableType::Int(IntType::I64) => DType::I64,
-        NcVariableType::Int(IntType::U8) => DType::U8,
-        NcVariableType::Int(IntType::U16) => DType::U16,
-        NcVariableType::Int(IntType::U32) => DType::U32,
-        NcVariableType::Int(IntType::U64) => DType::U64,
-        NcVariableType::Float(FloatType::F32) => DType::F32,
-        NcVariableType::Float(FloatType::F64) => DType::F64,
-        _ => return None,
-    })
+    match t {
+        NcVariableType::Int(i) => DType::integer(
+            t.size(),
+            matches!(i, IntType::I8 | IntType::I16 | IntType::I32 | IntType::I64),
+        ),
+        NcVariableType::Float(_) => DType::float(t.size()),
+        _ => None,
+    }
 }
 
 pub(super) fn attr_value(v: AttributeValue) -> AttrValue {
@@ -435,47 +411,36 @@ fn is_netcdf3(path: &Path) -> bool {
 
 /// The encoding xarray's netCDF4 backend records for a variable: where it came from, its
 /// on-disk dtype and shape, and (NetCDF-4) its storage and filters.
-fn storage_encoding(path: &Path, meta: &VarMeta) -> Attrs {
-    let mut encoding = Attrs::new();
-    encoding.insert("source".into(), AttrValue::Str(path.display().to_string()));
+fn storage_encoding(path: &Path, meta: &VarMeta) -> Encoding {
+    let mut encoding = Encoding {
+        source: Some(path.display().to_string()),
+        char_dim_name: meta.char_dim.clone(),
+        chunksizes: meta.chunking.clone(),
+        unlimited_dims: meta.unlimited.clone(),
+        ..Encoding::default()
+    };
     match meta.storage {
-        Storage::Number(d) => {
-            encoding.insert("dtype".into(), AttrValue::Str(d.name().to_string()));
-        }
+        Storage::Number(d) => encoding.dtype = Some(d),
         Storage::Chars(_) | Storage::Char => {
-            encoding.insert("dtype".into(), AttrValue::Str("S1".into()));
+            encoding.dtype = Some(DType::Str);
+            encoding.chars = true;
         }
-        Storage::Strings => {
-            encoding.insert("dtype".into(), AttrValue::Str("str".into()));
-        }
+        Storage::Strings => encoding.dtype = Some(DType::Str),
     }
-    let mut original: Vec<u64> = meta.shape.iter().map(|&n| n as u64).collect();
+    let mut original = meta.shape.clone();
     if let Storage::Chars(len) = meta.storage {
-        original.push(len as u64);
+        original.push(len);
     }
-    encoding.insert("original_shape".into(), original.into());
-    if let Some(d) = &meta.char_dim {
-        encoding.insert("char_dim_name".into(), AttrValue::Str(d.clone()));
-    }
+    encoding.original_shape = Some(original);
     if let Some(opts) = meta.storage_options {
-        let flag = |b: bool| AttrValue::Array(NdArray::from(vec![b]));
         if let Some(f) = opts.filters {
-            encoding.insert("zlib".into(), flag(f.deflate_level.is_some()));
-            encoding.insert("shuffle".into(), flag(f.shuffle));
-            encoding.insert("complevel".into(), f.deflate_level.unwrap_or(0).into());
-            encoding.insert("fletcher32".into(), flag(f.fletcher32));
+            // No deflate leaves `compression` unset: another format then uses its own
+            // default compressor, as it did for a file read by xarray.
+            encoding.compression = f.deflate_level.map(|l| Compression::Zlib(l as u32));
+            encoding.shuffle = Some(f.shuffle);
+            encoding.fletcher32 = Some(f.fletcher32);
         }
-        encoding.insert("contiguous".into(), flag(opts.contiguous));
-    }
-    if let Some(c) = &meta.chunking {
-        let c: Vec<u64> = c.iter().map(|&x| x as u64).collect();
-        encoding.insert("chunksizes".into(), c.into());
-    }
-    if !meta.unlimited.is_empty() {
-        encoding.insert(
-            "unlimited_dims".into(),
-            AttrValue::Array(NdArray::from(meta.unlimited.clone())),
-        );
+        encoding.contiguous = Some(opts.contiguous);
     }
     encoding
 }
@@ -629,8 +594,9 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
         };
         let mut encoding = storage_encoding(path, &meta);
         let mut attrs = meta.attrs;
-        if let Some(e) = attrs.shift_remove("_Encoding") {
-            encoding.insert("_Encoding".into(), e);
+        if let Some(e) = attrs.get("_Encoding").and_then(AttrValue::as_str) {
+            encoding.string_encoding = Some(e.to_string());
+            attrs.shift_remove("_Encoding");
         }
         let var = Variable::new(&meta.dims, data)
             .map_err(|e| format_error(path, Some(&meta.name), e.to_string()))?
@@ -642,12 +608,10 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
         Error::Cf { variable, reason } => format_error(path, Some(&variable), reason),
         other => format_error(path, None, other.to_string()),
     })?;
-    let mut dataset_encoding = Attrs::new();
-    dataset_encoding.insert("source".into(), AttrValue::Str(path.display().to_string()));
-    dataset_encoding.insert(
-        "unlimited_dims".into(),
-        AttrValue::Array(NdArray::from(unlimited_dims)),
-    );
+    let dataset_encoding = DatasetEncoding {
+        source: Some(path.display().to_string()),
+        unlimited_dims: Some(unlimited_dims),
+    };
     Ok(Dataset::from_parts(variables, coords, global)
         .map_err(|e| format_error(path, None, e.to_string()))?
         .with_encoding(dataset_encoding))

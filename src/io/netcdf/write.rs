@@ -9,8 +9,8 @@ use netcdf::AttributeValue;
 
 use super::ffi::{NcChar, VarIds};
 use super::{format_error, nc_error, with_lock};
-use crate::array::{DType, NdArray};
-use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
+use crate::array::{match_numeric, with_numeric_dtype, DType, Element, NdArray};
+use crate::dataset::{AttrValue, Compression, Dataset, Encoding, Variable};
 use crate::error::{Error, Result};
 use crate::io::cf;
 use crate::lazy::Data;
@@ -47,12 +47,12 @@ impl NetcdfFormat {
 
 /// Options for writing a dataset to NetCDF, built by [`Dataset::write_netcdf`].
 ///
-/// Per-variable encoding (the variable's own `encoding`, overridden by
-/// [`ToNetcdf::encoding`]) understands xarray's keys: `dtype`, `_FillValue`,
-/// `scale_factor`, `add_offset`, `_Unsigned`, `units`, `calendar`, `zlib`, `complevel`,
-/// `shuffle`, `fletcher32`, `contiguous`, `chunksizes`, and for strings `dtype: "S1"` and
+/// Per-variable [`Encoding`] (the variable's own, overridden field by field by
+/// [`ToNetcdf::encoding`]): `dtype`, `fill_value`, `scale_factor`, `add_offset`,
+/// `unsigned`, `units`, `calendar`, `compression` (`Zlib`: deflate at that level),
+/// `shuffle`, `fletcher32`, `contiguous`, `chunksizes`, and for strings `chars` and
 /// `char_dim_name` (characters with a string-length dim, as NetCDF-3 stores strings).
-/// The dataset's own `encoding` gives `unlimited_dims`.
+/// The dataset's own encoding gives `unlimited_dims`.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ToNetcdf<'a> {
@@ -61,7 +61,7 @@ pub struct ToNetcdf<'a> {
     format: NetcdfFormat,
     unlimited_dims: Vec<String>,
     group: Option<String>,
-    encoding: IndexMap<String, Attrs>,
+    encoding: IndexMap<String, Encoding>,
 }
 
 impl<'a> ToNetcdf<'a> {
@@ -97,8 +97,8 @@ impl<'a> ToNetcdf<'a> {
         self
     }
 
-    /// Encoding for variable `name`, merged over the variable's own (these keys win).
-    pub fn encoding(mut self, name: &str, encoding: Attrs) -> Self {
+    /// Encoding for variable `name`, merged over the variable's own (its set fields win).
+    pub fn encoding(mut self, name: &str, encoding: Encoding) -> Self {
         self.encoding.insert(name.to_string(), encoding);
         self
     }
@@ -134,10 +134,8 @@ impl<'a> ToNetcdf<'a> {
             return self.unlimited_dims.clone();
         }
         let dims = self.dataset.dims();
-        if let Some(AttrValue::Array(NdArray::Str(a))) =
-            self.dataset.encoding().get("unlimited_dims")
-        {
-            return a
+        if let Some(from_dataset) = &self.dataset.encoding().unlimited_dims {
+            return from_dataset
                 .iter()
                 .filter(|d| dims.contains_key(*d))
                 .cloned()
@@ -145,11 +143,9 @@ impl<'a> ToNetcdf<'a> {
         }
         let mut out: Vec<String> = Vec::new();
         for var in self.dataset.variables().values() {
-            if let Some(AttrValue::Array(NdArray::Str(a))) = var.encoding().get("unlimited_dims") {
-                for d in a.iter() {
-                    if var.dims().contains(d) && !out.contains(d) {
-                        out.push(d.clone());
-                    }
+            for d in &var.encoding().unlimited_dims {
+                if var.dims().contains(d) && !out.contains(d) {
+                    out.push(d.clone());
                 }
             }
         }
@@ -175,9 +171,7 @@ impl<'a> ToNetcdf<'a> {
             }
             let mut var = var.clone();
             if let Some(extra) = self.encoding.get(name) {
-                for (k, v) in extra {
-                    var.encoding_mut().insert(k.clone(), v.clone());
-                }
+                var.encoding_mut().update(extra);
             }
             let mut enc = cf::encode_variable(name, &var).map_err(|e| match e {
                 Error::Cf { variable, reason } => format_error(&self.path, Some(&variable), reason),
@@ -194,7 +188,7 @@ impl<'a> ToNetcdf<'a> {
 
     /// For each string variable stored as characters, its string-length dim and length:
     /// every string variable in the classic formats (which have no `NC_STRING`), and in
-    /// NetCDF-4 those whose encoding says `dtype: "S1"` or names a `char_dim_name`.
+    /// NetCDF-4 those whose encoding says `chars` or names a `char_dim_name`.
     fn char_dims(
         &self,
         variables: &IndexMap<String, Variable>,
@@ -203,9 +197,8 @@ impl<'a> ToNetcdf<'a> {
         let mut out = IndexMap::new();
         for (name, var) in variables {
             let enc = var.encoding();
-            let wants_chars = self.format != NetcdfFormat::Netcdf4
-                || enc.get("dtype").and_then(AttrValue::as_str) == Some("S1")
-                || enc.contains_key("char_dim_name");
+            let wants_chars =
+                self.format != NetcdfFormat::Netcdf4 || enc.chars || enc.char_dim_name.is_some();
             if var.dtype() != DType::Str || !wants_chars {
                 continue;
             }
@@ -214,8 +207,8 @@ impl<'a> ToNetcdf<'a> {
                 .as_array::<String>()
                 .map_or(0, |a| a.iter().map(String::len).max().unwrap_or(0));
             let len = longest.max(1);
-            let dim = match enc.get("char_dim_name").and_then(AttrValue::as_str) {
-                Some(d) => d.to_string(),
+            let dim = match &enc.char_dim_name {
+                Some(d) => d.clone(),
                 None => format!("string{len}"),
             };
             if var.dims().contains(&dim) {
@@ -336,44 +329,30 @@ fn nc_attr(v: &AttrValue) -> std::result::Result<AttributeValue, String> {
         AttrValue::Str(s) => return Ok(AttributeValue::Str(s.clone())),
         AttrValue::Array(a) => a,
     };
-    macro_rules! vals {
-        ($t:ty, $one:ident, $many:ident) => {{
-            let x = a
-                .as_array::<$t>()
-                .ok_or_else(|| "dtype mismatch".to_string())?;
-            let v: Vec<$t> = x.iter().cloned().collect();
-            if v.len() == 1 {
-                AttributeValue::$one(v[0].clone())
-            } else {
-                AttributeValue::$many(v)
-            }
-        }};
+    fn values<T: Element>(a: &NdArray) -> std::result::Result<AttributeValue, String>
+    where
+        AttributeValue: From<T> + From<Vec<T>>,
+    {
+        let x = a
+            .as_array::<T>()
+            .ok_or_else(|| "dtype mismatch".to_string())?;
+        let mut v: Vec<T> = x.iter().cloned().collect();
+        Ok(if v.len() == 1 {
+            AttributeValue::from(v.remove(0))
+        } else {
+            AttributeValue::from(v)
+        })
     }
-    Ok(match a.dtype() {
-        DType::I8 => vals!(i8, Schar, Schars),
-        DType::I16 => vals!(i16, Short, Shorts),
-        DType::I32 => vals!(i32, Int, Ints),
-        DType::I64 => vals!(i64, Longlong, Longlongs),
-        DType::U8 => vals!(u8, Uchar, Uchars),
-        DType::U16 => vals!(u16, Ushort, Ushorts),
-        DType::U32 => vals!(u32, Uint, Uints),
-        DType::U64 => vals!(u64, Ulonglong, Ulonglongs),
-        DType::F32 => vals!(f32, Float, Floats),
-        DType::F64 => vals!(f64, Double, Doubles),
-        DType::Str => vals!(String, Str, Strs),
+    match a.dtype() {
+        DType::Str => values::<String>(a),
         DType::Bool => {
             let x = a.astype(DType::U8).map_err(|e| e.to_string())?;
-            return nc_attr(&AttrValue::Array(x));
+            nc_attr(&AttrValue::Array(x))
         }
-        other => return Err(format!("attributes of dtype {other} cannot be written")),
-    })
-}
-
-fn enc_bool(enc: &Attrs, key: &str) -> Option<bool> {
-    enc.get(key).and_then(|v| match v {
-        AttrValue::Str(s) => Some(s.eq_ignore_ascii_case("true")),
-        other => other.as_f64().map(|x| x != 0.0),
-    })
+        d => with_numeric_dtype!(d, |T| values::<T>(a), other => {
+            Err(format!("attributes of dtype {other} cannot be written"))
+        }),
+    }
 }
 
 /// Where and how one variable is defined.
@@ -410,37 +389,28 @@ fn define_variable(
         nc3_dtype(var.dtype())
     };
     let mut v = match dtype {
-        DType::I8 => file.add_variable::<i8>(name, &dims),
-        DType::I16 => file.add_variable::<i16>(name, &dims),
-        DType::I32 => file.add_variable::<i32>(name, &dims),
-        DType::I64 => file.add_variable::<i64>(name, &dims),
-        DType::U8 => file.add_variable::<u8>(name, &dims),
-        DType::U16 => file.add_variable::<u16>(name, &dims),
-        DType::U32 => file.add_variable::<u32>(name, &dims),
-        DType::U64 => file.add_variable::<u64>(name, &dims),
-        DType::F32 => file.add_variable::<f32>(name, &dims),
-        DType::F64 => file.add_variable::<f64>(name, &dims),
+        // NetCDF has no bool: xarray stores them as bytes.
         DType::Bool => file.add_variable::<i8>(name, &dims),
         DType::Str if target.chars.is_some() => file.add_variable::<NcChar>(name, &dims),
         DType::Str if nc4 => file.add_string_variable(name, &dims),
-        other => {
+        d => with_numeric_dtype!(d, |T| file.add_variable::<T>(name, &dims), other => {
             return Err(format_error(
                 path,
                 vn,
                 format!("variables of dtype {other} cannot be written to this NetCDF format"),
             ))
-        }
+        }),
     }
     .map_err(err("defining the variable".into()))?;
     let enc = var.encoding();
     if nc4 && !dims.is_empty() {
         let mut chunked = false;
-        if let Some(AttrValue::Array(c)) = enc.get("chunksizes") {
-            let mut c = c.to_f64_vec()?;
+        if let Some(c) = &enc.chunksizes {
+            let mut c = c.clone();
             if let Some((_, n)) = &target.chars {
                 // Chunk sizes read from a char variable omit the string-length dim.
                 if c.len() + 1 == dims.len() {
-                    c.push(*n as f64);
+                    c.push(*n);
                 }
             }
             let mut shape = var.shape().to_vec();
@@ -449,30 +419,30 @@ fn define_variable(
                 let c: Vec<usize> = c
                     .iter()
                     .zip(&shape)
-                    .map(|(&x, &n)| (x.max(1.0) as usize).min(n.max(1)))
+                    .map(|(&x, &n)| x.max(1).min(n.max(1)))
                     .collect();
                 v.set_chunking(&c)
                     .map_err(err("setting chunk sizes".into()))?;
                 chunked = true;
             }
         }
-        let level = enc.get("complevel").and_then(AttrValue::as_f64);
-        let zlib = enc_bool(enc, "zlib");
-        let shuffle = enc_bool(enc, "shuffle");
-        let fletcher32 = enc_bool(enc, "fletcher32").unwrap_or(false);
-        let deflate = zlib.unwrap_or_else(|| level.is_some_and(|l| l > 0.0));
-        if deflate || shuffle == Some(true) {
+        // Zarr's compressors have no NetCDF filter here: they are left out, as xarray
+        // drops encodings another backend wrote.
+        let deflate = match enc.compression {
+            Some(Compression::Zlib(level)) => Some(level.clamp(1, 9) as i32),
+            _ => None,
+        };
+        let shuffle = enc.shuffle;
+        let fletcher32 = enc.fletcher32.unwrap_or(false);
+        if deflate.is_some() || shuffle == Some(true) {
             // Shuffle without deflate is a level-0 deflate filter pipeline in libnetcdf.
-            let level = if deflate {
-                level.unwrap_or(4.0).clamp(1.0, 9.0) as i32
-            } else {
-                0
-            };
+            let level = deflate.unwrap_or(0);
+            let deflate = deflate.is_some();
             v.set_compression(level, shuffle.unwrap_or(deflate))
                 .map_err(err("setting compression".into()))?;
             chunked = true;
         }
-        let contiguous = enc_bool(enc, "contiguous") == Some(true) && !chunked && !has_unlimited;
+        let contiguous = enc.contiguous == Some(true) && !chunked && !has_unlimited;
         if fletcher32 || contiguous {
             let failed = |doing: &'static str| {
                 move |r: String| format_error(path, vn, format!("{doing}: {r}"))
@@ -501,10 +471,7 @@ fn define_variable(
             .map_err(err("writing attribute dtype".into()))?;
     }
     if target.chars.is_some() && !var.attrs().contains_key("_Encoding") {
-        let encoding = enc
-            .get("_Encoding")
-            .and_then(AttrValue::as_str)
-            .unwrap_or("utf-8");
+        let encoding = enc.string_encoding.as_deref().unwrap_or("utf-8");
         v.put_attribute("_Encoding", encoding)
             .map_err(err("writing attribute _Encoding".into()))?;
     }
@@ -566,23 +533,7 @@ fn put_block(
         } else {
             region.to_vec().into()
         };
-        macro_rules! put {
-            ($a:expr) => {{
-                let values: Vec<_> = $a.iter().copied().collect();
-                v.put_values(&values, ext)
-            }};
-        }
         let r = match block {
-            NdArray::I8(a) => put!(a),
-            NdArray::I16(a) => put!(a),
-            NdArray::I32(a) => put!(a),
-            NdArray::I64(a) => put!(a),
-            NdArray::U8(a) => put!(a),
-            NdArray::U16(a) => put!(a),
-            NdArray::U32(a) => put!(a),
-            NdArray::U64(a) => put!(a),
-            NdArray::F32(a) => put!(a),
-            NdArray::F64(a) => put!(a),
             NdArray::Bool(a) => {
                 let values: Vec<i8> = a.iter().map(|&b| i8::from(b)).collect();
                 v.put_values(&values, ext)
@@ -607,13 +558,16 @@ fn put_block(
                 }
                 Ok(())
             }
-            other => {
+            numeric => match_numeric!(numeric, a => {
+                let values: Vec<_> = a.iter().copied().collect();
+                v.put_values(&values, ext)
+            }, other => {
                 return Err(format_error(
                     path,
                     vn,
                     format!("values of dtype {} cannot be written", other.dtype()),
                 ))
-            }
+            }),
         };
         r.map_err(|e| nc_error(path, vn, "writing values", &e))
     })

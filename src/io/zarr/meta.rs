@@ -4,12 +4,15 @@
 
 use std::path::PathBuf;
 
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine;
 use serde_json::{Map, Value};
 use zarrs::storage::{ReadableStorageTraits, StoreKey, StorePrefix};
 
 use super::store::Storages;
 use super::ZarrFormat;
-use crate::array::{DType, NdArray};
+use crate::array::{match_numeric, DType, NdArray};
 use crate::dataset::{AttrValue, Attrs};
 use crate::error::{Error, Result};
 
@@ -576,7 +579,7 @@ impl ArrayMeta {
                     .ok_or_else(|| self.error(location, "metadata has no valid \"data_type\""))?;
                 match t {
                     "string" => Ok(DType::Str),
-                    t => crate::io::cf::dtype_from_name(t)
+                    t => DType::from_zarr_v3(t)
                         .filter(|d| *d != DType::Str)
                         .ok_or_else(|| unsupported(t)),
                 }
@@ -590,7 +593,10 @@ impl ArrayMeta {
                 if self.fixed_utf32() {
                     return Ok(DType::Str);
                 }
-                v2_dtype(t).ok_or_else(|| unsupported(t))
+                // zarrs decodes either byte order; only the type matters here.
+                DType::from_zarr_v2(t)
+                    .map(|(d, _)| d)
+                    .ok_or_else(|| unsupported(t))
             }
         }
     }
@@ -623,44 +629,6 @@ impl ArrayMeta {
                 .ok_or_else(|| self.error(location, format!("invalid fill_value {v}"))),
         }
     }
-}
-
-/// A v2 numpy type string (`"<f4"`, `"|b1"`) as a dtype.
-fn v2_dtype(t: &str) -> Option<DType> {
-    let body = t.trim_start_matches(['<', '>', '|', '=']);
-    let (kind, size) = body.split_at(body.len().min(1));
-    Some(match (kind, size) {
-        ("b", "1") => DType::Bool,
-        ("i", "1") => DType::I8,
-        ("i", "2") => DType::I16,
-        ("i", "4") => DType::I32,
-        ("i", "8") => DType::I64,
-        ("u", "1") => DType::U8,
-        ("u", "2") => DType::U16,
-        ("u", "4") => DType::U32,
-        ("u", "8") => DType::U64,
-        ("f", "4") => DType::F32,
-        ("f", "8") => DType::F64,
-        _ => return None,
-    })
-}
-
-/// The v2 type string of `dtype` (little endian), as numpy writes it.
-pub(crate) fn v2_dtype_name(dtype: DType) -> Option<&'static str> {
-    Some(match dtype {
-        DType::Bool => "|b1",
-        DType::I8 => "|i1",
-        DType::I16 => "<i2",
-        DType::I32 => "<i4",
-        DType::I64 => "<i8",
-        DType::U8 => "|u1",
-        DType::U16 => "<u2",
-        DType::U32 => "<u4",
-        DType::U64 => "<u8",
-        DType::F32 => "<f4",
-        DType::F64 => "<f8",
-        _ => return None,
-    })
 }
 
 /// A JSON fill value (number, `"NaN"`, `"Infinity"`, `"-Infinity"`, a v3 hex bit
@@ -811,23 +779,15 @@ pub(crate) fn attr_to_json(v: &AttrValue) -> Result<Value> {
     };
     let items: Vec<Value> = match a {
         NdArray::Bool(x) => x.iter().map(|&b| Value::from(b)).collect(),
-        NdArray::I8(x) => x.iter().map(|&n| Value::from(n)).collect(),
-        NdArray::I16(x) => x.iter().map(|&n| Value::from(n)).collect(),
-        NdArray::I32(x) => x.iter().map(|&n| Value::from(n)).collect(),
-        NdArray::I64(x) => x.iter().map(|&n| Value::from(n)).collect(),
-        NdArray::U8(x) => x.iter().map(|&n| Value::from(n)).collect(),
-        NdArray::U16(x) => x.iter().map(|&n| Value::from(n)).collect(),
-        NdArray::U32(x) => x.iter().map(|&n| Value::from(n)).collect(),
-        NdArray::U64(x) => x.iter().map(|&n| Value::from(n)).collect(),
         NdArray::F32(x) => x.iter().map(|&f| float_json(f64::from(f))).collect(),
         NdArray::F64(x) => x.iter().map(|&f| float_json(f)).collect(),
         NdArray::Str(x) => x.iter().map(|s| Value::from(s.as_str())).collect(),
-        other => {
+        ints => match_numeric!(ints, x => x.iter().map(|&n| Value::from(n)).collect(), other => {
             return Err(Error::UnsupportedDType {
                 op: "writing a Zarr attribute".into(),
                 dtype: other.dtype(),
             })
-        }
+        }),
     };
     // Lists of strings stay lists: a single string is an `AttrValue::Str`.
     Ok(if items.len() == 1 && !matches!(a, NdArray::Str(_)) {
@@ -837,45 +797,23 @@ pub(crate) fn attr_to_json(v: &AttrValue) -> Result<Value> {
     })
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// Standard base64: padded when written, padding optional when read (as xarray's
+/// `FillValueCoder` and zarr-python accept it).
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// Standard base64 with padding.
 pub(crate) fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for group in bytes.chunks(3) {
-        let b = [
-            group[0],
-            group.get(1).copied().unwrap_or(0),
-            group.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= group.len() {
-                out.push(char::from(B64[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    BASE64.encode(bytes)
 }
 
 /// Decodes standard base64 (padding optional); `None` on any other character.
 pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in text.trim_end_matches('=').bytes() {
-        let v = B64.iter().position(|&b| b == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    BASE64.decode(text).ok()
 }
 
 #[cfg(test)]
@@ -923,16 +861,5 @@ mod tests {
         assert_eq!(attrs["d"].as_f64(), Some(f64::INFINITY));
         let f = json_fill_value(&v["a"], DType::F32).unwrap();
         assert!(f.to_f64_vec().unwrap()[0].is_nan());
-    }
-
-    #[test]
-    fn v2_type_strings() {
-        assert_eq!(v2_dtype("<f4"), Some(DType::F32));
-        assert_eq!(v2_dtype(">i2"), Some(DType::I16));
-        assert_eq!(v2_dtype("|b1"), Some(DType::Bool));
-        assert_eq!(v2_dtype("<M8[ns]"), None);
-        for d in [DType::I8, DType::U64, DType::F64, DType::Bool] {
-            assert_eq!(v2_dtype(v2_dtype_name(d).unwrap()), Some(d));
-        }
     }
 }

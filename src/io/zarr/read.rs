@@ -13,8 +13,8 @@ use super::meta::{self, format_error, ArrayMeta, GroupMeta};
 use super::store::{self, Access, StorageOptions, Storages};
 use super::ZarrFormat;
 use crate::array::chunks::ChunkGrid;
-use crate::array::{DType, NdArray};
-use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
+use crate::array::{with_dtype, DType, Element, NdArray};
+use crate::dataset::{AttrValue, Attrs, Compression, Dataset, Encoding, Variable};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
 use crate::lazy::Data;
@@ -129,26 +129,17 @@ fn retrieve(
 ) -> std::result::Result<NdArray, String> {
     let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
     let subset = subset(region);
-    macro_rules! typed {
-        ($t:ty) => {{
-            let v: Vec<$t> = array
-                .retrieve_array_subset(&subset)
-                .map_err(|e| e.to_string())?;
-            NdArray::from_shape_vec(&shape, v).map_err(|e| e.to_string())
-        }};
+    fn typed<T: Element + zarrs::array::ElementOwned>(
+        array: &Array<dyn ReadableStorageTraits>,
+        subset: &ArraySubset,
+        shape: &[usize],
+    ) -> std::result::Result<NdArray, String> {
+        let v: Vec<T> = array
+            .retrieve_array_subset(subset)
+            .map_err(|e| e.to_string())?;
+        NdArray::from_shape_vec(shape, v).map_err(|e| e.to_string())
     }
     match dtype {
-        DType::Bool => typed!(bool),
-        DType::I8 => typed!(i8),
-        DType::I16 => typed!(i16),
-        DType::I32 => typed!(i32),
-        DType::I64 => typed!(i64),
-        DType::U8 => typed!(u8),
-        DType::U16 => typed!(u16),
-        DType::U32 => typed!(u32),
-        DType::U64 => typed!(u64),
-        DType::F32 => typed!(f32),
-        DType::F64 => typed!(f64),
         DType::Str if fixed_utf32 => {
             let v: Vec<Vec<char>> = array
                 .retrieve_array_subset(&subset)
@@ -156,8 +147,10 @@ fn retrieve(
             let v: Vec<String> = v.into_iter().map(|c| c.into_iter().collect()).collect();
             NdArray::from_shape_vec(&shape, v).map_err(|e| e.to_string())
         }
-        DType::Str => typed!(String),
-        other => Err(format!("cannot read Zarr values as {other}")),
+        DType::Str => typed::<String>(array, &subset, &shape),
+        d => with_dtype!(d, |T| typed::<T>(array, &subset, &shape), other => {
+            Err(format!("cannot read Zarr values as {other}"))
+        }),
     }
 }
 
@@ -293,7 +286,7 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
     let array = zarrs_array(Arc::clone(&storages.read), loc, meta)?;
 
     let mut attrs = meta::json_to_attrs(&meta.attrs, &["_ARRAY_DIMENSIONS"]);
-    let mut encoding = Attrs::new();
+    let mut encoding = Encoding::default();
     match meta.format {
         ZarrFormat::V2 => {
             // Zarr v2's fill_value is the CF _FillValue (xarray's
@@ -301,11 +294,14 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
             if let Some(f) = fill {
                 attrs.insert("_FillValue".into(), AttrValue::Array(f));
             }
-            for key in ["compressor", "filters"] {
-                if let Some(v) = meta.json.get(key).filter(|v| !v.is_null()) {
-                    encoding.insert(key.into(), AttrValue::Str(v.to_string()));
-                }
-            }
+            let json = |key: &str| {
+                meta.json
+                    .get(key)
+                    .filter(|v| !v.is_null())
+                    .map(Value::to_string)
+            };
+            encoding.compression = json("compressor").map(Compression::ZarrV2);
+            encoding.filters = json("filters");
         }
         ZarrFormat::V3 => {
             // The CF _FillValue is an attribute of its own, floats base64-encoded.
@@ -314,29 +310,18 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
                     .ok_or_else(|| meta.error(loc, format!("invalid _FillValue attribute {v}")))?;
                 attrs.insert("_FillValue".into(), AttrValue::Array(decoded));
             }
-            if let Some(f) = fill {
-                encoding.insert("fill_value".into(), AttrValue::Array(f));
-            }
-            if let Some(v) = meta.json.get("codecs") {
-                encoding.insert("codecs".into(), AttrValue::Str(v.to_string()));
-            }
+            encoding.zarr_fill_value = fill.map(AttrValue::Array);
+            encoding.codecs = meta.json.get("codecs").map(Value::to_string);
         }
     }
-    let chunks = inner.clone().unwrap_or_else(|| stored.clone());
-    encoding.insert(
-        "chunks".into(),
-        chunks.iter().map(|&c| c as u64).collect::<Vec<_>>().into(),
-    );
+    encoding.chunks = Some(inner.clone().unwrap_or_else(|| stored.clone()));
     if inner.is_some() {
-        encoding.insert(
-            "shards".into(),
-            stored.iter().map(|&c| c as u64).collect::<Vec<_>>().into(),
-        );
+        encoding.shards = Some(stored.clone());
     }
     if dtype.is_numeric() || dtype == DType::Bool {
-        encoding.insert("dtype".into(), AttrValue::Str(dtype.name().to_string()));
+        encoding.dtype = Some(dtype);
     }
-    encoding.insert("source".into(), AttrValue::Str(loc.to_string()));
+    encoding.source = Some(loc.to_string());
 
     let item = if dtype == DType::Str {
         16

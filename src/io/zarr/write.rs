@@ -17,13 +17,16 @@
 //! every rank, and an error on one rank ends the write on all of them.
 
 use std::collections::HashMap;
+use std::num::NonZeroU64;
 use std::ops::Range;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
-use zarrs::array::{Array, ArraySubset};
+use zarrs::array::{Array, ArrayMetadataV2, ArrayMetadataV3, ArraySubset};
+use zarrs::metadata::v2::{DataTypeMetadataV2, MetadataV2};
+use zarrs::metadata::v3::MetadataV3;
 use zarrs::storage::{
     Bytes, ReadableWritableListableStorage, ReadableWritableListableStorageTraits, StorePrefix,
 };
@@ -33,8 +36,8 @@ use super::read::{open_storages, zarrs_array};
 use super::store::{self, Access, StorageOptions, Storages};
 use super::ZarrFormat;
 use crate::array::chunks::ChunkGrid;
-use crate::array::{DType, NdArray};
-use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
+use crate::array::{match_numeric, ByteOrder, DType, NdArray};
+use crate::dataset::{AttrValue, Compression, Dataset, Encoding, Variable};
 use crate::dist::{Executor, LocalExecutor, TaskGraph, TaskValue};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
@@ -82,11 +85,11 @@ impl FromStr for ZarrMode {
 
 /// Options for writing a dataset to a Zarr store, built by [`Dataset::write_zarr`].
 ///
-/// Per-variable encoding (the variable's own `encoding`, overridden by
-/// [`ToZarr::encoding`]) understands xarray's keys: `dtype`, `_FillValue`,
-/// `scale_factor`, `add_offset`, `units`, `calendar`, `chunks`, `shards` (v3),
-/// `fill_value` (v3), `codecs` (v3, JSON) and `compressor` (`"zstd"`, `"gzip"`,
-/// `"blosc"`, `"none"`, or v2 JSON), `filters` (v2 JSON).
+/// Per-variable [`Encoding`] (the variable's own, overridden field by field by
+/// [`ToZarr::encoding`]): `dtype`, `fill_value`, `scale_factor`, `add_offset`, `units`,
+/// `calendar`, `chunks`, `shards` (v3), `zarr_fill_value` (v3), `codecs` (v3, JSON),
+/// `compression` (`Zstd`, `Gzip`, `Blosc`, `None`, or v2 JSON) and `filters` (v2 JSON).
+/// The array metadata is built with zarrs' `ArrayMetadataV3`/`ArrayMetadataV2`.
 ///
 /// ```
 /// # fn main() -> xr::Result<()> {
@@ -113,7 +116,7 @@ pub struct ToZarr<'a> {
     format: ZarrFormat,
     consolidated: bool,
     group: String,
-    encoding: IndexMap<String, Attrs>,
+    encoding: IndexMap<String, Encoding>,
     storage_options: StorageOptions,
 }
 
@@ -210,8 +213,8 @@ impl<'a> ToZarr<'a> {
         self
     }
 
-    /// Encoding for variable `name`, merged over the variable's own (these keys win).
-    pub fn encoding(mut self, name: &str, encoding: Attrs) -> Self {
+    /// Encoding for variable `name`, merged over the variable's own (its set fields win).
+    pub fn encoding(mut self, name: &str, encoding: Encoding) -> Self {
         self.encoding.insert(name.to_string(), encoding);
         self
     }
@@ -483,14 +486,12 @@ impl<'a> ToZarr<'a> {
                 }
                 None => {
                     if let Some(extra) = self.encoding.get(name) {
-                        for (k, v) in extra {
-                            var.encoding_mut().insert(k.clone(), v.clone());
-                        }
+                        var.encoding_mut().update(extra);
                     }
                 }
             }
-            if format == ZarrFormat::V2 && var.encoding().contains_key("fill_value") {
-                var.encoding_mut().shift_remove("fill_value");
+            if format == ZarrFormat::V2 {
+                var.encoding_mut().zarr_fill_value = None;
             }
             let mut enc = cf::encode_variable(name, &var).map_err(|e| match e {
                 Error::Cf { variable, reason } => self.err(Some(&variable), reason),
@@ -591,12 +592,12 @@ impl<'a> ToZarr<'a> {
         let dtype = enc.dtype();
         let shape = enc.shape().to_vec();
         let encoding = enc.encoding();
-        let chunks = match encoding_shape(encoding, "chunks", shape.len()) {
+        let chunks = match encoding_shape(encoding.chunks.as_deref(), shape.len()) {
             Some(c) => c,
             None => default_chunks(self, name, enc)?,
         };
         let shards = match format {
-            ZarrFormat::V3 => encoding_shape(encoding, "shards", shape.len()),
+            ZarrFormat::V3 => encoding_shape(encoding.shards.as_deref(), shape.len()),
             ZarrFormat::V2 => None,
         };
         if let Some(s) = &shards {
@@ -622,48 +623,46 @@ impl<'a> ToZarr<'a> {
                 AttrValue::Str(s) => Ok(Value::from(s.as_str())),
             }
         };
-        let mut json = Map::new();
-        match format {
+        let typed = |e: serde_json::Error| self.err(Some(name), format!("array metadata: {e}"));
+        let metadata = match format {
             ZarrFormat::V2 => {
                 let dtype_name = match dtype {
                     // numpy's fixed-length unicode, as xarray writes str to v2.
                     DType::Str => format!("<U{}", max_chars(enc)?.max(1)),
-                    d => meta::v2_dtype_name(d)
-                        .ok_or_else(|| {
-                            self.err(
-                                Some(name),
-                                format!("values of dtype {d} cannot be written to Zarr v2"),
-                            )
-                        })?
-                        .to_string(),
+                    d => d.zarr_v2_name(ByteOrder::Little).ok_or_else(|| {
+                        self.err(
+                            Some(name),
+                            format!("values of dtype {d} cannot be written to Zarr v2"),
+                        )
+                    })?,
                 };
                 let fill = match &cf_fill {
                     Some(v) => fill_of(v)?,
                     None => Value::Null,
                 };
-                json.insert("zarr_format".into(), json!(2));
-                json.insert("shape".into(), json!(shape));
-                json.insert("chunks".into(), json!(chunks));
-                json.insert("dtype".into(), json!(dtype_name));
-                json.insert("fill_value".into(), fill);
-                json.insert("order".into(), json!("C"));
-                json.insert("filters".into(), v2_filters(self, name, encoding)?);
-                json.insert("dimension_separator".into(), json!("."));
-                json.insert("compressor".into(), v2_compressor(self, name, encoding)?);
+                let compressor: Option<MetadataV2> =
+                    serde_json::from_value(v2_compressor(self, name, encoding)?).map_err(typed)?;
+                let filters: Option<Vec<MetadataV2>> =
+                    serde_json::from_value(v2_filters(self, name, encoding)?).map_err(typed)?;
+                // xarray's convention, not Zarr's: v2 has no dimension names of its own.
                 attrs.insert("_ARRAY_DIMENSIONS".into(), json!(enc.dims()));
+                serde_json::to_value(ArrayMetadataV2::new(
+                    shape.iter().map(|&n| n as u64).collect(),
+                    chunk_shape(self, name, &chunks)?,
+                    DataTypeMetadataV2::Simple(dtype_name),
+                    serde_json::from_value(fill).map_err(typed)?,
+                    compressor,
+                    filters,
+                ))
             }
             ZarrFormat::V3 => {
-                let type_name = match dtype {
-                    DType::Str => "string",
-                    d if d.is_numeric() || d == DType::Bool => d.name(),
-                    other => {
-                        return Err(self.err(
-                            Some(name),
-                            format!("values of dtype {other} cannot be written to Zarr"),
-                        ))
-                    }
-                };
-                let fill = match encoding.get("fill_value") {
+                let type_name = dtype.names().zarr_v3.ok_or_else(|| {
+                    self.err(
+                        Some(name),
+                        format!("values of dtype {dtype} cannot be written to Zarr"),
+                    )
+                })?;
+                let fill = match &encoding.zarr_fill_value {
                     Some(v) => fill_of(v)?,
                     None if dtype.is_float() => json!("NaN"),
                     None if dtype == DType::Bool => json!(false),
@@ -677,37 +676,51 @@ impl<'a> ToZarr<'a> {
                 let (grid, codecs) = match &shards {
                     Some(s) => (
                         s.clone(),
-                        json!([{
-                            "name": "sharding_indexed",
-                            "configuration": {
+                        vec![MetadataV3::new_with_configuration(
+                            "sharding_indexed",
+                            json_object(json!({
                                 "chunk_shape": chunks,
-                                "codecs": inner,
-                                "index_codecs": [
+                                "codecs": named(inner).map_err(typed)?,
+                                "index_codecs": named(json!([
                                     {"name": "bytes", "configuration": {"endian": "little"}},
-                                    {"name": "crc32c"}
-                                ],
+                                    {"name": "crc32c"},
+                                ])).map_err(typed)?,
                                 "index_location": "end"
-                            }
-                        }]),
+                            })),
+                        )],
                     ),
-                    None => (chunks.clone(), inner),
+                    None => (chunks.clone(), named(inner).map_err(typed)?),
                 };
-                json.insert("zarr_format".into(), json!(3));
-                json.insert("node_type".into(), json!("array"));
-                json.insert("shape".into(), json!(shape));
-                json.insert("data_type".into(), json!(type_name));
-                json.insert(
-                    "chunk_grid".into(),
-                    json!({"name": "regular", "configuration": {"chunk_shape": grid}}),
+                let grid = MetadataV3::new_with_configuration(
+                    "regular",
+                    json_object(json!({"chunk_shape": grid})),
                 );
-                json.insert(
-                    "chunk_key_encoding".into(),
-                    json!({"name": "default", "configuration": {"separator": "/"}}),
-                );
-                json.insert("fill_value".into(), fill);
-                json.insert("codecs".into(), codecs);
-                json.insert("dimension_names".into(), json!(enc.dims()));
+                serde_json::to_value(
+                    ArrayMetadataV3::new(
+                        shape.iter().map(|&n| n as u64).collect(),
+                        grid,
+                        MetadataV3::new(type_name),
+                        serde_json::from_value(fill).map_err(typed)?,
+                        codecs,
+                    )
+                    .with_dimension_names(Some(enc.dims().to_vec())),
+                )
+            }
+        };
+        let mut json = match metadata.map_err(typed)? {
+            Value::Object(map) => map,
+            other => return Err(self.err(Some(name), format!("array metadata {other}"))),
+        };
+        match format {
+            // zarrs leaves an empty list out; zarr-python writes it, and so did xr for
+            // the stores xarray was checked against (tests/golden/check_xr_zarr.py).
+            ZarrFormat::V3 => {
                 json.insert("storage_transformers".into(), json!([]));
+            }
+            // zarrs tags its v2 struct with a `node_type`, a v3 key that no v2 `.zarray`
+            // written by zarr-python has.
+            ZarrFormat::V2 => {
+                json.shift_remove("node_type");
             }
         }
         Ok(ArrayMeta {
@@ -857,29 +870,26 @@ impl<'a> ToZarr<'a> {
     }
 }
 
-/// The encoding keys that describe how an existing array is stored.
-fn storage_encoding(encoding: &Attrs) -> Attrs {
-    const KEYS: [&str; 14] = [
-        "dtype",
-        "_FillValue",
-        "missing_value",
-        "scale_factor",
-        "add_offset",
-        "_Unsigned",
-        "units",
-        "calendar",
-        "fill_value",
-        "chunks",
-        "shards",
-        "codecs",
-        "compressor",
-        "filters",
-    ];
-    encoding
-        .iter()
-        .filter(|(k, _)| KEYS.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+/// The encoding of how an existing array is stored (its source and NetCDF-only
+/// fields left out).
+fn storage_encoding(encoding: &Encoding) -> Encoding {
+    Encoding {
+        dtype: encoding.dtype,
+        fill_value: encoding.fill_value.clone(),
+        missing_value: encoding.missing_value.clone(),
+        scale_factor: encoding.scale_factor.clone(),
+        add_offset: encoding.add_offset.clone(),
+        unsigned: encoding.unsigned.clone(),
+        units: encoding.units.clone(),
+        calendar: encoding.calendar.clone(),
+        zarr_fill_value: encoding.zarr_fill_value.clone(),
+        chunks: encoding.chunks.clone(),
+        shards: encoding.shards.clone(),
+        codecs: encoding.codecs.clone(),
+        compression: encoding.compression.clone(),
+        filters: encoding.filters.clone(),
+        ..Encoding::default()
+    }
 }
 
 fn group_exists(storages: &Storages, prefix: &str) -> Result<bool> {
@@ -968,6 +978,10 @@ fn write_array_meta(
 }
 
 /// Writes a group's metadata, with `consolidated` arrays when given.
+///
+/// JSON by hand, not zarrs' `GroupMetadataV3`: zarr-python's inline
+/// `consolidated_metadata` (v3) and `.zmetadata` (v2) are not part of the Zarr spec, and
+/// zarrs has no type for them; the group documents are three keys around them.
 fn write_group_meta(
     store: &ReadableWritableListableStorage,
     loc: &str,
@@ -1018,19 +1032,9 @@ fn write_group_meta(
 }
 
 /// A shape-like encoding entry (`chunks`, `shards`) with one positive entry per dim.
-fn encoding_shape(encoding: &Attrs, key: &str, ndim: usize) -> Option<Vec<usize>> {
-    match encoding.get(key)? {
-        AttrValue::Array(a) => {
-            let v: Vec<usize> = a
-                .to_f64_vec()
-                .ok()?
-                .iter()
-                .map(|&x| x.max(1.0) as usize)
-                .collect();
-            (v.len() == ndim).then_some(v)
-        }
-        AttrValue::Str(_) => None,
-    }
+fn encoding_shape(shape: Option<&[usize]>, ndim: usize) -> Option<Vec<usize>> {
+    let v: Vec<usize> = shape?.iter().map(|&x| x.max(1)).collect();
+    (v.len() == ndim).then_some(v)
 }
 
 /// Chunks for a variable without a `chunks` encoding: a lazy array's own (uniform)
@@ -1131,16 +1135,6 @@ fn store_block(
     }
     match &block {
         NdArray::Bool(a) => put!(a),
-        NdArray::I8(a) => put!(a),
-        NdArray::I16(a) => put!(a),
-        NdArray::I32(a) => put!(a),
-        NdArray::I64(a) => put!(a),
-        NdArray::U8(a) => put!(a),
-        NdArray::U16(a) => put!(a),
-        NdArray::U32(a) => put!(a),
-        NdArray::U64(a) => put!(a),
-        NdArray::F32(a) => put!(a),
-        NdArray::F64(a) => put!(a),
         NdArray::Str(a) if fixed_utf32 => {
             let values: Vec<Vec<char>> = a.iter().map(|s| s.chars().collect()).collect();
             array
@@ -1148,10 +1142,10 @@ fn store_block(
                 .map_err(|e| e.to_string())
         }
         NdArray::Str(a) => put!(a),
-        other => Err(format!(
+        numeric => match_numeric!(numeric, a => put!(a), other => Err(format!(
             "values of dtype {} cannot be written",
             other.dtype()
-        )),
+        ))),
     }
 }
 
@@ -1177,40 +1171,67 @@ fn parse_json(w: &ToZarr<'_>, name: &str, key: &str, text: &str) -> Result<Value
     })
 }
 
-fn v2_compressor(w: &ToZarr<'_>, name: &str, encoding: &Attrs) -> Result<Value> {
-    let Some(v) = encoding.get("compressor") else {
-        // zarr-python's default for v2.
-        return Ok(
-            json!({"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1, "blocksize": 0}),
-        );
-    };
-    let text = v.as_str().ok_or_else(|| {
-        w.err(
-            Some(name),
-            "encoding \"compressor\" must be a name or JSON text",
-        )
-    })?;
-    Ok(match text {
-        "zstd" => json!({"id": "zstd", "level": 0}),
-        "gzip" => json!({"id": "gzip", "level": 5}),
-        "blosc" => {
-            json!({"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1, "blocksize": 0})
-        }
-        "none" => Value::Null,
-        t => parse_json(w, name, "compressor", t)?,
+fn v2_compressor(w: &ToZarr<'_>, name: &str, encoding: &Encoding) -> Result<Value> {
+    // zarr-python's default for v2; NetCDF's deflate has no v2 counterpart here.
+    let default =
+        || json!({"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1, "blocksize": 0});
+    Ok(match &encoding.compression {
+        None | Some(Compression::Zlib(_)) => default(),
+        Some(Compression::Zstd(level)) => json!({"id": "zstd", "level": level}),
+        Some(Compression::Gzip(level)) => json!({"id": "gzip", "level": level}),
+        Some(Compression::Blosc { cname, clevel }) => json!({
+            "id": "blosc", "cname": cname.as_deref().unwrap_or("lz4"), "clevel": clevel,
+            "shuffle": 1, "blocksize": 0
+        }),
+        Some(Compression::None) => Value::Null,
+        Some(Compression::ZarrV2(text)) => parse_json(w, name, "compressor", text)?,
     })
 }
 
-fn v2_filters(w: &ToZarr<'_>, name: &str, encoding: &Attrs) -> Result<Value> {
-    match encoding.get("filters").and_then(AttrValue::as_str) {
+fn v2_filters(w: &ToZarr<'_>, name: &str, encoding: &Encoding) -> Result<Value> {
+    match &encoding.filters {
         Some(t) => parse_json(w, name, "filters", t),
         None => Ok(Value::Null),
     }
 }
 
+/// Codecs (a JSON list) as zarrs' metadata. A codec without configuration keeps the
+/// `{"name": ...}` form: zarrs would write a bare name, which zarr-python does not read.
+fn named(codecs: Value) -> serde_json::Result<Vec<MetadataV3>> {
+    let list: Vec<Value> = serde_json::from_value(codecs)?;
+    list.into_iter()
+        .map(|c| {
+            match (
+                c.get("name").and_then(Value::as_str),
+                c.get("configuration"),
+            ) {
+                (Some(n), None) => Ok(MetadataV3::new_with_configuration(n, Map::new())),
+                _ => serde_json::from_value(c),
+            }
+        })
+        .collect()
+}
+
+/// A JSON object's map (codec configurations built with `json!`).
+fn json_object(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// A chunk shape as zarrs holds it.
+fn chunk_shape(w: &ToZarr<'_>, name: &str, chunks: &[usize]) -> Result<Vec<NonZeroU64>> {
+    chunks
+        .iter()
+        .map(|&c| NonZeroU64::new(c as u64))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| w.err(Some(name), format!("chunk shape {chunks:?} has a zero")))
+}
+
 /// The v3 codecs (inside the shard, when sharded) for `encoding`.
-fn v3_codecs(w: &ToZarr<'_>, name: &str, encoding: &Attrs, dtype: DType) -> Result<Value> {
-    if let Some(text) = encoding.get("codecs").and_then(AttrValue::as_str) {
+fn v3_codecs(w: &ToZarr<'_>, name: &str, encoding: &Encoding, dtype: DType) -> Result<Value> {
+    if let Some(text) = &encoding.codecs {
         let mut codecs = parse_json(w, name, "codecs", text)?;
         // Codecs read from a sharded array: keep the ones inside the shard.
         let first_is_sharding = codecs
@@ -1246,17 +1267,22 @@ fn v3_codecs(w: &ToZarr<'_>, name: &str, encoding: &Attrs, dtype: DType) -> Resu
     } else {
         json!({"name": "bytes", "configuration": {"endian": "little"}})
     };
-    let compressor = match encoding.get("compressor").and_then(AttrValue::as_str) {
-        None | Some("zstd") => {
-            Some(json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}}))
+    let zstd =
+        |level: i32| json!({"name": "zstd", "configuration": {"level": level, "checksum": false}});
+    let compressor = match &encoding.compression {
+        Some(Compression::Zstd(level)) => Some(zstd(*level)),
+        Some(Compression::Gzip(level)) => {
+            Some(json!({"name": "gzip", "configuration": {"level": level}}))
         }
-        Some("gzip") => Some(json!({"name": "gzip", "configuration": {"level": 5}})),
-        Some("blosc") => Some(json!({"name": "blosc", "configuration": {
-            "cname": "zstd", "clevel": 5, "shuffle": if dtype.size() > 1 { "shuffle" } else { "noshuffle" },
-            "typesize": dtype.size().max(1), "blocksize": 0}})),
-        Some("none") => None,
-        // v2 compressor JSON from a v2 store: the v3 default instead.
-        Some(_) => Some(json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}})),
+        Some(Compression::Blosc { cname, clevel }) => {
+            Some(json!({"name": "blosc", "configuration": {
+            "cname": cname.as_deref().unwrap_or("zstd"), "clevel": clevel,
+            "shuffle": if dtype.size() > 1 { "shuffle" } else { "noshuffle" },
+            "typesize": dtype.size().max(1), "blocksize": 0}}))
+        }
+        Some(Compression::None) => None,
+        // The default; NetCDF's deflate and v2 compressors from a v2 store get it too.
+        _ => Some(zstd(0)),
     };
     let mut codecs = vec![serializer];
     codecs.extend(compressor);
