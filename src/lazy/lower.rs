@@ -71,6 +71,29 @@ impl Lowering {
             .collect()
     }
 
+    /// Adds the task computing block `linear` (row-major) of `arr` on `grid`, and returns
+    /// it: as [`Lowering::blocks`], one block at a time, so that a caller can add a task
+    /// consuming each block right after it (a write), and the executor, which runs the
+    /// lowest ready id first, finishes with a block before it reads more.
+    pub fn block(&mut self, arr: &LazyArray, grid: &ChunkGrid, linear: usize) -> Result<TaskId> {
+        if linear >= grid.num_blocks() {
+            return Err(Error::internal(format!(
+                "block {linear} of a grid of {} blocks",
+                grid.num_blocks()
+            )));
+        }
+        if arr.expr.materialized_grid() == Some(grid) {
+            self.materialize(&arr.expr)?;
+            return self
+                .done
+                .get(&node_key(&arr.expr))
+                .and_then(|tasks| tasks.get(linear).copied())
+                .ok_or_else(|| Error::internal("materialised node has a task per block"));
+        }
+        let region = grid.block_region(&grid.block_index(linear));
+        self.region_task(arr, region, None)
+    }
+
     /// The tasks of the blocks of `arr` on `grid` when `arr` is not materialised on that
     /// grid (else `None`), with what a caller needs to evaluate each block itself
     /// (see [`LocalExecutor::execute_scoped`](super::local::LocalExecutor)): its region

@@ -1,8 +1,29 @@
 //! Writing datasets to NetCDF: CF encoding, per-variable storage options, and an atomic
 //! replace of the target (write a temporary file next to it, then rename).
+//!
+//! The values of all variables are written by one task graph, run once: every lazy
+//! variable is lowered with one [`Lowering`] (what variables share, a chunk read or a
+//! reduction, is computed once) and its blocks are computed in parallel, within the
+//! executor's memory budget. libnetcdf is not thread-safe and the file is one handle, so
+//! the blocks are written by write tasks chained in the file's order (each depends on
+//! its block and on the previous write), the handle behind a mutex and every library
+//! call under [`with_lock`]. Why write tasks and not a channel to a writing thread:
+//!
+//! - Memory: a block counts against the executor's budget until its write task has
+//!   finished, so the executor stops reading when blocks wait to be written; blocks in a
+//!   channel would be outside the budget.
+//! - No deadlock: the chain makes the writes run one at a time, so no worker waits on the
+//!   file's mutex, and a writer holds the locks only for library calls (no lazy
+//!   computation, no rayon), so whoever waits on them waits for a finite section. A
+//!   writing thread fed by workers blocked on a full channel would tie the executor's
+//!   progress to that thread's.
+//! - Same file every time: the writes happen in the order of the sequential write
+//!   (variables in order, blocks row-major), whatever order the blocks are computed in,
+//!   so HDF5 lays the file out the same way.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use indexmap::IndexMap;
 use netcdf::AttributeValue;
@@ -11,9 +32,14 @@ use super::ffi::{NcChar, VarIds};
 use super::{format_error, nc_error, with_lock};
 use crate::array::{match_numeric, with_numeric_dtype, DType, Element, NdArray};
 use crate::dataset::{AttrValue, Compression, Dataset, Encoding, Variable};
+use crate::dist::{Executor, LocalExecutor, TaskId, TaskValue};
 use crate::error::{Error, Result};
 use crate::io::cf;
+use crate::lazy::lower::Lowering;
 use crate::lazy::Data;
+
+/// The file being written, shared by the write tasks; taken back to be closed.
+type SharedFile = Arc<Mutex<Option<netcdf::FileMut>>>;
 
 /// The on-disk format to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -105,16 +131,41 @@ impl<'a> ToNetcdf<'a> {
 
     /// Writes the file: to a temporary file in the target's directory, renamed over the
     /// target once complete. On any error the temporary file is removed and an existing
-    /// target is left untouched. Lazy variables are computed and written chunk by chunk.
+    /// target is left untouched. Lazy variables are computed in one task graph, their
+    /// chunks in parallel within the executor's memory budget, and written as they come,
+    /// in the file's order, by write tasks chained one after the other.
     ///
     /// # Errors
     /// [`Error::Cf`]/[`Error::Format`] naming the variable when its encoding cannot be
     /// applied or the format cannot hold it (strings in NetCDF-3, a dim size that
     /// disagrees with the dataset's); [`Error::Io`] when the file cannot be created or
-    /// renamed; the first failing chunk's error for lazy data.
+    /// renamed; the first failing chunk's error for lazy data, naming the file, the
+    /// variable and the chunk.
     pub fn write(&self) -> Result<()> {
+        self.write_with(&LocalExecutor::default())
+    }
+
+    /// Writes the file as [`ToNetcdf::write`] does, the values computed and written by
+    /// `executor`'s tasks (its threads and memory budget).
+    ///
+    /// # Errors
+    /// As [`ToNetcdf::write`]; [`Error::Format`] for an executor of several processes
+    /// (MPI): one process writes a NetCDF file (compute there, then write on rank 0).
+    pub fn write_with(&self, executor: &dyn Executor) -> Result<()> {
+        if executor.ranks() > 1 {
+            return Err(format_error(
+                &self.path,
+                None,
+                format!(
+                    "a NetCDF file is written by one process, not by the {} ranks of {}: \
+                     compute the dataset, then write it on rank 0",
+                    executor.ranks(),
+                    executor.name()
+                ),
+            ));
+        }
         let tmp = temp_path(&self.path);
-        let result = self.write_to(&tmp).and_then(|()| {
+        let result = self.write_to(&tmp, executor).and_then(|()| {
             std::fs::rename(&tmp, &self.path).map_err(|source| Error::Io {
                 path: self.path.clone(),
                 source,
@@ -223,7 +274,7 @@ impl<'a> ToNetcdf<'a> {
         Ok(out)
     }
 
-    fn write_to(&self, tmp: &Path) -> Result<()> {
+    fn write_to(&self, tmp: &Path, executor: &dyn Executor) -> Result<()> {
         let path = self.path.as_path();
         let variables = self.encoded_variables()?;
         let char_dims = self.char_dims(&variables)?;
@@ -237,7 +288,7 @@ impl<'a> ToNetcdf<'a> {
             .group
             .as_ref()
             .map_or_else(String::new, |g| format!("{g}/"));
-        let mut file = with_lock(|| -> Result<netcdf::FileMut> {
+        let file = with_lock(|| -> Result<netcdf::FileMut> {
             let mut file =
                 netcdf::create_with(tmp, self.format.options() | netcdf::Options::NOCLOBBER)
                     .map_err(|e| nc_error(path, None, "creating the file", &e))?;
@@ -306,10 +357,31 @@ impl<'a> ToNetcdf<'a> {
                 .map_err(|e| nc_error(path, None, "ending define mode", &e))?;
             Ok(file)
         })?;
+        let file: SharedFile = Arc::new(Mutex::new(Some(file)));
+        let mut writes = Writes {
+            lowering: Lowering::new(),
+            last: None,
+            outputs: Vec::new(),
+        };
         for (name, var) in &variables {
-            let chars = char_dims.get(name).map(|&(_, n)| n);
-            write_data(&mut file, path, &format!("{prefix}{name}"), var, nc4, chars)?;
+            let target = Write {
+                file: Arc::clone(&file),
+                path: Arc::from(path),
+                name: Arc::from(format!("{prefix}{name}")),
+                nc4,
+                chars: char_dims.get(name).map(|&(_, n)| n),
+            };
+            writes.add(target, var)?;
         }
+        let mut graph = writes.lowering.graph;
+        graph.set_outputs(writes.outputs);
+        let result = executor.execute(graph);
+        // The write tasks are gone with the graph; the handle comes back here, to be
+        // closed (or, after an error, dropped, which closes it too).
+        let file = file.lock().unwrap_or_else(PoisonError::into_inner).take();
+        result?;
+        let file =
+            file.ok_or_else(|| Error::internal("the NetCDF file is taken back once, here"))?;
         with_lock(|| file.close()).map_err(|e| nc_error(path, None, "closing the file", &e))
     }
 }
@@ -613,42 +685,107 @@ fn nc3_block(path: &Path, name: &str, block: &NdArray) -> Result<NdArray> {
     Ok(cast)
 }
 
-fn write_data(
-    file: &mut netcdf::FileMut,
-    path: &Path,
-    name: &str,
-    var: &Variable,
+/// One variable's values to write, as the write tasks need it.
+#[derive(Clone)]
+struct Write {
+    file: SharedFile,
+    /// The file the user asked for (for errors).
+    path: Arc<Path>,
+    /// The variable's path in the file.
+    name: Arc<str>,
     nc4: bool,
+    /// Stored as characters of this length.
     chars: Option<usize>,
-) -> Result<()> {
-    if var.shape().contains(&0) {
-        return Ok(());
-    }
-    let prepare = |block: NdArray| {
-        if nc4 {
-            Ok(block)
+}
+
+impl Write {
+    /// Writes `block` into `region` of the variable: cast for NetCDF-3 first, then the
+    /// library calls under the file's mutex (uncontended: the writes are chained) and
+    /// [`with_lock`].
+    fn put(&self, block: &NdArray, region: &[std::ops::Range<usize>]) -> Result<()> {
+        let block = if self.nc4 {
+            block.clone()
         } else {
-            nc3_block(path, name, &block)
+            nc3_block(&self.path, &self.name, block)?
+        };
+        let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+        let file = file.as_mut().ok_or_else(|| {
+            format_error(
+                &self.path,
+                Some(&self.name),
+                "the file was closed while writing",
+            )
+        })?;
+        put_block(file, &self.path, &self.name, &block, region, self.chars)
+    }
+}
+
+/// The graph writing every variable, as it is built: one lowering for all lazy
+/// variables, and the write tasks chained in the file's order.
+struct Writes {
+    lowering: Lowering,
+    /// The last write task added, which the next one waits for.
+    last: Option<TaskId>,
+    outputs: Vec<TaskId>,
+}
+
+impl Writes {
+    /// Adds the write of `var`'s values: one task for in-memory values; for lazy ones,
+    /// per block, the task computing it and, next (the executor runs the lowest ready id
+    /// first, so a block is written before more are read), the one writing it.
+    fn add(&mut self, w: Write, var: &Variable) -> Result<()> {
+        if var.shape().contains(&0) {
+            return Ok(());
         }
-    };
-    match var.data() {
-        Data::Eager(a) => {
-            let region: Vec<_> = a.shape().iter().map(|&n| 0..n).collect();
-            put_block(file, path, name, &prepare(a.clone())?, &region, chars)
-        }
-        Data::Lazy(l) => {
-            let grid = l.grid().clone();
-            for linear in 0..grid.num_blocks() {
-                let region = grid.block_region(&grid.block_index(linear));
-                let mut part = l.clone();
-                for (axis, r) in region.iter().enumerate() {
-                    part = part.slice_axis(axis, r.start, r.end, 1)?;
-                }
-                // Computed outside the library lock: the chunk may read another file.
-                let block = prepare(part.compute()?)?;
-                put_block(file, path, name, &block, &region, chars)?;
+        match var.data() {
+            Data::Eager(a) => {
+                let a = a.clone();
+                let label = format!("write {}: {}", w.path.display(), w.name);
+                self.chain(None, label, move |_| {
+                    let region: Vec<_> = a.shape().iter().map(|&n| 0..n).collect();
+                    w.put(&a, &region)
+                });
             }
-            Ok(())
+            Data::Lazy(l) => {
+                let grid = l.grid().clone();
+                for linear in 0..grid.num_blocks() {
+                    let block = self.lowering.block(l, &grid, linear)?;
+                    let index = grid.block_index(linear);
+                    let region = grid.block_region(&index);
+                    let label = format!("write {}: {} chunk {index:?}", w.path.display(), w.name);
+                    let w = w.clone();
+                    self.chain(Some(block), label, move |deps| {
+                        let block = deps
+                            .first()
+                            .and_then(|v| v.0.first())
+                            .ok_or_else(|| Error::internal("a write task gets its block"))?;
+                        w.put(block, &region)
+                    });
+                }
+            }
         }
+        Ok(())
+    }
+
+    /// Adds a write task after the last one (and after `block`, whose value it gets
+    /// first).
+    fn chain(
+        &mut self,
+        block: Option<TaskId>,
+        label: String,
+        put: impl FnOnce(Vec<Arc<TaskValue>>) -> Result<()> + Send + 'static,
+    ) {
+        let deps: Vec<TaskId> = block.into_iter().chain(self.last).collect();
+        let id = self.lowering.graph.add_task(
+            deps,
+            label,
+            0,
+            Box::new(move |deps| {
+                put(deps)?;
+                Ok(TaskValue(Vec::new()))
+            }),
+        );
+        self.last = Some(id);
+        self.outputs.push(id);
     }
 }

@@ -38,10 +38,11 @@ use super::ZarrFormat;
 use crate::array::chunks::ChunkGrid;
 use crate::array::{match_numeric, ByteOrder, DType, NdArray};
 use crate::dataset::{AttrValue, Compression, Dataset, Encoding, Variable};
-use crate::dist::{Executor, LocalExecutor, TaskGraph, TaskValue};
+use crate::dist::{Executor, LocalExecutor, TaskGraph, TaskId, TaskValue};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
-use crate::lazy::Data;
+use crate::lazy::lower::Lowering;
+use crate::lazy::{Data, LazyArray};
 
 type WritableArray = Array<dyn ReadableWritableListableStorageTraits>;
 
@@ -129,6 +130,9 @@ struct Prepared {
     plans: Vec<Plan>,
     /// Per plan, how its values are written.
     writes: Vec<Writes>,
+    /// The one graph that computes every lazy variable's chunks and writes each where it
+    /// was computed (`None` when no variable is lazy).
+    lazy: Option<TaskGraph>,
     /// Whether the existing group is removed first (mode `w`).
     erase: bool,
     /// The group's attributes to write.
@@ -141,8 +145,15 @@ enum Writes {
     Nothing,
     /// In-memory values, written whole (by rank 0) into this array.
     Eager(Arc<WritableArray>),
-    /// The graph that computes the lazy chunks and writes each where it was computed.
-    Lazy(TaskGraph),
+    /// Lazy values, computed and written by the tasks of [`Prepared::lazy`].
+    Lazy,
+}
+
+/// The graph of a write's lazy variables, as it is built.
+struct LazyWrites {
+    lowering: Lowering,
+    /// The write tasks, the graph's outputs (empty values).
+    writes: Vec<TaskId>,
 }
 
 /// Where and how one variable is written.
@@ -306,6 +317,7 @@ impl<'a> ToZarr<'a> {
             prefix,
             plans,
             writes,
+            lazy,
             erase,
             attrs,
         } = prepared;
@@ -316,11 +328,10 @@ impl<'a> ToZarr<'a> {
             Ok(())
         };
         self.vote(executor, "write", step)?;
-        // Every rank: the lazy chunks, each written where it was computed.
-        for w in writes {
-            if let Writes::Lazy(graph) = w {
-                executor.execute(graph)?;
-            }
+        // Every rank: the lazy chunks of all variables in one graph, run once, each
+        // written where it was computed.
+        if let Some(graph) = lazy {
+            executor.execute(graph)?;
         }
         // Rank 0: the metadata, once every chunk is written.
         let step = if root {
@@ -397,13 +408,24 @@ impl<'a> ToZarr<'a> {
             }
         }
         let plans = self.plans(format, old.as_ref())?;
+        // One lowering for every lazy variable: what they share (a chunk read, a
+        // reduction) is computed once, and the whole write is one graph.
+        let mut lazy = LazyWrites {
+            lowering: Lowering::new(),
+            writes: Vec::new(),
+        };
         let writes = plans
             .iter()
             .map(|plan| {
                 let array = zarrs_array(Arc::clone(&store), &self.location, &plan.meta)?;
-                self.prepare_writes(Arc::new(array), plan)
+                self.prepare_writes(Arc::new(array), plan, &mut lazy)
             })
             .collect::<Result<Vec<_>>>()?;
+        let lazy = (!lazy.writes.is_empty()).then(|| {
+            let mut graph = lazy.lowering.graph;
+            graph.set_outputs(lazy.writes);
+            graph
+        });
         let mut attrs = old_attrs;
         for (k, v) in self.dataset.attrs() {
             attrs.insert(k.clone(), meta::attr_to_json(v)?);
@@ -414,6 +436,7 @@ impl<'a> ToZarr<'a> {
             prefix,
             plans,
             writes,
+            lazy,
             erase: mode == ZarrMode::Write,
             attrs,
         })
@@ -734,7 +757,12 @@ impl<'a> ToZarr<'a> {
 
     /// How `plan`'s values are written into `array` (checked: lazy chunks must fall on
     /// the stored chunks).
-    fn prepare_writes(&self, array: Arc<WritableArray>, plan: &Plan) -> Result<Writes> {
+    fn prepare_writes(
+        &self,
+        array: Arc<WritableArray>,
+        plan: &Plan,
+        lazy: &mut LazyWrites,
+    ) -> Result<Writes> {
         let var = &plan.var;
         if var.shape().contains(&0) {
             return Ok(Writes::Nothing);
@@ -744,7 +772,8 @@ impl<'a> ToZarr<'a> {
             Data::Lazy(l) => {
                 let stored = plan.meta.chunk_shape(&self.location)?;
                 check_alignment(self, plan, l.grid(), &stored)?;
-                self.lazy_graph(array, plan, l).map(Writes::Lazy)
+                self.lazy_tasks(lazy, array, plan, l)?;
+                Ok(Writes::Lazy)
             }
         }
     }
@@ -790,23 +819,22 @@ impl<'a> ToZarr<'a> {
         self.err(Some(name), format!("writing values at {at:?}: {reason}"))
     }
 
-    /// The graph that computes and writes a lazy variable block by block: one task per
-    /// block computes it and the next writes it, so at most the executor's budget of
-    /// blocks is alive. A write task's only input is its block, so an executor that
-    /// places tasks with their inputs writes each block where it was computed; its value
-    /// is empty.
-    fn lazy_graph(
+    /// Adds the tasks that compute and write a lazy variable block by block to the
+    /// write's graph: the task computing a block, then the one writing it (next id, so
+    /// that the executor, lowest ready id first, writes a block before reading more), so
+    /// at most the executor's budget of blocks is alive. A write task's only input is its
+    /// block, so an executor that places tasks with their inputs writes each block where
+    /// it was computed; its value is empty.
+    fn lazy_tasks(
         &self,
+        lazy: &mut LazyWrites,
         array: Arc<WritableArray>,
         plan: &Plan,
-        lazy: &crate::lazy::LazyArray,
-    ) -> Result<TaskGraph> {
-        let grid = lazy.grid().clone();
-        let mut lowering = crate::lazy::lower::Lowering::new();
-        let blocks = lowering.blocks(lazy, &grid)?;
-        let mut graph = lowering.graph;
-        let mut writes = Vec::with_capacity(blocks.len());
-        for (linear, &task) in blocks.iter().enumerate() {
+        arr: &LazyArray,
+    ) -> Result<()> {
+        let grid = arr.grid().clone();
+        for linear in 0..grid.num_blocks() {
+            let task = lazy.lowering.block(arr, &grid, linear)?;
             let index = grid.block_index(linear);
             let region = grid.block_region(&index);
             let at: Vec<usize> = region
@@ -819,7 +847,7 @@ impl<'a> ToZarr<'a> {
             let name = plan.name.clone();
             let fixed_utf32 = plan.meta.fixed_utf32();
             let label = format!("write {location}: {name} chunk {index:?}");
-            writes.push(graph.add_task(
+            lazy.writes.push(lazy.lowering.graph.add_task(
                 vec![task],
                 label,
                 0,
@@ -839,8 +867,7 @@ impl<'a> ToZarr<'a> {
                 }),
             ));
         }
-        graph.set_outputs(writes);
-        Ok(graph)
+        Ok(())
     }
 
     fn write_group(
