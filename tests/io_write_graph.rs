@@ -1,5 +1,5 @@
-//! Whole-dataset write graphs: `to_netcdf` and `to_zarr` lower every lazy variable of a
-//! write into one task graph, run once (what variables share is computed once); the
+//! Whole-dataset write graphs: `to_netcdf` and `to_zarr` (appends too) lower every lazy
+//! variable of a write into one task graph, run once (what variables share is computed once); the
 //! NetCDF write computes a lazy variable's chunks in parallel and within the executor's
 //! memory budget, and writes the same values as an eager write.
 #![cfg(all(feature = "netcdf", feature = "zarr"))]
@@ -132,6 +132,30 @@ fn netcdf_and_zarr_writes_of_a_lazy_dataset_run_one_graph() {
     assert_eq!(exec.runs.load(Ordering::SeqCst), 1, "Zarr: one graph");
     assert_eq!(reads.load(Ordering::SeqCst), 2 * nchunks, "Zarr reads");
     check(&Dataset::open_zarr(zarr).unwrap(), "Zarr");
+
+    // An append too: `x` grows along `t`, `a` and `b` are overwritten, in one graph.
+    reads.store(0, Ordering::SeqCst);
+    exec.runs.store(0, Ordering::SeqCst);
+    ds.write_zarr(zarr)
+        .append_dim("t")
+        .write_with(&exec)
+        .unwrap();
+    assert_eq!(
+        exec.runs.load(Ordering::SeqCst),
+        1,
+        "Zarr append: one graph"
+    );
+    assert_eq!(
+        reads.load(Ordering::SeqCst),
+        2 * nchunks,
+        "Zarr append reads"
+    );
+    let appended = Dataset::open_zarr(zarr).unwrap();
+    assert_eq!(appended.dim_size("t").unwrap(), 16);
+    assert_eq!(
+        values(&appended, "x"),
+        [want_x.clone(), want_x.clone()].concat()
+    );
 
     std::fs::remove_dir_all(&dir).unwrap();
 }
