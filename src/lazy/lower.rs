@@ -75,6 +75,7 @@ impl Lowering {
     /// it: as [`Lowering::blocks`], one block at a time, so that a caller can add a task
     /// consuming each block right after it (a write), and the executor, which runs the
     /// lowest ready id first, finishes with a block before it reads more.
+    #[cfg_attr(not(any(feature = "netcdf", feature = "zarr")), allow(dead_code))]
     pub fn block(&mut self, arr: &LazyArray, grid: &ChunkGrid, linear: usize) -> Result<TaskId> {
         if linear >= grid.num_blocks() {
             return Err(Error::internal(format!(

@@ -128,7 +128,10 @@ fn parse_tz(c: &mut Cursor<'_>) -> std::result::Result<Option<i64>, String> {
     c.eat(b' ');
     let rest = c.rest();
     for name in ["Z", "UTC", "GMT"] {
-        if rest.len() >= name.len() && rest[..name.len()].eq_ignore_ascii_case(name) {
+        // Bytes, not `str` slicing: the text after the time may start with a multi-byte
+        // character, and a slice through it would panic.
+        let head = rest.as_bytes().get(..name.len());
+        if head.is_some_and(|h| h.eq_ignore_ascii_case(name.as_bytes())) {
             c.pos += name.len();
             return Ok(Some(0));
         }
@@ -244,4 +247,25 @@ pub fn parse_partial_datetime(s: &str, calendar: Calendar) -> Result<(i64, i64)>
         t0.checked_add(step).ok_or_else(overflow)?
     };
     Ok((t0, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_after_the_time_is_an_error_even_when_it_starts_with_a_multibyte_character() {
+        for input in [
+            "2000-01-01 00:00:00 é",
+            "2000-01-01T00:00:00é",
+            "2000-01-01 00:00 ÜTC",
+        ] {
+            let err = parse_iso(input).err();
+            assert!(err.is_some_and(|e| e.contains("trailing")), "{input}");
+        }
+        assert_eq!(
+            parse_iso("2000-01-01 00:00:00 utc").map(|p| p.tz_minutes),
+            Ok(Some(0))
+        );
+    }
 }
