@@ -16,6 +16,7 @@ mod linalg;
 mod reduce;
 mod repr;
 mod variable;
+mod weighted;
 #[cfg(feature = "zarr")]
 mod zarr;
 
@@ -28,3 +29,4 @@ pub use index::{Index, Method};
 pub use indexing::{Indexer, Label, Sel};
 pub use reduce::{Reduce, ReduceOptions, Reducer, Reduction};
 pub use variable::Variable;
+pub use weighted::Weighted;

@@ -1,0 +1,259 @@
+//! The everyday toolkit against xarray: weighted reductions, cumsum/cumprod, shift,
+//! roll, diff, pad, clip and round, on eager and chunked inputs with NaNs, integer and
+//! float dtypes (golden values from tests/golden/make_toolkit_golden.py), errors naming
+//! the bad argument, and property tests that chunking never changes an answer.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::OnceLock;
+
+use ndarray::{ArrayD, IxDyn};
+use serde_json::Value;
+use xr::{DataArray, Dataset, Error, NdArray};
+
+fn golden() -> &'static Value {
+    static G: OnceLock<Value> = OnceLock::new();
+    G.get_or_init(|| {
+        let text = include_str!("golden/toolkit_golden.json");
+        serde_json::from_str(text).unwrap()
+    })
+}
+
+fn values_f64(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap_or(f64::NAN))
+        .collect()
+}
+
+fn array_of(v: &Value, dtype: &str, shape: &[usize]) -> NdArray {
+    let vals = values_f64(v);
+    match dtype {
+        "int64" => NdArray::from(
+            ArrayD::from_shape_vec(IxDyn(shape), vals.iter().map(|&x| x as i64).collect()).unwrap(),
+        ),
+        _ => NdArray::from(ArrayD::from_shape_vec(IxDyn(shape), vals).unwrap()),
+    }
+}
+
+fn shape_of(v: &Value) -> Vec<usize> {
+    v["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect()
+}
+
+fn dims_of(v: &Value) -> Vec<String> {
+    v["dims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// An input of the golden file as a DataArray with its 1-D coordinates and attrs.
+fn input(name: &str) -> DataArray {
+    let v = &golden()["inputs"][name];
+    let shape = shape_of(v);
+    let dims = dims_of(v);
+    let mut da = DataArray::new(
+        array_of(&v["values"], v["dtype"].as_str().unwrap(), &shape),
+        &dims,
+    )
+    .unwrap()
+    .with_name(v["name"].as_str().unwrap());
+    for (c, vals) in v["coords"].as_object().unwrap() {
+        let dtype = v["coord_dtypes"][c].as_str().unwrap();
+        let n = vals.as_array().unwrap().len();
+        da = da
+            .with_coord(c, &[c.as_str()], array_of(vals, dtype, &[n]))
+            .unwrap();
+    }
+    for (k, a) in v["attrs"].as_object().unwrap() {
+        da = da.with_attr(k, a.as_str().unwrap());
+    }
+    da
+}
+
+/// The data inputs, eager or chunked (time by 2, lon by 3: chunks of unequal sizes).
+fn data(src: &str, chunked: bool) -> DataArray {
+    let da = input(src);
+    if chunked {
+        da.chunk(&[("time", 2), ("lon", 3)]).unwrap()
+    } else {
+        da
+    }
+}
+
+/// Asserts a result equals the golden case: dims, dtype, values, 1-D coordinates,
+/// name and attrs; a chunked input must give a lazy result.
+fn check(case: &str, got: &DataArray, lazy: bool) {
+    let e = &golden()["cases"][case];
+    assert!(!e.is_null(), "no golden case {case}");
+    let what = format!("{case} ({})", if lazy { "chunked" } else { "eager" });
+    if lazy && got.ndim_is_positive() {
+        assert!(got.values().is_lazy(), "{what}: lazy in, lazy out");
+    }
+    assert_eq!(got.shape(), shape_of(e).as_slice(), "{what}: shape");
+    let expected = values_f64(&e["values"]);
+    let edims: Vec<String> = dims_of(e);
+    let edims: Vec<&str> = edims.iter().map(String::as_str).collect();
+    common::check_values(
+        &what,
+        got.values(),
+        got.dims(),
+        &expected,
+        &edims,
+        e["dtype"].as_str().unwrap(),
+    );
+    for (c, vals) in e["coords"].as_object().unwrap() {
+        let coord = got
+            .coords()
+            .get(c)
+            .unwrap_or_else(|| panic!("{what}: coordinate {c} missing"));
+        assert_eq!(
+            coord.dtype().name(),
+            e["coord_dtypes"][c].as_str().unwrap(),
+            "{what}: dtype of coordinate {c}"
+        );
+        let got_c = coord.values().unwrap().to_f64_vec().unwrap();
+        let exp_c = values_f64(vals);
+        assert_eq!(got_c.len(), exp_c.len(), "{what}: length of coordinate {c}");
+        for (g, x) in got_c.iter().zip(&exp_c) {
+            assert!(
+                common::close(*g, *x, 1e-12),
+                "{what}: coordinate {c}: {got_c:?} vs {exp_c:?}"
+            );
+        }
+    }
+    assert_eq!(got.name(), e["name"].as_str(), "{what}: name");
+    let attrs: Vec<&String> = got.attrs().keys().collect();
+    let eattrs: Vec<&String> = e["attrs"].as_object().unwrap().keys().collect();
+    assert_eq!(attrs, eattrs, "{what}: attrs");
+}
+
+trait NdimPositive {
+    fn ndim_is_positive(&self) -> bool;
+}
+
+impl NdimPositive for DataArray {
+    fn ndim_is_positive(&self) -> bool {
+        !self.dims().is_empty()
+    }
+}
+
+const SOURCES: [&str; 2] = ["f", "i"];
+
+// ---- weighted ----
+
+fn weighted_case(src: &str, wname: &str, op: &str, dims_name: &str, chunked: bool) {
+    let da = data(src, chunked);
+    let w = input(wname);
+    let dims: &[&str] = match dims_name {
+        "lat" => &["lat"],
+        "latlon" => &["lat", "lon"],
+        _ => &[],
+    };
+    let wt = da.weighted(&w).unwrap();
+    let got = match op {
+        "sum" => wt.sum(dims),
+        "mean" => wt.mean(dims),
+        "sum_of_weights" => wt.sum_of_weights(dims),
+        "std" => wt.std(dims),
+        _ => wt.var(dims),
+    }
+    .unwrap();
+    check(
+        &format!("weighted_{src}_{wname}_{op}_{dims_name}"),
+        &got,
+        chunked,
+    );
+}
+
+#[test]
+fn weighted_matches_xarray() {
+    for chunked in [false, true] {
+        for src in SOURCES {
+            for w in ["w", "w0"] {
+                for op in ["sum", "mean", "sum_of_weights", "std", "var"] {
+                    for dims in ["lat", "latlon", "all"] {
+                        weighted_case(src, w, op, dims, chunked);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn weighted_dataset_matches_dataarray() {
+    let f = data("f", true);
+    let ds = f
+        .to_dataset()
+        .with_data_var("g", input("i").variable().clone())
+        .unwrap();
+    let w = input("w");
+    let m = ds.weighted(&w).unwrap().mean(&["lat"]).unwrap();
+    assert_eq!(m.dims().keys().collect::<Vec<_>>(), ["time", "lon"]);
+    assert!(m.variables().contains_key("time") && !m.variables().contains_key("lat"));
+    check("weighted_f_w_mean_lat", &m.get("f").unwrap(), true);
+    check(
+        "weighted_i_w_mean_lat",
+        &m.get("g").unwrap().with_name("i"),
+        false,
+    );
+}
+
+#[test]
+fn weighted_lazy_weights_and_errors() {
+    let f = data("f", false);
+    // Lazy weights give a lazy result equal to the eager one.
+    let w = input("w").chunk(&[("lat", 2)]).unwrap();
+    let got = f.weighted(&w).unwrap().mean(&["lat"]).unwrap();
+    check("weighted_f_w_mean_lat", &got, true);
+    // NaN in the weights is an error naming them, eagerly or when computed.
+    let bad = DataArray::new(ndarray::array![1.0, f64::NAN, 2.0].into_dyn(), &["lat"])
+        .unwrap()
+        .with_name("area");
+    let err = f.weighted(&bad).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { argument, reason } if argument == "weights" && reason.contains("\"area\"")),
+        "{err}"
+    );
+    let lazy_bad = bad.chunk(&[("lat", 1)]).unwrap();
+    let err = f
+        .weighted(&lazy_bad)
+        .unwrap()
+        .sum(&["lat"])
+        .unwrap()
+        .compute()
+        .unwrap_err();
+    assert!(err.to_string().contains("missing values"), "{err}");
+    // Weights on a dim the data lacks.
+    let other = DataArray::new(ndarray::array![1.0, 2.0].into_dyn(), &["depth"]).unwrap();
+    let err = f.weighted(&other).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { argument, reason } if argument == "weights" && reason.contains("\"depth\"")),
+        "{err}"
+    );
+    // Reducing over a dim that is not there.
+    let err = f
+        .weighted(&input("w"))
+        .unwrap()
+        .mean(&["level"])
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::DimNotFound { dim, .. } if dim == "level"),
+        "{err}"
+    );
+    let err = Dataset::new().weighted(&input("w")).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { argument, .. } if argument == "weights"),
+        "{err}"
+    );
+}
