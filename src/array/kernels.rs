@@ -7,10 +7,14 @@
 
 mod binary;
 mod reduce;
+mod rounding;
+mod scan;
 mod unary;
 
 pub use binary::{binary, broadcast_shapes, weak_scalar_dtype, BinaryOp};
 pub use reduce::{reduce, ReduceParams, Reduction};
+pub use rounding::{clip, clip_dtype, round};
+pub use scan::{scan, scan_dtype, ScanOp};
 pub use unary::{unary, UnaryOp};
 
 use super::{DType, Element};
