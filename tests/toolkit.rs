@@ -9,6 +9,7 @@ mod common;
 use std::sync::OnceLock;
 
 use ndarray::{ArrayD, IxDyn};
+use proptest::prelude::*;
 use serde_json::Value;
 use xr::{DataArray, Dataset, Error, NdArray};
 
@@ -357,6 +358,234 @@ fn verbs_match_xarray() {
         for src in SOURCES {
             for (case, got) in verb_cases(src, chunked) {
                 check(&case, &got, chunked);
+            }
+        }
+    }
+}
+
+#[test]
+fn lazy_scans_keep_the_chunks() {
+    let a = data("f", true);
+    for got in [a.cumsum("time").unwrap(), a.cumprod("lon").unwrap()] {
+        assert_eq!(got.chunks().unwrap(), a.chunks().unwrap());
+    }
+    let s = a.shift(&[("time", 3)]).unwrap();
+    assert!(s.values().is_lazy());
+}
+
+#[test]
+fn dataset_verbs_follow_xarray() {
+    use xr::dataset::PadMode;
+    use xr::Variable;
+    // a(time, x) float, b(x) int, s(time) strings, coords time, x, c(time); the
+    // expected values are what xarray 2026.9 gives for the same dataset.
+    let a = Variable::new(
+        &["time", "x"],
+        ndarray::array![[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]].into_dyn(),
+    )
+    .unwrap()
+    .with_attr("u", 1_i64);
+    let b = Variable::new(&["x"], ndarray::array![1_i64, 2].into_dyn()).unwrap();
+    let s = Variable::new(
+        &["time"],
+        NdArray::from(
+            ArrayD::from_shape_vec(IxDyn(&[3]), vec!["a".to_string(), "b".into(), "c".into()])
+                .unwrap(),
+        ),
+    )
+    .unwrap();
+    let ds = Dataset::new()
+        .with_data_var("a", a)
+        .unwrap()
+        .with_data_var("b", b)
+        .unwrap()
+        .with_data_var("s", s)
+        .unwrap()
+        .with_coord(
+            "time",
+            Variable::new(&["time"], ndarray::array![1_i64, 2, 3].into_dyn()).unwrap(),
+        )
+        .unwrap()
+        .with_coord(
+            "x",
+            Variable::new(&["x"], ndarray::array![5_i64, 6].into_dyn()).unwrap(),
+        )
+        .unwrap()
+        .with_coord(
+            "c",
+            Variable::new(&["time"], ndarray::array![7_i64, 8, 9].into_dyn()).unwrap(),
+        )
+        .unwrap()
+        .with_attr("g", 1_i64);
+    let vals = |ds: &Dataset, k: &str| ds.variables()[k].values().unwrap().to_f64_vec().unwrap();
+    let nan_eq = |a: Vec<f64>, b: &[f64]| {
+        assert_eq!(a.len(), b.len(), "{a:?} vs {b:?}");
+        assert!(
+            a.iter().zip(b).all(|(x, y)| common::close(*x, *y, 0.0)),
+            "{a:?} vs {b:?}"
+        );
+    };
+    let n = f64::NAN;
+    for lazy in [false, true] {
+        let ds = if lazy {
+            ds.chunk(&[("time", 2)]).unwrap()
+        } else {
+            ds.clone()
+        };
+        // cumsum: strings dropped, variables without the dim kept, attrs kept.
+        let c = ds.cumsum("time").unwrap();
+        assert!(!c.variables().contains_key("s"));
+        nan_eq(vals(&c, "a"), &[0.0, 1.0, 2.0, 4.0, 6.0, 9.0]);
+        nan_eq(vals(&c, "b"), &[1.0, 2.0]);
+        nan_eq(vals(&c, "c"), &[7.0, 8.0, 9.0]);
+        assert_eq!(c.variables()["a"].attrs().len(), 1);
+        assert_eq!(c.attrs().len(), 1);
+        // shift: data variables only; strings get "".
+        let sh = ds.shift(&[("time", 1)]).unwrap();
+        nan_eq(vals(&sh, "a"), &[n, n, 0.0, 1.0, 2.0, 3.0]);
+        nan_eq(vals(&sh, "time"), &[1.0, 2.0, 3.0]);
+        nan_eq(vals(&sh, "c"), &[7.0, 8.0, 9.0]);
+        assert_eq!(
+            sh.variables()["s"]
+                .values()
+                .unwrap()
+                .get(&[0])
+                .unwrap()
+                .as_str(),
+            Some("")
+        );
+        // roll: coordinates only with roll_coords.
+        let r = ds.roll(&[("time", 1)], true).unwrap();
+        nan_eq(vals(&r, "a"), &[4.0, 5.0, 0.0, 1.0, 2.0, 3.0]);
+        nan_eq(vals(&r, "time"), &[3.0, 1.0, 2.0]);
+        nan_eq(vals(&r, "c"), &[9.0, 7.0, 8.0]);
+        assert_eq!(r.indexes()["time"].len(), 3);
+        let r = ds.roll(&[("time", 1)], false).unwrap();
+        nan_eq(vals(&r, "time"), &[1.0, 2.0, 3.0]);
+        nan_eq(vals(&r, "c"), &[7.0, 8.0, 9.0]);
+        // pad: coordinates on the dim padded too, with NaN for constant.
+        let p = ds.pad(&[("time", (1, 0))], PadMode::Constant).unwrap();
+        nan_eq(vals(&p, "a"), &[n, n, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        nan_eq(vals(&p, "time"), &[n, 1.0, 2.0, 3.0]);
+        nan_eq(vals(&p, "c"), &[n, 7.0, 8.0, 9.0]);
+        nan_eq(vals(&p, "b"), &[1.0, 2.0]);
+        // diff: strings cannot be subtracted, an error naming the variable.
+        let err = ds.diff("time", 1).unwrap_err();
+        assert!(err.to_string().contains("\"s\""), "{err}");
+        let d = ds.drop_vars(&["s"]).unwrap().diff("time", 1).unwrap();
+        nan_eq(vals(&d, "a"), &[2.0, 2.0, 2.0, 2.0]);
+        nan_eq(vals(&d, "time"), &[2.0, 3.0]);
+        nan_eq(vals(&d, "c"), &[8.0, 9.0]);
+        // clip and round leave coordinates alone.
+        let k = ds
+            .drop_vars(&["s"])
+            .unwrap()
+            .clip(Some(1_i64.into()), Some(4_i64.into()))
+            .unwrap();
+        nan_eq(vals(&k, "a"), &[1.0, 1.0, 2.0, 3.0, 4.0, 4.0]);
+        nan_eq(vals(&k, "time"), &[1.0, 2.0, 3.0]);
+        assert_eq!(k.variables()["b"].dtype(), xr::DType::I64);
+    }
+}
+
+#[test]
+fn bad_input_is_an_error_naming_it() {
+    use xr::dataset::PadMode;
+    let a = data("f", false);
+    let missing = |r: xr::Result<DataArray>| {
+        let err = r.unwrap_err();
+        assert!(
+            matches!(&err, Error::DimNotFound { dim, .. } if dim == "depth"),
+            "{err}"
+        );
+    };
+    missing(a.cumsum("depth"));
+    missing(a.cumprod("depth"));
+    missing(a.shift(&[("depth", 1)]));
+    missing(a.roll(&[("depth", 1)], true));
+    missing(a.diff("depth", 1));
+    missing(a.pad(&[("depth", (1, 1))], PadMode::Edge));
+    let ds = a.to_dataset();
+    let err = ds.pad(&[("depth", (1, 1))], PadMode::Constant).unwrap_err();
+    assert!(
+        matches!(&err, Error::DimNotFound { dim, .. } if dim == "depth"),
+        "{err}"
+    );
+    let err = ds.cumsum("depth").unwrap_err();
+    assert!(
+        matches!(&err, Error::DimNotFound { dim, .. } if dim == "depth"),
+        "{err}"
+    );
+    // Non-constant padding of an empty dim.
+    let empty = a.diff("time", 20).unwrap();
+    assert_eq!(empty.shape(), [0, 3, 4]);
+    let err = empty.pad(&[("time", (1, 0))], PadMode::Wrap).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { argument, .. } if argument == "pad_width"),
+        "{err}"
+    );
+    // Strings have no running sum, no clip, no rounding.
+    let s = DataArray::new(
+        NdArray::from(
+            ArrayD::from_shape_vec(IxDyn(&[2]), vec!["a".to_string(), "b".into()]).unwrap(),
+        ),
+        &["x"],
+    )
+    .unwrap();
+    assert!(matches!(
+        s.cumsum("x").unwrap_err(),
+        Error::UnsupportedDType { .. }
+    ));
+    assert!(matches!(
+        s.clip(Some(1.0.into()), None).unwrap_err(),
+        Error::UnsupportedDType { .. }
+    ));
+    assert!(matches!(
+        s.round(1).unwrap_err(),
+        Error::UnsupportedDType { .. }
+    ));
+}
+
+/// One verb with its arguments fixed, for the property test.
+type Verb = Box<dyn Fn(&DataArray) -> DataArray>;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Chunking never changes an answer: every verb on random chunkings of the float and
+    /// integer inputs equals the eager result.
+    #[test]
+    fn chunked_equals_eager(
+        ct in 1_usize..10, cl in 1_usize..4, co in 1_usize..5,
+        n in -11_isize..12, d in 0_usize..11, before in 0_usize..6, after in 0_usize..6,
+        int in any::<bool>(),
+    ) {
+        use xr::dataset::PadMode;
+        let src = if int { "i" } else { "f" };
+        let eager = input(src);
+        let lazy = eager.chunk(&[("time", ct), ("lat", cl), ("lon", co)]).unwrap();
+        let w = input("w");
+        let ops: Vec<(&str, Verb)> = vec![
+            ("cumsum", Box::new(|a: &DataArray| a.cumsum("time").unwrap())),
+            ("cumprod", Box::new(|a: &DataArray| a.clip(Some((-2_i64).into()), Some(2_i64.into())).unwrap().cumprod("lon").unwrap())),
+            ("shift", Box::new(move |a: &DataArray| a.shift(&[("time", n)]).unwrap())),
+            ("roll", Box::new(move |a: &DataArray| a.roll(&[("time", n), ("lon", n)], true).unwrap())),
+            ("diff", Box::new(move |a: &DataArray| a.diff("time", d).unwrap())),
+            ("pad", Box::new(move |a: &DataArray| a.pad(&[("time", (before, after))], PadMode::Reflect).unwrap())),
+            ("pad_wrap", Box::new(move |a: &DataArray| a.pad(&[("lon", (before, after))], PadMode::Wrap).unwrap())),
+            ("round", Box::new(|a: &DataArray| a.round(-1).unwrap())),
+            ("weighted_mean", Box::new(move |a: &DataArray| a.weighted(&w).unwrap().mean(&["lat", "lon"]).unwrap())),
+        ];
+        for (name, op) in &ops {
+            let e = op(&eager);
+            let l = op(&lazy);
+            prop_assert!(l.values().is_lazy() || l.dims().is_empty(), "{} not lazy", name);
+            prop_assert_eq!(e.dims(), l.dims());
+            prop_assert_eq!(e.dtype(), l.dtype());
+            let (ev, lv) = (e.values().to_f64_vec().unwrap(), l.values().to_f64_vec().unwrap());
+            prop_assert_eq!(ev.len(), lv.len());
+            for (x, y) in ev.iter().zip(&lv) {
+                prop_assert!(common::close(*x, *y, 1e-12), "{}: {} vs {}", name, x, y);
             }
         }
     }

@@ -311,8 +311,8 @@ impl Dataset {
     /// labels; `n` at least the length leaves `dim` empty.
     ///
     /// # Errors
-    /// [`Error::DimNotFound`] naming `dim`; [`Error::UnsupportedDType`] for a data
-    /// variable that cannot be subtracted (strings, datetimes).
+    /// [`Error::DimNotFound`] naming `dim`; [`Error::UnsupportedDType`] or
+    /// [`Error::DTypeMismatch`] naming a data variable that cannot be subtracted.
     pub fn diff(&self, dim: &str, n: usize) -> Result<Dataset> {
         check_dataset_dims(self, [dim])?;
         let len = self.dim_size(dim)?;
@@ -355,6 +355,11 @@ impl Dataset {
 /// Puts the variable's name into a dtype error.
 pub(super) fn name_error(e: Error, name: &str) -> Error {
     match e {
+        Error::DTypeMismatch { what, left, right } => Error::DTypeMismatch {
+            what: format!("{what} of variable {name:?}"),
+            left,
+            right,
+        },
         Error::UnsupportedDType { op, dtype } => Error::UnsupportedDType {
             op: format!("{op} of variable {name:?}"),
             dtype,
