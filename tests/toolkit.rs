@@ -156,12 +156,15 @@ fn weighted_case(src: &str, wname: &str, op: &str, dims_name: &str, chunked: boo
     let da = data(src, chunked);
     let w = input(wname);
     let dims: &[&str] = match dims_name {
-        "lat" => &["lat"],
+        "lat" | "single" => &["lat"],
         "latlon" => &["lat", "lon"],
+        "timelon" => &["time", "lon"],
         _ => &[],
     };
     let wt = da.weighted(&w).unwrap();
     let got = match op {
+        "quantile" if dims_name == "single" => wt.quantile(&[0.25], dims),
+        "quantile" => wt.quantile(&[0.0, 0.1, 0.5, 0.9, 1.0], dims),
         "sum" => wt.sum(dims),
         "mean" => wt.mean(dims),
         "sum_of_weights" => wt.sum_of_weights(dims),
@@ -185,6 +188,9 @@ fn weighted_matches_xarray() {
                     for dims in ["lat", "latlon", "all"] {
                         weighted_case(src, w, op, dims, chunked);
                     }
+                }
+                for dims in ["lat", "timelon", "all", "single"] {
+                    weighted_case(src, w, "quantile", dims, chunked);
                 }
             }
         }
@@ -250,6 +256,15 @@ fn weighted_lazy_weights_and_errors() {
         .unwrap_err();
     assert!(
         matches!(&err, Error::DimNotFound { dim, .. } if dim == "level"),
+        "{err}"
+    );
+    let err = f
+        .weighted(&input("w"))
+        .unwrap()
+        .quantile(&[0.5, 1.5], &["lat"])
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { argument, .. } if argument == "q"),
         "{err}"
     );
     let err = Dataset::new().weighted(&input("w")).unwrap_err();
@@ -574,7 +589,8 @@ proptest! {
             ("pad", Box::new(move |a: &DataArray| a.pad(&[("time", (before, after))], PadMode::Reflect).unwrap())),
             ("pad_wrap", Box::new(move |a: &DataArray| a.pad(&[("lon", (before, after))], PadMode::Wrap).unwrap())),
             ("round", Box::new(|a: &DataArray| a.round(-1).unwrap())),
-            ("weighted_mean", Box::new(move |a: &DataArray| a.weighted(&w).unwrap().mean(&["lat", "lon"]).unwrap())),
+            ("weighted_mean", Box::new({ let w = w.clone(); move |a: &DataArray| a.weighted(&w).unwrap().mean(&["lat", "lon"]).unwrap() })),
+            ("weighted_quantile", Box::new(move |a: &DataArray| a.weighted(&w).unwrap().quantile(&[0.2, 0.7], &["time", "lat"]).unwrap())),
         ];
         for (name, op) in &ops {
             let e = op(&eager);

@@ -18,12 +18,14 @@
 //! # }
 //! ```
 
+use indexmap::IndexMap;
+
 use super::{DataArray, Dataset, Variable};
-use crate::array::kernels::BinaryOp;
+use crate::array::kernels::{self, BinaryOp};
 use crate::array::{DType, NdArray};
 use crate::dataset::align::Join;
 use crate::error::{Error, Result};
-use crate::lazy::Data;
+use crate::lazy::{Data, LazyArray};
 
 /// An object with weights, ready to reduce (xarray's `DataArrayWeighted` /
 /// `DatasetWeighted`). Made by [`DataArray::weighted`] or [`Dataset::weighted`].
@@ -181,8 +183,57 @@ impl Weigh<'_> {
         )
     }
 
+    /// The weighted quantiles `q` over `dims` (xarray's `weighted(..).quantile`): a
+    /// leading `quantile` dim, then the kept dims; length-1 dims squeezed as xarray
+    /// does. Lazy data has its reduced dims joined into one chunk (each lane is sorted
+    /// whole), the others keep their chunks.
+    fn quantile(&self, q: &[f64], dims: &[String]) -> Result<DataArray> {
+        let mut all: Vec<String> = self.da.dims().to_vec();
+        let mut sizes: Vec<usize> = self.da.shape().to_vec();
+        for (d, &n) in self.weights.dims().iter().zip(self.weights.shape()) {
+            if !all.contains(d) {
+                all.push(d.clone());
+                sizes.push(n);
+            }
+        }
+        let kept: Vec<String> = all.iter().filter(|d| !dims.contains(d)).cloned().collect();
+        let order: Vec<String> = kept.iter().chain(dims).cloned().collect();
+        let x = self
+            .da
+            .variable()
+            .set_dims(&all, &sizes)?
+            .transpose(&order)?;
+        let w = self
+            .weights
+            .variable()
+            .set_dims(&all, &sizes)?
+            .transpose(&order)?;
+        let nred = dims.len();
+        let data = match (x.data(), w.data()) {
+            (Data::Eager(x), Data::Eager(w)) => {
+                Data::Eager(kernels::weighted_quantile(x, w, nred, q)?)
+            }
+            _ => Data::Lazy(lazy_quantile(x.data(), w.data(), nred, q)?),
+        };
+        let out_dims: Vec<String> = std::iter::once("quantile".to_string())
+            .chain(kept.iter().cloned())
+            .collect();
+        let var = Variable::new(&out_dims, data)?;
+        let coords: IndexMap<String, Variable> = self
+            .da
+            .coords()
+            .iter()
+            .filter(|(_, c)| c.dims().iter().all(|d| kept.contains(d)))
+            .map(|(k, c)| (k.clone(), c.clone()))
+            .collect();
+        let q_coord = Variable::new(&["quantile"], NdArray::from(q.to_vec()))?;
+        DataArray::from_parts(None, var, coords)?
+            .with_coord_var("quantile", q_coord)?
+            .squeeze()
+    }
+
     /// Runs `op` and gives the result the data's name and attrs (xarray keeps both).
-    fn run(&self, op: Op, dims: &[&str]) -> Result<DataArray> {
+    fn run(&self, op: Op<'_>, dims: &[&str]) -> Result<DataArray> {
         let dims = self.dims(dims);
         let out = match op {
             Op::Sum => self.sum(&dims)?,
@@ -190,6 +241,7 @@ impl Weigh<'_> {
             Op::Mean => self.mean(&dims)?,
             Op::Var => self.var(&dims)?,
             Op::Std => self.var(&dims)?.sqrt()?,
+            Op::Quantile(q) => self.quantile(q, &dims)?,
         };
         let out = out.with_attrs(self.da.attrs().clone());
         Ok(match self.da.name() {
@@ -200,7 +252,8 @@ impl Weigh<'_> {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Op {
+enum Op<'q> {
+    Quantile(&'q [f64]),
     Sum,
     SumOfWeights,
     Mean,
@@ -276,7 +329,7 @@ impl Dataset {
 }
 
 impl Weighted<'_, DataArray> {
-    fn run(&self, op: Op, dims: &[&str]) -> Result<DataArray> {
+    fn run(&self, op: Op<'_>, dims: &[&str]) -> Result<DataArray> {
         check_dims(
             dims,
             self.obj.dims(),
@@ -293,7 +346,7 @@ impl Weighted<'_, DataArray> {
 impl Weighted<'_, Dataset> {
     /// Applies `op` to each numeric data variable; the others are dropped (xarray's
     /// `numeric_only`), as are coordinates on reduced dims.
-    fn run(&self, op: Op, dims: &[&str]) -> Result<Dataset> {
+    fn run(&self, op: Op<'_>, dims: &[&str]) -> Result<Dataset> {
         let all: Vec<String> = self.obj.dims().keys().cloned().collect();
         check_dims(dims, &all, "Dataset")?;
         let mut out = Dataset::new().with_attrs(self.obj.attrs().clone());
@@ -321,6 +374,12 @@ impl Weighted<'_, Dataset> {
             }
         }
         for (name, r) in results {
+            // New coordinates of the result (`quantile`).
+            for (k, c) in r.coords() {
+                if !out.variables().contains_key(k) && !self.obj.variables().contains_key(k) {
+                    out.insert(k.clone(), c.clone(), true)?;
+                }
+            }
             out.insert(name, r.variable().clone(), false)?;
         }
         Ok(out)
@@ -374,9 +433,77 @@ macro_rules! weighted_methods {
             pub fn std(&self, dims: &[&str]) -> Result<$ty> {
                 self.run(Op::Std, dims)
             }
+
+            /// The weighted quantiles `q` over `dims` (all dims when empty), xarray's
+            /// method (Kish's effective sample size, linear interpolation): a leading
+            /// `quantile` dim with `q` as its coordinate; as in xarray, length-1 dims
+            /// (a single `q` among them) are squeezed. NaN data is skipped.
+            ///
+            /// # Errors
+            /// [`Error::InvalidArgument`] naming `q` for a value outside `[0, 1]`;
+            /// [`Error::DimNotFound`] naming a dim that is not there.
+            pub fn quantile(&self, q: &[f64], dims: &[&str]) -> Result<$ty> {
+                if let Some(bad) = q.iter().find(|v| !(0.0..=1.0).contains(*v)) {
+                    return Err(Error::invalid_argument(
+                        "q",
+                        format!("quantiles must be in [0, 1], got {bad}"),
+                    ));
+                }
+                self.run(Op::Quantile(q), dims)
+            }
         }
     };
 }
 
 weighted_methods!(DataArray);
 weighted_methods!(Dataset);
+
+/// The weighted quantiles of lazy data: the reduced (last `nred`) axes joined into one
+/// chunk, a leading axis of `q.len()` added so that each block can hold its lanes'
+/// quantiles (at position 0 of the reduced axes), which are then sliced out.
+fn lazy_quantile(x: &Data, w: &Data, nred: usize, q: &[f64]) -> Result<LazyArray> {
+    let lazy = |d: &Data| match d {
+        Data::Lazy(l) => Ok(l.clone()),
+        Data::Eager(a) => LazyArray::from_array(a.clone(), &vec![0; a.ndim()]),
+    };
+    let (x, w) = (lazy(x)?, lazy(w)?);
+    let ndim = x.ndim();
+    let mut sizes = match (x.chunks(), w.chunks()) {
+        (c, _) if c.len() == ndim => c.to_vec(),
+        (_, c) => c.to_vec(),
+    };
+    for (ax, s) in sizes.iter_mut().enumerate().skip(ndim - nred) {
+        *s = vec![x.shape()[ax]];
+    }
+    let nq = q.len();
+    let mut shape = vec![nq];
+    shape.extend_from_slice(x.shape());
+    let widen = |a: &LazyArray| -> Result<LazyArray> {
+        a.rechunk_sizes(sizes.clone())?
+            .insert_axis(0)?
+            .broadcast_to(&shape)
+    };
+    let (xq, wq) = (widen(&x)?, widen(&w)?);
+    let qs = q.to_vec();
+    let out = xq.map_blocks(&[wq], DType::F64, move |blocks| {
+        let [xb, wb] = blocks else {
+            return Err(Error::internal("a weighted quantile takes two blocks"));
+        };
+        let first = |b: &NdArray| b.slice_axis(0, 0, 1, 1)?.remove_axis(0);
+        let r = kernels::weighted_quantile(&first(xb)?, &first(wb)?, nred, &qs)?;
+        let mut block =
+            NdArray::full(xb.shape(), &f64::NAN.into(), DType::F64)?.to_standard_layout();
+        let mut r = r;
+        for _ in 0..nred {
+            r = r.insert_axis(r.ndim())?;
+        }
+        block.assign_at(&vec![0; xb.ndim()], &r)?;
+        Ok(block)
+    })?;
+    let mut out = out;
+    for _ in 0..nred {
+        let ax = out.ndim() - 1;
+        out = out.slice_axis(ax, 0, 1, 1)?.remove_axis(ax)?;
+    }
+    Ok(out)
+}
