@@ -281,7 +281,9 @@ impl DataArray {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] naming `weights` when they hold NaN (for lazy weights:
-    /// when computed), are not numeric, or have a dim this array lacks.
+    /// when computed), are not numeric, or have a dim this array lacks (a deliberate
+    /// difference: xarray would broadcast the array against them, which is rarely
+    /// what was meant).
     pub fn weighted(&self, weights: &DataArray) -> Result<Weighted<'_, DataArray>> {
         if let Some(d) = weights.dims().iter().find(|d| !self.dims().contains(d)) {
             return Err(Error::invalid_argument(
