@@ -11,6 +11,7 @@ mod data;
 pub(crate) mod expr;
 pub(crate) mod fuse;
 pub(crate) mod lower;
+mod scan;
 mod source;
 
 use std::ops::Range;

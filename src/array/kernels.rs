@@ -7,11 +7,17 @@
 
 mod binary;
 mod reduce;
+mod rounding;
+mod scan;
 mod unary;
+mod weighted_quantile;
 
 pub use binary::{binary, broadcast_shapes, weak_scalar_dtype, BinaryOp};
 pub use reduce::{reduce, ReduceParams, Reduction};
+pub use rounding::{clip, clip_dtype, round};
+pub use scan::{scan, scan_dtype, ScanOp};
 pub use unary::{unary, UnaryOp};
+pub use weighted_quantile::weighted_quantile;
 
 use super::{DType, Element};
 
