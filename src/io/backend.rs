@@ -125,10 +125,10 @@ impl Engine {
         }
         #[cfg(not(feature = "netcdf"))]
         {
-            Err(Error::InvalidArgument(format!(
-                "no engine opens {}: name it *.zarr",
-                location.display()
-            )))
+            Err(Error::invalid_argument(
+                "location",
+                format!("no engine opens {}: name it *.zarr", location.display()),
+            ))
         }
     }
 }
