@@ -181,12 +181,14 @@ pub enum Error {
     #[error(transparent)]
     Time(#[from] TimeError),
     /// A plot that could not be drawn or written to `path`.
-    #[error("cannot write plot {path:?}: {reason}")]
+    #[error("cannot write plot {path:?}: {reason}{}", cause_suffix(.source))]
     Plot {
         /// The output file.
         path: std::path::PathBuf,
-        /// Why.
+        /// Why, or what was being done when `source` failed.
         reason: String,
+        /// The plotting library's error, when it was at fault.
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// A task of a computation failed; `source` says why.
     #[error("computing {label}: {source}")]
@@ -208,8 +210,10 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A file whose contents cannot be read or written as asked: not a NetCDF file,
-    /// truncated or corrupt, an unsupported type, or a library error on a variable.
-    #[error("{}{}: {reason}", path.display(), variable.as_ref().map(|v| format!(", variable {v:?}")).unwrap_or_default())]
+    /// truncated or corrupt, an unsupported type, a store or encoding that does not fit.
+    /// `xr`'s own checks; a library's errors are [`Error::Netcdf`], [`Error::Zarr`],
+    /// [`Error::FileRead`] and [`Error::Io`], which keep them as their `source`.
+    #[error("{}{}: {reason}", path.display(), variable_suffix(.variable))]
     Format {
         /// The file.
         path: std::path::PathBuf,
@@ -227,22 +231,72 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// Reading or decoding a file failed: the file, the variable and, when one chunk
-    /// was at fault, that chunk's position in the chunk grid.
-    #[error("reading {file}, variable {var:?}{}: {reason}", chunk_suffix(.chunk))]
+    /// Reading or decoding a variable's data failed (the direct chunk reader, Zarr
+    /// chunks): the file or store, the variable and, when one chunk was at fault, that
+    /// chunk's position in the chunk grid.
+    #[error("reading {file}, variable {var:?}{}: {reason}{}", chunk_suffix(.chunk), cause_suffix(.source))]
     FileRead {
-        /// The file.
+        /// The file or store.
         file: String,
         /// The variable (its full path, `"/group/var"`).
         var: String,
         /// The chunk's index in the chunk grid, when the error is about one chunk.
         chunk: Option<Vec<usize>>,
-        /// What went wrong.
+        /// What went wrong, or what was being done when `source` failed.
         reason: String,
+        /// The error of the library or system call at fault (`std::io::Error`, a
+        /// decompressor's, zarrs' codec or storage error), when one was.
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// A libnetcdf call failed (feature `netcdf`): the file, the variable when one was
+    /// involved, and what was being done; `source` is the library's error.
+    #[cfg(feature = "netcdf")]
+    #[error("{}{}: {doing}: {source}", path.display(), variable_suffix(.variable))]
+    Netcdf {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The variable, when the call was about one.
+        variable: Option<String>,
+        /// What was being done (`"reading values"`, `"creating the file"`).
+        doing: String,
+        /// The library's error.
+        source: netcdf::Error,
+    },
+    /// A library failed on a Zarr store (feature `zarr`): the store, the array when one
+    /// was involved, and what was being done; `source` is the library's error: zarrs'
+    /// (storage, metadata, codecs), `serde_json`'s (a metadata document) or, for remote
+    /// stores, `object_store`'s.
+    #[cfg(feature = "zarr")]
+    #[error("{store}{}: {doing}: {source}", variable_suffix(.array))]
+    Zarr {
+        /// The store's location (a path or URL).
+        store: String,
+        /// The array, when the call was about one.
+        array: Option<String>,
+        /// What was being done (`"reading zarr.json"`, `"opening the array"`).
+        doing: String,
+        /// The library's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A broken internal invariant: a bug in `xr`; please report it.
     #[error("internal error (a bug in xr): {0}")]
     Internal(String),
+}
+
+fn variable_suffix(variable: &Option<String>) -> String {
+    variable
+        .as_ref()
+        .map(|v| format!(", variable {v:?}"))
+        .unwrap_or_default()
+}
+
+/// `": {source}"`: the message of an optional cause, which the CLI (printing only the
+/// top-level message) would otherwise not show.
+fn cause_suffix(source: &Option<Box<dyn std::error::Error + Send + Sync>>) -> String {
+    source
+        .as_ref()
+        .map(|e| format!(": {e}"))
+        .unwrap_or_default()
 }
 
 fn chunk_suffix(chunk: &Option<Vec<usize>>) -> String {

@@ -140,13 +140,15 @@ pub fn pcolormesh(da: &DataArray, path: &Path, opts: &MapOptions) -> Result<()> 
         ));
     }
     register_font()?;
-    let plot_err = |reason: String| Error::Plot {
+    let plot_err = |doing: &str, source| Error::Plot {
         path: path.to_path_buf(),
-        reason,
+        reason: doing.to_string(),
+        source: Some(source),
     };
     let root = BitMapBackend::new(path, (opts.width, opts.height)).into_drawing_area();
-    draw(&root, &mesh).map_err(|e| plot_err(e.to_string()))?;
-    root.present().map_err(|e| plot_err(e.to_string()))?;
+    draw(&root, &mesh).map_err(|e| plot_err("drawing", e))?;
+    root.present()
+        .map_err(|e| plot_err("writing the PNG", e.into()))?;
     Ok(())
 }
 
@@ -372,6 +374,7 @@ fn check_path(path: &Path) -> Result<()> {
         Err(Error::Plot {
             path: path.to_path_buf(),
             reason: reason.to_string(),
+            source: None,
         })
     };
     let is_png = path

@@ -314,3 +314,21 @@ fn out_of_range_requests_are_errors() {
     assert!(src.read(&[0..6, 0..9]).is_err());
     assert!(src.read(&[0..5, 0..9, 0..1]).is_err(), "one range too many");
 }
+
+#[test]
+fn a_failed_decompression_keeps_the_decompressors_error() {
+    let src = DirectChunkSource::open(&dir().join("corrupt.nc"), "/f64_deflate9")
+        .unwrap()
+        .unwrap();
+    let err = src.read_chunk(&[1, 1]).unwrap_err();
+    let xr::Error::FileRead { chunk, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(chunk.as_deref(), Some(&[1, 1][..]));
+    let inflate = std::error::Error::source(&err)
+        .and_then(|e| e.downcast_ref::<flate2::DecompressError>())
+        .unwrap_or_else(|| panic!("{err:?}"));
+    // The message still says what the decompressor said.
+    let msg = err.to_string();
+    assert!(msg.contains(&format!("inflate: {inflate}")), "{msg}");
+}

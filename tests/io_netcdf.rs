@@ -983,3 +983,44 @@ fn dims_that_disagree_are_errors_naming_the_variable() {
         .to_string();
     assert!(err.contains("\"b\""), "{err}");
 }
+
+/// The first error of type `E` in `err`'s `source()` chain (`err` itself included).
+fn cause<E: std::error::Error + 'static>(err: &Error) -> Option<&E> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(found) = e.downcast_ref::<E>() {
+            return Some(found);
+        }
+        next = e.source();
+    }
+    None
+}
+
+#[test]
+fn library_errors_keep_their_cause() {
+    let path = fixture("truncated_nc4.nc");
+    let err = Dataset::open_dataset(&path)
+        .and_then(|ds| {
+            for (_, v) in ds.variables() {
+                v.values()?;
+            }
+            Ok(ds)
+        })
+        .unwrap_err();
+    // libnetcdf's own error is the source, not a copy of its text.
+    let netcdf_error = cause::<netcdf::Error>(&err).unwrap_or_else(|| panic!("{err:?}"));
+    let Error::Netcdf {
+        path: at, source, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*at, path);
+    assert!(std::ptr::eq(source, netcdf_error));
+    // The message still names the file and says what the library said.
+    let msg = err.to_string();
+    assert!(
+        msg.contains("truncated_nc4.nc") && msg.contains(&netcdf_error.to_string()),
+        "{msg}"
+    );
+}

@@ -850,3 +850,89 @@ fn a_failed_write_leaves_no_store_claiming_the_data() {
             .equals(failing_dataset(12).variable("v").unwrap().data()));
     }
 }
+
+/// The first error of type `E` in `err`'s `source()` chain (`err` itself included).
+fn cause<E: std::error::Error + 'static>(err: &Error) -> Option<&E> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(found) = e.downcast_ref::<E>() {
+            return Some(found);
+        }
+        next = e.source();
+    }
+    None
+}
+
+#[test]
+fn library_errors_keep_their_cause() {
+    let dir = scratch("causes");
+    let ds = Dataset::new()
+        .with_data_var(
+            "v",
+            Variable::new(&["x"], vec![1.0f64, 2.0, 3.0, 4.0])
+                .unwrap()
+                .with_encoding(Encoding {
+                    chunks: Some(vec![2]),
+                    ..Encoding::default()
+                }),
+        )
+        .unwrap();
+    for format in [ZarrFormat::V3, ZarrFormat::V2] {
+        // Broken metadata: serde_json's error is the source.
+        let store = dir.join(format!("{format:?}.zarr"));
+        ds.write_zarr(s(&store))
+            .zarr_format(format)
+            .consolidated(false)
+            .write()
+            .unwrap();
+        let meta = match format {
+            ZarrFormat::V3 => "v/zarr.json",
+            ZarrFormat::V2 => "v/.zarray",
+        };
+        let good = std::fs::read(store.join(meta)).unwrap();
+        std::fs::write(store.join(meta), b"{ not json").unwrap();
+        let err = Dataset::open_zarr(s(&store)).unwrap_err();
+        let json = cause::<serde_json::Error>(&err).unwrap_or_else(|| panic!("{err:?}"));
+        assert!(matches!(err, Error::Zarr { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&s(&store)) && msg.contains(meta) && msg.contains(&json.to_string()),
+            "{msg}"
+        );
+
+        // A chunk that cannot be decoded: zarrs' error is the source, the chunk named.
+        std::fs::write(store.join(meta), good).unwrap();
+        let chunk = match format {
+            ZarrFormat::V3 => "v/c/1",
+            ZarrFormat::V2 => "v/1",
+        };
+        std::fs::write(store.join(chunk), b"not a chunk").unwrap();
+        let opened = Dataset::open_zarr(s(&store)).unwrap();
+        let err = opened.variable("v").unwrap().values().unwrap_err();
+        assert!(
+            cause::<zarrs::array::ArrayError>(&err).is_some(),
+            "{format:?}: {err:?}"
+        );
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+        let read = std::iter::from_fn(|| {
+            let e = next?;
+            next = e.source();
+            Some(e)
+        })
+        .find_map(|e| {
+            // A task's error holds its cause as a `Box<Error>`.
+            let xr = e
+                .downcast_ref::<Error>()
+                .or_else(|| e.downcast_ref::<Box<Error>>().map(|b| &**b));
+            match xr {
+                Some(Error::FileRead { chunk, var, .. }) => Some((chunk, var)),
+                _ => None,
+            }
+        });
+        let Some((chunk, var)) = read else {
+            panic!("{err:?}")
+        };
+        assert_eq!(chunk.as_deref(), Some(&[1][..]), "{err}");
+        assert_eq!(var, "v");
+    }
+}

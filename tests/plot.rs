@@ -163,4 +163,15 @@ fn errors_name_what_cannot_be_drawn() {
     let err = pcolormesh(&air(), &dir.join("air.jpg"), &MapOptions::new()).unwrap_err();
     assert!(matches!(err, Error::Plot { .. }), "{err}");
     assert!(!missing.exists());
+
+    // A file that cannot be written: plotters' error is kept as the source.
+    let taken = dir.join("taken.png");
+    std::fs::create_dir_all(&taken).unwrap();
+    let err = pcolormesh(&air(), &taken, &MapOptions::new()).unwrap_err();
+    let cause = std::error::Error::source(&err).unwrap_or_else(|| panic!("{err:?}"));
+    assert!(
+        matches!(err, Error::Plot { ref path, .. } if *path == taken),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&cause.to_string()), "{err}");
 }

@@ -87,8 +87,9 @@ impl DirectChunkSource {
     /// other than deflate, shuffle, fletcher32 and zstd.
     ///
     /// # Errors
-    /// When the file cannot be read, or is HDF5 but libhdf5 fails on it (truncated or
-    /// corrupted metadata); the error names the file and variable.
+    /// [`Error::FileRead`] naming the file and variable when the file cannot be read
+    /// (the `std::io::Error` its source), or is HDF5 but libhdf5 fails on it (truncated
+    /// or corrupted metadata).
     pub fn open(path: &Path, var_path: &str) -> Result<Option<Self>> {
         Ok(Self::open_explained(path, var_path)?.ok())
     }
@@ -107,30 +108,30 @@ impl DirectChunkSource {
         } else {
             format!("/{var_path}")
         };
-        let fail = |reason: String| Error::FileRead {
+        let error = |reason: &str, source: Option<std::io::Error>| Error::FileRead {
             file: path.display().to_string(),
             var: var.clone(),
             chunk: None,
-            reason,
+            reason: reason.to_string(),
+            source: source.map(|e| e.into()),
         };
-        let file = File::open(path).map_err(|e| fail(format!("cannot open: {e}")))?;
-        let Some(superblock) =
-            find_superblock(&file).map_err(|e| fail(format!("cannot read: {e}")))?
-        else {
+        let fail = |reason: String| error(&reason, None);
+        let io = |reason: &'static str| move |e| error(reason, Some(e));
+        let file = File::open(path).map_err(io("cannot open"))?;
+        let Some(superblock) = find_superblock(&file).map_err(io("cannot read"))? else {
             return Ok(Err("not an HDF5 file (NetCDF-3?)".into()));
         };
         // libhdf5 1.10 leaks ids when H5Fopen fails on a truncated file (and then loops
         // at exit), so a file shorter than its superblock says is refused before it.
-        check_length(&file, superblock).map_err(fail)?;
+        check_length(&file, superblock)
+            .map_err(io("reading the superblock"))?
+            .map_err(fail)?;
         let layout = match hdf5::probe(path, &var).map_err(fail)? {
             Probe::Layout(layout) => layout,
             Probe::Unsupported(reason) => return Ok(Err(reason)),
         };
         let grid = ChunkGrid::regular(&layout.shape, &layout.chunk_shape)?;
-        let file_len = file
-            .metadata()
-            .map_err(|e| fail(format!("cannot read: {e}")))?
-            .len();
+        let file_len = file.metadata().map_err(io("cannot read"))?.len();
         Ok(Ok(DirectChunkSource {
             path: path.to_path_buf(),
             var,
@@ -155,9 +156,10 @@ impl DirectChunkSource {
     /// edge chunks come cut to the array's shape.
     ///
     /// # Errors
-    /// When `chunk` is outside the grid, the chunk's bytes cannot be read (a truncated
-    /// file) or do not decode (corruption: a failed checksum or inflate); the error names
-    /// the file, variable and chunk.
+    /// [`Error::IndexOutOfBounds`] when `chunk` is outside the grid; [`Error::FileRead`]
+    /// naming the file, variable and chunk when the chunk's bytes cannot be read (a
+    /// truncated file) or do not decode (corruption: a failed checksum or inflate), with
+    /// the `std::io::Error` or the decompressor's error as its source when one failed.
     pub fn read_chunk(&self, chunk: &[usize]) -> Result<NdArray> {
         let counts = self.grid.blocks_per_dim();
         if chunk.len() != counts.len() || chunk.iter().zip(&counts).any(|(&i, &n)| i >= n) {
@@ -193,8 +195,9 @@ impl DirectChunkSource {
     /// in the file's byte order.
     ///
     /// # Errors
-    /// When the bytes do not decode (a failed checksum or inflate, a wrong size); the
-    /// error names the file, the variable and the chunk.
+    /// [`Error::FileRead`] naming the file, the variable and the chunk when the bytes do
+    /// not decode (a failed checksum or inflate, a wrong size), with the decompressor's
+    /// error as its source when it failed.
     pub fn unfilter(&self, chunk: &StoredChunk, bytes: &[u8]) -> Result<Vec<u8>> {
         let linear = self.grid.linear_index(&chunk.index);
         with_scratch(|a, b| {
@@ -225,7 +228,7 @@ impl DirectChunkSource {
                 continue;
             }
             f.decode(a, b, expected)
-                .map_err(|reason| self.error(Some(linear), reason))?;
+                .map_err(|e| self.error_from(Some(linear), e.reason, e.source))?;
             std::mem::swap(a, b);
         }
         if a.len() != expected {
@@ -238,11 +241,22 @@ impl DirectChunkSource {
     }
 
     fn error(&self, linear: Option<usize>, reason: String) -> Error {
+        self.error_from(linear, reason, None)
+    }
+
+    /// The error for chunk `linear` (or the variable), with the library error at fault.
+    fn error_from(
+        &self,
+        linear: Option<usize>,
+        reason: String,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Error {
         Error::FileRead {
             file: self.path.display().to_string(),
             var: self.var.clone(),
             chunk: linear.map(|l| self.grid.block_index(l)),
             reason,
+            source,
         }
     }
 
@@ -270,9 +284,10 @@ impl DirectChunkSource {
         with_scratch(|a, b| {
             a.resize(size, 0);
             self.file.read_exact_at(a, loc.addr).map_err(|e| {
-                self.error(
+                self.error_from(
                     Some(linear),
-                    format!("reading {size} bytes at offset {}: {e}", loc.addr),
+                    format!("reading {size} bytes at offset {}", loc.addr),
+                    Some(e.into()),
                 )
             })?;
             let shuffled = self.unfilter_in(linear, loc.filter_mask, Some(T::SIZE), a, b)?;
@@ -362,13 +377,13 @@ fn find_superblock(file: &File) -> std::io::Result<Option<u64>> {
     Ok(None)
 }
 
-/// Fails when the file is shorter than the end-of-file address in its superblock.
-fn check_length(file: &File, at: u64) -> std::result::Result<(), String> {
+/// Fails (inner `Err`) when the file is shorter than the end-of-file address in its
+/// superblock; the outer `Err` is a failed read.
+fn check_length(file: &File, at: u64) -> std::io::Result<std::result::Result<(), String>> {
     let mut sb = [0u8; 96];
-    let len = file.metadata().map_err(|e| e.to_string())?.len();
+    let len = file.metadata()?.len();
     let n = usize::try_from((len - at).min(sb.len() as u64)).unwrap_or(sb.len());
-    file.read_exact_at(&mut sb[..n], at)
-        .map_err(|e| format!("reading the superblock: {e}"))?;
+    file.read_exact_at(&mut sb[..n], at)?;
     let word = |pos: usize, size: usize| -> Option<u64> {
         let b = sb.get(pos..pos + size)?;
         Some(
@@ -382,22 +397,22 @@ fn check_length(file: &File, at: u64) -> std::result::Result<(), String> {
         0 => (usize::from(sb[13]), 24, 2),
         1 => (usize::from(sb[13]), 28, 2),
         2 | 3 => (usize::from(sb[9]), 12, 2),
-        _ => return Ok(()),
+        _ => return Ok(Ok(())),
     };
     if !matches!(size, 2 | 4 | 8) {
-        return Ok(());
+        return Ok(Ok(()));
     }
     let (Some(base), Some(eoa)) = (word(base_at, size), word(base_at + eoa_index * size, size))
     else {
-        return Err("file is truncated inside its superblock".into());
+        return Ok(Err("file is truncated inside its superblock".into()));
     };
     if eoa != u64::MAX && base.saturating_add(eoa) > len {
-        return Err(format!(
+        return Ok(Err(format!(
             "file is truncated: it has {len} bytes, its superblock says {}",
             base.saturating_add(eoa)
-        ));
+        )));
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
 fn read_rows_of<T: FromStored>(src: &DirectChunkSource, region: &Region) -> Result<NdArray> {

@@ -39,11 +39,12 @@ pub(crate) fn with_lock<T>(f: impl FnOnce() -> T) -> T {
 }
 
 /// A library error on `path` (and `variable`), with what was being done.
-fn nc_error(path: &Path, variable: Option<&str>, doing: &str, e: &netcdf::Error) -> Error {
-    Error::Format {
+fn nc_error(path: &Path, variable: Option<&str>, doing: &str, source: netcdf::Error) -> Error {
+    Error::Netcdf {
         path: path.to_path_buf(),
         variable: variable.map(str::to_string),
-        reason: format!("{doing}: {e}"),
+        doing: doing.to_string(),
+        source,
     }
 }
 

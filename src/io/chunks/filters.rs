@@ -17,6 +17,32 @@ pub(crate) enum Filter {
 
 const ZSTD_FILTER_ID: i32 = 32015;
 
+/// Why a filter could not be undone: what failed and, when a decompressor failed, its
+/// error (kept as the `source` of [`crate::Error::FileRead`]).
+#[derive(Debug)]
+pub(crate) struct DecodeError {
+    pub reason: String,
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl DecodeError {
+    fn library(reason: &str, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        DecodeError {
+            reason: reason.to_string(),
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
+impl From<String> for DecodeError {
+    fn from(reason: String) -> Self {
+        DecodeError {
+            reason,
+            source: None,
+        }
+    }
+}
+
 /// Room for checksums that inner stages of a pipeline carry.
 const HEADROOM: usize = 64;
 
@@ -44,7 +70,7 @@ impl Filter {
         data: &[u8],
         out: &mut Vec<u8>,
         expected: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), DecodeError> {
         out.clear();
         let limit = expected + HEADROOM;
         match self {
@@ -64,7 +90,7 @@ impl Filter {
                 zstd::bulk::Decompressor::new()
                     .and_then(|mut z| z.decompress_to_buffer(data, out))
                     .map(|_| ())
-                    .map_err(|e| format!("zstd: {e}"))
+                    .map_err(|e| DecodeError::library("zstd", e))
             }
         }
     }
@@ -72,7 +98,7 @@ impl Filter {
 
 /// Inflates a zlib stream into `out`; more than `limit` bytes is an error (corrupt data
 /// must not grow a buffer without bound).
-fn inflate(data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), String> {
+fn inflate(data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), DecodeError> {
     out.reserve(limit + 1);
     let mut z = Decompress::new(true);
     loop {
@@ -82,9 +108,9 @@ fn inflate(data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), String> {
             .min(data.len());
         let status = z
             .decompress_vec(&data[consumed..], out, FlushDecompress::Finish)
-            .map_err(|e| format!("inflate: {e}"))?;
+            .map_err(|e| DecodeError::library("inflate", e))?;
         if out.len() > limit {
-            return Err(format!("inflate: decodes to more than {limit} bytes"));
+            return Err(format!("inflate: decodes to more than {limit} bytes").into());
         }
         match status {
             Status::StreamEnd => return Ok(()),
@@ -93,7 +119,8 @@ fn inflate(data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), String> {
                     "inflate: stream ends early after {} of {} stored bytes",
                     z.total_in(),
                     data.len()
-                ))
+                )
+                .into())
             }
             _ => {}
         }

@@ -15,7 +15,7 @@ use std::path::Path;
 use netcdf::types::{NcTypeDescriptor, NcVariableType};
 use netcdf_sys::{
     libnetcdf_lock, nc_def_var_chunking, nc_def_var_fletcher32, nc_inq_path, nc_inq_var_deflate,
-    nc_inq_var_fletcher32, nc_inq_varname, nc_strerror, NC_CONTIGUOUS, NC_MAX_NAME, NC_NOERR,
+    nc_inq_var_fletcher32, nc_inq_varname, NC_CONTIGUOUS, NC_MAX_NAME, NC_NOERR,
 };
 
 /// One NetCDF text character (`NC_CHAR`), for defining and writing char variables.
@@ -48,19 +48,12 @@ pub(super) struct Filters {
     pub fletcher32: bool,
 }
 
-/// The library's message for status `code`.
-pub(super) fn message(code: c_int) -> String {
-    // SAFETY: nc_strerror returns a pointer to a static NUL-terminated string for every
-    // code, known or not.
-    let msg = unsafe { CStr::from_ptr(nc_strerror(code)) };
-    msg.to_string_lossy().into_owned()
-}
-
-fn status(code: c_int) -> Result<(), String> {
+/// Status `code` of a libnetcdf call as a result; the error's message is the library's.
+fn status(code: c_int) -> Result<(), netcdf::Error> {
     if code == NC_NOERR {
         Ok(())
     } else {
-        Err(message(code))
+        Err(netcdf::Error::Netcdf(code))
     }
 }
 
@@ -123,7 +116,7 @@ impl VarIds {
     }
 
     /// The variable's deflate, shuffle and fletcher32 settings.
-    pub(super) fn filters(self) -> Result<Filters, String> {
+    pub(super) fn filters(self) -> Result<Filters, netcdf::Error> {
         let (mut shuffle, mut deflate, mut level, mut fletcher): (c_int, c_int, c_int, c_int) =
             (0, 0, 0, 0);
         let _lock = libnetcdf_lock.lock();
@@ -147,14 +140,14 @@ impl VarIds {
     }
 
     /// Turns the fletcher32 checksum on (define mode, NetCDF-4).
-    pub(super) fn set_fletcher32(self) -> Result<(), String> {
+    pub(super) fn set_fletcher32(self) -> Result<(), netcdf::Error> {
         let _lock = libnetcdf_lock.lock();
         // SAFETY: checked ids, no pointers.
         status(unsafe { nc_def_var_fletcher32(self.ncid, self.varid, 1) })
     }
 
     /// Asks for contiguous storage (define mode, NetCDF-4, no unlimited dim or filter).
-    pub(super) fn set_contiguous(self) -> Result<(), String> {
+    pub(super) fn set_contiguous(self) -> Result<(), netcdf::Error> {
         let _lock = libnetcdf_lock.lock();
         // SAFETY: checked ids; chunk sizes are not read for NC_CONTIGUOUS, so null is valid.
         status(unsafe {

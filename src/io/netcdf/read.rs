@@ -63,10 +63,12 @@ impl OpenOptions {
     /// Opens the file: metadata now, data variables lazily.
     ///
     /// # Errors
-    /// [`Error::Io`] when the file cannot be found or read; [`Error::Format`] naming the
-    /// file (and variable) when it is not a NetCDF file, is truncated or corrupt, has
-    /// no such group, or holds a type `xr` cannot represent; [`Error::Format`] wrapping
-    /// the CF error for an unknown calendar or bad time units.
+    /// [`Error::Io`] when the file cannot be found or read; [`Error::Netcdf`] naming the
+    /// file (and variable), with libnetcdf's error as its source, when the library cannot
+    /// open or read it (not a NetCDF file, truncated or corrupt); [`Error::Format`] naming
+    /// the file (and variable) when it has no such group, a corrupt NetCDF-3 header, or
+    /// a type `xr` cannot represent, or wrapping the CF error for an unknown calendar or
+    /// bad time units.
     pub fn open(&self) -> Result<Dataset> {
         open(&self.path, self.group.as_deref(), &self.decode)
     }
@@ -139,19 +141,19 @@ impl NetcdfSource {
                 Storage::Number(dtype) => {
                     let bytes = var
                         .get_raw_values(ext)
-                        .map_err(|e| nc_error(path, name, "reading values", &e))?;
+                        .map_err(|e| nc_error(path, name, "reading values", e))?;
                     bytes_to_array(&bytes, dtype, &shape)
                 }
                 Storage::Char => {
                     let bytes = var
                         .get_raw_values(ext)
-                        .map_err(|e| nc_error(path, name, "reading a character", &e))?;
+                        .map_err(|e| nc_error(path, name, "reading a character", e))?;
                     NdArray::from_shape_vec(&shape, vec![chars_to_string(&bytes)])
                 }
                 Storage::Chars(len) => {
                     let bytes = var
                         .get_raw_values(ext)
-                        .map_err(|e| nc_error(path, name, "reading characters", &e))?;
+                        .map_err(|e| nc_error(path, name, "reading characters", e))?;
                     let strings: Vec<String> = if len == 0 {
                         vec![String::new(); n]
                     } else {
@@ -175,7 +177,7 @@ impl NetcdfSource {
                         };
                         strings.push(
                             var.get_string(ext)
-                                .map_err(|e| nc_error(path, name, "reading strings", &e))?,
+                                .map_err(|e| nc_error(path, name, "reading strings", e))?,
                         );
                     }
                     NdArray::from_shape_vec(&shape, strings)
@@ -183,7 +185,7 @@ impl NetcdfSource {
             }
         })
         .map_err(|e| match e {
-            e @ Error::Format { .. } => e,
+            e @ (Error::Format { .. } | Error::Netcdf { .. }) => e,
             other => format_error(path, name, other.to_string()),
         })
     }
@@ -287,7 +289,7 @@ fn read_attrs<'a>(
                 path,
                 variable,
                 &format!("reading attribute {}", a.name()),
-                &e,
+                e,
             )
         })?;
         out.insert(a.name().to_string(), attr_value(value));
@@ -534,7 +536,7 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
                     path,
                     None,
                     "cannot open as NetCDF (not NetCDF, truncated or corrupt?)",
-                    &e,
+                    e,
                 )
             })?;
             let (metas, global) = match group {
@@ -548,7 +550,7 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
                 Some(g) => {
                     let grp = file
                         .group(g)
-                        .map_err(|e| nc_error(path, None, &format!("opening group {g:?}"), &e))?
+                        .map_err(|e| nc_error(path, None, &format!("opening group {g:?}"), e))?
                         .ok_or_else(|| {
                             format_error(path, None, format!("no group {g:?} in the file"))
                         })?;

@@ -138,9 +138,10 @@ impl<'a> ToNetcdf<'a> {
     /// # Errors
     /// [`Error::Cf`]/[`Error::Format`] naming the variable when its encoding cannot be
     /// applied or the format cannot hold it (strings in NetCDF-3, a dim size that
-    /// disagrees with the dataset's); [`Error::Io`] when the file cannot be created or
-    /// renamed; the first failing chunk's error for lazy data, naming the file, the
-    /// variable and the chunk.
+    /// disagrees with the dataset's); [`Error::Netcdf`] naming the file (and variable)
+    /// when a libnetcdf call fails, its error the source; [`Error::Io`] when the file
+    /// cannot be created or renamed; the first failing chunk's error for lazy data,
+    /// naming the file, the variable and the chunk.
     pub fn write(&self) -> Result<()> {
         self.write_with(&LocalExecutor::default())
     }
@@ -291,10 +292,10 @@ impl<'a> ToNetcdf<'a> {
         let file = with_lock(|| -> Result<netcdf::FileMut> {
             let mut file =
                 netcdf::create_with(tmp, self.format.options() | netcdf::Options::NOCLOBBER)
-                    .map_err(|e| nc_error(path, None, "creating the file", &e))?;
+                    .map_err(|e| nc_error(path, None, "creating the file", e))?;
             if let Some(g) = &self.group {
                 file.add_group(g)
-                    .map_err(|e| nc_error(path, None, &format!("creating group {g:?}"), &e))?;
+                    .map_err(|e| nc_error(path, None, &format!("creating group {g:?}"), e))?;
             }
             for (d, &n) in &dims {
                 let full = format!("{prefix}{d}");
@@ -303,7 +304,7 @@ impl<'a> ToNetcdf<'a> {
                 } else {
                     file.add_dimension(&full, n).map(|_| ())
                 };
-                r.map_err(|e| nc_error(path, None, &format!("adding dimension {d:?}"), &e))?;
+                r.map_err(|e| nc_error(path, None, &format!("adding dimension {d:?}"), e))?;
             }
             let mut char_dim_lens: IndexMap<&str, usize> = IndexMap::new();
             for (name, (d, n)) in &char_dims {
@@ -323,7 +324,7 @@ impl<'a> ToNetcdf<'a> {
                     None => {
                         file.add_dimension(&format!("{prefix}{d}"), *n)
                             .map_err(|e| {
-                                nc_error(path, None, &format!("adding dimension {d:?}"), &e)
+                                nc_error(path, None, &format!("adding dimension {d:?}"), e)
                             })?;
                         char_dim_lens.insert(d, *n);
                     }
@@ -334,7 +335,7 @@ impl<'a> ToNetcdf<'a> {
                 let value = nc_attr(&v)
                     .map_err(|r| format_error(path, None, format!("attribute {k}: {r}")))?;
                 file.add_attribute(&format!("{prefix}{k}"), value)
-                    .map_err(|e| nc_error(path, None, &format!("writing attribute {k}"), &e))?;
+                    .map_err(|e| nc_error(path, None, &format!("writing attribute {k}"), e))?;
             }
             for (name, var) in &variables {
                 let target = Target {
@@ -354,7 +355,7 @@ impl<'a> ToNetcdf<'a> {
                 )?;
             }
             file.enddef()
-                .map_err(|e| nc_error(path, None, "ending define mode", &e))?;
+                .map_err(|e| nc_error(path, None, "ending define mode", e))?;
             Ok(file)
         })?;
         let file: SharedFile = Arc::new(Mutex::new(Some(file)));
@@ -382,7 +383,7 @@ impl<'a> ToNetcdf<'a> {
         result?;
         let file =
             file.ok_or_else(|| Error::internal("the NetCDF file is taken back once, here"))?;
-        with_lock(|| file.close()).map_err(|e| nc_error(path, None, "closing the file", &e))
+        with_lock(|| file.close()).map_err(|e| nc_error(path, None, "closing the file", e))
     }
 }
 
@@ -450,7 +451,7 @@ fn define_variable(
         path, name, nc4, ..
     } = target;
     let vn = Some(name);
-    let err = |doing: String| move |e: netcdf::Error| nc_error(path, vn, &doing, &e);
+    let err = |doing: String| move |e: netcdf::Error| nc_error(path, vn, &doing, e);
     let mut dims: Vec<&str> = var.dims().iter().map(String::as_str).collect();
     if let Some((d, _)) = &target.chars {
         dims.push(d);
@@ -516,9 +517,7 @@ fn define_variable(
         }
         let contiguous = enc.contiguous == Some(true) && !chunked && !has_unlimited;
         if fletcher32 || contiguous {
-            let failed = |doing: &'static str| {
-                move |r: String| format_error(path, vn, format!("{doing}: {r}"))
-            };
+            let failed = |doing: &'static str| move |e: netcdf::Error| nc_error(path, vn, doing, e);
             match VarIds::of(&v, target.tmp) {
                 Some(ids) if fletcher32 => {
                     ids.set_fletcher32().map_err(failed("setting fletcher32"))?;
@@ -598,7 +597,7 @@ fn put_block(
             region.push(0..*len);
             return v
                 .put_values(values, region)
-                .map_err(|e| nc_error(path, vn, "writing characters", &e));
+                .map_err(|e| nc_error(path, vn, "writing characters", e));
         }
         let ext: netcdf::Extents = if region.is_empty() {
             netcdf::Extents::All
@@ -626,7 +625,7 @@ fn put_block(
                         one.into()
                     };
                     v.put_string(s, ext)
-                        .map_err(|e| nc_error(path, vn, "writing strings", &e))?;
+                        .map_err(|e| nc_error(path, vn, "writing strings", e))?;
                 }
                 Ok(())
             }
@@ -641,7 +640,7 @@ fn put_block(
                 ))
             }),
         };
-        r.map_err(|e| nc_error(path, vn, "writing values", &e))
+        r.map_err(|e| nc_error(path, vn, "writing values", e))
     })
 }
 

@@ -50,10 +50,25 @@ pub(crate) fn format_error(
     }
 }
 
+/// A library's error on the store at `location` (and `array`), with what was being done.
+pub(crate) fn zarr_error(
+    location: &str,
+    array: Option<&str>,
+    doing: impl Into<String>,
+    source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> Error {
+    Error::Zarr {
+        store: location.to_string(),
+        array: array.map(str::to_string),
+        doing: doing.into(),
+        source: source.into(),
+    }
+}
+
 /// The key `name` under `prefix` (`""` or `"grp/"`).
 pub(crate) fn key(location: &str, prefix: &str, name: &str) -> Result<StoreKey> {
     StoreKey::new(format!("{prefix}{name}"))
-        .map_err(|e| format_error(location, None, format!("invalid key {prefix}{name}: {e}")))
+        .map_err(|e| zarr_error(location, None, format!("invalid key {prefix}{name}"), e))
 }
 
 /// The prefix of a group path (`""` for the root, `"a/b/"` otherwise).
@@ -74,17 +89,18 @@ pub(crate) fn get_json(
 ) -> Result<Option<Map<String, Value>>> {
     let bytes = storage
         .get(key)
-        .map_err(|e| format_error(location, None, format!("reading {}: {e}", key.as_str())))?;
+        .map_err(|e| zarr_error(location, None, format!("reading {}", key.as_str()), e))?;
     let Some(bytes) = bytes else {
         return Ok(None);
     };
     let value: Value = serde_json::from_slice(&bytes)
         .or_else(|e| serde_json::from_slice(&mark_nonfinite(&bytes)).map_err(|_| e))
         .map_err(|e| {
-            format_error(
+            zarr_error(
                 location,
                 None,
-                format!("{} is not valid JSON: {e}", key.as_str()),
+                format!("{} is not valid JSON", key.as_str()),
+                e,
             )
         })?;
     match value {
@@ -378,11 +394,11 @@ pub(crate) fn list_arrays(
         StorePrefix::root()
     } else {
         StorePrefix::new(prefix)
-            .map_err(|e| format_error(loc, None, format!("invalid group prefix {prefix}: {e}")))?
+            .map_err(|e| zarr_error(loc, None, format!("invalid group prefix {prefix}"), e))?
     };
     let children = list
         .list_dir(&store_prefix)
-        .map_err(|e| format_error(loc, None, format!("listing {prefix:?}: {e}")))?;
+        .map_err(|e| zarr_error(loc, None, format!("listing {prefix:?}"), e))?;
     let read = storages.read.as_ref();
     let mut arrays = Vec::new();
     for child in children.prefixes() {
@@ -447,11 +463,11 @@ pub(crate) fn consolidated_entries(
             StorePrefix::root()
         } else {
             StorePrefix::new(dir.as_str())
-                .map_err(|e| format_error(loc, None, format!("invalid prefix {dir}: {e}")))?
+                .map_err(|e| zarr_error(loc, None, format!("invalid prefix {dir}"), e))?
         };
         let children = list
             .list_dir(&store_prefix)
-            .map_err(|e| format_error(loc, None, format!("listing {dir:?}: {e}")))?;
+            .map_err(|e| zarr_error(loc, None, format!("listing {dir:?}"), e))?;
         for child in children.prefixes() {
             let child = child.as_str();
             let rel = child
@@ -503,6 +519,16 @@ fn usize_list(v: Option<&Value>) -> Option<Vec<usize>> {
 impl ArrayMeta {
     pub fn error(&self, location: &str, reason: impl Into<String>) -> Error {
         format_error(location, Some(&self.name), reason)
+    }
+
+    /// A library's error on this array, with what was being done.
+    pub fn zarr_error(
+        &self,
+        location: &str,
+        doing: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Error {
+        zarr_error(location, Some(&self.name), doing, source)
     }
 
     /// The array's shape.

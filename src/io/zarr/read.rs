@@ -84,9 +84,11 @@ impl OpenZarr {
     ///
     /// # Errors
     /// [`Error::Io`] when there is no store at the location; [`Error::Format`] naming
-    /// the store (and variable) for a missing group, malformed metadata, an array
-    /// without dimension names, an unsupported data type or codec, or a CF error (an
-    /// unknown calendar, bad time units).
+    /// the store (and variable) for a missing group, metadata that does not fit, an array
+    /// without dimension names, an unsupported data type, or a CF error (an unknown
+    /// calendar, bad time units); [`Error::Zarr`] naming the store (and variable), with
+    /// the library's error as its source, for a metadata document that is not JSON,
+    /// metadata or a codec that zarrs refuses, or a failed read from the store.
     pub fn open(&self) -> Result<Dataset> {
         let storages = store::open_with(&self.location, Access::Read, &self.storage_options)?;
         open_storages(&storages, &self.group, self.consolidated, &self.decode)
@@ -126,54 +128,59 @@ fn retrieve(
     dtype: DType,
     fixed_utf32: bool,
     region: &[Range<usize>],
-) -> std::result::Result<NdArray, String> {
+) -> std::result::Result<NdArray, BoxError> {
     let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
     let subset = subset(region);
     fn typed<T: Element + zarrs::array::ElementOwned>(
         array: &Array<dyn ReadableStorageTraits>,
         subset: &ArraySubset,
         shape: &[usize],
-    ) -> std::result::Result<NdArray, String> {
-        let v: Vec<T> = array
-            .retrieve_array_subset(subset)
-            .map_err(|e| e.to_string())?;
-        NdArray::from_shape_vec(shape, v).map_err(|e| e.to_string())
+    ) -> std::result::Result<NdArray, BoxError> {
+        let v: Vec<T> = array.retrieve_array_subset(subset)?;
+        Ok(NdArray::from_shape_vec(shape, v)?)
     }
     match dtype {
         DType::Str if fixed_utf32 => {
-            let v: Vec<Vec<char>> = array
-                .retrieve_array_subset(&subset)
-                .map_err(|e| e.to_string())?;
+            let v: Vec<Vec<char>> = array.retrieve_array_subset(&subset)?;
             let v: Vec<String> = v.into_iter().map(|c| c.into_iter().collect()).collect();
-            NdArray::from_shape_vec(&shape, v).map_err(|e| e.to_string())
+            Ok(NdArray::from_shape_vec(&shape, v)?)
         }
         DType::Str => typed::<String>(array, &subset, &shape),
         d => with_dtype!(d, |T| typed::<T>(array, &subset, &shape), other => {
-            Err(format!("cannot read Zarr values as {other}"))
+            Err(format!("cannot read Zarr values as {other}").into())
         }),
     }
 }
 
+/// A library's error (zarrs', or `xr`'s own when values do not fit), kept as a source.
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 impl ZarrSource {
     /// The error for a failed read of `region`: the first stored chunk that fails on
     /// its own is named (a corrupt chunk), else the region's error as it came.
-    fn read_error(&self, region: &[Range<usize>], reason: String) -> Error {
+    fn read_error(&self, region: &[Range<usize>], source: BoxError) -> Error {
         let mut chunk = None;
-        let mut why = reason;
+        let mut source = source;
         if let Ok(Some(chunks)) = self.array.chunks_in_array_subset(&subset(region)) {
             for idx in chunks.indices().iter() {
                 if let Err(e) = self.array.retrieve_chunk::<zarrs::array::ArrayBytes>(&idx) {
                     chunk = Some(idx.iter().map(|&i| i as usize).collect());
-                    why = e.to_string();
+                    source = Box::new(e);
                     break;
                 }
             }
         }
+        let reason = if chunk.is_some() {
+            "retrieving the chunk"
+        } else {
+            "retrieving the values"
+        };
         Error::FileRead {
             file: self.location.clone(),
             var: self.name.clone(),
             chunk,
-            reason: why,
+            reason: reason.to_string(),
+            source: Some(source),
         }
     }
 }
@@ -254,7 +261,7 @@ pub(super) fn zarrs_metadata(location: &str, meta: &ArrayMeta) -> Result<ArrayMe
             serde_json::from_value::<ArrayMetadataV2>(Value::Object(json)).map(ArrayMetadata::V2)
         }
     };
-    parsed.map_err(|e| meta.error(location, format!("malformed array metadata: {e}")))
+    parsed.map_err(|e| meta.zarr_error(location, "malformed array metadata", e))
 }
 
 /// The zarrs array of `meta`, reading through `storage`.
@@ -264,7 +271,7 @@ pub(super) fn zarrs_array<S: ?Sized>(
     meta: &ArrayMeta,
 ) -> Result<Array<S>> {
     Array::new_with_metadata(storage, &meta.path, zarrs_metadata(location, meta)?)
-        .map_err(|e| meta.error(location, format!("cannot open the array: {e}")))
+        .map_err(|e| meta.zarr_error(location, "cannot open the array", e))
 }
 
 /// One array as an undecoded variable: dims, data (lazy unless a dimension coordinate

@@ -28,6 +28,7 @@ use zarrs::storage::{
 };
 use zarrs_object_store::AsyncObjectStore;
 
+use super::meta::zarr_error;
 use super::store::{Access, StorageOptions, Storages};
 use crate::error::{Error, Result};
 
@@ -62,15 +63,15 @@ fn open_http(location: &str, access: Access, options: &StorageOptions) -> Result
     for (key, value) in options.iter() {
         let key: ClientConfigKey = key
             .parse()
-            .map_err(|e| invalid(location, format!("storage option {key:?}: {e}")))?;
+            .map_err(|e| zarr_error(location, None, format!("storage option {key:?}"), e))?;
         client = client.with_config(key, value);
     }
     let store = HttpBuilder::new()
         .with_url(url)
         .with_client_options(client)
         .build()
-        .map_err(|e| invalid(location, e.to_string()))?;
-    let sync = SyncStore::new(Arc::new(store))?;
+        .map_err(|e| zarr_error(location, None, "configuring the store", e))?;
+    let sync = SyncStore::new(location, Arc::new(store))?;
     Ok(Storages {
         read: Arc::new(sync),
         list: None,
@@ -90,19 +91,19 @@ fn open_s3(location: &str, options: &StorageOptions) -> Result<Storages> {
         let parsed = key
             .to_ascii_lowercase()
             .parse::<AmazonS3ConfigKey>()
-            .map_err(|e| invalid(location, format!("storage option {key:?}: {e}")))?;
+            .map_err(|e| zarr_error(location, None, format!("storage option {key:?}"), e))?;
         builder = builder.with_config(parsed, value);
     }
     let store = builder
         .build()
-        .map_err(|e| invalid(location, e.to_string()))?;
+        .map_err(|e| zarr_error(location, None, "configuring the store", e))?;
     let prefix = prefix.trim_matches('/');
     let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
         Arc::new(store)
     } else {
         Arc::new(PrefixStore::new(store, prefix))
     };
-    let sync = Arc::new(SyncStore::new(store)?);
+    let sync = Arc::new(SyncStore::new(location, store)?);
     // Writing is always possible here; whether the credentials allow it, S3 says on the
     // first request.
     Ok(Storages {
@@ -121,9 +122,10 @@ fn invalid(location: &str, reason: impl Into<String>) -> Error {
     }
 }
 
-/// The runtime that drives every remote request of the process.
-fn runtime() -> Result<tokio::runtime::Handle> {
-    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
+/// The runtime that drives every remote request of the process (its error, if it could
+/// not start, is kept for every later call).
+fn runtime() -> std::result::Result<tokio::runtime::Handle, Arc<std::io::Error>> {
+    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, Arc<std::io::Error>>> =
         OnceLock::new();
     let rt = RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
@@ -131,13 +133,11 @@ fn runtime() -> Result<tokio::runtime::Handle> {
             .thread_name("xr-remote-io")
             .enable_all()
             .build()
-            .map_err(|e| e.to_string())
+            .map_err(Arc::new)
     });
     match rt {
         Ok(rt) => Ok(rt.handle().clone()),
-        Err(e) => Err(Error::internal(format!(
-            "cannot start the tokio runtime for remote stores: {e}"
-        ))),
+        Err(e) => Err(Arc::clone(e)),
     }
 }
 
@@ -175,8 +175,15 @@ struct SyncStore {
 }
 
 impl SyncStore {
-    fn new(store: Arc<dyn ObjectStore>) -> Result<Self> {
-        let runtime = runtime()?;
+    fn new(location: &str, store: Arc<dyn ObjectStore>) -> Result<Self> {
+        let runtime = runtime().map_err(|e| {
+            zarr_error(
+                location,
+                None,
+                "cannot start the tokio runtime for remote stores",
+                e,
+            )
+        })?;
         let store = Arc::new(AsyncObjectStore::new(store));
         Ok(Self {
             adapter: AsyncToSyncStorageAdapter::new(

@@ -102,8 +102,9 @@ pub(crate) fn open(location: &str, access: Access) -> Result<Storages> {
 ///
 /// # Errors
 /// [`Error::Io`] when a local store opened for reading does not exist or a store opened
-/// for writing cannot be created; [`Error::Format`] when zarrs refuses the path, a URL
-/// cannot be opened (bad scheme or option, writing over HTTP) or the `remote` feature is
+/// for writing cannot be created; [`Error::Zarr`] (the library's error its source) when
+/// zarrs refuses the path or `object_store` a URL or option; [`Error::Format`] for a
+/// URL that cannot be opened (bad scheme, writing over HTTP) or the `remote` feature
 /// off; [`Error::InvalidArgument`] for storage options on a local store.
 pub(crate) fn open_with(
     location: &str,
@@ -160,10 +161,11 @@ fn open_local(path: &Path, access: Access) -> Result<Storages> {
         Access::Read => {}
         Access::Write => std::fs::create_dir_all(path).map_err(io_err)?,
     }
-    let store = FilesystemStore::new(path).map_err(|e| Error::Format {
-        path: PathBuf::from(path),
-        variable: None,
-        reason: format!("not usable as a Zarr store: {e}"),
+    let store = FilesystemStore::new(path).map_err(|e| Error::Zarr {
+        store: path.display().to_string(),
+        array: None,
+        doing: "not usable as a Zarr store".into(),
+        source: Box::new(e),
     })?;
     let store = Arc::new(store);
     Ok(Storages {

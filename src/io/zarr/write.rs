@@ -31,7 +31,7 @@ use zarrs::storage::{
     Bytes, ReadableWritableListableStorage, ReadableWritableListableStorageTraits, StorePrefix,
 };
 
-use super::meta::{self, format_error, group_prefix, ArrayMeta};
+use super::meta::{self, format_error, group_prefix, zarr_error, ArrayMeta};
 use super::read::{open_storages, zarrs_array};
 use super::store::{self, Access, StorageOptions, Storages};
 use super::ZarrFormat;
@@ -241,6 +241,10 @@ impl<'a> ToZarr<'a> {
         format_error(&self.location, variable, reason)
     }
 
+    fn zarr_err(&self, variable: Option<&str>, doing: &str, source: impl Into<BoxError>) -> Error {
+        zarr_error(&self.location, variable, doing, source)
+    }
+
     fn effective_mode(&self) -> ZarrMode {
         self.mode.unwrap_or(if self.append_dim.is_some() {
             ZarrMode::Append
@@ -258,8 +262,10 @@ impl<'a> ToZarr<'a> {
     /// [`Error::Format`] naming the store (and variable) when mode `w-` meets an existing
     /// store, an append or region does not fit the existing arrays, a lazy chunk would
     /// straddle two Zarr chunks (two tasks writing one chunk), lazy chunks are not
-    /// uniform, or the encoding cannot be applied; [`Error::Io`] when the store cannot be
-    /// created; the first failing chunk's error for lazy data.
+    /// uniform, or the encoding cannot be applied; [`Error::Zarr`] naming the store (and
+    /// variable), with the library's error as its source, when zarrs refuses the
+    /// metadata or the store fails to read, write or remove a key; [`Error::Io`] when the
+    /// store cannot be created; the first failing chunk's error for lazy data.
     pub fn write(&self) -> Result<()> {
         self.write_with(&LocalExecutor::default())
     }
@@ -646,7 +652,7 @@ impl<'a> ToZarr<'a> {
                 AttrValue::Str(s) => Ok(Value::from(s.as_str())),
             }
         };
-        let typed = |e: serde_json::Error| self.err(Some(name), format!("array metadata: {e}"));
+        let typed = |e: serde_json::Error| self.zarr_err(Some(name), "array metadata", e);
         let metadata = match format {
             ZarrFormat::V2 => {
                 let dtype_name = match dtype {
@@ -815,8 +821,8 @@ impl<'a> ToZarr<'a> {
         self.write_group(storages, store, format, prefix, attrs)
     }
 
-    fn write_error(&self, name: &str, at: &[usize], reason: String) -> Error {
-        self.err(Some(name), format!("writing values at {at:?}: {reason}"))
+    fn write_error(&self, name: &str, at: &[usize], source: BoxError) -> Error {
+        self.zarr_err(Some(name), &format!("writing values at {at:?}"), source)
     }
 
     /// Adds the tasks that compute and write a lazy variable block by block to the
@@ -856,11 +862,12 @@ impl<'a> ToZarr<'a> {
                         .first()
                         .and_then(|v| v.0.first())
                         .ok_or_else(|| Error::internal("a write task gets its block"))?;
-                    store_block(&array, block, &at, fixed_utf32).map_err(|reason| {
-                        format_error(
+                    store_block(&array, block, &at, fixed_utf32).map_err(|source| {
+                        zarr_error(
                             &location,
                             Some(&name),
-                            format!("writing lazy chunk {index:?} at {at:?}: {reason}"),
+                            format!("writing lazy chunk {index:?} at {at:?}"),
+                            source,
                         )
                     })?;
                     Ok(TaskValue(Vec::new()))
@@ -926,7 +933,7 @@ fn group_exists(storages: &Storages, prefix: &str) -> Result<bool> {
         let found = storages
             .read
             .get(&k)
-            .map_err(|e| format_error(loc, None, format!("reading {}: {e}", k.as_str())))?;
+            .map_err(|e| zarr_error(loc, None, format!("reading {}", k.as_str()), e))?;
         if found.is_some() {
             return Ok(true);
         }
@@ -937,16 +944,16 @@ fn group_exists(storages: &Storages, prefix: &str) -> Result<bool> {
 /// Removes the group at `prefix`: its metadata first (so that a failure half way
 /// leaves no group behind), then everything under it.
 fn erase_group(store: &ReadableWritableListableStorage, loc: &str, prefix: &str) -> Result<()> {
-    let fail = |e: zarrs::storage::StorageError| {
-        format_error(loc, None, format!("removing the existing store: {e}"))
-    };
+    let fail =
+        |e: zarrs::storage::StorageError| zarr_error(loc, None, "removing the existing store", e);
     for name in ["zarr.json", ".zgroup", ".zmetadata", ".zattrs"] {
         store.erase(&meta::key(loc, prefix, name)?).map_err(fail)?;
     }
     let p = if prefix.is_empty() {
         StorePrefix::root()
     } else {
-        StorePrefix::new(prefix).map_err(|e| format_error(loc, None, e.to_string()))?
+        StorePrefix::new(prefix)
+            .map_err(|e| zarr_error(loc, None, format!("invalid prefix {prefix}"), e))?
     };
     store.erase_prefix(&p).map_err(fail)
 }
@@ -959,10 +966,10 @@ fn set_json(
     value: &Value,
 ) -> Result<()> {
     let text = meta::to_json_text(value)
-        .map_err(|e| format_error(loc, None, format!("serialising {prefix}{name}: {e}")))?;
+        .map_err(|e| zarr_error(loc, None, format!("serialising {prefix}{name}"), e))?;
     store
         .set(&meta::key(loc, prefix, name)?, Bytes::from(text))
-        .map_err(|e| format_error(loc, None, format!("writing {prefix}{name}: {e}")))
+        .map_err(|e| zarr_error(loc, None, format!("writing {prefix}{name}"), e))
 }
 
 /// The prefix of an array's node path (`"/grp/air"` → `"grp/air/"`).
@@ -1050,7 +1057,7 @@ fn write_group_meta(
                 // Stale consolidated metadata would hide what was just written.
                 store
                     .erase(&meta::key(loc, prefix, ".zmetadata")?)
-                    .map_err(|e| format_error(loc, None, format!("removing .zmetadata: {e}")))?;
+                    .map_err(|e| zarr_error(loc, None, "removing .zmetadata", e))?;
             }
             // .zgroup last: it is what makes the group exist.
             set_json(store, loc, prefix, ".zgroup", &json!({"zarr_format": 2}))
@@ -1145,36 +1152,34 @@ fn store_block(
     block: &NdArray,
     at: &[usize],
     fixed_utf32: bool,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<(), BoxError> {
     let subset = ArraySubset::new_with_start_shape(
         at.iter().map(|&x| x as u64).collect(),
         block.shape().iter().map(|&n| n as u64).collect(),
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     let block = block.to_standard_layout();
     macro_rules! put {
         ($a:expr) => {{
             let values: Vec<_> = $a.iter().cloned().collect();
-            array
-                .store_array_subset(&subset, values)
-                .map_err(|e| e.to_string())
+            Ok(array.store_array_subset(&subset, values)?)
         }};
     }
     match &block {
         NdArray::Bool(a) => put!(a),
         NdArray::Str(a) if fixed_utf32 => {
             let values: Vec<Vec<char>> = a.iter().map(|s| s.chars().collect()).collect();
-            array
-                .store_array_subset(&subset, values)
-                .map_err(|e| e.to_string())
+            Ok(array.store_array_subset(&subset, values)?)
         }
         NdArray::Str(a) => put!(a),
         numeric => match_numeric!(numeric, a => put!(a), other => Err(format!(
             "values of dtype {} cannot be written",
             other.dtype()
-        ))),
+        ).into())),
     }
 }
+
+/// A library's error (zarrs'), kept as the `source` of [`Error::Zarr`].
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A v3 `_FillValue` attribute as xarray writes it: floats as base64 of a little-endian
 /// f64, integers as numbers.
@@ -1191,9 +1196,10 @@ fn v3_cf_fill_json(v: &AttrValue, dtype: DType) -> Result<Value> {
 
 fn parse_json(w: &ToZarr<'_>, name: &str, key: &str, text: &str) -> Result<Value> {
     serde_json::from_str(text).map_err(|e| {
-        w.err(
+        w.zarr_err(
             Some(name),
-            format!("encoding {key:?} is not valid JSON: {e}"),
+            &format!("encoding {key:?} is not valid JSON"),
+            e,
         )
     })
 }
