@@ -9,6 +9,7 @@ pub mod kernels;
 pub mod linalg;
 mod nd;
 mod scalar;
+pub mod window;
 
 pub use dtype::DType;
 #[allow(unused_imports)] // map_all is for kernels still to come

@@ -15,6 +15,7 @@ mod io;
 mod linalg;
 mod reduce;
 mod repr;
+mod rolling;
 mod variable;
 #[cfg(feature = "zarr")]
 mod zarr;
@@ -27,4 +28,5 @@ pub use data_array::DataArray;
 pub use index::{Index, Method};
 pub use indexing::{Indexer, Label, Sel};
 pub use reduce::{Reduce, ReduceOptions, Reducer, Reduction};
+pub use rolling::{RollVariable, Rolling, RollingTarget};
 pub use variable::Variable;

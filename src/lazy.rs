@@ -11,6 +11,7 @@ mod data;
 pub(crate) mod expr;
 pub(crate) mod fuse;
 pub(crate) mod lower;
+mod overlap;
 mod source;
 
 use std::ops::Range;
@@ -20,6 +21,7 @@ pub(crate) use self::compute::compute_many_local;
 pub use self::compute::{compute_many, persist_many};
 pub use self::data::Data;
 use self::expr::{BlockFn, Expr};
+pub use self::overlap::OverlapBoundary;
 pub use self::source::{ChunkSource, RandomSource};
 use crate::array::aggregation::{GroupPlan, Method};
 use crate::array::chunks::{for_each_index, ChunkGrid, Region};
