@@ -6,6 +6,7 @@
 
 use proptest::prelude::*;
 use serde_json::Value;
+use xr::dataset::{Boundary, Reduction, Side};
 use xr::lazy::{LazyArray, OverlapBoundary};
 use xr::{DType, DataArray, Dataset, Error, NdArray, Scalar, Variable};
 
@@ -49,10 +50,14 @@ fn input(g: &Value, name: &str) -> DataArray {
         "int32" => DType::I32,
         other => panic!("dtype {other}"),
     };
-    DataArray::new(data.astype(dtype).unwrap(), &strings(&spec["dims"]))
+    let mut da = DataArray::new(data.astype(dtype).unwrap(), &strings(&spec["dims"]))
         .unwrap()
         .with_name(name)
-        .with_attr("units", "K")
+        .with_attr("units", "K");
+    for (c, values) in spec["coords"].as_object().unwrap() {
+        da = da.with_coord(c, &[c.as_str()], floats(values)).unwrap();
+    }
+    da
 }
 
 /// The chunkings each case runs on: eager, then chunks of 1, 2, 3 and 5 along every dim.
@@ -173,6 +178,140 @@ fn construct_matches_xarray_eager_and_chunked() {
         }
     }
     assert_eq!(checked, 12 * 5);
+}
+
+fn reduction(name: &str) -> Reduction {
+    match name {
+        "sum" => Reduction::Sum,
+        "mean" => Reduction::Mean,
+        "min" => Reduction::Min,
+        "max" => Reduction::Max,
+        "std" => Reduction::Std,
+        "var" => Reduction::Var,
+        "median" => Reduction::Median,
+        "count" => Reduction::Count,
+        "prod" => Reduction::Prod,
+        other => panic!("agg {other}"),
+    }
+}
+
+#[test]
+fn coarsen_matches_xarray_eager_and_chunked() {
+    let g = golden();
+    let mut checked = 0;
+    for case in g["cases"].as_array().unwrap() {
+        if case["kind"] != "coarsen" {
+            continue;
+        }
+        let base = input(&g, case["input"].as_str().unwrap());
+        let windows: Vec<(String, usize)> = case["windows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| {
+                (
+                    w[0].as_str().unwrap().to_string(),
+                    w[1].as_u64().unwrap() as usize,
+                )
+            })
+            .collect();
+        let windows: Vec<(&str, usize)> = windows.iter().map(|(d, w)| (d.as_str(), *w)).collect();
+        let boundary = match case["boundary"].as_str().unwrap() {
+            "exact" => Boundary::Exact,
+            "trim" => Boundary::Trim,
+            _ => Boundary::Pad,
+        };
+        let side = match case["side"].as_str().unwrap() {
+            "left" => Side::Left,
+            _ => Side::Right,
+        };
+        let dtype = case["dtype"].as_str().unwrap();
+        let rtol = if dtype == "float32" { 2e-5 } else { 1e-12 };
+        for da in chunkings(&base) {
+            let mut c = da.coarsen(&windows).unwrap().boundary(boundary).side(side);
+            if let Some(funcs) = case["coord_func"].as_object() {
+                for (coord, f) in funcs {
+                    c = c.coord_func_for(coord, reduction(f.as_str().unwrap()));
+                }
+            }
+            let out = c.reduce(reduction(case["agg"].as_str().unwrap())).unwrap();
+            let what = format!("{case} on chunks {:?}", da.chunks());
+            assert_eq!(out.values().is_lazy(), da.values().is_lazy(), "{what}");
+            assert_eq!(out.dtype().to_string(), dtype, "{what}");
+            assert_eq!(out.dims(), strings(&case["dims"]).as_slice(), "{what}");
+            assert_eq!(out.attrs(), da.attrs(), "{what}");
+            assert_close(
+                &out.values().to_f64_vec().unwrap(),
+                &floats(&case["values"]),
+                rtol,
+                &what,
+            );
+            let coords = case["coords"].as_object().unwrap();
+            assert_eq!(out.coords().len(), coords.len(), "{what}");
+            for (name, want) in coords {
+                let got = out.coord(name).unwrap().values().to_f64_vec().unwrap();
+                assert_close(&got, &floats(want), 1e-12, &format!("{what}: coord {name}"));
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, (11 * 9 + 1) * 5);
+}
+
+#[test]
+fn coarsen_errors_name_the_dim() {
+    let da = DataArray::new(vec![1.0, 2.0, 3.0, 4.0, 5.0], &["lon"])
+        .unwrap()
+        .with_name("v");
+    match da.coarsen(&[("lon", 2)]).unwrap().mean() {
+        Err(Error::InvalidArgument { argument, reason }) => {
+            assert_eq!(argument, "window");
+            assert!(
+                reason.contains("\"lon\"") && reason.contains('5'),
+                "{reason}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match da.coarsen(&[("lat", 2)]) {
+        Err(Error::DimNotFound { dim, .. }) => assert_eq!(dim, "lat"),
+        other => panic!("{other:?}"),
+    }
+    match da.coarsen(&[("lon", 0)]) {
+        Err(Error::InvalidArgument { argument, .. }) => assert_eq!(argument, "window"),
+        other => panic!("{other:?}"),
+    }
+    match da.to_dataset().coarsen(&[("time", 2)]) {
+        Err(Error::DimNotFound { dim, .. }) => assert_eq!(dim, "time"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Lazy coarsen is blockwise when chunks are multiples of the window (one output chunk
+/// per input chunk) and otherwise lays out chunks of whole windows.
+#[test]
+fn lazy_coarsen_chunks() {
+    let v: Vec<f64> = (0..24).map(f64::from).collect();
+    let da = DataArray::new(v, &["time"]).unwrap();
+    let aligned = da
+        .chunk(&[("time", 6)])
+        .unwrap()
+        .coarsen(&[("time", 3)])
+        .unwrap()
+        .mean()
+        .unwrap();
+    assert_eq!(aligned.values().chunks().unwrap(), &[vec![2, 2, 2, 2]]);
+    let odd = da
+        .chunk(&[("time", 5)])
+        .unwrap()
+        .coarsen(&[("time", 3)])
+        .unwrap()
+        .mean()
+        .unwrap();
+    assert_eq!(odd.values().chunks().unwrap(), &[vec![2, 2, 2, 2]]);
+    let want: Vec<f64> = (0..8).map(|i| f64::from(3 * i + 1)).collect();
+    assert_eq!(aligned.values().to_f64_vec().unwrap(), want);
+    assert_eq!(odd.values().to_f64_vec().unwrap(), want);
 }
 
 #[test]
@@ -434,5 +573,62 @@ proptest! {
         let e = da.rolling("time", window).unwrap().center(center).construct("w").unwrap();
         let c = chunked.rolling("time", window).unwrap().center(center).construct("w").unwrap();
         prop_assert!(e.values().equals(c.values()));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Chunked coarsen equals eager coarsen for random chunkings, windows, boundaries and
+    /// sides, for every aggregation (coordinates included).
+    #[test]
+    fn chunked_coarsen_equals_eager(
+        v in values_strategy(),
+        cols in 1usize..4,
+        chunk_t in 1usize..9,
+        chunk_x in 1usize..4,
+        window in 1usize..7,
+        window_x in 1usize..3,
+        pad in any::<bool>(),
+        right in any::<bool>(),
+        as_int in any::<bool>(),
+    ) {
+        let rows = v.len() / cols;
+        let data = NdArray::from_shape_vec(&[rows, cols], v[..rows * cols].to_vec()).unwrap();
+        let data = if as_int { data.astype(DType::I32).unwrap() } else { data };
+        let t: Vec<f64> = (0..rows).map(|i| i as f64 * 0.5).collect();
+        let da = DataArray::new(data, &["time", "x"])
+            .unwrap()
+            .with_coord("time", &["time"], t)
+            .unwrap();
+        let chunked = da.chunk(&[("time", chunk_t), ("x", chunk_x)]).unwrap();
+        let windows = [("time", window), ("x", window_x)];
+        let boundary = if pad { Boundary::Pad } else { Boundary::Trim };
+        let side = if right { Side::Right } else { Side::Left };
+        for agg in ["sum", "mean", "min", "max", "std", "var", "median", "count", "prod"] {
+            let run = |d: &DataArray| {
+                d.coarsen(&windows)
+                    .unwrap()
+                    .boundary(boundary)
+                    .side(side)
+                    .reduce(reduction(agg))
+                    .unwrap()
+            };
+            let (e, c) = (run(&da), run(&chunked));
+            prop_assert!(c.values().is_lazy());
+            prop_assert_eq!(e.dtype(), c.dtype());
+            prop_assert_eq!(e.shape(), c.shape());
+            let (ev, cv) = (e.values().to_f64_vec().unwrap(), c.values().to_f64_vec().unwrap());
+            for (a, b) in ev.iter().zip(&cv) {
+                prop_assert!(
+                    (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-9 * a.abs().max(1.0),
+                    "{}: eager {:?} vs chunked {:?}", agg, ev, cv
+                );
+            }
+            prop_assert_eq!(
+                e.coord("time").unwrap().values().to_f64_vec().unwrap(),
+                c.coord("time").unwrap().values().to_f64_vec().unwrap()
+            );
+        }
     }
 }

@@ -510,3 +510,62 @@ fn extreme_lane(
         };
     }
 }
+
+/// Reduces every block of `size` consecutive values along each `(axis, size)` of
+/// `windows` to one value (xarray's `coarsen(...).op()` once the lengths are
+/// multiples of the sizes): the axes are split in place into `(len / size, size)` and
+/// the inner ones reduced by the aggregation table's plain reduction, skipping NaN.
+/// Datetimes average by their ticks.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] when an axis is out of range or repeated, a size is 0,
+/// or a length is not a multiple of its size; the reduction's errors for its dtype.
+pub fn coarsen(a: &NdArray, windows: &[(usize, usize)], op: Reduction) -> Result<NdArray> {
+    let mut windows = windows.to_vec();
+    windows.sort_unstable();
+    let mut shape = Vec::with_capacity(a.ndim() + windows.len());
+    let mut axes = Vec::with_capacity(windows.len());
+    for (axis, &n) in a.shape().iter().enumerate() {
+        let size = match windows.iter().filter(|(ax, _)| *ax == axis).count() {
+            0 => {
+                shape.push(n);
+                continue;
+            }
+            1 => windows
+                .iter()
+                .find(|(ax, _)| *ax == axis)
+                .map_or(1, |&(_, s)| s),
+            _ => {
+                return Err(Error::invalid_argument(
+                    "windows",
+                    format!("axis {axis} given twice to coarsen"),
+                ))
+            }
+        };
+        if size == 0 || n % size != 0 {
+            return Err(Error::invalid_argument(
+                "window",
+                format!("cannot coarsen an axis of length {n} by blocks of {size}"),
+            ));
+        }
+        shape.push(n / size);
+        axes.push(shape.len());
+        shape.push(size);
+    }
+    if let Some(&(axis, _)) = windows.iter().find(|(ax, _)| *ax >= a.ndim()) {
+        return Err(Error::invalid_argument(
+            "windows",
+            format!("axis {axis} out of range for shape {:?}", a.shape()),
+        ));
+    }
+    let blocks = a.to_standard_layout().reshape(&shape)?;
+    let params = ReduceParams::new(None, 0);
+    match (&blocks, op) {
+        (NdArray::DateTime(ticks, calendar), Reduction::Mean) => {
+            let mean = kernels::reduce(&NdArray::from(ticks.clone()), &axes, op, params)?;
+            let mean = to_f64(&mean)?.mapv(|t| t.round() as i64).into_shared();
+            Ok(NdArray::datetime(mean, *calendar))
+        }
+        _ => kernels::reduce(&blocks, &axes, op, params),
+    }
+}

@@ -27,10 +27,13 @@ def inputs():
     i = np.array([3, -1, 4, 1, -5, 9, 2, 6, -5, 3, 5, 8, 9, 7], dtype="int32")
     g = np.array([[1.0, 2.5, np.nan, 4.0, -1.0], [0.5, np.nan, 3.0, 2.0, 6.0], [2.0, 1.0, 1.5, np.nan, np.nan],
                   [np.nan, 3.5, -2.0, 5.0, 1.0], [4.0, 0.0, 2.5, 1.5, 3.0], [1.0, -3.0, np.nan, 2.0, 0.5]], dtype="float32")
+    time = np.arange(14) * 1.5
+    lat = np.array([-50.0, -30.0, -10.0, 10.0, 30.0, 50.0])
+    lon = np.array([0.0, 72.0, 144.0, 216.0, 288.0])
     return {
-        "f64": xr.DataArray(f, dims="time"),
-        "i32": xr.DataArray(i, dims="time"),
-        "f32_2d": xr.DataArray(g, dims=("lat", "lon")),
+        "f64": xr.DataArray(f, dims="time", coords={"time": time}),
+        "i32": xr.DataArray(i, dims="time", coords={"time": time}),
+        "f32_2d": xr.DataArray(g, dims=("lat", "lon"), coords={"lat": lat, "lon": lon}),
     }
 
 
@@ -77,9 +80,35 @@ def main():
                 check_chunked(r, fn, data[name], [dim])
                 cases.append({"kind": "construct", "input": name, "windows": [[dim, window]], "center": center,
                               "dtype": str(r.dtype), "dims": list(r.dims), "shape": list(r.shape), "values": flat(r)})
+    coarsen_cases = [
+        ("f64", [["time", 2]], "exact", "left"),
+        ("f64", [["time", 4]], "trim", "left"),
+        ("f64", [["time", 4]], "trim", "right"),
+        ("f64", [["time", 4]], "pad", "left"),
+        ("f64", [["time", 3]], "pad", "right"),
+        ("i32", [["time", 7]], "exact", "left"),
+        ("i32", [["time", 3]], "trim", "right"),
+        ("i32", [["time", 4]], "pad", "left"),
+        ("f32_2d", [["lat", 2], ["lon", 5]], "exact", "left"),
+        ("f32_2d", [["lat", 4], ["lon", 2]], "trim", "left"),
+        ("f32_2d", [["lon", 2], ["lat", 4]], "pad", "right"),
+    ]
+    for name, windows, boundary, side in coarsen_cases:
+        for agg in AGGS:
+            fn = lambda x: getattr(x.coarsen(dict(windows), boundary=boundary, side=side), agg)()
+            r = fn(data[name])
+            check_chunked(r, fn, data[name], [d for d, _ in windows])
+            cases.append({"kind": "coarsen", "input": name, "windows": windows, "boundary": boundary, "side": side,
+                          "agg": agg, "dtype": str(r.dtype), "dims": list(r.dims), "shape": list(r.shape), "values": flat(r),
+                          "coords": {c: flat(r[c]) for c in r.coords}})
+    r = data["f32_2d"].coarsen(lat=3, coord_func={"lat": "max"}).sum()
+    cases.append({"kind": "coarsen", "input": "f32_2d", "windows": [["lat", 3]], "boundary": "exact", "side": "left",
+                  "coord_func": {"lat": "max"}, "agg": "sum", "dtype": str(r.dtype), "dims": list(r.dims),
+                  "shape": list(r.shape), "values": flat(r), "coords": {c: flat(r[c]) for c in r.coords}})
     out = {
         "generated_by": f"tests/golden/make_rolling_golden.py with xarray {xr.__version__}, numpy {np.__version__}, dask {dask.__version__}",
-        "inputs": {k: {"dims": list(v.dims), "shape": list(v.shape), "dtype": str(v.dtype), "values": flat(v)} for k, v in data.items()},
+        "inputs": {k: {"dims": list(v.dims), "shape": list(v.shape), "dtype": str(v.dtype), "values": flat(v),
+                       "coords": {c: flat(v[c]) for c in v.coords}} for k, v in data.items()},
         "cases": cases,
     }
     OUT.write_text(json.dumps(out, separators=(",", ":")) + "\n")
