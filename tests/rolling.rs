@@ -632,3 +632,54 @@ proptest! {
         }
     }
 }
+
+/// A datetime coordinate coarsens to the mean of its ticks (xarray's midpoints), on a
+/// non-standard calendar too; a Dataset keeps variables without the coarsened dim.
+#[test]
+fn coarsen_datetime_coordinate_and_dataset() {
+    use xr::time::{date_range, Calendar, CfDatetime};
+    let cal = Calendar::NoLeap;
+    let start = CfDatetime::new(2001, 2, 27, cal).unwrap();
+    let t = date_range(start, None, Some(6), "D".parse().unwrap(), cal).unwrap();
+    let time = NdArray::datetime(
+        ndarray::Array1::from(t.clone()).into_dyn().into_shared(),
+        cal,
+    );
+    let ds = Dataset::new()
+        .with_coord("time", Variable::new(&["time"], time).unwrap())
+        .unwrap()
+        .with_data_var(
+            "a",
+            Variable::new(&["time"], vec![1i32, 2, 3, 4, 5, 6]).unwrap(),
+        )
+        .unwrap()
+        .with_data_var("b", Variable::new(&["x"], vec![7.0, 8.0]).unwrap())
+        .unwrap();
+    for ds in [ds.clone(), ds.chunk(&[("time", 4)]).unwrap()] {
+        let out = ds.coarsen(&[("time", 2)]).unwrap().sum().unwrap();
+        let a = out.variable("a").unwrap();
+        assert_eq!(a.dtype(), DType::I64);
+        assert_eq!(
+            a.values().unwrap().to_f64_vec().unwrap(),
+            vec![3.0, 7.0, 11.0]
+        );
+        let half_day = 43_200_000_000i64;
+        let want: Vec<i64> = [0, 2, 4].iter().map(|&i| t[i] + half_day).collect();
+        let time = out.variable("time").unwrap().values().unwrap();
+        assert_eq!(time.dtype(), DType::DateTime(cal));
+        let NdArray::DateTime(ticks, _) = &time else {
+            panic!("{time:?}")
+        };
+        assert_eq!(ticks.iter().copied().collect::<Vec<_>>(), want);
+        assert!(out.indexes().contains_key("time"));
+        assert_eq!(
+            out.variable("b")
+                .unwrap()
+                .values()
+                .unwrap()
+                .to_f64_vec()
+                .unwrap(),
+            vec![7.0, 8.0]
+        );
+    }
+}

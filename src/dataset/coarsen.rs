@@ -166,6 +166,19 @@ macro_rules! coarsen_methods {
             /// Blocks of `size` values along each `(dim, size)` of `windows`, each to be
             /// reduced to one value (xarray's `coarsen`).
             ///
+            /// ```
+            /// # fn main() -> xr::Result<()> {
+            /// use xr::dataset::Boundary;
+            /// let da = xr::DataArray::new(vec![1.0, 2.0, 3.0, 4.0, 5.0], &["lon"])?
+            ///     .with_coord("lon", &["lon"], vec![0.0, 10.0, 20.0, 30.0, 40.0])?;
+            /// assert!(da.coarsen(&[("lon", 2)])?.mean().is_err()); // 5 is not a multiple of 2
+            /// let c = da.coarsen(&[("lon", 2)])?.boundary(Boundary::Trim).sum()?;
+            /// assert_eq!(c.values().to_f64_vec()?, vec![3.0, 7.0]);
+            /// assert_eq!(c.coord("lon")?.values().to_f64_vec()?, vec![5.0, 25.0]);
+            /// # Ok(())
+            /// # }
+            /// ```
+            ///
             /// # Errors
             /// [`Error::DimNotFound`] naming a missing dim; [`Error::InvalidArgument`]
             /// naming `window` when a size is 0, or `windows` when a dim repeats.

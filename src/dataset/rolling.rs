@@ -124,6 +124,22 @@ macro_rules! rolling_methods {
             /// A rolling window of `window` values along `dim` (xarray's
             /// `rolling({dim: window})`).
             ///
+            /// ```
+            /// # fn main() -> xr::Result<()> {
+            /// let da = xr::DataArray::new(vec![1.0, 2.0, f64::NAN, 4.0, 5.0], &["time"])?;
+            /// let mean = da.rolling("time", 3)?.center(true).min_periods(1).mean()?;
+            /// assert_eq!(mean.values().to_f64_vec()?, vec![1.5, 1.5, 3.0, 4.5, 4.5]);
+            /// // Chunked data stays lazy; chunks borrow the values they need from their
+            /// // neighbours.
+            /// let lazy = da.chunk(&[("time", 2)])?.rolling("time", 3)?.min_periods(2).sum()?;
+            /// assert!(lazy.values().is_lazy());
+            /// let sums = lazy.values().to_f64_vec()?;
+            /// assert!(sums[0].is_nan());
+            /// assert_eq!(sums[1..], [3.0, 3.0, 6.0, 9.0]);
+            /// # Ok(())
+            /// # }
+            /// ```
+            ///
             /// # Errors
             /// [`Error::DimNotFound`] naming a missing dim; [`Error::InvalidArgument`]
             /// naming `window` when it is 0.
