@@ -683,3 +683,50 @@ fn coarsen_datetime_coordinate_and_dataset() {
         );
     }
 }
+
+/// Padding a datetime coordinate reduces its short window alone, as xarray's NaT
+/// padding does (values from xarray 2026.9: midpoints, and the lone day itself).
+#[test]
+fn coarsen_pad_datetime_coordinate() {
+    use xr::time::{date_range, Calendar, CfDatetime};
+    let cal = Calendar::Day360;
+    let start = CfDatetime::new(2001, 1, 1, cal).unwrap();
+    let t = date_range(start, None, Some(5), "D".parse().unwrap(), cal).unwrap();
+    let time = NdArray::datetime(
+        ndarray::Array1::from(t.clone()).into_dyn().into_shared(),
+        cal,
+    );
+    let da = DataArray::new(vec![0.0, 1.0, 2.0, 3.0, 4.0], &["time"])
+        .unwrap()
+        .with_coord("time", &["time"], time)
+        .unwrap();
+    let half_day = 43_200_000_000i64;
+    for da in [da.clone(), da.chunk(&[("time", 2)]).unwrap()] {
+        for (side, values, ticks) in [
+            (
+                Side::Left,
+                vec![0.5, 2.5, 4.0],
+                vec![t[0] + half_day, t[2] + half_day, t[4]],
+            ),
+            (
+                Side::Right,
+                vec![0.0, 1.5, 3.5],
+                vec![t[0], t[1] + half_day, t[3] + half_day],
+            ),
+        ] {
+            let out = da
+                .coarsen(&[("time", 2)])
+                .unwrap()
+                .boundary(Boundary::Pad)
+                .side(side)
+                .mean()
+                .unwrap();
+            assert_eq!(out.values().to_f64_vec().unwrap(), values);
+            let time = out.coord("time").unwrap().values().compute().unwrap();
+            let NdArray::DateTime(got, _) = &time else {
+                panic!("{time:?}")
+            };
+            assert_eq!(got.iter().copied().collect::<Vec<_>>(), ticks);
+        }
+    }
+}

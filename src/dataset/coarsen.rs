@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 use super::{DataArray, Dataset, Variable};
 use crate::array::kernels::Reduction;
 use crate::array::window::{self, rolling_dtype};
-use crate::array::{NdArray, Scalar};
+use crate::array::{DType, NdArray, Scalar};
 use crate::error::{Error, Result};
 use crate::lazy::Data;
 
@@ -27,7 +27,8 @@ pub enum Boundary {
     /// start ([`Side::Right`]).
     Trim,
     /// Fill the last window with NaN, padding at the end ([`Side::Left`]) or the start
-    /// ([`Side::Right`]); integers become `f64`.
+    /// ([`Side::Right`]); integers become `f64`. A 1-D datetime coordinate reduces its
+    /// short window alone (xarray pads it with NaT, which the reduction skips).
     Pad,
 }
 
@@ -290,6 +291,15 @@ impl<T: CoarsenTarget> Coarsen<'_, T> {
             };
             let n = data.shape()[axis];
             let rem = n % w;
+            if rem != 0 && self.boundary == Boundary::Pad && var.ndim() == 1 {
+                if let DType::DateTime(_) = var.dtype() {
+                    // No NaT to pad with: the short window is reduced on its own,
+                    // which is what a NaT-padded, NaT-skipping reduction gives.
+                    let out = coarsen_short_end(&data, *w, self.side, op)
+                        .map_err(|e| in_context(e, context))?;
+                    return Ok(var.replace(var.dims().to_vec(), out));
+                }
+            }
             if rem != 0 {
                 data = match (self.boundary, self.side) {
                     (Boundary::Exact, _) => {
@@ -305,13 +315,39 @@ impl<T: CoarsenTarget> Coarsen<'_, T> {
             }
             axes.push((axis, *w));
         }
-        let out = match &data {
-            Data::Eager(a) => window::coarsen(a, &axes, op).map(Data::Eager),
-            Data::Lazy(l) => l.coarsen(&axes, op).map(Data::Lazy),
-        }
-        .map_err(|e| in_context(e, context))?;
+        let out = coarsen_data(&data, &axes, op).map_err(|e| in_context(e, context))?;
         Ok(var.replace(var.dims().to_vec(), out))
     }
+}
+
+fn coarsen_data(data: &Data, axes: &[(usize, usize)], op: Reduction) -> Result<Data> {
+    match data {
+        Data::Eager(a) => window::coarsen(a, axes, op).map(Data::Eager),
+        Data::Lazy(l) => l.coarsen(axes, op).map(Data::Lazy),
+    }
+}
+
+/// A 1-D coarsen by `w` whose last window (first, for [`Side::Right`]) is short.
+fn coarsen_short_end(data: &Data, w: usize, side: Side, op: Reduction) -> Result<Data> {
+    let n = data.shape()[0];
+    let rem = n % w;
+    let (full, short) = match side {
+        Side::Left => (
+            data.slice_axis(0, 0, n - rem, 1)?,
+            data.slice_axis(0, n - rem, n, 1)?,
+        ),
+        Side::Right => (
+            data.slice_axis(0, rem, n, 1)?,
+            data.slice_axis(0, 0, rem, 1)?,
+        ),
+    };
+    let full = coarsen_data(&full, &[(0, w)], op)?;
+    let short = coarsen_data(&short, &[(0, rem)], op)?;
+    let parts = match side {
+        Side::Left => [full, short],
+        Side::Right => [short, full],
+    };
+    Data::concatenate(0, &parts)
 }
 
 /// `pad` NaN values along `axis`, at the end for [`Side::Left`], at the start for
