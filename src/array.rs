@@ -10,6 +10,7 @@ pub mod kernels;
 pub mod linalg;
 mod nd;
 mod scalar;
+pub mod window;
 
 pub use bytes::FixedWidth;
 #[cfg(feature = "zarr")]

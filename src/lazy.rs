@@ -6,11 +6,13 @@
 //! per-chunk partials; `tensordot` is blocked. Memory stays bounded by the executor's
 //! budget whatever the size of the array.
 
+mod coarsen;
 mod compute;
 mod data;
 pub(crate) mod expr;
 pub(crate) mod fuse;
 pub(crate) mod lower;
+mod overlap;
 mod scan;
 mod source;
 
@@ -21,6 +23,7 @@ pub(crate) use self::compute::compute_many_local;
 pub use self::compute::{compute_many, persist_many};
 pub use self::data::Data;
 use self::expr::{BlockFn, Expr};
+pub use self::overlap::OverlapBoundary;
 pub use self::source::{ChunkSource, RandomSource};
 use crate::array::aggregation::{GroupPlan, Method};
 use crate::array::chunks::{for_each_index, ChunkGrid, Region};

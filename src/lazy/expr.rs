@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use super::overlap::RegionMap;
 use super::{assemble, ChunkSource, LazyArray};
 use crate::array::aggregation::{GroupPlan, Method};
 use crate::array::chunks::{ChunkGrid, Region};
@@ -89,6 +90,13 @@ pub(crate) enum Expr {
         plan: Arc<GroupPlan>,
         grid: ChunkGrid,
     },
+    /// Each output block computed from one region of the input (`map_overlap`,
+    /// `coarsen`): see `overlap.rs`.
+    RegionMap {
+        input: LazyArray,
+        map: Arc<RegionMap>,
+        grid: ChunkGrid,
+    },
 }
 
 impl fmt::Debug for Expr {
@@ -118,6 +126,7 @@ impl Expr {
             Expr::TensorDot { .. } => "tensordot",
             Expr::MapBlocks { .. } => "map_blocks",
             Expr::GroupReduce { .. } => "group_reduce",
+            Expr::RegionMap { map, .. } => map.name,
         }
     }
 
@@ -127,7 +136,8 @@ impl Expr {
             Expr::Reduce { grid, .. }
             | Expr::TensorDot { grid, .. }
             | Expr::MapBlocks { grid, .. }
-            | Expr::GroupReduce { grid, .. } => Some(grid),
+            | Expr::GroupReduce { grid, .. }
+            | Expr::RegionMap { grid, .. } => Some(grid),
             _ => None,
         }
     }
@@ -147,7 +157,8 @@ impl Expr {
             Expr::Reduce { .. }
             | Expr::TensorDot { .. }
             | Expr::MapBlocks { .. }
-            | Expr::GroupReduce { .. } => Vec::new(),
+            | Expr::GroupReduce { .. }
+            | Expr::RegionMap { .. } => Vec::new(),
             Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Map(_, a) => vec![(a, region.clone())],
             Expr::Binary(_, a, b) => vec![(a, same_or_one(a)), (b, same_or_one(b))],
             Expr::BroadcastTo(a) => vec![(a, same_or_one(a))],
@@ -339,7 +350,8 @@ pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<
         Expr::Reduce { .. }
         | Expr::TensorDot { .. }
         | Expr::MapBlocks { .. }
-        | Expr::GroupReduce { .. } => Err(Error::internal(
+        | Expr::GroupReduce { .. }
+        | Expr::RegionMap { .. } => Err(Error::internal(
             "materialised nodes are read from their blocks",
         )),
     }

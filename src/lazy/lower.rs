@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::expr::{eval, needed_blocks, node_key, BlockFn, Expr, Inputs};
+use super::overlap::RegionMap;
 use super::{reduce_dtype, LazyArray};
 use crate::array::aggregation::{GroupPlan, Method, ReducePlan};
 use crate::array::chunks::{for_each_index, region_len, ChunkGrid, Region};
@@ -211,6 +212,7 @@ impl Lowering {
                 plan,
                 grid,
             } => self.group_reduce(input, *axis, plan, grid)?,
+            Expr::RegionMap { input, map, grid } => self.region_map(input, map, grid)?,
             _ => return Err(Error::internal("only materialised nodes are lowered")),
         };
         self.done.insert(key, tasks);
@@ -680,6 +682,41 @@ impl Lowering {
                     Ok(TaskValue::single(out))
                 }),
             ));
+        }
+        Ok(tasks)
+    }
+}
+
+impl Lowering {
+    /// One task per output block of a region map, on the input region it names (pulled
+    /// from however many input chunks it spans).
+    fn region_map(
+        &mut self,
+        input: &LazyArray,
+        map: &Arc<RegionMap>,
+        grid: &ChunkGrid,
+    ) -> Result<Vec<TaskId>> {
+        let mut blocks = Vec::new();
+        for_each_index(&grid.blocks_per_dim(), |blk| blocks.push(blk.to_vec()));
+        let mut tasks = Vec::with_capacity(blocks.len());
+        for block in blocks {
+            let region = grid.block_region(&block);
+            let wanted = (map.input_region)(&region);
+            let map = Arc::clone(map);
+            let label = format!("{} of {}, block {block:?}", map.name, input.label());
+            let then = move |values: NdArray| -> Result<TaskValue> {
+                let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
+                let out = (map.apply)(&region, values)?;
+                if out.shape() != shape.as_slice() {
+                    return Err(Error::ShapeMismatch {
+                        what: format!("{label}: result"),
+                        expected: shape,
+                        actual: out.shape().to_vec(),
+                    });
+                }
+                Ok(TaskValue::single(out))
+            };
+            tasks.push(self.region_task(input, wanted, Some(Box::new(then)))?);
         }
         Ok(tasks)
     }
