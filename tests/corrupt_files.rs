@@ -4,6 +4,11 @@
 //! flipped): `xr info --json --stats` on each, in a child process so that a crash fails
 //! the test instead of killing the runner. Every run exits 0, or exits 1 with exactly one
 //! line on stderr; none is killed by a signal, none prints a panic, none hangs.
+//!
+//! The cases come from a fixed seed, so CI runs the same files every time; fuzz further
+//! with other seeds and more cases, e.g.
+//! `XR_CORRUPT_SEED=random XR_CORRUPT_CASES=2000 cargo test --test corrupt_files`.
+//! One hang is known and outside xr (`libhdf5_global_heap_loop` below).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -12,6 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 
 /// Longer than any fixture needs, short enough to catch libnetcdf looping over a corrupt
 /// count of billions.
@@ -116,8 +122,29 @@ fn check_run(name: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// `XR_CORRUPT_CASES` cases (96 by default) from `XR_CORRUPT_SEED` (a number, or
+/// `random`; 2026 by default).
+fn config() -> ProptestConfig {
+    let cases = std::env::var("XR_CORRUPT_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(96);
+    let rng_seed = match std::env::var("XR_CORRUPT_SEED").as_deref() {
+        Ok("random") => RngSeed::Random,
+        Ok(n) => RngSeed::Fixed(n.parse().unwrap()),
+        Err(_) => RngSeed::Fixed(2026),
+    };
+    ProptestConfig {
+        cases,
+        rng_seed,
+        max_shrink_iters: 32,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, max_shrink_iters: 32, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(config())]
 
     /// Classic headers are parsed by xr before libnetcdf: bytes flipped anywhere in the
     /// first 512 bytes (the whole header of every classic fixture).
@@ -186,4 +213,20 @@ fn a_corrupt_classic_count_is_one_line_naming_the_field() {
         err.contains(path.to_str().unwrap()) && err.contains("dimension count"),
         "{err}"
     );
+}
+
+/// libhdf5 (2.x, as linked here) loops forever on this one-byte corruption of a global
+/// heap (in `H5HG__cache_heap_deserialize`, reached from `nc_inq_var` while opening), and
+/// a C call cannot be interrupted from Rust. Kept to check a future fix (a newer libhdf5,
+/// or metadata read without it): `cargo test --test corrupt_files -- --ignored`.
+#[test]
+#[ignore = "libhdf5 loops forever on this file"]
+fn libhdf5_global_heap_loop() {
+    let mut b = std::fs::read(data_dir().join("xr_written.nc")).unwrap();
+    assert_eq!(
+        b[2840], 8,
+        "xr_written.nc changed: find the heap byte again"
+    );
+    b[2840] = 146;
+    check_run("heap_loop.nc", &b).unwrap();
 }

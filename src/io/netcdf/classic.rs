@@ -54,33 +54,41 @@ pub(super) fn check_header(path: &Path) -> Result<()> {
         return Ok(());
     }
     let mut header = Header {
-        path,
         reader,
         pos: 4,
         len,
         version: magic[3],
+        io_error: None,
     };
-    header.check().map_err(|(variable, reason)| Error::Format {
-        path: path.to_path_buf(),
-        variable,
-        reason: format!("corrupt NetCDF classic file: {reason}"),
-    })
+    header
+        .check()
+        .map_err(|(variable, reason)| match header.io_error.take() {
+            // The operating system's error, not the file's: keep it as the cause.
+            Some(source) => io(source),
+            None => Error::Format {
+                path: path.to_path_buf(),
+                variable,
+                reason: format!("corrupt NetCDF classic file: {reason}"),
+            },
+        })
 }
 
 /// A failure: the variable concerned, if any, and what is wrong.
 type Fault = (Option<String>, String);
 
-struct Header<'a> {
-    path: &'a Path,
+struct Header {
     reader: BufReader<File>,
     /// Bytes read so far.
     pos: u64,
     /// The file's length.
     len: u64,
     version: u8,
+    /// A failed read, kept whole for [`check_header`] to return as [`Error::Io`]; the
+    /// [`Fault`] that goes up with it only stops the parse.
+    io_error: Option<std::io::Error>,
 }
 
-impl Header<'_> {
+impl Header {
     fn check(&mut self) -> std::result::Result<(), Fault> {
         if !matches!(self.version, 1 | 2 | 5) {
             return Err((
@@ -114,12 +122,10 @@ impl Header<'_> {
         self.within(n, what)?;
         let mut buf =
             vec![0u8; usize::try_from(n).map_err(|_| (None, format!("{what}: {n} bytes")))?];
-        self.reader.read_exact(&mut buf).map_err(|e| {
-            (
-                None,
-                format!("reading {what} of {}: {e}", self.path.display()),
-            )
-        })?;
+        if let Err(e) = self.reader.read_exact(&mut buf) {
+            self.io_error = Some(e);
+            return Err((None, format!("reading {what}")));
+        }
         self.pos += n;
         Ok(buf)
     }
@@ -294,8 +300,13 @@ impl Header<'_> {
 
     fn skip(&mut self, n: u64, what: &str) -> std::result::Result<(), Fault> {
         self.within(n, what)?;
-        let copied = std::io::copy(&mut (&mut self.reader).take(n), &mut std::io::sink())
-            .map_err(|e| (None, format!("reading {what}: {e}")))?;
+        let copied = match std::io::copy(&mut (&mut self.reader).take(n), &mut std::io::sink()) {
+            Ok(copied) => copied,
+            Err(e) => {
+                self.io_error = Some(e);
+                return Err((None, format!("reading {what}")));
+            }
+        };
         if copied != n {
             return Err((None, format!("{what}: the file ended early")));
         }
