@@ -521,7 +521,7 @@ pub(crate) fn consolidated_entries(
     Ok(out)
 }
 
-/// The typed type of one metadata field, to name the field zarrs refused.
+/// A check that one metadata field reads as zarrs types it, to name the field it refuses.
 type FieldCheck = fn(&Value) -> Option<serde_json::Error>;
 
 /// The check that a field reads as a `$t`: its error, if it does not.

@@ -87,8 +87,9 @@ impl OpenZarr {
     /// the store (and variable) for a missing group, metadata that does not fit, an array
     /// without dimension names, an unsupported data type, or a CF error (an unknown
     /// calendar, bad time units); [`Error::Zarr`] naming the store (and variable), with
-    /// the library's error as its source, for a metadata document that is not JSON,
-    /// metadata or a codec that zarrs refuses, or a failed read from the store.
+    /// the library's error as its source, for a metadata document that is not JSON, a
+    /// metadata field that zarrs refuses (the field named), a codec that zarrs refuses,
+    /// or a failed read from the store.
     pub fn open(&self) -> Result<Dataset> {
         let storages = store::open_with(&self.location, Access::Read, &self.storage_options)?;
         open_storages(&storages, &self.group, self.consolidated, &self.decode)
