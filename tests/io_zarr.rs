@@ -936,3 +936,70 @@ fn library_errors_keep_their_cause() {
         assert_eq!(var, "v");
     }
 }
+
+/// A metadata field of the wrong type is zarrs' refusal (serde's error as the source),
+/// naming the store, the array and the field; an unknown data type names its field.
+#[test]
+fn malformed_metadata_fields_are_named() {
+    let dir = scratch("malformed_fields");
+    let ds = Dataset::new()
+        .with_data_var(
+            "v",
+            Variable::new(&["x"], vec![1.0f64, 2.0, 3.0, 4.0]).unwrap(),
+        )
+        .unwrap();
+    let cases = [
+        (ZarrFormat::V3, "v/zarr.json", "shape", r#""four""#),
+        (ZarrFormat::V3, "v/zarr.json", "chunk_grid", "7"),
+        (ZarrFormat::V2, "v/.zarray", "dtype", "5"),
+        (ZarrFormat::V2, "v/.zarray", "chunks", "[0]"),
+    ];
+    for (i, (format, meta, field, bad)) in cases.into_iter().enumerate() {
+        let store = dir.join(format!("{i}.zarr"));
+        ds.write_zarr(s(&store))
+            .zarr_format(format)
+            .consolidated(false)
+            .write()
+            .unwrap();
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(store.join(meta)).unwrap()).unwrap();
+        json[field] = serde_json::from_str(bad).unwrap();
+        std::fs::write(store.join(meta), json.to_string()).unwrap();
+        let err = Dataset::open_zarr(s(&store)).unwrap_err();
+        let source = cause::<serde_json::Error>(&err).unwrap_or_else(|| panic!("{err:?}"));
+        let Error::Zarr {
+            store: named,
+            array,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(named, &s(&store));
+        assert_eq!(array.as_deref(), Some("v"));
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!("{field:?}")) && msg.contains(&source.to_string()),
+            "{msg}"
+        );
+    }
+    // A data type zarrs parses but neither it nor xr knows: xr's own check names it.
+    let store = dir.join("unknown_dtype.zarr");
+    ds.write_zarr(s(&store))
+        .zarr_format(ZarrFormat::V2)
+        .consolidated(false)
+        .write()
+        .unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(store.join("v/.zarray")).unwrap()).unwrap();
+    json["dtype"] = "<x9".into();
+    std::fs::write(store.join("v/.zarray"), json.to_string()).unwrap();
+    let msg = Dataset::open_zarr(s(&store)).unwrap_err().to_string();
+    assert!(
+        msg.contains("unknown_dtype.zarr")
+            && msg.contains("\"v\"")
+            && msg.contains("<x9")
+            && msg.contains("\"dtype\""),
+        "{msg}"
+    );
+}

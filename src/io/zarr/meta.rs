@@ -1,6 +1,10 @@
-//! Zarr metadata as JSON: finding a group's arrays (from consolidated metadata or by
-//! listing the store), and converting attributes, data types and fill values between
-//! JSON and `xr`.
+//! Zarr metadata: finding a group's arrays (from consolidated metadata or by listing
+//! the store), reading each array's metadata through zarrs' typed structs, and
+//! converting attributes, data types and fill values between Zarr and `xr`.
+//!
+//! Group documents, consolidated metadata (`.zmetadata`, `consolidated_metadata`) and
+//! attributes stay JSON: zarrs has no type for consolidated metadata, and attributes
+//! are free-form.
 
 use std::path::PathBuf;
 
@@ -8,6 +12,12 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 use serde_json::{Map, Value};
+use zarrs::array::{ArrayMetadataV2, ArrayMetadataV3};
+use zarrs::metadata::v2::{ArrayMetadataV2Order, DataTypeMetadataV2, MetadataV2};
+use zarrs::metadata::v3::{FillValueMetadataV3, MetadataV3};
+use zarrs::metadata::{ArrayMetadata, ArrayShape, ChunkKeySeparator, ChunkShape, DimensionName};
+use zarrs::metadata_ext::chunk_grid::regular::RegularChunkGridConfiguration;
+use zarrs::metadata_ext::codec::sharding::ShardingCodecConfiguration;
 use zarrs::storage::{ReadableStorageTraits, StoreKey, StorePrefix};
 
 use super::store::Storages;
@@ -24,7 +34,9 @@ pub(crate) struct ArrayMeta {
     /// The node path in the store (`"/air"`, `"/grp/air"`).
     pub path: String,
     pub format: ZarrFormat,
-    /// `zarr.json` (v3) or `.zarray` (v2), without user attributes.
+    /// `zarr.json` (v3) or `.zarray` (v2), without user attributes, as stored: read
+    /// through [`ArrayMeta::metadata`]; kept as JSON so that consolidated metadata and
+    /// appends rewrite it without losing fields zarrs does not model.
     pub json: Map<String, Value>,
     /// The user attributes (`attributes` of v3, `.zattrs` of v2).
     pub attrs: Map<String, Value>,
@@ -509,10 +521,52 @@ pub(crate) fn consolidated_entries(
     Ok(out)
 }
 
-fn usize_list(v: Option<&Value>) -> Option<Vec<usize>> {
-    v?.as_array()?
-        .iter()
-        .map(|x| x.as_u64().map(|n| n as usize))
+/// A check that one metadata field reads as zarrs types it, to name the field it refuses.
+type FieldCheck = fn(&Value) -> Option<serde_json::Error>;
+
+/// The check that a field reads as a `$t`: its error, if it does not.
+macro_rules! refused {
+    ($t:ty) => {
+        |v: &Value| serde_json::from_value::<$t>(v.clone()).err()
+    };
+}
+
+/// The fields of `zarr.json` (v3) whose types zarrs checks, in document order.
+const V3_FIELDS: [(&str, FieldCheck); 8] = [
+    ("shape", refused!(ArrayShape)),
+    ("data_type", refused!(MetadataV3)),
+    ("chunk_grid", refused!(MetadataV3)),
+    ("chunk_key_encoding", refused!(MetadataV3)),
+    ("fill_value", refused!(FillValueMetadataV3)),
+    ("codecs", refused!(Vec<MetadataV3>)),
+    ("storage_transformers", refused!(Vec<MetadataV3>)),
+    ("dimension_names", refused!(Option<Vec<DimensionName>>)),
+];
+
+/// The fields of `.zarray` (v2) whose types zarrs checks, in document order.
+const V2_FIELDS: [(&str, FieldCheck); 8] = [
+    ("shape", refused!(ArrayShape)),
+    ("chunks", refused!(ChunkShape)),
+    ("dtype", refused!(DataTypeMetadataV2)),
+    ("compressor", refused!(Option<MetadataV2>)),
+    ("fill_value", refused!(FillValueMetadataV3)),
+    ("order", refused!(ArrayMetadataV2Order)),
+    ("filters", refused!(Option<Vec<MetadataV2>>)),
+    ("dimension_separator", refused!(ChunkKeySeparator)),
+];
+
+/// An array's size along each axis (`shape`, `chunks`) as `usize`.
+fn usizes(
+    meta: &ArrayMeta,
+    location: &str,
+    field: &str,
+    values: impl IntoIterator<Item = u64>,
+) -> Result<Vec<usize>> {
+    values
+        .into_iter()
+        .map(|n| {
+            usize::try_from(n).map_err(|e| meta.zarr_error(location, format!("field {field:?}"), e))
+        })
         .collect()
 }
 
@@ -531,56 +585,148 @@ impl ArrayMeta {
         zarr_error(location, Some(&self.name), doing, source)
     }
 
+    /// The metadata document's name (`zarr.json`, `.zarray`).
+    fn document(&self) -> &'static str {
+        match self.format {
+            ZarrFormat::V3 => "zarr.json",
+            ZarrFormat::V2 => ".zarray",
+        }
+    }
+
+    /// The array's metadata, typed by zarrs (with its user attributes).
+    ///
+    /// # Errors
+    /// [`Error::Zarr`] naming the field zarrs refuses, with serde's error as source.
+    pub fn metadata(&self, location: &str) -> Result<ArrayMetadata> {
+        let mut json = self.json.clone();
+        if let Some(f) = json.remove("fill_value") {
+            json.insert("fill_value".into(), plain_nonfinite(f));
+        }
+        if self.format == ZarrFormat::V3 {
+            json.insert("attributes".into(), Value::Object(self.attrs.clone()));
+        }
+        let doc = Value::Object(json);
+        let parsed = match self.format {
+            ZarrFormat::V3 => {
+                serde_json::from_value::<ArrayMetadataV3>(doc.clone()).map(ArrayMetadata::V3)
+            }
+            ZarrFormat::V2 => {
+                serde_json::from_value::<ArrayMetadataV2>(doc.clone()).map(ArrayMetadata::V2)
+            }
+        };
+        parsed.map_err(|whole| {
+            let fields: &[(&str, FieldCheck)] = match self.format {
+                ZarrFormat::V3 => &V3_FIELDS,
+                ZarrFormat::V2 => &V2_FIELDS,
+            };
+            let culprit = fields
+                .iter()
+                .find_map(|(field, check)| doc.get(field).and_then(check).map(|e| (*field, e)));
+            match culprit {
+                Some((field, e)) => self.zarr_error(
+                    location,
+                    format!("malformed field {field:?} of {}", self.document()),
+                    e,
+                ),
+                None => self.zarr_error(location, format!("malformed {}", self.document()), whole),
+            }
+        })
+    }
+
     /// The array's shape.
-    pub fn shape(&self, location: &str) -> Result<Vec<usize>> {
-        usize_list(self.json.get("shape"))
-            .ok_or_else(|| self.error(location, "metadata has no valid \"shape\""))
+    pub fn shape(&self, location: &str, md: &ArrayMetadata) -> Result<Vec<usize>> {
+        let shape = match md {
+            ArrayMetadata::V3(m) => &m.shape,
+            ArrayMetadata::V2(m) => &m.shape,
+        };
+        usizes(self, location, "shape", shape.iter().copied())
     }
 
     /// The shape of the stored chunks (v3 shards when sharded).
-    pub fn chunk_shape(&self, location: &str) -> Result<Vec<usize>> {
-        let c = match self.format {
-            ZarrFormat::V2 => usize_list(self.json.get("chunks")),
-            ZarrFormat::V3 => usize_list(
-                self.json
-                    .get("chunk_grid")
-                    .and_then(|g| g.get("configuration"))
-                    .and_then(|c| c.get("chunk_shape")),
-            ),
+    pub fn chunk_shape(&self, location: &str, md: &ArrayMetadata) -> Result<Vec<usize>> {
+        let chunks: ChunkShape = match md {
+            ArrayMetadata::V2(m) => m.chunks.clone(),
+            ArrayMetadata::V3(m) => {
+                if m.chunk_grid.name() != "regular" {
+                    return Err(self.error(
+                        location,
+                        format!(
+                            "chunk grid {:?} is not supported (only \"regular\")",
+                            m.chunk_grid.name()
+                        ),
+                    ));
+                }
+                m.chunk_grid
+                    .to_typed_configuration::<RegularChunkGridConfiguration>()
+                    .map_err(|e| {
+                        self.zarr_error(location, "malformed field \"chunk_grid\" of zarr.json", e)
+                    })?
+                    .chunk_shape
+            }
         };
-        c.ok_or_else(|| self.error(location, "metadata has no valid regular chunk shape"))
+        usizes(
+            self,
+            location,
+            "chunk_shape",
+            chunks.iter().map(|n| n.get()),
+        )
     }
 
     /// The inner chunk shape of a sharded v3 array.
-    pub fn inner_chunk_shape(&self) -> Option<Vec<usize>> {
-        let first = self.json.get("codecs")?.as_array()?.first()?;
-        if first.get("name")?.as_str()? != "sharding_indexed" {
-            return None;
-        }
-        usize_list(first.get("configuration")?.get("chunk_shape"))
+    pub fn inner_chunk_shape(
+        &self,
+        location: &str,
+        md: &ArrayMetadata,
+    ) -> Result<Option<Vec<usize>>> {
+        let ArrayMetadata::V3(m) = md else {
+            return Ok(None);
+        };
+        let Some(first) = m.codecs.first().filter(|c| c.name() == "sharding_indexed") else {
+            return Ok(None);
+        };
+        let config = first
+            .to_typed_configuration::<ShardingCodecConfiguration>()
+            .map_err(|e| {
+                self.zarr_error(location, "malformed sharding codec in field \"codecs\"", e)
+            })?;
+        let ShardingCodecConfiguration::V1(c) = config else {
+            return Err(self.error(location, "unsupported version of the sharding codec"));
+        };
+        usizes(
+            self,
+            location,
+            "codecs",
+            c.chunk_shape.iter().map(|n| n.get()),
+        )
+        .map(Some)
     }
 
     /// The dimension names: v3 `dimension_names`, else the `_ARRAY_DIMENSIONS`
     /// attribute that xarray writes.
-    pub fn dims(&self, location: &str, ndim: usize) -> Result<Vec<String>> {
-        let from_list = |v: &Value| -> Option<Vec<String>> {
-            v.as_array()?
+    pub fn dims(&self, location: &str, md: &ArrayMetadata, ndim: usize) -> Result<Vec<String>> {
+        let named = match md {
+            ArrayMetadata::V3(m) => m
+                .dimension_names
+                .as_ref()
+                .and_then(|names| names.iter().cloned().collect::<Option<Vec<String>>>()),
+            ArrayMetadata::V2(_) => None,
+        };
+        // `_ARRAY_DIMENSIONS` is xarray's convention, an attribute zarrs has no type for.
+        let from_attr = || -> Option<Vec<String>> {
+            self.attrs
+                .get("_ARRAY_DIMENSIONS")?
+                .as_array()?
                 .iter()
                 .map(|d| d.as_str().map(str::to_string))
                 .collect()
         };
-        let dims = self
-            .json
-            .get("dimension_names")
-            .and_then(from_list)
-            .or_else(|| self.attrs.get("_ARRAY_DIMENSIONS").and_then(from_list))
-            .ok_or_else(|| {
-                self.error(
-                    location,
-                    "no dimension names: neither v3 dimension_names nor the \
-                     _ARRAY_DIMENSIONS attribute that xarray writes",
-                )
-            })?;
+        let dims = named.or_else(from_attr).ok_or_else(|| {
+            self.error(
+                location,
+                "no dimension names: neither v3 dimension_names nor the \
+                 _ARRAY_DIMENSIONS attribute that xarray writes",
+            )
+        })?;
         if dims.len() != ndim {
             return Err(self.error(
                 location,
@@ -591,106 +737,141 @@ impl ArrayMeta {
     }
 
     /// The data type, as `xr` holds it.
-    pub fn dtype(&self, location: &str) -> Result<DType> {
-        let unsupported = |t: &str| self.error(location, format!("unsupported Zarr data type {t}"));
-        match self.format {
-            ZarrFormat::V3 => {
-                if self.fixed_utf32() {
-                    return Ok(DType::Str);
-                }
-                let t = self
-                    .json
-                    .get("data_type")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| self.error(location, "metadata has no valid \"data_type\""))?;
-                match t {
-                    "string" => Ok(DType::Str),
-                    t => DType::from_zarr_v3(t)
-                        .filter(|d| *d != DType::Str)
-                        .ok_or_else(|| unsupported(t)),
-                }
-            }
-            ZarrFormat::V2 => {
-                let t = self
-                    .json
-                    .get("dtype")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| self.error(location, "metadata has no string \"dtype\""))?;
-                if self.fixed_utf32() {
-                    return Ok(DType::Str);
-                }
-                // zarrs decodes either byte order; only the type matters here.
-                DType::from_zarr_v2(t)
-                    .map(|(d, _)| d)
-                    .ok_or_else(|| unsupported(t))
-            }
+    pub fn dtype(&self, location: &str, md: &ArrayMetadata) -> Result<DType> {
+        let field = match self.format {
+            ZarrFormat::V3 => "data_type",
+            ZarrFormat::V2 => "dtype",
+        };
+        let unsupported = |t: &str| {
+            self.error(
+                location,
+                format!(
+                    "unsupported Zarr data type {t} (field {field:?} of {})",
+                    self.document()
+                ),
+            )
+        };
+        if fixed_utf32(md) {
+            return Ok(DType::Str);
         }
-    }
-
-    /// True for numpy's fixed-length unicode strings, as xarray writes `str` values:
-    /// v2 `"<U3"`, v3 `{"name": "fixed_length_utf32", ...}`.
-    pub fn fixed_utf32(&self) -> bool {
-        match self.format {
-            ZarrFormat::V2 => self
-                .json
-                .get("dtype")
-                .and_then(Value::as_str)
-                .is_some_and(|t| t.trim_start_matches(['<', '>', '|', '=']).starts_with('U')),
-            ZarrFormat::V3 => {
-                self.json
-                    .get("data_type")
-                    .and_then(|t| t.get("name"))
-                    .and_then(Value::as_str)
-                    == Some("fixed_length_utf32")
-            }
+        match md {
+            ArrayMetadata::V3(m) => match m.data_type.name() {
+                "string" => Ok(DType::Str),
+                t => DType::from_zarr_v3(t)
+                    .filter(|d| *d != DType::Str)
+                    .ok_or_else(|| unsupported(t)),
+            },
+            ArrayMetadata::V2(m) => match &m.dtype {
+                // zarrs decodes either byte order; only the type matters here.
+                DataTypeMetadataV2::Simple(t) => DType::from_zarr_v2(t)
+                    .map(|(d, _)| d)
+                    .ok_or_else(|| unsupported(t)),
+                structured => Err(unsupported(&structured.to_string())),
+            },
         }
     }
 
     /// The zarr `fill_value`, as a one-element array of `dtype` (`None` for null).
-    pub fn fill_value(&self, location: &str, dtype: DType) -> Result<Option<NdArray>> {
-        match self.json.get("fill_value") {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => json_fill_value(v, dtype)
-                .map(Some)
-                .ok_or_else(|| self.error(location, format!("invalid fill_value {v}"))),
+    pub fn fill_value(
+        &self,
+        location: &str,
+        md: &ArrayMetadata,
+        dtype: DType,
+    ) -> Result<Option<NdArray>> {
+        let fill = match md {
+            ArrayMetadata::V3(m) => &m.fill_value,
+            ArrayMetadata::V2(m) => &m.fill_value,
+        };
+        if fill.is_null() {
+            return Ok(None);
         }
+        typed_fill_value(fill, dtype)
+            .map(Some)
+            .ok_or_else(|| self.error(location, format!("invalid fill_value {fill}")))
+    }
+}
+
+/// `md` as zarrs opens it: xarray writes `"<U"` strings with a null `fill_value`, which
+/// zarrs refuses; an empty string is what such chunks hold when missing.
+pub(crate) fn for_zarrs(mut md: ArrayMetadata) -> ArrayMetadata {
+    if let ArrayMetadata::V2(m) = &mut md {
+        if fixed_utf32_v2(&m.dtype) && m.fill_value.is_null() {
+            m.fill_value = FillValueMetadataV3::from("");
+        }
+    }
+    md
+}
+
+/// True for numpy's fixed-length unicode strings, as xarray writes `str` values:
+/// v2 `"<U3"`, v3 `{"name": "fixed_length_utf32", ...}`.
+pub(crate) fn fixed_utf32(md: &ArrayMetadata) -> bool {
+    match md {
+        ArrayMetadata::V2(m) => fixed_utf32_v2(&m.dtype),
+        ArrayMetadata::V3(m) => m.data_type.name() == "fixed_length_utf32",
+    }
+}
+
+fn fixed_utf32_v2(dtype: &DataTypeMetadataV2) -> bool {
+    match dtype {
+        DataTypeMetadataV2::Simple(t) => {
+            t.trim_start_matches(['<', '>', '|', '=']).starts_with('U')
+        }
+        DataTypeMetadataV2::Structured(_) => false,
+    }
+}
+
+/// A typed fill value as a one-element array of `dtype`.
+fn typed_fill_value(v: &FillValueMetadataV3, dtype: DType) -> Option<NdArray> {
+    match v {
+        FillValueMetadataV3::Bool(b) => NdArray::from(vec![*b]).astype(dtype).ok(),
+        FillValueMetadataV3::Number(n) => number_fill_value(n, dtype),
+        FillValueMetadataV3::String(s) => str_fill_value(s, dtype),
+        _ => None,
     }
 }
 
 /// A JSON fill value (number, `"NaN"`, `"Infinity"`, `"-Infinity"`, a v3 hex bit
 /// pattern, a boolean) as a one-element array of `dtype`.
 pub(crate) fn json_fill_value(v: &Value, dtype: DType) -> Option<NdArray> {
-    let one = |a: NdArray| a.astype(dtype).ok();
     match v {
-        Value::Bool(b) => one(NdArray::from(vec![*b])),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                one(NdArray::from(vec![i]))
-            } else if let Some(u) = n.as_u64() {
-                one(NdArray::from(vec![u]))
-            } else {
-                one(NdArray::from(vec![n.as_f64()?]))
+        Value::Bool(b) => NdArray::from(vec![*b]).astype(dtype).ok(),
+        Value::Number(n) => number_fill_value(n, dtype),
+        Value::String(s) => str_fill_value(s, dtype),
+        _ => None,
+    }
+}
+
+fn number_fill_value(n: &serde_json::Number, dtype: DType) -> Option<NdArray> {
+    let one = |a: NdArray| a.astype(dtype).ok();
+    if let Some(i) = n.as_i64() {
+        one(NdArray::from(vec![i]))
+    } else if let Some(u) = n.as_u64() {
+        one(NdArray::from(vec![u]))
+    } else {
+        one(NdArray::from(vec![n.as_f64()?]))
+    }
+}
+
+fn str_fill_value(s: &str, dtype: DType) -> Option<NdArray> {
+    let x = match s.trim_start_matches(NONFINITE) {
+        "NaN" => f64::NAN,
+        "Infinity" => f64::INFINITY,
+        "-Infinity" => f64::NEG_INFINITY,
+        hex if hex.starts_with("0x") => {
+            let bits = u64::from_str_radix(&hex[2..], 16).ok()?;
+            match dtype {
+                DType::F32 => f64::from(f32::from_bits(u32::try_from(bits).ok()?)),
+                DType::F64 => f64::from_bits(bits),
+                _ => return None,
             }
         }
-        Value::String(s) => {
-            let x = match s.trim_start_matches(NONFINITE) {
-                "NaN" => f64::NAN,
-                "Infinity" => f64::INFINITY,
-                "-Infinity" => f64::NEG_INFINITY,
-                hex if hex.starts_with("0x") => {
-                    let bits = u64::from_str_radix(&hex[2..], 16).ok()?;
-                    match dtype {
-                        DType::F32 => f64::from(f32::from_bits(u32::try_from(bits).ok()?)),
-                        DType::F64 => f64::from_bits(bits),
-                        _ => return None,
-                    }
-                }
-                _ if dtype == DType::Str => return Some(NdArray::from(vec![s.clone()])),
-                _ => return None,
-            };
-            dtype.is_float().then(|| one(NdArray::from(vec![x])))?
-        }
-        _ => None,
+        _ if dtype == DType::Str => return Some(NdArray::from(vec![s.to_string()])),
+        _ => return None,
+    };
+    if dtype.is_float() {
+        NdArray::from(vec![x]).astype(dtype).ok()
+    } else {
+        None
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde_json::Value;
-use zarrs::array::{Array, ArrayMetadata, ArrayMetadataV2, ArrayMetadataV3, ArraySubset};
+use zarrs::array::{Array, ArrayMetadata, ArraySubset};
 use zarrs::storage::ReadableStorageTraits;
 
 use super::meta::{self, format_error, ArrayMeta, GroupMeta};
@@ -87,8 +87,9 @@ impl OpenZarr {
     /// the store (and variable) for a missing group, metadata that does not fit, an array
     /// without dimension names, an unsupported data type, or a CF error (an unknown
     /// calendar, bad time units); [`Error::Zarr`] naming the store (and variable), with
-    /// the library's error as its source, for a metadata document that is not JSON,
-    /// metadata or a codec that zarrs refuses, or a failed read from the store.
+    /// the library's error as its source, for a metadata document that is not JSON, a
+    /// metadata field that zarrs refuses (the field named), a codec that zarrs refuses,
+    /// or a failed read from the store.
     pub fn open(&self) -> Result<Dataset> {
         let storages = store::open_with(&self.location, Access::Read, &self.storage_options)?;
         open_storages(&storages, &self.group, self.consolidated, &self.decode)
@@ -241,36 +242,23 @@ fn task_grid(
     ChunkGrid::regular(shape, &chunk)
 }
 
-/// The zarrs metadata of an array.
-pub(super) fn zarrs_metadata(location: &str, meta: &ArrayMeta) -> Result<ArrayMetadata> {
-    let mut json = meta.json.clone();
-    if let Some(f) = json.remove("fill_value") {
-        json.insert("fill_value".into(), meta::plain_nonfinite(f));
-    }
-    let parsed = match meta.format {
-        ZarrFormat::V3 => {
-            json.insert("attributes".into(), Value::Object(meta.attrs.clone()));
-            serde_json::from_value::<ArrayMetadataV3>(Value::Object(json)).map(ArrayMetadata::V3)
-        }
-        ZarrFormat::V2 => {
-            // xarray writes "<U" strings with a null fill_value, which zarrs refuses;
-            // an empty string is what such chunks hold when missing.
-            if meta.fixed_utf32() && json.get("fill_value").is_none_or(Value::is_null) {
-                json.insert("fill_value".into(), Value::from(""));
-            }
-            serde_json::from_value::<ArrayMetadataV2>(Value::Object(json)).map(ArrayMetadata::V2)
-        }
-    };
-    parsed.map_err(|e| meta.zarr_error(location, "malformed array metadata", e))
-}
-
 /// The zarrs array of `meta`, reading through `storage`.
 pub(super) fn zarrs_array<S: ?Sized>(
     storage: Arc<S>,
     location: &str,
     meta: &ArrayMeta,
 ) -> Result<Array<S>> {
-    Array::new_with_metadata(storage, &meta.path, zarrs_metadata(location, meta)?)
+    array_with_metadata(storage, location, meta, meta.metadata(location)?)
+}
+
+/// The zarrs array of `meta`, already typed as `md`, reading through `storage`.
+fn array_with_metadata<S: ?Sized>(
+    storage: Arc<S>,
+    location: &str,
+    meta: &ArrayMeta,
+    md: ArrayMetadata,
+) -> Result<Array<S>> {
+    Array::new_with_metadata(storage, &meta.path, meta::for_zarrs(md))
         .map_err(|e| meta.zarr_error(location, "cannot open the array", e))
 }
 
@@ -278,22 +266,47 @@ pub(super) fn zarrs_array<S: ?Sized>(
 /// or 0-d), attrs as xarray presents them, encoding as stored.
 fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
     let loc = storages.location.as_str();
-    let dtype = meta.dtype(loc)?;
-    let shape = meta.shape(loc)?;
-    let dims = meta.dims(loc, shape.len())?;
-    let stored = meta.chunk_shape(loc)?;
-    if stored.len() != shape.len() || stored.contains(&0) {
+    let md = meta.metadata(loc)?;
+    let dtype = meta.dtype(loc, &md)?;
+    let shape = meta.shape(loc, &md)?;
+    let dims = meta.dims(loc, &md, shape.len())?;
+    let stored = meta.chunk_shape(loc, &md)?;
+    if stored.len() != shape.len() {
         return Err(meta.error(
             loc,
             format!("chunk shape {stored:?} does not fit the array shape {shape:?}"),
         ));
     }
-    let inner = meta.inner_chunk_shape();
-    let fill = meta.fill_value(loc, dtype)?;
-    let array = zarrs_array(Arc::clone(&storages.read), loc, meta)?;
+    let inner = meta.inner_chunk_shape(loc, &md)?;
+    let fill = meta.fill_value(loc, &md, dtype)?;
+    let fixed_utf32 = meta::fixed_utf32(&md);
+    let mut encoding = Encoding::default();
+    match &md {
+        ArrayMetadata::V2(m) => {
+            encoding.compression = m
+                .compressor
+                .as_ref()
+                .map(|c| json_text(meta, loc, "compressor", serde_json::to_string(c)))
+                .transpose()?
+                .map(Compression::ZarrV2);
+            encoding.filters = m
+                .filters
+                .as_ref()
+                .map(|f| json_text(meta, loc, "filters", serde_json::to_string(f)))
+                .transpose()?;
+        }
+        ArrayMetadata::V3(m) => {
+            encoding.codecs = Some(json_text(
+                meta,
+                loc,
+                "codecs",
+                serde_json::to_string(&m.codecs),
+            )?);
+        }
+    }
+    let array = array_with_metadata(Arc::clone(&storages.read), loc, meta, md)?;
 
     let mut attrs = meta::json_to_attrs(&meta.attrs, &["_ARRAY_DIMENSIONS"]);
-    let mut encoding = Encoding::default();
     match meta.format {
         ZarrFormat::V2 => {
             // Zarr v2's fill_value is the CF _FillValue (xarray's
@@ -301,14 +314,6 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
             if let Some(f) = fill {
                 attrs.insert("_FillValue".into(), AttrValue::Array(f));
             }
-            let json = |key: &str| {
-                meta.json
-                    .get(key)
-                    .filter(|v| !v.is_null())
-                    .map(Value::to_string)
-            };
-            encoding.compression = json("compressor").map(Compression::ZarrV2);
-            encoding.filters = json("filters");
         }
         ZarrFormat::V3 => {
             // The CF _FillValue is an attribute of its own, floats base64-encoded.
@@ -318,7 +323,6 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
                 attrs.insert("_FillValue".into(), AttrValue::Array(decoded));
             }
             encoding.zarr_fill_value = fill.map(AttrValue::Array);
-            encoding.codecs = meta.json.get("codecs").map(Value::to_string);
         }
     }
     encoding.chunks = Some(inner.clone().unwrap_or_else(|| stored.clone()));
@@ -340,7 +344,7 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
         location: loc.to_string(),
         name: meta.path.trim_start_matches('/').to_string(),
         dtype,
-        fixed_utf32: meta.fixed_utf32(),
+        fixed_utf32,
         grid: task_grid(&shape, &stored, inner.as_deref(), item)?,
         shape: shape.clone(),
     };
@@ -355,6 +359,16 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
         .map_err(|e| meta.error(loc, e.to_string()))?
         .with_attrs(attrs)
         .with_encoding(encoding))
+}
+
+/// A metadata field as JSON text, as an encoding keeps it.
+fn json_text(
+    meta: &ArrayMeta,
+    location: &str,
+    field: &str,
+    text: serde_json::Result<String>,
+) -> Result<String> {
+    text.map_err(|e| meta.zarr_error(location, format!("writing field {field:?} as JSON"), e))
 }
 
 /// A v3 `_FillValue` attribute as xarray writes it (floats: base64 of a little-endian

@@ -557,8 +557,9 @@ impl<'a> ToZarr<'a> {
     /// or overwritten whole.
     fn existing_plan(&self, name: &str, enc: Variable, old: &ArrayMeta) -> Result<Plan> {
         let loc = self.location.as_str();
-        let old_shape = old.shape(loc)?;
-        let old_dims = old.dims(loc, old_shape.len())?;
+        let md = old.metadata(loc)?;
+        let old_shape = old.shape(loc, &md)?;
+        let old_dims = old.dims(loc, &md, old_shape.len())?;
         if old_dims != enc.dims() {
             return Err(self.err(
                 Some(name),
@@ -568,7 +569,7 @@ impl<'a> ToZarr<'a> {
                 ),
             ));
         }
-        let old_dtype = old.dtype(loc)?;
+        let old_dtype = old.dtype(loc, &md)?;
         if old_dtype != enc.dtype() {
             return Err(self.err(
                 Some(name),
@@ -776,7 +777,7 @@ impl<'a> ToZarr<'a> {
         match var.data() {
             Data::Eager(_) => Ok(Writes::Eager(array)),
             Data::Lazy(l) => {
-                let stored = plan.meta.chunk_shape(&self.location)?;
+                let stored = plan.meta.chunk_shape(&self.location, array.metadata())?;
                 check_alignment(self, plan, l.grid(), &stored)?;
                 self.lazy_tasks(lazy, array, plan, l)?;
                 Ok(Writes::Lazy)
@@ -798,7 +799,7 @@ impl<'a> ToZarr<'a> {
         }
         for (plan, w) in plans.iter().zip(writes) {
             if let (Writes::Eager(array), Data::Eager(a)) = (w, plan.var.data()) {
-                store_block(array, a, &plan.offset, plan.meta.fixed_utf32())
+                store_block(array, a, &plan.offset, meta::fixed_utf32(array.metadata()))
                     .map_err(|e| self.write_error(&plan.name, &plan.offset, e))?;
             }
         }
@@ -851,7 +852,7 @@ impl<'a> ToZarr<'a> {
             let array = Arc::clone(&array);
             let location = self.location.clone();
             let name = plan.name.clone();
-            let fixed_utf32 = plan.meta.fixed_utf32();
+            let fixed_utf32 = meta::fixed_utf32(array.metadata());
             let label = format!("write {location}: {name} chunk {index:?}");
             lazy.writes.push(lazy.lowering.graph.add_task(
                 vec![task],
