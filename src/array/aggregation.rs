@@ -15,7 +15,7 @@ use std::fmt;
 
 pub(crate) use self::grouped::GroupPlan;
 pub(crate) use self::reduce::ReducePlan;
-use super::kernels::Reduction;
+use super::kernels::{QuantileMethod, Reduction};
 use super::DType;
 use crate::error::{Error, Result};
 
@@ -372,6 +372,8 @@ pub mod table {
     pub const MEDIAN: Aggregation = holistic("median", Rule::Float);
     /// Quantile (numpy's linear interpolation).
     pub const QUANTILE: Aggregation = holistic("quantile", Rule::Float);
+    /// Quantile by numpy's `nearest` method: one of the values, so the input dtype.
+    pub const QUANTILE_NEAREST: Aggregation = holistic("quantile", Rule::Same);
     /// Position of the minimum.
     pub const ARGMIN: Aggregation = holistic("argmin", Rule::Index);
     /// Position of the maximum.
@@ -405,6 +407,10 @@ impl Reduction {
             Reduction::ArgMax => &table::ARGMAX,
             Reduction::All => &table::ALL,
             Reduction::Any => &table::ANY,
+            Reduction::Quantile(q) => match q.method() {
+                QuantileMethod::Linear => &table::QUANTILE,
+                QuantileMethod::Nearest => &table::QUANTILE_NEAREST,
+            },
         }
     }
 }
@@ -516,12 +522,12 @@ pub(crate) fn variance_from_moments(n: f64, m2: f64, ddof: f64, std: bool) -> f6
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::array::kernels::{self, ReduceParams};
+    use crate::array::kernels::{self, Quantile, ReduceParams};
     use crate::array::NdArray;
 
     /// The table's dtype rules agree with the eager kernels, the other source of them.
     #[test]
-    fn dtype_rules_match_the_kernels() {
+    fn dtype_rules_match_the_kernels() -> Result<()> {
         let ops = [
             Reduction::Sum,
             Reduction::Mean,
@@ -536,6 +542,8 @@ mod tests {
             Reduction::ArgMax,
             Reduction::All,
             Reduction::Any,
+            Reduction::Quantile(Quantile::new(0.3, QuantileMethod::Linear)?),
+            Reduction::Quantile(Quantile::new(0.3, QuantileMethod::Nearest)?),
         ];
         let dtypes = [
             DType::Bool,
@@ -565,5 +573,6 @@ mod tests {
                 );
             }
         }
+        Ok(())
     }
 }

@@ -1,0 +1,275 @@
+//! The everyday toolkit against xarray, part two: quantile (linear, nearest),
+//! idxmin/idxmax and corr/cov on eager and chunked inputs with NaNs, integer and float
+//! dtypes, datetime coordinates of three calendars (golden values from
+//! tests/golden/make_toolkit2_golden.py), errors naming the bad argument, and property
+//! tests that chunking never changes an answer.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::OnceLock;
+
+use ndarray::{ArrayD, IxDyn};
+use proptest::prelude::*;
+use serde_json::Value;
+use xr::dataset::QuantileMethod;
+use xr::{DataArray, Error, NdArray};
+
+fn golden() -> &'static Value {
+    static G: OnceLock<Value> = OnceLock::new();
+    G.get_or_init(|| {
+        let text = include_str!("golden/toolkit2_golden.json");
+        serde_json::from_str(text).unwrap()
+    })
+}
+
+fn values_f64(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap_or(f64::NAN))
+        .collect()
+}
+
+fn array_of(v: &Value, dtype: &str, shape: &[usize]) -> NdArray {
+    let vals = values_f64(v);
+    match dtype {
+        "int64" => NdArray::from(
+            ArrayD::from_shape_vec(IxDyn(shape), vals.iter().map(|&x| x as i64).collect()).unwrap(),
+        ),
+        _ => NdArray::from(ArrayD::from_shape_vec(IxDyn(shape), vals).unwrap()),
+    }
+}
+
+fn shape_of(v: &Value) -> Vec<usize> {
+    v["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect()
+}
+
+fn dims_of(v: &Value) -> Vec<String> {
+    v["dims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// An input of the golden file as a DataArray with its 1-D coordinates and attrs.
+fn input(name: &str) -> DataArray {
+    let v = &golden()["inputs"][name];
+    let shape = shape_of(v);
+    let dims = dims_of(v);
+    let mut da = DataArray::new(
+        array_of(&v["values"], v["dtype"].as_str().unwrap(), &shape),
+        &dims,
+    )
+    .unwrap()
+    .with_name(v["name"].as_str().unwrap());
+    for (c, vals) in v["coords"].as_object().unwrap() {
+        let dtype = v["coord_dtypes"][c].as_str().unwrap();
+        let n = vals.as_array().unwrap().len();
+        da = da
+            .with_coord(c, &[c.as_str()], array_of(vals, dtype, &[n]))
+            .unwrap();
+    }
+    for (k, a) in v["attrs"].as_object().unwrap() {
+        da = da.with_attr(k, a.as_str().unwrap());
+    }
+    da
+}
+
+/// The data inputs, eager or chunked (time by 2, lon by 3: chunks of unequal sizes).
+fn data(src: &str, chunked: bool) -> DataArray {
+    let da = input(src);
+    if chunked {
+        da.chunk(&[("time", 2), ("lon", 3)]).unwrap()
+    } else {
+        da
+    }
+}
+
+/// Asserts a result equals the golden case: dims, dtype, values, 1-D coordinates,
+/// name and attrs; a chunked input must give a lazy result.
+fn check(case: &str, got: &DataArray, lazy: bool) {
+    let e = &golden()["cases"][case];
+    assert!(!e.is_null(), "no golden case {case}");
+    let what = format!("{case} ({})", if lazy { "chunked" } else { "eager" });
+    if lazy && got.ndim_is_positive() {
+        assert!(got.values().is_lazy(), "{what}: lazy in, lazy out");
+    }
+    assert_eq!(got.shape(), shape_of(e).as_slice(), "{what}: shape");
+    let expected = values_f64(&e["values"]);
+    let edims: Vec<String> = dims_of(e);
+    let edims: Vec<&str> = edims.iter().map(String::as_str).collect();
+    common::check_values(
+        &what,
+        got.values(),
+        got.dims(),
+        &expected,
+        &edims,
+        e["dtype"].as_str().unwrap(),
+    );
+    for (c, vals) in e["coords"].as_object().unwrap() {
+        let coord = got
+            .coords()
+            .get(c)
+            .unwrap_or_else(|| panic!("{what}: coordinate {c} missing"));
+        assert_eq!(
+            coord.dtype().name(),
+            e["coord_dtypes"][c].as_str().unwrap(),
+            "{what}: dtype of coordinate {c}"
+        );
+        let got_c = coord.values().unwrap().to_f64_vec().unwrap();
+        let exp_c = values_f64(vals);
+        assert_eq!(got_c.len(), exp_c.len(), "{what}: length of coordinate {c}");
+        for (g, x) in got_c.iter().zip(&exp_c) {
+            assert!(
+                common::close(*g, *x, 1e-12),
+                "{what}: coordinate {c}: {got_c:?} vs {exp_c:?}"
+            );
+        }
+    }
+    assert_eq!(got.name(), e["name"].as_str(), "{what}: name");
+    let attrs: Vec<&String> = got.attrs().keys().collect();
+    let eattrs: Vec<&String> = e["attrs"].as_object().unwrap().keys().collect();
+    assert_eq!(attrs, eattrs, "{what}: attrs");
+}
+
+trait NdimPositive {
+    fn ndim_is_positive(&self) -> bool;
+}
+
+impl NdimPositive for DataArray {
+    fn ndim_is_positive(&self) -> bool {
+        !self.dims().is_empty()
+    }
+}
+
+const SOURCES: [&str; 2] = ["f", "i"];
+
+// ---- quantile ----
+
+const Q: [f64; 5] = [0.0, 0.1, 0.5, 0.9, 1.0];
+
+fn method_of(name: &str) -> QuantileMethod {
+    match name {
+        "nearest" => QuantileMethod::Nearest,
+        _ => QuantileMethod::Linear,
+    }
+}
+
+#[test]
+fn quantile_matches_xarray() {
+    for chunked in [false, true] {
+        for src in SOURCES {
+            let da = data(src, chunked);
+            for method in ["linear", "nearest"] {
+                for (dims_name, dims) in [
+                    ("time", &["time"][..]),
+                    ("timelon", &["time", "lon"][..]),
+                    ("all", &[][..]),
+                ] {
+                    let got = da.quantile_by(&Q, dims, method_of(method), None).unwrap();
+                    check(
+                        &format!("quantile_{src}_{method}_{dims_name}"),
+                        &got,
+                        chunked,
+                    );
+                }
+            }
+            let got = da
+                .quantile_by(
+                    &[0.25, 0.75],
+                    &["time"],
+                    QuantileMethod::Linear,
+                    Some(false),
+                )
+                .unwrap();
+            check(&format!("quantile_{src}_noskip"), &got, chunked);
+            let got = da.quantile(&[0.3], &["lat"]).unwrap();
+            check(&format!("quantile_{src}_one"), &got, chunked);
+        }
+    }
+}
+
+#[test]
+fn quantile_dataset_and_errors() {
+    let ds = data("f", true)
+        .to_dataset()
+        .with_data_var("i", input("i").variable().clone())
+        .unwrap();
+    let q = ds.quantile(&Q, &["time"]).unwrap();
+    assert!(q.variables().contains_key("quantile") && !q.variables().contains_key("time"));
+    check("quantile_f_linear_time", &q.get("f").unwrap(), true);
+    check(
+        "quantile_i_linear_time",
+        &q.get("i").unwrap().with_name("i"),
+        false,
+    );
+    let f = input("f");
+    for bad in [-0.1, 1.5, f64::NAN] {
+        let err = f.quantile(&[0.5, bad], &["time"]).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument { argument, .. } if argument == "q"),
+            "{err}"
+        );
+        let err = ds.quantile(&[bad], &["time"]).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument { argument, .. } if argument == "q"),
+            "{err}"
+        );
+    }
+    let err = f.quantile(&[0.5], &["level"]).unwrap_err();
+    assert!(
+        matches!(&err, Error::DimNotFound { dim, .. } if dim == "level"),
+        "{err}"
+    );
+    let err = ds.quantile(&[0.5], &["level"]).unwrap_err();
+    assert!(
+        matches!(&err, Error::DimNotFound { dim, .. } if dim == "level"),
+        "{err}"
+    );
+}
+
+// ---- chunked equals eager ----
+
+type Verb = Box<dyn Fn(&DataArray) -> DataArray>;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Chunking never changes an answer: every verb on random chunkings of the float and
+    /// integer inputs equals the eager result.
+    #[test]
+    fn chunked_equals_eager(
+        ct in 1_usize..10, cl in 1_usize..4, co in 1_usize..5,
+        q in 0.0_f64..=1.0, int in any::<bool>(),
+    ) {
+        let src = if int { "i" } else { "f" };
+        let eager = input(src);
+        let lazy = eager.chunk(&[("time", ct), ("lat", cl), ("lon", co)]).unwrap();
+        let ops: Vec<(&str, Verb)> = vec![
+            ("quantile", Box::new(move |a: &DataArray| a.quantile(&[q, 0.5], &["time", "lon"]).unwrap())),
+            ("quantile_nearest", Box::new(move |a: &DataArray| {
+                a.quantile_by(&[q], &["time"], QuantileMethod::Nearest, None).unwrap()
+            })),
+        ];
+        for (name, op) in &ops {
+            let e = op(&eager);
+            let l = op(&lazy);
+            prop_assert!(l.values().is_lazy() || l.dims().is_empty(), "{} not lazy", name);
+            prop_assert_eq!(e.dims(), l.dims());
+            prop_assert_eq!(e.dtype(), l.dtype());
+            let (ev, lv) = (e.values().to_f64_vec().unwrap(), l.values().to_f64_vec().unwrap());
+            prop_assert_eq!(ev.len(), lv.len());
+            for (x, y) in ev.iter().zip(&lv) {
+                prop_assert!(common::close(*x, *y, 1e-12), "{}: {} vs {}", name, x, y);
+            }
+        }
+    }
+}
