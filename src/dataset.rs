@@ -10,6 +10,7 @@ mod core;
 mod cumulative;
 mod data_array;
 mod encoding;
+mod idxminmax;
 mod index;
 mod indexing;
 mod linalg;

@@ -236,6 +236,119 @@ fn quantile_dataset_and_errors() {
     );
 }
 
+// ---- idxmin / idxmax ----
+
+/// A time coordinate of the golden file on `calendar`.
+fn time_coord(calendar: &str) -> NdArray {
+    let cal: xr::Calendar = calendar.parse().unwrap();
+    let ticks: Vec<i64> = golden()["time_coords"][calendar]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            xr::CfDatetime::parse(s.as_str().unwrap(), cal)
+                .unwrap()
+                .to_ticks()
+                .unwrap()
+        })
+        .collect();
+    NdArray::datetime(ndarray::ArcArray::from(ticks).into_dyn(), cal)
+}
+
+/// Asserts a datetime result: dims, calendar, values as ISO text (NaT for null).
+fn check_datetimes(case: &str, got: &DataArray, calendar: &str, lazy: bool) {
+    let e = &golden()["cases"][case];
+    let what = format!("{case} ({})", if lazy { "chunked" } else { "eager" });
+    assert_eq!(got.values().is_lazy(), lazy, "{what}: lazy in, lazy out");
+    assert_eq!(got.dims(), dims_of(e), "{what}: dims");
+    assert_eq!(
+        got.dtype(),
+        xr::DType::DateTime(calendar.parse().unwrap()),
+        "{what}: dtype"
+    );
+    let got_values = got.values().compute().unwrap();
+    for (k, x) in e["values"].as_array().unwrap().iter().enumerate() {
+        let g = got_values.get_flat(k).unwrap();
+        match x.as_str() {
+            Some(text) => assert_eq!(g.to_string(), text, "{what}[{k}]"),
+            None => assert!(
+                matches!(g, xr::Scalar::DateTime(xr::time::NAT, _)),
+                "{what}[{k}]: {g} is not NaT"
+            ),
+        }
+    }
+    assert_eq!(got.name(), e["name"].as_str(), "{what}: name");
+}
+
+#[test]
+fn idxmin_idxmax_match_xarray() {
+    for chunked in [false, true] {
+        for src in SOURCES {
+            let da = data(src, chunked);
+            for op in ["idxmin", "idxmax"] {
+                let run = |a: &DataArray, dim: &str| match op {
+                    "idxmin" => a.idxmin(dim).unwrap(),
+                    _ => a.idxmax(dim).unwrap(),
+                };
+                check(&format!("{op}_{src}_time"), &run(&da, "time"), chunked);
+                check(&format!("{op}_{src}_lon"), &run(&da, "lon"), chunked);
+                for cal in ["standard", "noleap", "360_day"] {
+                    let timed = da
+                        .clone()
+                        .with_coord("time", &["time"], time_coord(cal))
+                        .unwrap();
+                    check_datetimes(
+                        &format!("{op}_{src}_{cal}"),
+                        &run(&timed, "time"),
+                        cal,
+                        chunked,
+                    );
+                }
+            }
+        }
+        let got = data("f", chunked).idxmin_skipna("time", false).unwrap();
+        check("idxmin_f_noskip", &got, chunked);
+    }
+}
+
+#[test]
+fn idxmin_dataset_and_errors() {
+    let ds = data("f", true)
+        .to_dataset()
+        .with_data_var("i", input("i").variable().clone())
+        .unwrap();
+    let got = ds.idxmax("time").unwrap();
+    assert!(!got.variables().contains_key("time"));
+    check(
+        "idxmax_f_time",
+        &got.get("f").unwrap().with_name("time"),
+        true,
+    );
+    check(
+        "idxmax_i_time",
+        &got.get("i").unwrap().with_name("time"),
+        false,
+    );
+    let f = input("f");
+    let err = f.idxmin("level").unwrap_err();
+    assert!(
+        matches!(&err, Error::DimNotFound { dim, .. } if dim == "level"),
+        "{err}"
+    );
+    let err = ds.idxmax("level").unwrap_err();
+    assert!(
+        matches!(&err, Error::DimNotFound { dim, .. } if dim == "level"),
+        "{err}"
+    );
+    // A dim without a coordinate has no labels to give.
+    let bare = DataArray::new(ndarray::array![1.0, 2.0].into_dyn(), &["x"]).unwrap();
+    let err = bare.idxmax("x").unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { argument, reason } if argument == "dim" && reason.contains("\"x\"")),
+        "{err}"
+    );
+}
+
 // ---- chunked equals eager ----
 
 type Verb = Box<dyn Fn(&DataArray) -> DataArray>;
@@ -258,6 +371,8 @@ proptest! {
             ("quantile_nearest", Box::new(move |a: &DataArray| {
                 a.quantile_by(&[q], &["time"], QuantileMethod::Nearest, None).unwrap()
             })),
+            ("idxmin", Box::new(|a: &DataArray| a.idxmin("time").unwrap())),
+            ("idxmax", Box::new(|a: &DataArray| a.idxmax("lon").unwrap())),
         ];
         for (name, op) in &ops {
             let e = op(&eager);
