@@ -349,6 +349,58 @@ fn idxmin_dataset_and_errors() {
     );
 }
 
+// ---- corr / cov ----
+
+/// The second input of each golden pair: `h` is `g` on a shifted time axis (the inner
+/// join keeps the common times).
+fn data_b(src: &str, chunked: bool) -> DataArray {
+    let da = input(src);
+    if chunked {
+        da.chunk(&[("time", 4), ("lat", 2)]).unwrap()
+    } else {
+        da
+    }
+}
+
+#[test]
+fn corr_cov_match_xarray() {
+    for chunked in [false, true] {
+        for (pa, pb) in [("f", "g"), ("i", "j"), ("f", "i"), ("f", "h")] {
+            let (a, b) = (data(pa, chunked), data_b(pb, chunked));
+            for (dims_name, dims) in [
+                ("time", &["time"][..]),
+                ("timelon", &["time", "lon"][..]),
+                ("all", &[][..]),
+            ] {
+                let got = xr::corr(&a, &b, dims).unwrap();
+                check(&format!("corr_{pa}{pb}_{dims_name}"), &got, chunked);
+                for ddof in [0, 1] {
+                    let got = xr::cov(&a, &b, dims, ddof).unwrap();
+                    check(&format!("cov_{pa}{pb}_{dims_name}_{ddof}"), &got, chunked);
+                }
+            }
+        }
+    }
+    // Eager with lazy gives lazy.
+    let got = xr::corr(&data("f", false), &data_b("g", true), &["time"]).unwrap();
+    check("corr_fg_time", &got, true);
+}
+
+#[test]
+fn corr_cov_errors() {
+    let (a, b) = (input("f"), input("g"));
+    let err = xr::corr(&a, &b, &["level"]).unwrap_err();
+    assert!(
+        matches!(&err, Error::DimNotFound { dim, .. } if dim == "level"),
+        "{err}"
+    );
+    let err = xr::cov(&a, &b, &["level"], 1).unwrap_err();
+    assert!(
+        matches!(&err, Error::DimNotFound { dim, .. } if dim == "level"),
+        "{err}"
+    );
+}
+
 // ---- chunked equals eager ----
 
 type Verb = Box<dyn Fn(&DataArray) -> DataArray>;
@@ -366,6 +418,7 @@ proptest! {
         let src = if int { "i" } else { "f" };
         let eager = input(src);
         let lazy = eager.chunk(&[("time", ct), ("lat", cl), ("lon", co)]).unwrap();
+        let g = input("g");
         let ops: Vec<(&str, Verb)> = vec![
             ("quantile", Box::new(move |a: &DataArray| a.quantile(&[q, 0.5], &["time", "lon"]).unwrap())),
             ("quantile_nearest", Box::new(move |a: &DataArray| {
@@ -373,6 +426,8 @@ proptest! {
             })),
             ("idxmin", Box::new(|a: &DataArray| a.idxmin("time").unwrap())),
             ("idxmax", Box::new(|a: &DataArray| a.idxmax("lon").unwrap())),
+            ("corr", Box::new({ let g = g.clone(); move |a: &DataArray| xr::corr(a, &g, &["time", "lat"]).unwrap() })),
+            ("cov", Box::new(move |a: &DataArray| xr::cov(a, &g, &["time"], 1).unwrap())),
         ];
         for (name, op) in &ops {
             let e = op(&eager);
