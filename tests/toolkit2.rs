@@ -401,6 +401,115 @@ fn corr_cov_errors() {
     );
 }
 
+// ---- resample upsampling ----
+
+/// An upsampling input: (time, x) every 13 h on `calendar`, eager or chunked by 4.
+fn upsample_input(src: &str, calendar: &str, chunked: bool) -> DataArray {
+    let v = &golden()["upsample_inputs"][format!("up_{src}_{calendar}")];
+    let shape = shape_of(v);
+    let mut da = DataArray::new(
+        array_of(&v["values"], v["dtype"].as_str().unwrap(), &shape),
+        &dims_of(v),
+    )
+    .unwrap()
+    .with_name(v["name"].as_str().unwrap())
+    .with_coord("time", &["time"], time_coord(calendar))
+    .unwrap()
+    .with_coord("x", &["x"], NdArray::from(values_f64(&v["coords"]["x"])))
+    .unwrap();
+    for (k, a) in v["attrs"].as_object().unwrap() {
+        da = da.with_attr(k, a.as_str().unwrap());
+    }
+    if chunked {
+        da.chunk(&[("time", 4)]).unwrap()
+    } else {
+        da
+    }
+}
+
+#[test]
+fn upsampling_matches_xarray() {
+    for chunked in [false, true] {
+        for cal in ["standard", "noleap", "360_day"] {
+            for src in SOURCES {
+                let da = upsample_input(src, cal, chunked);
+                for (verb, freq) in [
+                    ("asfreq", "6h"),
+                    ("ffill", "6h"),
+                    ("bfill", "6h"),
+                    ("nearest", "6h"),
+                    ("interpolate", "6h"),
+                    ("ffill", "D"),
+                ] {
+                    let r = da.resample("time", freq).unwrap();
+                    let got = match verb {
+                        "asfreq" => r.asfreq(),
+                        "ffill" => r.ffill(),
+                        "bfill" => r.bfill(),
+                        "nearest" => r.nearest(),
+                        _ => r.interpolate("linear"),
+                    }
+                    .unwrap();
+                    let case = if freq == "D" {
+                        format!("{verb}_{src}_{cal}_D")
+                    } else {
+                        format!("{verb}_{src}_{cal}")
+                    };
+                    let e = &golden()["upsample"][case.as_str()];
+                    let what = format!("{case} ({})", if chunked { "chunked" } else { "eager" });
+                    assert_eq!(got.values().is_lazy(), chunked, "{what}: lazy in, lazy out");
+                    let edims = dims_of(e);
+                    let edims: Vec<&str> = edims.iter().map(String::as_str).collect();
+                    common::check_values(
+                        &what,
+                        got.values(),
+                        got.dims(),
+                        &values_f64(&e["values"]),
+                        &edims,
+                        e["dtype"].as_str().unwrap(),
+                    );
+                    let time = got.coords()["time"].data().compute().unwrap();
+                    let etime = e["coords"]["time"].as_array().unwrap();
+                    assert_eq!(time.len(), etime.len(), "{what}: time length");
+                    for (k, t) in etime.iter().enumerate() {
+                        assert_eq!(
+                            time.get_flat(k).unwrap().to_string(),
+                            t.as_str().unwrap(),
+                            "{what}: time[{k}]"
+                        );
+                    }
+                    assert_eq!(got.name(), e["name"].as_str(), "{what}: name");
+                    let attrs: Vec<&String> = got.attrs().keys().collect();
+                    let eattrs: Vec<&String> = e["attrs"].as_object().unwrap().keys().collect();
+                    assert_eq!(attrs, eattrs, "{what}: attrs");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn upsampling_errors() {
+    let da = upsample_input("f", "noleap", false);
+    let err = da
+        .resample("time", "6h")
+        .unwrap()
+        .interpolate("cubic")
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { argument, .. } if argument == "kind"),
+        "{err}"
+    );
+    // Groups of a plain groupby cannot upsample.
+    let err = da.groupby("time.month").unwrap().ffill().unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { reason, .. } if reason.contains("resample")),
+        "{err}"
+    );
+    let err = da.resample("level", "6h").unwrap_err();
+    assert!(err.to_string().contains("level"), "{err}");
+}
+
 // ---- chunked equals eager ----
 
 type Verb = Box<dyn Fn(&DataArray) -> DataArray>;

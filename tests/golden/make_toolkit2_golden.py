@@ -110,9 +110,42 @@ def cases(a):
     return out
 
 
+def upsample_inputs():
+    """Six-hourly upsampling of data every 13 h (2-D: time, x), float with NaNs and int."""
+    rng = np.random.default_rng(17)
+    f = np.round(rng.uniform(-5, 5, (9, 2)), 3)
+    f[2, 0] = np.nan
+    f[5, 1] = np.nan
+    i = rng.integers(-6, 9, (9, 2)).astype("int64")
+    out = {}
+    for cal in CALENDARS:
+        coords = {"time": time_coord(cal), "x": [1.0, 2.0]}
+        out[f"up_f_{cal}"] = xr.DataArray(f, dims=("time", "x"), coords=coords, name="f",
+                                           attrs={"units": "K"})
+        out[f"up_i_{cal}"] = xr.DataArray(i, dims=("time", "x"), coords=coords, name="i")
+    return out
+
+
+def upsample_cases(u):
+    out = {}
+    for cal in CALENDARS:
+        for src in ("f", "i"):
+            x = u[f"up_{src}_{cal}"]
+            for verb in ("asfreq", "ffill", "bfill", "nearest", "interpolate"):
+                out[f"{verb}_{src}_{cal}"] = lambda x=x, verb=verb: getattr(x.resample(time="6h"), verb)()
+            out[f"ffill_{src}_{cal}_D"] = lambda x=x: x.resample(time="D").ffill()
+    return out
+
+
 def main():
     a = inputs()
+    u = upsample_inputs()
     eager = {k: f() for k, f in cases(a).items()}
+    up = {k: f() for k, f in upsample_cases(u).items()}
+    for k, f in upsample_cases({k: v.chunk({"time": 4}) for k, v in u.items()}).items():
+        c = f().compute()
+        assert c.dims == up[k].dims and c.dtype == up[k].dtype, k
+        np.testing.assert_allclose(c.values, up[k].values, rtol=1e-12, err_msg=k)
     chunked = {
         "f": a["f"].chunk({"time": 2, "lon": 3}),
         "g": a["g"].chunk({"time": 4, "lat": 2}),
@@ -140,6 +173,8 @@ def main():
         "inputs": {k: enc(v) for k, v in a.items()},
         "time_coords": {cal: enc_values(np.asarray(time_coord(cal))) for cal in CALENDARS},
         "cases": {k: enc(v) for k, v in eager.items()},
+        "upsample_inputs": {k: enc(v) for k, v in u.items()},
+        "upsample": {k: enc(v) for k, v in up.items()},
     }
     with open(os.path.join(HERE, "toolkit2_golden.json"), "w") as fh:
         json.dump(doc, fh, separators=(",", ":"))
