@@ -13,7 +13,7 @@ use ndarray::{ArrayD, IxDyn};
 use proptest::prelude::*;
 use serde_json::Value;
 use xr::dataset::QuantileMethod;
-use xr::{DataArray, Error, NdArray};
+use xr::{DataArray, Dataset, Error, NdArray};
 
 fn golden() -> &'static Value {
     static G: OnceLock<Value> = OnceLock::new();
@@ -211,6 +211,57 @@ fn quantile_dataset_and_errors() {
         &q.get("i").unwrap().with_name("i"),
         false,
     );
+    // As xarray: float32 gives float64 by `linear` (numpy, for a list of q) and stays
+    // float32 by `nearest`; a Dataset keeps its attrs, keeps a variable without the dim
+    // as it is and gives a scalar one the quantile dim.
+    let f32a = DataArray::new(
+        NdArray::from(ndarray::array![0.0_f32, 1.0, 2.0, 3.0].into_dyn()),
+        &["t"],
+    )
+    .unwrap();
+    let q = f32a.quantile(&[0.3], &["t"]).unwrap();
+    assert_eq!(q.dtype(), xr::DType::F64);
+    assert!(common::close(
+        q.values().to_f64_vec().unwrap()[0],
+        0.9,
+        1e-12
+    ));
+    let q = f32a
+        .quantile_by(&[0.3], &["t"], QuantileMethod::Nearest, None)
+        .unwrap();
+    assert_eq!(q.dtype(), xr::DType::F32);
+    let small = Dataset::new()
+        .with_data_var(
+            "a",
+            xr::Variable::new(
+                &["t", "x"],
+                NdArray::from(ndarray::array![[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]].into_dyn()),
+            )
+            .unwrap(),
+        )
+        .unwrap()
+        .with_data_var(
+            "b",
+            xr::Variable::new(&["x"], NdArray::from(ndarray::array![1_i64, 2].into_dyn())).unwrap(),
+        )
+        .unwrap()
+        .with_data_var(
+            "c",
+            xr::Variable::new(&[] as &[&str], NdArray::from(ndarray::arr0(3.0).into_dyn()))
+                .unwrap(),
+        )
+        .unwrap()
+        .with_attrs([("title".to_string(), "T".into())].into_iter().collect());
+    let q = small.quantile(&[0.5], &["t"]).unwrap();
+    assert_eq!(q.attrs().len(), 1);
+    assert_eq!(q.get("a").unwrap().dims(), ["quantile", "x"]);
+    assert_eq!(
+        q.get("a").unwrap().values().to_f64_vec().unwrap(),
+        [2.0, 3.0]
+    );
+    assert_eq!(q.get("b").unwrap().dims(), ["x"]);
+    assert_eq!(q.get("b").unwrap().dtype(), xr::DType::I64);
+    assert_eq!(q.get("c").unwrap().dims(), ["quantile"]);
     let f = input("f");
     for bad in [-0.1, 1.5, f64::NAN] {
         let err = f.quantile(&[0.5, bad], &["time"]).unwrap_err();

@@ -142,6 +142,8 @@ pub enum DTypeRule {
     Bool,
     /// `i64` positions.
     Index,
+    /// `f64` whatever the input (numpy's quantile of a list of `q`, even for `f32`).
+    F64,
 }
 
 impl DTypeRule {
@@ -157,6 +159,7 @@ impl DTypeRule {
             DTypeRule::Count | DTypeRule::Index => DType::I64,
             DTypeRule::Same => dtype,
             DTypeRule::Bool => DType::Bool,
+            DTypeRule::F64 => DType::F64,
         }
     }
 }
@@ -372,6 +375,9 @@ pub mod table {
     pub const MEDIAN: Aggregation = holistic("median", Rule::Float);
     /// Quantile (numpy's linear interpolation).
     pub const QUANTILE: Aggregation = holistic("quantile", Rule::Float);
+    /// Quantiles of a plain reduction (`DataArray::quantile`) by numpy's `linear`
+    /// method: `f64` even for `f32`, as numpy gives for a list of `q`.
+    pub const QUANTILE_LINEAR: Aggregation = holistic("quantile", Rule::F64);
     /// Quantile by numpy's `nearest` method: one of the values, so the input dtype.
     pub const QUANTILE_NEAREST: Aggregation = holistic("quantile", Rule::Same);
     /// Position of the minimum.
@@ -408,7 +414,7 @@ impl Reduction {
             Reduction::All => &table::ALL,
             Reduction::Any => &table::ANY,
             Reduction::Quantile(q) => match q.method() {
-                QuantileMethod::Linear => &table::QUANTILE,
+                QuantileMethod::Linear => &table::QUANTILE_LINEAR,
                 QuantileMethod::Nearest => &table::QUANTILE_NEAREST,
             },
         }

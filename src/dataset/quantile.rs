@@ -20,7 +20,7 @@
 
 use indexmap::{IndexMap, IndexSet};
 
-use super::{Attrs, DataArray, Dataset, Variable};
+use super::{DataArray, Dataset, Variable};
 pub use crate::array::kernels::QuantileMethod;
 use crate::array::kernels::{Quantile, ReduceParams, Reduction};
 use crate::array::{DType, NdArray};
@@ -77,7 +77,7 @@ fn quantiles(q: &[f64], method: QuantileMethod) -> Result<(Vec<Quantile>, Variab
 impl DataArray {
     /// The quantiles `q` over `dims` (all dims when empty) by numpy's `linear` method,
     /// skipping NaN for floats: a leading `quantile` dim with `q` as its coordinate.
-    /// Integers give `f64`, `f32` stays `f32`.
+    /// The result is `f64` (`f32` too, as numpy gives for a list of `q`).
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] naming `q` for a value outside `[0, 1]` or an empty
@@ -122,7 +122,8 @@ impl Dataset {
     /// The quantiles `q` of every numeric data variable over `dims` (all dims when
     /// empty), numpy's `linear` method, NaN skipped for floats; as xarray, a variable
     /// with none of `dims` (and some dims) is kept as it is, non-numeric ones are dropped,
-    /// coordinates on `dims` are dropped and `quantile` becomes a coordinate.
+    /// coordinates on `dims` are dropped and `quantile` becomes a coordinate; attrs are
+    /// kept.
     ///
     /// # Errors
     /// As [`DataArray::quantile`].
@@ -184,6 +185,6 @@ impl Dataset {
                 vars.insert(name.clone(), var.clone());
             }
         }
-        Dataset::from_parts(vars, coord_names, Attrs::new())
+        Dataset::from_parts(vars, coord_names, self.attrs().clone())
     }
 }

@@ -11,8 +11,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum QuantileMethod {
-    /// Linear interpolation between the two neighbours (numpy's default); integers give
-    /// `f64`, `f32` stays `f32`.
+    /// Linear interpolation between the two neighbours (numpy's default); gives `f64`.
     #[default]
     Linear,
     /// The nearest of the two (half to even on the index); keeps the dtype.

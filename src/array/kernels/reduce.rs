@@ -39,7 +39,8 @@ pub enum Reduction {
     All,
     /// True when any value is non-zero.
     Any,
-    /// A quantile (numpy's `linear` or `nearest`); `linear` gives floats like `median`.
+    /// A quantile (numpy's `linear` or `nearest`); `linear` gives `f64` (numpy's result
+    /// for a list of `q`), `nearest` keeps the dtype.
     Quantile(Quantile),
 }
 
@@ -226,7 +227,7 @@ fn reduce_num<T: Num>(
         Reduction::Std => lanes(x, axes, |l| Ok(float(var(l, skipna, ddof).sqrt()))),
         Reduction::Median => lanes(x, axes, |l| Ok(float(median(l, skipna)))),
         Reduction::Quantile(q) => match q.method() {
-            QuantileMethod::Linear => lanes(x, axes, |l| Ok(float(quantile::linear(l, q, skipna)))),
+            QuantileMethod::Linear => lanes(x, axes, |l| Ok(quantile::linear(l, q, skipna))),
             QuantileMethod::Nearest => lanes(x, axes, |l| quantile::nearest(l, q, skipna)),
         },
         Reduction::Min | Reduction::Max => {
