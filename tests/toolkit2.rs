@@ -540,6 +540,51 @@ fn upsampling_matches_xarray() {
 }
 
 #[test]
+fn upsampling_dataset() {
+    // A Dataset upsamples each variable as its DataArray does; a coordinate along time
+    // other than time itself is dropped (xarray's `_drop_coords`).
+    let f = upsample_input("f", "360_day", true);
+    let i = upsample_input("i", "360_day", false);
+    let aux = xr::Variable::new(
+        &["time"],
+        NdArray::from((0..9).map(f64::from).collect::<Vec<_>>()),
+    )
+    .unwrap();
+    let ds = f
+        .to_dataset()
+        .with_data_var("i", i.variable().clone())
+        .unwrap()
+        .with_coord("aux", aux)
+        .unwrap();
+    let up = ds.resample("time", "6h").unwrap().bfill().unwrap();
+    assert!(!up.variables().contains_key("aux"));
+    for (name, case) in [("f", "bfill_f_360_day"), ("i", "bfill_i_360_day")] {
+        let got = up.get(name).unwrap();
+        let e = &golden()["upsample"][case];
+        assert_eq!(
+            got.values().is_lazy(),
+            name == "f",
+            "{case}: lazy in, lazy out"
+        );
+        common::check_values(
+            case,
+            got.values(),
+            got.dims(),
+            &values_f64(&e["values"]),
+            &["time", "x"],
+            e["dtype"].as_str().unwrap(),
+        );
+    }
+    let interp = ds
+        .resample("time", "6h")
+        .unwrap()
+        .interpolate("linear")
+        .unwrap();
+    assert_eq!(interp.dims()["time"], 18);
+    assert!(!interp.variables().contains_key("aux"));
+}
+
+#[test]
 fn upsampling_errors() {
     let da = upsample_input("f", "noleap", false);
     let err = da
