@@ -55,6 +55,7 @@
 
 mod arithmetic;
 mod grouper;
+mod upsample;
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -133,6 +134,8 @@ pub struct GroupBy<T> {
     key: Option<String>,
     name: Option<String>,
     groups: Groups,
+    /// The resampled dim, for groups made by `resample` (which can also upsample).
+    resampled: Option<String>,
     kind: PhantomData<fn() -> T>,
 }
 
@@ -159,6 +162,7 @@ impl<T: Grouped> GroupBy<T> {
             key,
             name: None,
             groups,
+            resampled: None,
             kind: PhantomData,
         })
     }
@@ -568,7 +572,9 @@ macro_rules! entry_points {
             /// Resamples the datetime dim `dim` to the frequency `freq`:
             /// `resample("time", "MS")` (xarray's `resample(time="MS")`). Every period
             /// from the first to the last is a group (empty ones give NaN for `mean`),
-            /// labelled like xarray (`QS-DEC` labels DJF 2000 as 1999-12-01).
+            /// labelled like xarray (`QS-DEC` labels DJF 2000 as 1999-12-01). To a finer
+            /// frequency, upsample with `asfreq`, `ffill`, `bfill`, `nearest` or
+            /// `interpolate("linear")`.
             ///
             /// # Errors
             /// [`Error::Grouping`] when the coordinate is not datetime, has no valid time
@@ -577,7 +583,9 @@ macro_rules! entry_points {
             pub fn resample(&self, dim: &str, freq: &str) -> Result<GroupBy<$ty>> {
                 let (ds, k) = self.to_group_dataset();
                 let grouper = parse_resample(&ds, dim, freq)?;
-                GroupBy::with_dataset(ds, k, &grouper).map(|g| g.named(self.group_name()))
+                let mut g = GroupBy::with_dataset(ds, k, &grouper)?.named(self.group_name());
+                g.resampled = Some(dim.to_string());
+                Ok(g)
             }
         }
     };

@@ -38,8 +38,8 @@ pub mod time;
 
 pub use array::{DType, NdArray, Scalar};
 pub use dataset::{
-    concat, concat_with_labels, merge, AttrValue, Attrs, Compression, DataArray, Dataset,
-    DatasetEncoding, Encoding, Index, Join, Variable,
+    concat, concat_with_labels, corr, cov, merge, AttrValue, Attrs, Compression, DataArray,
+    Dataset, DatasetEncoding, Encoding, Index, Join, Variable,
 };
 pub use error::{Error, Result};
 pub use time::{Calendar, CfDatetime};

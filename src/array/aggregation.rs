@@ -15,7 +15,7 @@ use std::fmt;
 
 pub(crate) use self::grouped::GroupPlan;
 pub(crate) use self::reduce::ReducePlan;
-use super::kernels::Reduction;
+use super::kernels::{QuantileMethod, Reduction};
 use super::DType;
 use crate::error::{Error, Result};
 
@@ -142,6 +142,8 @@ pub enum DTypeRule {
     Bool,
     /// `i64` positions.
     Index,
+    /// `f64` whatever the input (numpy's quantile of a list of `q`, even for `f32`).
+    F64,
 }
 
 impl DTypeRule {
@@ -157,6 +159,7 @@ impl DTypeRule {
             DTypeRule::Count | DTypeRule::Index => DType::I64,
             DTypeRule::Same => dtype,
             DTypeRule::Bool => DType::Bool,
+            DTypeRule::F64 => DType::F64,
         }
     }
 }
@@ -372,6 +375,11 @@ pub mod table {
     pub const MEDIAN: Aggregation = holistic("median", Rule::Float);
     /// Quantile (numpy's linear interpolation).
     pub const QUANTILE: Aggregation = holistic("quantile", Rule::Float);
+    /// Quantiles of a plain reduction (`DataArray::quantile`) by numpy's `linear`
+    /// method: `f64` even for `f32`, as numpy gives for a list of `q`.
+    pub const QUANTILE_LINEAR: Aggregation = holistic("quantile", Rule::F64);
+    /// Quantile by numpy's `nearest` method: one of the values, so the input dtype.
+    pub const QUANTILE_NEAREST: Aggregation = holistic("quantile", Rule::Same);
     /// Position of the minimum.
     pub const ARGMIN: Aggregation = holistic("argmin", Rule::Index);
     /// Position of the maximum.
@@ -405,6 +413,10 @@ impl Reduction {
             Reduction::ArgMax => &table::ARGMAX,
             Reduction::All => &table::ALL,
             Reduction::Any => &table::ANY,
+            Reduction::Quantile(q) => match q.method() {
+                QuantileMethod::Linear => &table::QUANTILE_LINEAR,
+                QuantileMethod::Nearest => &table::QUANTILE_NEAREST,
+            },
         }
     }
 }
@@ -516,12 +528,12 @@ pub(crate) fn variance_from_moments(n: f64, m2: f64, ddof: f64, std: bool) -> f6
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::array::kernels::{self, ReduceParams};
+    use crate::array::kernels::{self, Quantile, ReduceParams};
     use crate::array::NdArray;
 
     /// The table's dtype rules agree with the eager kernels, the other source of them.
     #[test]
-    fn dtype_rules_match_the_kernels() {
+    fn dtype_rules_match_the_kernels() -> Result<()> {
         let ops = [
             Reduction::Sum,
             Reduction::Mean,
@@ -536,6 +548,8 @@ mod tests {
             Reduction::ArgMax,
             Reduction::All,
             Reduction::Any,
+            Reduction::Quantile(Quantile::new(0.3, QuantileMethod::Linear)?),
+            Reduction::Quantile(Quantile::new(0.3, QuantileMethod::Nearest)?),
         ];
         let dtypes = [
             DType::Bool,
@@ -565,5 +579,6 @@ mod tests {
                 );
             }
         }
+        Ok(())
     }
 }

@@ -6,6 +6,7 @@
 //! by trailing alignment, wrapping integer overflow, true division giving floats.
 
 mod binary;
+mod quantile;
 mod reduce;
 mod rounding;
 mod scan;
@@ -13,6 +14,7 @@ mod unary;
 mod weighted_quantile;
 
 pub use binary::{binary, broadcast_shapes, weak_scalar_dtype, BinaryOp};
+pub use quantile::{Quantile, QuantileMethod};
 pub use reduce::{reduce, ReduceParams, Reduction};
 pub use rounding::{clip, clip_dtype, round};
 pub use scan::{scan, scan_dtype, ScanOp};

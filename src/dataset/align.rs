@@ -10,7 +10,7 @@ use std::fmt;
 use indexmap::IndexMap;
 
 use super::indexing::fill_for;
-use super::{DataArray, Dataset, Index, Variable};
+use super::{DataArray, Dataset, Index, Method, Variable};
 use crate::array::{NdArray, Scalar};
 use crate::error::{Error, Result};
 use crate::lazy::Data;
@@ -196,7 +196,7 @@ pub fn align(objects: &[Dataset], join: Join) -> Result<Vec<Dataset>> {
                             "cannot reindex an object whose index has duplicate labels".into(),
                         ));
                     }
-                    ds = ds.reindex_one(dim, target, None)?;
+                    ds = ds.reindex_one(dim, target, None, None)?;
                 }
                 None => {
                     if let Some(&n) = ds.dims().get(dim) {
@@ -304,16 +304,19 @@ impl Dataset {
         for (dim, labels) in indexers {
             self.dim_size(dim)?;
             let target = Index::new(dim, labels.clone())?;
-            out = out.reindex_one(dim, &target, fill)?;
+            out = out.reindex_one(dim, &target, fill, None)?;
         }
         Ok(out)
     }
 
+    /// Reindexes `dim` to `target`; labels not in the old index take the position
+    /// `method` finds (resample's upsampling), or `fill`.
     pub(crate) fn reindex_one(
         &self,
         dim: &str,
         target: &Index,
         fill: Option<&Scalar>,
+        method: Option<Method>,
     ) -> Result<Dataset> {
         let old = self
             .indexes()
@@ -322,7 +325,7 @@ impl Dataset {
                 dim: dim.to_string(),
                 reason: "cannot reindex a dimension without an index".into(),
             })?;
-        let positions = old.get_indexer(target.values(), None, None)?;
+        let positions = old.get_indexer(target.values(), method, None)?;
         let mut vars = IndexMap::new();
         for (name, var) in self.variables() {
             let new = if name == dim && var.ndim() == 1 {

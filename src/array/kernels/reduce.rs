@@ -4,6 +4,7 @@ use std::fmt;
 
 use ndarray::{ArcArray, IxDyn};
 
+use super::quantile::{self, Quantile, QuantileMethod};
 use super::Num;
 use crate::array::{match_numeric, DType, Element, NdArray};
 use crate::error::{Error, Result};
@@ -38,6 +39,9 @@ pub enum Reduction {
     All,
     /// True when any value is non-zero.
     Any,
+    /// A quantile (numpy's `linear` or `nearest`); `linear` gives `f64` (numpy's result
+    /// for a list of `q`), `nearest` keeps the dtype.
+    Quantile(Quantile),
 }
 
 impl Reduction {
@@ -57,6 +61,7 @@ impl Reduction {
             Reduction::ArgMax => "argmax",
             Reduction::All => "all",
             Reduction::Any => "any",
+            Reduction::Quantile(_) => "quantile",
         }
     }
 
@@ -71,6 +76,7 @@ impl Reduction {
                 | Reduction::Var
                 | Reduction::Median
                 | Reduction::Prod
+                | Reduction::Quantile(_)
         )
     }
 }
@@ -146,6 +152,10 @@ pub fn reduce(a: &NdArray, axes: &[usize], op: Reduction, params: ReduceParams) 
         (NdArray::Bool(_), Reduction::ArgMin | Reduction::ArgMax) => {
             reduce(&a.astype(DType::U8)?, axes, op, params)
         }
+        // The nearest quantile is one of the values: a bool.
+        (NdArray::Bool(_), Reduction::Quantile(q)) if q.method() == QuantileMethod::Nearest => {
+            reduce(&a.astype(DType::U8)?, axes, op, params)?.astype(DType::Bool)
+        }
         (NdArray::Bool(_), _) => reduce(&a.astype(DType::I64)?, axes, op, params),
         (_, Reduction::All | Reduction::Any) => reduce(
             &a.astype(DType::Bool).map_err(|_| unsupported())?,
@@ -216,6 +226,10 @@ fn reduce_num<T: Num>(
         Reduction::Var => lanes(x, axes, |l| Ok(float(var(l, skipna, ddof)))),
         Reduction::Std => lanes(x, axes, |l| Ok(float(var(l, skipna, ddof).sqrt()))),
         Reduction::Median => lanes(x, axes, |l| Ok(float(median(l, skipna)))),
+        Reduction::Quantile(q) => match q.method() {
+            QuantileMethod::Linear => lanes(x, axes, |l| Ok(quantile::linear(l, q, skipna))),
+            QuantileMethod::Nearest => lanes(x, axes, |l| quantile::nearest(l, q, skipna)),
+        },
         Reduction::Min | Reduction::Max => {
             let want_max = op == Reduction::Max;
             lanes(x, axes, |l| {
