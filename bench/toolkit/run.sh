@@ -57,6 +57,7 @@ for bench in rolling fldmean; do
 done
 
 echo "toolkit, $years years of daily 180x360 tas (float32) + pr (packed int16) ($(nproc) cores, $(uname -m))"
+echo "xr chunks along time: ${XR_TIME_CHUNK:-as opened (one step each)}; xarray: 365; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "%-8s %-12s %10s %12s %10s\n" bench contender "wall [s]" "peak RSS" "vs xr"
 for bench in rolling fldmean; do
   xr_secs=$(awk -v b=$bench '$1==b && $2=="xr"{print $3}' "$out/results")
