@@ -1,0 +1,64 @@
+"""Writes the toolkit benchmark's input: N years of daily data on a 1° grid (180 x 360),
+one file per year, two variables as CMIP6 writes them: `tas` float32 and `pr` packed
+int16 (scale_factor/add_offset, _FillValue), deflate level 1 + shuffle, one time step per
+chunk, standard calendar (so leap years have 366 days).
+Usage: make_data.py OUTDIR YEARS
+"""
+import os
+import sys
+
+import netCDF4
+import numpy as np
+
+out, years = sys.argv[1], int(sys.argv[2])
+os.makedirs(out, exist_ok=True)
+lat = np.arange(-89.5, 90, 1.0)
+lon = np.arange(0.5, 360, 1.0)
+la, lo = np.meshgrid(np.deg2rad(lat), np.deg2rad(lon), indexing="ij")
+base = 288.0 - 40.0 * np.sin(la) ** 2
+amp = (4.0 + 18.0 * np.abs(np.sin(la)) + 12.0 * np.maximum(np.sin(2 * lo) * np.cos(la), 0)) * np.sign(np.sin(la))
+wet = 3e-5 * (1.0 + 2.0 * np.exp(-((np.rad2deg(la) / 10.0) ** 2)))  # kg m-2 s-1, wet tropics
+PR_SCALE, PR_OFFSET, PR_FILL = np.float32(2e-8), np.float32(6.5e-4), np.int16(-32767)
+rng = np.random.default_rng(0)
+for k in range(years):
+    year = 1990 + k
+    path = os.path.join(out, f"day_{year}.nc")
+    if os.path.exists(path):
+        continue
+    t0 = netCDF4.date2num(__import__("datetime").datetime(year, 1, 1), "days since 1990-01-01", "standard")
+    t1 = netCDF4.date2num(__import__("datetime").datetime(year + 1, 1, 1), "days since 1990-01-01", "standard")
+    ndays = int(t1 - t0)
+    with netCDF4.Dataset(path + ".tmp", "w") as nc:
+        nc.createDimension("time", None)
+        nc.createDimension("lat", lat.size)
+        nc.createDimension("lon", lon.size)
+        t = nc.createVariable("time", "f8", ("time",))
+        t.units = "days since 1990-01-01"
+        t.calendar = "standard"
+        t.standard_name = "time"
+        nc.createVariable("lat", "f8", ("lat",))[:] = lat
+        nc.createVariable("lon", "f8", ("lon",))[:] = lon
+        nc["lat"].units = "degrees_north"
+        nc["lon"].units = "degrees_east"
+        tas = nc.createVariable(
+            "tas", "f4", ("time", "lat", "lon"), zlib=True, complevel=1, shuffle=True,
+            chunksizes=(1, lat.size, lon.size), fill_value=np.float32(1e20),
+        )
+        tas.units = "K"
+        tas.standard_name = "air_temperature"
+        pr = nc.createVariable(
+            "pr", "i2", ("time", "lat", "lon"), zlib=True, complevel=1, shuffle=True,
+            chunksizes=(1, lat.size, lon.size), fill_value=PR_FILL,
+        )
+        pr.scale_factor = PR_SCALE
+        pr.add_offset = PR_OFFSET
+        pr.units = "kg m-2 s-1"
+        pr.standard_name = "precipitation_flux"
+        days = np.arange(ndays)
+        t[:] = t0 + days + 0.5
+        for d in days:
+            cycle = np.cos(2 * np.pi * (d - 196) / 365.0)
+            tas[d] = (base + amp * cycle + rng.normal(0, 2.0, base.shape)).astype("f4")
+            rain = wet * rng.gamma(0.6, 1.0 / 0.6, base.shape) * (rng.random(base.shape) < 0.6)
+            pr[d] = np.clip(rain, 0.0, 1.25e-3)  # packed by netCDF4 (auto scale)
+    os.replace(path + ".tmp", path)

@@ -1,0 +1,37 @@
+//! The toolkit benchmark's xr contender (tracker issue 15, run by `bench/toolkit/run.sh`):
+//! `open_mfdataset(DIR/*.nc)`, then one of
+//! - `rolling`: `rolling("time", 30).center(true).mean()` of every variable, written to OUT;
+//! - `fldmean`: the `cos(lat)`-weighted mean over `lat` and `lon` (the global-mean time
+//!   series of every variable), written to OUT.
+//!
+//! Usage: `toolkit_bench DATADIR OUT.nc rolling|fldmean [TIME_CHUNK]`.
+
+fn main() -> xr::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let (Some(dir), Some(out), Some(what)) = (args.next(), args.next(), args.next()) else {
+        eprintln!("usage: toolkit_bench DATADIR OUT.nc rolling|fldmean [TIME_CHUNK]");
+        std::process::exit(2);
+    };
+    let mut ds = xr::Dataset::open_mfdataset(format!("{dir}/*.nc"))?;
+    // Optional: rechunk along time first (e.g. 365, as xarray's `chunks={"time": 365}`);
+    // by default the chunks are the files' own (one time step each).
+    if let Some(n) = args.next() {
+        let n: usize = n
+            .parse()
+            .map_err(|_| xr::Error::invalid_argument("TIME_CHUNK", format!("not a size: {n:?}")))?;
+        ds = ds.chunk(&[("time", n)])?;
+    }
+    match what.as_str() {
+        "rolling" => ds.rolling("time", 30)?.center(true).mean()?.to_netcdf(out),
+        "fldmean" => {
+            let lat = ds.get("lat")?.values().to_f64_vec()?;
+            let coslat: Vec<f64> = lat.iter().map(|l| l.to_radians().cos()).collect();
+            let weights = xr::DataArray::new(coslat, &["lat"])?;
+            ds.weighted(&weights)?.mean(&["lat", "lon"])?.to_netcdf(out)
+        }
+        other => {
+            eprintln!("unknown benchmark {other:?}: rolling or fldmean");
+            std::process::exit(2);
+        }
+    }
+}
