@@ -827,9 +827,14 @@ impl DataArray {
         let mask = cond.variable().set_dims(&dims, &sizes)?;
         let (fill, dtype) = fill_for(var.dtype(), other)?;
         let data = var.data().astype(dtype)?;
-        let fill = NdArray::from_scalar(&fill)
-            .astype(dtype)?
-            .broadcast_to(&sizes)?;
+        let fill = NdArray::from_scalar(&fill).astype(dtype)?;
+        // Lazy data takes the fill broadcast chunk by chunk: a fill as large as the array
+        // would be held whole for as long as the computation runs.
+        let fill = if data.is_lazy() || mask.data().is_lazy() {
+            fill.broadcast_to(&vec![1; sizes.len()])?
+        } else {
+            fill.broadcast_to(&sizes)?
+        };
         let data = Data::select(mask.data(), &data, &Data::Eager(fill))?;
         let mut coords = me.coords().clone();
         for (k, v) in cond.coords() {

@@ -97,6 +97,15 @@ fn notnull(var: &Variable) -> Result<Variable> {
     Variable::new(var.dims(), data)
 }
 
+/// `a` with NaN replaced by 0 (floats; other dtypes have no NaN).
+fn nan_to_zero(a: &NdArray) -> Result<NdArray> {
+    Ok(match a {
+        NdArray::F32(x) => NdArray::F32(x.mapv(|v| if v.is_nan() { 0.0 } else { v }).into_shared()),
+        NdArray::F64(x) => NdArray::F64(x.mapv(|v| if v.is_nan() { 0.0 } else { v }).into_shared()),
+        other => other.clone(),
+    })
+}
+
 /// The reductions of one DataArray (a data variable, for a Dataset).
 struct Weigh<'a> {
     da: &'a DataArray,
@@ -125,7 +134,10 @@ impl Weigh<'_> {
     /// `dot(da, weights)` over `dims`, NaN in `da` counted as 0 (xarray's `_reduce`).
     fn reduce(&self, da: &DataArray, weights: &DataArray, dims: &[String]) -> Result<DataArray> {
         let filled = if da.dtype().is_float() {
-            da.where_or(&da.with_variable(notnull(da.variable())?)?, 0.0)?
+            // NaN counts as 0 (xarray's `fillna(0.0)`), fused into the chunk tasks: a
+            // `where` would compute every block of the array before the sum reads them.
+            let data = da.values().map_elementwise(da.dtype(), nan_to_zero)?;
+            da.with_variable(da.variable().replace(da.dims().to_vec(), data))?
         } else {
             da.clone()
         };
