@@ -7,147 +7,30 @@
 
 mod common;
 
+use common::golden_file::{array_of, dims_of, shape_of, values_f64, GoldenFile};
+
 use std::sync::OnceLock;
 
-use ndarray::{ArrayD, IxDyn};
 use proptest::prelude::*;
-use serde_json::Value;
 use xr::dataset::QuantileMethod;
 use xr::{DataArray, Dataset, Error, NdArray};
 
-fn golden() -> &'static Value {
-    static G: OnceLock<Value> = OnceLock::new();
-    G.get_or_init(|| {
-        let text = include_str!("golden/toolkit2_golden.json");
-        serde_json::from_str(text).unwrap()
-    })
+fn golden() -> &'static GoldenFile {
+    static G: OnceLock<GoldenFile> = OnceLock::new();
+    G.get_or_init(|| GoldenFile::parse(include_str!("golden/toolkit2_golden.json")))
 }
 
-fn values_f64(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap_or(f64::NAN))
-        .collect()
-}
-
-fn array_of(v: &Value, dtype: &str, shape: &[usize]) -> NdArray {
-    let vals = values_f64(v);
-    match dtype {
-        "int64" => NdArray::from(
-            ArrayD::from_shape_vec(IxDyn(shape), vals.iter().map(|&x| x as i64).collect()).unwrap(),
-        ),
-        _ => NdArray::from(ArrayD::from_shape_vec(IxDyn(shape), vals).unwrap()),
-    }
-}
-
-fn shape_of(v: &Value) -> Vec<usize> {
-    v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as usize)
-        .collect()
-}
-
-fn dims_of(v: &Value) -> Vec<String> {
-    v["dims"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_str().unwrap().to_string())
-        .collect()
-}
-
-/// An input of the golden file as a DataArray with its 1-D coordinates and attrs.
 fn input(name: &str) -> DataArray {
-    let v = &golden()["inputs"][name];
-    let shape = shape_of(v);
-    let dims = dims_of(v);
-    let mut da = DataArray::new(
-        array_of(&v["values"], v["dtype"].as_str().unwrap(), &shape),
-        &dims,
-    )
-    .unwrap()
-    .with_name(v["name"].as_str().unwrap());
-    for (c, vals) in v["coords"].as_object().unwrap() {
-        let dtype = v["coord_dtypes"][c].as_str().unwrap();
-        let n = vals.as_array().unwrap().len();
-        da = da
-            .with_coord(c, &[c.as_str()], array_of(vals, dtype, &[n]))
-            .unwrap();
-    }
-    for (k, a) in v["attrs"].as_object().unwrap() {
-        da = da.with_attr(k, a.as_str().unwrap());
-    }
-    da
+    golden().input(name)
 }
 
 /// The data inputs, eager or chunked (time by 2, lon by 3: chunks of unequal sizes).
 fn data(src: &str, chunked: bool) -> DataArray {
-    let da = input(src);
-    if chunked {
-        da.chunk(&[("time", 2), ("lon", 3)]).unwrap()
-    } else {
-        da
-    }
+    golden().data(src, chunked)
 }
 
-/// Asserts a result equals the golden case: dims, dtype, values, 1-D coordinates,
-/// name and attrs; a chunked input must give a lazy result.
 fn check(case: &str, got: &DataArray, lazy: bool) {
-    let e = &golden()["cases"][case];
-    assert!(!e.is_null(), "no golden case {case}");
-    let what = format!("{case} ({})", if lazy { "chunked" } else { "eager" });
-    if lazy && got.ndim_is_positive() {
-        assert!(got.values().is_lazy(), "{what}: lazy in, lazy out");
-    }
-    assert_eq!(got.shape(), shape_of(e).as_slice(), "{what}: shape");
-    let expected = values_f64(&e["values"]);
-    let edims: Vec<String> = dims_of(e);
-    let edims: Vec<&str> = edims.iter().map(String::as_str).collect();
-    common::check_values(
-        &what,
-        got.values(),
-        got.dims(),
-        &expected,
-        &edims,
-        e["dtype"].as_str().unwrap(),
-    );
-    for (c, vals) in e["coords"].as_object().unwrap() {
-        let coord = got
-            .coords()
-            .get(c)
-            .unwrap_or_else(|| panic!("{what}: coordinate {c} missing"));
-        assert_eq!(
-            coord.dtype().name(),
-            e["coord_dtypes"][c].as_str().unwrap(),
-            "{what}: dtype of coordinate {c}"
-        );
-        let got_c = coord.values().unwrap().to_f64_vec().unwrap();
-        let exp_c = values_f64(vals);
-        assert_eq!(got_c.len(), exp_c.len(), "{what}: length of coordinate {c}");
-        for (g, x) in got_c.iter().zip(&exp_c) {
-            assert!(
-                common::close(*g, *x, 1e-12),
-                "{what}: coordinate {c}: {got_c:?} vs {exp_c:?}"
-            );
-        }
-    }
-    assert_eq!(got.name(), e["name"].as_str(), "{what}: name");
-    let attrs: Vec<&String> = got.attrs().keys().collect();
-    let eattrs: Vec<&String> = e["attrs"].as_object().unwrap().keys().collect();
-    assert_eq!(attrs, eattrs, "{what}: attrs");
-}
-
-trait NdimPositive {
-    fn ndim_is_positive(&self) -> bool;
-}
-
-impl NdimPositive for DataArray {
-    fn ndim_is_positive(&self) -> bool {
-        !self.dims().is_empty()
-    }
+    golden().check(case, got, lazy)
 }
 
 const SOURCES: [&str; 2] = ["f", "i"];

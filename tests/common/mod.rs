@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod golden_file;
+
 use xr::{DataArray, NdArray};
 
 /// A golden value, whatever its Rust type.
