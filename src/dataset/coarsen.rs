@@ -124,33 +124,7 @@ impl CoarsenTarget for Dataset {
 
 fn start<'a, T: CoarsenTarget>(obj: &'a T, windows: &[(&str, usize)]) -> Result<Coarsen<'a, T>> {
     let (dims, context) = obj.coarsen_dims_of();
-    if windows.is_empty() {
-        return Err(Error::invalid_argument(
-            "windows",
-            format!("coarsen over no dim of {context}"),
-        ));
-    }
-    for (i, &(dim, size)) in windows.iter().enumerate() {
-        if !dims.contains_key(dim) {
-            return Err(Error::DimNotFound {
-                dim: dim.into(),
-                context,
-                available: dims.keys().cloned().collect(),
-            });
-        }
-        if windows[..i].iter().any(|(d, _)| *d == dim) {
-            return Err(Error::invalid_argument(
-                "windows",
-                format!("dim {dim:?} given twice to coarsen {context}"),
-            ));
-        }
-        if size == 0 {
-            return Err(Error::invalid_argument(
-                "window",
-                format!("the window along {dim:?} of {context} must be at least 1, got 0"),
-            ));
-        }
-    }
+    super::rolling::check_windows(windows, &dims, context, "coarsen", "windows")?;
     Ok(Coarsen {
         obj,
         windows: windows.iter().map(|&(d, w)| (d.to_string(), w)).collect(),

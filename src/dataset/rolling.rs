@@ -81,12 +81,20 @@ impl RollingTarget for Dataset {
     }
 }
 
-fn start<'a, T: RollingTarget>(obj: &'a T, windows: &[(&str, usize)]) -> Result<Rolling<'a, T>> {
-    let (dims, context) = obj.rolling_dims_of();
+/// Checks the `(dim, window)` pairs given to `verb` (rolling, coarsen) of the object
+/// described by `context`, whose dims are `dims`: at least one pair, dims it has, each
+/// once (`list_argument` names the pairs' argument), windows of at least 1.
+pub(super) fn check_windows(
+    windows: &[(&str, usize)],
+    dims: &IndexMap<String, usize>,
+    context: String,
+    verb: &str,
+    list_argument: &str,
+) -> Result<()> {
     if windows.is_empty() {
         return Err(Error::invalid_argument(
-            "dims",
-            format!("rolling over no dim of {context}"),
+            list_argument,
+            format!("{verb} over no dim of {context}"),
         ));
     }
     for (i, &(dim, size)) in windows.iter().enumerate() {
@@ -99,8 +107,8 @@ fn start<'a, T: RollingTarget>(obj: &'a T, windows: &[(&str, usize)]) -> Result<
         }
         if windows[..i].iter().any(|(d, _)| *d == dim) {
             return Err(Error::invalid_argument(
-                "dims",
-                format!("dim {dim:?} given twice for rolling of {context}"),
+                list_argument,
+                format!("dim {dim:?} given twice to {verb} {context}"),
             ));
         }
         if size == 0 {
@@ -110,6 +118,12 @@ fn start<'a, T: RollingTarget>(obj: &'a T, windows: &[(&str, usize)]) -> Result<
             ));
         }
     }
+    Ok(())
+}
+
+fn start<'a, T: RollingTarget>(obj: &'a T, windows: &[(&str, usize)]) -> Result<Rolling<'a, T>> {
+    let (dims, context) = obj.rolling_dims_of();
+    check_windows(windows, &dims, context, "rolling", "dims")?;
     Ok(Rolling {
         obj,
         windows: windows.iter().map(|&(d, w)| (d.to_string(), w)).collect(),

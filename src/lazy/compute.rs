@@ -25,17 +25,7 @@ type ScopedRun<'v> = Box<dyn FnOnce(Vec<Arc<TaskValue>>) -> Result<TaskValue> + 
 /// # Errors
 /// The first failing chunk's error, naming the array and chunk.
 pub fn compute_many(arrays: &[&LazyArray], executor: &dyn Executor) -> Result<Vec<NdArray>> {
-    let mut lowering = Lowering::new();
-    let mut outputs = Vec::new();
-    let mut ranges = Vec::with_capacity(arrays.len());
-    for a in arrays {
-        let tasks = lowering.blocks(a, &a.grid)?;
-        ranges.push(outputs.len()..outputs.len() + tasks.len());
-        outputs.extend(tasks);
-    }
-    let mut graph = lowering.graph;
-    graph.set_outputs(outputs);
-    let values = executor.execute(graph)?;
+    let (values, ranges) = run_blocks(arrays, executor)?;
     arrays
         .iter()
         .zip(ranges)
@@ -50,17 +40,7 @@ pub fn compute_many(arrays: &[&LazyArray], executor: &dyn Executor) -> Result<Ve
 /// # Errors
 /// As [`compute_many`].
 pub fn persist_many(arrays: &[&LazyArray], executor: &dyn Executor) -> Result<Vec<LazyArray>> {
-    let mut lowering = Lowering::new();
-    let mut outputs = Vec::new();
-    let mut ranges = Vec::with_capacity(arrays.len());
-    for a in arrays {
-        let tasks = lowering.blocks(a, &a.grid)?;
-        ranges.push(outputs.len()..outputs.len() + tasks.len());
-        outputs.extend(tasks);
-    }
-    let mut graph = lowering.graph;
-    graph.set_outputs(outputs);
-    let values = executor.execute(graph)?;
+    let (values, ranges) = run_blocks(arrays, executor)?;
     arrays
         .iter()
         .zip(ranges)
@@ -78,6 +58,29 @@ pub fn persist_many(arrays: &[&LazyArray], executor: &dyn Executor) -> Result<Ve
             Ok(a.with_blocks(blocks))
         })
         .collect()
+}
+
+/// The values of a graph's output tasks, in output order.
+type BlockValues = Vec<Arc<TaskValue>>;
+
+/// Lowers every block of `arrays` into one graph and runs it: the blocks' values, and
+/// for each array the range of them that is its blocks, row-major.
+fn run_blocks(
+    arrays: &[&LazyArray],
+    executor: &dyn Executor,
+) -> Result<(BlockValues, Vec<Range<usize>>)> {
+    let mut lowering = Lowering::new();
+    let mut outputs = Vec::new();
+    let mut ranges = Vec::with_capacity(arrays.len());
+    for a in arrays {
+        let tasks = lowering.blocks(a, &a.grid)?;
+        ranges.push(outputs.len()..outputs.len() + tasks.len());
+        outputs.extend(tasks);
+    }
+    let mut graph = lowering.graph;
+    graph.set_outputs(outputs);
+    let values = executor.execute(graph)?;
+    Ok((values, ranges))
 }
 
 /// The array from its blocks' values, `values[range]` in row-major block order.
