@@ -183,7 +183,8 @@ impl ChunkSource for Failing {
         &self.grid
     }
     fn read(&self, region: &[Range<usize>]) -> Result<NdArray> {
-        if region[0].start >= 20 {
+        // One failing chunk: with two, which fails first depends on the threads.
+        if region[0].start == 20 {
             return Err(Error::invalid_argument("region", "disk on fire"));
         }
         NdArray::zeros(
