@@ -1,6 +1,7 @@
 //! `ChunkGrid`: how an array is split into chunks, per dimension.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
@@ -8,9 +9,29 @@ use crate::error::{Error, Result};
 pub type Region = Vec<Range<usize>>;
 
 /// Per-dimension chunk sizes, regular or not (dask's `chunks`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Cloning is cheap (the sizes are shared): every lazy node and every task of a graph
+/// holds a grid, and a grid of ten years of one-step chunks has thousands of sizes.
+#[derive(Debug, Clone)]
 pub struct ChunkGrid {
-    sizes: Vec<Vec<usize>>,
+    sizes: Arc<[Vec<usize>]>,
+    /// Per dim, where each chunk starts, and the dim's length last (`sizes.len() + 1`
+    /// entries), so that finding a block or a region's blocks is a binary search.
+    starts: Arc<[Vec<usize>]>,
+}
+
+impl PartialEq for ChunkGrid {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.sizes, &other.sizes) || self.sizes == other.sizes
+    }
+}
+
+impl Eq for ChunkGrid {}
+
+impl std::hash::Hash for ChunkGrid {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.sizes.hash(state);
+    }
 }
 
 impl ChunkGrid {
@@ -32,14 +53,32 @@ impl ChunkGrid {
             .zip(chunk_shape)
             .map(|(&n, &c)| split(n, if c == 0 { n } else { c }))
             .collect();
-        Ok(ChunkGrid { sizes })
+        Ok(Self::new(sizes))
+    }
+
+    fn new(sizes: Vec<Vec<usize>>) -> Self {
+        let starts = sizes
+            .iter()
+            .map(|s| {
+                let mut at = Vec::with_capacity(s.len() + 1);
+                let mut start = 0;
+                at.push(0);
+                for n in s {
+                    start += n;
+                    at.push(start);
+                }
+                at
+            })
+            .collect();
+        ChunkGrid {
+            sizes: sizes.into(),
+            starts,
+        }
     }
 
     /// One chunk holding the whole array.
     pub fn single(shape: &[usize]) -> Self {
-        ChunkGrid {
-            sizes: shape.iter().map(|&n| split(n, n)).collect(),
-        }
+        Self::new(shape.iter().map(|&n| split(n, n)).collect())
     }
 
     /// Explicit chunk sizes per dimension.
@@ -57,7 +96,7 @@ impl ChunkGrid {
                 format!("chunk sizes of axis {d} contain 0: {:?}", sizes[d]),
             ));
         }
-        Ok(ChunkGrid { sizes })
+        Ok(Self::new(sizes))
     }
 
     /// Chunk sizes per dimension.
@@ -67,7 +106,10 @@ impl ChunkGrid {
 
     /// The array shape the grid covers.
     pub fn shape(&self) -> Vec<usize> {
-        self.sizes.iter().map(|s| s.iter().sum()).collect()
+        self.starts
+            .iter()
+            .map(|s| s.last().copied().unwrap_or(0))
+            .collect()
     }
 
     /// The number of dimensions.
@@ -117,9 +159,9 @@ impl ChunkGrid {
     pub fn block_region(&self, block: &[usize]) -> Region {
         block
             .iter()
-            .zip(&self.sizes)
-            .map(|(&i, s)| {
-                let start: usize = s[..i].iter().sum();
+            .zip(self.sizes.iter().zip(self.starts.iter()))
+            .map(|(&i, (s, at))| {
+                let start = at[i.min(s.len())];
                 start..start + s.get(i).copied().unwrap_or(0)
             })
             .collect()
@@ -130,18 +172,23 @@ impl ChunkGrid {
     pub fn overlapping(&self, region: &[Range<usize>]) -> Vec<Vec<(usize, Range<usize>, usize)>> {
         region
             .iter()
-            .zip(&self.sizes)
-            .map(|(r, sizes)| {
+            .zip(self.sizes.iter().zip(self.starts.iter()))
+            .map(|(r, (sizes, at))| {
+                // The first block that ends after the region starts (all blocks before
+                // it end at or before `r.start`); empty blocks never overlap a
+                // non-empty region, so starting there misses none.
+                let first = at[1..].partition_point(|&end| end <= r.start);
                 let mut out = Vec::new();
-                let mut start = 0;
-                for (b, &n) in sizes.iter().enumerate() {
-                    let end = start + n;
+                for (b, &n) in sizes.iter().enumerate().skip(first.saturating_sub(1)) {
+                    let (start, end) = (at[b], at[b] + n);
+                    if start > r.end || (start == r.end && !r.is_empty()) {
+                        break;
+                    }
                     let lo = r.start.max(start);
                     let hi = r.end.min(end);
                     if lo < hi || (r.is_empty() && n == 0) {
                         out.push((b, lo - start..hi - start, lo - r.start));
                     }
-                    start = end;
                 }
                 out
             })
@@ -209,6 +256,50 @@ mod tests {
         let region = 3..9;
         let o = g.overlapping(std::slice::from_ref(&region));
         assert_eq!(o[0], vec![(0, 3..4, 0), (1, 0..4, 1), (2, 0..1, 5)]);
+    }
+
+    /// The blocks overlapping a region, found by walking every block.
+    fn overlapping_by_scan(sizes: &[usize], r: &Range<usize>) -> Vec<(usize, Range<usize>, usize)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (b, &n) in sizes.iter().enumerate() {
+            let (lo, hi) = (r.start.max(start), r.end.min(start + n));
+            if lo < hi || (r.is_empty() && n == 0) {
+                out.push((b, lo - start..hi - start, lo - r.start));
+            }
+            start += n;
+        }
+        out
+    }
+
+    #[test]
+    fn overlap_and_block_regions_agree_with_a_scan_of_every_block() {
+        for sizes in [
+            vec![0],
+            vec![1],
+            vec![3, 1, 4, 1, 5],
+            vec![2; 7],
+            vec![9, 1],
+        ] {
+            let n: usize = sizes.iter().sum();
+            let g = ChunkGrid::from_sizes(vec![sizes.clone()]).unwrap();
+            for start in 0..=n {
+                for end in start..=n {
+                    let o = g.overlapping(&[start..end]);
+                    assert_eq!(
+                        o[0],
+                        overlapping_by_scan(&sizes, &(start..end)),
+                        "{sizes:?} {start}..{end}"
+                    );
+                }
+            }
+            let mut at = 0;
+            for (b, &len) in sizes.iter().enumerate() {
+                assert_eq!(g.block_region(&[b]), vec![at..at + len]);
+                at += len;
+            }
+            assert_eq!(g.shape(), vec![n]);
+        }
     }
 
     #[test]
