@@ -1,10 +1,13 @@
 //! Lowering a lazy expression to a task graph of chunk tasks.
 //!
 //! Fused nodes never become tasks: a task evaluates its region by pulling through them
-//! (see `expr::eval`). Materialised nodes are lowered once each, depth first, so that
-//! the ids of a reduction's partial tasks are followed closely by the combine that
-//! consumes them; the executor runs ready tasks lowest id first and so finishes
-//! reductions early and frees their inputs.
+//! (see `expr::eval`). Materialised nodes are lowered block by block, each block once,
+//! when a consumer first needs it, and depth first: a block's tasks get ids just below
+//! its first consumer's, and a reduction's partial tasks are followed closely by the
+//! combine that consumes them. The executor runs ready tasks lowest id first, so it
+//! finishes with a block (and frees its inputs) before it computes blocks far ahead: a
+//! chain `source -> map_blocks -> write` streams instead of computing every
+//! `map_blocks` block before the first write.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -40,8 +43,12 @@ pub(crate) type BlockKey = (usize, usize);
 
 pub(crate) struct Lowering {
     pub graph: TaskGraph,
-    /// Task ids of every block of each materialised node, by node address.
-    done: HashMap<usize, Vec<TaskId>>,
+    /// Task ids of the blocks lowered so far of each materialised node, by node
+    /// address and block number.
+    done: HashMap<usize, Vec<Option<TaskId>>>,
+    /// The members' positions of each group of a blockwise grouped reduction, by node
+    /// address: found once, used by every output block.
+    group_positions: HashMap<usize, Arc<Vec<Vec<usize>>>>,
 }
 
 impl Lowering {
@@ -49,6 +56,7 @@ impl Lowering {
         Lowering {
             graph: TaskGraph::new(),
             done: HashMap::new(),
+            group_positions: HashMap::new(),
         }
     }
 
@@ -56,12 +64,9 @@ impl Lowering {
     /// row-major.
     pub fn blocks(&mut self, arr: &LazyArray, grid: &ChunkGrid) -> Result<Vec<TaskId>> {
         if arr.expr.materialized_grid() == Some(grid) {
-            self.materialize(&arr.expr)?;
-            return self
-                .done
-                .get(&node_key(&arr.expr))
-                .cloned()
-                .ok_or_else(|| Error::internal("materialised node has tasks"));
+            return (0..grid.num_blocks())
+                .map(|linear| self.materialized_block(&arr.expr, linear))
+                .collect();
         }
         let mut out = Vec::with_capacity(grid.num_blocks());
         for_each_index(&grid.blocks_per_dim(), |block| {
@@ -85,12 +90,7 @@ impl Lowering {
             )));
         }
         if arr.expr.materialized_grid() == Some(grid) {
-            self.materialize(&arr.expr)?;
-            return self
-                .done
-                .get(&node_key(&arr.expr))
-                .and_then(|tasks| tasks.get(linear).copied())
-                .ok_or_else(|| Error::internal("materialised node has a task per block"));
+            return self.materialized_block(&arr.expr, linear);
         }
         let region = grid.block_region(&grid.block_index(linear));
         self.region_task(arr, region, None)
@@ -133,16 +133,7 @@ impl Lowering {
         let mut deps = Vec::with_capacity(needed.len());
         let mut keys = Vec::with_capacity(needed.len());
         for (node, linear) in &needed {
-            self.materialize(node)?;
-            let tasks = self
-                .done
-                .get(&node_key(node))
-                .ok_or_else(|| Error::internal("materialised node has tasks"))?;
-            deps.push(
-                *tasks
-                    .get(*linear)
-                    .ok_or_else(|| Error::internal("block number in range"))?,
-            );
+            deps.push(self.materialized_block(node, *linear)?);
             keys.push((node_key(node), *linear));
         }
         Ok((deps, keys))
@@ -175,13 +166,25 @@ impl Lowering {
         Ok(id)
     }
 
-    /// Lowers a materialised node once (and, first, the materialised nodes it reads).
-    fn materialize(&mut self, node: &Arc<Expr>) -> Result<()> {
+    /// The task of block `linear` of a materialised node, lowered (with the blocks of
+    /// other materialised nodes it reads, first) when first asked for.
+    fn materialized_block(&mut self, node: &Arc<Expr>, linear: usize) -> Result<TaskId> {
         let key = node_key(node);
-        if self.done.contains_key(&key) {
-            return Ok(());
+        if let Some(&Some(id)) = self.done.get(&key).and_then(|tasks| tasks.get(linear)) {
+            return Ok(id);
         }
-        let tasks = match &**node {
+        let grid = node
+            .materialized_grid()
+            .ok_or_else(|| Error::internal("only materialised nodes are lowered"))?;
+        let nblocks = grid.num_blocks();
+        if linear >= nblocks {
+            return Err(Error::internal(format!(
+                "block {linear} of a {} node of {nblocks} blocks",
+                node.name()
+            )));
+        }
+        let block = grid.block_index(linear);
+        let id = match &**node {
             Expr::Reduce {
                 input,
                 axes,
@@ -196,7 +199,7 @@ impl Lowering {
                     out_dtype: reduce_dtype(input.dtype(), *op, *params)?,
                     method: *method,
                 };
-                self.reduce(input, axes, plan, grid)?
+                self.reduce(input, axes, plan, grid, &block)?
             }
             Expr::TensorDot {
                 a,
@@ -204,22 +207,22 @@ impl Lowering {
                 axes_a,
                 axes_b,
                 grid,
-            } => self.tensordot(a, b, axes_a, axes_b, grid)?,
-            Expr::MapBlocks { f, inputs, grid } => self.map_blocks(f, inputs, grid)?,
+            } => self.tensordot(a, b, axes_a, axes_b, grid, &block)?,
+            Expr::MapBlocks { f, inputs, grid } => self.map_blocks(f, inputs, grid, &block)?,
             Expr::GroupReduce {
                 input,
                 axis,
                 plan,
                 grid,
-            } => self.group_reduce(input, *axis, plan, grid)?,
-            Expr::RegionMap { input, map, grid } => self.region_map(input, map, grid)?,
+            } => self.group_reduce(key, input, *axis, plan, grid, &block)?,
+            Expr::RegionMap { input, map, grid } => self.region_map(input, map, grid, &block)?,
             _ => return Err(Error::internal("only materialised nodes are lowered")),
         };
-        self.done.insert(key, tasks);
-        Ok(())
+        self.done.entry(key).or_insert_with(|| vec![None; nblocks])[linear] = Some(id);
+        Ok(id)
     }
 
-    /// A plain reduction: per output block, the input region whole along the reduced
+    /// One output block of a plain reduction: the input region whole along the reduced
     /// axes, by the plan's method.
     fn reduce(
         &mut self,
@@ -227,42 +230,31 @@ impl Lowering {
         axes: &[usize],
         plan: ReducePlan,
         grid: &ChunkGrid,
-    ) -> Result<Vec<TaskId>> {
+        out_block: &[usize],
+    ) -> Result<TaskId> {
         let kept: Vec<usize> = (0..input.ndim()).filter(|a| !axes.contains(a)).collect();
         let label = format!("{} of {}", plan.op, input.label());
-        let mut tasks = Vec::with_capacity(grid.num_blocks());
-        let mut out_blocks = Vec::new();
-        for_each_index(&grid.blocks_per_dim(), |b| out_blocks.push(b.to_vec()));
-        for out_block in out_blocks {
-            // The input region of this output block, whole along the reduced axes.
-            let mut full: Region = (0..input.ndim()).map(|d| 0..input.shape()[d]).collect();
-            let out_region = grid.block_region(&out_block);
-            for (k, &ax) in kept.iter().enumerate() {
-                full[ax] = out_region[k].clone();
-            }
-            tasks.push(match plan.method {
-                Method::MapReduce => self.reduce_map_reduce(
-                    input,
-                    axes,
-                    plan,
-                    full,
-                    &label,
-                    &out_block,
-                    &out_region,
-                )?,
-                Method::Blockwise => {
-                    let axes = axes.to_vec();
-                    self.region_task(
-                        input,
-                        full,
-                        Some(Box::new(move |chunk: NdArray| {
-                            Ok(TaskValue::single(plan.whole(&chunk, &axes)?))
-                        })),
-                    )?
-                }
-            });
+        // The input region of this output block, whole along the reduced axes.
+        let mut full: Region = (0..input.ndim()).map(|d| 0..input.shape()[d]).collect();
+        let out_region = grid.block_region(out_block);
+        for (k, &ax) in kept.iter().enumerate() {
+            full[ax] = out_region[k].clone();
         }
-        Ok(tasks)
+        match plan.method {
+            Method::MapReduce => {
+                self.reduce_map_reduce(input, axes, plan, full, &label, out_block, &out_region)
+            }
+            Method::Blockwise => {
+                let axes = axes.to_vec();
+                self.region_task(
+                    input,
+                    full,
+                    Some(Box::new(move |chunk: NdArray| {
+                        Ok(TaskValue::single(plan.whole(&chunk, &axes)?))
+                    })),
+                )
+            }
+        }
     }
 
     /// One output block of a plain reduction by map-reduce: one partial per input block
@@ -348,31 +340,31 @@ impl Lowering {
         )
     }
 
-    /// A grouped aggregation, per output block (the other dims' chunks), by the plan's
-    /// method.
+    /// One output block (of the other dims' chunks) of a grouped aggregation, by the
+    /// plan's method.
     fn group_reduce(
         &mut self,
+        key: usize,
         input: &LazyArray,
         axis: usize,
         plan: &Arc<GroupPlan>,
         grid: &ChunkGrid,
-    ) -> Result<Vec<TaskId>> {
+        out_block: &[usize],
+    ) -> Result<TaskId> {
         let label = format!("groupby {} of {}", plan.agg, input.label());
-        let mut out_blocks = Vec::new();
-        for_each_index(&grid.blocks_per_dim(), |b| out_blocks.push(b.to_vec()));
-        let positions = match plan.method {
-            Method::MapReduce => Vec::new(),
-            Method::Blockwise => plan.positions(),
-        };
-        let mut tasks = Vec::with_capacity(out_blocks.len());
-        for out_block in out_blocks {
-            let out_region = grid.block_region(&out_block);
-            let task_label = format!("{label}, output block {out_block:?}");
-            tasks.push(match plan.method {
-                Method::MapReduce => {
-                    self.group_map_reduce(input, axis, plan, &out_region, &label, task_label)?
-                }
-                Method::Blockwise => self.group_blockwise(
+        let out_region = grid.block_region(out_block);
+        let task_label = format!("{label}, output block {out_block:?}");
+        match plan.method {
+            Method::MapReduce => {
+                self.group_map_reduce(input, axis, plan, &out_region, &label, task_label)
+            }
+            Method::Blockwise => {
+                let positions = Arc::clone(
+                    self.group_positions
+                        .entry(key)
+                        .or_insert_with(|| Arc::new(plan.positions())),
+                );
+                self.group_blockwise(
                     input,
                     axis,
                     plan,
@@ -380,10 +372,9 @@ impl Lowering {
                     &out_region,
                     &label,
                     task_label,
-                )?,
-            });
+                )
+            }
         }
-        Ok(tasks)
     }
 
     /// One output block of a grouped aggregation by map-reduce: one partial per input
@@ -541,7 +532,8 @@ impl Lowering {
         axes_a: &[usize],
         axes_b: &[usize],
         grid: &ChunkGrid,
-    ) -> Result<Vec<TaskId>> {
+        out_block: &[usize],
+    ) -> Result<TaskId> {
         let free_a: Vec<usize> = (0..a.ndim()).filter(|x| !axes_a.contains(x)).collect();
         let free_b: Vec<usize> = (0..b.ndim()).filter(|x| !axes_b.contains(x)).collect();
         // The contraction is split as `a` is chunked along its contracted axes.
@@ -552,89 +544,81 @@ impl Lowering {
                 .collect(),
         )?;
         let label = format!("tensordot of {} and {}", a.label(), b.label());
-        let mut tasks = Vec::with_capacity(grid.num_blocks());
-        let mut out_blocks = Vec::new();
-        for_each_index(&grid.blocks_per_dim(), |blk| out_blocks.push(blk.to_vec()));
-        for out_block in out_blocks {
-            let out_region = grid.block_region(&out_block);
-            let mut partials = Vec::new();
-            let mut contract_blocks = Vec::new();
-            for_each_index(&contract_grid.blocks_per_dim(), |c| {
-                contract_blocks.push(c.to_vec())
-            });
-            for cblock in contract_blocks {
-                let creg = contract_grid.block_region(&cblock);
-                let mut ra: Region = vec![0..0; a.ndim()];
-                for (k, &x) in free_a.iter().enumerate() {
-                    ra[x] = out_region[k].clone();
-                }
-                for (k, &x) in axes_a.iter().enumerate() {
-                    ra[x] = creg[k].clone();
-                }
-                let mut rb: Region = vec![0..0; b.ndim()];
-                for (k, &x) in free_b.iter().enumerate() {
-                    rb[x] = out_region[free_a.len() + k].clone();
-                }
-                for (k, &x) in axes_b.iter().enumerate() {
-                    rb[x] = creg[k].clone();
-                }
-                let ta = self.region_task(a, ra, None)?;
-                let (axes_a2, axes_b2) = (axes_a.to_vec(), axes_b.to_vec());
-                let tb_then: Box<dyn FnOnce(NdArray) -> Result<TaskValue> + Send> =
-                    Box::new(move |blk: NdArray| Ok(TaskValue::single(blk)));
-                let tb = self.region_task(b, rb, Some(tb_then))?;
-                let id = self.graph.add_task(
-                    vec![ta, tb],
-                    format!("{label}, output block {out_block:?}"),
-                    region_len(&out_region) * 8,
-                    Box::new(move |v: Vec<Arc<TaskValue>>| {
-                        let get = |i: usize| {
-                            v.get(i)
-                                .and_then(|t| t.0.first().cloned())
-                                .ok_or_else(|| Error::internal("tensordot inputs"))
-                        };
-                        Ok(TaskValue::single(crate::array::linalg::tensordot(
-                            &get(0)?,
-                            &get(1)?,
-                            &axes_a2,
-                            &axes_b2,
-                        )?))
-                    }),
-                );
-                partials.push(id);
+        let out_region = grid.block_region(&out_block);
+        let mut partials = Vec::new();
+        let mut contract_blocks = Vec::new();
+        for_each_index(&contract_grid.blocks_per_dim(), |c| {
+            contract_blocks.push(c.to_vec())
+        });
+        for cblock in contract_blocks {
+            let creg = contract_grid.block_region(&cblock);
+            let mut ra: Region = vec![0..0; a.ndim()];
+            for (k, &x) in free_a.iter().enumerate() {
+                ra[x] = out_region[k].clone();
             }
-            // Sum the products pairwise in a tree.
-            while partials.len() > 1 {
-                let mut next = Vec::new();
-                for pair in partials.chunks(FAN_IN) {
-                    let deps = pair.to_vec();
-                    let est = self.graph.est_bytes(deps[0]);
-                    next.push(self.graph.add_task(
-                        deps,
-                        format!("sum of {label}"),
-                        est,
-                        Box::new(|v: Vec<Arc<TaskValue>>| {
-                            let mut it = v.iter().filter_map(|t| t.0.first());
-                            let mut acc = it
-                                .next()
-                                .cloned()
-                                .ok_or_else(|| Error::internal("sum of no products"))?;
-                            for x in it {
-                                acc = kernels::binary(&acc, x, kernels::BinaryOp::Add)?;
-                            }
-                            Ok(TaskValue::single(acc))
-                        }),
-                    ));
-                }
-                partials = next;
+            for (k, &x) in axes_a.iter().enumerate() {
+                ra[x] = creg[k].clone();
             }
-            tasks.push(
-                partials
-                    .pop()
-                    .ok_or_else(|| Error::internal("tensordot with no contraction block"))?,
+            let mut rb: Region = vec![0..0; b.ndim()];
+            for (k, &x) in free_b.iter().enumerate() {
+                rb[x] = out_region[free_a.len() + k].clone();
+            }
+            for (k, &x) in axes_b.iter().enumerate() {
+                rb[x] = creg[k].clone();
+            }
+            let ta = self.region_task(a, ra, None)?;
+            let (axes_a2, axes_b2) = (axes_a.to_vec(), axes_b.to_vec());
+            let tb_then: Box<dyn FnOnce(NdArray) -> Result<TaskValue> + Send> =
+                Box::new(move |blk: NdArray| Ok(TaskValue::single(blk)));
+            let tb = self.region_task(b, rb, Some(tb_then))?;
+            let id = self.graph.add_task(
+                vec![ta, tb],
+                format!("{label}, output block {out_block:?}"),
+                region_len(&out_region) * 8,
+                Box::new(move |v: Vec<Arc<TaskValue>>| {
+                    let get = |i: usize| {
+                        v.get(i)
+                            .and_then(|t| t.0.first().cloned())
+                            .ok_or_else(|| Error::internal("tensordot inputs"))
+                    };
+                    Ok(TaskValue::single(crate::array::linalg::tensordot(
+                        &get(0)?,
+                        &get(1)?,
+                        &axes_a2,
+                        &axes_b2,
+                    )?))
+                }),
             );
+            partials.push(id);
         }
-        Ok(tasks)
+        // Sum the products pairwise in a tree.
+        while partials.len() > 1 {
+            let mut next = Vec::new();
+            for pair in partials.chunks(FAN_IN) {
+                let deps = pair.to_vec();
+                let est = self.graph.est_bytes(deps[0]);
+                next.push(self.graph.add_task(
+                    deps,
+                    format!("sum of {label}"),
+                    est,
+                    Box::new(|v: Vec<Arc<TaskValue>>| {
+                        let mut it = v.iter().filter_map(|t| t.0.first());
+                        let mut acc = it
+                            .next()
+                            .cloned()
+                            .ok_or_else(|| Error::internal("sum of no products"))?;
+                        for x in it {
+                            acc = kernels::binary(&acc, x, kernels::BinaryOp::Add)?;
+                        }
+                        Ok(TaskValue::single(acc))
+                    }),
+                ));
+            }
+            partials = next;
+        }
+        partials
+            .pop()
+            .ok_or_else(|| Error::internal("tensordot with no contraction block"))
     }
 
     fn map_blocks(
@@ -642,10 +626,8 @@ impl Lowering {
         f: &BlockFn,
         inputs: &[LazyArray],
         grid: &ChunkGrid,
-    ) -> Result<Vec<TaskId>> {
-        let mut tasks = Vec::with_capacity(grid.num_blocks());
-        let mut blocks = Vec::new();
-        for_each_index(&grid.blocks_per_dim(), |blk| blocks.push(blk.to_vec()));
+        block: &[usize],
+    ) -> Result<TaskId> {
         let label = format!(
             "map_blocks over {}",
             inputs
@@ -654,71 +636,62 @@ impl Lowering {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        for block in blocks {
-            let region = grid.block_region(&block);
-            let deps = inputs
-                .iter()
-                .map(|input| self.region_task(input, region.clone(), None))
-                .collect::<Result<Vec<_>>>()?;
-            let f = Arc::clone(f);
-            let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
-            let task_label = format!("{label}, block {block:?}");
-            let err_label = task_label.clone();
-            tasks.push(self.graph.add_task(
-                deps,
-                task_label,
-                region_len(&region) * 8,
-                Box::new(move |v: Vec<Arc<TaskValue>>| {
-                    let args: Vec<NdArray> =
-                        v.iter().filter_map(|t| t.0.first().cloned()).collect();
-                    let out = f(&args)?;
-                    if out.shape() != shape.as_slice() {
-                        return Err(Error::ShapeMismatch {
-                            what: format!("result of the function in {err_label}"),
-                            expected: shape,
-                            actual: out.shape().to_vec(),
-                        });
-                    }
-                    Ok(TaskValue::single(out))
-                }),
-            ));
-        }
-        Ok(tasks)
-    }
-}
-
-impl Lowering {
-    /// One task per output block of a region map, on the input region it names (pulled
-    /// from however many input chunks it spans).
-    fn region_map(
-        &mut self,
-        input: &LazyArray,
-        map: &Arc<RegionMap>,
-        grid: &ChunkGrid,
-    ) -> Result<Vec<TaskId>> {
-        let mut blocks = Vec::new();
-        for_each_index(&grid.blocks_per_dim(), |blk| blocks.push(blk.to_vec()));
-        let mut tasks = Vec::with_capacity(blocks.len());
-        for block in blocks {
-            let region = grid.block_region(&block);
-            let wanted = (map.input_region)(&region);
-            let map = Arc::clone(map);
-            let label = format!("{} of {}, block {block:?}", map.name, input.label());
-            let then = move |values: NdArray| -> Result<TaskValue> {
-                let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
-                let out = (map.apply)(&region, values)?;
+        let region = grid.block_region(block);
+        let deps = inputs
+            .iter()
+            .map(|input| self.region_task(input, region.clone(), None))
+            .collect::<Result<Vec<_>>>()?;
+        let f = Arc::clone(f);
+        let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
+        let task_label = format!("{label}, block {block:?}");
+        let err_label = task_label.clone();
+        Ok(self.graph.add_task(
+            deps,
+            task_label,
+            region_len(&region) * 8,
+            Box::new(move |v: Vec<Arc<TaskValue>>| {
+                let args: Vec<NdArray> = v.iter().filter_map(|t| t.0.first().cloned()).collect();
+                let out = f(&args)?;
                 if out.shape() != shape.as_slice() {
                     return Err(Error::ShapeMismatch {
-                        what: format!("{label}: result"),
+                        what: format!("result of the function in {err_label}"),
                         expected: shape,
                         actual: out.shape().to_vec(),
                     });
                 }
                 Ok(TaskValue::single(out))
-            };
-            tasks.push(self.region_task(input, wanted, Some(Box::new(then)))?);
-        }
-        Ok(tasks)
+            }),
+        ))
+    }
+}
+
+impl Lowering {
+    /// The task of one output block of a region map, on the input region it names
+    /// (pulled from however many input chunks it spans).
+    fn region_map(
+        &mut self,
+        input: &LazyArray,
+        map: &Arc<RegionMap>,
+        grid: &ChunkGrid,
+        block: &[usize],
+    ) -> Result<TaskId> {
+        let region = grid.block_region(block);
+        let wanted = (map.input_region)(&region);
+        let map = Arc::clone(map);
+        let label = format!("{} of {}, block {block:?}", map.name, input.label());
+        let then = move |values: NdArray| -> Result<TaskValue> {
+            let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
+            let out = (map.apply)(&region, values)?;
+            if out.shape() != shape.as_slice() {
+                return Err(Error::ShapeMismatch {
+                    what: format!("{label}: result"),
+                    expected: shape,
+                    actual: out.shape().to_vec(),
+                });
+            }
+            Ok(TaskValue::single(out))
+        };
+        self.region_task(input, wanted, Some(Box::new(then)))
     }
 }
 
