@@ -13,6 +13,7 @@ pub(crate) mod expr;
 pub(crate) mod fuse;
 pub(crate) mod lower;
 mod overlap;
+mod push;
 mod scan;
 mod source;
 
