@@ -11,6 +11,7 @@ mod compute;
 mod data;
 pub(crate) mod expr;
 pub(crate) mod fuse;
+mod interpolate_na;
 pub(crate) mod lower;
 mod overlap;
 mod push;
