@@ -329,8 +329,8 @@ impl DataArray {
     /// Replaces nulls by the values of `other` at the same labels (xarray's `fillna`
     /// with a DataArray): `other` is aligned to this array's indexes (a left join:
     /// labels it lacks fill nothing) and broadcast by dim name (its extra dims are
-    /// added after this array's). The dtype is the promotion of both; the name is kept
-    /// when `other` has the same name, and dropped otherwise, as in xarray.
+    /// added after this array's). The dtype is the promotion of both; the name, attrs
+    /// and coordinates are this array's (with `other`'s for its extra dims).
     ///
     /// # Errors
     /// [`Error::Alignment`] or [`Error::DimSizeConflict`] naming the dim;
@@ -360,11 +360,7 @@ impl DataArray {
         for (k, v) in fill.coords() {
             coords.entry(k.clone()).or_insert_with(|| v.clone());
         }
-        let name = match (self.name(), other.name()) {
-            (Some(a), Some(b)) if a == b => Some(a.to_string()),
-            _ => None,
-        };
-        DataArray::from_parts(name, var.replace(dims, data), coords)
+        DataArray::from_parts(self.name().map(str::to_string), var.replace(dims, data), coords)
     }
 
     fn context_name(&self) -> String {
