@@ -22,7 +22,8 @@ import xarray as xr
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CALENDARS = ("standard", "noleap", "360_day")
-HOURS = [0, 13, 26, 50, 63, 100, 113, 126, 200]  # irregular steps across month ends
+DATES = [(2000, 2, 26, 0), (2000, 2, 27, 12), (2000, 2, 28, 0), (2000, 2, 28, 18), (2000, 3, 1, 0),
+         (2000, 3, 1, 12), (2000, 3, 2, 0), (2000, 3, 4, 0), (2000, 3, 5, 0)]
 TIME = [0.0, 1.0, 3.0, 4.0, 8.0, 9.0, 10.0, 15.0, 16.0]
 
 
@@ -62,9 +63,13 @@ def inputs():
 
 
 def time_coord(calendar):
+    """The same dates on every calendar: the time between them differs (February has 28,
+    29 or 30 days), and so do the interpolated values and the gaps max_gap lets fill."""
     if calendar == "standard":
-        return np.datetime64("2000-02-27T00:00:00", "ns") + np.array(HOURS) * np.timedelta64(1, "h")
-    return cftime.num2date(HOURS, "hours since 2000-02-27", calendar=calendar)
+        return np.array([f"{y:04d}-{m:02d}-{d:02d}T{h:02d}" for y, m, d, h in DATES], dtype="datetime64[ns]")
+    # The calendar's own class: xarray subtracts type(index[0])(1970, 1, 1).
+    cls = {"noleap": cftime.DatetimeNoLeap, "360_day": cftime.Datetime360Day}[calendar]
+    return np.array([cls(y, m, d, h) for y, m, d, h in DATES])
 
 
 def datetime_input():
