@@ -95,8 +95,16 @@ fn isnull_and_fillna_match_xarray() {
             let da = data(src, chunked);
             check(&format!("isnull_{src}"), &da.isnull().unwrap(), chunked);
             check(&format!("notnull_{src}"), &da.notnull().unwrap(), chunked);
-            check(&format!("fillna_{src}_int"), &da.fillna(3).unwrap(), chunked);
-            check(&format!("fillna_{src}_float"), &da.fillna(1.5).unwrap(), chunked);
+            check(
+                &format!("fillna_{src}_int"),
+                &da.fillna(3).unwrap(),
+                chunked,
+            );
+            check(
+                &format!("fillna_{src}_float"),
+                &da.fillna(1.5).unwrap(),
+                chunked,
+            );
             let named = da.fillna_with(&fill_named).unwrap();
             check(&format!("fillna_{src}_named"), &named, chunked);
             let other = da.fillna_with(&fill_other).unwrap();
@@ -202,7 +210,11 @@ fn datetime_data(chunked: bool) -> DataArray {
     let da = DataArray::new(datetimes(&v["values"], Calendar::Standard), &["time"])
         .unwrap()
         .with_name("d")
-        .with_coord("time", &["time"], NdArray::from((0..8).map(f64::from).collect::<Vec<_>>()))
+        .with_coord(
+            "time",
+            &["time"],
+            NdArray::from((0..8).map(f64::from).collect::<Vec<_>>()),
+        )
         .unwrap();
     if chunked {
         da.chunk(&[("time", 3)]).unwrap()
@@ -214,7 +226,11 @@ fn datetime_data(chunked: bool) -> DataArray {
 /// Asserts a datetime result against a golden case, as ISO text (NaT for null).
 fn check_datetimes(case: &str, got: &DataArray) {
     let e = &golden()["cases"][case];
-    assert_eq!(got.dtype(), DType::DateTime(Calendar::Standard), "{case}: dtype");
+    assert_eq!(
+        got.dtype(),
+        DType::DateTime(Calendar::Standard),
+        "{case}: dtype"
+    );
     let want = datetimes(&e["values"], Calendar::Standard);
     let got = got.values().compute().unwrap();
     assert!(got.equals(&want), "{case}: {got:?} vs {want:?}");
@@ -229,7 +245,10 @@ fn datetime_data_has_nat_as_null() {
         assert_eq!(ff.values().is_lazy(), chunked);
         check_datetimes("ffill_d", &ff);
         check_datetimes("bfill_d_1", &d.bfill("time", Some(1)).unwrap());
-        let fill = Scalar::DateTime(ticks("1999-12-31T12:00:00", Calendar::Standard), Calendar::Standard);
+        let fill = Scalar::DateTime(
+            ticks("1999-12-31T12:00:00", Calendar::Standard),
+            Calendar::Standard,
+        );
         check_datetimes("fillna_d", &d.fillna(fill).unwrap());
     }
 }
@@ -262,13 +281,21 @@ fn dataset_verbs_match_xarray() {
             .fillna_map(&[("f", Scalar::F64(0.5)), ("i", Scalar::I64(3))])
             .unwrap();
         check_dataset("ds_fillna_dict", &filled, chunked);
-        check_dataset("ds_dropna_lon_any", &ds.dropna("lon", How::Any, None).unwrap(), chunked);
+        check_dataset(
+            "ds_dropna_lon_any",
+            &ds.dropna("lon", How::Any, None).unwrap(),
+            chunked,
+        );
         check_dataset(
             "ds_dropna_time_thresh",
             &ds.dropna("time", How::Any, Some(25)).unwrap(),
             chunked,
         );
-        check_dataset("ds_ffill_time_1", &ds.ffill("time", Some(1)).unwrap(), chunked);
+        check_dataset(
+            "ds_ffill_time_1",
+            &ds.ffill("time", Some(1)).unwrap(),
+            chunked,
+        );
         check_dataset("ds_isnull", &ds.isnull().unwrap(), chunked);
         // The coordinates are kept, not filled or masked.
         let isnull = ds.isnull().unwrap();
@@ -292,20 +319,41 @@ fn bad_input_is_an_error_naming_it() {
     let ds = dataset(true);
     let m = InterpMethod::Linear;
     assert!(is_dim_error(&da.ffill("level", None).unwrap_err(), "level"));
-    assert!(is_dim_error(&da.bfill("level", Some(1)).unwrap_err(), "level"));
+    assert!(is_dim_error(
+        &da.bfill("level", Some(1)).unwrap_err(),
+        "level"
+    ));
     assert!(is_dim_error(&ds.ffill("level", None).unwrap_err(), "level"));
-    assert!(is_dim_error(&da.dropna("level", How::Any, None).unwrap_err(), "level"));
-    assert!(is_dim_error(&ds.dropna("level", How::All, None).unwrap_err(), "level"));
-    assert!(is_dim_error(&da.interpolate_na("level", m, None, None).unwrap_err(), "level"));
-    assert!(is_dim_error(&ds.interpolate_na("level", m, None, None).unwrap_err(), "level"));
+    assert!(is_dim_error(
+        &da.dropna("level", How::Any, None).unwrap_err(),
+        "level"
+    ));
+    assert!(is_dim_error(
+        &ds.dropna("level", How::All, None).unwrap_err(),
+        "level"
+    ));
+    assert!(is_dim_error(
+        &da.interpolate_na("level", m, None, None).unwrap_err(),
+        "level"
+    ));
+    assert!(is_dim_error(
+        &ds.interpolate_na("level", m, None, None).unwrap_err(),
+        "level"
+    ));
     // A fill of the wrong kind names `value`; an unknown variable is named.
     assert!(is_argument_error(&da.fillna("zero").unwrap_err(), "value"));
     let err = datetime_data(false).fillna(0.0).unwrap_err();
     assert!(is_argument_error(&err, "value"), "{err}");
     let err = ds.fillna_map(&[("nope", Scalar::F64(0.0))]).unwrap_err();
-    assert!(matches!(&err, Error::VarNotFound { name, .. } if name == "nope"), "{err}");
+    assert!(
+        matches!(&err, Error::VarNotFound { name, .. } if name == "nope"),
+        "{err}"
+    );
     let err = ds.fillna_map(&[("lat", Scalar::F64(0.0))]).unwrap_err();
-    assert!(matches!(&err, Error::VarNotFound { name, .. } if name == "lat"), "{err}");
+    assert!(
+        matches!(&err, Error::VarNotFound { name, .. } if name == "lat"),
+        "{err}"
+    );
     // A max_gap that does not measure the coordinate.
     let gap = Some(MaxGap::Duration(TimeDelta::hours(1)));
     let err = da.interpolate_na("time", m, None, gap).unwrap_err();
@@ -321,17 +369,17 @@ fn bad_input_is_an_error_naming_it() {
     // A coordinate that is not increasing, or repeats.
     let backwards = da
         .clone()
-        .with_coord("time", &["time"], NdArray::from((0..9).rev().map(f64::from).collect::<Vec<_>>()))
+        .with_coord(
+            "time",
+            &["time"],
+            NdArray::from((0..9).rev().map(f64::from).collect::<Vec<_>>()),
+        )
         .unwrap();
     let err = backwards.interpolate_na("time", m, None, None).unwrap_err();
     assert!(is_argument_error(&err, "dim"), "{err}");
     assert!(err.to_string().contains("\"time\""), "{err}");
     // Without a coordinate, positions count, and max_gap has nothing to measure.
-    let bare = DataArray::new(
-        NdArray::from(vec![1.0, f64::NAN, 3.0]),
-        &["x"],
-    )
-    .unwrap();
+    let bare = DataArray::new(NdArray::from(vec![1.0, f64::NAN, 3.0]), &["x"]).unwrap();
     let filled = bare.interpolate_na("x", m, None, None).unwrap();
     assert_eq!(filled.values().to_f64_vec().unwrap(), [1.0, 2.0, 3.0]);
     let err = bare

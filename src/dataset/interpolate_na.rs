@@ -28,6 +28,8 @@
 //! # }
 //! ```
 
+use std::cmp::Ordering;
+
 use super::shift::{check_array_dims, check_dataset_dims, name_error, via_dataset};
 use super::{DataArray, Dataset, Variable};
 pub use crate::array::kernels::InterpMethod;
@@ -79,7 +81,9 @@ fn interp_coordinate(
             None => Ok(((0..len).map(|i| i as f64).collect(), None)),
             Some(_) => Err(Error::invalid_argument(
                 "max_gap",
-                format!("interpolate_na: max_gap needs a coordinate along {dim:?}, and there is none"),
+                format!(
+                    "interpolate_na: max_gap needs a coordinate along {dim:?}, and there is none"
+                ),
             )),
         };
     };
@@ -101,7 +105,8 @@ fn interp_coordinate(
             ))
         }
     };
-    if let Some(i) = (1..x.len()).find(|&i| !(x[i] > x[i - 1])) {
+    if let Some(i) = (1..x.len()).find(|&i| x[i].partial_cmp(&x[i - 1]) != Some(Ordering::Greater))
+    {
         let reason = if x[i] == x[i - 1] {
             "has duplicate values"
         } else {

@@ -347,7 +347,11 @@ impl DataArray {
             .dtype()
             .promote(values.dtype())
             .ok_or_else(|| Error::DTypeMismatch {
-                what: format!("fillna of {} with {}", self.context_name(), other.context_name()),
+                what: format!(
+                    "fillna of {} with {}",
+                    self.context_name(),
+                    other.context_name()
+                ),
                 left: var.dtype(),
                 right: values.dtype(),
             })?;
@@ -360,7 +364,11 @@ impl DataArray {
         for (k, v) in fill.coords() {
             coords.entry(k.clone()).or_insert_with(|| v.clone());
         }
-        DataArray::from_parts(self.name().map(str::to_string), var.replace(dims, data), coords)
+        DataArray::from_parts(
+            self.name().map(str::to_string),
+            var.replace(dims, data),
+            coords,
+        )
     }
 
     fn context_name(&self) -> String {

@@ -287,7 +287,11 @@ pub fn push_combine(
             right: T::DTYPE,
         })?;
         let mut out = s.to_owned();
-        for (mut o, c) in out.lanes_mut(Axis(axis)).into_iter().zip(c.lanes(Axis(axis))) {
+        for (mut o, c) in out
+            .lanes_mut(Axis(axis))
+            .into_iter()
+            .zip(c.lanes(Axis(axis)))
+        {
             if o[0].is_null() {
                 o[0] = c[0];
                 o[1] = T::from_count(c[1].to_count().saturating_add(n).min(cap));
@@ -467,9 +471,15 @@ mod tests {
         let a = NdArray::from(vec![nan, 1.0, nan, nan, nan, 2.0, nan]);
         let ff = push(&a, 0, Some(2), Direction::Forward).unwrap_or_else(|e| panic!("{e}"));
         let want = [nan, 1.0, 1.0, 1.0, nan, 2.0, 2.0];
-        assert!(f64s(&ff).iter().zip(want).all(|(g, w)| g == &w || (g.is_nan() && w.is_nan())));
+        assert!(f64s(&ff)
+            .iter()
+            .zip(want)
+            .all(|(g, w)| g == &w || (g.is_nan() && w.is_nan())));
         let bf = push(&a, 0, None, Direction::Backward).unwrap_or_else(|e| panic!("{e}"));
         let want = [1.0, 1.0, 2.0, 2.0, 2.0, 2.0, nan];
-        assert!(f64s(&bf).iter().zip(want).all(|(g, w)| g == &w || (g.is_nan() && w.is_nan())));
+        assert!(f64s(&bf)
+            .iter()
+            .zip(want)
+            .all(|(g, w)| g == &w || (g.is_nan() && w.is_nan())));
     }
 }
