@@ -159,9 +159,22 @@ fn interpolate_variable(
 
 impl Dataset {
     /// Fills the gaps of nulls of the data variables along `dim` by interpolating
-    /// against its coordinate (xarray's `interpolate_na` with `use_coordinate=True`):
-    /// see the [module docs](self) for `method`, `limit` and `max_gap`. Coordinates and
-    /// variables without `dim` are kept as they are.
+    /// against its coordinate (xarray's `interpolate_na` with `use_coordinate=True`).
+    /// Coordinates and variables without `dim` are kept as they are.
+    ///
+    /// The coordinate counts as numbers, datetimes of every calendar as nanoseconds
+    /// since 1970-01-01 of their calendar (as xarray does for `DatetimeIndex` and
+    /// `CFTimeIndex`); without a coordinate, positions 0, 1, 2, … count. `method` is
+    /// linear or nearest; `limit` fills at most that many nulls of each gap, counted
+    /// from the valid value before it; `max_gap` fills only gaps whose valid
+    /// neighbours are at most that far apart in the coordinate (a duration for
+    /// datetimes). Nulls before the first and after the last valid value stay null (no
+    /// extrapolation). Integers and bools have no nulls and keep their values; like
+    /// xarray, they come back as `f64` when `limit` or `max_gap` is given.
+    ///
+    /// Lazy data stays lazy, and `dim` is gathered into one chunk per block of the
+    /// other dims, which keep their chunks (xarray needs the dim unchunked in dask
+    /// arrays and fails otherwise).
     ///
     /// # Errors
     /// [`Error::DimNotFound`] naming `dim`; [`Error::InvalidArgument`] naming `dim`
