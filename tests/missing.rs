@@ -297,6 +297,19 @@ fn dataset_verbs_match_xarray() {
             chunked,
         );
         check_dataset("ds_isnull", &ds.isnull().unwrap(), chunked);
+        let fill = golden().input("fill_named");
+        check_dataset("ds_fillna_da", &ds.fillna_with(&fill).unwrap(), chunked);
+        check_dataset("ds_fillna_scalar", &ds.fillna(2).unwrap(), chunked);
+        check_dataset("ds_bfill_lon", &ds.bfill("lon", None).unwrap(), chunked);
+        let interp = ds
+            .interpolate_na(
+                "time",
+                InterpMethod::Linear,
+                Some(2),
+                Some(MaxGap::Value(4.0)),
+            )
+            .unwrap();
+        check_dataset("ds_interp_time", &interp, chunked);
         // The coordinates are kept, not filled or masked.
         let isnull = ds.isnull().unwrap();
         assert_eq!(isnull.variable("lat").unwrap().dtype(), DType::F64);

@@ -157,6 +157,10 @@ def dataset_cases(a):
     out["ds_dropna_time_thresh"] = lambda: ds.dropna("time", thresh=25)
     out["ds_ffill_time_1"] = lambda: ds.ffill("time", limit=1)
     out["ds_isnull"] = lambda: ds.isnull()
+    out["ds_fillna_da"] = lambda: ds.fillna(a["fill_named"])
+    out["ds_fillna_scalar"] = lambda: ds.fillna(2)
+    out["ds_bfill_lon"] = lambda: ds.bfill("lon")
+    out["ds_interp_time"] = lambda: ds.interpolate_na("time", method="linear", limit=2, max_gap=4.0)
     return ds, out
 
 
