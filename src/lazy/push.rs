@@ -6,6 +6,7 @@
 
 use super::{Data, LazyArray};
 use crate::array::kernels::{self, Direction};
+use crate::array::DType;
 use crate::error::{Error, Result};
 
 impl LazyArray {
@@ -27,7 +28,8 @@ impl LazyArray {
                 )
             })?
             .clone();
-        if kernels::empty_carry(&[1], 0, self.dtype).is_err() {
+        if !(self.dtype.is_float() || matches!(self.dtype, DType::DateTime(_))) {
+            // No nulls to fill.
             return Ok(self.clone());
         }
         let dtype = self.dtype;
@@ -112,7 +114,7 @@ impl Data {
     /// # Errors
     /// Never for eager data; kept fallible like the other elementwise operations.
     pub fn isnull(&self) -> Result<Data> {
-        self.map_elementwise(crate::array::DType::Bool, |a| Ok(kernels::isnull(a)))
+        self.map_elementwise(DType::Bool, |a| Ok(kernels::isnull(a)))
     }
 
     /// True where the values are not null; see [`Data::isnull`].
@@ -120,7 +122,7 @@ impl Data {
     /// # Errors
     /// As [`Data::isnull`].
     pub fn notnull(&self) -> Result<Data> {
-        self.map_elementwise(crate::array::DType::Bool, |a| Ok(kernels::notnull(a)))
+        self.map_elementwise(DType::Bool, |a| Ok(kernels::notnull(a)))
     }
 }
 

@@ -145,13 +145,17 @@ fn fill_typed<T: Nullable + Element>(
     Ok(x.mapv(|v| if v.is_null() { f } else { v }).into_shared())
 }
 
-/// The one element of a 0-d array of `T` (datetime ticks for a datetime array).
-fn element_of<T: Element + Copy>(a: &NdArray) -> Result<T> {
-    let typed = match a {
+/// The array as its element type stores it: datetimes as their `i64` ticks.
+fn storage(a: &NdArray) -> NdArray {
+    match a {
         NdArray::DateTime(t, _) => NdArray::I64(t.clone()),
         other => other.clone(),
-    };
-    T::unwrap(&typed)
+    }
+}
+
+/// The one element of a 0-d array of `T` (datetime ticks for a datetime array).
+fn element_of<T: Element + Copy>(a: &NdArray) -> Result<T> {
+    T::unwrap(&storage(a))
         .and_then(|v| v.iter().next().copied())
         .ok_or_else(|| Error::internal("a scalar of the array's dtype"))
 }
@@ -303,11 +307,7 @@ pub fn push_combine(
         NdArray::F32(s) => NdArray::F32(combine(carry, s, axis, n, cap)?),
         NdArray::F64(s) => NdArray::F64(combine(carry, s, axis, n, cap)?),
         NdArray::DateTime(s, cal) => {
-            let c = match carry {
-                NdArray::DateTime(c, _) => NdArray::I64(c.clone()),
-                other => other.clone(),
-            };
-            NdArray::DateTime(combine(&c, s, axis, n, cap)?, *cal)
+            NdArray::DateTime(combine(&storage(carry), s, axis, n, cap)?, *cal)
         }
         other => other.clone(),
     })
