@@ -156,4 +156,20 @@ mod tests {
             }
         }
     }
+
+    /// One chunk per step over a long axis: the chain of carries is as long as the axis.
+    #[test]
+    fn a_long_chain_of_carries_computes() {
+        let n = 1000;
+        let v: Vec<f64> = (0..n)
+            .map(|i| if i % 7 == 0 { f64::from(i) } else { f64::NAN })
+            .collect();
+        let got = LazyArray::from_array(NdArray::from(v), &[1])
+            .and_then(|l| l.push(0, None, Direction::Forward))
+            .and_then(|l| l.compute())
+            .and_then(|r| r.to_f64_vec())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let want: Vec<f64> = (0..n).map(|i| f64::from(i - i % 7)).collect();
+        assert_eq!(got, want);
+    }
 }
