@@ -11,8 +11,10 @@ mod compute;
 mod data;
 pub(crate) mod expr;
 pub(crate) mod fuse;
+mod interpolate_na;
 pub(crate) mod lower;
 mod overlap;
+mod push;
 mod scan;
 mod source;
 

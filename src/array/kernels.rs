@@ -6,6 +6,7 @@
 //! by trailing alignment, wrapping integer overflow, true division giving floats.
 
 mod binary;
+mod missing;
 mod quantile;
 mod reduce;
 mod rounding;
@@ -14,6 +15,10 @@ mod unary;
 mod weighted_quantile;
 
 pub use binary::{binary, broadcast_shapes, weak_scalar_dtype, BinaryOp};
+pub use missing::{
+    empty_carry, fill_null, interpolate_na, isnull, notnull, push, push_carried, push_combine,
+    Direction, InterpMethod,
+};
 pub use quantile::{Quantile, QuantileMethod};
 pub use reduce::{reduce, ReduceParams, Reduction};
 pub use rounding::{clip, clip_dtype, round};

@@ -230,7 +230,10 @@ fn pad_source(i: isize, len: usize, mode: PadMode) -> usize {
     k as usize
 }
 
-fn check_dataset_dims<'a>(ds: &Dataset, dims: impl IntoIterator<Item = &'a str>) -> Result<()> {
+pub(super) fn check_dataset_dims<'a>(
+    ds: &Dataset,
+    dims: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
     let have = ds.dims();
     for d in dims {
         if !have.contains_key(d) {

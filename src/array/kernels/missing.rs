@@ -1,0 +1,485 @@
+//! Kernels for missing values: which values are null (NaN for floats, NaT for
+//! datetimes; integers, bools and strings never are), filling nulls with a value,
+//! pushing the last valid value along an axis (bottleneck's `push`, which xarray's
+//! `ffill`/`bfill` use) with a carry from block to block, and filling gaps along an axis
+//! by linear or nearest-neighbour interpolation (xarray's `interpolate_na`).
+//!
+//! A push over blocks carries two rows along the axis: the last valid value seen (null
+//! when there is none) and the number of positions since it, capped at `limit + 1`, so
+//! that it fits the element type (beyond the limit the exact distance no longer
+//! matters).
+
+use std::fmt;
+
+use ndarray::{s, ArcArray, Axis, IxDyn};
+
+use crate::array::{DType, Element, NdArray, Scalar};
+use crate::error::{Error, Result};
+use crate::time::NAT;
+
+/// Which way a push carries valid values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Towards higher positions (`ffill`).
+    Forward,
+    /// Towards lower positions (`bfill`).
+    Backward,
+}
+
+/// How [`interpolate_na`] fills a gap (xarray's `method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum InterpMethod {
+    /// Linear in the coordinate between the valid values around the gap (`np.interp`).
+    #[default]
+    Linear,
+    /// The valid value nearest in the coordinate; at equal distance the one before
+    /// (scipy's `interp1d(kind="nearest")`).
+    Nearest,
+}
+
+impl fmt::Display for InterpMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            InterpMethod::Linear => "linear",
+            InterpMethod::Nearest => "nearest",
+        })
+    }
+}
+
+/// An element type with a null value: floats (NaN) and datetime ticks (NaT).
+trait Nullable: Copy {
+    fn is_null(self) -> bool;
+    fn null() -> Self;
+    /// A count of positions, stored in a carry row.
+    fn from_count(n: usize) -> Self;
+    fn to_count(self) -> usize;
+}
+
+macro_rules! impl_nullable_float {
+    ($t:ty) => {
+        impl Nullable for $t {
+            fn is_null(self) -> bool {
+                self.is_nan()
+            }
+            fn null() -> Self {
+                <$t>::NAN
+            }
+            #[allow(clippy::cast_precision_loss)]
+            fn from_count(n: usize) -> Self {
+                n as $t
+            }
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            fn to_count(self) -> usize {
+                self as usize
+            }
+        }
+    };
+}
+
+impl_nullable_float!(f32);
+impl_nullable_float!(f64);
+
+impl Nullable for i64 {
+    fn is_null(self) -> bool {
+        self == NAT
+    }
+    fn null() -> Self {
+        NAT
+    }
+    fn from_count(n: usize) -> Self {
+        i64::try_from(n).unwrap_or(i64::MAX)
+    }
+    fn to_count(self) -> usize {
+        usize::try_from(self).unwrap_or(0)
+    }
+}
+
+/// Runs `$body` with `$x` bound to the typed array of a dtype that has nulls (floats and
+/// datetimes), rewrapping the result; evaluates `$other` for any other dtype.
+macro_rules! with_nullable {
+    ($arr:expr, $x:ident => $body:expr, $other:pat => $fallback:expr) => {
+        match $arr {
+            NdArray::F32($x) => NdArray::F32($body),
+            NdArray::F64($x) => NdArray::F64($body),
+            NdArray::DateTime($x, cal) => NdArray::DateTime($body, *cal),
+            $other => $fallback,
+        }
+    };
+}
+
+/// True where `a` is null (NaN, NaT); false everywhere for integers, bools and strings.
+pub fn isnull(a: &NdArray) -> NdArray {
+    null_mask(a, true)
+}
+
+/// True where `a` is not null; the negation of [`isnull`].
+pub fn notnull(a: &NdArray) -> NdArray {
+    null_mask(a, false)
+}
+
+fn null_mask(a: &NdArray, null: bool) -> NdArray {
+    let mask = match a {
+        NdArray::F32(x) => x.mapv(|v| v.is_null() == null).into_shared(),
+        NdArray::F64(x) => x.mapv(|v| v.is_null() == null).into_shared(),
+        NdArray::DateTime(x, _) => x.mapv(|v| v.is_null() == null).into_shared(),
+        other => ArcArray::from_elem(IxDyn(other.shape()), !null),
+    };
+    NdArray::Bool(mask)
+}
+
+/// `a` with its nulls replaced by `value`, cast to `a`'s dtype.
+///
+/// # Errors
+/// When `value` cannot be cast to `a`'s dtype.
+pub fn fill_null(a: &NdArray, value: &Scalar) -> Result<NdArray> {
+    let fill = NdArray::from_scalar(value).astype(a.dtype())?;
+    Ok(with_nullable!(a, x => fill_typed(x, &fill)?, other => other.clone()))
+}
+
+fn fill_typed<T: Nullable + Element>(
+    x: &ArcArray<T, IxDyn>,
+    fill: &NdArray,
+) -> Result<ArcArray<T, IxDyn>> {
+    let f = element_of::<T>(fill)?;
+    Ok(x.mapv(|v| if v.is_null() { f } else { v }).into_shared())
+}
+
+/// The array as its element type stores it: datetimes as their `i64` ticks.
+fn storage(a: &NdArray) -> NdArray {
+    match a {
+        NdArray::DateTime(t, _) => NdArray::I64(t.clone()),
+        other => other.clone(),
+    }
+}
+
+/// The one element of a 0-d array of `T` (datetime ticks for a datetime array).
+fn element_of<T: Element + Copy>(a: &NdArray) -> Result<T> {
+    T::unwrap(&storage(a))
+        .and_then(|v| v.iter().next().copied())
+        .ok_or_else(|| Error::internal("a scalar of the array's dtype"))
+}
+
+fn check_axis(a: &NdArray, axis: usize, op: &str, rows: usize) -> Result<usize> {
+    match a.shape().get(axis) {
+        Some(&n) if n >= rows => Ok(n - rows),
+        Some(_) => Err(Error::internal(format!(
+            "{op}: a block of shape {:?} lacks its {rows} carry rows",
+            a.shape()
+        ))),
+        None => Err(Error::invalid_argument(
+            "axis",
+            format!("{op}: axis {axis} out of range for shape {:?}", a.shape()),
+        )),
+    }
+}
+
+/// The carry rows hold counts up to this (`limit + 1`; 0 without a limit, where the
+/// count never matters).
+fn count_cap(limit: Option<usize>) -> usize {
+    limit.map_or(0, |l| l.saturating_add(1))
+}
+
+/// Pushes one lane's values from the carry `(last, since)`; returns the carry after it.
+fn push_lane<'a, T: Nullable + 'a>(
+    lane: impl Iterator<Item = &'a mut T>,
+    (mut last, mut since): (T, usize),
+    limit: Option<usize>,
+) -> (T, usize) {
+    let limit = limit.unwrap_or(usize::MAX);
+    for v in lane {
+        if v.is_null() {
+            since = since.saturating_add(1);
+            if since <= limit && !last.is_null() {
+                *v = last;
+            }
+        } else {
+            last = *v;
+            since = 0;
+        }
+    }
+    (last, since)
+}
+
+/// Fills the nulls of `a` along `axis` with the last valid value before them (after them
+/// for [`Direction::Backward`]) at most `limit` positions away (bottleneck's `push`).
+/// Arrays without nulls come back as they are.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for an axis out of range.
+pub fn push(a: &NdArray, axis: usize, limit: Option<usize>, dir: Direction) -> Result<NdArray> {
+    check_axis(a, axis, "push", 0)?;
+    Ok(with_nullable!(a, x => {
+        let mut out = x.to_owned();
+        for mut lane in out.lanes_mut(Axis(axis)) {
+            let start = (Nullable::null(), 0);
+            match dir {
+                Direction::Forward => push_lane(lane.iter_mut(), start, limit),
+                Direction::Backward => push_lane(lane.iter_mut().rev(), start, limit),
+            };
+        }
+        out.into_shared()
+    }, other => other.clone()))
+}
+
+/// [`push`] of a block extended by two carry rows along `axis` (value, count), before
+/// the block's values for [`Direction::Forward`] and after them for
+/// [`Direction::Backward`]: the carry rows of the result hold the carry after the block.
+///
+/// # Errors
+/// As [`push`]; an internal error when the block has fewer than two rows.
+pub fn push_carried(
+    ext: &NdArray,
+    axis: usize,
+    limit: Option<usize>,
+    dir: Direction,
+) -> Result<NdArray> {
+    let n = check_axis(ext, axis, "push", 2)?;
+    let cap = count_cap(limit);
+    Ok(with_nullable!(ext, x => {
+        let mut out = x.to_owned();
+        for mut lane in out.lanes_mut(Axis(axis)) {
+            let (v, c, data) = match dir {
+                Direction::Forward => (0, 1, s![2..]),
+                Direction::Backward => (n, n + 1, s![..n]),
+            };
+            let start = (lane[v], lane[c].to_count());
+            let mut values = lane.slice_mut(data);
+            let (last, since) = match dir {
+                Direction::Forward => push_lane(values.iter_mut(), start, limit),
+                Direction::Backward => push_lane(values.iter_mut().rev(), start, limit),
+            };
+            lane[v] = last;
+            lane[c] = Nullable::from_count(since.min(cap));
+        }
+        out.into_shared()
+    }, other => other.clone()))
+}
+
+/// The carry after `n` positions whose own carry (from no valid value before them) is
+/// `summary`, given the carry `carry` before them: `summary` when it found a valid
+/// value, else `carry` moved `n` positions on. Both have two rows along `axis`.
+///
+/// # Errors
+/// When the two carries differ in dtype or shape.
+pub fn push_combine(
+    carry: &NdArray,
+    summary: &NdArray,
+    axis: usize,
+    n: usize,
+    limit: Option<usize>,
+) -> Result<NdArray> {
+    check_axis(carry, axis, "push", 2)?;
+    if carry.shape() != summary.shape() {
+        return Err(Error::ShapeMismatch {
+            what: "push carries".into(),
+            expected: carry.shape().to_vec(),
+            actual: summary.shape().to_vec(),
+        });
+    }
+    let cap = count_cap(limit);
+    fn combine<T: Nullable + Element>(
+        carry: &NdArray,
+        s: &ArcArray<T, IxDyn>,
+        axis: usize,
+        n: usize,
+        cap: usize,
+    ) -> Result<ArcArray<T, IxDyn>> {
+        let c = T::unwrap(carry).ok_or_else(|| Error::DTypeMismatch {
+            what: "push carries".into(),
+            left: carry.dtype(),
+            right: T::DTYPE,
+        })?;
+        let mut out = s.to_owned();
+        for (mut o, c) in out
+            .lanes_mut(Axis(axis))
+            .into_iter()
+            .zip(c.lanes(Axis(axis)))
+        {
+            if o[0].is_null() {
+                o[0] = c[0];
+                o[1] = T::from_count(c[1].to_count().saturating_add(n).min(cap));
+            }
+        }
+        Ok(out.into_shared())
+    }
+    Ok(match summary {
+        NdArray::F32(s) => NdArray::F32(combine(carry, s, axis, n, cap)?),
+        NdArray::F64(s) => NdArray::F64(combine(carry, s, axis, n, cap)?),
+        NdArray::DateTime(s, cal) => {
+            NdArray::DateTime(combine(&storage(carry), s, axis, n, cap)?, *cal)
+        }
+        other => other.clone(),
+    })
+}
+
+/// The two carry rows before any value: no valid value, count 0; `shape` with 2 along
+/// `axis`.
+///
+/// # Errors
+/// For dtypes without nulls (they need no push).
+pub fn empty_carry(shape: &[usize], axis: usize, dtype: DType) -> Result<NdArray> {
+    let mut shape = shape.to_vec();
+    shape[axis] = 2;
+    let null = match dtype {
+        DType::F32 | DType::F64 => Scalar::F64(f64::NAN),
+        DType::DateTime(cal) => Scalar::DateTime(NAT, cal),
+        other => {
+            return Err(Error::UnsupportedDType {
+                op: "push (only floats and datetimes have nulls)".into(),
+                dtype: other,
+            })
+        }
+    };
+    let mut out = NdArray::full(&shape, &null, dtype)?;
+    let zero = NdArray::zeros(
+        &shape
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| if i == axis { 1 } else { n })
+            .collect::<Vec<_>>(),
+        dtype,
+    )?;
+    let mut offset = vec![0; shape.len()];
+    offset[axis] = 1;
+    out.assign_at(&offset, &zero)?;
+    Ok(out)
+}
+
+/// Fills the gaps of nulls of `a` along `axis` from the valid values around them, at
+/// coordinates `x` (strictly increasing, one per position): [`InterpMethod`]; with
+/// `limit`, only the first `limit` nulls of each gap; with `max_gap`, only gaps whose
+/// valid neighbours are at most `max_gap` apart in `x`. Nulls before the first and after
+/// the last valid value stay (no extrapolation). Integers and bools come back as they
+/// are.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for an axis out of range or `x` of the wrong length;
+/// [`Error::UnsupportedDType`] for datetimes and strings.
+pub fn interpolate_na(
+    a: &NdArray,
+    axis: usize,
+    x: &[f64],
+    method: InterpMethod,
+    limit: Option<usize>,
+    max_gap: Option<f64>,
+) -> Result<NdArray> {
+    let n = check_axis(a, axis, "interpolate_na", 0)?;
+    if x.len() != n {
+        return Err(Error::invalid_argument(
+            "x",
+            format!(
+                "interpolate_na: {} coordinates for an axis of length {n}",
+                x.len()
+            ),
+        ));
+    }
+    let gap = Gap {
+        x,
+        method,
+        limit: limit.unwrap_or(usize::MAX),
+        max_gap: max_gap.unwrap_or(f64::INFINITY),
+    };
+    Ok(match a {
+        NdArray::F32(v) => NdArray::F32(gap.fill(v, axis, f64::from, |y| y as f32)),
+        NdArray::F64(v) => NdArray::F64(gap.fill(v, axis, |y| y, |y| y)),
+        NdArray::DateTime(..) | NdArray::Str(_) => {
+            return Err(Error::UnsupportedDType {
+                op: "interpolate_na".into(),
+                dtype: a.dtype(),
+            })
+        }
+        other => other.clone(),
+    })
+}
+
+/// How [`interpolate_na`] fills the gaps of one lane.
+struct Gap<'a> {
+    x: &'a [f64],
+    method: InterpMethod,
+    limit: usize,
+    max_gap: f64,
+}
+
+impl Gap<'_> {
+    fn fill<T: Nullable + Clone>(
+        &self,
+        a: &ArcArray<T, IxDyn>,
+        axis: usize,
+        to_f64: impl Fn(T) -> f64,
+        from_f64: impl Fn(f64) -> T,
+    ) -> ArcArray<T, IxDyn> {
+        let mut out = a.to_owned();
+        for mut lane in out.lanes_mut(Axis(axis)) {
+            let mut prev: Option<usize> = None;
+            for q in 0..lane.len() {
+                if lane[q].is_null() {
+                    continue;
+                }
+                if let Some(p) = prev.filter(|&p| q > p + 1) {
+                    let (xp, xq) = (self.x[p], self.x[q]);
+                    if xq - xp <= self.max_gap {
+                        let (yp, yq) = (to_f64(lane[p]), to_f64(lane[q]));
+                        for i in p + 1..q.min(p.saturating_add(self.limit).saturating_add(1)) {
+                            lane[i] = from_f64(self.value(xp, yp, xq, yq, self.x[i]));
+                        }
+                    }
+                }
+                prev = Some(q);
+            }
+        }
+        out.into_shared()
+    }
+
+    /// The value at `x` between `(xp, yp)` and `(xq, yq)`, as numpy's `interp` and
+    /// scipy's `interp1d(kind="nearest")` compute it.
+    fn value(&self, xp: f64, yp: f64, xq: f64, yq: f64, x: f64) -> f64 {
+        match self.method {
+            InterpMethod::Linear => {
+                let slope = (yq - yp) / (xq - xp);
+                let y = slope * (x - xp) + yp;
+                if !y.is_nan() {
+                    y
+                } else if yp == yq {
+                    yp
+                } else {
+                    slope * (x - xq) + yq
+                }
+            }
+            InterpMethod::Nearest => {
+                if x <= xp / 2.0 + xq / 2.0 {
+                    yp
+                } else {
+                    yq
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f64s(a: &NdArray) -> Vec<f64> {
+        a.to_f64_vec().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn push_with_limit_both_ways() {
+        let nan = f64::NAN;
+        let a = NdArray::from(vec![nan, 1.0, nan, nan, nan, 2.0, nan]);
+        let ff = push(&a, 0, Some(2), Direction::Forward).unwrap_or_else(|e| panic!("{e}"));
+        let want = [nan, 1.0, 1.0, 1.0, nan, 2.0, 2.0];
+        assert!(f64s(&ff)
+            .iter()
+            .zip(want)
+            .all(|(g, w)| g == &w || (g.is_nan() && w.is_nan())));
+        let bf = push(&a, 0, None, Direction::Backward).unwrap_or_else(|e| panic!("{e}"));
+        let want = [1.0, 1.0, 2.0, 2.0, 2.0, 2.0, nan];
+        assert!(f64s(&bf)
+            .iter()
+            .zip(want)
+            .all(|(g, w)| g == &w || (g.is_nan() && w.is_nan())));
+    }
+}
