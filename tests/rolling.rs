@@ -730,3 +730,61 @@ fn coarsen_pad_datetime_coordinate() {
         }
     }
 }
+
+/// Computed results drop the source's encoding (packing, compression, chunking), as
+/// xarray's do, so that writing them gives the result's own dtype; `shift` and `roll`
+/// only move values and keep it, as in xarray.
+#[test]
+fn computed_results_drop_the_source_encoding_as_xarray() {
+    let ds = Dataset::open_dataset("tests/data/packed_int16.nc").unwrap();
+    let rain = ds.get("rain").unwrap();
+    let source = rain.variable().encoding().clone();
+    assert_ne!(
+        source,
+        xr::dataset::Encoding::default(),
+        "the fixture is packed"
+    );
+    let computed = [
+        ("rolling", rain.rolling("x", 2).unwrap().mean().unwrap()),
+        (
+            "coarsen",
+            rain.coarsen(&[("x", 2)]).unwrap().mean().unwrap(),
+        ),
+        ("cumsum", rain.cumsum("x").unwrap()),
+        ("diff", rain.diff("x", 1).unwrap()),
+        ("round", rain.round(1).unwrap()),
+        ("clip", rain.clip(Some(0.0.into()), None).unwrap()),
+        ("fillna", rain.fillna(0.0).unwrap()),
+        ("ffill", rain.ffill("x", None).unwrap()),
+    ];
+    for (what, got) in &computed {
+        assert_eq!(
+            got.variable().encoding(),
+            &xr::dataset::Encoding::default(),
+            "{what} keeps the source encoding"
+        );
+    }
+    for (what, got) in [
+        ("shift", rain.shift(&[("x", 1)]).unwrap()),
+        ("roll", rain.roll(&[("x", 1)], false).unwrap()),
+    ] {
+        assert_eq!(
+            got.variable().encoding(),
+            &source,
+            "{what} drops the encoding"
+        );
+    }
+    // Written and read back, the rolling mean is float32 data, not int16 packed.
+    let out = std::env::temp_dir().join(format!("xr-rolled-{}.nc", std::process::id()));
+    let rolled = ds.rolling("x", 2).unwrap().mean().unwrap();
+    rolled.to_netcdf(&out).unwrap();
+    let back = Dataset::open_dataset(&out).unwrap().load().unwrap();
+    std::fs::remove_file(&out).unwrap();
+    let back_rain = back.get("rain").unwrap();
+    assert_eq!(back_rain.dtype(), xr::DType::F32);
+    assert_eq!(
+        back_rain.variable().encoding().scale_factor,
+        None,
+        "not packed on disk"
+    );
+}

@@ -271,7 +271,7 @@ impl<T: CoarsenTarget> Coarsen<'_, T> {
                     // which is what a NaT-padded, NaT-skipping reduction gives.
                     let out = coarsen_short_end(&data, *w, self.side, op)
                         .map_err(|e| in_context(e, context))?;
-                    return Ok(var.replace(var.dims().to_vec(), out));
+                    return Ok(var.computed(var.dims().to_vec(), out));
                 }
             }
             if rem != 0 {
@@ -290,7 +290,7 @@ impl<T: CoarsenTarget> Coarsen<'_, T> {
             axes.push((axis, *w));
         }
         let out = coarsen_data(&data, &axes, op).map_err(|e| in_context(e, context))?;
-        Ok(var.replace(var.dims().to_vec(), out))
+        Ok(var.computed(var.dims().to_vec(), out))
     }
 }
 

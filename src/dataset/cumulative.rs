@@ -27,7 +27,7 @@ impl Variable {
     /// datetimes.
     pub fn scan_dim(&self, dim: &str, op: ScanOp) -> Result<Variable> {
         let axis = self.require_axis(dim, op.name())?;
-        Ok(self.replace(self.dims().to_vec(), self.data().scan(axis, op, true)?))
+        Ok(self.computed(self.dims().to_vec(), self.data().scan(axis, op, true)?))
     }
 }
 

@@ -151,10 +151,10 @@ fn interpolate_variable(
         if limit.is_none() && max_gap.is_none() {
             return Ok(v.clone());
         }
-        return Ok(v.replace(v.dims().to_vec(), v.data().astype(DType::F64)?));
+        return Ok(v.computed(v.dims().to_vec(), v.data().astype(DType::F64)?));
     }
     let data = v.data().interpolate_na(axis, x, method, limit, max_gap)?;
-    Ok(v.replace(v.dims().to_vec(), data))
+    Ok(v.computed(v.dims().to_vec(), data))
 }
 
 impl Dataset {

@@ -84,7 +84,7 @@ impl Variable {
     /// # Errors
     /// Not for valid variables; fallible like every elementwise operation.
     pub fn isnull(&self) -> Result<Variable> {
-        Ok(self.replace(self.dims().to_vec(), self.data().isnull()?))
+        Ok(self.computed(self.dims().to_vec(), self.data().isnull()?))
     }
 
     /// True where the values are not null; see [`Variable::isnull`].
@@ -92,7 +92,7 @@ impl Variable {
     /// # Errors
     /// As [`Variable::isnull`].
     pub fn notnull(&self) -> Result<Variable> {
-        Ok(self.replace(self.dims().to_vec(), self.data().notnull()?))
+        Ok(self.computed(self.dims().to_vec(), self.data().notnull()?))
     }
 
     /// Replaces nulls by `value`; see [`DataArray::fillna`] for the dtype.
@@ -109,7 +109,7 @@ impl Variable {
         } else {
             data
         };
-        Ok(self.replace(self.dims().to_vec(), out))
+        Ok(self.computed(self.dims().to_vec(), out))
     }
 
     /// Fills nulls along `dim` from the nearest valid value before them
@@ -123,7 +123,7 @@ impl Variable {
             Direction::Backward => "bfill",
         };
         let axis = self.require_axis(dim, op)?;
-        Ok(self.replace(self.dims().to_vec(), self.data().push(axis, limit, dir)?))
+        Ok(self.computed(self.dims().to_vec(), self.data().push(axis, limit, dir)?))
     }
 }
 
@@ -366,7 +366,7 @@ impl DataArray {
         }
         DataArray::from_parts(
             self.name().map(str::to_string),
-            var.replace(dims, data),
+            var.computed(dims, data),
             coords,
         )
     }

@@ -240,7 +240,7 @@ impl<T: RollingTarget> Rolling<'_, T> {
                     min_periods.unwrap_or_else(|| windows.iter().map(|(_, w)| w).product());
                 let data = rolling_data(var.data(), &axes, min_periods, op)
                     .map_err(|e| in_context(e, context))?;
-                Ok(var.replace(var.dims().to_vec(), data))
+                Ok(var.computed(var.dims().to_vec(), data))
             })
     }
 

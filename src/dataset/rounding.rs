@@ -35,7 +35,7 @@ impl Variable {
         let data = self
             .data()
             .map_elementwise(dtype, move |a| kernels::clip(a, min.as_ref(), max.as_ref()))?;
-        Ok(self.replace(self.dims().to_vec(), data))
+        Ok(self.computed(self.dims().to_vec(), data))
     }
 
     /// Rounds to `decimals` decimal places (negative: to tens, hundreds, ...), half to
@@ -48,7 +48,7 @@ impl Variable {
         let data = self
             .data()
             .map_elementwise(self.dtype(), move |a| kernels::round(a, decimals))?;
-        Ok(self.replace(self.dims().to_vec(), data))
+        Ok(self.computed(self.dims().to_vec(), data))
     }
 }
 

@@ -160,7 +160,7 @@ impl Variable {
                 .slice_axis(axis, 1, len, 1)?
                 .binary(&data.slice_axis(axis, 0, len - 1, 1)?, BinaryOp::Sub)?;
         }
-        Ok(self.replace(self.dims().to_vec(), data))
+        Ok(self.computed(self.dims().to_vec(), data))
     }
 
     /// Pads `dim` with `before` and `after` new positions filled as `mode` says.
@@ -206,7 +206,7 @@ impl Variable {
                 &[data.take(axis, &lo)?, data.clone(), data.take(axis, &hi)?],
             )?
         };
-        Ok(self.replace(self.dims().to_vec(), out))
+        Ok(self.computed(self.dims().to_vec(), out))
     }
 }
 

@@ -216,6 +216,21 @@ impl Variable {
         }
     }
 
+    /// New dims and data computed from this variable's values: attrs kept, encoding
+    /// dropped, as xarray's computations (rolling, cumsum, round, fillna, ...) drop it:
+    /// the source's packing, compression and chunking no longer describe the result,
+    /// so writing it gives the result's own dtype, as xarray writes it.
+    pub(crate) fn computed(&self, dims: Vec<String>, data: impl Into<Data>) -> Variable {
+        let data = data.into();
+        debug_assert_eq!(dims.len(), data.ndim());
+        Variable {
+            dims,
+            data,
+            attrs: self.attrs.clone(),
+            encoding: Encoding::default(),
+        }
+    }
+
     /// Reorders the dims to `order` (which must name each dim once).
     ///
     /// # Errors
