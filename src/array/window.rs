@@ -207,52 +207,21 @@ pub fn rolling(
                 | Reduction::Max
         ) =>
         {
-            let x = to_f64(a)?;
-            let mut out = ArrayD::<f64>::zeros(IxDyn(a.shape()));
-            let n = a.shape()[w.axis];
-            let mut lane_in = vec![0.0; n];
-            let mut lane_out = vec![0.0; n];
-            Zip::from(x.lanes(Axis(w.axis)))
-                .and(out.lanes_mut(Axis(w.axis)))
-                .for_each(|src, mut dst| {
-                    for (d, &s) in lane_in.iter_mut().zip(src.iter()) {
-                        *d = s;
-                    }
-                    let (before, after) = (w.before(), w.after());
-                    match op {
-                        Reduction::Min => extreme_lane(
-                            &lane_in,
-                            before,
-                            after,
-                            min_periods,
-                            &mut lane_out,
-                            |a, b| a <= b,
-                        ),
-                        Reduction::Max => extreme_lane(
-                            &lane_in,
-                            before,
-                            after,
-                            min_periods,
-                            &mut lane_out,
-                            |a, b| a >= b,
-                        ),
-                        Reduction::Std | Reduction::Var => {
-                            var_lane(
-                                &lane_in,
-                                before,
-                                after,
-                                min_periods,
-                                op == Reduction::Std,
-                                &mut lane_out,
-                            );
-                        }
-                        _ => sum_lane(&lane_in, before, after, min_periods, op, &mut lane_out),
-                    }
-                    for (d, &s) in dst.iter_mut().zip(&lane_out) {
-                        *d = s;
-                    }
-                });
-            NdArray::from(out.into_shared())
+            // float32 is read and written as it is (the lanes compute in f64): no f64
+            // copy of the block in or out.
+            if let Some(x) = a.as_array::<f32>() {
+                NdArray::from(
+                    rolling_lanes(x.view(), *w, min_periods, op, |v| f64::from(v), |v| {
+                        v as f32
+                    })
+                    .into_shared(),
+                )
+            } else {
+                let x = to_f64(a)?;
+                NdArray::from(
+                    rolling_lanes(x.view(), *w, min_periods, op, |v| v, |v| v).into_shared(),
+                )
+            }
         }
         _ => {
             // xarray's general path: reduce the constructed windows, then mask the
@@ -279,6 +248,61 @@ pub fn rolling(
         }
     };
     out.astype(dtype)
+}
+
+/// A one-axis rolling `op` of the fast kernels, lane by lane along `w.axis`, each lane
+/// computed in f64 (`to` reads an element, `from` writes one).
+fn rolling_lanes<T: Copy, U: Copy + Default>(
+    x: ndarray::ArrayViewD<'_, T>,
+    w: WindowAxis,
+    min_periods: usize,
+    op: Reduction,
+    to: impl Fn(T) -> f64,
+    from: impl Fn(f64) -> U,
+) -> ArrayD<U> {
+    let mut out = ArrayD::<U>::default(x.raw_dim());
+    let n = x.shape()[w.axis];
+    let mut lane_in = vec![0.0; n];
+    let mut lane_out = vec![0.0; n];
+    let (before, after) = (w.before(), w.after());
+    Zip::from(x.lanes(Axis(w.axis)))
+        .and(out.lanes_mut(Axis(w.axis)))
+        .for_each(|src, mut dst| {
+            for (d, &s) in lane_in.iter_mut().zip(src.iter()) {
+                *d = to(s);
+            }
+            match op {
+                Reduction::Min => extreme_lane(
+                    &lane_in,
+                    before,
+                    after,
+                    min_periods,
+                    &mut lane_out,
+                    |a, b| a <= b,
+                ),
+                Reduction::Max => extreme_lane(
+                    &lane_in,
+                    before,
+                    after,
+                    min_periods,
+                    &mut lane_out,
+                    |a, b| a >= b,
+                ),
+                Reduction::Std | Reduction::Var => var_lane(
+                    &lane_in,
+                    before,
+                    after,
+                    min_periods,
+                    op == Reduction::Std,
+                    &mut lane_out,
+                ),
+                _ => sum_lane(&lane_in, before, after, min_periods, op, &mut lane_out),
+            }
+            for (d, &s) in dst.iter_mut().zip(&lane_out) {
+                *d = from(s);
+            }
+        });
+    out
 }
 
 /// The positions entering and leaving the window of each label `i` in turn, as

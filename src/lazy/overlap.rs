@@ -14,6 +14,16 @@ use crate::array::chunks::{ChunkGrid, Region};
 use crate::array::{DType, NdArray, Scalar};
 use crate::error::{Error, Result};
 
+/// How many times its halo a block of `map_overlap`'s result is made long, at least,
+/// by joining consecutive chunks: a block reads its halo beyond its own chunk again
+/// (the neighbours' tasks read it too), so with one-step chunks and a 30-step window
+/// every chunk would be read 30 times.
+const BLOCK_PER_HALO: usize = 8;
+
+/// Joined blocks stop growing at this many bytes (of the input dtype, a block as large
+/// as the other axes' largest chunks): each task holds its block, halo and result.
+const MAX_JOINED_BYTES: usize = 32 << 20;
+
 /// The input region an output block of a [`RegionMap`] reads.
 pub(crate) type InputRegionFn = Arc<dyn Fn(&Region) -> Region + Send + Sync>;
 
@@ -48,6 +58,12 @@ impl LazyArray {
     /// (dask's `map_overlap` with `trim=True`). `f` must return an array of its input's
     /// shape, of element type `dtype`. A depth may exceed the neighbouring chunks: the
     /// halo then comes from as many chunks as it spans.
+    ///
+    /// Along an axis with a halo, chunks much shorter than the halo are joined into
+    /// blocks about eight times the halo long (up to 32 MiB), as dask's `map_overlap`
+    /// rechunks chunks smaller than their depth: the result's chunks are then the
+    /// joined blocks, and each input chunk is read about once rather than once per
+    /// block its halo reaches.
     ///
     /// ```
     /// # fn main() -> xr::Result<()> {
@@ -96,6 +112,7 @@ impl LazyArray {
         };
         let shape = self.shape().to_vec();
         let depth: Arc<[(usize, usize)]> = depth.into();
+        let grid = joined_grid(self.grid(), &depth, self.dtype().size())?;
         let extended = {
             let (shape, depth) = (shape.clone(), Arc::clone(&depth));
             move |region: &Region| -> Region {
@@ -162,7 +179,7 @@ impl LazyArray {
             super::expr::slice_region(&out, &keep)
         };
         Ok(self.map_regions(
-            self.grid().clone(),
+            grid,
             dtype,
             RegionMap {
                 name: "map_overlap",
@@ -187,4 +204,45 @@ impl LazyArray {
             },
         )
     }
+}
+
+/// `grid` with consecutive chunks joined along each axis that has a halo, until a block
+/// is [`BLOCK_PER_HALO`] times its halo long or [`MAX_JOINED_BYTES`] big (a chunk
+/// already longer stays as it is).
+fn joined_grid(grid: &ChunkGrid, depth: &[(usize, usize)], itemsize: usize) -> Result<ChunkGrid> {
+    let largest: Vec<usize> = grid
+        .sizes()
+        .iter()
+        .map(|s| s.iter().copied().max().unwrap_or(0).max(1))
+        .collect();
+    let sizes = grid
+        .sizes()
+        .iter()
+        .enumerate()
+        .map(|(axis, sizes)| {
+            let halo = depth[axis].0 + depth[axis].1;
+            if halo == 0 {
+                return sizes.clone();
+            }
+            let row_bytes = largest
+                .iter()
+                .enumerate()
+                .filter(|&(d, _)| d != axis)
+                .map(|(_, &n)| n)
+                .product::<usize>()
+                * itemsize;
+            let want = halo * BLOCK_PER_HALO;
+            let mut out: Vec<usize> = Vec::new();
+            for &n in sizes {
+                match out.last_mut() {
+                    Some(last) if *last < want && (*last + n) * row_bytes <= MAX_JOINED_BYTES => {
+                        *last += n
+                    }
+                    _ => out.push(n),
+                }
+            }
+            out
+        })
+        .collect();
+    ChunkGrid::from_sizes(sizes)
 }
