@@ -2,6 +2,7 @@
 //! xarray's semantics for indexing, alignment, arithmetic, reductions and combining.
 
 pub mod align;
+mod apply_ufunc;
 mod arithmetic;
 mod attrs;
 mod chunked;
@@ -27,6 +28,7 @@ mod weighted;
 
 pub use self::core::Dataset;
 pub use align::Join;
+pub use apply_ufunc::{apply_ufunc, ApplyUfunc, UfuncOutput};
 pub use attrs::{AttrValue, Attrs};
 pub use coarsen::{Boundary, Coarsen, CoarsenTarget, CoarsenVariable, Side};
 pub use combine::{concat, concat_with_labels, merge};
