@@ -93,7 +93,7 @@ where
         output_sizes: IndexMap::new(),
         vectorize: false,
         allow_rechunk: false,
-        keep_attrs: false,
+        keep_attrs: true,
         _output: PhantomData,
     }
 }
@@ -164,7 +164,9 @@ where
         self
     }
 
-    /// Keeps the first input's attributes on the outputs (default: dropped, as xarray).
+    /// Whether the outputs take the first input's attributes and name (default, as
+    /// xarray's `keep_attrs="override"`) or drop the attributes and take the name the
+    /// inputs share, if they all have the same one (`keep_attrs=False`).
     pub fn keep_attrs(mut self, keep: bool) -> Self {
         self.keep_attrs = keep;
         self
@@ -188,8 +190,8 @@ where
     }
 
     /// Runs the call: one DataArray per output, with the loop dims and the output's core
-    /// dims, the inputs' coordinates that fit them, and the inputs' name when they all
-    /// share it.
+    /// dims, the inputs' coordinates that fit them, and the first input's name and
+    /// attributes (see [`ApplyUfunc::keep_attrs`]).
     ///
     /// # Errors
     /// [`Error::DimNotFound`] for a core dim an input lacks; [`Error::InvalidArgument`]
@@ -230,9 +232,7 @@ where
         let name = aligned
             .first()
             .and_then(|first| {
-                aligned
-                    .iter()
-                    .all(|da| da.name() == first.name())
+                (self.keep_attrs || aligned.iter().all(|da| da.name() == first.name()))
                     .then(|| first.name())
             })
             .flatten();
@@ -265,7 +265,11 @@ where
                     }
                 }
             }
-            outs.push(DataArray::from_parts(name.map(str::to_string), var, coords)?);
+            outs.push(DataArray::from_parts(
+                name.map(str::to_string),
+                var,
+                coords,
+            )?);
         }
         Ok(outs)
     }
@@ -544,7 +548,13 @@ impl Plan {
     /// An input's values with its loop dims (all of them, broadcast) then its core
     /// dims, cast to `dtype`; lazy (in-memory values wrapped as one chunk, so that
     /// broadcasting copies block by block) when `lazy`.
-    fn input_data(&self, var: &Variable, core: &[String], dtype: DType, lazy: bool) -> Result<Data> {
+    fn input_data(
+        &self,
+        var: &Variable,
+        core: &[String],
+        dtype: DType,
+        lazy: bool,
+    ) -> Result<Data> {
         let mut order: Vec<&String> = self
             .loop_dims
             .iter()
@@ -614,7 +624,10 @@ impl<T: Element, O: UfuncOutput<T>> Kernel<T, O> {
         for (j, (o, want)) in outs.iter().zip(&self.out_core).enumerate() {
             let core = &o.shape()[self.n_loop..];
             let fits = core.len() == want.len()
-                && core.iter().zip(want).all(|(&n, w)| w.is_none_or(|w| w == n));
+                && core
+                    .iter()
+                    .zip(want)
+                    .all(|(&n, w)| w.is_none_or(|w| w == n));
             if !fits {
                 return Err(Error::ShapeMismatch {
                     what: format!(
