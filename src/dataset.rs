@@ -17,12 +17,14 @@ mod idxminmax;
 mod index;
 mod indexing;
 mod linalg;
+mod pointwise;
 mod quantile;
 mod reduce;
 mod repr;
 mod rolling;
 mod rounding;
 mod shift;
+mod sortby;
 mod variable;
 mod weighted;
 
