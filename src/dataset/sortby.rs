@@ -29,6 +29,10 @@ impl Key {
         })
     }
 
+    fn is_null(&self, i: usize) -> bool {
+        matches!(self, Key::Num(k) if k[i].is_nan())
+    }
+
     fn cmp(&self, i: usize, j: usize) -> Ordering {
         match self {
             Key::Num(k) => match (k[i].is_nan(), k[j].is_nan()) {
@@ -42,13 +46,18 @@ impl Key {
 }
 
 /// Positions that sort a dim of length `n` by `keys` (the first key first, ties broken
-/// by the next; numpy's `lexsort` of the keys reversed, which is stable), reversed
-/// whole when descending, as xarray does.
+/// by the next; numpy's `lexsort` of the keys reversed, which is stable). Descending is
+/// xarray's: the ascending order by (which keys are valid, then the keys), reversed, so
+/// NaN stays last.
 fn order(keys: &[Key], n: usize, ascending: bool) -> Vec<isize> {
     let mut idx: Vec<usize> = (0..n).collect();
     idx.sort_by(|&i, &j| {
-        keys.iter()
-            .map(|k| k.cmp(i, j))
+        let valid = keys
+            .iter()
+            .filter(|_| !ascending)
+            .map(|k| k.is_null(j).cmp(&k.is_null(i)));
+        valid
+            .chain(keys.iter().map(|k| k.cmp(i, j)))
             .find(|o| o.is_ne())
             .unwrap_or(Ordering::Equal)
     });
@@ -63,7 +72,7 @@ fn order(keys: &[Key], n: usize, ascending: bool) -> Vec<isize> {
 impl Dataset {
     /// Sorts along the dims of the named 1-D variables by their values (xarray's
     /// `sortby(["lat", ...], ascending)`): keys along one dim sort it together, the first
-    /// key first; NaN goes last (first when descending: the whole order is reversed).
+    /// key first; NaN goes last, also when descending (as xarray).
     /// Lazy data stays lazy.
     ///
     /// ```

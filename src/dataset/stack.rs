@@ -18,8 +18,9 @@ impl Dataset {
     /// every variable that has any of them (broadcast to all of them first), they are
     /// replaced by `new_dim`, last, running over their labels row-major (the last of
     /// `dims` fastest). Each stacked dim's coordinate becomes a level coordinate along
-    /// `new_dim` (a dim without one gets positions `0..n`); see [`MultiIndex`]. Lazy data
-    /// stays lazy (the stacked dims after the first are made one chunk each).
+    /// `new_dim` (a dim without one gets positions `0..n`), and `new_dim` gets the
+    /// MultiIndex codes as its coordinate; see [`MultiIndex`]. Lazy data stays lazy (the
+    /// stacked dims after the first are made one chunk each).
     ///
     /// ```
     /// use xr::DataArray;
@@ -37,7 +38,8 @@ impl Dataset {
     ///
     /// # Errors
     /// [`Error::DimNotFound`] for a dim the dataset lacks; [`Error::InvalidArgument`]
-    /// for no dims, a repeated dim, or a `new_dim` that already exists.
+    /// for no dims, a repeated dim, a `new_dim` that already exists, or too many labels
+    /// for the codes ([`MultiIndex`]).
     pub fn stack(&self, new_dim: &str, dims: &[&str]) -> Result<Dataset> {
         let sizes = self.dims();
         if dims.is_empty() {
@@ -76,7 +78,10 @@ impl Dataset {
         }
         let stacked: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
         let stacked_sizes: Vec<usize> = dims.iter().map(|d| sizes[*d]).collect();
-        ds.map_variables(|name, var| {
+        let codes = MultiIndex::pack(&stacked_sizes)?;
+        // The levels go in last, in the order of `dims`, which is the order of the codes.
+        let mut levels: Vec<Option<Variable>> = vec![None; dims.len()];
+        let mut out = ds.map_variables(|name, var| {
             if !var.dims().iter().any(|d| stacked.contains(d)) {
                 return Ok(Some((name.to_string(), var.clone())));
             }
@@ -97,13 +102,25 @@ impl Dataset {
             let data = merge_trailing(full.data(), k)?;
             order.truncate(k);
             order.push(new_dim.to_string());
-            Ok(Some((name.to_string(), full.replace(order, data))))
-        })
+            let stacked_var = full.replace(order, data);
+            if let Some(l) = stacked.iter().position(|d| d == name) {
+                levels[l] = Some(stacked_var);
+                return Ok(None);
+            }
+            Ok(Some((name.to_string(), stacked_var)))
+        })?;
+        out = out.with_coord(new_dim, Variable::new(&[new_dim], codes)?)?;
+        for (d, level) in stacked.iter().zip(levels) {
+            let level =
+                level.ok_or_else(|| Error::internal("every stacked dim has a coordinate"))?;
+            out = out.with_coord(d, level)?;
+        }
+        Ok(out)
     }
 
     /// Splits a stacked dim back into its levels (xarray's `unstack`): the levels
-    /// (see [`MultiIndex`]) become dims, last, with their distinct labels sorted as
-    /// index coordinates; each variable gets the full product of the labels, NA where a
+    /// (see [`MultiIndex`]) become dims, last, with their distinct labels (in order of
+    /// first appearance) as index coordinates; each variable gets the full product of the labels, NA where a
     /// combination is missing (integers then become floats, as in xarray). Lazy data
     /// stays lazy.
     ///
@@ -124,7 +141,7 @@ impl Dataset {
         let level_names: Vec<String> = plan.levels.iter().map(|(n, _)| n.clone()).collect();
         let level_sizes: Vec<usize> = plan.levels.iter().map(|(_, u)| u.len()).collect();
         let mut out = self.map_variables(|name, var| {
-            if level_names.iter().any(|l| l == name) {
+            if name == dim || level_names.iter().any(|l| l == name) {
                 return Ok(None);
             }
             let Some(axis) = var.axis_of(dim) else {
