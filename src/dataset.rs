@@ -17,6 +17,7 @@ mod idxminmax;
 mod index;
 mod indexing;
 mod linalg;
+mod map_blocks;
 mod multi_index;
 mod pointwise;
 mod quantile;

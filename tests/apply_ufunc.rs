@@ -1,8 +1,9 @@
 //! `apply_ufunc` against xarray: core dims (last or not, one or two), loop dims
 //! broadcast by name across inputs, several outputs, vectorized calls with kept, new and
 //! transposed core dims, on float (with NaNs) and integer inputs, eager and chunked
-//! (golden values from tests/golden/make_ufunc_golden.py); errors naming the bad dim or
-//! argument; a property test that chunking never changes an answer.
+//! (golden values from tests/golden/make_ufunc_golden.py); `map_blocks` with a template
+//! that changes the blocks' shapes; errors naming the bad dim, argument or block; a
+//! property test that chunking never changes an answer.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -12,6 +13,7 @@ use std::sync::OnceLock;
 use common::golden_file::GoldenFile;
 use ndarray::{arr0, ArrayD, ArrayViewD, Axis};
 use proptest::prelude::*;
+use xr::dataset::Indexer;
 use xr::{apply_ufunc, DataArray, Error};
 
 fn golden() -> &'static GoldenFile {
@@ -207,7 +209,12 @@ fn cases(chunks: &[(&str, usize)], allow_rechunk: bool) -> Vec<(String, DataArra
 
 #[test]
 fn apply_ufunc_matches_xarray_eager_and_chunked() {
-    let n = golden()["cases"].as_object().unwrap().len();
+    let n = golden()["cases"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| !k.starts_with("mb_"))
+        .count();
     for (chunks, allow) in [
         (&[][..], false),
         // Loop dims split only; time (the core dim of most cases) whole.
@@ -382,4 +389,164 @@ proptest! {
             prop_assert!(e.values().equals(l.values()), "{name}: chunks {ct} {cl} {co}");
         }
     }
+}
+
+// ---- map_blocks with a template ----
+
+fn chunked(name: &str, chunks: &[(&str, usize)]) -> DataArray {
+    golden().input(name).chunk(chunks).unwrap()
+}
+
+fn first_step(b: &DataArray) -> xr::Result<DataArray> {
+    b.isel(&[("time", Indexer::from(0..1))])
+}
+
+fn mean_time(b: &DataArray) -> xr::Result<DataArray> {
+    b.mean(&["time"])
+}
+
+fn anomaly(b: &DataArray) -> xr::Result<DataArray> {
+    b - &b.mean(&["time"])?
+}
+
+fn with_k(b: &DataArray) -> xr::Result<DataArray> {
+    b.mean(&["time"])?.expand_dims("k", 1)
+}
+
+/// The golden map_blocks cases: (name, result) with templates chunked as xarray needs.
+fn map_blocks_cases() -> Vec<(&'static str, DataArray)> {
+    let f = golden().input("f");
+    let i = golden().input("i");
+    let firsts = f
+        .isel(&[("time", Indexer::List(vec![0, 2, 4, 6, 8]))])
+        .unwrap()
+        .chunk(&[("time", 1)])
+        .unwrap();
+    let mean = f.mean(&["time"]).unwrap().with_attrs(f.attrs().clone());
+    let anom = (&i * 1.0)
+        .unwrap()
+        .chunk(&[("time", 3), ("lon", 2)])
+        .unwrap();
+    let k = mean
+        .expand_dims("k", 1)
+        .unwrap()
+        .chunk(&[("lat", 2)])
+        .unwrap();
+    vec![
+        (
+            "mb_firsts",
+            chunked("f", &[("time", 2)])
+                .map_blocks_template(&firsts, first_step)
+                .unwrap(),
+        ),
+        (
+            "mb_mean_time",
+            chunked("f", &[("lat", 2), ("lon", 3)])
+                .map_blocks_template(&mean.chunk(&[("lat", 2), ("lon", 3)]).unwrap(), mean_time)
+                .unwrap(),
+        ),
+        (
+            "mb_anom_i",
+            chunked("i", &[("time", 3), ("lon", 2)])
+                .map_blocks_template(&anom, anomaly)
+                .unwrap(),
+        ),
+        (
+            "mb_newdim",
+            chunked("f", &[("lat", 2)])
+                .map_blocks_template(&k, with_k)
+                .unwrap(),
+        ),
+    ]
+}
+
+#[test]
+fn map_blocks_with_template_matches_xarray() {
+    let cases = map_blocks_cases();
+    let n = golden()["cases"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| k.starts_with("mb_"))
+        .count();
+    assert_eq!(cases.len(), n, "one result per golden case");
+    for (case, got) in cases {
+        golden().check(case, &got, true);
+    }
+    // A template that is not chunked takes the input's chunks.
+    let f = golden().input("f");
+    let mean = f.mean(&["time"]).unwrap().with_attrs(f.attrs().clone());
+    let got = chunked("f", &[("lat", 2), ("lon", 3)])
+        .map_blocks_template(&mean, mean_time)
+        .unwrap();
+    assert_eq!(got.chunks().unwrap()["lon"], vec![3, 1]);
+    golden().check("mb_mean_time", &got, true);
+    // An array in memory is one block.
+    let got = f.map_blocks_template(&mean, mean_time).unwrap();
+    assert!(!got.values().is_lazy());
+    golden().check("mb_mean_time", &got, false);
+    // Blocks see their own coordinates: each value replaced by its time label.
+    let labels = chunked("f", &[("time", 4), ("lon", 3)])
+        .map_blocks_template(&f.chunk(&[("time", 4), ("lon", 3)]).unwrap(), |b| {
+            &(b * 0.0)? + &b.coord("time")?
+        })
+        .unwrap();
+    let vals = labels.values().to_f64_vec().unwrap();
+    let times = f.coord("time").unwrap().values().to_f64_vec().unwrap();
+    for (k, v) in vals.iter().enumerate() {
+        // NaN * 0 stays NaN.
+        assert!(v.is_nan() || *v == times[k / 12], "{k}: {v}");
+    }
+}
+
+#[test]
+fn map_blocks_errors_name_the_dim_or_block() {
+    let f = golden().input("f");
+    let lazy = chunked("f", &[("time", 2)]);
+    // Blocks that cannot correspond.
+    let three = f
+        .isel(&[("time", Indexer::from(0..3))])
+        .unwrap()
+        .chunk(&[("time", 1)])
+        .unwrap();
+    let err = lazy.map_blocks_template(&three, first_step).unwrap_err();
+    assert!(err.to_string().contains("\"time\""), "{err}");
+    let unchunked = f.isel(&[("time", Indexer::from(0..5))]).unwrap();
+    let err = lazy
+        .map_blocks_template(&unchunked, first_step)
+        .unwrap_err();
+    assert!(err.to_string().contains("\"time\""), "{err}");
+    let mean = f.mean(&["time"]).unwrap();
+    let err = lazy.map_blocks_template(&mean, mean_time).unwrap_err();
+    assert!(
+        err.to_string().contains("\"time\"") && err.to_string().contains("one chunk"),
+        "{err}"
+    );
+    // A result of the wrong shape names the block, at compute time.
+    let firsts = f
+        .isel(&[("time", Indexer::List(vec![0, 2, 4, 6, 8]))])
+        .unwrap()
+        .chunk(&[("time", 1)])
+        .unwrap();
+    let wrong = lazy
+        .map_blocks_template(&firsts, |b| b.isel(&[("time", Indexer::from(0..2))]))
+        .unwrap();
+    let err = wrong.compute().unwrap_err().to_string();
+    assert!(
+        err.contains("block [4, 0, 0]") || err.contains("block [0, 0, 0]"),
+        "{err}"
+    );
+    // Wrong dims.
+    let err = lazy
+        .map_blocks_template(&firsts, mean_time)
+        .unwrap()
+        .compute()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("dims"), "{err}");
+    // The eager path checks the same way.
+    assert!(matches!(
+        f.map_blocks_template(&firsts, first_step),
+        Err(Error::ShapeMismatch { .. })
+    ));
 }

@@ -1,7 +1,7 @@
 """Golden values for tests/apply_ufunc.rs: xarray's apply_ufunc with core dims, loop
 dims broadcast by name, vectorize, several outputs and new output dims, on float (with
 NaNs) and integer inputs, computed eagerly and checked equal with dask-chunked inputs
-(dask="parallelized").
+(dask="parallelized"); and map_blocks with a template that changes the blocks' shapes.
 
 Run: /work/venv/bin/python tests/golden/make_ufunc_golden.py (writes ufunc_golden.json).
 """
@@ -87,6 +87,25 @@ def cases(x):
     }
 
 
+def map_blocks_cases(x):
+    """name -> (input chunked, function of a block, template): map_blocks with a template."""
+    f, i = x["f"], x["i"]
+    return {
+        # The first step of each block of 2: the time dim shrinks from 9 to 5.
+        "mb_firsts": (f.chunk({"time": 2}), lambda b: b.isel(time=slice(0, 1)),
+                      f.isel(time=[0, 2, 4, 6, 8]).chunk({"time": 1})),
+        # A reduction over a dim the template lacks.
+        "mb_mean_time": (f.chunk({"lat": 2, "lon": 3}), lambda b: b.mean("time"),
+                         f.mean("time").chunk({"lat": 2, "lon": 3})),
+        # Anomalies within each block, integer input, float template.
+        "mb_anom_i": (i.chunk({"time": 3, "lon": 2}), lambda b: b - b.mean("time"),
+                      i.astype(float).chunk({"time": 3, "lon": 2})),
+        # A new dim of one chunk.
+        "mb_newdim": (f.chunk({"lat": 2}), lambda b: b.mean("time").expand_dims(k=1),
+                      f.mean("time").expand_dims(k=1).chunk({"lat": 2})),
+    }
+
+
 def enc_values(a):
     a = np.asarray(a)
     if a.dtype.kind == "f":
@@ -128,6 +147,8 @@ def main():
             e = eager[k]
             assert c.dims == e.dims and c.dtype == e.dtype, k
             np.testing.assert_allclose(c.values, e.values, rtol=1e-12, atol=1e-12, err_msg=k)
+    for k, (inp, func, template) in map_blocks_cases(x).items():
+        eager[k] = inp.map_blocks(func, template=template).compute()
     doc = {
         "made_by": "tests/golden/make_ufunc_golden.py",
         "versions": {"xarray": xr.__version__, "numpy": np.__version__, "dask": dask.__version__},
