@@ -63,12 +63,15 @@ struct Points {
     len: usize,
 }
 
+/// The indexers other than points, applied before them.
+type Others<'a> = Vec<(&'a str, Indexer)>;
+
 /// Splits `indexers` into the others (applied first) and the points, grouped by their
 /// new dim, positions resolved against `sizes`.
 fn split<'a>(
     indexers: &'a [(&'a str, Indexer)],
     sizes: &IndexMap<String, usize>,
-) -> Result<(Vec<(&'a str, Indexer)>, Vec<Points>)> {
+) -> Result<(Others<'a>, Vec<Points>)> {
     let mut others = Vec::new();
     let mut groups: IndexMap<String, Points> = IndexMap::new();
     for (dim, ix) in indexers {
@@ -142,7 +145,7 @@ impl Variable {
             return Ok(self.clone());
         };
         // Slicing the last axes first keeps the earlier axis numbers valid.
-        axes.sort_by(|a, b| b.0.cmp(&a.0));
+        axes.sort_by_key(|a| std::cmp::Reverse(a.0));
         let point = |k: Option<usize>| -> Result<Data> {
             let mut d = self.data().clone();
             for (axis, pos) in &axes {
