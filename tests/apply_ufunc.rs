@@ -467,7 +467,7 @@ fn map_blocks_with_template_matches_xarray() {
         .as_object()
         .unwrap()
         .keys()
-        .filter(|k| k.starts_with("mb_"))
+        .filter(|k| k.starts_with("mb_") && !k.starts_with("mb_ds_"))
         .count();
     assert_eq!(cases.len(), n, "one result per golden case");
     for (case, got) in cases {
@@ -549,4 +549,69 @@ fn map_blocks_errors_name_the_dim_or_block() {
         f.map_blocks_template(&firsts, first_step),
         Err(Error::ShapeMismatch { .. })
     ));
+}
+
+fn summary(b: &xr::Dataset) -> xr::Result<xr::Dataset> {
+    let (f, i) = (b.get("f")?, b.get("i")?);
+    let mean = f.mean(&["time"])?.with_attrs(f.attrs().clone());
+    let range = (&i.max(&["time"])? - &i.min(&["time"])?)?;
+    mean.with_name("fmean")
+        .to_dataset()
+        .with_data_var("irange", range.variable().clone())
+}
+
+#[test]
+fn dataset_map_blocks_with_template_matches_xarray() {
+    let f = golden().input("f");
+    let ds = f
+        .to_dataset()
+        .with_data_var("i", golden().input("i").variable().clone())
+        .unwrap();
+    let firsts = ds
+        .isel(&[("time", Indexer::List(vec![0, 2, 4, 6, 8]))])
+        .unwrap()
+        .chunk(&[("time", 1)])
+        .unwrap();
+    let got = ds
+        .chunk(&[("time", 2)])
+        .unwrap()
+        .map_blocks(&firsts, |b| b.isel(&[("time", Indexer::from(0..1))]))
+        .unwrap();
+    for v in ["f", "i"] {
+        golden().check(&format!("mb_ds_firsts_{v}"), &got.get(v).unwrap(), true);
+    }
+    let template = summary(&ds).unwrap().chunk(&[("lat", 2)]).unwrap();
+    for lazy in [true, false] {
+        let input = if lazy {
+            ds.chunk(&[("lat", 2)]).unwrap()
+        } else {
+            ds.clone()
+        };
+        let got = input.map_blocks(&template, summary).unwrap();
+        for v in ["fmean", "irange"] {
+            golden().check(&format!("mb_ds_summary_{v}"), &got.get(v).unwrap(), lazy);
+        }
+    }
+    // A result without a variable of the template names it and the block.
+    let err = ds
+        .chunk(&[("lat", 2)])
+        .unwrap()
+        .map_blocks(&template, |b| b.drop_vars(&["i"]).and_then(|b| summary(&b)))
+        .and_then(|d| d.compute())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("\"i\"") || err.contains("irange"), "{err}");
+    let err = ds
+        .chunk(&[("lat", 2)])
+        .unwrap()
+        .map_blocks(&template, |b| {
+            summary(b).and_then(|s| s.drop_vars(&["irange"]))
+        })
+        .and_then(|d| d.compute())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"irange\"") && err.contains("block ["),
+        "{err}"
+    );
 }

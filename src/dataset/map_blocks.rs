@@ -6,15 +6,18 @@
 //! The lower-level [`DataArray::map_blocks`] (same-shape blocks as plain arrays) is in
 //! `chunked.rs`.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::{DataArray, Indexer, Variable};
+use indexmap::IndexSet;
+
+use super::{Attrs, DataArray, Dataset, Indexer, Variable};
 use crate::array::chunks::Region;
-use crate::array::NdArray;
+use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
-use crate::lazy::Data;
+use crate::lazy::{Data, LazyArray};
 
 /// Where the blocks of the output and of the input start, and how their dims meet.
 struct Layout {
@@ -40,7 +43,7 @@ fn starts(chunks: &[usize]) -> Vec<usize> {
 
 impl Layout {
     /// The block number along each output axis of the output block at `region`.
-    fn block_of(&self, region: &Region) -> Vec<usize> {
+    fn block_of(&self, region: &[Range<usize>]) -> Vec<usize> {
         region
             .iter()
             .zip(&self.out_starts)
@@ -49,7 +52,7 @@ impl Layout {
     }
 
     /// The input block that the output block at `region` comes from.
-    fn input_region(&self, region: &Region) -> Region {
+    fn input_region(&self, region: &[Range<usize>]) -> Region {
         let block = self.block_of(region);
         (0..self.in_dims.len())
             .map(|ax| match self.out_axis[ax] {
@@ -60,6 +63,117 @@ impl Layout {
                 None => 0..self.in_shape[ax],
             })
             .collect()
+    }
+}
+
+impl Layout {
+    /// How blocks of an input over `in_dims` (chunked as `in_chunks`) meet those of a
+    /// template over `out_dims` (chunked as `template_chunks` where it is).
+    fn new(
+        in_dims: Vec<String>,
+        in_chunks: Vec<Vec<usize>>,
+        out_dims: Vec<String>,
+        out_shape: &[usize],
+        template_chunks: &IndexMap<String, Vec<usize>>,
+    ) -> Result<Layout> {
+        let mut out_starts = Vec::with_capacity(out_dims.len());
+        for (d, &n) in out_dims.iter().zip(out_shape) {
+            let given = template_chunks.get(d).cloned();
+            let out = match in_dims.iter().position(|x| x == d) {
+                Some(ax) => {
+                    let chunks = &in_chunks[ax];
+                    let c = given.unwrap_or_else(|| chunks.clone());
+                    if c.len() != chunks.len() {
+                        return Err(Error::invalid_argument(
+                            "template",
+                            format!(
+                                "map_blocks maps each block of the input to one block of the output, but along {d:?} the input has {} blocks {chunks:?} and the template {} {c:?}",
+                                chunks.len(),
+                                c.len()
+                            ),
+                        ));
+                    }
+                    if c.iter().sum::<usize>() != n {
+                        return Err(Error::invalid_argument(
+                            "template",
+                            format!(
+                                "the template has {n} elements along {d:?} but the input's chunks {chunks:?} add up to {}: chunk the template to give each output block's length",
+                                chunks.iter().sum::<usize>()
+                            ),
+                        ));
+                    }
+                    c
+                }
+                None => {
+                    if given.as_ref().is_some_and(|c| c.len() > 1) {
+                        return Err(Error::invalid_argument(
+                            "template",
+                            format!("{d:?} is not a dimension of the input, so it must be one chunk in the template"),
+                        ));
+                    }
+                    vec![n]
+                }
+            };
+            out_starts.push(starts(&out));
+        }
+        for (d, chunks) in in_dims.iter().zip(&in_chunks) {
+            if !out_dims.contains(d) && chunks.len() > 1 {
+                return Err(Error::invalid_argument(
+                    "template",
+                    format!(
+                        "the input is split into {} chunks along {d:?}, which the template lacks; make it one chunk",
+                        chunks.len()
+                    ),
+                ));
+            }
+        }
+        Ok(Layout {
+            out_axis: in_dims
+                .iter()
+                .map(|d| out_dims.iter().position(|x| x == d))
+                .collect(),
+            in_shape: in_chunks.iter().map(|c| c.iter().sum()).collect(),
+            in_chunks,
+            in_dims,
+            out_dims,
+            out_starts,
+        })
+    }
+
+    /// The output's chunk sizes along each of its dims.
+    fn out_chunks(&self, out_shape: &[usize]) -> Vec<Vec<usize>> {
+        self.out_starts
+            .iter()
+            .zip(out_shape)
+            .map(|(s, &n)| {
+                s.iter()
+                    .enumerate()
+                    .map(|(k, &a)| s.get(k + 1).copied().unwrap_or(n) - a)
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// `coords` cut to the input block read for the output block at `region`.
+    fn block_coords(
+        &self,
+        coords: &IndexMap<String, Variable>,
+        region: &[Range<usize>],
+    ) -> Result<IndexMap<String, Variable>> {
+        let read = self.input_region(region);
+        let mut out = IndexMap::with_capacity(coords.len());
+        for (k, c) in coords {
+            let indexers: Vec<(&str, Indexer)> = c
+                .dims()
+                .iter()
+                .filter_map(|d| {
+                    let ax = self.in_dims.iter().position(|x| x == d)?;
+                    Some((d.as_str(), Indexer::from(read[ax].clone())))
+                })
+                .collect();
+            out.insert(k.clone(), c.isel(&indexers)?);
+        }
+        Ok(out)
     }
 }
 
@@ -114,22 +228,23 @@ impl DataArray {
         let lazy = match self.values() {
             Data::Lazy(l) => l.clone(),
             Data::Eager(_) => {
-                let out = conform(&f(self)?, &out_dims, template.shape(), "the only block")?;
+                let out = conform(
+                    f(self)?.variable(),
+                    &out_dims,
+                    template.shape(),
+                    "the only block",
+                )?;
                 return finish(Data::Eager(out.astype(dtype)?));
             }
         };
-        let layout = Arc::new(self.layout(template, lazy.chunks())?);
-        let out_chunks: Vec<Vec<usize>> = layout
-            .out_starts
-            .iter()
-            .zip(template.shape())
-            .map(|(s, &n)| {
-                s.iter()
-                    .enumerate()
-                    .map(|(k, &a)| s.get(k + 1).copied().unwrap_or(n) - a)
-                    .collect()
-            })
-            .collect();
+        let layout = Arc::new(Layout::new(
+            self.dims().to_vec(),
+            lazy.chunks().to_vec(),
+            out_dims.clone(),
+            template.shape(),
+            &template.chunks().unwrap_or_default(),
+        )?);
+        let out_chunks = layout.out_chunks(template.shape());
         let coords: IndexMap<String, Variable> = self
             .coords()
             .iter()
@@ -139,24 +254,12 @@ impl DataArray {
         let regions = Arc::clone(&layout);
         let apply = move |region: &Region, values: NdArray| -> Result<NdArray> {
             let block = layout.block_of(region);
-            let read = layout.input_region(region);
             let var = Variable::new(&layout.in_dims, values)?.with_attrs(attrs.clone());
-            let mut block_coords = IndexMap::with_capacity(coords.len());
-            for (k, c) in &coords {
-                let indexers: Vec<(&str, Indexer)> = c
-                    .dims()
-                    .iter()
-                    .filter_map(|d| {
-                        let ax = layout.in_dims.iter().position(|x| x == d)?;
-                        Some((d.as_str(), Indexer::from(read[ax].clone())))
-                    })
-                    .collect();
-                block_coords.insert(k.clone(), c.isel(&indexers)?);
-            }
+            let block_coords = layout.block_coords(&coords, region)?;
             let input = DataArray::from_parts(name.clone(), var, block_coords)?;
             let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
             let out = conform(
-                &f(&input)?,
+                f(&input)?.variable(),
                 &layout.out_dims,
                 &shape,
                 &format!("block {block:?}"),
@@ -172,81 +275,11 @@ impl DataArray {
         )?;
         finish(Data::Lazy(mapped))
     }
-
-    /// How the blocks of this array (chunked as `chunks`) meet those of `template`.
-    fn layout(&self, template: &DataArray, chunks: &[Vec<usize>]) -> Result<Layout> {
-        let in_dims = self.dims().to_vec();
-        let out_dims = template.dims().to_vec();
-        let template_chunks = template.chunks().unwrap_or_default();
-        let mut out_starts = Vec::with_capacity(out_dims.len());
-        for (d, &n) in out_dims.iter().zip(template.shape()) {
-            let given = template_chunks.get(d).cloned();
-            let out = match self.variable().axis_of(d) {
-                Some(ax) => {
-                    let c = given.unwrap_or_else(|| chunks[ax].clone());
-                    if c.len() != chunks[ax].len() {
-                        return Err(Error::invalid_argument(
-                            "template",
-                            format!(
-                                "map_blocks maps each block of the input to one block of the output, but along {d:?} the input has {} blocks {:?} and the template {} {c:?}",
-                                chunks[ax].len(),
-                                chunks[ax],
-                                c.len()
-                            ),
-                        ));
-                    }
-                    if c.iter().sum::<usize>() != n {
-                        return Err(Error::invalid_argument(
-                            "template",
-                            format!(
-                                "the template has {n} elements along {d:?} but the input's chunks {:?} add up to {}: chunk the template to give each output block's length",
-                                chunks[ax],
-                                chunks[ax].iter().sum::<usize>()
-                            ),
-                        ));
-                    }
-                    c
-                }
-                None => {
-                    if given.as_ref().is_some_and(|c| c.len() > 1) {
-                        return Err(Error::invalid_argument(
-                            "template",
-                            format!("{d:?} is not a dimension of the input, so it must be one chunk in the template"),
-                        ));
-                    }
-                    vec![n]
-                }
-            };
-            out_starts.push(starts(&out));
-        }
-        for (ax, d) in in_dims.iter().enumerate() {
-            if !out_dims.contains(d) && chunks[ax].len() > 1 {
-                return Err(Error::invalid_argument(
-                    "template",
-                    format!(
-                        "the input is split into {} chunks along {d:?}, which the template lacks; make it one chunk",
-                        chunks[ax].len()
-                    ),
-                ));
-            }
-        }
-        Ok(Layout {
-            out_axis: in_dims
-                .iter()
-                .map(|d| out_dims.iter().position(|x| x == d))
-                .collect(),
-            in_shape: self.shape().to_vec(),
-            in_chunks: chunks.to_vec(),
-            in_dims,
-            out_dims,
-            out_starts,
-        })
-    }
 }
 
 /// A function's result as the values of a template block: its dims (in any order) must
 /// be the template's and its shape the block's.
-fn conform(out: &DataArray, dims: &[String], shape: &[usize], block: &str) -> Result<NdArray> {
+fn conform(out: &Variable, dims: &[String], shape: &[usize], block: &str) -> Result<NdArray> {
     let same_dims = out.dims().len() == dims.len() && dims.iter().all(|d| out.dims().contains(d));
     if !same_dims {
         return Err(Error::invalid_argument(
@@ -257,7 +290,7 @@ fn conform(out: &DataArray, dims: &[String], shape: &[usize], block: &str) -> Re
             ),
         ));
     }
-    let out = out.transpose(&dims.iter().map(String::as_str).collect::<Vec<_>>())?;
+    let out = out.transpose(dims)?;
     if out.shape() != shape {
         return Err(Error::ShapeMismatch {
             what: format!(
@@ -267,5 +300,286 @@ fn conform(out: &DataArray, dims: &[String], shape: &[usize], block: &str) -> Re
             actual: out.shape().to_vec(),
         });
     }
-    out.values().compute()
+    out.values()
+}
+
+impl Dataset {
+    /// Applies `f` to each block of this (chunked) dataset, given as a Dataset with the
+    /// block of every data variable and coordinate; the results form a dataset shaped
+    /// like `template` (xarray's `Dataset.map_blocks(func, template=template)`).
+    ///
+    /// Blocks correspond as in [`DataArray::map_blocks_template`], over the union of
+    /// the data variables' dims (of the input, and of the template). Each result must
+    /// hold every data variable of the template, with its dims and the block's lengths.
+    /// One task per block runs `f` once: the input variables are broadcast to the
+    /// block and travel together, as do the results, in one dtype (theirs when they
+    /// share it, `f64` otherwise), each cast back to its own (or its template's) dtype.
+    ///
+    /// # Errors
+    /// As [`DataArray::map_blocks_template`]; [`Error::InvalidArgument`] for a template
+    /// without data variables, or variables of different dtypes that are not all
+    /// numbers or bools; [`Error::InconsistentChunks`] when the variables chunk a dim
+    /// differently.
+    pub fn map_blocks(
+        &self,
+        template: &Dataset,
+        f: impl Fn(&Dataset) -> Result<Dataset> + Send + Sync + 'static,
+    ) -> Result<Dataset> {
+        let inputs: Vec<(String, Variable)> = self
+            .data_vars()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let outputs: Vec<(String, Variable)> = template
+            .data_vars()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if outputs.is_empty() {
+            return Err(Error::invalid_argument(
+                "template",
+                "the template has no data variables",
+            ));
+        }
+        let finish = |data: Vec<Data>| -> Result<Dataset> {
+            let mut out = template.clone();
+            for ((name, var), d) in outputs.iter().zip(data) {
+                out = out.with_data_var(name, var.with_data(d)?)?;
+            }
+            Ok(out)
+        };
+        if !inputs.iter().any(|(_, v)| v.data().is_lazy()) {
+            let result = f(self)?;
+            let data = outputs
+                .iter()
+                .map(|(name, var)| {
+                    let got = result_var(&result, name, "the only block")?;
+                    let vals = conform(
+                        got,
+                        var.dims(),
+                        var.shape(),
+                        &format!("the only block, variable {name:?}"),
+                    )?;
+                    Ok(Data::Eager(vals.astype(var.dtype())?))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            return finish(data);
+        }
+        let sizes = self.dims();
+        let in_dims = union_dims(&inputs);
+        let chunks = self.chunks()?;
+        let in_chunks: Vec<Vec<usize>> = in_dims
+            .iter()
+            .map(|d| chunks.get(d).cloned().unwrap_or_else(|| vec![sizes[d]]))
+            .collect();
+        let in_shape: Vec<usize> = in_dims.iter().map(|d| sizes[d]).collect();
+        let in_dtype = common_dtype(inputs.iter().map(|(_, v)| v.dtype()), "self")?;
+        let parts = inputs
+            .iter()
+            .map(|(_, v)| packed_part(v, &in_dims, &in_shape, in_dtype))
+            .collect::<Result<Vec<_>>>()?;
+        let nd_in = in_dims.len();
+        let packed = match parts.len() {
+            1 => parts
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::internal("one part"))?,
+            _ => LazyArray::concatenate(nd_in, &parts)?,
+        };
+        let mut packed_chunks = in_chunks.clone();
+        packed_chunks.push(vec![inputs.len()]);
+        let packed = packed.rechunk_sizes(packed_chunks)?;
+
+        let out_dims = union_dims(&outputs);
+        let template_sizes = template.dims();
+        let out_shape: Vec<usize> = out_dims.iter().map(|d| template_sizes[d]).collect();
+        let layout = Arc::new(Layout::new(
+            in_dims,
+            in_chunks,
+            out_dims.clone(),
+            &out_shape,
+            &template.chunks()?,
+        )?);
+        let nd_out = out_dims.len();
+        let mut out_chunks = layout.out_chunks(&out_shape);
+        out_chunks.push(vec![outputs.len()]);
+        let out_dtype = common_dtype(outputs.iter().map(|(_, v)| v.dtype()), "template")?;
+        let coords: IndexMap<String, Variable> = self
+            .coords()
+            .map(|(k, v)| Ok((k.clone(), v.load()?)))
+            .collect::<Result<_>>()?;
+        let attrs = self.attrs().clone();
+        // What each input variable is, without its values: name, dims, dtype, attrs.
+        let input_meta: Vec<(String, Vec<String>, DType, Attrs)> = inputs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.dims().to_vec(), v.dtype(), v.attrs().clone()))
+            .collect();
+        let output_dims: Vec<(String, Vec<String>)> = outputs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.dims().to_vec()))
+            .collect();
+        let regions = Arc::clone(&layout);
+        let n_in = inputs.len();
+        let apply = move |region: &Region, values: NdArray| -> Result<NdArray> {
+            let out_region = &region[..nd_out];
+            let block = layout.block_of(out_region);
+            let mut vars: IndexMap<String, Variable> = layout.block_coords(&coords, out_region)?;
+            let coord_names: IndexSet<String> = vars.keys().cloned().collect();
+            for (i, (name, dims, dtype, var_attrs)) in input_meta.iter().enumerate() {
+                let a = values.slice_axis(nd_in, i, i + 1, 1)?.remove_axis(nd_in)?;
+                let a = select_dims(a, &layout.in_dims, dims)?.astype(*dtype)?;
+                vars.insert(
+                    name.clone(),
+                    Variable::new(dims, a)?.with_attrs(var_attrs.clone()),
+                );
+            }
+            let input = Dataset::from_parts(vars, coord_names, attrs.clone())?;
+            let result = f(&input)?;
+            let shape: Vec<usize> = out_region.iter().map(ExactSizeIterator::len).collect();
+            let mut parts = Vec::with_capacity(output_dims.len());
+            for (name, dims) in &output_dims {
+                let what = format!("block {block:?}, variable {name:?}");
+                let got = result_var(&result, name, &what)?;
+                let own: Vec<usize> = dims
+                    .iter()
+                    .map(|d| {
+                        layout
+                            .out_dims
+                            .iter()
+                            .position(|x| x == d)
+                            .map_or(0, |ax| shape[ax])
+                    })
+                    .collect();
+                let vals = conform(got, dims, &own, &what)?.astype(out_dtype)?;
+                parts.push(spread_dims(vals, dims, &layout.out_dims, &shape)?.insert_axis(nd_out)?);
+            }
+            match parts.len() {
+                1 => parts.pop().ok_or_else(|| Error::internal("one part")),
+                _ => NdArray::concatenate(nd_out, &parts),
+            }
+        };
+        let mapped = packed.map_blocks_to(
+            out_chunks,
+            out_dtype,
+            "map_blocks",
+            move |region: &Region| {
+                let mut r = regions.input_region(&region[..nd_out]);
+                r.push(0..n_in);
+                r
+            },
+            apply,
+        )?;
+        let mut data = Vec::with_capacity(outputs.len());
+        for (j, (_, var)) in outputs.iter().enumerate() {
+            let mut l = mapped
+                .slice_axis(nd_out, j, j + 1, 1)?
+                .remove_axis(nd_out)?;
+            for ax in (0..nd_out).rev() {
+                if var.axis_of(&out_dims[ax]).is_none() {
+                    l = l.slice_axis(ax, 0, 1, 1)?.remove_axis(ax)?;
+                }
+            }
+            let present: Vec<&String> = out_dims
+                .iter()
+                .filter(|d| var.axis_of(d).is_some())
+                .collect();
+            let perm: Vec<usize> = var
+                .dims()
+                .iter()
+                .map(|d| present.iter().position(|p| *p == d).unwrap_or_default())
+                .collect();
+            data.push(Data::Lazy(l.permute(&perm)?.astype(var.dtype())?));
+        }
+        finish(data)
+    }
+}
+
+/// The dims of the variables, in order of first appearance.
+fn union_dims(vars: &[(String, Variable)]) -> Vec<String> {
+    let mut dims: IndexSet<String> = IndexSet::new();
+    for (_, v) in vars {
+        dims.extend(v.dims().iter().cloned());
+    }
+    dims.into_iter().collect()
+}
+
+/// One dtype for values that travel together: theirs when they share it, else `f64`
+/// for numbers and bools.
+fn common_dtype(dtypes: impl Iterator<Item = DType>, argument: &str) -> Result<DType> {
+    let all: Vec<DType> = dtypes.collect();
+    match all.first() {
+        Some(&first) if all.iter().all(|&d| d == first) => Ok(first),
+        _ if all.iter().all(|d| d.is_numeric() || *d == DType::Bool) => Ok(DType::F64),
+        _ => Err(Error::invalid_argument(
+            argument,
+            format!("map_blocks needs its data variables to share a dtype, or all be numbers: got {all:?}"),
+        )),
+    }
+}
+
+/// `var` lazily over `dims` (broadcast to `shape`), cast to `dtype`, with a trailing
+/// axis of length 1 to pack it with others.
+fn packed_part(
+    var: &Variable,
+    dims: &[String],
+    shape: &[usize],
+    dtype: DType,
+) -> Result<LazyArray> {
+    let present: Vec<&String> = dims.iter().filter(|d| var.axis_of(d).is_some()).collect();
+    let moved = var.transpose(&present)?;
+    let mut lazy = match moved.data() {
+        Data::Lazy(l) => l.clone(),
+        Data::Eager(a) => LazyArray::from_array(a.clone(), &vec![0; a.ndim()])?,
+    };
+    for (ax, d) in dims.iter().enumerate() {
+        if var.axis_of(d).is_none() {
+            lazy = lazy.insert_axis(ax)?;
+        }
+    }
+    lazy.broadcast_to(shape)?
+        .astype(dtype)?
+        .insert_axis(dims.len())
+}
+
+/// A block over `all` dims cut down to `dims` (in that order): the first element along
+/// every other dim (where it was broadcast).
+fn select_dims(mut a: NdArray, all: &[String], dims: &[String]) -> Result<NdArray> {
+    for ax in (0..all.len()).rev() {
+        if !dims.contains(&all[ax]) {
+            let n = a.shape()[ax].min(1);
+            a = a.slice_axis(ax, 0, n, 1)?.remove_axis(ax)?;
+        }
+    }
+    let present: Vec<&String> = all.iter().filter(|d| dims.contains(d)).collect();
+    let perm: Vec<usize> = dims
+        .iter()
+        .map(|d| present.iter().position(|p| *p == d).unwrap_or_default())
+        .collect();
+    a.permute(&perm)
+}
+
+/// Values over `dims` broadcast to a block over `all` dims of `shape`.
+fn spread_dims(a: NdArray, dims: &[String], all: &[String], shape: &[usize]) -> Result<NdArray> {
+    let present: Vec<usize> = all
+        .iter()
+        .filter_map(|d| dims.iter().position(|x| x == d))
+        .collect();
+    let mut a = a.permute(&present)?;
+    for (ax, d) in all.iter().enumerate() {
+        if !dims.contains(d) {
+            a = a.insert_axis(ax)?;
+        }
+    }
+    a.broadcast_to(shape)
+}
+
+/// The data variable `name` of a function's result, or an error naming the block.
+fn result_var<'a>(result: &'a Dataset, name: &str, block: &str) -> Result<&'a Variable> {
+    result.variables().get(name).ok_or_else(|| {
+        Error::invalid_argument(
+            "func",
+            format!(
+                "map_blocks, {block}: the function's result lacks the template's data variable {name:?}; it has {:?}",
+                result.variables().keys().collect::<Vec<_>>()
+            ),
+        )
+    })
 }

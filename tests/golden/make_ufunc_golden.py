@@ -106,6 +106,20 @@ def map_blocks_cases(x):
     }
 
 
+def map_blocks_ds_cases(x):
+    """As map_blocks_cases, for a Dataset of a float and an integer variable."""
+    ds = xr.Dataset({"f": x["f"], "i": x["i"]})
+
+    def summary(b):
+        return xr.Dataset({"fmean": b.f.mean("time"), "irange": b.i.max("time") - b.i.min("time")})
+
+    return {
+        "mb_ds_firsts": (ds.chunk({"time": 2}), lambda b: b.isel(time=slice(0, 1)),
+                         ds.isel(time=[0, 2, 4, 6, 8]).chunk({"time": 1})),
+        "mb_ds_summary": (ds.chunk({"lat": 2}), summary, summary(ds).chunk({"lat": 2})),
+    }
+
+
 def enc_values(a):
     a = np.asarray(a)
     if a.dtype.kind == "f":
@@ -149,6 +163,10 @@ def main():
             np.testing.assert_allclose(c.values, e.values, rtol=1e-12, atol=1e-12, err_msg=k)
     for k, (inp, func, template) in map_blocks_cases(x).items():
         eager[k] = inp.map_blocks(func, template=template).compute()
+    for k, (inp, func, template) in map_blocks_ds_cases(x).items():
+        out = inp.map_blocks(func, template=template).compute()
+        for name in out.data_vars:
+            eager[f"{k}_{name}"] = out[name]
     doc = {
         "made_by": "tests/golden/make_ufunc_golden.py",
         "versions": {"xarray": xr.__version__, "numpy": np.__version__, "dask": dask.__version__},
