@@ -615,3 +615,29 @@ fn dataset_map_blocks_with_template_matches_xarray() {
         "{err}"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// map_blocks with a function that does not depend on the chunking (a reduction over
+    /// a dim kept whole) gives the eager answer for any chunking of the other dims.
+    #[test]
+    fn map_blocks_chunked_equals_eager(cl in 1_usize..4, co in 1_usize..5) {
+        let f = golden().input("f");
+        let ds = f.to_dataset().with_data_var("i", golden().input("i").variable().clone()).unwrap();
+        let want = summary(&ds).unwrap();
+        let got = ds
+            .chunk(&[("lat", cl), ("lon", co)])
+            .unwrap()
+            .map_blocks(&want, summary)
+            .unwrap();
+        let one = f.chunk(&[("lat", cl), ("lon", co)]).unwrap().map_blocks_template(&f.mean(&["time"]).unwrap(), mean_time).unwrap();
+        prop_assert!(one.values().equals(want.get("fmean").unwrap().values()));
+        for v in ["fmean", "irange"] {
+            let (g, w) = (got.get(v).unwrap(), want.get(v).unwrap());
+            prop_assert!(g.values().is_lazy());
+            prop_assert_eq!(g.dtype(), w.dtype());
+            prop_assert!(g.values().equals(w.values()), "{v}: chunks {cl} {co}");
+        }
+    }
+}
