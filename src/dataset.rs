@@ -33,7 +33,7 @@ mod weighted;
 
 pub use self::core::Dataset;
 pub use align::Join;
-pub use apply_ufunc::{apply_ufunc, ApplyUfunc, UfuncOutput};
+pub use apply_ufunc::{apply_ufunc, ApplyUfunc, UfuncArg, UfuncOutput};
 pub use attrs::{AttrValue, Attrs};
 pub use coarsen::{Boundary, Coarsen, CoarsenTarget, CoarsenVariable, Side};
 pub use combine::{concat, concat_with_labels, merge};

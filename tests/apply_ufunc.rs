@@ -641,3 +641,54 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn datasets_apply_the_function_to_each_data_variable() {
+    let f = golden().input("f");
+    let g = (&f * 2.0).unwrap().with_name("g");
+    let ds = f
+        .to_dataset()
+        .with_data_var("g", g.variable().clone())
+        .unwrap();
+    let w = golden().input("w");
+    let wds = w
+        .to_dataset()
+        .with_data_var("g", w.variable().clone())
+        .unwrap();
+    let wds = wds.rename(&[("w", "f")]).unwrap();
+    for chunks in [&[][..], &[("lat", 2), ("lon", 3)][..]] {
+        let input = if chunks.is_empty() {
+            ds.clone()
+        } else {
+            ds.chunk(chunks).unwrap()
+        };
+        let got = apply_ufunc(
+            |x: &[ArrayViewD<f64>]| Ok(nansum_last(&(&x[0] * &x[1]).view())),
+            &[&input, &wds],
+        )
+        .input_core_dims(&[&["time"], &["time"]])
+        .run_one()
+        .unwrap();
+        for (v, da) in [("f", &f), ("g", &g)] {
+            let want = apply_ufunc(
+                |x: &[ArrayViewD<f64>]| Ok(nansum_last(&(&x[0] * &x[1]).view())),
+                &[da, &w],
+            )
+            .input_core_dims(&[&["time"], &["time"]])
+            .run_one()
+            .unwrap();
+            let got_v = got.get(v).unwrap();
+            assert_eq!(got_v.values().is_lazy(), !chunks.is_empty());
+            assert_eq!(got_v.dims(), want.dims());
+            assert!(got_v.values().equals(want.values()), "{v}");
+            assert_eq!(got_v.attrs().len(), want.attrs().len(), "{v}");
+        }
+        assert!(got.variables().contains_key("lat") && got.variables().contains_key("lon"));
+    }
+    // The inputs must have the same data variables.
+    let other = f.to_dataset();
+    match apply_ufunc(|x: &[ArrayViewD<f64>]| Ok(x[0].to_owned()), &[&ds, &other]).run() {
+        Err(Error::VarNotFound { name, .. }) => assert_eq!(name, "g"),
+        r => panic!("expected VarNotFound, got {r:?}"),
+    }
+}

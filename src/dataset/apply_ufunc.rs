@@ -15,7 +15,7 @@ use indexmap::{IndexMap, IndexSet};
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 
 use super::align::{align_arrays, Join};
-use super::{DataArray, Variable};
+use super::{DataArray, Dataset, Variable};
 use crate::array::chunks::{for_each_index, Region};
 use crate::array::{DType, Element, NdArray};
 use crate::error::{Error, Result};
@@ -42,8 +42,9 @@ impl<T> UfuncOutput<T> for Vec<ArrayD<T>> {
 
 type UserFn<T, O> = Arc<dyn Fn(&[ArrayViewD<'_, T>]) -> Result<O> + Send + Sync>;
 
-/// Applies `func` to the values of `inputs` (xarray's `apply_ufunc`); configure the call
-/// with the builder's methods and finish it with [`ApplyUfunc::run`].
+/// Applies `func` to the values of `inputs` (xarray's `apply_ufunc`): DataArrays, or
+/// Datasets (then to each data variable); configure the call with the builder's methods
+/// and finish it with [`ApplyUfunc::run`].
 ///
 /// `func` gets one `ndarray` view per input, its values cast to `T`, with the input's
 /// core dims ([`ApplyUfunc::input_core_dims`]) last, in the order given, and the loop
@@ -78,8 +79,9 @@ type UserFn<T, O> = Arc<dyn Fn(&[ArrayViewD<'_, T>]) -> Result<O> + Send + Sync>
 /// # Ok(())
 /// # }
 /// ```
-pub fn apply_ufunc<'a, T, O, F>(func: F, inputs: &[&'a DataArray]) -> ApplyUfunc<'a, T, O>
+pub fn apply_ufunc<'a, A, T, O, F>(func: F, inputs: &[&'a A]) -> ApplyUfunc<'a, A, T, O>
 where
+    A: UfuncArg,
     T: Element,
     O: UfuncOutput<T> + 'static,
     F: Fn(&[ArrayViewD<'_, T>]) -> Result<O> + Send + Sync + 'static,
@@ -100,9 +102,9 @@ where
 
 /// A call of [`apply_ufunc`] being configured; run it with [`ApplyUfunc::run`].
 #[must_use = "apply_ufunc does nothing until `run` is called"]
-pub struct ApplyUfunc<'a, T, O> {
+pub struct ApplyUfunc<'a, A, T, O> {
     func: UserFn<T, O>,
-    inputs: Vec<&'a DataArray>,
+    inputs: Vec<&'a A>,
     input_core_dims: Option<Vec<Vec<String>>>,
     output_core_dims: Vec<Vec<String>>,
     output_dtypes: Option<Vec<DType>>,
@@ -119,8 +121,9 @@ fn owned(dims: &[&[&str]]) -> Vec<Vec<String>> {
         .collect()
 }
 
-impl<'a, T, O> ApplyUfunc<'a, T, O>
+impl<A, T, O> ApplyUfunc<'_, A, T, O>
 where
+    A: UfuncArg,
     T: Element,
     O: UfuncOutput<T> + 'static,
 {
@@ -172,12 +175,12 @@ where
         self
     }
 
-    /// Runs the call when it has a single output.
+    /// Runs the call when it has a single output (one DataArray or Dataset).
     ///
     /// # Errors
     /// As [`ApplyUfunc::run`]; [`Error::InvalidArgument`] when `output_core_dims` names
     /// several outputs.
-    pub fn run_one(self) -> Result<DataArray> {
+    pub fn run_one(self) -> Result<A> {
         let n = self.output_core_dims.len();
         let mut outs = self.run()?;
         match (outs.pop(), n) {
@@ -191,7 +194,10 @@ where
 
     /// Runs the call: one DataArray per output, with the loop dims and the output's core
     /// dims, the inputs' coordinates that fit them, and the first input's name and
-    /// attributes (see [`ApplyUfunc::keep_attrs`]).
+    /// attributes (see [`ApplyUfunc::keep_attrs`]). For Datasets, one Dataset per
+    /// output, the function applied to each data variable (every input must have the
+    /// same data variables, as xarray's `dataset_join="exact"`), with the first input's
+    /// attributes when they are kept.
     ///
     /// # Errors
     /// [`Error::DimNotFound`] for a core dim an input lacks; [`Error::InvalidArgument`]
@@ -200,10 +206,16 @@ where
     /// inputs, or a core dim split into several chunks without `allow_rechunk`;
     /// [`Error::DimSizeConflict`] for a dim of different sizes; [`Error::Alignment`]
     /// when indexes differ; the function's own errors, and [`Error::ShapeMismatch`]
-    /// when it returns arrays of the wrong shape (at compute time for chunked inputs).
-    pub fn run(self) -> Result<Vec<DataArray>> {
-        let plan = self.plan()?;
-        let aligned = align_arrays(&self.inputs, Join::Exact)?;
+    /// when it returns arrays of the wrong shape (at compute time for chunked inputs);
+    /// for Datasets, [`Error::VarNotFound`] naming a data variable missing from an input.
+    pub fn run(self) -> Result<Vec<A>> {
+        A::run_ufunc(&self)
+    }
+
+    /// The call on DataArrays (the inputs, or one data variable of each Dataset).
+    fn run_arrays(&self, inputs: &[&DataArray]) -> Result<Vec<DataArray>> {
+        let plan = self.plan(inputs)?;
+        let aligned = align_arrays(inputs, Join::Exact)?;
         let lazy = aligned.iter().any(|da| da.values().is_lazy());
         let datas = aligned
             .iter()
@@ -275,8 +287,8 @@ where
     }
 
     /// Checks the arguments and works out the loop dims and every core size.
-    fn plan(&self) -> Result<Plan> {
-        let n_in = self.inputs.len();
+    fn plan(&self, inputs: &[&DataArray]) -> Result<Plan> {
+        let n_in = inputs.len();
         if n_in == 0 {
             return Err(Error::invalid_argument(
                 "inputs",
@@ -332,7 +344,7 @@ where
             .collect();
         let mut loop_sizes: IndexMap<String, usize> = IndexMap::new();
         let mut core_sizes: IndexMap<String, usize> = IndexMap::new();
-        for (i, (da, core)) in self.inputs.iter().zip(&input_core).enumerate() {
+        for (i, (da, core)) in inputs.iter().zip(&input_core).enumerate() {
             for d in core {
                 if da.variable().axis_of(d).is_none() {
                     return Err(Error::DimNotFound {
@@ -529,6 +541,81 @@ where
                 1 => part,
                 _ => reshape_core(&part, nl, &loop_chunks, &core)?,
             }));
+        }
+        Ok(outs)
+    }
+}
+
+/// What [`apply_ufunc`] applies to: [`DataArray`]s, or [`Dataset`]s (the function
+/// applied to each data variable).
+pub trait UfuncArg: Sized {
+    /// Runs `call` on its inputs; see [`ApplyUfunc::run`].
+    ///
+    /// # Errors
+    /// As [`ApplyUfunc::run`].
+    #[doc(hidden)]
+    fn run_ufunc<T: Element, O: UfuncOutput<T> + 'static>(
+        call: &ApplyUfunc<'_, Self, T, O>,
+    ) -> Result<Vec<Self>>;
+}
+
+impl UfuncArg for DataArray {
+    fn run_ufunc<T: Element, O: UfuncOutput<T> + 'static>(
+        call: &ApplyUfunc<'_, Self, T, O>,
+    ) -> Result<Vec<Self>> {
+        call.run_arrays(&call.inputs)
+    }
+}
+
+impl UfuncArg for Dataset {
+    fn run_ufunc<T: Element, O: UfuncOutput<T> + 'static>(
+        call: &ApplyUfunc<'_, Self, T, O>,
+    ) -> Result<Vec<Self>> {
+        let Some(first) = call.inputs.first() else {
+            return Err(Error::invalid_argument(
+                "inputs",
+                "apply_ufunc needs at least one Dataset",
+            ));
+        };
+        let names: Vec<&String> = first.data_vars().map(|(k, _)| k).collect();
+        for (i, ds) in call.inputs.iter().enumerate() {
+            let theirs: Vec<&String> = ds.data_vars().map(|(k, _)| k).collect();
+            if let Some(missing) = names
+                .iter()
+                .find(|n| !theirs.contains(n))
+                .or_else(|| theirs.iter().find(|n| !names.contains(n)))
+            {
+                return Err(Error::VarNotFound {
+                    name: (*missing).clone(),
+                    context: format!(
+                        "the data variables of every input of apply_ufunc (input {i} or the first); they must be the same"
+                    ),
+                    available: theirs.iter().map(|n| (*n).clone()).collect(),
+                });
+            }
+        }
+        let n_out = call.output_core_dims.len();
+        let mut outs: Vec<Dataset> = vec![Dataset::new(); n_out];
+        for name in names {
+            let arrays = call
+                .inputs
+                .iter()
+                .map(|ds| ds.get(name))
+                .collect::<Result<Vec<_>>>()?;
+            let refs: Vec<&DataArray> = arrays.iter().collect();
+            for (out, da) in outs.iter_mut().zip(call.run_arrays(&refs)?) {
+                for (c, v) in da.coords() {
+                    if !out.variables().contains_key(c) {
+                        *out = out.clone().with_coord(c, v.clone())?;
+                    }
+                }
+                *out = out.clone().with_data_var(name, da.variable().clone())?;
+            }
+        }
+        if call.keep_attrs {
+            for out in &mut outs {
+                *out = out.clone().with_attrs(first.attrs().clone());
+            }
         }
         Ok(outs)
     }
