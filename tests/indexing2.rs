@@ -2,7 +2,8 @@
 //! along a new dim (exact and nearest labels, with other indexers), `sortby`
 //! (coordinates, 1-D DataArrays with ties and NaN, several keys, descending), `stack`
 //! and `unstack` (full product, missing combinations as NaN), on float (with NaNs) and
-//! integer inputs, eager and chunked (golden values from
+//! integer inputs, over time axes of the standard, noleap and 360_day calendars, eager
+//! and chunked (golden values from
 //! tests/golden/make_indexing2_golden.py); that pointwise selection reads only the
 //! blocks holding points; errors naming the bad dim or argument; and property tests
 //! that chunking never changes an answer.
@@ -129,7 +130,12 @@ fn cases(src: &str, chunked: bool) -> Vec<(String, DataArray)> {
 
 #[test]
 fn indexing2_matches_xarray_eager_and_chunked() {
-    let n = golden()["cases"].as_object().unwrap().len();
+    let n = golden()["cases"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| !k.starts_with("cal_"))
+        .count();
     for chunked in [false, true] {
         let mut count = 0;
         for src in ["f", "i"] {
@@ -139,6 +145,85 @@ fn indexing2_matches_xarray_eager_and_chunked() {
             }
         }
         assert_eq!(count, n, "one result per golden case");
+    }
+}
+
+/// A time coordinate of the golden file on `calendar`.
+fn time_coord(calendar: &str) -> NdArray {
+    let cal: xr::Calendar = calendar.parse().unwrap();
+    let ticks: Vec<i64> = golden()["time_coords"][calendar]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            xr::CfDatetime::parse(s.as_str().unwrap(), cal)
+                .unwrap()
+                .to_ticks()
+                .unwrap()
+        })
+        .collect();
+    NdArray::datetime(ndarray::ArcArray::from(ticks).into_dyn(), cal)
+}
+
+/// Asserts the time coordinate of a result: calendar and values as ISO text.
+fn check_times(case: &str, got: &DataArray, calendar: &str) {
+    let expected = golden()["cases"][case]["time"].as_array().unwrap();
+    let time = got
+        .coords()
+        .get("time")
+        .unwrap_or_else(|| panic!("{case}: no time"));
+    assert_eq!(
+        time.dtype(),
+        DType::DateTime(calendar.parse().unwrap()),
+        "{case}"
+    );
+    let values = time.values().unwrap();
+    assert_eq!(values.len(), expected.len(), "{case}: time length");
+    for (k, x) in expected.iter().enumerate() {
+        assert_eq!(
+            values.get_flat(k).unwrap().to_string(),
+            x.as_str().unwrap(),
+            "{case}: time[{k}]"
+        );
+    }
+}
+
+#[test]
+fn verbs_over_time_axes_of_three_calendars_match_xarray() {
+    for chunked in [false, true] {
+        for cal in ["standard", "noleap", "360_day"] {
+            let a = input("f", chunked)
+                .with_coord("time", &["time"], time_coord(cal))
+                .unwrap();
+            let stacked = a.stack("s", &["lon", "time"]).unwrap();
+            let mut kept: Vec<isize> = (0..9).collect();
+            kept.extend([12, 30, 35]);
+            let cases = [
+                ("cal_sortby_desc", a.sortby(&["time"], false).unwrap()),
+                (
+                    "cal_isel_points",
+                    a.isel(&[
+                        ("time", points("station", &[0, 8, 4])),
+                        ("lon", points("station", &[1, 2, 3])),
+                    ])
+                    .unwrap(),
+                ),
+                ("cal_stack", stacked.clone()),
+                (
+                    "cal_unstack",
+                    stacked
+                        .isel(&[("s", Indexer::List(kept))])
+                        .unwrap()
+                        .unstack("s")
+                        .unwrap(),
+                ),
+            ];
+            for (k, da) in cases {
+                let case = format!("{k}_{cal}");
+                golden().check(&case, &da, chunked);
+                check_times(&case, &da, cal);
+            }
+        }
     }
 }
 

@@ -119,8 +119,9 @@ impl Dataset {
     }
 
     /// Splits a stacked dim back into its levels (xarray's `unstack`): the levels
-    /// (see [`MultiIndex`]) become dims, last, with their distinct labels (in order of
-    /// first appearance) as index coordinates; each variable gets the full product of the labels, NA where a
+    /// (see [`MultiIndex`]) become dims, last, with their distinct labels (in the
+    /// levels' order; pandas 3, under xarray, reorders a level that lost labels by first
+    /// appearance instead) as index coordinates; each variable gets the full product of the labels, NA where a
     /// combination is missing (integers then become floats, as in xarray). Lazy data
     /// stays lazy.
     ///
