@@ -49,7 +49,8 @@ type UserFn<T, O> = Arc<dyn Fn(&[ArrayViewD<'_, T>]) -> Result<O> + Send + Sync>
 /// `func` gets one `ndarray` view per input, its values cast to `T`, with the input's
 /// core dims ([`ApplyUfunc::input_core_dims`]) last, in the order given, and the loop
 /// dims (every other dim of any input, in order of first appearance) first, broadcast
-/// across the inputs by name. It returns one array per output: the loop dims followed
+/// across the inputs by name (to their full lengths, where xarray passes length-1
+/// axes). It returns one array per output: the loop dims followed
 /// by that output's core dims ([`ApplyUfunc::output_core_dims`]). With
 /// [`ApplyUfunc::vectorize`] it is called once per point of the loop dims instead, on
 /// the core dims only (numpy's `vectorize`).
