@@ -2,6 +2,7 @@
 //! xarray's semantics for indexing, alignment, arithmetic, reductions and combining.
 
 pub mod align;
+mod apply_ufunc;
 mod arithmetic;
 mod attrs;
 mod chunked;
@@ -18,17 +19,23 @@ mod indexing;
 mod interpolate_na;
 mod linalg;
 mod missing;
+mod map_blocks;
+mod multi_index;
+mod pointwise;
 mod quantile;
 mod reduce;
 mod repr;
 mod rolling;
 mod rounding;
 mod shift;
+mod sortby;
+mod stack;
 mod variable;
 mod weighted;
 
 pub use self::core::Dataset;
 pub use align::Join;
+pub use apply_ufunc::{apply_ufunc, ApplyUfunc, UfuncArg, UfuncOutput};
 pub use attrs::{AttrValue, Attrs};
 pub use coarsen::{Boundary, Coarsen, CoarsenTarget, CoarsenVariable, Side};
 pub use combine::{concat, concat_with_labels, merge};
@@ -39,6 +46,7 @@ pub use index::{Index, Method};
 pub use indexing::{Indexer, Label, Sel};
 pub use interpolate_na::{InterpMethod, MaxGap};
 pub use missing::How;
+pub use multi_index::MultiIndex;
 pub use quantile::QuantileMethod;
 pub use reduce::{Reduce, ReduceOptions, Reducer, Reduction};
 pub use rolling::{RollVariable, Rolling, RollingTarget};

@@ -6,6 +6,7 @@
 //! per-chunk partials; `tensordot` is blocked. Memory stays bounded by the executor's
 //! budget whatever the size of the array.
 
+mod blockwise;
 mod coarsen;
 mod compute;
 mod data;

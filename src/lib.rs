@@ -37,6 +37,7 @@ pub mod plot;
 pub mod time;
 
 pub use array::{DType, NdArray, Scalar};
+pub use dataset::apply_ufunc;
 pub use dataset::{
     concat, concat_with_labels, corr, cov, merge, AttrValue, Attrs, Compression, DataArray,
     Dataset, DatasetEncoding, Encoding, Index, Join, Variable,

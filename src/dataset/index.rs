@@ -303,6 +303,17 @@ impl Index {
                 }
                 Ok(Indexer::List(out))
             }
+            Label::Points { dim, labels } => {
+                match self.sel(&Label::List(labels.clone()), method, tolerance)? {
+                    Indexer::List(positions) => Ok(Indexer::Points {
+                        dim: dim.clone(),
+                        positions,
+                    }),
+                    _ => Err(Error::internal(
+                        "a list of labels selects a list of positions",
+                    )),
+                }
+            }
             Label::Slice(a, b) => {
                 if method.is_some() || tolerance.is_some() {
                     return Err(self.invalid("method and tolerance do not apply to slices"));

@@ -44,6 +44,16 @@ pub enum Indexer {
     List(Vec<isize>),
     /// One boolean per position: the positions where it is true.
     Mask(Vec<bool>),
+    /// Pointwise (vectorized) selection, xarray's `isel(x=DataArray(..., dims=dim))`:
+    /// the k-th point takes position `positions[k]` here and the k-th position of every
+    /// other `Points` indexer on the same new `dim`; the indexed dims are replaced by
+    /// `dim` (see [`Indexer::points`]).
+    Points {
+        /// The new dimension the points run along (`"station"`).
+        dim: String,
+        /// One position per point (negative counts from the end).
+        positions: Vec<isize>,
+    },
 }
 
 impl Indexer {
@@ -96,6 +106,11 @@ impl Indexer {
                         .map(|(i, _)| i)
                         .collect(),
                 )
+            }
+            Indexer::Points { .. } => {
+                return Err(Error::internal(
+                    "pointwise indexers are applied by isel before resolving",
+                ))
             }
             Indexer::Slice { step: 0, .. } => {
                 return Err(Error::invalid_argument(
@@ -221,6 +236,15 @@ pub enum Label {
     Slice(Option<Scalar>, Option<Scalar>),
     /// Several labels, in order.
     List(Vec<Scalar>),
+    /// Pointwise (vectorized) selection, xarray's `sel(x=DataArray(..., dims=dim))`:
+    /// one label per point along the new `dim`, shared by every `Points` label on that
+    /// dim (see [`Indexer::Points`]).
+    Points {
+        /// The new dimension the points run along (`"station"`).
+        dim: String,
+        /// One label per point.
+        labels: Vec<Scalar>,
+    },
 }
 
 impl Label {
@@ -284,6 +308,9 @@ impl Variable {
     /// [`Error::DimNotFound`] for a dim the variable lacks; [`Error::IndexOutOfBounds`]
     /// for a position out of range; [`Error::ShapeMismatch`] for a mask of the wrong length.
     pub fn isel(&self, indexers: &[(&str, Indexer)]) -> Result<Variable> {
+        if indexers.iter().any(|(_, ix)| ix.is_points()) {
+            return self.isel_pointwise(indexers);
+        }
         let mut out = self.clone();
         for (dim, ix) in indexers {
             let axis = out.require_axis(dim, "variable")?;
@@ -444,6 +471,9 @@ impl Dataset {
     /// for a mask of the wrong length.
     pub fn isel(&self, indexers: &[(&str, Indexer)]) -> Result<Dataset> {
         self.require_dims(indexers.iter().map(|(d, _)| *d))?;
+        if indexers.iter().any(|(_, ix)| ix.is_points()) {
+            return self.isel_pointwise(indexers);
+        }
         let mut out = self.clone();
         for (dim, ix) in indexers {
             let n = out.dim_size(dim)?;
