@@ -1,0 +1,480 @@
+//! Interpolation onto new coordinate values (xarray's `interp` and `interp_like`, methods
+//! `"linear"` and `"nearest"`), on [`DataArray`] and [`Dataset`].
+//!
+//! As in xarray, the source is first sorted along each interpolated dim (targets need
+//! not be sorted: each is placed on its own), several dims are interpolated one after
+//! the other (separable: bilinear for two), targets outside the source range give NaN
+//! (or [`InterpOptions::fill_value`], or a straight-line continuation with
+//! [`InterpOptions::extrapolate`]), and the results are floats whatever the input
+//! (scipy's `interp1d`, which xarray calls). scipy takes two neighbours even for a
+//! target equal to a source value, so a NaN beside it spreads; for 1-D data it hands
+//! over to numpy's `interp`, which takes the exact value: both are reproduced.
+//!
+//! The targets become the dim coordinate. Numeric coordinates along an interpolated dim
+//! are interpolated too; other variables along it (strings, bools, datetimes) take the
+//! value at the nearest source position (xarray reindexes them with `"nearest"`).
+//!
+//! Every step is a gather of the bracketing source positions plus elementwise
+//! arithmetic, so lazy data stays lazy: an output block reads only the span of source
+//! positions its targets fall between, and chunks along other dims are kept.
+//!
+//! ```
+//! use xr::dataset::{Interp, InterpOptions};
+//! use xr::{DataArray, NdArray};
+//! # fn main() -> xr::Result<()> {
+//! let a = DataArray::new(vec![0.0, 10.0, 20.0], &["x"])?.with_coord("x", &["x"], vec![0.0, 1.0, 2.0])?;
+//! let b = a.interp(&[("x", NdArray::from(vec![1.5, 0.25, 3.0]))], Interp::Linear)?;
+//! assert_eq!(b.values().to_f64_vec()?[..2], [15.0, 2.5]);
+//! assert!(b.values().to_f64_vec()?[2].is_nan());
+//! let c = a.interp(&[("x", NdArray::from(vec![3.0]))], InterpOptions::new(Interp::Linear).fill_value(-1.0))?;
+//! assert_eq!(c.values().to_f64_vec()?, [-1.0]);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt;
+
+use indexmap::{IndexMap, IndexSet};
+
+use super::shift::{check_array_dims, name_error, via_dataset};
+use super::{DataArray, Dataset, Variable};
+use crate::array::kernels::BinaryOp;
+use crate::array::{DType, NdArray};
+use crate::error::{Error, Result};
+use crate::lazy::Data;
+
+/// The interpolation method of [`Dataset::interp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Interp {
+    /// Straight line between the two neighbours (xarray's `"linear"`).
+    Linear,
+    /// The nearest source value; a target halfway between two takes the lower one
+    /// (xarray's `"nearest"`, scipy's rule).
+    Nearest,
+}
+
+impl fmt::Display for Interp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Interp::Linear => "linear",
+            Interp::Nearest => "nearest",
+        })
+    }
+}
+
+/// What targets outside the source coordinate's range get.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fill {
+    Nan,
+    Value(f64),
+    Extrapolate,
+}
+
+/// The method and the out-of-range rule of [`Dataset::interp`] (xarray's `method` and
+/// `kwargs={"fill_value": ...}`). An [`Interp`] converts into options with NaN outside.
+///
+/// ```
+/// use xr::dataset::{Interp, InterpOptions};
+/// let o = InterpOptions::new(Interp::Linear).fill_value(0.0);
+/// let e = InterpOptions::new(Interp::Nearest).extrapolate();
+/// # let _ = (o, e);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InterpOptions {
+    method: Interp,
+    fill: Fill,
+}
+
+impl InterpOptions {
+    /// `method`, NaN outside the source range.
+    pub fn new(method: Interp) -> Self {
+        InterpOptions {
+            method,
+            fill: Fill::Nan,
+        }
+    }
+
+    /// Targets outside the source range take `value` (`fill_value=value`).
+    #[must_use]
+    pub fn fill_value(mut self, value: f64) -> Self {
+        self.fill = Fill::Value(value);
+        self
+    }
+
+    /// Targets outside the source range continue the first or last segment (linear)
+    /// or take the edge value (nearest) (`fill_value="extrapolate"`).
+    #[must_use]
+    pub fn extrapolate(mut self) -> Self {
+        self.fill = Fill::Extrapolate;
+        self
+    }
+}
+
+impl From<Interp> for InterpOptions {
+    fn from(method: Interp) -> Self {
+        InterpOptions::new(method)
+    }
+}
+
+/// Where each target of one dim falls among the source positions.
+struct Plan {
+    dim: String,
+    /// The targets, which become the dim coordinate.
+    targets: NdArray,
+    /// Linear: the bracketing source positions (original order), the spacing and the
+    /// target's offset from the lower one; scipy's rule.
+    lo: Vec<usize>,
+    hi: Vec<usize>,
+    dx: Vec<f64>,
+    off: Vec<f64>,
+    /// The source position equal to the target, for numpy's rule (1-D data).
+    exact: Vec<Option<usize>>,
+    /// Nearest: scipy's position (ties to the lower), and pandas' (ties to the upper)
+    /// for values that are not interpolated.
+    nearest: Vec<usize>,
+    reindex: Vec<usize>,
+    /// Targets outside the source range (never with extrapolation).
+    outside: Vec<bool>,
+}
+
+/// The coordinate values of `dim` as numbers: datetimes as ticks after the first, so
+/// that their differences are exact in `f64` (xarray's offset by the minimum).
+fn as_numbers(values: &NdArray, base: Option<i64>, what: &str, dim: &str) -> Result<Vec<f64>> {
+    match values {
+        NdArray::DateTime(t, _) => {
+            let base = base.unwrap_or_else(|| t.iter().copied().min().unwrap_or(0));
+            #[allow(clippy::cast_precision_loss)]
+            Ok(t.iter().map(|&v| (v - base) as f64).collect())
+        }
+        v if v.dtype().is_numeric() => v.to_f64_vec(),
+        v => Err(Error::invalid_argument(
+            "coords",
+            format!(
+                "cannot interpolate along {dim:?}: its {what} are {}, not numbers or datetimes",
+                v.dtype()
+            ),
+        )),
+    }
+}
+
+impl Plan {
+    fn new(ds: &Dataset, dim: &str, targets: &NdArray, options: InterpOptions) -> Result<Plan> {
+        let n = ds.dim_size(dim)?;
+        if targets.ndim() != 1 {
+            return Err(Error::invalid_argument(
+                "coords",
+                format!(
+                    "the targets of {dim:?} must be 1-D, got shape {:?}",
+                    targets.shape()
+                ),
+            ));
+        }
+        let source = match ds.variables().get(dim) {
+            Some(v) if v.ndim() == 1 => v.values()?,
+            _ => NdArray::from((0..n as i64).collect::<Vec<i64>>()),
+        };
+        let (x, t) = match (&source, targets) {
+            (NdArray::DateTime(s, cal), NdArray::DateTime(_, tcal)) if cal == tcal => {
+                let base = s.iter().copied().min().unwrap_or(0);
+                (
+                    as_numbers(&source, Some(base), "values", dim)?,
+                    as_numbers(targets, Some(base), "targets", dim)?,
+                )
+            }
+            (NdArray::DateTime(..), _) | (_, NdArray::DateTime(..)) => {
+                return Err(Error::DTypeMismatch {
+                    what: format!(
+                        "interpolation along {dim:?} (a datetime coordinate needs datetime targets of its calendar)"
+                    ),
+                    left: source.dtype(),
+                    right: targets.dtype(),
+                })
+            }
+            _ => (
+                as_numbers(&source, None, "values", dim)?,
+                as_numbers(targets, None, "targets", dim)?,
+            ),
+        };
+        if x.iter().any(|v| v.is_nan()) {
+            return Err(Error::invalid_argument(
+                "coords",
+                format!("cannot interpolate along {dim:?}: its coordinate holds NaN"),
+            ));
+        }
+        if n < 2 && (options.method == Interp::Linear || n == 0) {
+            return Err(Error::invalid_argument(
+                "coords",
+                format!(
+                    "cannot interpolate along {dim:?} of length {n} with method {}",
+                    options.method
+                ),
+            ));
+        }
+        // xarray sorts the source first (stable, as pandas' sort of an index).
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+        let xs: Vec<f64> = order.iter().map(|&i| x[i]).collect();
+        let bounds: Vec<f64> = xs.windows(2).map(|w| w[1] / 2.0 + w[0] / 2.0).collect();
+        let extrapolate = options.fill == Fill::Extrapolate;
+        let mut plan = Plan {
+            dim: dim.to_string(),
+            targets: targets.clone(),
+            lo: Vec::with_capacity(t.len()),
+            hi: Vec::with_capacity(t.len()),
+            dx: Vec::with_capacity(t.len()),
+            off: Vec::with_capacity(t.len()),
+            exact: Vec::with_capacity(t.len()),
+            nearest: Vec::with_capacity(t.len()),
+            reindex: Vec::with_capacity(t.len()),
+            outside: Vec::with_capacity(t.len()),
+        };
+        for &v in &t {
+            // numpy's searchsorted puts NaN after everything.
+            let left = |s: &[f64]| {
+                if v.is_nan() {
+                    s.len()
+                } else {
+                    s.partition_point(|&a| a < v)
+                }
+            };
+            let j = left(&xs).clamp(1, n.max(2) - 1).min(n - 1);
+            let (lo, hi) = (j.saturating_sub(1), j);
+            plan.lo.push(order[lo]);
+            plan.hi.push(order[hi]);
+            plan.dx.push(xs[hi] - xs[lo]);
+            plan.off.push(v - xs[lo]);
+            let at = left(&xs);
+            plan.exact.push((at < n && xs[at] == v).then(|| order[at]));
+            plan.nearest.push(order[left(&bounds).min(n - 1)]);
+            // pandas' nearest: the closer neighbour, the upper one on a tie.
+            let r = if at == 0 || v.is_nan() {
+                at.min(n - 1)
+            } else if at >= n {
+                n - 1
+            } else if v - xs[at - 1] < xs[at] - v {
+                at - 1
+            } else {
+                at
+            };
+            plan.reindex.push(order[r]);
+            plan.outside
+                .push(!extrapolate && (v < xs[0] || v > xs[n - 1]));
+        }
+        Ok(plan)
+    }
+
+    /// A 1-D array of `values` along `axis` of an `ndim`-dim array.
+    fn along(&self, axis: usize, ndim: usize, values: Vec<f64>) -> Result<Data> {
+        let mut shape = vec![1; ndim];
+        shape[axis] = values.len();
+        Ok(Data::Eager(NdArray::from_shape_vec(&shape, values)?))
+    }
+
+    /// `data` interpolated along `axis`.
+    fn apply(&self, data: &Data, axis: usize, options: InterpOptions) -> Result<Data> {
+        let ndim = data.ndim();
+        let y = data.astype(DType::F64)?;
+        let out = match options.method {
+            Interp::Nearest => y.take(axis, &self.nearest)?,
+            Interp::Linear => {
+                // numpy's `interp` (1-D data): a target on a source value takes it.
+                let numpy = ndim == 1 && options.fill != Fill::Extrapolate;
+                let pick = |k: usize| match self.exact[k] {
+                    Some(p) if numpy => (p, p, 1.0, 0.0),
+                    _ => (self.lo[k], self.hi[k], self.dx[k], self.off[k]),
+                };
+                let picked: Vec<(usize, usize, f64, f64)> = (0..self.lo.len()).map(pick).collect();
+                let lo: Vec<usize> = picked.iter().map(|p| p.0).collect();
+                let hi: Vec<usize> = picked.iter().map(|p| p.1).collect();
+                let y_lo = y.take(axis, &lo)?;
+                // scipy: slope * (x_new - x_lo) + y_lo.
+                y.take(axis, &hi)?
+                    .binary(&y_lo, BinaryOp::Sub)?
+                    .binary(
+                        &self.along(axis, ndim, picked.iter().map(|p| p.2).collect())?,
+                        BinaryOp::Div,
+                    )?
+                    .binary(
+                        &self.along(axis, ndim, picked.iter().map(|p| p.3).collect())?,
+                        BinaryOp::Mul,
+                    )?
+                    .binary(&y_lo, BinaryOp::Add)?
+            }
+        };
+        if !self.outside.iter().any(|&o| o) {
+            return Ok(out);
+        }
+        let fill = match options.fill {
+            Fill::Value(v) => v,
+            _ => f64::NAN,
+        };
+        let mut shape = vec![1; ndim];
+        shape[axis] = self.outside.len();
+        let inside: Vec<bool> = self.outside.iter().map(|&o| !o).collect();
+        let mask = NdArray::from_shape_vec(&shape, inside)?;
+        let fill = NdArray::full(&[1; 1], &fill.into(), DType::F64)?.reshape(&vec![1; ndim])?;
+        if out.is_lazy() {
+            return Data::select(&Data::Eager(mask), &out, &Data::Eager(fill));
+        }
+        let full = out.shape().to_vec();
+        Data::select(
+            &Data::Eager(mask.broadcast_to(&full)?.to_standard_layout()),
+            &out,
+            &Data::Eager(fill.broadcast_to(&full)?.to_standard_layout()),
+        )
+    }
+}
+
+/// True for the dtypes xarray interpolates (numpy kinds `u`, `i`, `f`).
+fn interpolable(dtype: DType) -> bool {
+    dtype.is_integer() || dtype.is_float()
+}
+
+impl Dataset {
+    /// Interpolates onto new coordinate values along each dim (xarray's `interp`):
+    /// `coords` pairs a dim with its 1-D targets (numbers, or datetimes of the
+    /// coordinate's calendar on a datetime coordinate), interpolated in the order
+    /// given; `options` is an [`Interp`] method or [`InterpOptions`]. A dim without a
+    /// coordinate counts as `0..n`. See the [module docs](self) for the rules.
+    ///
+    /// # Errors
+    /// [`Error::DimNotFound`] naming a dim the dataset lacks; [`Error::InvalidArgument`]
+    /// naming `coords` for targets that are not 1-D or not numbers, a coordinate with
+    /// NaN, or fewer than two source points for `"linear"`; [`Error::DTypeMismatch`]
+    /// for datetime targets on a numeric coordinate (or the other way round, or another
+    /// calendar).
+    pub fn interp(
+        &self,
+        coords: &[(&str, NdArray)],
+        options: impl Into<InterpOptions>,
+    ) -> Result<Dataset> {
+        let options = options.into();
+        let mut plans = Vec::with_capacity(coords.len());
+        for (dim, targets) in coords {
+            if !self.dims().contains_key(*dim) {
+                return Err(Error::DimNotFound {
+                    dim: dim.to_string(),
+                    context: "interp of a Dataset".into(),
+                    available: self.dims().keys().cloned().collect(),
+                });
+            }
+            if plans.iter().any(|p: &Plan| p.dim == *dim) {
+                return Err(Error::invalid_argument(
+                    "coords",
+                    format!("dim {dim:?} is given twice"),
+                ));
+            }
+            plans.push(Plan::new(self, dim, targets, options)?);
+        }
+        let mut vars = IndexMap::new();
+        for (name, var) in self.variables() {
+            if let Some(p) = plans.iter().find(|p| p.dim == *name && var.ndim() == 1) {
+                vars.insert(
+                    name.clone(),
+                    var.replace(vec![p.dim.clone()], p.targets.clone()),
+                );
+                continue;
+            }
+            let mut data = var.data().clone();
+            for p in &plans {
+                if let Some(axis) = var.axis_of(&p.dim) {
+                    data = if interpolable(var.dtype()) {
+                        p.apply(&data, axis, options)
+                    } else {
+                        data.take(axis, &p.reindex)
+                    }
+                    .map_err(|e| name_error(e, name))?;
+                }
+            }
+            vars.insert(name.clone(), var.replace(var.dims().to_vec(), data));
+        }
+        let coord_names: IndexSet<String> = self.coord_names().clone();
+        let mut coord_names = coord_names;
+        for p in &plans {
+            coord_names.insert(p.dim.clone());
+            if !vars.contains_key(&p.dim) {
+                vars.insert(
+                    p.dim.clone(),
+                    Variable::new(&[p.dim.as_str()], p.targets.clone())?,
+                );
+            }
+        }
+        Dataset::from_parts(vars, coord_names, self.attrs().clone())
+    }
+
+    /// Interpolates onto the coordinates of `other` for the dims they share (xarray's
+    /// `interp_like`): numeric and datetime index coordinates are interpolated; others
+    /// (strings) are reindexed, as xarray does.
+    ///
+    /// # Errors
+    /// As [`Dataset::interp`].
+    pub fn interp_like(
+        &self,
+        other: &Dataset,
+        options: impl Into<InterpOptions>,
+    ) -> Result<Dataset> {
+        let mut numeric = Vec::new();
+        let mut other_labels = Vec::new();
+        for dim in self.dims().keys() {
+            if let Some(index) = other.indexes().get(dim) {
+                let values = index.values().clone();
+                if values.dtype().is_numeric() || matches!(values.dtype(), DType::DateTime(_)) {
+                    numeric.push((dim.clone(), values));
+                } else {
+                    other_labels.push((dim.clone(), values));
+                }
+            }
+        }
+        let mut ds = self.clone();
+        if !other_labels.is_empty() {
+            let idx: Vec<(&str, NdArray)> = other_labels
+                .iter()
+                .map(|(d, v)| (d.as_str(), v.clone()))
+                .collect();
+            ds = ds.reindex(&idx, None)?;
+        }
+        let coords: Vec<(&str, NdArray)> = numeric
+            .iter()
+            .map(|(d, v)| (d.as_str(), v.clone()))
+            .collect();
+        ds.interp(&coords, options)
+    }
+}
+
+impl DataArray {
+    /// Interpolates onto new coordinate values; see [`Dataset::interp`].
+    ///
+    /// # Errors
+    /// As [`Dataset::interp`], naming a dim the array lacks.
+    pub fn interp(
+        &self,
+        coords: &[(&str, NdArray)],
+        options: impl Into<InterpOptions>,
+    ) -> Result<DataArray> {
+        check_array_dims(self, coords.iter().map(|(d, _)| *d))?;
+        if !interpolable(self.dtype()) {
+            return Err(Error::UnsupportedDType {
+                op: format!("interp of DataArray {}", self.display_name()),
+                dtype: self.dtype(),
+            });
+        }
+        let options = options.into();
+        via_dataset(self, |ds| ds.interp(coords, options))
+    }
+
+    /// Interpolates onto the coordinates of `other` for the dims they share; see
+    /// [`Dataset::interp_like`].
+    ///
+    /// # Errors
+    /// As [`Dataset::interp`].
+    pub fn interp_like(
+        &self,
+        other: &DataArray,
+        options: impl Into<InterpOptions>,
+    ) -> Result<DataArray> {
+        let options = options.into();
+        let other = other.to_dataset_named("__interp_like_other__");
+        via_dataset(self, |ds| ds.interp_like(&other, options))
+    }
+}
