@@ -41,5 +41,6 @@ pub use dataset::{
     concat, concat_with_labels, corr, cov, merge, AttrValue, Attrs, Compression, DataArray,
     Dataset, DatasetEncoding, Encoding, Index, Join, Variable,
 };
+pub use dataset::polyval;
 pub use error::{Error, Result};
 pub use time::{Calendar, CfDatetime};
