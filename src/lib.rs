@@ -37,10 +37,10 @@ pub mod plot;
 pub mod time;
 
 pub use array::{DType, NdArray, Scalar};
+pub use dataset::polyval;
 pub use dataset::{
     concat, concat_with_labels, corr, cov, merge, AttrValue, Attrs, Compression, DataArray,
     Dataset, DatasetEncoding, Encoding, Index, Join, Variable,
 };
-pub use dataset::polyval;
 pub use error::{Error, Result};
 pub use time::{Calendar, CfDatetime};

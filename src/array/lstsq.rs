@@ -58,13 +58,7 @@ impl Svd {
             }
         }
         let norms2 = (0..k).map(|j| col_dot(&w, j, j)).collect();
-        Svd {
-            m,
-            k,
-            w,
-            v,
-            norms2,
-        }
+        Svd { m, k, w, v, norms2 }
     }
 
     /// The minimum-norm least-squares solution for `b` (length `m`), singular values
@@ -97,9 +91,15 @@ mod tests {
         // y = 2x + 1 at x = 0, 1, 2.
         let a = [0.0, 1.0, 1.0, 1.0, 2.0, 1.0];
         let x = Svd::new(&a, 3, 2).solve(&[1.0, 3.0, 5.0], 1e-15);
-        assert!((x[0] - 2.0).abs() < 1e-14 && (x[1] - 1.0).abs() < 1e-14, "{x:?}");
+        assert!(
+            (x[0] - 2.0).abs() < 1e-14 && (x[1] - 1.0).abs() < 1e-14,
+            "{x:?}"
+        );
         // One equation x0 + x1 = 2: the minimum-norm solution is (1, 1).
         let x = Svd::new(&[1.0, 1.0], 1, 2).solve(&[2.0], 1e-15);
-        assert!((x[0] - 1.0).abs() < 1e-14 && (x[1] - 1.0).abs() < 1e-14, "{x:?}");
+        assert!(
+            (x[0] - 1.0).abs() < 1e-14 && (x[1] - 1.0).abs() < 1e-14,
+            "{x:?}"
+        );
     }
 }

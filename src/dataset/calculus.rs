@@ -81,12 +81,13 @@ pub(super) fn coord_numbers(
             if numpy_calendar(*cal) {
                 // timedelta64[ns] / timedelta64(1, unit)
                 let per = unit_nanos(unit.unwrap_or("ns"))? as f64;
-                Ok(t.iter().map(|&v| ((v - base) * 1000) as f64 / per).collect())
+                Ok(t.iter()
+                    .map(|&v| ((v - base) * 1000) as f64 / per)
+                    .collect())
             } else {
                 // cftime: total_seconds() * 1e6 microseconds, times (1 us / 1 unit).
                 let factor = 1000.0 / unit_nanos(unit.unwrap_or("s"))? as f64;
-                Ok(t
-                    .iter()
+                Ok(t.iter()
                     .map(|&v| factor * ((v - base) as f64 / 1e6 * 1e6))
                     .collect())
             }
@@ -184,8 +185,16 @@ fn gradient(data: &Data, axis: usize, x: &[f64], dim: &str) -> Result<Data> {
                 .zip(d2)
                 .map(|(&p, &q)| -q / (p * (p + q)))
                 .collect();
-            let b: Vec<f64> = d1.iter().zip(d2).map(|(&p, &q)| (q - p) / (p * q)).collect();
-            let c: Vec<f64> = d1.iter().zip(d2).map(|(&p, &q)| p / (q * (p + q))).collect();
+            let b: Vec<f64> = d1
+                .iter()
+                .zip(d2)
+                .map(|(&p, &q)| (q - p) / (p * q))
+                .collect();
+            let c: Vec<f64> = d1
+                .iter()
+                .zip(d2)
+                .map(|(&p, &q)| p / (q * (p + q)))
+                .collect();
             at(0, n - 2)?
                 .binary(&along(axis, ndim, a)?, BinaryOp::Mul)?
                 .binary(
@@ -285,10 +294,7 @@ impl Dataset {
                 });
             }
             let out = gradient(v.data(), axis, &x, &dim).map_err(|e| name_error(e, name))?;
-            Ok(Some((
-                name.to_string(),
-                Variable::new(v.dims(), out)?,
-            )))
+            Ok(Some((name.to_string(), Variable::new(v.dims(), out)?)))
         })
     }
 
@@ -334,10 +340,7 @@ impl Dataset {
             }
             let out = trapezoid(v.data(), axis, &x).map_err(|e| name_error(e, name))?;
             let dims: Vec<&String> = v.dims().iter().filter(|d| **d != dim).collect();
-            vars.insert(
-                name.clone(),
-                Variable::new(&dims, out)?,
-            );
+            vars.insert(name.clone(), Variable::new(&dims, out)?);
         }
         Dataset::from_parts(vars, coords, self.attrs().clone())
     }

@@ -69,7 +69,12 @@ impl Fit {
             }
         }
         let scale: Vec<f64> = (0..order)
-            .map(|j| (0..n).map(|i| lhs[i * order + j].powi(2)).sum::<f64>().sqrt())
+            .map(|j| {
+                (0..n)
+                    .map(|i| lhs[i * order + j].powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+            })
             .collect();
         for row in lhs.chunks_mut(order) {
             for (v, s) in row.iter_mut().zip(&scale) {
@@ -99,7 +104,11 @@ impl Fit {
         } else {
             let rows: Vec<f64> = valid
                 .iter()
-                .flat_map(|&i| self.lhs[i * self.order..(i + 1) * self.order].iter().copied())
+                .flat_map(|&i| {
+                    self.lhs[i * self.order..(i + 1) * self.order]
+                        .iter()
+                        .copied()
+                })
                 .collect();
             let b: Vec<f64> = valid.iter().map(|&i| y[i]).collect();
             Svd::new(&rows, valid.len(), self.order).solve(&b, self.rcond)
@@ -111,13 +120,19 @@ impl Fit {
     /// `n` positions real): the coefficients in the first `order` positions of each
     /// lane, NaN after.
     fn block(&self, block: &NdArray, axis: usize) -> Result<NdArray> {
-        let a = block.as_array::<f64>().ok_or_else(|| Error::UnsupportedDType {
-            op: "polyfit (blocks are cast to float64 first)".into(),
-            dtype: block.dtype(),
-        })?;
+        let a = block
+            .as_array::<f64>()
+            .ok_or_else(|| Error::UnsupportedDType {
+                op: "polyfit (blocks are cast to float64 first)".into(),
+                dtype: block.dtype(),
+            })?;
         let mut out = ArrayD::from_elem(IxDyn(a.shape()), f64::NAN);
         let mut y = vec![0.0; self.n];
-        for (lane, mut dest) in a.lanes(Axis(axis)).into_iter().zip(out.lanes_mut(Axis(axis))) {
+        for (lane, mut dest) in a
+            .lanes(Axis(axis))
+            .into_iter()
+            .zip(out.lanes_mut(Axis(axis)))
+        {
             for (yi, v) in y.iter_mut().zip(lane.iter()) {
                 *yi = *v;
             }
@@ -158,14 +173,16 @@ fn fit_data(data: &Data, axis: usize, fit: &Arc<Fit>) -> Result<Data> {
             let mut sizes = l.chunks().to_vec();
             sizes[axis] = vec![l.shape()[axis]];
             let fit = Arc::clone(fit);
-            Data::Lazy(l.rechunk_sizes(sizes)?.map_blocks(
-                &[],
-                DType::F64,
-                move |blocks| match blocks {
-                    [b] => fit.block(b, axis),
-                    _ => Err(Error::internal("polyfit takes one block")),
-                },
-            )?)
+            Data::Lazy(
+                l.rechunk_sizes(sizes)?.map_blocks(
+                    &[],
+                    DType::F64,
+                    move |blocks| match blocks {
+                        [b] => fit.block(b, axis),
+                        _ => Err(Error::internal("polyfit takes one block")),
+                    },
+                )?,
+            )
         }
     };
     let coeffs = fitted.slice_axis(axis, 0, order, 1)?;
@@ -227,7 +244,11 @@ impl Dataset {
             let mut dims = vec![DEGREE.to_string()];
             dims.extend(v.dims().iter().filter(|d| *d != dim).cloned());
             for d in &dims[1..] {
-                if let Some(c) = self.variables().get(d).filter(|_| self.indexes().contains_key(d)) {
+                if let Some(c) = self
+                    .variables()
+                    .get(d)
+                    .filter(|_| self.indexes().contains_key(d))
+                {
                     vars.insert(d.clone(), c.clone());
                     coord_names.insert(d.clone());
                 }
@@ -274,9 +295,10 @@ impl DataArray {
 /// naming `coeffs` when its degree coordinate is missing or not non-negative integers;
 /// [`Error::UnsupportedDType`] for a `coord` that is not numeric or datetime.
 pub fn polyval(coord: &DataArray, coeffs: &DataArray) -> Result<DataArray> {
-    let axis = coeffs
-        .variable()
-        .require_axis(DEGREE, &format!("polyval coefficients {}", coeffs.display_name()))?;
+    let axis = coeffs.variable().require_axis(
+        DEGREE,
+        &format!("polyval coefficients {}", coeffs.display_name()),
+    )?;
     let degree = coeffs
         .coords()
         .get(DEGREE)
@@ -290,13 +312,14 @@ pub fn polyval(coord: &DataArray, coeffs: &DataArray) -> Result<DataArray> {
             .iter()
             .map(|&d| if d >= 0.0 { Ok(d as usize) } else { Err(d) })
             .collect::<std::result::Result<Vec<usize>, f64>>()
-            .map_err(|d| {
-                Error::invalid_argument("coeffs", format!("degree {d} is negative"))
-            })?,
+            .map_err(|d| Error::invalid_argument("coeffs", format!("degree {d} is negative")))?,
         other => {
             return Err(Error::invalid_argument(
                 "coeffs",
-                format!("the degree coordinate must hold integers, not {}", other.dtype()),
+                format!(
+                    "the degree coordinate must hold integers, not {}",
+                    other.dtype()
+                ),
             ))
         }
     };
