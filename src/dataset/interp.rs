@@ -336,7 +336,34 @@ impl Dataset {
     /// `coords` pairs a dim with its 1-D targets (numbers, or datetimes of the
     /// coordinate's calendar on a datetime coordinate), interpolated in the order
     /// given; `options` is an [`Interp`] method or [`InterpOptions`]. A dim without a
-    /// coordinate counts as `0..n`. See the [module docs](self) for the rules.
+    /// coordinate counts as `0..n`.
+    ///
+    /// As in xarray: the source is sorted along each dim first (targets may be in any
+    /// order, each placed on its own); several dims are interpolated one after the
+    /// other (bilinear for two); targets outside the source range give NaN (or
+    /// [`InterpOptions::fill_value`], or [`InterpOptions::extrapolate`]); results are
+    /// floats. scipy's rule takes two neighbours even for a target on a source value
+    /// (a NaN beside it spreads), numpy's (used by xarray for 1-D data) takes the
+    /// value. The targets become the dim coordinate; numeric coordinates along the
+    /// dim are interpolated too, others take the nearest source value. Lazy data stays
+    /// lazy: an output block reads only the source positions its targets fall between.
+    ///
+    /// ```
+    /// use xr::dataset::Interp;
+    /// use xr::{DataArray, NdArray};
+    /// # fn main() -> xr::Result<()> {
+    /// let t = DataArray::new(ndarray::array![[0.0, 1.0], [2.0, 3.0]].into_dyn(), &["lat", "lon"])?
+    ///     .with_coord("lat", &["lat"], vec![0.0, 10.0])?
+    ///     .with_coord("lon", &["lon"], vec![0.0, 10.0])?
+    ///     .to_dataset();
+    /// let mid = t.interp(
+    ///     &[("lat", NdArray::from(vec![5.0])), ("lon", NdArray::from(vec![5.0]))],
+    ///     Interp::Linear,
+    /// )?;
+    /// assert_eq!(mid.variable("__xarray_dataarray_variable__")?.values()?.to_f64_vec()?, [1.5]);
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// [`Error::DimNotFound`] naming a dim the dataset lacks; [`Error::InvalidArgument`]

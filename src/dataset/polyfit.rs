@@ -201,7 +201,12 @@ impl Dataset {
     /// Least-squares polynomial fits of degree `deg` along `dim` (xarray's `polyfit`):
     /// `<var>_polyfit_coefficients` for each data variable along `dim`, with a
     /// `degree` dim (highest first) then the variable's other dims, NaN skipped lane
-    /// by lane. See the [module docs](self).
+    /// by lane (a lane with fewer values than coefficients gets the minimum-norm
+    /// solution, an all-NaN lane NaN), as xarray does with its default `skipna`. The
+    /// problem is xarray's: the Vandermonde matrix of the coordinate with unit-norm
+    /// columns and `rcond` = length x machine epsilon; a datetime coordinate counts in
+    /// nanoseconds since 1970-01-01 of its calendar. Lazy data stays lazy (each task
+    /// fits the whole lanes of its block; chunks along the other dims are kept).
     ///
     /// # Errors
     /// [`Error::DimNotFound`] naming `dim`; [`Error::VarNotFound`] when `dim` has no
