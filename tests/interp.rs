@@ -332,3 +332,139 @@ proptest! {
         }
     }
 }
+
+/// Datetimes of a JSON list (ISO text, null for NaT) on `calendar`.
+fn datetimes_of(v: &serde_json::Value, calendar: &str) -> NdArray {
+    let cal: xr::Calendar = calendar.parse().unwrap();
+    let ticks: Vec<i64> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| match s.as_str() {
+            Some(s) => xr::CfDatetime::parse(s, cal).unwrap().to_ticks().unwrap(),
+            None => xr::time::NAT,
+        })
+        .collect();
+    NdArray::datetime(ndarray::ArcArray::from(ticks).into_dyn(), cal)
+}
+
+fn strings_of(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn bools_of(v: &serde_json::Value) -> Vec<bool> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_bool().unwrap())
+        .collect()
+}
+
+/// A Dataset's variables of every kind: floats interpolated; numpy datetimes
+/// interpolated and rounded; cftime datetimes, strings and bools from the nearest
+/// source position.
+#[test]
+fn variables_of_every_dtype_follow_xarray() {
+    let g = golden();
+    let input = &g["mixed_input"];
+    let x = NdArray::from(vec![0.0, 1.0, 2.0, 3.0]);
+    let var = |data: NdArray| xr::Variable::new(&["x"], data).unwrap();
+    let ds = Dataset::new()
+        .with_coord("x", var(x))
+        .unwrap()
+        .with_data_var("v", var(NdArray::from(values_f64(&input["v"]["values"]))))
+        .unwrap()
+        .with_data_var("d", var(datetimes_of(&input["d"]["values"], "standard")))
+        .unwrap()
+        .with_data_var("cd", var(datetimes_of(&input["cd"]["values"], "noleap")))
+        .unwrap()
+        .with_data_var(
+            "s",
+            var(NdArray::from(
+                ndarray::ArrayD::from_shape_vec(
+                    ndarray::IxDyn(&[4]),
+                    strings_of(&input["s"]["values"]),
+                )
+                .unwrap(),
+            )),
+        )
+        .unwrap()
+        .with_data_var("b", var(NdArray::from(bools_of(&input["b"]["values"]))))
+        .unwrap();
+    let t = NdArray::from(values_f64(&g["mixed_targets"]));
+    for chunked in [false, true] {
+        let ds = if chunked {
+            ds.chunk(&[("x", 3)]).unwrap()
+        } else {
+            ds.clone()
+        };
+        let out = ds.interp(&[("x", t.clone())], Interp::Linear).unwrap();
+        let e = &g["mixed"];
+        let got = |k: &str| {
+            let v = out.variable(k).unwrap();
+            assert_eq!(v.data().is_lazy(), chunked, "{k}: lazy in, lazy out");
+            v.values().unwrap()
+        };
+        let v = got("v").to_f64_vec().unwrap();
+        for (a, b) in v.iter().zip(values_f64(&e["v"]["values"])) {
+            assert!(common::close(*a, b, 1e-12), "v: {v:?}");
+        }
+        assert!(got("d").equals(&datetimes_of(&e["d"]["values"], "standard")));
+        assert!(got("cd").equals(&datetimes_of(&e["cd"]["values"], "noleap")));
+        assert_eq!(
+            got("s")
+                .as_array::<String>()
+                .unwrap()
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>(),
+            strings_of(&e["s"]["values"])
+        );
+        assert_eq!(
+            got("b")
+                .as_array::<bool>()
+                .unwrap()
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            bools_of(&e["b"]["values"])
+        );
+        assert!(out.variable("x").unwrap().values().unwrap().equals(&t));
+    }
+}
+
+/// interp_like onto datetimes: interpolated on the standard calendar, reindexed on
+/// cftime's (xarray holds those as objects).
+#[test]
+fn interp_like_on_datetimes_follows_xarray() {
+    for cal in ["standard", "noleap"] {
+        for which in ["shifted", "exact"] {
+            let case = &golden()["like"][format!("like_{cal}_{which}")];
+            let src = DataArray::new(vec![0.0, 1.0, 2.0, 3.0], &["time"])
+                .unwrap()
+                .with_coord("time", &["time"], datetimes_of(&case["source_times"], cal))
+                .unwrap()
+                .with_name("v");
+            let other_t = datetimes_of(&case["other_times"], cal);
+            let other = DataArray::new(vec![0.0, 0.0], &["time"])
+                .unwrap()
+                .with_coord("time", &["time"], other_t.clone())
+                .unwrap();
+            let got = src.interp_like(&other, Interp::Linear).unwrap();
+            let v = got.values().to_f64_vec().unwrap();
+            let e = values_f64(&case["result"]["values"]);
+            assert_eq!(v.len(), e.len(), "{cal} {which}");
+            for (a, b) in v.iter().zip(&e) {
+                assert!(
+                    common::close(*a, *b, 1e-12),
+                    "{cal} {which}: {v:?} vs {e:?}"
+                );
+            }
+            assert!(got.coords()["time"].values().unwrap().equals(&other_t));
+        }
+    }
+}

@@ -10,9 +10,12 @@
 //! target equal to a source value, so a NaN beside it spreads; for 1-D data it hands
 //! over to numpy's `interp`, which takes the exact value: both are reproduced.
 //!
-//! The targets become the dim coordinate. Numeric coordinates along an interpolated dim
-//! are interpolated too; other variables along it (strings, bools, datetimes) take the
-//! value at the nearest source position (xarray reindexes them with `"nearest"`).
+//! The targets become the dim coordinate. Numeric variables along an interpolated dim
+//! (coordinates too) are interpolated, and so are datetimes of the standard and
+//! proleptic Gregorian calendars (as floats, rounded back to the microsecond; xarray
+//! rounds to the nanosecond); other variables along it (strings, bools, datetimes of
+//! the other calendars, which xarray holds as objects) take the value at the nearest
+//! source position (xarray reindexes them with `"nearest"`).
 //!
 //! Every step is a gather of the bracketing source positions plus elementwise
 //! arithmetic, so lazy data stays lazy: an output block reads only the span of source
@@ -36,12 +39,14 @@ use std::fmt;
 
 use indexmap::{IndexMap, IndexSet};
 
+use super::calculus::numpy_calendar;
 use super::shift::{check_array_dims, name_error, via_dataset};
 use super::{DataArray, Dataset, Variable};
 use crate::array::kernels::BinaryOp;
 use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
 use crate::lazy::Data;
+use crate::time::{Calendar, NAT};
 
 /// The interpolation method of [`Dataset::interp`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -331,6 +336,42 @@ fn interpolable(dtype: DType) -> bool {
     dtype.is_integer() || dtype.is_float()
 }
 
+/// Datetime ticks as floats, NaT as NaN (xarray interpolates numpy datetimes so).
+fn ticks_as_float(data: &Data) -> Result<Data> {
+    data.map_elementwise(DType::F64, |a| match a {
+        #[allow(clippy::cast_precision_loss)]
+        NdArray::DateTime(t, _) => Ok(NdArray::from(t.mapv(|v| {
+            if v == NAT {
+                f64::NAN
+            } else {
+                v as f64
+            }
+        }))),
+        other => Err(Error::internal(format!(
+            "datetime data holds {}",
+            other.dtype()
+        ))),
+    })
+}
+
+/// Floats back to datetime ticks, rounded half to even, NaN as NaT.
+fn float_as_ticks(data: &Data, calendar: Calendar) -> Result<Data> {
+    data.map_elementwise(DType::DateTime(calendar), move |a| {
+        let v = a
+            .as_array::<f64>()
+            .ok_or_else(|| Error::internal(format!("interpolated datetimes hold {}", a.dtype())))?;
+        #[allow(clippy::cast_possible_truncation)]
+        let ticks = v.mapv(|f| {
+            if f.is_nan() {
+                NAT
+            } else {
+                f.round_ties_even() as i64
+            }
+        });
+        Ok(NdArray::datetime(ticks.into_shared(), calendar))
+    })
+}
+
 impl Dataset {
     /// Interpolates onto new coordinate values along each dim (xarray's `interp`):
     /// `coords` pairs a dim with its 1-D targets (numbers, or datetimes of the
@@ -403,16 +444,32 @@ impl Dataset {
                 );
                 continue;
             }
-            let mut data = var.data().clone();
-            for p in &plans {
-                if let Some(axis) = var.axis_of(&p.dim) {
-                    data = if interpolable(var.dtype()) {
-                        p.apply(&data, axis, options)
-                    } else {
-                        data.take(axis, &p.reindex)
-                    }
-                    .map_err(|e| name_error(e, name))?;
+            let along: Vec<(&Plan, usize)> = plans
+                .iter()
+                .filter_map(|p| var.axis_of(&p.dim).map(|axis| (p, axis)))
+                .collect();
+            if along.is_empty() {
+                vars.insert(name.clone(), var.clone());
+                continue;
+            }
+            let numpy_datetime = match var.dtype() {
+                DType::DateTime(cal) if numpy_calendar(cal) => Some(cal),
+                _ => None,
+            };
+            let mut data = match numpy_datetime {
+                Some(_) => ticks_as_float(var.data())?,
+                None => var.data().clone(),
+            };
+            for (p, axis) in along {
+                data = if interpolable(data.dtype()) {
+                    p.apply(&data, axis, options)
+                } else {
+                    data.take(axis, &p.reindex)
                 }
+                .map_err(|e| name_error(e, name))?;
+            }
+            if let Some(cal) = numpy_datetime {
+                data = float_as_ticks(&data, cal)?;
             }
             vars.insert(name.clone(), var.replace(var.dims().to_vec(), data));
         }
@@ -431,8 +488,10 @@ impl Dataset {
     }
 
     /// Interpolates onto the coordinates of `other` for the dims they share (xarray's
-    /// `interp_like`): numeric and datetime index coordinates are interpolated; others
-    /// (strings) are reindexed, as xarray does.
+    /// `interp_like`): numeric index coordinates and datetimes of the standard and
+    /// proleptic Gregorian calendars (numpy's) are interpolated; others (strings,
+    /// datetimes of the other calendars, which xarray holds as objects) are reindexed
+    /// (exact labels, NaN elsewhere), as xarray does.
     ///
     /// # Errors
     /// As [`Dataset::interp`].
@@ -446,7 +505,11 @@ impl Dataset {
         for dim in self.dims().keys() {
             if let Some(index) = other.indexes().get(dim) {
                 let values = index.values().clone();
-                if values.dtype().is_numeric() || matches!(values.dtype(), DType::DateTime(_)) {
+                let interpolated = match values.dtype() {
+                    DType::DateTime(cal) => numpy_calendar(cal),
+                    d => d.is_numeric(),
+                };
+                if interpolated {
                     numeric.push((dim.clone(), values));
                 } else {
                     other_labels.push((dim.clone(), values));

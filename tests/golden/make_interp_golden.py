@@ -1,7 +1,8 @@
 """Golden values for tests/interp.rs: `interp` (linear, nearest; 1-D and separable 2-D;
 unsorted, out-of-range and exact targets; fill_value and extrapolate; a descending
 source coordinate; datetime targets on the standard, noleap and 360_day calendars) and
-`interp_like`, computed by xarray on eager inputs with NaNs, integer and float dtypes
+`interp_like` (onto numeric and datetime coordinates), and a Dataset's float,
+datetime, string and bool variables, computed by xarray on eager inputs with NaNs, integer and float dtypes
 (and checked equal on dask-chunked inputs).
 
 Run: /work/venv/bin/python tests/golden/make_interp_golden.py (writes interp_golden.json).
@@ -72,6 +73,10 @@ def enc_values(a):
         return [None if np.isnat(v) else str(v)[:19] for v in a.ravel()]
     if a.dtype.kind == "O":
         return [None if not isinstance(v, cftime.datetime) else v.isoformat()[:19] for v in a.ravel()]
+    if a.dtype.kind in "US":
+        return [str(v) for v in a.ravel()]
+    if a.dtype.kind == "b":
+        return [bool(v) for v in a.ravel()]
     return [int(v) for v in a.ravel()]
 
 
@@ -113,6 +118,43 @@ def cases(a, t):
     return out
 
 
+MIXED_TARGETS = [0.5, 1.5, 2.6, 5.0]
+
+
+def mixed():
+    """A dataset with float, numpy-datetime, cftime, string and bool variables along x."""
+    return xr.Dataset(
+        {
+            "v": ("x", np.array([1.0, np.nan, 4.0, 2.0])),
+            "d": ("x", xr.date_range("2000-01-01", periods=4, freq="D")),
+            "cd": ("x", xr.date_range("2000-01-01", periods=4, freq="D", calendar="noleap",
+                                      use_cftime=True)),
+            "s": ("x", ["a", "b", "c", "d"]),
+            "b": ("x", [True, False, True, False]),
+        },
+        coords={"x": [0.0, 1.0, 2.0, 3.0]},
+    )
+
+
+def like_cases():
+    """interp_like onto a datetime coordinate: interpolated on the standard calendar,
+    reindexed (exact labels only) on cftime calendars."""
+    out = {}
+    for cal in ("standard", "noleap"):
+        t = xr.date_range("2000-01-01", periods=4, freq="D", calendar=cal, use_cftime=cal != "standard")
+        src = xr.DataArray(np.arange(4.0), dims="time", coords={"time": t}, name="v")
+        for which, other_t in (("shifted", xr.date_range("2000-01-01 12:00", periods=2, freq="D",
+                                                         calendar=cal, use_cftime=cal != "standard")),
+                               ("exact", t[1:3])):
+            other = xr.DataArray(np.zeros(2), dims="time", coords={"time": other_t})
+            out[f"like_{cal}_{which}"] = {
+                "source_times": enc_values(np.asarray(t)),
+                "other_times": enc_values(np.asarray(other_t)),
+                "result": enc(src.interp_like(other)),
+            }
+    return out
+
+
 def main():
     a = inputs()
     t = time_inputs()
@@ -135,6 +177,10 @@ def main():
         "time_targets": {cal: enc_values(np.asarray(time_targets(cal))) for cal in CALENDARS},
         "time_inputs": {k: enc(v) for k, v in t.items()},
         "cases": {k: enc(v) for k, v in eager.items()},
+        "mixed_targets": MIXED_TARGETS,
+        "mixed_input": {k: enc(v) for k, v in mixed().data_vars.items()},
+        "mixed": {k: enc(v) for k, v in mixed().interp(x=MIXED_TARGETS).data_vars.items()},
+        "like": like_cases(),
     }
     with open(os.path.join(HERE, "interp_golden.json"), "w") as fh:
         json.dump(doc, fh, separators=(",", ":"))
