@@ -468,3 +468,83 @@ fn interp_like_on_datetimes_follows_xarray() {
         }
     }
 }
+
+/// A source that records the regions it is asked for.
+#[derive(Debug)]
+struct Recording {
+    inner: xr::lazy::RandomSource,
+    reads: std::sync::Arc<std::sync::Mutex<Vec<Vec<std::ops::Range<usize>>>>>,
+}
+
+impl xr::lazy::ChunkSource for Recording {
+    fn dtype(&self) -> xr::DType {
+        self.inner.dtype()
+    }
+    fn shape(&self) -> &[usize] {
+        self.inner.shape()
+    }
+    fn chunks(&self) -> &xr::array::chunks::ChunkGrid {
+        self.inner.chunks()
+    }
+    fn read(&self, region: &[std::ops::Range<usize>]) -> xr::Result<NdArray> {
+        self.reads.lock().unwrap().push(region.to_vec());
+        self.inner.read(region)
+    }
+    fn label(&self) -> String {
+        "recording".into()
+    }
+}
+
+/// Interpolating chunked data reads only the source blocks that hold the targets'
+/// neighbours (here rows 10..20 and 40..50 of 60 in blocks of 10), targets outside
+/// the range read nothing of their own, and the chunks along the other dim stay.
+#[test]
+fn chunked_interp_reads_only_the_blocks_around_its_targets() {
+    let reads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let src = Recording {
+        inner: xr::lazy::RandomSource::new(&[60, 4], &[10, 2], 5).unwrap(),
+        reads: std::sync::Arc::clone(&reads),
+    };
+    let lazy = xr::lazy::LazyArray::from_source(std::sync::Arc::new(src));
+    let x: Vec<f64> = (0..60).map(f64::from).collect();
+    let da = DataArray::new(xr::lazy::Data::Lazy(lazy), &["x", "y"])
+        .unwrap()
+        .with_coord("x", &["x"], x)
+        .unwrap();
+    let eager = DataArray::new(da.values().compute().unwrap(), &["x", "y"])
+        .unwrap()
+        .with_coord("x", &["x"], (0..60).map(f64::from).collect::<Vec<_>>())
+        .unwrap();
+    reads.lock().unwrap().clear();
+    let targets = NdArray::from(vec![12.5, 13.0, 47.2, -3.0, 48.9, 14.0, 75.0]);
+    for options in [
+        InterpOptions::new(Interp::Linear),
+        InterpOptions::new(Interp::Nearest).fill_value(-1.0),
+    ] {
+        let got = da.interp(&[("x", targets.clone())], options).unwrap();
+        assert_eq!(got.values().chunks().unwrap()[1], [2, 2], "{options:?}");
+        let values = got.values().compute().unwrap().to_f64_vec().unwrap();
+        let expected = eager.interp(&[("x", targets.clone())], options).unwrap();
+        let expected = expected.values().to_f64_vec().unwrap();
+        for (a, b) in values.iter().zip(&expected) {
+            assert!(
+                common::close(*a, *b, 0.0),
+                "{options:?}: {values:?} vs {expected:?}"
+            );
+        }
+        let mut rows: Vec<std::ops::Range<usize>> = reads
+            .lock()
+            .unwrap()
+            .drain(..)
+            .map(|r| r[0].clone())
+            .collect();
+        assert!(!rows.is_empty());
+        rows.sort_by_key(|r| r.start);
+        assert!(
+            rows.iter()
+                .all(|r| (10..20).contains(&r.start) && r.end <= 20
+                    || (40..50).contains(&r.start) && r.end <= 50),
+            "{options:?}: read rows {rows:?}"
+        );
+    }
+}

@@ -280,54 +280,165 @@ impl Plan {
     fn apply(&self, data: &Data, axis: usize, options: InterpOptions) -> Result<Data> {
         let ndim = data.ndim();
         let y = data.astype(DType::F64)?;
-        let out = match options.method {
-            Interp::Nearest => y.take(axis, &self.nearest)?,
+        // numpy's `interp` (1-D data): a target on a source value takes it.
+        let numpy = ndim == 1 && options.fill != Fill::Extrapolate;
+        let anchors = self.anchors();
+        let (lo, hi, dx, off) = match options.method {
+            Interp::Nearest => (self.nearest.clone(), self.nearest.clone(), vec![], vec![]),
             Interp::Linear => {
-                // numpy's `interp` (1-D data): a target on a source value takes it.
-                let numpy = ndim == 1 && options.fill != Fill::Extrapolate;
-                let pick = |k: usize| match self.exact[k] {
-                    Some(p) if numpy => (p, p, 1.0, 0.0),
-                    _ => (self.lo[k], self.hi[k], self.dx[k], self.off[k]),
-                };
-                let picked: Vec<(usize, usize, f64, f64)> = (0..self.lo.len()).map(pick).collect();
-                let lo: Vec<usize> = picked.iter().map(|p| p.0).collect();
-                let hi: Vec<usize> = picked.iter().map(|p| p.1).collect();
-                let y_lo = y.take(axis, &lo)?;
-                // scipy: slope * (x_new - x_lo) + y_lo.
-                y.take(axis, &hi)?
-                    .binary(&y_lo, BinaryOp::Sub)?
-                    .binary(
-                        &self.along(axis, ndim, picked.iter().map(|p| p.2).collect())?,
-                        BinaryOp::Div,
-                    )?
-                    .binary(
-                        &self.along(axis, ndim, picked.iter().map(|p| p.3).collect())?,
-                        BinaryOp::Mul,
-                    )?
-                    .binary(&y_lo, BinaryOp::Add)?
+                let mut cols = (vec![], vec![], vec![], vec![]);
+                for (k, &anchor) in anchors.iter().enumerate() {
+                    let (l, h, d, o) = match self.exact[k] {
+                        // Outside targets are filled: they read where their neighbours do.
+                        _ if self.outside[k] => (anchor, anchor, 1.0, f64::NAN),
+                        Some(p) if numpy => (p, p, 1.0, 0.0),
+                        _ => (self.lo[k], self.hi[k], self.dx[k], self.off[k]),
+                    };
+                    cols.0.push(l);
+                    cols.1.push(h);
+                    cols.2.push(d);
+                    cols.3.push(o);
+                }
+                cols
             }
         };
-        if !self.outside.iter().any(|&o| o) {
-            return Ok(out);
-        }
-        let fill = match options.fill {
-            Fill::Value(v) => v,
-            _ => f64::NAN,
+        let out = match options.method {
+            Interp::Nearest => {
+                let idx: Vec<usize> = (0..lo.len())
+                    .map(|k| if self.outside[k] { anchors[k] } else { lo[k] })
+                    .collect();
+                let taken = local(y.take(axis, &idx)?, axis, data, &idx, &idx)?;
+                if self.outside.iter().any(|&o| o) {
+                    // NaN outside: times NaN there, times 1 elsewhere.
+                    let w = self.outside.iter().map(|&o| if o { f64::NAN } else { 1.0 });
+                    taken.binary(&self.along(axis, ndim, w.collect())?, BinaryOp::Mul)?
+                } else {
+                    taken
+                }
+            }
+            Interp::Linear => {
+                let y_lo = y.take(axis, &lo)?;
+                // scipy: slope * (x_new - x_lo) + y_lo; NaN outside (offset NaN).
+                let out = y
+                    .take(axis, &hi)?
+                    .binary(&y_lo, BinaryOp::Sub)?
+                    .binary(&self.along(axis, ndim, dx)?, BinaryOp::Div)?
+                    .binary(&self.along(axis, ndim, off)?, BinaryOp::Mul)?
+                    .binary(&y_lo, BinaryOp::Add)?;
+                local(out, axis, data, &lo, &hi)?
+            }
         };
-        let mut shape = vec![1; ndim];
-        shape[axis] = self.outside.len();
-        let inside: Vec<bool> = self.outside.iter().map(|&o| !o).collect();
-        let mask = NdArray::from_shape_vec(&shape, inside)?;
-        let fill = NdArray::full(&[1; 1], &fill.into(), DType::F64)?.reshape(&vec![1; ndim])?;
-        if out.is_lazy() {
-            return Data::select(&Data::Eager(mask), &out, &Data::Eager(fill));
+        match options.fill {
+            Fill::Value(v) if self.outside.iter().any(|&o| o) => {
+                fill_outside(&out, axis, &self.outside, v)
+            }
+            _ => Ok(out),
         }
-        let full = out.shape().to_vec();
-        Data::select(
-            &Data::Eager(mask.broadcast_to(&full)?.to_standard_layout()),
-            &out,
-            &Data::Eager(fill.broadcast_to(&full)?.to_standard_layout()),
+    }
+
+    /// The values not interpolated (strings, bools, cftime datetimes) along `axis`:
+    /// pandas' nearest source position, whatever the range.
+    fn reindex(&self, data: &Data, axis: usize) -> Result<Data> {
+        local(
+            data.take(axis, &self.reindex)?,
+            axis,
+            data,
+            &self.reindex,
+            &self.reindex,
         )
+    }
+
+    /// For each target, a source position its neighbours read (for targets outside
+    /// the range, whose values are filled, so that they read no block of their own).
+    fn anchors(&self) -> Vec<usize> {
+        let inside = |k: usize| (!self.outside[k]).then(|| self.lo[k]);
+        let first = (0..self.lo.len()).find_map(inside).unwrap_or(0);
+        let mut last = first;
+        (0..self.lo.len())
+            .map(|k| {
+                if let Some(p) = inside(k) {
+                    last = p;
+                }
+                last
+            })
+            .collect()
+    }
+}
+
+/// `out` (gathered along `axis` from `source`, target `k` reading positions `lo[k]`
+/// to `hi[k]`) chunked so that each block of targets reads only the source blocks
+/// its targets fall in: consecutive targets share a block while those source blocks
+/// stay contiguous, up to the source's longest chunk.
+fn local(out: Data, axis: usize, source: &Data, lo: &[usize], hi: &[usize]) -> Result<Data> {
+    let (Data::Lazy(l), Some(chunks)) = (&out, source.chunks()) else {
+        return Ok(out);
+    };
+    let along = &chunks[axis];
+    let ends: Vec<usize> = along
+        .iter()
+        .scan(0, |acc, &n| {
+            *acc += n;
+            Some(*acc)
+        })
+        .collect();
+    let block = |p: usize| ends.partition_point(|&e| e <= p);
+    let longest = along.iter().copied().max().unwrap_or(1).max(1);
+    let mut sizes = Vec::new();
+    let (mut len, mut first, mut last) = (0, 0, 0);
+    for (&a, &b) in lo.iter().zip(hi) {
+        let (ba, bb) = (block(a.min(b)), block(a.max(b)));
+        if len > 0 && (len == longest || ba > last + 1 || bb + 1 < first) {
+            sizes.push(len);
+            len = 0;
+        }
+        if len == 0 {
+            (first, last) = (ba, bb);
+        } else {
+            (first, last) = (first.min(ba), last.max(bb));
+        }
+        len += 1;
+    }
+    if len > 0 || sizes.is_empty() {
+        sizes.push(len);
+    }
+    let mut grid = l.chunks().to_vec();
+    grid[axis] = sizes;
+    Ok(Data::Lazy(l.rechunk_sizes(grid)?))
+}
+
+/// `out` with `fill` at the targets `outside` the source range, block by block.
+fn fill_outside(out: &Data, axis: usize, outside: &[bool], fill: f64) -> Result<Data> {
+    let mut shape = vec![1; out.ndim()];
+    shape[axis] = outside.len();
+    let inside = NdArray::from_shape_vec(&shape, outside.iter().map(|&o| !o).collect())?;
+    let full = out.shape().to_vec();
+    let select = move |values: &NdArray, inside: &NdArray| -> Result<NdArray> {
+        let mask = inside
+            .as_array::<bool>()
+            .ok_or_else(|| Error::internal("the inside mask is bool"))?;
+        values.select(
+            mask,
+            &NdArray::full(values.shape(), &fill.into(), values.dtype())?,
+        )
+    };
+    match out {
+        Data::Eager(a) => Ok(Data::Eager(select(
+            a,
+            &inside.broadcast_to(&full)?.to_standard_layout(),
+        )?)),
+        // The blocks of `out`, each with its part of the mask.
+        Data::Lazy(l) => {
+            let mask = crate::lazy::LazyArray::from_array(inside, &vec![0; full.len()])?
+                .broadcast_to(&full)?;
+            Ok(Data::Lazy(l.map_blocks(
+                &[mask],
+                DType::F64,
+                move |blocks| match blocks {
+                    [values, inside] => select(values, inside),
+                    _ => Err(Error::internal("the fill takes two blocks")),
+                },
+            )?))
+        }
     }
 }
 
@@ -464,7 +575,7 @@ impl Dataset {
                 data = if interpolable(data.dtype()) {
                     p.apply(&data, axis, options)
                 } else {
-                    data.take(axis, &p.reindex)
+                    p.reindex(&data, axis)
                 }
                 .map_err(|e| name_error(e, name))?;
             }
