@@ -329,6 +329,12 @@ proptest! {
         for (e, l) in pairs {
             prop_assert!(l.values().is_lazy());
             prop_assert_eq!(l.values().chunks().map(<[Vec<usize>]>::len), Some(l.dims().len()));
+            // The dims that stay keep their chunks (the derivative keeps them all).
+            for (d, sizes) in l.dims().iter().zip(l.values().chunks().unwrap()) {
+                if let Some(axis) = lazy.dims().iter().position(|x| x == d) {
+                    prop_assert_eq!(sizes, &lazy.values().chunks().unwrap()[axis], "dim {}", d);
+                }
+            }
             let (e, l) = (e.values().to_f64_vec().unwrap(), l.values().to_f64_vec().unwrap());
             prop_assert_eq!(e.len(), l.len());
             for (a, b) in e.iter().zip(&l) {

@@ -325,6 +325,10 @@ proptest! {
         let eager = input(name, false).interp(&coords, m).unwrap();
         let lazy = input(name, false).chunk(&[("x", cx), ("y", cy)]).unwrap().interp(&coords, m).unwrap();
         prop_assert!(lazy.values().is_lazy());
+        // Along x only, the chunks of y stay as they were.
+        let along_x = input(name, false).chunk(&[("x", cx), ("y", cy)]).unwrap().interp(&coords[..1], m).unwrap();
+        let before = input(name, false).chunk(&[("x", cx), ("y", cy)]).unwrap();
+        prop_assert_eq!(&along_x.values().chunks().unwrap()[1], &before.values().chunks().unwrap()[1]);
         let (e, l) = (eager.values().to_f64_vec().unwrap(), lazy.values().to_f64_vec().unwrap());
         prop_assert_eq!(e.len(), l.len());
         for (a, b) in e.iter().zip(&l) {
