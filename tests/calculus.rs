@@ -65,6 +65,15 @@ fn input_from(section: &str, name: &str, calendar: Option<&str>) -> DataArray {
     da
 }
 
+/// The array with its values cast to float32.
+fn as_f32(da: &DataArray) -> DataArray {
+    let v = da.variable();
+    let v = v
+        .with_data(v.data().astype(xr::DType::F32).unwrap())
+        .unwrap();
+    DataArray::from_parts(da.name().map(str::to_string), v, da.coords().clone()).unwrap()
+}
+
 fn input(name: &str, chunked: bool) -> DataArray {
     let da = input_from("inputs", name, None);
     if chunked {
@@ -176,6 +185,16 @@ fn differentiate_and_integrate_match_xarray() {
             check(
                 &format!("integ_{src}_xc"),
                 &da.integrate("xc").unwrap(),
+                chunked,
+            );
+        }
+        let f32 = as_f32(&input("f", chunked));
+        for dim in ["x", "y"] {
+            let got = f32.differentiate(dim).unwrap();
+            check_within(&format!("diff_f32_{dim}"), &got, chunked, 1e-7, false);
+            check(
+                &format!("integ_f32_{dim}"),
+                &f32.integrate(dim).unwrap(),
                 chunked,
             );
         }

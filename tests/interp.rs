@@ -55,6 +55,15 @@ fn input_from(section: &str, name: &str, time: Option<NdArray>) -> DataArray {
     da
 }
 
+/// The array with its values cast to float32.
+fn as_f32(da: &DataArray) -> DataArray {
+    let v = da.variable();
+    let v = v
+        .with_data(v.data().astype(xr::DType::F32).unwrap())
+        .unwrap();
+    DataArray::from_parts(da.name().map(str::to_string), v, da.coords().clone()).unwrap()
+}
+
 fn input(name: &str, chunked: bool) -> DataArray {
     let da = input_from("inputs", name, None);
     if !chunked {
@@ -164,6 +173,11 @@ fn interp_matches_xarray() {
                 check(&format!("{src}_{m}_extrap"), &got, chunked);
             }
         }
+        let f32 = as_f32(&input("f", chunked));
+        let got = f32
+            .interp(&[("x", targets("x_targets"))], Interp::Linear)
+            .unwrap();
+        check("f32_linear_x", &got, chunked);
         // 1-D data: numpy's rule, a target on a source value takes it.
         let g = input("g", chunked);
         for m in ["linear", "nearest"] {

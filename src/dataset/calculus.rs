@@ -160,7 +160,12 @@ fn gradient(data: &Data, axis: usize, x: &[f64], dim: &str) -> Result<Data> {
     } else {
         DType::F64
     };
-    let f = data.astype(DType::F64)?;
+    // Differences are taken in the data's own float type (numpy's), the rest in f64.
+    let f = if data.dtype().is_float() {
+        data.clone()
+    } else {
+        data.astype(DType::F64)?
+    };
     let ndim = f.ndim();
     let dx: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
     let uniform = dx.iter().all(|&d| d == dx[0]);
@@ -168,6 +173,7 @@ fn gradient(data: &Data, axis: usize, x: &[f64], dim: &str) -> Result<Data> {
     let one_sided = |hi: usize, d: f64| -> Result<Data> {
         at(hi, hi + 1)?
             .binary(&at(hi - 1, hi)?, BinaryOp::Sub)?
+            .astype(DType::F64)?
             .binary(&scalar(d), BinaryOp::Div)
     };
     let first = one_sided(1, dx[0])?;
@@ -177,6 +183,7 @@ fn gradient(data: &Data, axis: usize, x: &[f64], dim: &str) -> Result<Data> {
         let inner = if uniform {
             at(2, n)?
                 .binary(&at(0, n - 2)?, BinaryOp::Sub)?
+                .astype(DType::F64)?
                 .binary(&scalar(2.0 * dx[0]), BinaryOp::Div)?
         } else {
             let (d1, d2) = (&dx[..n - 2], &dx[1..]);
@@ -196,13 +203,18 @@ fn gradient(data: &Data, axis: usize, x: &[f64], dim: &str) -> Result<Data> {
                 .map(|(&p, &q)| p / (q * (p + q)))
                 .collect();
             at(0, n - 2)?
+                .astype(DType::F64)?
                 .binary(&along(axis, ndim, a)?, BinaryOp::Mul)?
                 .binary(
-                    &at(1, n - 1)?.binary(&along(axis, ndim, b)?, BinaryOp::Mul)?,
+                    &at(1, n - 1)?
+                        .astype(DType::F64)?
+                        .binary(&along(axis, ndim, b)?, BinaryOp::Mul)?,
                     BinaryOp::Add,
                 )?
                 .binary(
-                    &at(2, n)?.binary(&along(axis, ndim, c)?, BinaryOp::Mul)?,
+                    &at(2, n)?
+                        .astype(DType::F64)?
+                        .binary(&along(axis, ndim, c)?, BinaryOp::Mul)?,
                     BinaryOp::Add,
                 )?
         };

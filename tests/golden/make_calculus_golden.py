@@ -89,6 +89,10 @@ def cases(a, t):
                     lambda x=x, d=dim, deg=deg: x.polyfit(d, deg).polyfit_coefficients)
         out[f"integ_{src}_xc"] = lambda x=x: x.integrate("xc")
         out[f"polyval_{src}"] = lambda x=x: xr.polyval(x.x, x.polyfit("x", 2).polyfit_coefficients)
+    # float32 stays float32 in differentiate, becomes float64 in integrate (numpy).
+    for dim in ("x", "y"):
+        out[f"diff_f32_{dim}"] = lambda d=dim: a["f"].astype("float32").differentiate(d)
+        out[f"integ_f32_{dim}"] = lambda d=dim: a["f"].astype("float32").integrate(d)
     for cal in CALENDARS:
         x = t[f"t_{cal}"]
         for unit in (None, "D", "h", "s"):
