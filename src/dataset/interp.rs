@@ -5,8 +5,9 @@
 //! not be sorted: each is placed on its own), several dims are interpolated one after
 //! the other (separable: bilinear for two), targets outside the source range give NaN
 //! (or [`InterpOptions::fill_value`], or a straight-line continuation with
-//! [`InterpOptions::extrapolate`]), and the results are floats whatever the input
-//! (scipy's `interp1d`, which xarray calls). scipy takes two neighbours even for a
+//! [`InterpOptions::extrapolate`]), and the results are `f64` whatever the input
+//! (scipy's `interp1d`, which xarray calls, on eager data: float32 differences are
+//! taken in float32 as scipy takes them; xarray + dask would label the result float32). scipy takes two neighbours even for a
 //! target equal to a source value, so a NaN beside it spreads; for 1-D data it hands
 //! over to numpy's `interp`, which takes the exact value: both are reproduced.
 //!
@@ -279,9 +280,15 @@ impl Plan {
     /// `data` interpolated along `axis`.
     fn apply(&self, data: &Data, axis: usize, options: InterpOptions) -> Result<Data> {
         let ndim = data.ndim();
-        let y = data.astype(DType::F64)?;
         // numpy's `interp` (1-D data): a target on a source value takes it.
         let numpy = ndim == 1 && options.fill != Fill::Extrapolate;
+        // scipy keeps float32 values and takes their differences in float32; numpy's
+        // `interp` and integers work in float64.
+        let y = if data.dtype().is_float() && !numpy {
+            data.clone()
+        } else {
+            data.astype(DType::F64)?
+        };
         let anchors = self.anchors();
         let (lo, hi, dx, off) = match options.method {
             Interp::Nearest => (self.nearest.clone(), self.nearest.clone(), vec![], vec![]),
@@ -307,7 +314,8 @@ impl Plan {
                 let idx: Vec<usize> = (0..lo.len())
                     .map(|k| if self.outside[k] { anchors[k] } else { lo[k] })
                     .collect();
-                let taken = local(y.take(axis, &idx)?, axis, data, &idx, &idx)?;
+                let taken = y.take(axis, &idx)?.astype(DType::F64)?;
+                let taken = local(taken, axis, data, &idx, &idx)?;
                 if self.outside.iter().any(|&o| o) {
                     // NaN outside: times NaN there, times 1 elsewhere.
                     let w = self.outside.iter().map(|&o| if o { f64::NAN } else { 1.0 });
@@ -322,9 +330,10 @@ impl Plan {
                 let out = y
                     .take(axis, &hi)?
                     .binary(&y_lo, BinaryOp::Sub)?
+                    .astype(DType::F64)?
                     .binary(&self.along(axis, ndim, dx)?, BinaryOp::Div)?
                     .binary(&self.along(axis, ndim, off)?, BinaryOp::Mul)?
-                    .binary(&y_lo, BinaryOp::Add)?;
+                    .binary(&y_lo.astype(DType::F64)?, BinaryOp::Add)?;
                 local(out, axis, data, &lo, &hi)?
             }
         };
