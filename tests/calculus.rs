@@ -187,6 +187,11 @@ fn differentiate_and_integrate_match_xarray() {
                 &da.integrate("xc").unwrap(),
                 chunked,
             );
+            check(
+                &format!("diff_{src}_xc"),
+                &da.differentiate("xc").unwrap(),
+                chunked,
+            );
         }
         let f32 = as_f32(&input("f", chunked));
         for dim in ["x", "y"] {

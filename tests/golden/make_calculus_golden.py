@@ -88,6 +88,7 @@ def cases(a, t):
                 out[f"polyfit_{src}_{dim}_{deg}"] = (
                     lambda x=x, d=dim, deg=deg: x.polyfit(d, deg).polyfit_coefficients)
         out[f"integ_{src}_xc"] = lambda x=x: x.integrate("xc")
+        out[f"diff_{src}_xc"] = lambda x=x: x.differentiate("xc")
         out[f"polyval_{src}"] = lambda x=x: xr.polyval(x.x, x.polyfit("x", 2).polyfit_coefficients)
     # float32 stays float32 in differentiate, becomes float64 in integrate (numpy).
     for dim in ("x", "y"):
@@ -110,7 +111,12 @@ def main():
     eager = {k: f() for k, f in cases(a, t).items()}
     chunked = {k: v.chunk({"x": 4, "y": 4}) for k, v in a.items()}
     for k, f in cases(chunked, {k: v.chunk({"time": 3}) for k, v in t.items()}).items():
-        c = f().compute()
+        try:
+            c = f().compute()
+        except NotImplementedError:
+            # dask's gradient refuses a chunked (non-index) coordinate.
+            assert k.startswith("diff_") and k.endswith("_xc"), k
+            continue
         e = eager[k]
         assert c.dims == e.dims and c.dtype == e.dtype, k
         np.testing.assert_allclose(c.values, e.values, rtol=1e-9, atol=1e-12, err_msg=k)
