@@ -312,6 +312,39 @@ fn bad_input_is_an_error_naming_it() {
         )
         .unwrap_err();
     assert!(matches!(&err, Error::DTypeMismatch { .. }), "{err}");
+    // A NaT in the source coordinate is an error; a NaT target gives NaN.
+    let cal: xr::Calendar = "noleap".parse().unwrap();
+    let mut ticks: Vec<i64> = match datetimes("time_coords", "noleap") {
+        NdArray::DateTime(t, _) => t.iter().copied().collect(),
+        _ => unreachable!("datetimes"),
+    };
+    let with_nat =
+        |ticks: Vec<i64>| NdArray::datetime(ndarray::ArcArray::from(ticks).into_dyn(), cal);
+    let got = t
+        .interp(
+            &[("time", with_nat(vec![ticks[1], xr::time::NAT]))],
+            Interp::Linear,
+        )
+        .unwrap();
+    let v = got.values().to_f64_vec().unwrap();
+    assert!(!v[0].is_nan() && v[3..].iter().all(|x| x.is_nan()), "{v:?}");
+    ticks[2] = xr::time::NAT;
+    let bad = t
+        .assign_coords(&[(
+            "time",
+            xr::Variable::new(&["time"], with_nat(ticks)).unwrap(),
+        )])
+        .unwrap();
+    let err = bad
+        .interp(
+            &[("time", datetimes("time_coords", "noleap"))],
+            Interp::Linear,
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("NaT") && err.to_string().contains("\"time\""),
+        "{err}"
+    );
     let one = f
         .isel(&[("x", xr::dataset::Indexer::from(vec![0_i64]))])
         .unwrap();

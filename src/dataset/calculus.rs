@@ -35,7 +35,7 @@ use crate::array::kernels::{BinaryOp, ReduceParams, Reduction};
 use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
 use crate::lazy::Data;
-use crate::time::Calendar;
+use crate::time::{Calendar, NAT};
 
 /// Nanoseconds in one `unit` (numpy's datetime unit codes).
 fn unit_nanos(unit: &str) -> Result<i64> {
@@ -59,6 +59,11 @@ fn unit_nanos(unit: &str) -> Result<i64> {
     })
 }
 
+/// The earliest of datetime ticks, NaT aside (0 when there is none).
+pub(super) fn earliest(ticks: impl Iterator<Item = i64>) -> i64 {
+    ticks.filter(|&v| v != NAT).min().unwrap_or(0)
+}
+
 /// True for the calendars xarray holds as numpy datetimes (the others are cftime).
 pub(super) fn numpy_calendar(calendar: Calendar) -> bool {
     matches!(calendar, Calendar::Standard | Calendar::ProlepticGregorian)
@@ -77,18 +82,19 @@ pub(super) fn coord_numbers(
 ) -> Result<Vec<f64>> {
     match values {
         NdArray::DateTime(t, cal) => {
-            let base = offset.unwrap_or_else(|| t.iter().copied().min().unwrap_or(0));
+            let base = i128::from(offset.unwrap_or_else(|| earliest(t.iter().copied())));
+            let since = |v: i64| (v != NAT).then(|| i128::from(v) - base);
             if numpy_calendar(*cal) {
                 // timedelta64[ns] / timedelta64(1, unit)
                 let per = unit_nanos(unit.unwrap_or("ns"))? as f64;
                 Ok(t.iter()
-                    .map(|&v| ((v - base) * 1000) as f64 / per)
+                    .map(|&v| since(v).map_or(f64::NAN, |us| (us * 1000) as f64 / per))
                     .collect())
             } else {
                 // cftime: total_seconds() * 1e6 microseconds, times (1 us / 1 unit).
                 let factor = 1000.0 / unit_nanos(unit.unwrap_or("s"))? as f64;
                 Ok(t.iter()
-                    .map(|&v| factor * ((v - base) as f64 / 1e6 * 1e6))
+                    .map(|&v| since(v).map_or(f64::NAN, |us| factor * (us as f64 / 1e6 * 1e6)))
                     .collect())
             }
         }

@@ -40,7 +40,7 @@ use std::fmt;
 
 use indexmap::{IndexMap, IndexSet};
 
-use super::calculus::numpy_calendar;
+use super::calculus::{earliest, numpy_calendar};
 use super::shift::{check_array_dims, name_error, via_dataset};
 use super::{DataArray, Dataset, Variable};
 use crate::array::kernels::BinaryOp;
@@ -149,9 +149,17 @@ struct Plan {
 fn as_numbers(values: &NdArray, base: Option<i64>, what: &str, dim: &str) -> Result<Vec<f64>> {
     match values {
         NdArray::DateTime(t, _) => {
-            let base = base.unwrap_or_else(|| t.iter().copied().min().unwrap_or(0));
+            let base = base.unwrap_or_else(|| earliest(t.iter().copied()));
             #[allow(clippy::cast_precision_loss)]
-            Ok(t.iter().map(|&v| (v - base) as f64).collect())
+            Ok(t.iter()
+                .map(|&v| {
+                    if v == NAT {
+                        f64::NAN
+                    } else {
+                        (i128::from(v) - i128::from(base)) as f64
+                    }
+                })
+                .collect())
         }
         v if v.dtype().is_numeric() => v.to_f64_vec(),
         v => Err(Error::invalid_argument(
@@ -182,7 +190,7 @@ impl Plan {
         };
         let (x, t) = match (&source, targets) {
             (NdArray::DateTime(s, cal), NdArray::DateTime(_, tcal)) if cal == tcal => {
-                let base = s.iter().copied().min().unwrap_or(0);
+                let base = earliest(s.iter().copied());
                 (
                     as_numbers(&source, Some(base), "values", dim)?,
                     as_numbers(targets, Some(base), "targets", dim)?,
@@ -205,7 +213,7 @@ impl Plan {
         if x.iter().any(|v| v.is_nan()) {
             return Err(Error::invalid_argument(
                 "coords",
-                format!("cannot interpolate along {dim:?}: its coordinate holds NaN"),
+                format!("cannot interpolate along {dim:?}: its coordinate holds NaN or NaT"),
             ));
         }
         if n < 2 && (options.method == Interp::Linear || n == 0) {
