@@ -141,8 +141,8 @@ fn coordinate(
     }
 }
 
-/// A 1-D array of `values` along `axis` of an `ndim`-dim array.
-fn along(axis: usize, ndim: usize, values: Vec<f64>) -> Result<Data> {
+/// A 1-D array of `values` along `axis` of an `ndim`-dim array, to broadcast.
+pub(super) fn along(axis: usize, ndim: usize, values: Vec<f64>) -> Result<Data> {
     let mut shape = vec![1; ndim];
     shape[axis] = values.len();
     Ok(Data::Eager(NdArray::from_shape_vec(&shape, values)?))

@@ -40,7 +40,7 @@ use std::fmt;
 
 use indexmap::{IndexMap, IndexSet};
 
-use super::calculus::{earliest, numpy_calendar};
+use super::calculus::{along, earliest, numpy_calendar};
 use super::shift::{check_array_dims, name_error, via_dataset};
 use super::{DataArray, Dataset, Variable};
 use crate::array::kernels::BinaryOp;
@@ -278,13 +278,6 @@ impl Plan {
         Ok(plan)
     }
 
-    /// A 1-D array of `values` along `axis` of an `ndim`-dim array.
-    fn along(&self, axis: usize, ndim: usize, values: Vec<f64>) -> Result<Data> {
-        let mut shape = vec![1; ndim];
-        shape[axis] = values.len();
-        Ok(Data::Eager(NdArray::from_shape_vec(&shape, values)?))
-    }
-
     /// `data` interpolated along `axis`.
     fn apply(&self, data: &Data, axis: usize, options: InterpOptions) -> Result<Data> {
         let ndim = data.ndim();
@@ -327,7 +320,7 @@ impl Plan {
                 if self.outside.iter().any(|&o| o) {
                     // NaN outside: times NaN there, times 1 elsewhere.
                     let w = self.outside.iter().map(|&o| if o { f64::NAN } else { 1.0 });
-                    taken.binary(&self.along(axis, ndim, w.collect())?, BinaryOp::Mul)?
+                    taken.binary(&along(axis, ndim, w.collect())?, BinaryOp::Mul)?
                 } else {
                     taken
                 }
@@ -339,8 +332,8 @@ impl Plan {
                     .take(axis, &hi)?
                     .binary(&y_lo, BinaryOp::Sub)?
                     .astype(DType::F64)?
-                    .binary(&self.along(axis, ndim, dx)?, BinaryOp::Div)?
-                    .binary(&self.along(axis, ndim, off)?, BinaryOp::Mul)?
+                    .binary(&along(axis, ndim, dx)?, BinaryOp::Div)?
+                    .binary(&along(axis, ndim, off)?, BinaryOp::Mul)?
                     .binary(&y_lo.astype(DType::F64)?, BinaryOp::Add)?;
                 local(out, axis, data, &lo, &hi)?
             }
