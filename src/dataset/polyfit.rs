@@ -286,7 +286,8 @@ impl DataArray {
             };
             vars.insert(name, v.clone());
         }
-        Dataset::from_parts(vars, ds.coord_names().clone(), self.attrs().clone())
+        // The array's attrs are its variable's, which the coefficients do not keep.
+        Dataset::from_parts(vars, ds.coord_names().clone(), ds.attrs().clone())
     }
 }
 
