@@ -162,7 +162,10 @@ fn check(case: &str, got: &DataArray, lazy: bool) {
 }
 
 fn coefficients(fit: &Dataset) -> DataArray {
-    assert!(fit.attrs().is_empty(), "xarray's polyfit of a DataArray has no attrs");
+    assert!(
+        fit.attrs().is_empty(),
+        "xarray's polyfit of a DataArray has no attrs"
+    );
     fit.get("polyfit_coefficients").unwrap()
 }
 
