@@ -546,6 +546,36 @@ impl xr::lazy::ChunkSource for Recording {
     }
 }
 
+/// Targets that jump to and fro do not make a block each.
+#[test]
+fn scattered_targets_keep_the_number_of_blocks_bounded() {
+    let lazy = xr::lazy::LazyArray::random(&[60, 4], &[10, 2], 3).unwrap();
+    let da = DataArray::new(xr::lazy::Data::Lazy(lazy), &["x", "y"])
+        .unwrap()
+        .with_coord("x", &["x"], (0..60).map(f64::from).collect::<Vec<_>>())
+        .unwrap();
+    let targets: Vec<f64> = (0..200)
+        .map(|i| if i % 2 == 0 { 5.5 } else { 55.5 })
+        .collect();
+    let got = da
+        .interp(&[("x", NdArray::from(targets))], Interp::Linear)
+        .unwrap();
+    let blocks = got.values().chunks().unwrap()[0].len();
+    assert!(
+        (1..=20).contains(&blocks),
+        "{blocks} blocks for 200 targets"
+    );
+    let eager = DataArray::new(da.values().compute().unwrap(), &["x", "y"]).unwrap();
+    let v = got.values().to_f64_vec().unwrap();
+    let e = eager.values().to_f64_vec().unwrap();
+    // Row k of the result is target k; scipy's slope * (x - x_lo) + y_lo.
+    let at = |lo: usize, y: usize| (e[(lo + 1) * 4 + y] - e[lo * 4 + y]) * 0.5 + e[lo * 4 + y];
+    for y in 0..4 {
+        assert!(common::close(v[y], at(5, y), 1e-15), "{v:?}");
+        assert!(common::close(v[4 + y], at(55, y), 1e-15), "{v:?}");
+    }
+}
+
 /// Interpolating chunked data reads only the source blocks that hold the targets'
 /// neighbours (here rows 10..20 and 40..50 of 60 in blocks of 10), targets outside
 /// the range read nothing of their own, and the chunks along the other dim stay.

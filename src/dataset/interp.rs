@@ -411,6 +411,12 @@ fn local(out: Data, axis: usize, source: &Data, lo: &[usize], hi: &[usize]) -> R
     if len > 0 || sizes.is_empty() {
         sizes.push(len);
     }
+    // Sorted or clustered targets give about one block per source block they touch;
+    // targets jumping to and fro would give a block per target: then blocks of the
+    // gather's own length, each reading the span of its targets, cost less.
+    if sizes.len() > 2 * (along.len() + lo.len().div_ceil(longest)) {
+        return Ok(out);
+    }
     let mut grid = l.chunks().to_vec();
     grid[axis] = sizes;
     Ok(Data::Lazy(l.rechunk_sizes(grid)?))
