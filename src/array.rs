@@ -8,6 +8,7 @@ pub mod chunks;
 mod dtype;
 pub mod kernels;
 pub mod linalg;
+pub(crate) mod lstsq;
 mod nd;
 mod scalar;
 pub mod window;

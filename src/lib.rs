@@ -38,6 +38,7 @@ pub mod time;
 
 pub use array::{DType, NdArray, Scalar};
 pub use dataset::apply_ufunc;
+pub use dataset::polyval;
 pub use dataset::{
     concat, concat_with_labels, corr, cov, merge, AttrValue, Attrs, Compression, DataArray,
     Dataset, DatasetEncoding, Encoding, Index, Join, Variable,

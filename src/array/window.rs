@@ -211,9 +211,14 @@ pub fn rolling(
             // copy of the block in or out.
             if let Some(x) = a.as_array::<f32>() {
                 NdArray::from(
-                    rolling_lanes(x.view(), *w, min_periods, op, |v| f64::from(v), |v| {
-                        v as f32
-                    })
+                    rolling_lanes(
+                        x.view(),
+                        *w,
+                        min_periods,
+                        op,
+                        |v| f64::from(v),
+                        |v| v as f32,
+                    )
                     .into_shared(),
                 )
             } else {
