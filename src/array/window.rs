@@ -211,7 +211,7 @@ pub fn rolling(
             // copy of the block in or out.
             if let Some(x) = a.as_array::<f32>() {
                 NdArray::from(
-                    rolling_lanes(
+                    rolling_one_axis(
                         x.view(),
                         *w,
                         min_periods,
@@ -224,7 +224,7 @@ pub fn rolling(
             } else {
                 let x = to_f64(a)?;
                 NdArray::from(
-                    rolling_lanes(x.view(), *w, min_periods, op, |v| v, |v| v).into_shared(),
+                    rolling_one_axis(x.view(), *w, min_periods, op, |v| v, |v| v).into_shared(),
                 )
             }
         }
@@ -253,6 +253,133 @@ pub fn rolling(
         }
     };
     out.astype(dtype)
+}
+
+/// Lanes shorter than this along the inner axes are summed lane by lane instead of row
+/// by row.
+const MIN_ROW: usize = 64;
+
+/// A one-axis rolling `op` of the fast kernels, in f64 (`to` reads an element, `from`
+/// writes one): sums, means and counts of a contiguous array along an outer axis row by
+/// row ([`sum_rows`]: the same arithmetic per lane, in memory order), the rest lane by
+/// lane.
+fn rolling_one_axis<T: Copy, U: Copy + Default>(
+    x: ndarray::ArrayViewD<'_, T>,
+    w: WindowAxis,
+    min_periods: usize,
+    op: Reduction,
+    to: impl Fn(T) -> f64 + Copy,
+    from: impl Fn(f64) -> U + Copy,
+) -> ArrayD<U> {
+    let inner: usize = x.shape()[w.axis + 1..].iter().product();
+    let n = x.shape()[w.axis];
+    if matches!(op, Reduction::Sum | Reduction::Mean | Reduction::Count)
+        && inner >= MIN_ROW
+        && n > 0
+    {
+        if let Some(values) = x.as_slice() {
+            let mut out = vec![U::default(); values.len()];
+            for (src, dst) in values.chunks(n * inner).zip(out.chunks_mut(n * inner)) {
+                sum_rows(src, dst, inner, w, min_periods, op, to, from);
+            }
+            if let Ok(out) = ArrayD::from_shape_vec(x.raw_dim(), out) {
+                return out;
+            }
+        }
+    }
+    rolling_lanes(x, w, min_periods, op, to, from)
+}
+
+/// Running counts of one lane's window (see [`sum_lane`]).
+#[derive(Clone, Copy, Default)]
+struct Counts {
+    values: usize,
+    pinf: usize,
+    ninf: usize,
+}
+
+/// [`sum_lane`] on every lane of `x` at once: `x` is rows of `inner` values along the
+/// rolled axis, and each lane's running state is updated row by row with the same
+/// additions and removals, in the same order, as `sum_lane`: the same bits, read in
+/// memory order.
+#[allow(clippy::too_many_arguments)]
+fn sum_rows<T: Copy, U: Copy>(
+    x: &[T],
+    out: &mut [U],
+    inner: usize,
+    w: WindowAxis,
+    min_periods: usize,
+    op: Reduction,
+    to: impl Fn(T) -> f64,
+    from: impl Fn(f64) -> U,
+) {
+    let n = x.len() / inner;
+    let (before, after) = (w.before(), w.after());
+    let mut sum = vec![0.0f64; inner];
+    let mut counts = vec![Counts::default(); inner];
+    let row = |j: usize| &x[j * inner..(j + 1) * inner];
+    let add = |r: &[T], sum: &mut [f64], counts: &mut [Counts]| {
+        for ((&v, s), c) in r.iter().zip(sum.iter_mut()).zip(counts.iter_mut()) {
+            let v = to(v);
+            if v.is_nan() {
+                continue;
+            }
+            c.values += 1;
+            if v == f64::INFINITY {
+                c.pinf += 1;
+            } else if v == f64::NEG_INFINITY {
+                c.ninf += 1;
+            } else {
+                *s += v;
+            }
+        }
+    };
+    for j in 0..after.min(n) {
+        add(row(j), &mut sum, &mut counts);
+    }
+    for i in 0..n {
+        if i + after < n {
+            add(row(i + after), &mut sum, &mut counts);
+        }
+        if i > before {
+            let r = row(i - before - 1);
+            for ((&v, s), c) in r.iter().zip(sum.iter_mut()).zip(counts.iter_mut()) {
+                let v = to(v);
+                if v.is_nan() {
+                    continue;
+                }
+                c.values -= 1;
+                if v == f64::INFINITY {
+                    c.pinf -= 1;
+                } else if v == f64::NEG_INFINITY {
+                    c.ninf -= 1;
+                } else {
+                    *s -= v;
+                }
+                if c.values == c.pinf + c.ninf {
+                    *s = 0.0;
+                }
+            }
+        }
+        let dst = &mut out[i * inner..(i + 1) * inner];
+        for ((d, &s), c) in dst.iter_mut().zip(&sum).zip(&counts) {
+            let total = match (c.pinf > 0, c.ninf > 0) {
+                (true, true) => f64::NAN,
+                (true, false) => f64::INFINITY,
+                (false, true) => f64::NEG_INFINITY,
+                (false, false) => s,
+            };
+            *d = from(if c.values < min_periods {
+                f64::NAN
+            } else {
+                match op {
+                    Reduction::Count => c.values as f64,
+                    Reduction::Mean => total / c.values as f64,
+                    _ => total,
+                }
+            });
+        }
+    }
 }
 
 /// A one-axis rolling `op` of the fast kernels, lane by lane along `w.axis`, each lane
@@ -596,5 +723,50 @@ pub fn coarsen(a: &NdArray, windows: &[(usize, usize)], op: Reduction) -> Result
             Ok(NdArray::datetime(mean, *calendar))
         }
         _ => kernels::reduce(&blocks, &axes, op, params),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The row-by-row sums give the lane-by-lane kernel's bits, NaN and infinities
+    /// included, for every window, centring and `min_periods`.
+    #[test]
+    fn sums_by_rows_equal_sums_by_lanes() {
+        let (n, inner) = (37, MIN_ROW + 6);
+        let values: Vec<f64> = (0..n * inner)
+            .map(|i| match (i * 7919) % 53 {
+                0 => f64::NAN,
+                1 => f64::INFINITY,
+                2 => f64::NEG_INFINITY,
+                3..=12 => f64::NAN,
+                k => (k as f64 - 20.0) * 1.37e3 + (i as f64).sin(),
+            })
+            .collect();
+        let x = ArrayD::from_shape_vec(IxDyn(&[n, inner]), values).unwrap();
+        for size in [1, 2, 5, 30, 40] {
+            for center in [false, true] {
+                for min_periods in [1, 3] {
+                    for op in [Reduction::Sum, Reduction::Mean, Reduction::Count] {
+                        let w = WindowAxis {
+                            axis: 0,
+                            size,
+                            center,
+                        };
+                        let rows = rolling_one_axis(x.view(), w, min_periods, op, |v| v, |v| v);
+                        let lanes = rolling_lanes(x.view(), w, min_periods, op, |v| v, |v| v);
+                        let same = rows
+                            .iter()
+                            .zip(lanes.iter())
+                            .all(|(a, b)| a.to_bits() == b.to_bits());
+                        assert!(
+                            same,
+                            "{op:?} window {size} center {center} min {min_periods}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }
