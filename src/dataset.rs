@@ -7,6 +7,7 @@ mod attrs;
 mod chunked;
 mod coarsen;
 mod combine;
+mod convert_calendar;
 mod core;
 mod correlation;
 mod cumulative;

@@ -38,15 +38,17 @@ mod convert;
 mod datetime;
 mod delta;
 pub mod freq;
+mod infer;
 mod parse;
 mod strftime;
 pub mod units;
 
 pub use calendar::Calendar;
-pub use convert::{convert_ticks, AlignOn};
+pub use convert::{convert_or_go_back, convert_ticks, date_range_like, decimal_year, AlignOn};
 pub use datetime::CfDatetime;
 pub use delta::TimeDelta;
 pub use freq::{date_range, Frequency};
+pub use infer::infer_freq;
 pub use parse::parse_partial_datetime;
 pub use strftime::strftime;
 pub use units::{decode, encode, encode_with_units, CfUnits, Encoded, TimeUnit};
