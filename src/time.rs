@@ -46,7 +46,7 @@ pub mod units;
 pub use calendar::Calendar;
 pub use convert::{convert_or_go_back, convert_ticks, date_range_like, decimal_year, AlignOn};
 pub use datetime::CfDatetime;
-pub use delta::TimeDelta;
+pub use delta::{infer_timedelta_unit, timedelta_unit, TimeDelta};
 pub use freq::{date_range, Frequency};
 pub use infer::infer_freq;
 pub use parse::parse_partial_datetime;

@@ -15,7 +15,7 @@ use crate::array::match_numeric;
 use crate::array::{DType, NdArray};
 use crate::dataset::{AttrValue, Dataset, Variable};
 use crate::error::{Error, Result};
-use crate::time::{Calendar, CfUnits, Encoded, NAT};
+use crate::time::{infer_timedelta_unit, timedelta_unit, Calendar, CfUnits, Encoded, NAT};
 
 /// The builder methods `decode_options`, `decode_cf`, `mask_and_scale`, `decode_times`
 /// and `decode_coords` of every driver's open options, for a builder with a
@@ -56,6 +56,12 @@ macro_rules! decode_option_setters {
             self.decode.decode_coords = on;
             self
         }
+
+        /// CF duration units (`days`, `hours`, ... without `since`) to timedeltas.
+        pub fn decode_timedelta(mut self, on: bool) -> Self {
+            self.decode.decode_timedelta = on;
+            self
+        }
     };
 }
 #[allow(unused_imports)]
@@ -71,6 +77,9 @@ pub struct DecodeOptions {
     pub decode_times: bool,
     /// Names in a `coordinates` attribute become non-index coordinates.
     pub decode_coords: bool,
+    /// `units = "days"` (or `hours`, `minutes`, `seconds`, `milliseconds`,
+    /// `microseconds`, without `since`) to timedeltas, as xarray's `decode_timedelta`.
+    pub decode_timedelta: bool,
 }
 
 impl Default for DecodeOptions {
@@ -79,6 +88,7 @@ impl Default for DecodeOptions {
             mask_and_scale: true,
             decode_times: true,
             decode_coords: true,
+            decode_timedelta: true,
         }
     }
 }
@@ -90,6 +100,7 @@ impl DecodeOptions {
             mask_and_scale: false,
             decode_times: false,
             decode_coords: false,
+            decode_timedelta: false,
         }
     }
 }
@@ -323,6 +334,34 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
         }
     }
 
+    if options.decode_timedelta && data.dtype().is_numeric() {
+        let unit = attrs
+            .get("units")
+            .and_then(AttrValue::as_str)
+            .and_then(timedelta_unit);
+        if let Some(unit) = unit {
+            let units = CfUnits::new(unit, 0, Calendar::Standard);
+            data =
+                data.map_elementwise(DType::TimeDelta, move |chunk| {
+                    match decode_time_chunk(chunk, &units)? {
+                        NdArray::DateTime(ticks, _) => Ok(NdArray::TimeDelta(ticks)),
+                        _ => Err(Error::internal("decoded times are datetimes")),
+                    }
+                })?;
+            encoding.units = attrs
+                .shift_remove("units")
+                .and_then(|v| v.as_str().map(str::to_string));
+            // xarray marks the timedeltas it writes with `dtype = "timedelta64[..]"`.
+            if attrs
+                .get("dtype")
+                .and_then(AttrValue::as_str)
+                .is_some_and(|d| d.starts_with("timedelta64"))
+            {
+                attrs.shift_remove("dtype");
+            }
+        }
+    }
+
     Ok(Variable::new(var.dims(), data)?
         .with_attrs(attrs)
         .with_encoding(encoding))
@@ -514,6 +553,10 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
         }
     }
 
+    if data.dtype() == DType::TimeDelta {
+        return encode_timedelta(name, var, attrs);
+    }
+
     if let DType::DateTime(calendar) = data.dtype() {
         let values = data.compute()?;
         let ticks: Vec<i64> = match &values {
@@ -611,6 +654,110 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
                 attrs.insert(key.into(), v);
             }
         }
+    }
+    Ok(Variable::new(var.dims(), data)?
+        .with_attrs(attrs)
+        .with_encoding(encoding))
+}
+
+/// Encodes one chunk of timedeltas in `units` as `target`, NaT as `fill`.
+fn encode_timedelta_chunk(
+    variable: &str,
+    chunk: &NdArray,
+    units: &CfUnits,
+    target: DType,
+    fill: Option<f64>,
+) -> Result<NdArray> {
+    let NdArray::TimeDelta(a) = chunk else {
+        return Err(Error::internal("timedelta dtype without timedelta values"));
+    };
+    let ticks: Vec<i64> = a.iter().copied().collect();
+    let encoded = units
+        .encode(&ticks)
+        .map_err(|e| cf_error(variable, e.to_string()))?;
+    let arr = match encoded {
+        Encoded::Int(v) => NdArray::from_shape_vec(chunk.shape(), v)?,
+        Encoded::Float(mut v) if target.is_integer() => {
+            let inexact = ticks
+                .iter()
+                .any(|&t| t != NAT && t.rem_euclid(units.unit.ticks()) != 0);
+            match fill {
+                Some(f) if !inexact => v.iter_mut().filter(|x| x.is_nan()).for_each(|x| *x = f),
+                _ => {
+                    return Err(cf_error(
+                        variable,
+                        format!(
+                            "timedeltas with NaT or fractions of {} cannot be written as {target} \
+                             (give a _FillValue, other units or a float dtype)",
+                            units.unit.name()
+                        ),
+                    ))
+                }
+            }
+            NdArray::from_shape_vec(chunk.shape(), v)?
+        }
+        Encoded::Float(v) => NdArray::from_shape_vec(chunk.shape(), v)?,
+    };
+    arr.astype(target)
+}
+
+/// Timedeltas as numbers in the encoding's `units` (or the largest unit dividing every
+/// value, as xarray infers them) and on-disk `dtype` (or `int64` when every value is a
+/// whole number of units, `float64` otherwise), with xarray's `dtype` attribute marking
+/// them. Lazy data with known units and dtype is encoded chunk by chunk.
+fn encode_timedelta(
+    name: &str,
+    var: &Variable,
+    mut attrs: crate::dataset::Attrs,
+) -> Result<Variable> {
+    let encoding = var.encoding().clone();
+    let mut data = var.data().clone();
+    let parse = |u: &str| {
+        timedelta_unit(u).ok_or_else(|| {
+            cf_error(
+                name,
+                format!("timedelta units {u:?} are not days, hours, minutes, seconds, milliseconds or microseconds"),
+            )
+        })
+    };
+    let (unit, target) = match (encoding.units.as_deref(), encoding.dtype) {
+        (Some(u), Some(t)) if data.is_lazy() => (parse(u)?, t),
+        (units, dtype) => {
+            let values = data.compute()?;
+            let NdArray::TimeDelta(a) = &values else {
+                return Err(Error::internal("timedelta dtype without timedelta values"));
+            };
+            let ticks: Vec<i64> = a.iter().copied().collect();
+            let unit = match units {
+                Some(u) => parse(u)?,
+                None => infer_timedelta_unit(&ticks),
+            };
+            let whole =
+                !ticks.contains(&NAT) && ticks.iter().all(|t| t.rem_euclid(unit.ticks()) == 0);
+            let target = dtype.filter(|t| t.is_numeric()).unwrap_or(if whole {
+                DType::I64
+            } else {
+                DType::F64
+            });
+            data = crate::lazy::Data::Eager(values);
+            (unit, target)
+        }
+    };
+    let fill = encoding_number(name, encoding.fill_value.as_ref(), "_FillValue")?;
+    let units = CfUnits::new(unit, 0, Calendar::Standard);
+    let variable = name.to_string();
+    data = data.map_elementwise(target, move |chunk| {
+        encode_timedelta_chunk(&variable, chunk, &units, target, fill)
+    })?;
+    attrs.insert("units".into(), AttrValue::Str(unit.name().to_string()));
+    attrs.insert(
+        "dtype".into(),
+        AttrValue::Str(DType::TimeDelta.name().to_string()),
+    );
+    if let Some(f) = &encoding.fill_value {
+        attrs.insert("_FillValue".into(), f.clone());
+    } else if target.is_float() {
+        attrs.insert("_FillValue".into(), number_attr(f64::NAN, target)?);
     }
     Ok(Variable::new(var.dims(), data)?
         .with_attrs(attrs)

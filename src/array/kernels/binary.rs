@@ -8,6 +8,7 @@ use ndarray::{ArcArray, ArrayD, IxDyn, Zip};
 use super::{match_pair_numeric, Num};
 use crate::array::{DType, NdArray, Scalar};
 use crate::error::{Error, Result};
+use crate::time::NAT;
 
 /// A binary elementwise operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -134,6 +135,7 @@ pub fn weak_scalar_dtype(array_dtype: DType, scalar: &Scalar) -> DType {
         Scalar::F64(_) => (DType::F64, 2),
         Scalar::DateTime(_, c) => (DType::DateTime(*c), 3),
         Scalar::Str(_) => (DType::Str, 3),
+        Scalar::TimeDelta(_) => (DType::TimeDelta, 3),
     };
     if rank(array_dtype) >= scalar_rank && rank(array_dtype) < 3 {
         array_dtype
@@ -144,7 +146,10 @@ pub fn weak_scalar_dtype(array_dtype: DType, scalar: &Scalar) -> DType {
 
 /// Applies `op` elementwise to `a` and `b`, broadcasting their shapes (numpy rules) and
 /// promoting their dtypes ([`DType::promote`]). Comparisons give bools and work on
-/// numbers, strings, bools and datetimes of one calendar; logical operations take bools.
+/// numbers, strings, bools, timedeltas and datetimes of one calendar; logical operations
+/// take bools. Datetimes and timedeltas add and subtract as numpy's `datetime64` and
+/// `timedelta64` do (datetime − datetime is a timedelta, datetime ± timedelta a
+/// datetime, timedelta ± timedelta a timedelta; NaT propagates).
 ///
 /// Integer arithmetic wraps on overflow, as numpy's does; division is true division.
 ///
@@ -202,7 +207,46 @@ fn mismatch(a: &NdArray, b: &NdArray, op: BinaryOp) -> Error {
     }
 }
 
+/// Arithmetic between datetimes and timedeltas, as numpy's: datetime − datetime (one
+/// calendar) is a timedelta, datetime ± timedelta a datetime, timedelta ± timedelta a
+/// timedelta. NaT in, or a result out of the tick range, gives NaT. `None` when neither
+/// operand is a datetime or a timedelta.
+fn time_arith(a: &NdArray, b: &NdArray, op: BinaryOp, shape: &[usize]) -> Option<Result<NdArray>> {
+    use NdArray::{DateTime, TimeDelta};
+    let ticks = |x: &ArcArray<i64, IxDyn>, y: &ArcArray<i64, IxDyn>, sub: bool| {
+        zip_map(x, y, shape, move |&p, &q| {
+            let r = if sub {
+                p.checked_sub(q)
+            } else {
+                p.checked_add(q)
+            };
+            match r {
+                Some(r) if p != NAT && q != NAT => r,
+                _ => NAT,
+            }
+        })
+        .map(ArrayD::into_shared)
+    };
+    let sub = op == BinaryOp::Sub;
+    let additive = matches!(op, BinaryOp::Add | BinaryOp::Sub);
+    Some(match (a, b) {
+        (DateTime(x, c), DateTime(y, d)) if sub && c == d => ticks(x, y, true).map(TimeDelta),
+        (DateTime(x, c), TimeDelta(y)) if additive => ticks(x, y, sub).map(|t| DateTime(t, *c)),
+        (TimeDelta(x), DateTime(y, c)) if op == BinaryOp::Add => {
+            ticks(x, y, false).map(|t| DateTime(t, *c))
+        }
+        (TimeDelta(x), TimeDelta(y)) if additive => ticks(x, y, sub).map(TimeDelta),
+        (DateTime(..) | TimeDelta(_), _) | (_, DateTime(..) | TimeDelta(_)) => {
+            Err(mismatch(a, b, op))
+        }
+        _ => return None,
+    })
+}
+
 fn arith(a: &NdArray, b: &NdArray, op: BinaryOp, shape: &[usize]) -> Result<NdArray> {
+    if let Some(out) = time_arith(a, b, op, shape) {
+        return out;
+    }
     let dt = a
         .dtype()
         .promote(b.dtype())
@@ -289,6 +333,7 @@ fn compare(a: &NdArray, b: &NdArray, op: BinaryOp, shape: &[usize]) -> Result<Nd
         (NdArray::DateTime(x, c), NdArray::DateTime(y, d)) if c == d => {
             compare_typed(x, y, op, shape)
         }
+        (NdArray::TimeDelta(x), NdArray::TimeDelta(y)) => compare_typed(x, y, op, shape),
         _ => {
             let dt = a
                 .dtype()
