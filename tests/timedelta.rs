@@ -191,6 +191,29 @@ fn timedeltas_print_as_pandas_does() {
     assert_eq!(DType::TimeDelta.name(), "timedelta64[us]");
 }
 
+#[test]
+fn min_and_max_of_timedeltas_are_timedeltas() {
+    for chunk in [None, Some(2)] {
+        let (_, d, _) = std_inputs(chunk);
+        let lo = d.min(&[]).unwrap();
+        let hi = d.max(&[]).unwrap();
+        assert_eq!(lo.dtype(), DType::TimeDelta);
+        assert_eq!(ticks(&values(&lo)), [-3 * TICKS_PER_DAY]);
+        assert_eq!(ticks(&values(&hi)), [40 * TICKS_PER_DAY]);
+        assert_eq!(
+            d.argmax("time").unwrap().values().to_f64_vec().unwrap(),
+            [4.0]
+        );
+        let err = d.mean(&[]).unwrap_err();
+        assert!(matches!(err, Error::UnsupportedDType { .. }), "{err}");
+    }
+    // A Dataset's mean leaves its timedeltas out, as it does datetimes.
+    let ds = Dataset::open_dataset(NC).unwrap();
+    let mean = ds.mean(&[]).unwrap();
+    assert!(mean.variable("lead_days").is_err());
+    assert!(mean.variable("count").is_ok());
+}
+
 // ---- arithmetic ----
 
 fn std_inputs(chunk: Option<usize>) -> (DataArray, DataArray, DataArray) {
