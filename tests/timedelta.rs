@@ -214,6 +214,28 @@ fn min_and_max_of_timedeltas_are_timedeltas() {
     assert!(mean.variable("count").is_ok());
 }
 
+#[test]
+fn a_timedelta_dimension_coordinate_is_an_index() {
+    let step = NdArray::TimeDelta(
+        ndarray::arr1(&[0, 6, 12, 18].map(|h| h * 3_600_000_000_i64))
+            .into_dyn()
+            .into_shared(),
+    );
+    let da = DataArray::new(ndarray::array![1.0, 2.0, 3.0, 4.0].into_dyn(), &["step"])
+        .unwrap()
+        .with_coord("step", &["step"], step)
+        .unwrap();
+    let label = xr::Scalar::TimeDelta(12 * 3_600_000_000);
+    let one = da
+        .sel(&[("step", xr::dataset::Label::Value(label))])
+        .unwrap();
+    assert_eq!(one.values().to_f64_vec().unwrap(), [3.0]);
+    let err = da
+        .sel(&[("step", xr::dataset::Label::Value(xr::Scalar::TimeDelta(1)))])
+        .unwrap_err();
+    assert!(matches!(err, Error::KeyNotFound { .. }), "{err}");
+}
+
 // ---- arithmetic ----
 
 fn std_inputs(chunk: Option<usize>) -> (DataArray, DataArray, DataArray) {
