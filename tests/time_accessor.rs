@@ -375,6 +375,20 @@ fn interp_calendar_matches_xarray() {
                 .interp_calendar(&target, "time")
                 .unwrap();
             check_var(&format!("{what} DataArray i"), &da, &case["i"], 1e-9);
+            // scipy's interp1d sorts the source first: so does interp_calendar.
+            let step_back = xr::dataset::Indexer::Slice {
+                start: None,
+                stop: None,
+                step: -1,
+            };
+            let reversed = ds.isel(&[("time", step_back)]).unwrap();
+            let got = reversed.interp_calendar(&target, "time").unwrap();
+            check_var(
+                &format!("{what} reversed f"),
+                &got.get("f").unwrap(),
+                &case["f"],
+                1e-9,
+            );
         }
     }
 }

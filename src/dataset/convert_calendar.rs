@@ -215,6 +215,7 @@ impl Dataset {
         let new = decimal_year(&target_ticks, target_cal)?;
         let mut order: Vec<usize> = (0..old.len()).collect();
         order.sort_by(|&a, &b| old[a].total_cmp(&old[b]));
+        let sorted = order.iter().enumerate().all(|(k, &i)| k == i);
         let old: Vec<f64> = order.iter().map(|&i| old[i]).collect();
         let weights = LinearWeights::new(&old, &new);
         let nearest = nearest_positions(&old, &new);
@@ -224,7 +225,11 @@ impl Dataset {
             let new_var = if name == dim {
                 target_var.clone()
             } else if let Some(axis) = var.axis_of(dim) {
-                let data = var.data().take(axis, &order)?;
+                let data = if sorted {
+                    var.data().clone()
+                } else {
+                    var.data().take(axis, &order)?
+                };
                 let dtype = data.dtype();
                 let out = if dtype.is_float() || dtype.is_integer() {
                     weights.apply(&data, axis)?
