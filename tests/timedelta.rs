@@ -173,6 +173,92 @@ fn timedeltas_round_trip_through_netcdf_and_zarr() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+fn half_hours(values: &[i64]) -> xr::Variable {
+    let ticks: Vec<i64> = values
+        .iter()
+        .map(|&h| if h == NAT { NAT } else { h * 1_800_000_000 })
+        .collect();
+    xr::Variable::new(
+        &["time"],
+        NdArray::TimeDelta(ndarray::arr1(&ticks).into_dyn().into_shared()),
+    )
+    .unwrap()
+}
+
+#[test]
+fn packed_and_integer_encodings_of_timedeltas() {
+    let dir = std::env::temp_dir().join(format!("xr_timedelta_enc_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Half hours packed as int16 with scale_factor 0.5 and a fill value for NaT.
+    let encoding = xr::Encoding {
+        units: Some("hours".into()),
+        dtype: Some(DType::I16),
+        scale_factor: Some(AttrValue::Array(NdArray::from(vec![0.5_f64]))),
+        fill_value: Some(AttrValue::Array(NdArray::from(vec![-1_i16]))),
+        ..Default::default()
+    };
+    let var = half_hours(&[1, NAT, 3, -4]).with_encoding(encoding);
+    let f = dir.join("packed.nc");
+    Dataset::new()
+        .with_data_var("dt", var.clone())
+        .unwrap()
+        .to_netcdf(&f)
+        .unwrap();
+    let raw = Dataset::open(&f).decode_cf(false).open().unwrap();
+    let stored = raw.variable("dt").unwrap();
+    assert_eq!(stored.dtype(), DType::I16);
+    assert_eq!(
+        stored.values().unwrap().to_f64_vec().unwrap(),
+        [1.0, -1.0, 3.0, -4.0]
+    );
+    let back = Dataset::open_dataset(&f).unwrap();
+    let dt = back.variable("dt").unwrap();
+    assert_eq!(dt.dtype(), DType::TimeDelta);
+    assert!(dt.values().unwrap().equals(&var.values().unwrap()));
+    // NaT in an integer dtype without a fill value, or fractions of the units, are
+    // errors naming the variable.
+    let int_enc = xr::Encoding {
+        units: Some("hours".into()),
+        dtype: Some(DType::I32),
+        ..Default::default()
+    };
+    for (values, why) in [(&[2_i64, NAT][..], "_FillValue"), (&[1, 2][..], "whole")] {
+        let v = half_hours(values).with_encoding(int_enc.clone());
+        let ds = Dataset::new().with_data_var("lead", v).unwrap();
+        let err = ds.to_netcdf(dir.join("bad.nc")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("lead") && msg.contains(why), "{msg}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn xr_info_prints_timedeltas() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xr"))
+        .args(["info", NC, "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lead = &v["data_vars"]["lead_days"];
+    assert_eq!(lead["dtype"], "timedelta64[us]");
+    assert_eq!(lead["attrs"]["long_name"], "forecast lead");
+    let text = std::process::Command::new(env!("CARGO_BIN_EXE_xr"))
+        .args(["info", NC])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("step") && l.contains("timedelta64[us]")),
+        "{text}"
+    );
+}
+
 #[test]
 fn timedeltas_print_as_pandas_does() {
     assert_eq!(

@@ -554,7 +554,7 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
     }
 
     if data.dtype() == DType::TimeDelta {
-        return encode_timedelta(name, var, attrs);
+        data = encode_timedelta(name, var, &mut attrs)?;
     }
 
     if let DType::DateTime(calendar) = data.dtype() {
@@ -660,13 +660,13 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
         .with_encoding(encoding))
 }
 
-/// Encodes one chunk of timedeltas in `units` as `target`, NaT as `fill`.
-fn encode_timedelta_chunk(
+/// One chunk of timedeltas as numbers of `units`: exact integers as `target` when it
+/// is `i64`, floats (NaN for NaT) otherwise.
+fn timedelta_chunk_numbers(
     variable: &str,
     chunk: &NdArray,
     units: &CfUnits,
     target: DType,
-    fill: Option<f64>,
 ) -> Result<NdArray> {
     let NdArray::TimeDelta(a) = chunk else {
         return Err(Error::internal("timedelta dtype without timedelta values"));
@@ -677,52 +677,43 @@ fn encode_timedelta_chunk(
         .map_err(|e| cf_error(variable, e.to_string()))?;
     let arr = match encoded {
         Encoded::Int(v) => NdArray::from_shape_vec(chunk.shape(), v)?,
-        Encoded::Float(mut v) if target.is_integer() => {
-            let inexact = ticks
-                .iter()
-                .any(|&t| t != NAT && t.rem_euclid(units.unit.ticks()) != 0);
-            match fill {
-                Some(f) if !inexact => v.iter_mut().filter(|x| x.is_nan()).for_each(|x| *x = f),
-                _ => {
-                    return Err(cf_error(
-                        variable,
-                        format!(
-                            "timedeltas with NaT or fractions of {} cannot be written as {target} \
-                             (give a _FillValue, other units or a float dtype)",
-                            units.unit.name()
-                        ),
-                    ))
-                }
-            }
-            NdArray::from_shape_vec(chunk.shape(), v)?
-        }
         Encoded::Float(v) => NdArray::from_shape_vec(chunk.shape(), v)?,
     };
     arr.astype(target)
 }
 
 /// Timedeltas as numbers in the encoding's `units` (or the largest unit dividing every
-/// value, as xarray infers them) and on-disk `dtype` (or `int64` when every value is a
-/// whole number of units, `float64` otherwise), with xarray's `dtype` attribute marking
-/// them. Lazy data with known units and dtype is encoded chunk by chunk.
+/// value, as xarray infers them), with the `units` and xarray's `dtype` attributes;
+/// the numbers then go through the numeric encoding (on-disk `dtype`, `_FillValue`,
+/// packing) like any others. Without an on-disk dtype, whole numbers of units without
+/// NaT are `int64` and anything else `float64`, as xarray writes them. Lazy data with
+/// known units is encoded chunk by chunk.
+///
+/// An integer on-disk dtype needs whole numbers of units, and a `_FillValue` for NaT,
+/// unless the encoding packs with `scale_factor`/`add_offset`.
 fn encode_timedelta(
     name: &str,
     var: &Variable,
-    mut attrs: crate::dataset::Attrs,
-) -> Result<Variable> {
-    let encoding = var.encoding().clone();
+    attrs: &mut crate::dataset::Attrs,
+) -> Result<crate::lazy::Data> {
+    let encoding = var.encoding();
     let mut data = var.data().clone();
     let parse = |u: &str| {
         timedelta_unit(u).ok_or_else(|| {
             cf_error(
                 name,
-                format!("timedelta units {u:?} are not days, hours, minutes, seconds, milliseconds or microseconds"),
+                format!(
+                    "timedelta units {u:?} are not days, hours, minutes, seconds, \
+                     milliseconds or microseconds"
+                ),
             )
         })
     };
-    let (unit, target) = match (encoding.units.as_deref(), encoding.dtype) {
-        (Some(u), Some(t)) if data.is_lazy() => (parse(u)?, t),
-        (units, dtype) => {
+    let packed = encoding.scale_factor.is_some() || encoding.add_offset.is_some();
+    let disk_int = encoding.dtype.is_some_and(|t| t.is_integer()) && !packed;
+    let (unit, numbers) = match encoding.units.as_deref() {
+        Some(u) if data.is_lazy() => (parse(u)?, DType::F64),
+        units => {
             let values = data.compute()?;
             let NdArray::TimeDelta(a) = &values else {
                 return Err(Error::internal("timedelta dtype without timedelta values"));
@@ -732,36 +723,48 @@ fn encode_timedelta(
                 Some(u) => parse(u)?,
                 None => infer_timedelta_unit(&ticks),
             };
-            let whole =
-                !ticks.contains(&NAT) && ticks.iter().all(|t| t.rem_euclid(unit.ticks()) == 0);
-            let target = dtype.filter(|t| t.is_numeric()).unwrap_or(if whole {
+            let has_nat = ticks.contains(&NAT);
+            let whole = ticks
+                .iter()
+                .all(|&t| t == NAT || t.rem_euclid(unit.ticks()) == 0);
+            if disk_int && !whole {
+                return Err(cf_error(
+                    name,
+                    format!(
+                        "timedeltas that are not whole {} cannot be written as {}; \
+                         use other units or a float dtype",
+                        unit.name(),
+                        encoding
+                            .dtype
+                            .map_or("an integer".into(), |t| t.to_string())
+                    ),
+                ));
+            }
+            if disk_int && has_nat && encoding.fill_value.is_none() {
+                return Err(cf_error(
+                    name,
+                    "missing timedeltas (NaT) in an integer dtype need a _FillValue",
+                ));
+            }
+            data = crate::lazy::Data::Eager(values);
+            let numbers = if whole && !has_nat {
                 DType::I64
             } else {
                 DType::F64
-            });
-            data = crate::lazy::Data::Eager(values);
-            (unit, target)
+            };
+            (unit, numbers)
         }
     };
-    let fill = encoding_number(name, encoding.fill_value.as_ref(), "_FillValue")?;
     let units = CfUnits::new(unit, 0, Calendar::Standard);
     let variable = name.to_string();
-    data = data.map_elementwise(target, move |chunk| {
-        encode_timedelta_chunk(&variable, chunk, &units, target, fill)
-    })?;
     attrs.insert("units".into(), AttrValue::Str(unit.name().to_string()));
     attrs.insert(
         "dtype".into(),
         AttrValue::Str(DType::TimeDelta.name().to_string()),
     );
-    if let Some(f) = &encoding.fill_value {
-        attrs.insert("_FillValue".into(), f.clone());
-    } else if target.is_float() {
-        attrs.insert("_FillValue".into(), number_attr(f64::NAN, target)?);
-    }
-    Ok(Variable::new(var.dims(), data)?
-        .with_attrs(attrs)
-        .with_encoding(encoding))
+    data.map_elementwise(numbers, move |chunk| {
+        timedelta_chunk_numbers(&variable, chunk, &units, numbers)
+    })
 }
 
 /// The CF `coordinates` attribute that data variable `name` of `ds` gets when written:
