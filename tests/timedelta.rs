@@ -337,6 +337,10 @@ fn std_inputs(chunk: Option<usize>) -> (DataArray, DataArray, DataArray) {
     )
 }
 
+fn scalar(v: f64) -> DataArray {
+    DataArray::new(NdArray::from_scalar(&xr::Scalar::F64(v)), &[] as &[&str]).unwrap()
+}
+
 fn check_dt(what: &str, got: &DataArray, want: &Value, cal: Calendar) {
     assert_eq!(got.dtype(), DType::DateTime(cal), "{what}");
     let got = ticks(&values(got));
@@ -390,6 +394,43 @@ fn arithmetic_on_the_standard_calendar_matches_xarray() {
             &what("hours - days"),
             &h.sub(&d).unwrap(),
             &g["hours_minus_days"],
+        );
+        check_td(
+            &what("days * 2.5"),
+            &d.mul(&scalar(2.5)).unwrap(),
+            &g["days_times_2_5"],
+        );
+        let factors =
+            DataArray::new(ndarray::array![2_i64, 3, -1, 5, 0].into_dyn(), &["time"]).unwrap();
+        check_td(
+            &what("days * ints"),
+            &d.mul(&factors).unwrap(),
+            &g["days_times_ints"],
+        );
+        check_td(
+            &what("ints * days"),
+            &factors.mul(&d).unwrap(),
+            &g["days_times_ints"],
+        );
+        check_td(
+            &what("hours / 4"),
+            &h.div(&scalar(4.0)).unwrap(),
+            &g["hours_div_4"],
+        );
+        check_td(
+            &what("days / 7"),
+            &d.div(&scalar(7.0)).unwrap(),
+            &g["days_div_7"],
+        );
+        let ratio = d.div(&h).unwrap();
+        assert_eq!(ratio.dtype(), DType::F64);
+        let want: Vec<f64> = common::golden_file::values_f64(&g["days_div_hours"]);
+        let got = ratio.values().to_f64_vec().unwrap();
+        assert!(
+            got.iter()
+                .zip(&want)
+                .all(|(a, b)| a == b || (a.is_nan() && b.is_nan())),
+            "{got:?}"
         );
         let later = elapsed.gt(&d).unwrap();
         assert_eq!(later.dtype(), DType::Bool);

@@ -2,8 +2,9 @@
 "days", "hours", "seconds", ... without "since") written by netCDF4 and by xarray (which
 adds a `dtype: timedelta64[ns]` attribute), in NetCDF and in Zarr, as xarray decodes
 them with `decode_timedelta=True`; and datetime/timedelta arithmetic (datetime -
-datetime, datetime +/- timedelta, timedelta +/- timedelta) on the standard calendar
-(numpy, through xarray) and on noleap and 360_day (cftime, element by element, since
+datetime, datetime +/- timedelta, timedelta +/- timedelta, timedelta times and
+divided by numbers, timedelta / timedelta) on the standard calendar (numpy, through
+xarray) and on noleap and 360_day (cftime, element by element, since
 xarray cannot add timedelta64 to cftime arrays).
 
 Run: /work/venv/bin/python tests/golden/make_timedelta_golden.py
@@ -26,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "data")
 NC = os.path.join(DATA, "timedelta.nc")
 ZARR = os.path.join(DATA, "zarr", "timedelta.zarr")
+FACTORS = np.array([2, 3, -1, 5, 0], dtype="int64")
 
 
 def write_netcdf():
@@ -81,6 +83,7 @@ def decoded(ds):
 
 def arithmetic(ds):
     t, d, h = ds.time, ds.lead_days, ds.lead_hours
+    du, hu = d.astype("timedelta64[us]"), h.astype("timedelta64[us]")
     std = {
         "time": enc_dt(t.values),
         "time_minus_first": enc_td((t - t[0]).values),
@@ -89,6 +92,12 @@ def arithmetic(ds):
         "days_plus_hours": enc_td((d + h).values),
         "hours_minus_days": enc_td((h - d).values),
         "days_plus_time": enc_dt((d + t).values),
+        # Scaled at xr's microsecond resolution: truncation happens at the tick.
+        "days_times_2_5": enc_td((du * 2.5).values),
+        "days_times_ints": enc_td((du * xr.DataArray(FACTORS, dims="time")).values),
+        "hours_div_4": enc_td((hu / 4).values),
+        "days_div_7": enc_td((du / 7).values),
+        "days_div_hours": [None if np.isnan(v) else float(v) for v in (d / h).values],
     }
     out = {"standard": std}
     days = [int(x) for x in enc_td(d.values)]
