@@ -531,6 +531,8 @@ proptest! {
             (t.add(&d).unwrap(), tc.add(&dc).unwrap()),
             (t.sub(&h).unwrap(), tc.sub(&hc).unwrap()),
             (d.add(&h).unwrap(), dc.add(&hc).unwrap()),
+            (d.mul(&scalar(-2.5)).unwrap(), dc.mul(&scalar(-2.5)).unwrap()),
+            (h.div(&d).unwrap(), hc.div(&dc).unwrap()),
             (t.sub(&t.add(&h).unwrap()).unwrap(), tc.sub(&tc.add(&hc).unwrap()).unwrap()),
         ];
         for (e, l) in pairs {
