@@ -322,6 +322,54 @@ fn a_timedelta_dimension_coordinate_is_an_index() {
     assert!(matches!(err, Error::KeyNotFound { .. }), "{err}");
 }
 
+#[test]
+fn dt_fields_of_timedeltas_match_xarray() {
+    let ds = Dataset::open_dataset(NC).unwrap().load().unwrap();
+    for (name, case) in golden()["fields"].as_object().unwrap() {
+        let da = ds.get(name).unwrap();
+        let dt = da.dt().unwrap();
+        assert_eq!(dt.calendar(), None);
+        for (field, want) in case.as_object().unwrap() {
+            let got = match field.as_str() {
+                "days" => dt.days(),
+                "seconds" => dt.seconds(),
+                "microseconds" => dt.microseconds(),
+                "total_seconds" => dt.total_seconds(),
+                other => panic!("no field {other}"),
+            }
+            .unwrap();
+            let what = format!("{name}.dt.{field}");
+            assert_eq!(got.name(), want["name"].as_str(), "{what}");
+            assert_eq!(
+                got.dtype().name(),
+                want["dtype"].as_str().unwrap(),
+                "{what}"
+            );
+            let got = got.values().to_f64_vec().unwrap();
+            let want = common::golden_file::values_f64(&want["values"]);
+            assert!(
+                got.iter()
+                    .zip(&want)
+                    .all(|(a, b)| a == b || (a.is_nan() && b.is_nan())),
+                "{what}: {got:?} vs {want:?}"
+            );
+        }
+    }
+    // Lazy stays lazy; datetime fields of timedeltas and duration fields of datetimes
+    // are errors naming the field.
+    let lazy = ds.chunk(&[("time", 2)]).unwrap().get("lead_days").unwrap();
+    let days = lazy.dt().unwrap().days().unwrap();
+    assert!(days.values().is_lazy());
+    assert_eq!(
+        days.values().to_f64_vec().unwrap(),
+        [1.0, 2.0, -3.0, 0.0, 40.0]
+    );
+    let err = lazy.dt().unwrap().year().unwrap_err();
+    assert!(err.to_string().contains("dt.year"), "{err}");
+    let err = ds.get("time").unwrap().dt().unwrap().days().unwrap_err();
+    assert!(err.to_string().contains("dt.days"), "{err}");
+}
+
 // ---- arithmetic ----
 
 fn std_inputs(chunk: Option<usize>) -> (DataArray, DataArray, DataArray) {

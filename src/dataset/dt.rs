@@ -1,6 +1,7 @@
 //! xarray's `.dt` accessor: the components of a DataArray of datetimes, on every CF
-//! calendar, as DataArrays of the same dims and coordinates named after the component.
-//! Computed per chunk, so lazy data stays lazy.
+//! calendar, and the fields of a DataArray of timedeltas, as DataArrays of the same dims
+//! and coordinates named after the component. Computed per chunk, so lazy data stays
+//! lazy.
 //!
 //! ```
 //! use xr::time::{Calendar, CfDatetime};
@@ -25,41 +26,48 @@ use super::{DataArray, Variable};
 use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
 use crate::time::components::{self, Component};
-use crate::time::{strftime, Calendar, NAT};
+use crate::time::{strftime, Calendar, NAT, TICKS_PER_DAY, TICKS_PER_SECOND};
 
-/// The `.dt` accessor of a DataArray of datetimes (see [`DataArray::dt`]).
+/// The `.dt` accessor of a DataArray of datetimes or timedeltas (see [`DataArray::dt`]).
+/// As in xarray, the datetime fields (`year`, ...) are for datetimes and the duration
+/// fields (`days`, `seconds`, `microseconds`, `total_seconds`) for timedeltas.
 #[derive(Debug, Clone, Copy)]
 pub struct DatetimeAccessor<'a> {
     array: &'a DataArray,
-    calendar: Calendar,
+    /// The datetimes' calendar; `None` for timedeltas.
+    calendar: Option<Calendar>,
 }
 
 impl DataArray {
-    /// The datetime accessor, xarray's `da.dt`.
+    /// The datetime accessor, xarray's `da.dt`, for datetimes and timedeltas.
     ///
     /// # Errors
-    /// [`Error::UnsupportedDType`] when the array does not hold datetimes.
+    /// [`Error::UnsupportedDType`] when the array holds neither.
     pub fn dt(&self) -> Result<DatetimeAccessor<'_>> {
-        match self.dtype() {
-            DType::DateTime(calendar) => Ok(DatetimeAccessor {
-                array: self,
-                calendar,
-            }),
-            dtype => Err(Error::UnsupportedDType {
-                op: format!(
-                    "the .dt accessor of DataArray {} (it needs datetimes)",
-                    self.display_name()
-                ),
-                dtype,
-            }),
-        }
+        let calendar = match self.dtype() {
+            DType::DateTime(calendar) => Some(calendar),
+            DType::TimeDelta => None,
+            dtype => {
+                return Err(Error::UnsupportedDType {
+                    op: format!(
+                        "the .dt accessor of DataArray {} (it needs datetimes or timedeltas)",
+                        self.display_name()
+                    ),
+                    dtype,
+                })
+            }
+        };
+        Ok(DatetimeAccessor {
+            array: self,
+            calendar,
+        })
     }
 }
 
-/// The ticks of a block of datetimes, in row-major order.
+/// The ticks of a block of datetimes or timedeltas, in row-major order.
 fn ticks(block: &NdArray) -> Result<Vec<i64>> {
     match block {
-        NdArray::DateTime(t, _) => Ok(t.iter().copied().collect()),
+        NdArray::DateTime(t, _) | NdArray::TimeDelta(t) => Ok(t.iter().copied().collect()),
         other => Err(Error::UnsupportedDType {
             op: "a datetime component".into(),
             dtype: other.dtype(),
@@ -68,9 +76,34 @@ fn ticks(block: &NdArray) -> Result<Vec<i64>> {
 }
 
 impl DatetimeAccessor<'_> {
-    /// The calendar's CF name, xarray's `dt.calendar`.
-    pub fn calendar(&self) -> &'static str {
-        self.calendar.name()
+    /// The calendar's CF name, xarray's `dt.calendar` (`None` for timedeltas).
+    pub fn calendar(&self) -> Option<&'static str> {
+        self.calendar.map(Calendar::name)
+    }
+
+    /// The calendar of datetimes, or an error naming the field asked of timedeltas.
+    fn datetimes(&self, field: &str) -> Result<Calendar> {
+        self.calendar.ok_or_else(|| Error::UnsupportedDType {
+            op: format!(
+                "dt.{field} of DataArray {} (a datetime field)",
+                self.array.display_name()
+            ),
+            dtype: DType::TimeDelta,
+        })
+    }
+
+    /// An error naming the duration field asked of datetimes.
+    fn timedeltas(&self, field: &str) -> Result<()> {
+        match self.calendar {
+            None => Ok(()),
+            Some(calendar) => Err(Error::UnsupportedDType {
+                op: format!(
+                    "dt.{field} of DataArray {} (a timedelta field)",
+                    self.array.display_name()
+                ),
+                dtype: DType::DateTime(calendar),
+            }),
+        }
     }
 
     /// The array with its values replaced by `f` of every block's ticks, named `name`;
@@ -89,15 +122,24 @@ impl DatetimeAccessor<'_> {
         Ok(self.array.with_variable(var)?.with_name(name))
     }
 
-    /// An integer component as `int64`. As xarray, eager data holding NaT gives
-    /// `float64` with NaN there; lazy data must be `int64` before it is computed, so NaT
-    /// in a lazy chunk is an error naming the component.
+    /// A datetime component as `int64` (see [`int_field`](Self::int_field)).
     fn component(&self, name: &str, component: Component) -> Result<DataArray> {
-        let calendar = self.calendar;
+        let calendar = self.datetimes(name)?;
+        self.int_field(name, move |t| component.compute(t, calendar))
+    }
+
+    /// An integer field as `int64`. As xarray, eager data holding NaT gives `float64`
+    /// with NaN there; lazy data must be `int64` before it is computed, so NaT in a lazy
+    /// chunk is an error naming the field.
+    fn int_field(
+        &self,
+        name: &str,
+        field: impl Fn(&[i64]) -> Vec<i64> + Send + Sync + 'static,
+    ) -> Result<DataArray> {
         let lazy = self.array.values().is_lazy();
         let label = name.to_string();
         self.map(name, DType::I64, move |t, shape| {
-            let values = component.compute(t, calendar);
+            let values = field(t);
             if !t.contains(&NAT) {
                 return NdArray::from_shape_vec(shape, values);
             }
@@ -122,7 +164,8 @@ impl DatetimeAccessor<'_> {
     /// The year, in the calendar's numbering.
     ///
     /// # Errors
-    /// When the data cannot be read, or holds NaT and is lazy (see the module docs).
+    /// [`Error::UnsupportedDType`] for timedeltas; when the data cannot be read, or
+    /// holds NaT and is lazy (see [`DataArray::dt`]).
     pub fn year(&self) -> Result<DataArray> {
         self.component("year", Component::Year)
     }
@@ -204,9 +247,9 @@ impl DatetimeAccessor<'_> {
     /// xarray).
     ///
     /// # Errors
-    /// When the data cannot be read.
+    /// [`Error::UnsupportedDType`] for timedeltas; when the data cannot be read.
     pub fn season(&self) -> Result<DataArray> {
-        let calendar = self.calendar;
+        let calendar = self.datetimes("season")?;
         self.map("season", DType::Str, move |t, shape| {
             let names = components::season(t, calendar);
             let labels: Vec<String> = t
@@ -221,9 +264,9 @@ impl DatetimeAccessor<'_> {
     /// Whether the year is a leap year on the calendar, as `bool` (false for NaT).
     ///
     /// # Errors
-    /// When the data cannot be read.
+    /// [`Error::UnsupportedDType`] for timedeltas; when the data cannot be read.
     pub fn is_leap_year(&self) -> Result<DataArray> {
-        let calendar = self.calendar;
+        let calendar = self.datetimes("is_leap_year")?;
         self.map("is_leap_year", DType::Bool, move |t, shape| {
             let leap = components::is_leap_year(t, calendar);
             let leap = t.iter().zip(leap).map(|(&x, l)| x != NAT && l).collect();
@@ -235,9 +278,10 @@ impl DatetimeAccessor<'_> {
     /// directives), named `"strftime"` and without attrs, as xarray's `dt.strftime`.
     ///
     /// # Errors
-    /// [`Error::Time`] naming `format` when it has an unsupported directive.
+    /// [`Error::UnsupportedDType`] for timedeltas; [`Error::Time`] naming `format` when
+    /// it has an unsupported directive.
     pub fn strftime(&self, format: &str) -> Result<DataArray> {
-        let calendar = self.calendar;
+        let calendar = self.datetimes("strftime")?;
         // Check the format once, before any chunk is computed.
         strftime(&[], calendar, format)?;
         let fmt = format.to_string();
@@ -246,5 +290,64 @@ impl DatetimeAccessor<'_> {
         })?;
         // xarray builds a new array here: the attrs do not carry over.
         Ok(out.with_attrs(Default::default()))
+    }
+
+    /// Whole days of each duration, floored as pandas' `Timedelta.days` (-1 for
+    /// `-1 days +23:45:00`).
+    ///
+    /// # Errors
+    /// [`Error::UnsupportedDType`] for datetimes; when the data cannot be read, or holds
+    /// NaT and is lazy.
+    pub fn days(&self) -> Result<DataArray> {
+        self.timedeltas("days")?;
+        self.int_field("days", |t| {
+            t.iter().map(|&x| x.div_euclid(TICKS_PER_DAY)).collect()
+        })
+    }
+
+    /// Seconds within the day, 0..86400, as pandas' `Timedelta.seconds`.
+    ///
+    /// # Errors
+    /// As [`days`](Self::days).
+    pub fn seconds(&self) -> Result<DataArray> {
+        self.timedeltas("seconds")?;
+        self.int_field("seconds", |t| {
+            t.iter()
+                .map(|&x| x.rem_euclid(TICKS_PER_DAY) / TICKS_PER_SECOND)
+                .collect()
+        })
+    }
+
+    /// Microseconds within the second, as pandas' `Timedelta.microseconds`.
+    ///
+    /// # Errors
+    /// As [`days`](Self::days).
+    pub fn microseconds(&self) -> Result<DataArray> {
+        self.timedeltas("microseconds")?;
+        self.int_field("microseconds", |t| {
+            t.iter().map(|&x| x.rem_euclid(TICKS_PER_SECOND)).collect()
+        })
+    }
+
+    /// Each duration in seconds, as `float64` (NaN for NaT), xarray's
+    /// `dt.total_seconds()`.
+    ///
+    /// # Errors
+    /// [`Error::UnsupportedDType`] for datetimes; when the data cannot be read.
+    pub fn total_seconds(&self) -> Result<DataArray> {
+        self.timedeltas("total_seconds")?;
+        self.map("total_seconds", DType::F64, |t, shape| {
+            let secs = t
+                .iter()
+                .map(|&x| {
+                    if x == NAT {
+                        f64::NAN
+                    } else {
+                        x as f64 / TICKS_PER_SECOND as f64
+                    }
+                })
+                .collect();
+            NdArray::from_shape_vec(shape, secs)
+        })
     }
 }

@@ -1,7 +1,7 @@
 """Fixtures and golden values for tests/timedelta.rs: CF duration variables (units
 "days", "hours", "seconds", ... without "since") written by netCDF4 and by xarray (which
 adds a `dtype: timedelta64[ns]` attribute), in NetCDF and in Zarr, as xarray decodes
-them with `decode_timedelta=True`; and datetime/timedelta arithmetic (datetime -
+them with `decode_timedelta=True`; their `.dt` fields; and datetime/timedelta arithmetic (datetime -
 datetime, datetime +/- timedelta, timedelta +/- timedelta, timedelta times and
 divided by numbers, timedelta / timedelta) on the standard calendar (numpy, through
 xarray) and on noleap and 360_day (cftime, element by element, since
@@ -81,6 +81,23 @@ def decoded(ds):
     return out
 
 
+def fields(ds):
+    """xarray's `.dt` of timedeltas: NaT makes the integer fields float64 with NaN."""
+    out = {}
+    for name in ("lead_days", "lead_hours", "step"):
+        v = ds[name]
+        case = {}
+        for f in ("days", "seconds", "microseconds"):
+            r = getattr(v.dt, f)
+            case[f] = {"dtype": str(r.dtype), "name": r.name,
+                       "values": [None if np.isnan(x) else float(x) for x in r.values.astype(float)]}
+        r = v.dt.total_seconds()
+        case["total_seconds"] = {"dtype": str(r.dtype), "name": r.name,
+                                 "values": [None if np.isnan(x) else float(x) for x in r.values]}
+        out[name] = case
+    return out
+
+
 def arithmetic(ds):
     t, d, h = ds.time, ds.lead_days, ds.lead_hours
     du, hu = d.astype("timedelta64[us]"), h.astype("timedelta64[us]")
@@ -132,6 +149,7 @@ def main():
         "decoded": decoded(ds),
         "zarr_attrs": {k: {a: str(v) for a, v in attrs.items()} for k, attrs in zarr_attrs.items()},
         "arithmetic": arithmetic(ds),
+        "fields": fields(ds),
     }
     with open(os.path.join(HERE, "timedelta_golden.json"), "w") as fh:
         json.dump(golden, fh, indent=1)
