@@ -170,14 +170,16 @@ def interp_cases():
 def main():
     dask.config.set(scheduler="synchronous")
     golden = {
+        "made_by": "tests/golden/make_dt_golden.py",
         "versions": {"xarray": xr.__version__, "numpy": np.__version__,
-                     "cftime": cftime.__version__, "pandas": pd.__version__},
+                     "cftime": cftime.__version__, "pandas": pd.__version__,
+                     "dask": dask.__version__},
         "dt": dt_cases(),
         "convert": convert_cases(),
         "interp": interp_cases(),
     }
     with open(os.path.join(HERE, "dt_golden.json"), "w") as fh:
-        json.dump(golden, fh, indent=1)
+        json.dump(golden, fh, separators=(",", ":"))
         fh.write("\n")
 
 

@@ -143,6 +143,7 @@ def main():
     xr.testing.assert_identical(ds.load(), from_zarr.load())
     zarr_attrs = {k: dict(zarr.open_array(ZARR, path=k).attrs) for k in ("lead_days", "lead_hours")}
     golden = {
+        "made_by": "tests/golden/make_timedelta_golden.py",
         "versions": {"xarray": xr.__version__, "numpy": np.__version__,
                      "cftime": cftime.__version__, "netCDF4": netCDF4.__version__,
                      "zarr": zarr.__version__},
@@ -152,7 +153,7 @@ def main():
         "fields": fields(ds),
     }
     with open(os.path.join(HERE, "timedelta_golden.json"), "w") as fh:
-        json.dump(golden, fh, indent=1)
+        json.dump(golden, fh, separators=(",", ":"))
         fh.write("\n")
 
 
