@@ -38,15 +38,19 @@ mod convert;
 mod datetime;
 mod delta;
 pub mod freq;
+mod infer;
 mod parse;
+mod strftime;
 pub mod units;
 
 pub use calendar::Calendar;
-pub use convert::{convert_ticks, AlignOn};
+pub use convert::{convert_or_go_back, convert_ticks, date_range_like, decimal_year, AlignOn};
 pub use datetime::CfDatetime;
-pub use delta::TimeDelta;
+pub use delta::{infer_timedelta_unit, timedelta_unit, TimeDelta};
 pub use freq::{date_range, Frequency};
+pub use infer::infer_freq;
 pub use parse::parse_partial_datetime;
+pub use strftime::strftime;
 pub use units::{decode, encode, encode_with_units, CfUnits, Encoded, TimeUnit};
 
 /// Microseconds per second, the tick of datetime arrays.
@@ -124,6 +128,14 @@ pub enum TimeError {
     UnknownComponent {
         /// The name as given.
         name: String,
+    },
+    /// A `strftime` format with a directive that is not supported.
+    #[error("invalid strftime format {format:?}: {reason}")]
+    InvalidFormat {
+        /// The format as given.
+        format: String,
+        /// What is wrong with it.
+        reason: String,
     },
     /// Arguments of `date_range` that do not define a range.
     #[error("invalid date range: {reason}")]

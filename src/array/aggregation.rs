@@ -491,7 +491,7 @@ impl GroupAgg {
     /// # Errors
     /// [`Error::UnsupportedDType`] for strings and datetimes.
     pub fn out_dtype(self, dtype: DType, has_empty: bool) -> Result<DType> {
-        if matches!(dtype, DType::Str | DType::DateTime(_)) {
+        if matches!(dtype, DType::Str | DType::DateTime(_) | DType::TimeDelta) {
             return Err(Error::UnsupportedDType {
                 op: format!("groupby {}", self.name()),
                 dtype,

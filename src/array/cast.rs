@@ -46,6 +46,10 @@ impl NdArray {
                 DType::I64 | DType::Str => NdArray::I64(a.clone()),
                 _ => return Err(unsupported()),
             },
+            NdArray::TimeDelta(a) => match dtype {
+                DType::I64 | DType::Str => NdArray::I64(a.clone()),
+                _ => return Err(unsupported()),
+            },
             NdArray::Str(_) => return Err(unsupported()),
             other => other.clone(),
         };
@@ -61,10 +65,19 @@ impl NdArray {
                 _ => return Err(Error::internal("astype(I64) did not give i64")),
             },
             DType::DateTime(_) => return Err(unsupported()),
+            DType::TimeDelta if src.dtype().is_integer() => match src.astype(DType::I64)? {
+                NdArray::I64(a) => NdArray::TimeDelta(a),
+                _ => return Err(Error::internal("astype(I64) did not give i64")),
+            },
+            DType::TimeDelta => return Err(unsupported()),
             DType::Str => match self {
                 NdArray::DateTime(a, cal) => {
                     NdArray::Str(a.map(|&t| crate::time::format_ticks(t, *cal)).into_shared())
                 }
+                NdArray::TimeDelta(a) => NdArray::Str(
+                    a.map(|&t| crate::time::TimeDelta(t).to_string())
+                        .into_shared(),
+                ),
                 NdArray::Bool(a) => NdArray::Str(
                     a.map(|&b| if b { "True" } else { "False" }.to_string())
                         .into_shared(),

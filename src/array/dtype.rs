@@ -6,7 +6,8 @@ use crate::time::Calendar;
 
 /// The element type of an array.
 ///
-/// `DateTime` arrays hold `i64` microseconds since 1970-01-01 in the given calendar.
+/// `DateTime` arrays hold `i64` microseconds since 1970-01-01 in the given calendar;
+/// `TimeDelta` arrays hold `i64` microseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DType {
@@ -34,6 +35,8 @@ pub enum DType {
     F64,
     /// Datetimes on a CF calendar.
     DateTime(Calendar),
+    /// Durations (numpy's `timedelta64`), in microseconds.
+    TimeDelta,
     /// UTF-8 strings.
     Str,
 }
@@ -68,6 +71,7 @@ impl DType {
             DType::F64 => 10,
             DType::DateTime(_) => 11,
             DType::Str => 12,
+            DType::TimeDelta => 13,
         };
         &NAMES[row]
     }
@@ -78,7 +82,7 @@ impl DType {
     pub fn from_numpy_name(name: &str) -> Option<DType> {
         NAMES.iter().find_map(|n| {
             let short = n.zarr_v2.map(|t| &t[1..]);
-            (n.dtype != DType::DateTime(Calendar::Standard)
+            (!matches!(n.dtype, DType::DateTime(_) | DType::TimeDelta)
                 && (n.numpy == name || short == Some(name) || n.aliases.contains(&name)))
             .then_some(n.dtype)
         })
@@ -160,7 +164,7 @@ impl DType {
             DType::Bool | DType::I8 | DType::U8 => 1,
             DType::I16 | DType::U16 => 2,
             DType::I32 | DType::U32 | DType::F32 => 4,
-            DType::I64 | DType::U64 | DType::F64 | DType::DateTime(_) => 8,
+            DType::I64 | DType::U64 | DType::F64 | DType::DateTime(_) | DType::TimeDelta => 8,
             DType::Str => std::mem::size_of::<String>(),
         }
     }
@@ -199,6 +203,7 @@ impl DType {
         }
         match (self, other) {
             (Str, _) | (_, Str) | (DateTime(_), _) | (_, DateTime(_)) => None,
+            (TimeDelta, _) | (_, TimeDelta) => None,
             (Bool, t) | (t, Bool) => Some(t),
             (F64, _) | (_, F64) => Some(F64),
             (F32, t) | (t, F32) => Some(if t.size() >= 4 { F64 } else { F32 }),
@@ -294,7 +299,7 @@ macro_rules! names {
 
 /// Rows in the order of [`DType::names`]. Wire codes must never change: ranks built from
 /// the same source agree on them, and they are not written to files.
-static NAMES: [DTypeNames; 13] = names![
+static NAMES: [DTypeNames; 14] = names![
     DType::Bool, "bool", &[], Some("byte"), Some("|b1"), Some("bool"), 0;
     DType::I8, "int8", &[], Some("byte"), Some("|i1"), Some("int8"), 1;
     DType::I16, "int16", &[], Some("short"), Some("<i2"), Some("int16"), 2;
@@ -308,6 +313,7 @@ static NAMES: [DTypeNames; 13] = names![
     DType::F64, "float64", &[], Some("double"), Some("<f8"), Some("float64"), 10;
     DType::DateTime(Calendar::Standard), "datetime64[us]", &[], None, None, None, 11;
     DType::Str, "<U", &["str", "string", "S1", "|S1"], Some("string"), None, Some("string"), 12;
+    DType::TimeDelta, "timedelta64[us]", &[], None, None, None, 13;
 ];
 
 /// Runs `$body` with the type alias `$T` bound to the element type of a numeric

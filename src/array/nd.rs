@@ -39,10 +39,12 @@ pub enum NdArray {
     DateTime(ArcArray<i64, IxDyn>, Calendar),
     /// Strings.
     Str(ArcArray<String, IxDyn>),
+    /// Durations: microseconds ([`NAT`](crate::time::NAT) is NaT).
+    TimeDelta(ArcArray<i64, IxDyn>),
 }
 
 /// Runs `$body` with `$a` bound to the typed array, whatever the variant
-/// (datetimes bind their `i64` ticks). The body's type must not depend on `T`.
+/// (datetimes and timedeltas bind their `i64` ticks). The body's type must not depend on `T`.
 macro_rules! match_all {
     ($arr:expr, $a:ident => $body:expr) => {
         match $arr {
@@ -59,6 +61,7 @@ macro_rules! match_all {
             $crate::array::NdArray::F64($a) => $body,
             $crate::array::NdArray::DateTime($a, _) => $body,
             $crate::array::NdArray::Str($a) => $body,
+            $crate::array::NdArray::TimeDelta($a) => $body,
         }
     };
 }
@@ -83,6 +86,7 @@ macro_rules! map_all {
                 $crate::array::NdArray::DateTime($body, *cal)
             }
             $crate::array::NdArray::Str($a) => $crate::array::NdArray::Str($body),
+            $crate::array::NdArray::TimeDelta($a) => $crate::array::NdArray::TimeDelta($body),
         }
     };
 }
@@ -207,6 +211,7 @@ impl NdArray {
             Scalar::F64(v) => NdArray::F64(ArcArray::from_elem(e, *v)),
             Scalar::DateTime(t, c) => NdArray::DateTime(ArcArray::from_elem(e, *t), *c),
             Scalar::Str(s) => NdArray::Str(ArcArray::from_elem(e, s.clone())),
+            Scalar::TimeDelta(t) => NdArray::TimeDelta(ArcArray::from_elem(e, *t)),
         }
     }
 
@@ -221,6 +226,7 @@ impl NdArray {
             DType::Str => NdArray::Str(ArcArray::from_elem(ix, String::new())),
             DType::Bool => NdArray::Bool(ArcArray::from_elem(ix, false)),
             DType::DateTime(c) => NdArray::DateTime(ArcArray::from_elem(ix, 0), c),
+            DType::TimeDelta => NdArray::TimeDelta(ArcArray::from_elem(ix, 0)),
             d => with_numeric_dtype!(
                 d,
                 |T| T::wrap(ArcArray::from_elem(ix, <T as num_traits::Zero>::zero())),
@@ -254,6 +260,7 @@ impl NdArray {
             NdArray::F64(_) => DType::F64,
             NdArray::DateTime(_, c) => DType::DateTime(*c),
             NdArray::Str(_) => DType::Str,
+            NdArray::TimeDelta(_) => DType::TimeDelta,
         }
     }
 
@@ -313,6 +320,7 @@ impl NdArray {
             NdArray::F64(a) => Scalar::F64(*a.get(ix).ok_or_else(oob)?),
             NdArray::DateTime(a, c) => Scalar::DateTime(*a.get(ix).ok_or_else(oob)?, *c),
             NdArray::Str(a) => Scalar::Str(a.get(ix).ok_or_else(oob)?.clone()),
+            NdArray::TimeDelta(a) => Scalar::TimeDelta(*a.get(ix).ok_or_else(oob)?),
         })
     }
 
@@ -625,6 +633,7 @@ impl NdArray {
                 match (self, src) {
                     $((NdArray::$v(d), NdArray::$v(s)) => d.slice_mut(info.as_ref()).assign(s),)*
                     (NdArray::DateTime(d, _), NdArray::DateTime(s, _)) => d.slice_mut(info.as_ref()).assign(s),
+                    (NdArray::TimeDelta(d), NdArray::TimeDelta(s)) => d.slice_mut(info.as_ref()).assign(s),
                     _ => return Err(Error::internal("dtypes were checked equal")),
                 }
             };

@@ -22,10 +22,13 @@ pub enum Scalar {
     DateTime(i64, Calendar),
     /// A string.
     Str(String),
+    /// A duration in microseconds ([`NAT`](crate::time::NAT) is NaT).
+    TimeDelta(i64),
 }
 
 impl Scalar {
-    /// The value as `f64`, for numbers and bools (datetimes give their ticks).
+    /// The value as `f64`, for numbers and bools (datetimes and timedeltas give their
+    /// ticks).
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Scalar::Bool(b) => Some(f64::from(u8::from(*b))),
@@ -34,6 +37,7 @@ impl Scalar {
             Scalar::F64(v) => Some(*v),
             Scalar::DateTime(t, _) => Some(*t as f64),
             Scalar::Str(_) => None,
+            Scalar::TimeDelta(t) => Some(*t as f64),
         }
     }
 
@@ -94,6 +98,7 @@ impl fmt::Display for Scalar {
             }
             Scalar::DateTime(t, c) => f.write_str(&crate::time::format_ticks(*t, *c)),
             Scalar::Str(s) => f.write_str(s),
+            Scalar::TimeDelta(t) => write!(f, "{}", crate::time::TimeDelta(*t)),
         }
     }
 }

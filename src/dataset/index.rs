@@ -714,6 +714,8 @@ impl Keys {
         match values {
             NdArray::DateTime(a, cal) => Keys::Time(a.iter().copied().collect(), *cal),
             NdArray::Str(a) => Keys::Str(a.iter().cloned().collect()),
+            // Durations are numbers of microseconds; a timedelta label is one too.
+            NdArray::TimeDelta(a) => Keys::Num(a.iter().map(|&t| t as f64).collect()),
             // Every other dtype is a number or a bool, which `to_f64_vec` handles.
             other => Keys::Num(other.to_f64_vec().unwrap_or_default()),
         }

@@ -987,6 +987,7 @@ pub(crate) fn fill_for(dtype: DType, other: Option<&Scalar>) -> Result<(Scalar, 
         (None, DType::F32 | DType::F64) => (Scalar::F64(f64::NAN), dtype),
         (None, DType::Str) => (Scalar::Str(String::new()), dtype),
         (None, DType::DateTime(cal)) => (Scalar::DateTime(NAT, cal), dtype),
+        (None, DType::TimeDelta) => (Scalar::TimeDelta(NAT), dtype),
         (None, _) => (Scalar::F64(f64::NAN), DType::F64),
         (Some(s @ Scalar::F64(_)), t) if t.is_integer() || t == DType::Bool => {
             (s.clone(), DType::F64)

@@ -125,7 +125,7 @@ impl<T: Reduce> Reducer<'_, T> {
 fn supports(op: Reduction, dtype: DType) -> bool {
     match dtype {
         DType::Str => op == Reduction::Count,
-        DType::DateTime(_) => matches!(
+        DType::DateTime(_) | DType::TimeDelta => matches!(
             op,
             Reduction::Count
                 | Reduction::Min

@@ -15,7 +15,7 @@ use crate::array::match_numeric;
 use crate::array::{DType, NdArray};
 use crate::dataset::{AttrValue, Dataset, Variable};
 use crate::error::{Error, Result};
-use crate::time::{Calendar, CfUnits, Encoded, NAT};
+use crate::time::{infer_timedelta_unit, timedelta_unit, Calendar, CfUnits, Encoded, NAT};
 
 /// The builder methods `decode_options`, `decode_cf`, `mask_and_scale`, `decode_times`
 /// and `decode_coords` of every driver's open options, for a builder with a
@@ -56,6 +56,12 @@ macro_rules! decode_option_setters {
             self.decode.decode_coords = on;
             self
         }
+
+        /// CF duration units (`days`, `hours`, ... without `since`) to timedeltas.
+        pub fn decode_timedelta(mut self, on: bool) -> Self {
+            self.decode.decode_timedelta = on;
+            self
+        }
     };
 }
 #[allow(unused_imports)]
@@ -71,6 +77,9 @@ pub struct DecodeOptions {
     pub decode_times: bool,
     /// Names in a `coordinates` attribute become non-index coordinates.
     pub decode_coords: bool,
+    /// `units = "days"` (or `hours`, `minutes`, `seconds`, `milliseconds`,
+    /// `microseconds`, without `since`) to timedeltas, as xarray's `decode_timedelta`.
+    pub decode_timedelta: bool,
 }
 
 impl Default for DecodeOptions {
@@ -79,6 +88,7 @@ impl Default for DecodeOptions {
             mask_and_scale: true,
             decode_times: true,
             decode_coords: true,
+            decode_timedelta: true,
         }
     }
 }
@@ -90,6 +100,7 @@ impl DecodeOptions {
             mask_and_scale: false,
             decode_times: false,
             decode_coords: false,
+            decode_timedelta: false,
         }
     }
 }
@@ -323,6 +334,34 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
         }
     }
 
+    if options.decode_timedelta && data.dtype().is_numeric() {
+        let unit = attrs
+            .get("units")
+            .and_then(AttrValue::as_str)
+            .and_then(timedelta_unit);
+        if let Some(unit) = unit {
+            let units = CfUnits::new(unit, 0, Calendar::Standard);
+            data =
+                data.map_elementwise(DType::TimeDelta, move |chunk| {
+                    match decode_time_chunk(chunk, &units)? {
+                        NdArray::DateTime(ticks, _) => Ok(NdArray::TimeDelta(ticks)),
+                        _ => Err(Error::internal("decoded times are datetimes")),
+                    }
+                })?;
+            encoding.units = attrs
+                .shift_remove("units")
+                .and_then(|v| v.as_str().map(str::to_string));
+            // xarray marks the timedeltas it writes with `dtype = "timedelta64[..]"`.
+            if attrs
+                .get("dtype")
+                .and_then(AttrValue::as_str)
+                .is_some_and(|d| d.starts_with("timedelta64"))
+            {
+                attrs.shift_remove("dtype");
+            }
+        }
+    }
+
     Ok(Variable::new(var.dims(), data)?
         .with_attrs(attrs)
         .with_encoding(encoding))
@@ -514,6 +553,10 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
         }
     }
 
+    if data.dtype() == DType::TimeDelta {
+        data = encode_timedelta(name, var, &mut attrs)?;
+    }
+
     if let DType::DateTime(calendar) = data.dtype() {
         let values = data.compute()?;
         let ticks: Vec<i64> = match &values {
@@ -615,6 +658,113 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
     Ok(Variable::new(var.dims(), data)?
         .with_attrs(attrs)
         .with_encoding(encoding))
+}
+
+/// One chunk of timedeltas as numbers of `units`: exact integers as `target` when it
+/// is `i64`, floats (NaN for NaT) otherwise.
+fn timedelta_chunk_numbers(
+    variable: &str,
+    chunk: &NdArray,
+    units: &CfUnits,
+    target: DType,
+) -> Result<NdArray> {
+    let NdArray::TimeDelta(a) = chunk else {
+        return Err(Error::internal("timedelta dtype without timedelta values"));
+    };
+    let ticks: Vec<i64> = a.iter().copied().collect();
+    let encoded = units
+        .encode(&ticks)
+        .map_err(|e| cf_error(variable, e.to_string()))?;
+    let arr = match encoded {
+        Encoded::Int(v) => NdArray::from_shape_vec(chunk.shape(), v)?,
+        Encoded::Float(v) => NdArray::from_shape_vec(chunk.shape(), v)?,
+    };
+    arr.astype(target)
+}
+
+/// Timedeltas as numbers in the encoding's `units` (or the largest unit dividing every
+/// value, as xarray infers them), with the `units` and xarray's `dtype` attributes;
+/// the numbers then go through the numeric encoding (on-disk `dtype`, `_FillValue`,
+/// packing) like any others. Without an on-disk dtype, whole numbers of units without
+/// NaT are `int64` and anything else `float64`, as xarray writes them. Lazy data with
+/// known units is encoded chunk by chunk.
+///
+/// An integer on-disk dtype needs whole numbers of units, and a `_FillValue` for NaT,
+/// unless the encoding packs with `scale_factor`/`add_offset`.
+fn encode_timedelta(
+    name: &str,
+    var: &Variable,
+    attrs: &mut crate::dataset::Attrs,
+) -> Result<crate::lazy::Data> {
+    let encoding = var.encoding();
+    let mut data = var.data().clone();
+    let parse = |u: &str| {
+        timedelta_unit(u).ok_or_else(|| {
+            cf_error(
+                name,
+                format!(
+                    "timedelta units {u:?} are not days, hours, minutes, seconds, \
+                     milliseconds or microseconds"
+                ),
+            )
+        })
+    };
+    let packed = encoding.scale_factor.is_some() || encoding.add_offset.is_some();
+    let disk_int = encoding.dtype.is_some_and(|t| t.is_integer()) && !packed;
+    let (unit, numbers) = match encoding.units.as_deref() {
+        Some(u) if data.is_lazy() => (parse(u)?, DType::F64),
+        units => {
+            let values = data.compute()?;
+            let NdArray::TimeDelta(a) = &values else {
+                return Err(Error::internal("timedelta dtype without timedelta values"));
+            };
+            let ticks: Vec<i64> = a.iter().copied().collect();
+            let unit = match units {
+                Some(u) => parse(u)?,
+                None => infer_timedelta_unit(&ticks),
+            };
+            let has_nat = ticks.contains(&NAT);
+            let whole = ticks
+                .iter()
+                .all(|&t| t == NAT || t.rem_euclid(unit.ticks()) == 0);
+            if disk_int && !whole {
+                return Err(cf_error(
+                    name,
+                    format!(
+                        "timedeltas that are not whole {} cannot be written as {}; \
+                         use other units or a float dtype",
+                        unit.name(),
+                        encoding
+                            .dtype
+                            .map_or("an integer".into(), |t| t.to_string())
+                    ),
+                ));
+            }
+            if disk_int && has_nat && encoding.fill_value.is_none() {
+                return Err(cf_error(
+                    name,
+                    "missing timedeltas (NaT) in an integer dtype need a _FillValue",
+                ));
+            }
+            data = crate::lazy::Data::Eager(values);
+            let numbers = if whole && !has_nat {
+                DType::I64
+            } else {
+                DType::F64
+            };
+            (unit, numbers)
+        }
+    };
+    let units = CfUnits::new(unit, 0, Calendar::Standard);
+    let variable = name.to_string();
+    attrs.insert("units".into(), AttrValue::Str(unit.name().to_string()));
+    attrs.insert(
+        "dtype".into(),
+        AttrValue::Str(DType::TimeDelta.name().to_string()),
+    );
+    data.map_elementwise(numbers, move |chunk| {
+        timedelta_chunk_numbers(&variable, chunk, &units, numbers)
+    })
 }
 
 /// The CF `coordinates` attribute that data variable `name` of `ds` gets when written:

@@ -189,7 +189,7 @@ fn fills<'v>(
             }
         };
     }
-    fill_arms!(Bool; I8; I16; I32; I64; U8; U16; U32; U64; F32; F64; DateTime, _)
+    fill_arms!(Bool; I8; I16; I32; I64; U8; U16; U32; U64; F32; F64; DateTime, _; TimeDelta)
 }
 
 fn typed_fills<'v, T: fuse::FillRegion>(

@@ -357,7 +357,7 @@ fill_by_copy!(
     i8 => I8,
     i16 => I16,
     i32 => I32,
-    i64 => I64 | DateTime,
+    i64 => I64 | DateTime | TimeDelta,
     u8 => U8,
     u16 => U16,
     u32 => U32,

@@ -1,7 +1,7 @@
 //! Calendar conversion of datetimes (the time part of xarray's `convert_calendar`).
 
 use super::civil::{civil_from_days, day_of_year};
-use super::{Calendar, CfDatetime, Result, TimeError, NAT, TICKS_PER_DAY};
+use super::{date_range, infer_freq, Calendar, CfDatetime, Result, TimeError, NAT, TICKS_PER_DAY};
 
 /// How dates move to or from `360_day`, as xarray's `align_on`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,4 +81,84 @@ fn round_half_even(num: i64, den: i64) -> i64 {
         std::cmp::Ordering::Less => q,
         std::cmp::Ordering::Equal => q + (q & 1),
     }
+}
+
+/// The datetime with the same fields on `to`, or, when that date does not exist there
+/// (30 February, 31 April on `360_day`...), the last day before it that does, as
+/// xarray's `convert_time_or_go_back`.
+///
+/// # Errors
+/// [`TimeError::OutOfRange`] if the result does not fit in ticks.
+pub fn convert_or_go_back(ticks: i64, from: Calendar, to: Calendar) -> Result<i64> {
+    let d = CfDatetime::from_ticks(ticks, from);
+    let tod = ticks.rem_euclid(TICKS_PER_DAY);
+    let mut day = d.day;
+    while day > 1 {
+        if let Ok(nd) = CfDatetime::new(d.year, d.month, day, to) {
+            return Ok(nd.to_ticks()? + tod);
+        }
+        day -= 1;
+    }
+    Ok(CfDatetime::new(d.year, d.month, 1, to)?.to_ticks()? + tod)
+}
+
+/// A range on `to` like the regular range `ticks` on `from` (xarray's
+/// `date_range_like`): the frequency is inferred ([`infer_freq`]), the first and last
+/// dates are converted with [`convert_or_go_back`], and a source ending on a month's
+/// last day ends on the target month's last day for daily and month-end frequencies.
+///
+/// # Errors
+/// [`TimeError::InvalidRange`] when the frequency of `ticks` cannot be inferred;
+/// [`TimeError::OutOfRange`] if a date does not fit in ticks.
+pub fn date_range_like(ticks: &[i64], from: Calendar, to: Calendar) -> Result<Vec<i64>> {
+    let freq = infer_freq(ticks, from).ok_or_else(|| TimeError::InvalidRange {
+        reason: "the source times have no inferable frequency (at least 3 regularly \
+                 spaced times are needed)"
+            .into(),
+    })?;
+    let valid = || ticks.iter().copied().filter(|&t| t != NAT);
+    let (Some(first), Some(last)) = (valid().min(), valid().max()) else {
+        return Ok(Vec::new());
+    };
+    let start = convert_or_go_back(first, from, to)?;
+    let mut end = CfDatetime::from_ticks(convert_or_go_back(last, from, to)?, to);
+    let src_end = CfDatetime::from_ticks(last, from);
+    let daily = freq.fixed_ticks().is_some_and(|s| s % TICKS_PER_DAY == 0);
+    if src_end.day == from.days_in_month(src_end.year, src_end.month)
+        && (daily || freq.is_end_anchored())
+    {
+        end.day = to.days_in_month(end.year, end.month);
+    }
+    date_range(CfDatetime::from_ticks(start, to), Some(end), None, freq, to)
+}
+
+/// The decimal year of each tick: the year plus the fraction of it elapsed, the
+/// fraction counted in the calendar's own year length (xarray's `_decimal_year`, on
+/// which `interp_calendar` interpolates). NaN for [`NAT`].
+///
+/// ```
+/// use xr::time::{decimal_year, Calendar, CfDatetime};
+/// # fn main() -> Result<(), xr::time::TimeError> {
+/// let t = CfDatetime::new(2000, 3, 1, Calendar::Day360)?.with_time(12, 0, 0, 0)?;
+/// let y = decimal_year(&[t.to_ticks()?], Calendar::Day360)?;
+/// assert!((y[0] - (2000.0 + 60.5 / 360.0)).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// [`TimeError::OutOfRange`] if a year's start does not fit in ticks.
+pub fn decimal_year(ticks: &[i64], calendar: Calendar) -> Result<Vec<f64>> {
+    ticks
+        .iter()
+        .map(|&t| {
+            if t == NAT {
+                return Ok(f64::NAN);
+            }
+            let year = CfDatetime::from_ticks(t, calendar).year;
+            let start = CfDatetime::new(year, 1, 1, calendar)?.to_ticks()?;
+            let len = i64::from(calendar.days_in_year(year)) * TICKS_PER_DAY;
+            Ok(year as f64 + (t - start) as f64 / len as f64)
+        })
+        .collect()
 }

@@ -8,6 +8,7 @@ use ndarray::{ArcArray, ArrayD, IxDyn, Zip};
 use super::{match_pair_numeric, Num};
 use crate::array::{DType, NdArray, Scalar};
 use crate::error::{Error, Result};
+use crate::time::NAT;
 
 /// A binary elementwise operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -134,6 +135,7 @@ pub fn weak_scalar_dtype(array_dtype: DType, scalar: &Scalar) -> DType {
         Scalar::F64(_) => (DType::F64, 2),
         Scalar::DateTime(_, c) => (DType::DateTime(*c), 3),
         Scalar::Str(_) => (DType::Str, 3),
+        Scalar::TimeDelta(_) => (DType::TimeDelta, 3),
     };
     if rank(array_dtype) >= scalar_rank && rank(array_dtype) < 3 {
         array_dtype
@@ -144,7 +146,11 @@ pub fn weak_scalar_dtype(array_dtype: DType, scalar: &Scalar) -> DType {
 
 /// Applies `op` elementwise to `a` and `b`, broadcasting their shapes (numpy rules) and
 /// promoting their dtypes ([`DType::promote`]). Comparisons give bools and work on
-/// numbers, strings, bools and datetimes of one calendar; logical operations take bools.
+/// numbers, strings, bools, timedeltas and datetimes of one calendar; logical operations
+/// take bools. Datetimes and timedeltas add and subtract as numpy's `datetime64` and
+/// `timedelta64` do (datetime − datetime is a timedelta, datetime ± timedelta a
+/// datetime, timedelta ± timedelta a timedelta, timedelta × or ÷ a number a timedelta,
+/// timedelta ÷ timedelta a float; NaT propagates).
 ///
 /// Integer arithmetic wraps on overflow, as numpy's does; division is true division.
 ///
@@ -202,7 +208,98 @@ fn mismatch(a: &NdArray, b: &NdArray, op: BinaryOp) -> Error {
     }
 }
 
+/// Arithmetic between datetimes and timedeltas, as numpy's: datetime − datetime (one
+/// calendar) is a timedelta, datetime ± timedelta a datetime, timedelta ± timedelta a
+/// timedelta; timedeltas scale by numbers and divide into floats. NaT in, or a result
+/// out of the tick range, gives NaT. `None` when neither
+/// operand is a datetime or a timedelta.
+fn time_arith(a: &NdArray, b: &NdArray, op: BinaryOp, shape: &[usize]) -> Option<Result<NdArray>> {
+    use NdArray::{DateTime, TimeDelta};
+    let ticks = |x: &ArcArray<i64, IxDyn>, y: &ArcArray<i64, IxDyn>, sub: bool| {
+        zip_map(x, y, shape, move |&p, &q| {
+            let r = if sub {
+                p.checked_sub(q)
+            } else {
+                p.checked_add(q)
+            };
+            match r {
+                Some(r) if p != NAT && q != NAT => r,
+                _ => NAT,
+            }
+        })
+        .map(ArrayD::into_shared)
+    };
+    let sub = op == BinaryOp::Sub;
+    let additive = matches!(op, BinaryOp::Add | BinaryOp::Sub);
+    Some(match (a, b) {
+        (DateTime(x, c), DateTime(y, d)) if sub && c == d => ticks(x, y, true).map(TimeDelta),
+        (DateTime(x, c), TimeDelta(y)) if additive => ticks(x, y, sub).map(|t| DateTime(t, *c)),
+        (TimeDelta(x), DateTime(y, c)) if op == BinaryOp::Add => {
+            ticks(x, y, false).map(|t| DateTime(t, *c))
+        }
+        (TimeDelta(x), TimeDelta(y)) if additive => ticks(x, y, sub).map(TimeDelta),
+        (TimeDelta(x), TimeDelta(y)) if op == BinaryOp::Div => zip_map(x, y, shape, |&p, &q| {
+            if p == NAT || q == NAT {
+                f64::NAN
+            } else {
+                p as f64 / q as f64
+            }
+        })
+        .map(NdArray::from),
+        (TimeDelta(x), n)
+            if n.dtype().is_numeric() && matches!(op, BinaryOp::Mul | BinaryOp::Div) =>
+        {
+            scale_ticks(x, n, op == BinaryOp::Div, shape)
+        }
+        (n, TimeDelta(x)) if n.dtype().is_numeric() && op == BinaryOp::Mul => {
+            scale_ticks(x, n, false, shape)
+        }
+        (DateTime(..) | TimeDelta(_), _) | (_, DateTime(..) | TimeDelta(_)) => {
+            Err(mismatch(a, b, op))
+        }
+        _ => return None,
+    })
+}
+
+/// Timedeltas times or divided by numbers, as numpy's: integers multiply exactly, and
+/// otherwise the float result is truncated toward zero; NaT, NaN, a division by zero
+/// or a result out of range give NaT.
+fn scale_ticks(
+    x: &ArcArray<i64, IxDyn>,
+    n: &NdArray,
+    divide: bool,
+    shape: &[usize],
+) -> Result<NdArray> {
+    let out = match n.astype(DType::I64) {
+        Ok(NdArray::I64(k)) if n.dtype().is_integer() && !divide => {
+            zip_map(x, &k, shape, |&p, &q| match p.checked_mul(q) {
+                Some(r) if p != NAT && r != NAT => r,
+                _ => NAT,
+            })?
+        }
+        _ => {
+            let f = match n.astype(DType::F64)? {
+                NdArray::F64(f) => f,
+                _ => return Err(Error::internal("astype(F64) did not give f64")),
+            };
+            zip_map(x, &f, shape, |&p, &q| {
+                let r = if divide { p as f64 / q } else { p as f64 * q };
+                // i64::MAX as f64 rounds up to 2^63: below it, the cast is exact.
+                if p == NAT || !r.is_finite() || r.abs() >= i64::MAX as f64 {
+                    NAT
+                } else {
+                    r.trunc() as i64
+                }
+            })?
+        }
+    };
+    Ok(NdArray::TimeDelta(out.into_shared()))
+}
+
 fn arith(a: &NdArray, b: &NdArray, op: BinaryOp, shape: &[usize]) -> Result<NdArray> {
+    if let Some(out) = time_arith(a, b, op, shape) {
+        return out;
+    }
     let dt = a
         .dtype()
         .promote(b.dtype())
@@ -289,6 +386,7 @@ fn compare(a: &NdArray, b: &NdArray, op: BinaryOp, shape: &[usize]) -> Result<Nd
         (NdArray::DateTime(x, c), NdArray::DateTime(y, d)) if c == d => {
             compare_typed(x, y, op, shape)
         }
+        (NdArray::TimeDelta(x), NdArray::TimeDelta(y)) => compare_typed(x, y, op, shape),
         _ => {
             let dt = a
                 .dtype()

@@ -110,8 +110,8 @@ impl ReduceParams {
 /// # Errors
 /// [`Error::InvalidArgument`] for an axis out of range or repeated, or an `ArgMin`/
 /// `ArgMax` over other than one axis; [`Error::UnsupportedDType`] naming the reduction
-/// for strings (except `count`) and for datetimes (except `min`, `max`, `count`,
-/// `argmin`, `argmax`); [`Error::EmptyReduction`] for `min`/`max`/`argmin`/`argmax`
+/// for strings (except `count`) and for datetimes and timedeltas (except `min`, `max`,
+/// `count`, `argmin`, `argmax`); [`Error::EmptyReduction`] for `min`/`max`/`argmin`/`argmax`
 /// of an empty lane, or `argmin`/`argmax` of an all-NaN lane.
 pub fn reduce(a: &NdArray, axes: &[usize], op: Reduction, params: ReduceParams) -> Result<NdArray> {
     for (i, &ax) in axes.iter().enumerate() {
@@ -169,9 +169,16 @@ pub fn reduce(a: &NdArray, axes: &[usize], op: Reduction, params: ReduceParams) 
                 _ => Err(Error::internal("min/max of i64 ticks is not i64")),
             }
         }
-        (NdArray::DateTime(x, _), Reduction::ArgMin | Reduction::ArgMax) => {
-            reduce_num(x, axes, op, skipna, params.ddof)
+        (NdArray::TimeDelta(x), Reduction::Min | Reduction::Max) => {
+            match reduce_num(x, axes, op, skipna, params.ddof)? {
+                NdArray::I64(t) => Ok(NdArray::TimeDelta(t)),
+                _ => Err(Error::internal("min/max of i64 ticks is not i64")),
+            }
         }
+        (
+            NdArray::DateTime(x, _) | NdArray::TimeDelta(x),
+            Reduction::ArgMin | Reduction::ArgMax,
+        ) => reduce_num(x, axes, op, skipna, params.ddof),
         _ => match_numeric!(a, x => reduce_num(x, axes, op, skipna, params.ddof),
             _ => Err(unsupported())),
     }

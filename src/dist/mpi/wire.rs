@@ -42,7 +42,7 @@ fn put_array(a: &NdArray, with_data: bool, out: &mut Vec<u8>) {
     }
     match a {
         NdArray::Bool(x) => x.iter().for_each(|&b| out.push(u8::from(b))),
-        NdArray::DateTime(x, _) => put_elements(x, out),
+        NdArray::DateTime(x, _) | NdArray::TimeDelta(x) => put_elements(x, out),
         NdArray::Str(x) => {
             for s in x.iter() {
                 put_u64(out, s.len());
@@ -158,6 +158,7 @@ impl<'a> Reader<'a> {
                 NdArray::Bool(a.mapv(|b| b != 0).into_shared())
             }
             DType::DateTime(c) => NdArray::DateTime(self.elements(&shape)?, c),
+            DType::TimeDelta => NdArray::TimeDelta(self.elements(&shape)?),
             DType::Str => {
                 let n = element_count(&shape).ok_or_else(|| self.corrupt("the shape overflows"))?;
                 let mut v = Vec::with_capacity(n.min(self.bytes.len()));
