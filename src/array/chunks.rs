@@ -285,7 +285,7 @@ mod tests {
             let g = ChunkGrid::from_sizes(vec![sizes.clone()]).unwrap();
             for start in 0..=n {
                 for end in start..=n {
-                    let o = g.overlapping(&[start..end]);
+                    let o = g.overlapping(std::slice::from_ref(&(start..end)));
                     assert_eq!(
                         o[0],
                         overlapping_by_scan(&sizes, &(start..end)),

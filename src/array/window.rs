@@ -211,15 +211,8 @@ pub fn rolling(
             // copy of the block in or out.
             if let Some(x) = a.as_array::<f32>() {
                 NdArray::from(
-                    rolling_one_axis(
-                        x.view(),
-                        *w,
-                        min_periods,
-                        op,
-                        |v| f64::from(v),
-                        |v| v as f32,
-                    )
-                    .into_shared(),
+                    rolling_one_axis(x.view(), *w, min_periods, op, f64::from, |v| v as f32)
+                        .into_shared(),
                 )
             } else {
                 let x = to_f64(a)?;

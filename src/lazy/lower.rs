@@ -544,7 +544,7 @@ impl Lowering {
                 .collect(),
         )?;
         let label = format!("tensordot of {} and {}", a.label(), b.label());
-        let out_region = grid.block_region(&out_block);
+        let out_region = grid.block_region(out_block);
         let mut partials = Vec::new();
         let mut contract_blocks = Vec::new();
         for_each_index(&contract_grid.blocks_per_dim(), |c| {
