@@ -45,6 +45,7 @@ pub use combine::{concat, concat_with_labels, merge};
 pub use correlation::{corr, cov};
 pub use data_array::DataArray;
 pub use encoding::{Compression, DatasetEncoding, Encoding};
+pub use encoding::EnumType;
 pub use index::{Index, Method};
 pub use indexing::{Indexer, Label, Sel};
 pub use interp::{Interp, InterpOptions};

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use netcdf::types::{IntType, NcVariableType};
+use netcdf::types::{CompoundType, EnumType as NcEnumType, EnumTypeValues, IntType, NcVariableType};
 use netcdf::AttributeValue;
 
 use super::ffi::{Filters, VarIds};
@@ -14,11 +14,13 @@ use super::{format_error, nc_error, with_lock};
 use crate::array::chunks::ChunkGrid;
 use crate::array::{with_numeric_dtype, DType, FixedWidth, NdArray};
 use crate::dataset::{AttrValue, Attrs, Compression, Dataset, DatasetEncoding, Encoding, Variable};
+use crate::dataset::EnumType;
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
 use crate::lazy::ChunkSource;
 use crate::lazy::Data;
 use crate::lazy::LazyArray;
+use crate::warning::warn;
 
 /// Contiguous and NetCDF-3 variables are split along their first dim into pieces of
 /// about this many bytes.
@@ -94,10 +96,18 @@ enum Storage {
     /// `NC_CHAR` with the last dim as string length: one string per element of the
     /// other dims.
     Chars(usize),
-    /// `NC_CHAR` without dims: one character.
+    /// `NC_CHAR` kept as characters, one string per character: without dims, or when
+    /// the last dim is no string length by xarray's rule ([`collapse_char_dims`]).
     Char,
-    /// `NC_STRING`.
+    /// `NC_STRING` (NetCDF-4's variable-length strings).
     Strings,
+    /// One member of a compound variable: numbers of `dtype` at `offset` bytes into
+    /// records of `size` bytes.
+    Member {
+        dtype: DType,
+        offset: usize,
+        size: usize,
+    },
 }
 
 /// Reads one NetCDF variable, chunk by chunk, through libnetcdf.
@@ -147,8 +157,28 @@ impl NetcdfSource {
                 Storage::Char => {
                     let bytes = var
                         .get_raw_values(ext)
-                        .map_err(|e| nc_error(path, name, "reading a character", e))?;
-                    NdArray::from_shape_vec(&shape, vec![chars_to_string(&bytes)])
+                        .map_err(|e| nc_error(path, name, "reading characters", e))?;
+                    let chars: Vec<String> = bytes
+                        .iter()
+                        .map(|b| chars_to_string(std::slice::from_ref(b)))
+                        .collect();
+                    NdArray::from_shape_vec(&shape, chars)
+                }
+                Storage::Member {
+                    dtype,
+                    offset,
+                    size,
+                } => {
+                    let records = var
+                        .get_raw_values(ext)
+                        .map_err(|e| nc_error(path, name, "reading compound records", e))?;
+                    let width = dtype.size();
+                    let bytes: Vec<u8> = records
+                        .chunks_exact(size)
+                        .flat_map(|r| &r[offset..offset + width])
+                        .copied()
+                        .collect();
+                    bytes_to_array(&bytes, dtype, &shape)
                 }
                 Storage::Chars(len) => {
                     let bytes = var
@@ -162,24 +192,14 @@ impl NetcdfSource {
                     NdArray::from_shape_vec(&shape, strings)
                 }
                 Storage::Strings => {
-                    let mut strings = Vec::with_capacity(n);
-                    for flat in 0..n {
-                        let index = unravel(flat, &shape);
-                        let one: Vec<Range<usize>> = region
-                            .iter()
-                            .zip(&index)
-                            .map(|(r, &i)| r.start + i..r.start + i + 1)
-                            .collect();
-                        let ext: netcdf::Extents = if one.is_empty() {
-                            netcdf::Extents::All
-                        } else {
-                            one.into()
-                        };
-                        strings.push(
-                            var.get_string(ext)
-                                .map_err(|e| nc_error(path, name, "reading strings", e))?,
-                        );
-                    }
+                    // Not the netcdf crate's `get_string`: it calls `strlen` on NIL values.
+                    let ids = VarIds::of(&var, path).ok_or_else(|| {
+                        format_error(path, name, "cannot find the variable in libnetcdf")
+                    })?;
+                    let start: Vec<usize> = region.iter().map(|r| r.start).collect();
+                    let strings = ids
+                        .get_strings(&start, &shape)
+                        .map_err(|e| nc_error(path, name, "reading strings", e))?;
                     NdArray::from_shape_vec(&shape, strings)
                 }
             }
@@ -211,17 +231,6 @@ impl ChunkSource for NetcdfSource {
     fn label(&self) -> String {
         format!("{}: {}", self.file.path.display(), self.var_path)
     }
-}
-
-fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
-    let mut index = vec![0; shape.len()];
-    for (i, &n) in shape.iter().enumerate().rev() {
-        if n > 0 {
-            index[i] = flat % n;
-            flat /= n;
-        }
-    }
-    index
 }
 
 fn chars_to_string(bytes: &[u8]) -> String {
@@ -284,7 +293,21 @@ fn read_attrs<'a>(
 ) -> Result<Attrs> {
     let mut out = Attrs::new();
     for a in attrs {
-        let value = a.value().map_err(|e| {
+        let value = match a.value() {
+            // NetCDF-4 user-defined types (enum, compound, opaque, vlen): no `AttrValue`.
+            Err(netcdf::Error::TypeUnknown(t)) => {
+                let of = variable.map_or("the file".to_string(), |v| format!("variable {v:?}"));
+                warn(format!(
+                    "{}: attribute {:?} of {of} has a user-defined type (NetCDF type id {t}) \
+                     and is dropped",
+                    path.display(),
+                    a.name()
+                ));
+                continue;
+            }
+            other => other,
+        };
+        let value = value.map_err(|e| {
             nc_error(
                 path,
                 variable,
@@ -311,6 +334,8 @@ struct VarMeta {
     storage_options: Option<StorageOptions>,
     /// The string-length dim of an `NC_CHAR` variable.
     char_dim: Option<String>,
+    /// The enum type of a NetCDF-4 enum variable (read as its integer base type).
+    enum_type: Option<EnumType>,
 }
 
 /// The storage of a NetCDF-4 variable: contiguous, or chunked with these filters
@@ -321,15 +346,24 @@ struct StorageOptions {
     filters: Option<Filters>,
 }
 
-fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>, nc4: bool) -> Result<VarMeta> {
+/// What opening learns about `var`: one [`VarMeta`] for most variables, one per member
+/// for compounds, none (with a warning) for types `xr` cannot represent. `NC_CHAR`
+/// variables keep all their dims here; [`collapse_char_dims`] decides which become
+/// strings.
+fn var_meta(
+    path: &Path,
+    prefix: &str,
+    var: &netcdf::Variable<'_>,
+    nc4: bool,
+) -> Result<Vec<VarMeta>> {
     let name = var.name();
     let vn = Some(name.as_str());
-    let mut dims: Vec<String> = var
+    let dims: Vec<String> = var
         .dimensions()
         .iter()
         .map(netcdf::Dimension::name)
         .collect();
-    let mut shape: Vec<usize> = var
+    let shape: Vec<usize> = var
         .dimensions()
         .iter()
         .map(netcdf::Dimension::len)
@@ -352,28 +386,36 @@ fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>, nc4: bool) ->
         .map(netcdf::Dimension::name)
         .collect();
     let vartype = var.vartype();
-    let mut char_dim = None;
+    let mut enum_type = None;
     let storage = match &vartype {
-        NcVariableType::Char => match shape.pop() {
-            Some(len) => {
-                char_dim = dims.pop();
-                Storage::Chars(len)
-            }
-            None => Storage::Char,
-        },
+        NcVariableType::Char => Storage::Char,
         NcVariableType::String => Storage::Strings,
-        t => Storage::Number(
-            number_dtype(t)
-                .ok_or_else(|| format_error(path, vn, format!("unsupported NetCDF type {t:?}")))?,
-        ),
+        NcVariableType::Enum(e) => {
+            let (dtype, enum_values) = enum_base(e);
+            enum_type = Some(EnumType {
+                name: e.name.clone(),
+                labels: e.fieldnames.clone(),
+                values: enum_values,
+            });
+            Storage::Number(dtype)
+        }
+        // Replaced by its members below.
+        NcVariableType::Compound(_) => Storage::Number(DType::U8),
+        t => match number_dtype(t) {
+            Some(dtype) => Storage::Number(dtype),
+            None => {
+                warn(format!(
+                    "{}: variable {name:?} has the NetCDF type {}, which xr cannot \
+                     represent; it is skipped",
+                    path.display(),
+                    type_label(t)
+                ));
+                return Ok(Vec::new());
+            }
+        },
     };
     // NetCDF-3 files have no chunking; the library then reports an error, not None.
-    let chunking = var.chunking().ok().flatten().map(|mut c| {
-        if matches!(storage, Storage::Chars(_)) {
-            c.pop();
-        }
-        c
-    });
+    let chunking = var.chunking().ok().flatten();
     let attrs = read_attrs(path, vn, var.attributes())?;
     let storage_options = nc4.then(|| {
         if var.dimensions().is_empty() || chunking.is_none() {
@@ -388,7 +430,7 @@ fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>, nc4: bool) ->
             }
         }
     });
-    Ok(VarMeta {
+    let meta = VarMeta {
         var_path: format!("{prefix}{name}"),
         name,
         dims,
@@ -398,8 +440,122 @@ fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>, nc4: bool) ->
         unlimited,
         attrs,
         storage_options,
-        char_dim,
-    })
+        char_dim: None,
+        enum_type,
+    };
+    match &vartype {
+        NcVariableType::Compound(c) => Ok(compound_members(path, &meta, c)),
+        _ => Ok(vec![meta]),
+    }
+}
+
+/// One variable `var.member` per numeric member of the compound variable `meta` (a
+/// departure from xarray, which reads a structured dtype `xr` has no equivalent for);
+/// other members (nested, array-valued, strings) are skipped with a warning.
+fn compound_members(path: &Path, meta: &VarMeta, compound: &CompoundType) -> Vec<VarMeta> {
+    let mut members = Vec::new();
+    for field in &compound.fields {
+        let dtype = number_dtype(&field.basetype).filter(|_| field.arraydims.is_none());
+        let Some(dtype) = dtype else {
+            warn(format!(
+                "{}: member {:?} of the compound variable {:?} is a {}, which xr cannot \
+                 represent; it is skipped",
+                path.display(),
+                field.name,
+                meta.name,
+                if field.arraydims.is_some() {
+                    "fixed-size array".to_string()
+                } else {
+                    type_label(&field.basetype)
+                }
+            ));
+            continue;
+        };
+        members.push(VarMeta {
+            name: format!("{}.{}", meta.name, field.name),
+            var_path: meta.var_path.clone(),
+            dims: meta.dims.clone(),
+            shape: meta.shape.clone(),
+            storage: Storage::Member {
+                dtype,
+                offset: field.offset,
+                size: compound.size,
+            },
+            chunking: meta.chunking.clone(),
+            unlimited: meta.unlimited.clone(),
+            attrs: meta.attrs.clone(),
+            storage_options: meta.storage_options,
+            char_dim: None,
+            enum_type: None,
+        });
+    }
+    members
+}
+
+/// The integer dtype an enum is stored as, and its values as one attribute array.
+fn enum_base(e: &NcEnumType) -> (DType, AttrValue) {
+    match &e.fieldvalues {
+        EnumTypeValues::U8(v) => (DType::U8, v.clone().into()),
+        EnumTypeValues::U16(v) => (DType::U16, v.clone().into()),
+        EnumTypeValues::U32(v) => (DType::U32, v.clone().into()),
+        EnumTypeValues::U64(v) => (DType::U64, v.clone().into()),
+        EnumTypeValues::I8(v) => (DType::I8, v.clone().into()),
+        EnumTypeValues::I16(v) => (DType::I16, v.clone().into()),
+        EnumTypeValues::I32(v) => (DType::I32, v.clone().into()),
+        EnumTypeValues::I64(v) => (DType::I64, v.clone().into()),
+    }
+}
+
+/// A NetCDF type as a user reads it in `ncdump -h`: `opaque(4) blob_t`, `int(*) ragged_t`.
+fn type_label(t: &NcVariableType) -> String {
+    match t {
+        NcVariableType::Opaque(o) => format!("opaque type {:?}", o.name),
+        NcVariableType::Vlen(v) => format!(
+            "variable-length type {:?} of {}",
+            v.name,
+            type_label(&v.basetype)
+        ),
+        NcVariableType::Compound(c) => format!("compound type {:?}", c.name),
+        NcVariableType::Enum(e) => format!("enum type {:?}", e.name),
+        NcVariableType::String => "string".to_string(),
+        NcVariableType::Char => "char".to_string(),
+        other => number_dtype(other).map_or_else(|| format!("{other:?}"), |d| d.to_string()),
+    }
+}
+
+/// Turns the last dim of `NC_CHAR` variables into strings exactly when xarray does
+/// (`conventions.decode_cf_variables`, `stackable`): when no variable is named after it,
+/// and every variable using it is a char variable with it as its last dim. Otherwise the
+/// characters keep all their dims (`submode(recNum)` next to numbers along `recNum`).
+fn collapse_char_dims(metas: &mut [VarMeta]) {
+    let stackable = |dim: &str, metas: &[VarMeta]| {
+        !metas.iter().any(|m| m.name == dim)
+            && metas
+                .iter()
+                .filter(|m| m.dims.iter().any(|d| d == dim))
+                .all(|m| {
+                    matches!(m.storage, Storage::Char | Storage::Chars(_))
+                        && m.dims.last().is_some_and(|d| d == dim)
+                })
+    };
+    let collapse: Vec<bool> = metas
+        .iter()
+        .map(|m| {
+            matches!(m.storage, Storage::Char)
+                && m.dims.last().is_some_and(|d| stackable(d, metas))
+        })
+        .collect();
+    for (meta, collapse) in metas.iter_mut().zip(collapse) {
+        if !collapse {
+            continue;
+        }
+        let len = meta.shape.pop().unwrap_or(0);
+        meta.char_dim = meta.dims.pop();
+        meta.storage = Storage::Chars(len);
+        if let Some(c) = meta.chunking.as_mut() {
+            c.pop();
+        }
+    }
 }
 
 /// True for NetCDF-3 files (`CDF\x01`, `\x02` or `\x05` at the start).
@@ -428,6 +584,7 @@ fn storage_encoding(path: &Path, meta: &VarMeta) -> Encoding {
             encoding.chars = true;
         }
         Storage::Strings => encoding.dtype = Some(DType::Str),
+        Storage::Member { dtype, .. } => encoding.dtype = Some(dtype),
     }
     let mut original = meta.shape.clone();
     if let Storage::Chars(len) = meta.storage {
@@ -480,6 +637,7 @@ fn variable_source(file: &Arc<NcFile>, meta: &VarMeta) -> Result<Arc<dyn ChunkSo
         Storage::Chars(len) => (DType::Str, len.max(1)),
         Storage::Char => (DType::Str, 1),
         Storage::Strings => (DType::Str, 16),
+        Storage::Member { dtype, size, .. } => (dtype, size),
     };
     Ok(Arc::new(NetcdfSource {
         file: Arc::clone(file),
@@ -500,7 +658,10 @@ fn direct_source(
     meta: &VarMeta,
     library: Arc<dyn ChunkSource>,
 ) -> Arc<dyn ChunkSource> {
-    if !matches!(meta.storage, Storage::Number(_)) || meta.chunking.is_none() {
+    if !matches!(meta.storage, Storage::Number(_))
+        || meta.enum_type.is_some()
+        || meta.chunking.is_none()
+    {
         return library;
     }
     match crate::io::chunks::DirectChunkSource::open(path, &meta.var_path) {
@@ -545,6 +706,8 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
                         .variables()
                         .map(|v| var_meta(path, "", &v, nc4))
                         .collect::<Result<Vec<_>>>()?;
+                    let mut metas: Vec<VarMeta> = metas.into_iter().flatten().collect();
+                    collapse_char_dims(&mut metas);
                     (metas, read_attrs(path, None, file.attributes())?)
                 }
                 Some(g) => {
@@ -559,6 +722,8 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
                         .variables()
                         .map(|v| var_meta(path, &prefix, &v, nc4))
                         .collect::<Result<Vec<_>>>()?;
+                    let mut metas: Vec<VarMeta> = metas.into_iter().flatten().collect();
+                    collapse_char_dims(&mut metas);
                     (metas, read_attrs(path, None, grp.attributes())?)
                 }
             };
@@ -600,6 +765,17 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
             encoding.string_encoding = Some(e.to_string());
             attrs.shift_remove("_Encoding");
         }
+        if let Some(e) = meta.enum_type {
+            // The labels as CF flags, unless the file already gives flags of its own.
+            if !attrs.contains_key("flag_values") && !attrs.contains_key("flag_meanings") {
+                attrs.insert("flag_values".to_string(), e.values.clone());
+                attrs.insert(
+                    "flag_meanings".to_string(),
+                    AttrValue::Str(e.labels.join(" ")),
+                );
+            }
+            encoding.enum_type = Some(e);
+        }
         let var = Variable::new(&meta.dims, data)
             .map_err(|e| format_error(path, Some(&meta.name), e.to_string()))?
             .with_attrs(attrs)
@@ -636,6 +812,7 @@ mod tests {
             attrs: Attrs::new(),
             storage_options: None,
             char_dim: None,
+            enum_type: None,
         }
     }
 
