@@ -65,7 +65,12 @@ fn attr_json(v: &AttrValue) -> Value {
         AttrValue::Str(s) => Value::from(s.clone()),
         AttrValue::Array(NdArray::Str(s)) => Value::from(s.iter().cloned().collect::<Vec<_>>()),
         AttrValue::Array(a) => {
-            let values: Vec<Value> = a.to_f64_vec().unwrap().into_iter().map(number_json).collect();
+            let values: Vec<Value> = a
+                .to_f64_vec()
+                .unwrap()
+                .into_iter()
+                .map(number_json)
+                .collect();
             if values.len() == 1 {
                 values[0].clone()
             } else {
@@ -132,11 +137,20 @@ fn assert_enum(v: &Variable, labels: &Value, enum_name: &str, ctx: &str) {
     let e = v.encoding().enum_type.as_ref().unwrap();
     assert_eq!(e.name, enum_name, "{ctx}: enum name");
     let values: Vec<Value> = match &e.values {
-        AttrValue::Array(a) => a.to_f64_vec().unwrap().into_iter().map(number_json).collect(),
+        AttrValue::Array(a) => a
+            .to_f64_vec()
+            .unwrap()
+            .into_iter()
+            .map(number_json)
+            .collect(),
         other => panic!("{ctx}: enum values {other:?}"),
     };
-    let ours: serde_json::Map<String, Value> =
-        e.labels.iter().cloned().zip(values.iter().cloned()).collect();
+    let ours: serde_json::Map<String, Value> = e
+        .labels
+        .iter()
+        .cloned()
+        .zip(values.iter().cloned())
+        .collect();
     let theirs: serde_json::Map<String, Value> = labels
         .as_object()
         .unwrap()
@@ -145,7 +159,11 @@ fn assert_enum(v: &Variable, labels: &Value, enum_name: &str, ctx: &str) {
         .collect();
     assert_eq!(ours, theirs, "{ctx}: enum labels");
     let meanings = v.attrs().get("flag_meanings").and_then(AttrValue::as_str);
-    assert_eq!(meanings, Some(e.labels.join(" ").as_str()), "{ctx}: flag_meanings");
+    assert_eq!(
+        meanings,
+        Some(e.labels.join(" ").as_str()),
+        "{ctx}: flag_meanings"
+    );
     let flags = v.attrs().get("flag_values").unwrap();
     assert_eq!(flags, &e.values, "{ctx}: flag_values");
     if let AttrValue::Array(a) = flags {
@@ -181,7 +199,13 @@ fn char_arrays_collapse_exactly_when_xarray_collapses_them() {
         );
         assert_eq!(
             names(ds.coord_names().iter()),
-            names(want["coords"].as_array().unwrap().iter().map(|c| c.as_str().unwrap())),
+            names(
+                want["coords"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_str().unwrap())
+            ),
             "{file}: coords"
         );
         for (name, w) in want["variables"].as_object().unwrap() {
@@ -230,7 +254,9 @@ fn user_defined_types_are_decided_per_variable_and_per_attribute() {
         ("attribute \"first_obs\" of the file", "user-defined"),
     ] {
         assert!(
-            warnings.iter().any(|w| w.contains(what) && w.contains(kind)),
+            warnings
+                .iter()
+                .any(|w| w.contains(what) && w.contains(kind)),
             "no warning about {what} in {warnings:?}"
         );
     }
@@ -261,7 +287,11 @@ fn assert_chunked_equals_eager(file: &str, dim: &str, size: usize) {
     let chunked = ds.chunk(&[(dim, size)]).unwrap();
     for (name, v) in ds.variables() {
         let c = chunked.variable(name).unwrap();
-        assert_eq!(values_json(c), values_json(v), "{file}: {name} in chunks of {size}");
+        assert_eq!(
+            values_json(c),
+            values_json(v),
+            "{file}: {name} in chunks of {size}"
+        );
     }
 }
 

@@ -6,15 +6,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use netcdf::types::{CompoundType, EnumType as NcEnumType, EnumTypeValues, IntType, NcVariableType};
+use netcdf::types::{
+    CompoundType, EnumType as NcEnumType, EnumTypeValues, IntType, NcVariableType,
+};
 use netcdf::AttributeValue;
 
 use super::ffi::{Filters, VarIds};
 use super::{format_error, nc_error, with_lock};
 use crate::array::chunks::ChunkGrid;
 use crate::array::{with_numeric_dtype, DType, FixedWidth, NdArray};
-use crate::dataset::{AttrValue, Attrs, Compression, Dataset, DatasetEncoding, Encoding, Variable};
 use crate::dataset::EnumType;
+use crate::dataset::{AttrValue, Attrs, Compression, Dataset, DatasetEncoding, Encoding, Variable};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
 use crate::lazy::ChunkSource;
@@ -541,8 +543,7 @@ fn collapse_char_dims(metas: &mut [VarMeta]) {
     let collapse: Vec<bool> = metas
         .iter()
         .map(|m| {
-            matches!(m.storage, Storage::Char)
-                && m.dims.last().is_some_and(|d| stackable(d, metas))
+            matches!(m.storage, Storage::Char) && m.dims.last().is_some_and(|d| stackable(d, metas))
         })
         .collect();
     for (meta, collapse) in metas.iter_mut().zip(collapse) {
