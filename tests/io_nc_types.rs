@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use serde_json::Value;
+use xr::io::netcdf::NetcdfFormat;
 use xr::warning::catch_warnings;
 use xr::{AttrValue, Attrs, DType, Dataset, Error, NdArray, Variable};
 
@@ -24,10 +25,14 @@ fn expected(file: &str) -> Value {
     all["files"][file].clone()
 }
 
-/// Opens `file`, returning the dataset and the warnings raised while opening it.
-fn open(file: &str) -> (Dataset, Vec<String>) {
-    let (ds, warnings) = catch_warnings(|| Dataset::open(fixture(file)).open());
+fn open_path(path: &Path) -> (Dataset, Vec<String>) {
+    let (ds, warnings) = catch_warnings(|| Dataset::open(path).open());
     (ds.unwrap(), warnings)
+}
+
+/// Opens the fixture `file`, returning the dataset and the warnings raised while opening it.
+fn open(file: &str) -> (Dataset, Vec<String>) {
+    open_path(&fixture(file))
 }
 
 fn number_json(x: f64) -> Value {
@@ -308,4 +313,42 @@ proptest! {
         ][which];
         assert_chunked_equals_eager(file, dim, size);
     }
+}
+
+#[test]
+fn what_is_read_writes_back_and_reads_the_same() {
+    let dir = std::env::temp_dir().join(format!("xr-nc-types-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, format) in [
+        ("nc_chars.nc", NetcdfFormat::Netcdf4),
+        ("nc_chars_classic.nc", NetcdfFormat::Netcdf3Classic),
+        ("nc_nil_strings.nc", NetcdfFormat::Netcdf4),
+        ("nc_user_types.nc", NetcdfFormat::Netcdf4),
+    ] {
+        let (ds, _) = open(file);
+        let out = dir.join(file);
+        ds.write_netcdf(&out).format(format).write().unwrap();
+        let (back, warnings) = open_path(&out);
+        assert!(warnings.is_empty(), "{file}: {warnings:?}");
+        assert_eq!(
+            names(back.variables().keys()),
+            names(ds.variables().keys()),
+            "{file}"
+        );
+        for (name, v) in ds.variables() {
+            let w = back.variable(name).unwrap();
+            assert_eq!(w.dims(), v.dims(), "{file}: {name}: dims");
+            assert_eq!(values_json(w), values_json(v), "{file}: {name}: values");
+        }
+        // The enum's labels come back as the CF flags written from them.
+        if file == "nc_user_types.nc" {
+            let cloud = back.variable("cloud").unwrap();
+            let meanings = cloud
+                .attrs()
+                .get("flag_meanings")
+                .and_then(AttrValue::as_str);
+            assert_eq!(meanings, Some("clear cumulus stratus"));
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
