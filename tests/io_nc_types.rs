@@ -237,22 +237,48 @@ fn user_defined_types_are_decided_per_variable_and_per_attribute() {
         }
         assert_variable(&ds, name, &w, file);
     }
-    // The compound `obs` as one variable per member (a documented departure).
-    for (member, values) in vars["obs"]["members"].as_object().unwrap() {
-        let v = ds.variable(&format!("obs.{member}")).unwrap();
-        assert_eq!(v.dims(), ["d"], "obs.{member}: dims");
-        assert_eq!(values_json(v), flatten(values), "obs.{member}: values");
+    // The compounds as one variable per member (a documented departure); characters
+    // as one string per record.
+    for (var, member) in [("obs", "time"), ("obs", "temp"), ("site", "height")] {
+        let v = ds.variable(&format!("{var}.{member}")).unwrap();
+        let values = &vars[var]["members"][member];
+        assert_eq!(v.dims(), ["d"], "{var}.{member}: dims");
+        assert_eq!(values_json(v), flatten(values), "{var}.{member}: values");
     }
+    let chars = vars["site"]["members"]["name"].as_array().unwrap();
+    let strings: Vec<Value> = chars
+        .iter()
+        .map(|c| {
+            Value::from(
+                flatten(c)
+                    .iter()
+                    .map(|x| x.as_str().unwrap())
+                    .collect::<String>(),
+            )
+        })
+        .collect();
+    assert_eq!(values_json(ds.variable("site.name").unwrap()), strings);
     assert_eq!(ds.variable("obs.time").unwrap().dtype(), DType::F64);
     assert_eq!(ds.variable("obs.temp").unwrap().dtype(), DType::F32);
+    assert_eq!(ds.variable("site.height").unwrap().dtype(), DType::I16);
     assert_eq!(
         names(ds.variables().keys()),
-        names(["cloud", "names", "obs.temp", "obs.time", "x"])
+        names([
+            "cloud",
+            "names",
+            "obs.temp",
+            "obs.time",
+            "site.height",
+            "site.name",
+            "x"
+        ])
     );
-    // The opaque `blob` (skipped by xarray too) and the vlen-of-int `ragged` are skipped,
-    // the user-typed attributes dropped, each with a warning naming it.
-    assert_eq!(warnings.len(), 4, "{warnings:?}");
+    // The opaque `blob` (skipped by xarray too), the vlen-of-int `ragged` and the array
+    // member `site.pos` are skipped, the user-typed attributes dropped, each with a
+    // warning naming it.
+    assert_eq!(warnings.len(), 5, "{warnings:?}");
     for (what, kind) in [
+        ("member \"pos\" of the compound variable \"site\"", "array"),
         ("variable \"blob\"", "opaque"),
         ("variable \"ragged\"", "variable-length"),
         ("attribute \"flag\" of variable \"x\"", "user-defined"),

@@ -110,6 +110,16 @@ def user_types():
         rec["time"] = [0.5, 1.5, 2.5]
         rec["temp"] = [280.0, 281.5, 279.25]
         obs[:] = rec
+        # Characters become a string member; an array member has no xr equivalent.
+        site_dtype = np.dtype([("name", "S1", (4,)), ("height", "i2"), ("pos", "f4", (2,))])
+        site_t = ds.createCompoundType(site_dtype, "site_t")
+        site = ds.createVariable("site", site_t, ("d",))
+        rec = np.zeros(3, dtype=site_t.dtype)
+        rec["name"] = np.array([b"ab", b"cdef", b"g"], dtype="S4").view("S1").reshape(3, 4)
+        rec["height"] = [10, -20, 30]
+        rec["pos"] = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
+        site.set_auto_chartostring(False)
+        site[:] = rec
         blob_t = ds.createVLType(np.int32, "ragged_t")
         ragged = ds.createVariable("ragged", blob_t, ("d",))
         ragged[0] = np.array([1], dtype=np.int32)

@@ -110,6 +110,13 @@ enum Storage {
         offset: usize,
         size: usize,
     },
+    /// One member of a compound variable that holds `len` characters: one string per
+    /// record, as char arrays are.
+    MemberChars {
+        offset: usize,
+        len: usize,
+        size: usize,
+    },
 }
 
 /// Reads one NetCDF variable, chunk by chunk, through libnetcdf.
@@ -181,6 +188,16 @@ impl NetcdfSource {
                         .copied()
                         .collect();
                     bytes_to_array(&bytes, dtype, &shape)
+                }
+                Storage::MemberChars { offset, len, size } => {
+                    let records = var
+                        .get_raw_values(ext)
+                        .map_err(|e| nc_error(path, name, "reading compound records", e))?;
+                    let strings: Vec<String> = records
+                        .chunks_exact(size)
+                        .map(|r| chars_to_string(&r[offset..offset + len]))
+                        .collect();
+                    NdArray::from_shape_vec(&shape, strings)
                 }
                 Storage::Chars(len) => {
                     let bytes = var
@@ -451,14 +468,33 @@ fn var_meta(
     }
 }
 
-/// One variable `var.member` per numeric member of the compound variable `meta` (a
-/// departure from xarray, which reads a structured dtype `xr` has no equivalent for);
-/// other members (nested, array-valued, strings) are skipped with a warning.
+/// One variable `var.member` per member of the compound variable `meta` that holds a
+/// number or characters (a string per record), a departure from xarray, which reads a
+/// structured dtype `xr` has no equivalent for; other members (nested, arrays of
+/// numbers, vlen) are skipped with a warning.
 fn compound_members(path: &Path, meta: &VarMeta, compound: &CompoundType) -> Vec<VarMeta> {
     let mut members = Vec::new();
     for field in &compound.fields {
-        let dtype = number_dtype(&field.basetype).filter(|_| field.arraydims.is_none());
-        let Some(dtype) = dtype else {
+        let chars = match (&field.basetype, field.arraydims.as_deref()) {
+            (NcVariableType::Char, None) => Some(1),
+            (NcVariableType::Char, Some(&[len])) => Some(len),
+            _ => None,
+        };
+        let number = number_dtype(&field.basetype).filter(|_| field.arraydims.is_none());
+        let storage = match (number, chars) {
+            (Some(dtype), _) => Some(Storage::Member {
+                dtype,
+                offset: field.offset,
+                size: compound.size,
+            }),
+            (None, Some(len)) => Some(Storage::MemberChars {
+                offset: field.offset,
+                len,
+                size: compound.size,
+            }),
+            (None, None) => None,
+        };
+        let Some(storage) = storage else {
             warn(format!(
                 "{}: member {:?} of the compound variable {:?} is a {}, which xr cannot \
                  represent; it is skipped",
@@ -478,11 +514,7 @@ fn compound_members(path: &Path, meta: &VarMeta, compound: &CompoundType) -> Vec
             var_path: meta.var_path.clone(),
             dims: meta.dims.clone(),
             shape: meta.shape.clone(),
-            storage: Storage::Member {
-                dtype,
-                offset: field.offset,
-                size: compound.size,
-            },
+            storage,
             chunking: meta.chunking.clone(),
             unlimited: meta.unlimited.clone(),
             attrs: meta.attrs.clone(),
@@ -586,6 +618,7 @@ fn storage_encoding(path: &Path, meta: &VarMeta) -> Encoding {
         }
         Storage::Strings => encoding.dtype = Some(DType::Str),
         Storage::Member { dtype, .. } => encoding.dtype = Some(dtype),
+        Storage::MemberChars { .. } => encoding.dtype = Some(DType::Str),
     }
     let mut original = meta.shape.clone();
     if let Storage::Chars(len) = meta.storage {
@@ -639,6 +672,7 @@ fn variable_source(file: &Arc<NcFile>, meta: &VarMeta) -> Result<Arc<dyn ChunkSo
         Storage::Char => (DType::Str, 1),
         Storage::Strings => (DType::Str, 16),
         Storage::Member { dtype, size, .. } => (dtype, size),
+        Storage::MemberChars { size, .. } => (DType::Str, size),
     };
     Ok(Arc::new(NetcdfSource {
         file: Arc::clone(file),
