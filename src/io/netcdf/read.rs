@@ -70,9 +70,11 @@ impl OpenOptions {
     /// [`Error::Io`] when the file cannot be found or read; [`Error::Netcdf`] naming the
     /// file (and variable), with libnetcdf's error as its source, when the library cannot
     /// open or read it (not a NetCDF file, truncated or corrupt); [`Error::Format`] naming
-    /// the file (and variable) when it has no such group, a corrupt NetCDF-3 header, or
-    /// a type `xr` cannot represent, or wrapping the CF error for an unknown calendar or
-    /// bad time units.
+    /// the file (and variable) when it has no such group or a corrupt NetCDF-3 header, or
+    /// wrapping the CF error for an unknown calendar or bad time units.
+    ///
+    /// Types `xr` cannot represent are no error: such variables, compound members and
+    /// attributes are left out with a warning naming them ([`crate::warning`]).
     pub fn open(&self) -> Result<Dataset> {
         open(&self.path, self.group.as_deref(), &self.decode)
     }
@@ -494,6 +496,13 @@ fn compound_members(path: &Path, meta: &VarMeta, compound: &CompoundType) -> Vec
             }),
             (None, None) => None,
         };
+        let width = match storage {
+            Some(Storage::Member { dtype, .. }) => dtype.size(),
+            Some(Storage::MemberChars { len, .. }) => len,
+            _ => 0,
+        };
+        // A member must lie inside its record; the library says so, a corrupt file may not.
+        let storage = storage.filter(|_| field.offset + width <= compound.size);
         let Some(storage) = storage else {
             warn(format!(
                 "{}: member {:?} of the compound variable {:?} is a {}, which xr cannot \
