@@ -173,6 +173,10 @@ def chars(fmt, name):
         label = ds.createVariable("label", "S1", ("n", "nchar"))
         label._Encoding = "utf-8"
         label[:] = np.array(["é".encode(), b"ab", b"xyzw"], dtype="S4").view("S1").reshape(3, 4)
+        # Latin-1 text with _Encoding: decoded with that charset.
+        old = ds.createVariable("old", "S1", ("n", "nchar"))
+        old._Encoding = "latin-1"
+        old[:] = np.array(["été".encode("latin-1"), b"a", "ça".encode("latin-1")], dtype="S4").view("S1").reshape(3, 4)
         # One character, no dims.
         letter = ds.createVariable("letter", "S1", ())
         letter[...] = np.array(b"z", dtype="S1")

@@ -135,6 +135,49 @@ pub struct NetcdfSource {
     dtype: DType,
     shape: Vec<usize>,
     grid: ChunkGrid,
+    /// How characters are decoded: the variable's `_Encoding`.
+    charset: Charset,
+}
+
+/// The character set of `NC_CHAR` text (`_Encoding`). xarray decodes with any Python
+/// codec; the ones netCDF files use are UTF-8 (the default here, invalid bytes
+/// replaced) and Latin-1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Charset {
+    Utf8,
+    Latin1,
+}
+
+impl Charset {
+    fn of(attrs: &Attrs) -> Charset {
+        Charset::named(attrs.get("_Encoding").and_then(AttrValue::as_str))
+    }
+
+    /// The charset an `_Encoding` names (UTF-8 for none).
+    pub(super) fn named(name: Option<&str>) -> Charset {
+        let name = name.map(|n| n.to_ascii_lowercase().replace(['-', '_'], ""));
+        match name.as_deref() {
+            Some("latin1" | "iso88591" | "l1" | "cp819") => Charset::Latin1,
+            _ => Charset::Utf8,
+        }
+    }
+
+    /// The text of `bytes`, trailing NULs dropped.
+    fn decode(self, bytes: &[u8]) -> String {
+        let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+        match self {
+            Charset::Utf8 => String::from_utf8_lossy(&bytes[..end]).into_owned(),
+            Charset::Latin1 => bytes[..end].iter().map(|&b| char::from(b)).collect(),
+        }
+    }
+
+    /// The bytes of `text`; `None` when a character has none in this charset.
+    pub(super) fn encode(self, text: &str) -> Option<Vec<u8>> {
+        match self {
+            Charset::Utf8 => Some(text.as_bytes().to_vec()),
+            Charset::Latin1 => text.chars().map(|c| u8::try_from(c).ok()).collect(),
+        }
+    }
 }
 
 impl NetcdfSource {
@@ -171,7 +214,7 @@ impl NetcdfSource {
                         .map_err(|e| nc_error(path, name, "reading characters", e))?;
                     let chars: Vec<String> = bytes
                         .iter()
-                        .map(|b| chars_to_string(std::slice::from_ref(b)))
+                        .map(|b| self.charset.decode(std::slice::from_ref(b)))
                         .collect();
                     NdArray::from_shape_vec(&shape, chars)
                 }
@@ -197,7 +240,7 @@ impl NetcdfSource {
                         .map_err(|e| nc_error(path, name, "reading compound records", e))?;
                     let strings: Vec<String> = records
                         .chunks_exact(size)
-                        .map(|r| chars_to_string(&r[offset..offset + len]))
+                        .map(|r| self.charset.decode(&r[offset..offset + len]))
                         .collect();
                     NdArray::from_shape_vec(&shape, strings)
                 }
@@ -208,7 +251,10 @@ impl NetcdfSource {
                     let strings: Vec<String> = if len == 0 {
                         vec![String::new(); n]
                     } else {
-                        bytes.chunks_exact(len).map(chars_to_string).collect()
+                        bytes
+                            .chunks_exact(len)
+                            .map(|c| self.charset.decode(c))
+                            .collect()
                     };
                     NdArray::from_shape_vec(&shape, strings)
                 }
@@ -252,11 +298,6 @@ impl ChunkSource for NetcdfSource {
     fn label(&self) -> String {
         format!("{}: {}", self.file.path.display(), self.var_path)
     }
-}
-
-fn chars_to_string(bytes: &[u8]) -> String {
-    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
-    String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
 fn bytes_to_array(bytes: &[u8], dtype: DType, shape: &[usize]) -> Result<NdArray> {
@@ -690,6 +731,7 @@ fn variable_source(file: &Arc<NcFile>, meta: &VarMeta) -> Result<Arc<dyn ChunkSo
         dtype,
         shape: meta.shape.clone(),
         grid: storage_grid(meta, item)?,
+        charset: Charset::of(&meta.attrs),
     }))
 }
 

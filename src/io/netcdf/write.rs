@@ -29,6 +29,7 @@ use indexmap::IndexMap;
 use netcdf::AttributeValue;
 
 use super::ffi::{NcChar, VarIds};
+use super::read::Charset;
 use super::{format_error, nc_error, with_lock};
 use crate::array::{match_numeric, with_numeric_dtype, DType, Element, NdArray};
 use crate::dataset::{AttrValue, Compression, Dataset, Encoding, Variable};
@@ -256,9 +257,13 @@ impl<'a> ToNetcdf<'a> {
                 continue;
             }
             let values = var.values()?;
-            let longest = values
-                .as_array::<String>()
-                .map_or(0, |a| a.iter().map(String::len).max().unwrap_or(0));
+            let charset = Charset::named(enc.string_encoding.as_deref());
+            let longest = values.as_array::<String>().map_or(0, |a| {
+                a.iter()
+                    .map(|s| charset.encode(s).map_or(s.len(), |b| b.len()))
+                    .max()
+                    .unwrap_or(0)
+            });
             let len = longest.max(1);
             let dim = char_dim_name(name, len, enc);
             if var.dims().contains(&dim) {
@@ -369,6 +374,7 @@ impl<'a> ToNetcdf<'a> {
                 name: Arc::from(format!("{prefix}{name}")),
                 nc4,
                 chars: char_dims.get(name).map(|&(_, n)| n),
+                charset: Charset::named(var.encoding().string_encoding.as_deref()),
             };
             writes.add(target, var)?;
         }
@@ -591,20 +597,33 @@ fn define_variable(
 }
 
 /// Strings as `len` characters each (UTF-8 bytes, NUL-padded), row-major.
-fn to_chars(path: &Path, name: &str, block: &NdArray, len: usize) -> Result<Vec<NcChar>> {
+fn to_chars(
+    path: &Path,
+    name: &str,
+    block: &NdArray,
+    len: usize,
+    charset: Charset,
+) -> Result<Vec<NcChar>> {
     let strings = block
         .as_array::<String>()
         .ok_or_else(|| format_error(path, Some(name), "characters are written from strings"))?;
     let mut out = vec![NcChar(0); strings.len() * len];
     for (s, slot) in strings.iter().zip(out.chunks_exact_mut(len)) {
-        if s.len() > len {
+        let bytes = charset.encode(s).ok_or_else(|| {
+            format_error(
+                path,
+                Some(name),
+                format!("the string {s:?} has characters its _Encoding {charset:?} cannot hold"),
+            )
+        })?;
+        if bytes.len() > len {
             return Err(format_error(
                 path,
                 Some(name),
                 format!("the string {s:?} is longer than its {len}-character dim"),
             ));
         }
-        for (c, &b) in slot.iter_mut().zip(s.as_bytes()) {
+        for (c, &b) in slot.iter_mut().zip(&bytes) {
             *c = NcChar(b);
         }
     }
@@ -617,11 +636,11 @@ fn put_block(
     name: &str,
     block: &NdArray,
     region: &[std::ops::Range<usize>],
-    chars: Option<usize>,
+    chars: Option<(usize, Charset)>,
 ) -> Result<()> {
     let vn = Some(name);
     let chars = chars
-        .map(|len| to_chars(path, name, block, len).map(|c| (c, len)))
+        .map(|(len, charset)| to_chars(path, name, block, len, charset).map(|c| (c, len)))
         .transpose()?;
     with_lock(|| {
         let mut v = file
@@ -730,6 +749,8 @@ struct Write {
     nc4: bool,
     /// Stored as characters of this length.
     chars: Option<usize>,
+    /// The characters' charset (`_Encoding`).
+    charset: Charset,
 }
 
 impl Write {
@@ -750,7 +771,8 @@ impl Write {
                 "the file was closed while writing",
             )
         })?;
-        put_block(file, &self.path, &self.name, &block, region, self.chars)
+        let chars = self.chars.map(|len| (len, self.charset));
+        put_block(file, &self.path, &self.name, &block, region, chars)
     }
 }
 
