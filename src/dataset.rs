@@ -47,6 +47,7 @@ pub use combine::{concat, concat_with_labels, merge};
 pub use correlation::{corr, cov};
 pub use data_array::DataArray;
 pub use dt::DatetimeAccessor;
+pub use encoding::EnumType;
 pub use encoding::{Compression, DatasetEncoding, Encoding};
 pub use index::{Index, Method};
 pub use indexing::{Indexer, Label, Sel};

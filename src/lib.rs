@@ -35,6 +35,7 @@ mod panic;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod time;
+pub mod warning;
 
 pub use array::{DType, NdArray, Scalar};
 pub use dataset::apply_ufunc;

@@ -26,6 +26,17 @@ use super::{AttrValue, Attrs};
 /// # Ok(())
 /// # }
 /// ```
+/// A NetCDF-4 enum type: integers with a label each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumType {
+    /// The type's name in the file.
+    pub name: String,
+    /// The labels, in the order of `values`.
+    pub labels: Vec<String>,
+    /// The integer of each label, as a 1-D array of the enum's base type.
+    pub values: AttrValue,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Encoding {
     /// Where the variable was read from (a file path or a store URL).
@@ -58,6 +69,9 @@ pub struct Encoding {
     pub coordinates: Option<String>,
     /// The character set of strings stored as characters (`_Encoding`, `"utf-8"`).
     pub string_encoding: Option<String>,
+    /// The NetCDF-4 enum type the integers were stored as (xarray keeps it as the `enum`
+    /// and `enum_name` metadata of the encoding's dtype).
+    pub enum_type: Option<EnumType>,
     /// The compressor.
     pub compression: Option<Compression>,
     /// The shuffle filter (NetCDF-4).

@@ -1,6 +1,6 @@
 //! What libnetcdf offers but the `netcdf` crate does not: a variable's filters (deflate
-//! level, shuffle, fletcher32), defining fletcher32 and contiguous storage, and writing
-//! `NC_CHAR` values.
+//! level, shuffle, fletcher32), defining fletcher32 and contiguous storage, writing
+//! `NC_CHAR` values, and reading `NC_STRING` values that may be NIL (NULL).
 //
 // `unsafe` is allowed in this module only. The `netcdf` crate keeps a variable's ids
 // private, so `VarIds::of` reads them from its `Debug` output and checks them against
@@ -17,6 +17,7 @@ use netcdf_sys::{
     libnetcdf_lock, nc_def_var_chunking, nc_def_var_fletcher32, nc_inq_path, nc_inq_var_deflate,
     nc_inq_var_fletcher32, nc_inq_varname, NC_CONTIGUOUS, NC_MAX_NAME, NC_NOERR,
 };
+use netcdf_sys::{nc_free_string, nc_get_vara_string};
 
 /// One NetCDF text character (`NC_CHAR`), for defining and writing char variables.
 #[repr(transparent)]
@@ -144,6 +145,50 @@ impl VarIds {
         let _lock = libnetcdf_lock.lock();
         // SAFETY: checked ids, no pointers.
         status(unsafe { nc_def_var_fletcher32(self.ncid, self.varid, 1) })
+    }
+
+    /// The `NC_STRING` values of the hyperslab `start`/`count` (empty for a scalar), in
+    /// C order. A NIL (NULL) value is an empty string, as netCDF4-python and xarray read
+    /// it; bytes that are not UTF-8 are replaced.
+    pub(super) fn get_strings(
+        self,
+        start: &[usize],
+        count: &[usize],
+    ) -> Result<Vec<String>, netcdf::Error> {
+        // One value for a scalar (an empty product).
+        let n: usize = count.iter().product();
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let mut pointers: Vec<*mut c_char> = vec![std::ptr::null_mut(); n];
+        let _lock = libnetcdf_lock.lock();
+        // SAFETY: checked ids; `start` and `count` hold one entry per dim of the variable
+        // (none for a scalar, when they are not read), and `pointers` holds one slot per
+        // value they select (one for a scalar).
+        status(unsafe {
+            nc_get_vara_string(
+                self.ncid,
+                self.varid,
+                start.as_ptr(),
+                count.as_ptr(),
+                pointers.as_mut_ptr(),
+            )
+        })?;
+        let strings = pointers
+            .iter()
+            .map(|&p| {
+                if p.is_null() {
+                    String::new()
+                } else {
+                    // SAFETY: a non-NULL value is a NUL-terminated string the library
+                    // allocated; it stays valid until nc_free_string below.
+                    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+                }
+            })
+            .collect();
+        // SAFETY: the pointers the library just filled (NULLs are skipped by it).
+        status(unsafe { nc_free_string(pointers.len(), pointers.as_mut_ptr()) })?;
+        Ok(strings)
     }
 
     /// Asks for contiguous storage (define mode, NetCDF-4, no unlimited dim or filter).

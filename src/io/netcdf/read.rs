@@ -6,19 +6,23 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use netcdf::types::{IntType, NcVariableType};
+use netcdf::types::{
+    CompoundType, EnumType as NcEnumType, EnumTypeValues, IntType, NcVariableType,
+};
 use netcdf::AttributeValue;
 
 use super::ffi::{Filters, VarIds};
 use super::{format_error, nc_error, with_lock};
 use crate::array::chunks::ChunkGrid;
 use crate::array::{with_numeric_dtype, DType, FixedWidth, NdArray};
+use crate::dataset::EnumType;
 use crate::dataset::{AttrValue, Attrs, Compression, Dataset, DatasetEncoding, Encoding, Variable};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
 use crate::lazy::ChunkSource;
 use crate::lazy::Data;
 use crate::lazy::LazyArray;
+use crate::warning::warn;
 
 /// Contiguous and NetCDF-3 variables are split along their first dim into pieces of
 /// about this many bytes.
@@ -66,9 +70,11 @@ impl OpenOptions {
     /// [`Error::Io`] when the file cannot be found or read; [`Error::Netcdf`] naming the
     /// file (and variable), with libnetcdf's error as its source, when the library cannot
     /// open or read it (not a NetCDF file, truncated or corrupt); [`Error::Format`] naming
-    /// the file (and variable) when it has no such group, a corrupt NetCDF-3 header, or
-    /// a type `xr` cannot represent, or wrapping the CF error for an unknown calendar or
-    /// bad time units.
+    /// the file (and variable) when it has no such group or a corrupt NetCDF-3 header, or
+    /// wrapping the CF error for an unknown calendar or bad time units.
+    ///
+    /// Types `xr` cannot represent are no error: such variables, compound members and
+    /// attributes are left out with a warning naming them ([`crate::warning`]).
     pub fn open(&self) -> Result<Dataset> {
         open(&self.path, self.group.as_deref(), &self.decode)
     }
@@ -94,10 +100,25 @@ enum Storage {
     /// `NC_CHAR` with the last dim as string length: one string per element of the
     /// other dims.
     Chars(usize),
-    /// `NC_CHAR` without dims: one character.
+    /// `NC_CHAR` kept as characters, one string per character: without dims, or when
+    /// the last dim is no string length by xarray's rule ([`collapse_char_dims`]).
     Char,
-    /// `NC_STRING`.
+    /// `NC_STRING` (NetCDF-4's variable-length strings).
     Strings,
+    /// One member of a compound variable: numbers of `dtype` at `offset` bytes into
+    /// records of `size` bytes.
+    Member {
+        dtype: DType,
+        offset: usize,
+        size: usize,
+    },
+    /// One member of a compound variable that holds `len` characters: one string per
+    /// record, as char arrays are.
+    MemberChars {
+        offset: usize,
+        len: usize,
+        size: usize,
+    },
 }
 
 /// Reads one NetCDF variable, chunk by chunk, through libnetcdf.
@@ -114,6 +135,49 @@ pub struct NetcdfSource {
     dtype: DType,
     shape: Vec<usize>,
     grid: ChunkGrid,
+    /// How characters are decoded: the variable's `_Encoding`.
+    charset: Charset,
+}
+
+/// The character set of `NC_CHAR` text (`_Encoding`). xarray decodes with any Python
+/// codec; the ones netCDF files use are UTF-8 (the default here, invalid bytes
+/// replaced) and Latin-1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Charset {
+    Utf8,
+    Latin1,
+}
+
+impl Charset {
+    fn of(attrs: &Attrs) -> Charset {
+        Charset::named(attrs.get("_Encoding").and_then(AttrValue::as_str))
+    }
+
+    /// The charset an `_Encoding` names (UTF-8 for none).
+    pub(super) fn named(name: Option<&str>) -> Charset {
+        let name = name.map(|n| n.to_ascii_lowercase().replace(['-', '_'], ""));
+        match name.as_deref() {
+            Some("latin1" | "iso88591" | "l1" | "cp819") => Charset::Latin1,
+            _ => Charset::Utf8,
+        }
+    }
+
+    /// The text of `bytes`, trailing NULs dropped.
+    fn decode(self, bytes: &[u8]) -> String {
+        let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+        match self {
+            Charset::Utf8 => String::from_utf8_lossy(&bytes[..end]).into_owned(),
+            Charset::Latin1 => bytes[..end].iter().map(|&b| char::from(b)).collect(),
+        }
+    }
+
+    /// The bytes of `text`; `None` when a character has none in this charset.
+    pub(super) fn encode(self, text: &str) -> Option<Vec<u8>> {
+        match self {
+            Charset::Utf8 => Some(text.as_bytes().to_vec()),
+            Charset::Latin1 => text.chars().map(|c| u8::try_from(c).ok()).collect(),
+        }
+    }
 }
 
 impl NetcdfSource {
@@ -147,8 +211,38 @@ impl NetcdfSource {
                 Storage::Char => {
                     let bytes = var
                         .get_raw_values(ext)
-                        .map_err(|e| nc_error(path, name, "reading a character", e))?;
-                    NdArray::from_shape_vec(&shape, vec![chars_to_string(&bytes)])
+                        .map_err(|e| nc_error(path, name, "reading characters", e))?;
+                    let chars: Vec<String> = bytes
+                        .iter()
+                        .map(|b| self.charset.decode(std::slice::from_ref(b)))
+                        .collect();
+                    NdArray::from_shape_vec(&shape, chars)
+                }
+                Storage::Member {
+                    dtype,
+                    offset,
+                    size,
+                } => {
+                    let records = var
+                        .get_raw_values(ext)
+                        .map_err(|e| nc_error(path, name, "reading compound records", e))?;
+                    let width = dtype.size();
+                    let bytes: Vec<u8> = records
+                        .chunks_exact(size)
+                        .flat_map(|r| &r[offset..offset + width])
+                        .copied()
+                        .collect();
+                    bytes_to_array(&bytes, dtype, &shape)
+                }
+                Storage::MemberChars { offset, len, size } => {
+                    let records = var
+                        .get_raw_values(ext)
+                        .map_err(|e| nc_error(path, name, "reading compound records", e))?;
+                    let strings: Vec<String> = records
+                        .chunks_exact(size)
+                        .map(|r| self.charset.decode(&r[offset..offset + len]))
+                        .collect();
+                    NdArray::from_shape_vec(&shape, strings)
                 }
                 Storage::Chars(len) => {
                     let bytes = var
@@ -157,29 +251,22 @@ impl NetcdfSource {
                     let strings: Vec<String> = if len == 0 {
                         vec![String::new(); n]
                     } else {
-                        bytes.chunks_exact(len).map(chars_to_string).collect()
+                        bytes
+                            .chunks_exact(len)
+                            .map(|c| self.charset.decode(c))
+                            .collect()
                     };
                     NdArray::from_shape_vec(&shape, strings)
                 }
                 Storage::Strings => {
-                    let mut strings = Vec::with_capacity(n);
-                    for flat in 0..n {
-                        let index = unravel(flat, &shape);
-                        let one: Vec<Range<usize>> = region
-                            .iter()
-                            .zip(&index)
-                            .map(|(r, &i)| r.start + i..r.start + i + 1)
-                            .collect();
-                        let ext: netcdf::Extents = if one.is_empty() {
-                            netcdf::Extents::All
-                        } else {
-                            one.into()
-                        };
-                        strings.push(
-                            var.get_string(ext)
-                                .map_err(|e| nc_error(path, name, "reading strings", e))?,
-                        );
-                    }
+                    // Not the netcdf crate's `get_string`: it calls `strlen` on NIL values.
+                    let ids = VarIds::of(&var, path).ok_or_else(|| {
+                        format_error(path, name, "cannot find the variable in libnetcdf")
+                    })?;
+                    let start: Vec<usize> = region.iter().map(|r| r.start).collect();
+                    let strings = ids
+                        .get_strings(&start, &shape)
+                        .map_err(|e| nc_error(path, name, "reading strings", e))?;
                     NdArray::from_shape_vec(&shape, strings)
                 }
             }
@@ -211,22 +298,6 @@ impl ChunkSource for NetcdfSource {
     fn label(&self) -> String {
         format!("{}: {}", self.file.path.display(), self.var_path)
     }
-}
-
-fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
-    let mut index = vec![0; shape.len()];
-    for (i, &n) in shape.iter().enumerate().rev() {
-        if n > 0 {
-            index[i] = flat % n;
-            flat /= n;
-        }
-    }
-    index
-}
-
-fn chars_to_string(bytes: &[u8]) -> String {
-    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
-    String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
 fn bytes_to_array(bytes: &[u8], dtype: DType, shape: &[usize]) -> Result<NdArray> {
@@ -284,7 +355,21 @@ fn read_attrs<'a>(
 ) -> Result<Attrs> {
     let mut out = Attrs::new();
     for a in attrs {
-        let value = a.value().map_err(|e| {
+        let value = match a.value() {
+            // NetCDF-4 user-defined types (enum, compound, opaque, vlen): no `AttrValue`.
+            Err(netcdf::Error::TypeUnknown(t)) => {
+                let of = variable.map_or("the file".to_string(), |v| format!("variable {v:?}"));
+                warn(format!(
+                    "{}: attribute {:?} of {of} has a user-defined type (NetCDF type id {t}) \
+                     and is dropped",
+                    path.display(),
+                    a.name()
+                ));
+                continue;
+            }
+            other => other,
+        };
+        let value = value.map_err(|e| {
             nc_error(
                 path,
                 variable,
@@ -311,6 +396,8 @@ struct VarMeta {
     storage_options: Option<StorageOptions>,
     /// The string-length dim of an `NC_CHAR` variable.
     char_dim: Option<String>,
+    /// The enum type of a NetCDF-4 enum variable (read as its integer base type).
+    enum_type: Option<EnumType>,
 }
 
 /// The storage of a NetCDF-4 variable: contiguous, or chunked with these filters
@@ -321,15 +408,24 @@ struct StorageOptions {
     filters: Option<Filters>,
 }
 
-fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>, nc4: bool) -> Result<VarMeta> {
+/// What opening learns about `var`: one [`VarMeta`] for most variables, one per member
+/// for compounds, none (with a warning) for types `xr` cannot represent. `NC_CHAR`
+/// variables keep all their dims here; [`collapse_char_dims`] decides which become
+/// strings.
+fn var_meta(
+    path: &Path,
+    prefix: &str,
+    var: &netcdf::Variable<'_>,
+    nc4: bool,
+) -> Result<Vec<VarMeta>> {
     let name = var.name();
     let vn = Some(name.as_str());
-    let mut dims: Vec<String> = var
+    let dims: Vec<String> = var
         .dimensions()
         .iter()
         .map(netcdf::Dimension::name)
         .collect();
-    let mut shape: Vec<usize> = var
+    let shape: Vec<usize> = var
         .dimensions()
         .iter()
         .map(netcdf::Dimension::len)
@@ -352,28 +448,36 @@ fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>, nc4: bool) ->
         .map(netcdf::Dimension::name)
         .collect();
     let vartype = var.vartype();
-    let mut char_dim = None;
+    let mut enum_type = None;
     let storage = match &vartype {
-        NcVariableType::Char => match shape.pop() {
-            Some(len) => {
-                char_dim = dims.pop();
-                Storage::Chars(len)
-            }
-            None => Storage::Char,
-        },
+        NcVariableType::Char => Storage::Char,
         NcVariableType::String => Storage::Strings,
-        t => Storage::Number(
-            number_dtype(t)
-                .ok_or_else(|| format_error(path, vn, format!("unsupported NetCDF type {t:?}")))?,
-        ),
+        NcVariableType::Enum(e) => {
+            let (dtype, enum_values) = enum_base(e);
+            enum_type = Some(EnumType {
+                name: e.name.clone(),
+                labels: e.fieldnames.clone(),
+                values: enum_values,
+            });
+            Storage::Number(dtype)
+        }
+        // Replaced by its members below.
+        NcVariableType::Compound(_) => Storage::Number(DType::U8),
+        t => match number_dtype(t) {
+            Some(dtype) => Storage::Number(dtype),
+            None => {
+                warn(format!(
+                    "{}: variable {name:?} has the NetCDF type {}, which xr cannot \
+                     represent; it is skipped",
+                    path.display(),
+                    type_label(t)
+                ));
+                return Ok(Vec::new());
+            }
+        },
     };
     // NetCDF-3 files have no chunking; the library then reports an error, not None.
-    let chunking = var.chunking().ok().flatten().map(|mut c| {
-        if matches!(storage, Storage::Chars(_)) {
-            c.pop();
-        }
-        c
-    });
+    let chunking = var.chunking().ok().flatten();
     let attrs = read_attrs(path, vn, var.attributes())?;
     let storage_options = nc4.then(|| {
         if var.dimensions().is_empty() || chunking.is_none() {
@@ -388,7 +492,7 @@ fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>, nc4: bool) ->
             }
         }
     });
-    Ok(VarMeta {
+    let meta = VarMeta {
         var_path: format!("{prefix}{name}"),
         name,
         dims,
@@ -398,8 +502,143 @@ fn var_meta(path: &Path, prefix: &str, var: &netcdf::Variable<'_>, nc4: bool) ->
         unlimited,
         attrs,
         storage_options,
-        char_dim,
-    })
+        char_dim: None,
+        enum_type,
+    };
+    match &vartype {
+        NcVariableType::Compound(c) => Ok(compound_members(path, &meta, c)),
+        _ => Ok(vec![meta]),
+    }
+}
+
+/// One variable `var.member` per member of the compound variable `meta` that holds a
+/// number or characters (a string per record), a departure from xarray, which reads a
+/// structured dtype `xr` has no equivalent for; other members (nested, arrays of
+/// numbers, vlen) are skipped with a warning.
+fn compound_members(path: &Path, meta: &VarMeta, compound: &CompoundType) -> Vec<VarMeta> {
+    let mut members = Vec::new();
+    for field in &compound.fields {
+        let chars = match (&field.basetype, field.arraydims.as_deref()) {
+            (NcVariableType::Char, None) => Some(1),
+            (NcVariableType::Char, Some(&[len])) => Some(len),
+            _ => None,
+        };
+        let number = number_dtype(&field.basetype).filter(|_| field.arraydims.is_none());
+        let storage = match (number, chars) {
+            (Some(dtype), _) => Some(Storage::Member {
+                dtype,
+                offset: field.offset,
+                size: compound.size,
+            }),
+            (None, Some(len)) => Some(Storage::MemberChars {
+                offset: field.offset,
+                len,
+                size: compound.size,
+            }),
+            (None, None) => None,
+        };
+        let width = match storage {
+            Some(Storage::Member { dtype, .. }) => dtype.size(),
+            Some(Storage::MemberChars { len, .. }) => len,
+            _ => 0,
+        };
+        // A member must lie inside its record; the library says so, a corrupt file may not.
+        let storage = storage.filter(|_| field.offset + width <= compound.size);
+        let Some(storage) = storage else {
+            warn(format!(
+                "{}: member {:?} of the compound variable {:?} is a {}, which xr cannot \
+                 represent; it is skipped",
+                path.display(),
+                field.name,
+                meta.name,
+                if field.arraydims.is_some() {
+                    "fixed-size array".to_string()
+                } else {
+                    type_label(&field.basetype)
+                }
+            ));
+            continue;
+        };
+        members.push(VarMeta {
+            name: format!("{}.{}", meta.name, field.name),
+            var_path: meta.var_path.clone(),
+            dims: meta.dims.clone(),
+            shape: meta.shape.clone(),
+            storage,
+            chunking: meta.chunking.clone(),
+            unlimited: meta.unlimited.clone(),
+            attrs: meta.attrs.clone(),
+            storage_options: meta.storage_options,
+            char_dim: None,
+            enum_type: None,
+        });
+    }
+    members
+}
+
+/// The integer dtype an enum is stored as, and its values as one attribute array.
+fn enum_base(e: &NcEnumType) -> (DType, AttrValue) {
+    match &e.fieldvalues {
+        EnumTypeValues::U8(v) => (DType::U8, v.clone().into()),
+        EnumTypeValues::U16(v) => (DType::U16, v.clone().into()),
+        EnumTypeValues::U32(v) => (DType::U32, v.clone().into()),
+        EnumTypeValues::U64(v) => (DType::U64, v.clone().into()),
+        EnumTypeValues::I8(v) => (DType::I8, v.clone().into()),
+        EnumTypeValues::I16(v) => (DType::I16, v.clone().into()),
+        EnumTypeValues::I32(v) => (DType::I32, v.clone().into()),
+        EnumTypeValues::I64(v) => (DType::I64, v.clone().into()),
+    }
+}
+
+/// A NetCDF type as a user reads it in `ncdump -h`: `opaque(4) blob_t`, `int(*) ragged_t`.
+fn type_label(t: &NcVariableType) -> String {
+    match t {
+        NcVariableType::Opaque(o) => format!("opaque type {:?}", o.name),
+        NcVariableType::Vlen(v) => format!(
+            "variable-length type {:?} of {}",
+            v.name,
+            type_label(&v.basetype)
+        ),
+        NcVariableType::Compound(c) => format!("compound type {:?}", c.name),
+        NcVariableType::Enum(e) => format!("enum type {:?}", e.name),
+        NcVariableType::String => "string".to_string(),
+        NcVariableType::Char => "char".to_string(),
+        other => number_dtype(other).map_or_else(|| format!("{other:?}"), |d| d.to_string()),
+    }
+}
+
+/// Turns the last dim of `NC_CHAR` variables into strings exactly when xarray does
+/// (`conventions.decode_cf_variables`, `stackable`): when no variable is named after it,
+/// and every variable using it is a char variable with it as its last dim. Otherwise the
+/// characters keep all their dims (`submode(recNum)` next to numbers along `recNum`).
+fn collapse_char_dims(metas: &mut [VarMeta]) {
+    let stackable = |dim: &str, metas: &[VarMeta]| {
+        !metas.iter().any(|m| m.name == dim)
+            && metas
+                .iter()
+                .filter(|m| m.dims.iter().any(|d| d == dim))
+                .all(|m| {
+                    matches!(m.storage, Storage::Char | Storage::Chars(_))
+                        && m.dims.last().is_some_and(|d| d == dim)
+                })
+    };
+    let collapse: Vec<bool> = metas
+        .iter()
+        .map(|m| {
+            matches!(m.storage, Storage::Char) && m.dims.last().is_some_and(|d| stackable(d, metas))
+        })
+        .collect();
+    for (meta, collapse) in metas.iter_mut().zip(collapse) {
+        if !collapse {
+            continue;
+        }
+        let len = meta.shape.pop().unwrap_or(0);
+        meta.char_dim = meta.dims.pop();
+        meta.storage = Storage::Chars(len);
+        if let Some(c) = meta.chunking.as_mut() {
+            c.pop();
+        }
+    }
 }
 
 /// True for NetCDF-3 files (`CDF\x01`, `\x02` or `\x05` at the start).
@@ -428,6 +667,8 @@ fn storage_encoding(path: &Path, meta: &VarMeta) -> Encoding {
             encoding.chars = true;
         }
         Storage::Strings => encoding.dtype = Some(DType::Str),
+        Storage::Member { dtype, .. } => encoding.dtype = Some(dtype),
+        Storage::MemberChars { .. } => encoding.dtype = Some(DType::Str),
     }
     let mut original = meta.shape.clone();
     if let Storage::Chars(len) = meta.storage {
@@ -480,6 +721,8 @@ fn variable_source(file: &Arc<NcFile>, meta: &VarMeta) -> Result<Arc<dyn ChunkSo
         Storage::Chars(len) => (DType::Str, len.max(1)),
         Storage::Char => (DType::Str, 1),
         Storage::Strings => (DType::Str, 16),
+        Storage::Member { dtype, size, .. } => (dtype, size),
+        Storage::MemberChars { size, .. } => (DType::Str, size),
     };
     Ok(Arc::new(NetcdfSource {
         file: Arc::clone(file),
@@ -488,6 +731,7 @@ fn variable_source(file: &Arc<NcFile>, meta: &VarMeta) -> Result<Arc<dyn ChunkSo
         dtype,
         shape: meta.shape.clone(),
         grid: storage_grid(meta, item)?,
+        charset: Charset::of(&meta.attrs),
     }))
 }
 
@@ -500,7 +744,10 @@ fn direct_source(
     meta: &VarMeta,
     library: Arc<dyn ChunkSource>,
 ) -> Arc<dyn ChunkSource> {
-    if !matches!(meta.storage, Storage::Number(_)) || meta.chunking.is_none() {
+    if !matches!(meta.storage, Storage::Number(_))
+        || meta.enum_type.is_some()
+        || meta.chunking.is_none()
+    {
         return library;
     }
     match crate::io::chunks::DirectChunkSource::open(path, &meta.var_path) {
@@ -545,6 +792,8 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
                         .variables()
                         .map(|v| var_meta(path, "", &v, nc4))
                         .collect::<Result<Vec<_>>>()?;
+                    let mut metas: Vec<VarMeta> = metas.into_iter().flatten().collect();
+                    collapse_char_dims(&mut metas);
                     (metas, read_attrs(path, None, file.attributes())?)
                 }
                 Some(g) => {
@@ -559,6 +808,8 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
                         .variables()
                         .map(|v| var_meta(path, &prefix, &v, nc4))
                         .collect::<Result<Vec<_>>>()?;
+                    let mut metas: Vec<VarMeta> = metas.into_iter().flatten().collect();
+                    collapse_char_dims(&mut metas);
                     (metas, read_attrs(path, None, grp.attributes())?)
                 }
             };
@@ -600,6 +851,17 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
             encoding.string_encoding = Some(e.to_string());
             attrs.shift_remove("_Encoding");
         }
+        if let Some(e) = meta.enum_type {
+            // The labels as CF flags, unless the file already gives flags of its own.
+            if !attrs.contains_key("flag_values") && !attrs.contains_key("flag_meanings") {
+                attrs.insert("flag_values".to_string(), e.values.clone());
+                attrs.insert(
+                    "flag_meanings".to_string(),
+                    AttrValue::Str(e.labels.join(" ")),
+                );
+            }
+            encoding.enum_type = Some(e);
+        }
         let var = Variable::new(&meta.dims, data)
             .map_err(|e| format_error(path, Some(&meta.name), e.to_string()))?
             .with_attrs(attrs)
@@ -636,6 +898,7 @@ mod tests {
             attrs: Attrs::new(),
             storage_options: None,
             char_dim: None,
+            enum_type: None,
         }
     }
 

@@ -29,6 +29,7 @@ use indexmap::IndexMap;
 use netcdf::AttributeValue;
 
 use super::ffi::{NcChar, VarIds};
+use super::read::Charset;
 use super::{format_error, nc_error, with_lock};
 use crate::array::{match_numeric, with_numeric_dtype, DType, Element, NdArray};
 use crate::dataset::{AttrValue, Compression, Dataset, Encoding, Variable};
@@ -37,6 +38,7 @@ use crate::error::{Error, Result};
 use crate::io::cf;
 use crate::lazy::lower::Lowering;
 use crate::lazy::Data;
+use crate::warning::warn;
 
 /// The file being written, shared by the write tasks; taken back to be closed.
 type SharedFile = Arc<Mutex<Option<netcdf::FileMut>>>;
@@ -255,14 +257,15 @@ impl<'a> ToNetcdf<'a> {
                 continue;
             }
             let values = var.values()?;
-            let longest = values
-                .as_array::<String>()
-                .map_or(0, |a| a.iter().map(String::len).max().unwrap_or(0));
+            let charset = Charset::named(enc.string_encoding.as_deref());
+            let longest = values.as_array::<String>().map_or(0, |a| {
+                a.iter()
+                    .map(|s| charset.encode(s).map_or(s.len(), |b| b.len()))
+                    .max()
+                    .unwrap_or(0)
+            });
             let len = longest.max(1);
-            let dim = match &enc.char_dim_name {
-                Some(d) => d.clone(),
-                None => format!("string{len}"),
-            };
+            let dim = char_dim_name(name, len, enc);
             if var.dims().contains(&dim) {
                 return Err(format_error(
                     path,
@@ -371,6 +374,7 @@ impl<'a> ToNetcdf<'a> {
                 name: Arc::from(format!("{prefix}{name}")),
                 nc4,
                 chars: char_dims.get(name).map(|&(_, n)| n),
+                charset: Charset::named(var.encoding().string_encoding.as_deref()),
             };
             writes.add(target, var)?;
         }
@@ -384,6 +388,43 @@ impl<'a> ToNetcdf<'a> {
         let file =
             file.ok_or_else(|| Error::internal("the NetCDF file is taken back once, here"))?;
         with_lock(|| file.close()).map_err(|e| nc_error(path, None, "closing the file", e))
+    }
+}
+
+/// The string-length dim of `name`, strings of at most `len` bytes stored as characters,
+/// named as xarray names it (`validate_char_dim_name`): `string{len}` by default; the
+/// encoding's `char_dim_name` when it fits, else (with a warning) that name with its last
+/// number replaced by `len`, or with `len` appended when its `original_shape` says
+/// another length.
+fn char_dim_name(name: &str, len: usize, enc: &Encoding) -> String {
+    let Some(dim) = &enc.char_dim_name else {
+        return format!("string{len}");
+    };
+    let digits_end = dim.rfind(|c: char| c.is_ascii_digit()).map(|i| i + 1);
+    let renamed = match digits_end {
+        Some(end) => {
+            let start = dim[..end]
+                .rfind(|c: char| !c.is_ascii_digit())
+                .map_or(0, |i| i + 1);
+            let stored = dim[start..end].parse::<usize>().ok();
+            (stored != Some(len)).then(|| format!("{}{len}", &dim[..start]))
+        }
+        None => {
+            let stored = enc.original_shape.as_ref().and_then(|s| s.last().copied());
+            stored
+                .is_some_and(|n| n != len)
+                .then(|| format!("{dim}{len}"))
+        }
+    };
+    match renamed {
+        Some(new) => {
+            warn(format!(
+                "string dimension {dim:?} of variable {name:?} does not fit its strings of \
+                 {len} bytes; writing {new:?} instead"
+            ));
+            new
+        }
+        None => dim.clone(),
     }
 }
 
@@ -556,20 +597,33 @@ fn define_variable(
 }
 
 /// Strings as `len` characters each (UTF-8 bytes, NUL-padded), row-major.
-fn to_chars(path: &Path, name: &str, block: &NdArray, len: usize) -> Result<Vec<NcChar>> {
+fn to_chars(
+    path: &Path,
+    name: &str,
+    block: &NdArray,
+    len: usize,
+    charset: Charset,
+) -> Result<Vec<NcChar>> {
     let strings = block
         .as_array::<String>()
         .ok_or_else(|| format_error(path, Some(name), "characters are written from strings"))?;
     let mut out = vec![NcChar(0); strings.len() * len];
     for (s, slot) in strings.iter().zip(out.chunks_exact_mut(len)) {
-        if s.len() > len {
+        let bytes = charset.encode(s).ok_or_else(|| {
+            format_error(
+                path,
+                Some(name),
+                format!("the string {s:?} has characters its _Encoding {charset:?} cannot hold"),
+            )
+        })?;
+        if bytes.len() > len {
             return Err(format_error(
                 path,
                 Some(name),
                 format!("the string {s:?} is longer than its {len}-character dim"),
             ));
         }
-        for (c, &b) in slot.iter_mut().zip(s.as_bytes()) {
+        for (c, &b) in slot.iter_mut().zip(&bytes) {
             *c = NcChar(b);
         }
     }
@@ -582,11 +636,11 @@ fn put_block(
     name: &str,
     block: &NdArray,
     region: &[std::ops::Range<usize>],
-    chars: Option<usize>,
+    chars: Option<(usize, Charset)>,
 ) -> Result<()> {
     let vn = Some(name);
     let chars = chars
-        .map(|len| to_chars(path, name, block, len).map(|c| (c, len)))
+        .map(|(len, charset)| to_chars(path, name, block, len, charset).map(|c| (c, len)))
         .transpose()?;
     with_lock(|| {
         let mut v = file
@@ -695,6 +749,8 @@ struct Write {
     nc4: bool,
     /// Stored as characters of this length.
     chars: Option<usize>,
+    /// The characters' charset (`_Encoding`).
+    charset: Charset,
 }
 
 impl Write {
@@ -715,7 +771,8 @@ impl Write {
                 "the file was closed while writing",
             )
         })?;
-        put_block(file, &self.path, &self.name, &block, region, self.chars)
+        let chars = self.chars.map(|len| (len, self.charset));
+        put_block(file, &self.path, &self.name, &block, region, chars)
     }
 }
 
@@ -786,5 +843,41 @@ impl Writes {
         );
         self.last = Some(id);
         self.outputs.push(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::warning::catch_warnings;
+
+    fn named(dim: Option<&str>, original: Option<Vec<usize>>) -> Encoding {
+        Encoding {
+            char_dim_name: dim.map(str::to_string),
+            original_shape: original,
+            ..Encoding::default()
+        }
+    }
+
+    #[test]
+    fn char_dims_are_named_as_xarray_names_them() {
+        let cases = [
+            (None, None, "string3", false),
+            (Some("strlen"), None, "strlen", false),
+            (Some("strlen"), Some(vec![4, 3]), "strlen", false),
+            (Some("strlen"), Some(vec![4, 8]), "strlen3", true),
+            (Some("string3"), None, "string3", false),
+            (Some("string8"), None, "string3", true),
+            (Some("nc12x"), None, "nc3", true),
+            (Some("12"), None, "3", true),
+        ];
+        for (dim, original, want, warns) in cases {
+            let (got, warnings) = catch_warnings(|| char_dim_name("v", 3, &named(dim, original)));
+            assert_eq!(got, want, "{dim:?}");
+            assert_eq!(warnings.len(), usize::from(warns), "{dim:?}: {warnings:?}");
+            if warns {
+                assert!(warnings[0].contains("\"v\"") && warnings[0].contains(want));
+            }
+        }
     }
 }
