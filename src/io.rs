@@ -14,6 +14,7 @@ pub mod mf;
 pub mod netcdf;
 #[cfg(feature = "zarr")]
 pub mod zarr;
+pub mod warning;
 
 pub use backend::{AppendBackend, Backend, Engine, WriteBackend};
 pub use dataset::OpenDataset;

@@ -16,6 +16,7 @@ use crate::array::{with_numeric_dtype, DType, FixedWidth, NdArray};
 use crate::dataset::{AttrValue, Attrs, Compression, Dataset, DatasetEncoding, Encoding, Variable};
 use crate::error::{Error, Result};
 use crate::io::cf::{self, DecodeOptions};
+use crate::io::warning::warn;
 use crate::lazy::ChunkSource;
 use crate::lazy::Data;
 use crate::lazy::LazyArray;
@@ -67,8 +68,9 @@ impl OpenOptions {
     /// file (and variable), with libnetcdf's error as its source, when the library cannot
     /// open or read it (not a NetCDF file, truncated or corrupt); [`Error::Format`] naming
     /// the file (and variable) when it has no such group, a corrupt NetCDF-3 header, or
-    /// a type `xr` cannot represent, or wrapping the CF error for an unknown calendar or
-    /// bad time units.
+    /// a type `xr` cannot represent, or wrapping the CF error for an unknown calendar
+    /// (time units that cannot be parsed are left undecoded, with a
+    /// [warning](crate::io::warning)).
     pub fn open(&self) -> Result<Dataset> {
         open(&self.path, self.group.as_deref(), &self.decode)
     }
@@ -518,6 +520,23 @@ fn direct_source(_: &Path, _: &VarMeta, library: Arc<dyn ChunkSource>) -> Arc<dy
     library
 }
 
+/// The variable `name` over `data`. A dim used twice (a covariance `cov(D1, D1)`)
+/// opens with a warning, as in xarray.
+fn variable_with_dims(path: &Path, name: &str, dims: &[String], data: Data) -> Result<Variable> {
+    let repeated = dims.iter().enumerate().any(|(i, d)| dims[..i].contains(d));
+    let var = if repeated {
+        warn(format!(
+            "{}: variable {name:?} uses a dimension more than once (dims {dims:?}); \
+             operations that look that dimension up by name fail until one is renamed",
+            path.display(),
+        ));
+        Variable::with_repeated_dims(dims, data)
+    } else {
+        Variable::new(dims, data)
+    };
+    var.map_err(|e| format_error(path, Some(name), e.to_string()))
+}
+
 fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dataset> {
     std::fs::File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
@@ -600,16 +619,18 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
             encoding.string_encoding = Some(e.to_string());
             attrs.shift_remove("_Encoding");
         }
-        let var = Variable::new(&meta.dims, data)
-            .map_err(|e| format_error(path, Some(&meta.name), e.to_string()))?
+        let var = variable_with_dims(path, &meta.name, &meta.dims, data)?
             .with_attrs(attrs)
             .with_encoding(encoding);
         variables.insert(meta.name, var);
     }
-    let (variables, coords) = cf::decode_variables(variables, options).map_err(|e| match e {
+    let (variables, mut coords) = cf::decode_variables(variables, options).map_err(|e| match e {
         Error::Cf { variable, reason } => format_error(path, Some(&variable), reason),
         other => format_error(path, None, other.to_string()),
     })?;
+    let mut global = global;
+    coords.extend(cf::global_coordinates(&mut global, options));
+    coords.retain(|c| variables.contains_key(c));
     let dataset_encoding = DatasetEncoding {
         source: Some(path.display().to_string()),
         unlimited_dims: Some(unlimited_dims),
