@@ -12,9 +12,9 @@ mod dataset;
 pub mod mf;
 #[cfg(feature = "netcdf")]
 pub mod netcdf;
+pub mod warning;
 #[cfg(feature = "zarr")]
 pub mod zarr;
-pub mod warning;
 
 pub use backend::{AppendBackend, Backend, Engine, WriteBackend};
 pub use dataset::OpenDataset;

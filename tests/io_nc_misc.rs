@@ -15,7 +15,9 @@ use xr::time::{format_ticks, Calendar, CfUnits};
 use xr::{Dataset, Error, Scalar};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 fn golden(file: &str) -> Value {
@@ -86,7 +88,11 @@ fn assert_matches_xarray(file: &str, ds: &Dataset) {
         for (i, wv) in wanted.iter().enumerate() {
             match values.get_flat(i).unwrap() {
                 Scalar::DateTime(t, cal) => {
-                    assert_eq!(format_ticks(t, cal), wv.as_str().unwrap(), "{file}: {name}[{i}]");
+                    assert_eq!(
+                        format_ticks(t, cal),
+                        wv.as_str().unwrap(),
+                        "{file}: {name}[{i}]"
+                    );
                     let want_cal = w["calendar"].as_str().unwrap_or("standard");
                     assert_eq!(cal, want_cal.parse::<Calendar>().unwrap(), "{file}: {name}");
                 }
@@ -107,7 +113,10 @@ fn assert_matches_xarray(file: &str, ds: &Dataset) {
 
 #[test]
 fn a_dimension_used_twice_opens_with_a_warning_naming_the_variable() {
-    for file in ["nc_misc_repeated_dims.nc", "nc_misc_repeated_dims_classic.nc"] {
+    for file in [
+        "nc_misc_repeated_dims.nc",
+        "nc_misc_repeated_dims_classic.nc",
+    ] {
         assert!(!golden(file)["warnings"].as_array().unwrap().is_empty());
         for load in [false, true] {
             let (ds, warnings) = open(file, load);
@@ -118,7 +127,10 @@ fn a_dimension_used_twice_opens_with_a_warning_naming_the_variable() {
                     "{file}: {warnings:?}"
                 );
             }
-            assert!(!warnings.iter().any(|w| w.contains("\"var\"")), "{warnings:?}");
+            assert!(
+                !warnings.iter().any(|w| w.contains("\"var\"")),
+                "{warnings:?}"
+            );
             assert_eq!(
                 ds.variable("cov").unwrap().repeated_dims(),
                 vec!["D1"],
@@ -132,7 +144,11 @@ fn a_dimension_used_twice_opens_with_a_warning_naming_the_variable() {
 fn operations_over_a_repeated_dimension_are_errors_naming_it() {
     let (ds, _) = open("nc_misc_repeated_dims.nc", false);
     let cov = ds.get("cov").unwrap();
-    let err = cov.reduce_with(Reduction::Sum).dims(&["D1"]).run().unwrap_err();
+    let err = cov
+        .reduce_with(Reduction::Sum)
+        .dims(&["D1"])
+        .run()
+        .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
     assert!(err.to_string().contains("\"D1\""), "{err}");
     let err = cov.isel(&[("D1", Indexer::Pos(0))]).unwrap_err();
@@ -192,7 +208,10 @@ fn global_coordinates_and_a_variable_named_like_one_of_its_dims_are_coordinates(
             assert!(ds.attrs().get("coordinates").is_none());
         }
         // With decode_coords off, the attribute stays and only `y` is a coordinate.
-        let ds = Dataset::open(fixture(file)).decode_coords(false).open().unwrap();
+        let ds = Dataset::open(fixture(file))
+            .decode_coords(false)
+            .open()
+            .unwrap();
         assert!(ds.attrs().get("coordinates").is_some());
         assert_eq!(sorted(ds.coord_names().iter().cloned()), vec!["y"]);
     }

@@ -230,7 +230,7 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
         attrs.shift_remove("dtype");
         data = data.astype(DType::Bool)?;
         return Ok(var
-        .with_data(data)?
+            .with_data(data)?
             .with_attrs(attrs)
             .with_encoding(encoding));
     }
@@ -542,7 +542,7 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
                 attrs.insert("_FillValue".into(), f.clone());
             }
             return Ok(var
-        .with_data(data)?
+                .with_data(data)?
                 .with_attrs(attrs)
                 .with_encoding(encoding));
         }

@@ -180,7 +180,10 @@ pub(crate) fn parse_reference(input: &str) -> std::result::Result<IsoParts, Stri
     if let Some(p) = with_second_time(text) {
         return Ok(p);
     }
-    if text.split_whitespace().any(|w| month(w.trim_end_matches(['.', ','])).is_some()) {
+    if text
+        .split_whitespace()
+        .any(|w| month(w.trim_end_matches(['.', ','])).is_some())
+    {
         return parse_with_month_name(text);
     }
     Err(iso_error)
@@ -222,7 +225,8 @@ fn weekday(word: &str) -> bool {
         "sunday",
     ];
     let w = word.to_ascii_lowercase();
-    DAYS.iter().any(|d| w == *d || (w.len() == 3 && d.starts_with(&w)))
+    DAYS.iter()
+        .any(|d| w == *d || (w.len() == 3 && d.starts_with(&w)))
 }
 
 /// The month (1-12) a name or its 3-letter abbreviation gives, any case.
@@ -421,7 +425,11 @@ mod tests {
     fn reference(input: &str) -> (i64, u8, u8, u8, u8, u8, Option<i64>) {
         let p = parse_reference(input).unwrap_or_else(|e| panic!("{input}: {e}"));
         let (m, d) = (p.month.unwrap_or(0), p.day.unwrap_or(0));
-        let (h, mi, s) = (p.hour.unwrap_or(0), p.minute.unwrap_or(0), p.second.unwrap_or(0));
+        let (h, mi, s) = (
+            p.hour.unwrap_or(0),
+            p.minute.unwrap_or(0),
+            p.second.unwrap_or(0),
+        );
         (p.year, m, d, h, mi, s, p.tz_minutes)
     }
 
@@ -432,8 +440,14 @@ mod tests {
             reference("Sun Aug  6 00:15:00 2000"),
             (2000, 8, 6, 0, 15, 0, None)
         );
-        assert_eq!(reference("1970-1-1 0:00:00 0:00"), (1970, 1, 1, 0, 0, 0, None));
-        assert_eq!(reference("1970-1-1 0:00:00 5:00"), (1970, 1, 1, 5, 0, 0, None));
+        assert_eq!(
+            reference("1970-1-1 0:00:00 0:00"),
+            (1970, 1, 1, 0, 0, 0, None)
+        );
+        assert_eq!(
+            reference("1970-1-1 0:00:00 5:00"),
+            (1970, 1, 1, 5, 0, 0, None)
+        );
         assert_eq!(
             reference("1992-10-8 12:09:00 -9:00"),
             (1992, 10, 8, 12, 9, 0, Some(-540))
@@ -442,7 +456,10 @@ mod tests {
             reference("1970-01-01T00:00:00-9:00"),
             (1970, 1, 1, 0, 0, 0, Some(-540))
         );
-        assert_eq!(reference("1970-1-1 0:00:00 +5"), (1970, 1, 1, 0, 0, 0, Some(300)));
+        assert_eq!(
+            reference("1970-1-1 0:00:00 +5"),
+            (1970, 1, 1, 0, 0, 0, Some(300))
+        );
         assert_eq!(
             reference("2000-8-6 0:15:0.5 -9:30"),
             (2000, 8, 6, 0, 15, 0, Some(-570))
@@ -460,7 +477,13 @@ mod tests {
         );
         // The weekday is not checked against the date, as pandas does not.
         assert_eq!(reference("Mon Aug 6 2000"), (2000, 8, 6, 0, 0, 0, None));
-        for bad in ["garbage", "Aug 2000", "Sun", "Aug Sep 6 2000", "6 Aug 2000 x"] {
+        for bad in [
+            "garbage",
+            "Aug 2000",
+            "Sun",
+            "Aug Sep 6 2000",
+            "6 Aug 2000 x",
+        ] {
             assert!(parse_reference(bad).is_err(), "{bad}");
         }
     }

@@ -624,11 +624,11 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
             .with_encoding(encoding);
         variables.insert(meta.name, var);
     }
-    let (variables, mut coords) = cf::decode_variables(variables, options).map_err(|e| match e {
+    let (variables, coords) = cf::decode_variables(variables, options).map_err(|e| match e {
         Error::Cf { variable, reason } => format_error(path, Some(&variable), reason),
         other => format_error(path, None, other.to_string()),
     })?;
-    let mut global = global;
+    let (mut coords, mut global) = (coords, global);
     coords.extend(cf::global_coordinates(&mut global, options));
     coords.retain(|c| variables.contains_key(c));
     let dataset_encoding = DatasetEncoding {
