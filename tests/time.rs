@@ -142,6 +142,28 @@ fn units_strings() {
     let u = CfUnits::parse("days since 2000-01-01", Calendar::Day360).unwrap();
     assert_eq!(u.to_string(), "days since 2000-01-01 00:00:00.000000");
 
+    // Reference dates of netcdf-c's test files, as xarray (pandas) decodes them.
+    let u = CfUnits::parse("days since Sun Aug  6 00:15:00 2000", std).unwrap();
+    assert_eq!(u.reference, ticks("2000-08-06T00:15:00", std));
+    let u = CfUnits::parse("seconds since 1970-1-1 0:00:00 0:00", std).unwrap();
+    assert_eq!((u.unit, u.reference), (TimeUnit::Seconds, 0));
+    let u = CfUnits::parse("seconds since 1992-10-8 12:09:00 -9:00", std).unwrap();
+    assert_eq!(u.reference, ticks("1992-10-08T21:09:00", std));
+    let u = CfUnits::parse("hours since 2000-1-1 3:4:5 +0130", Calendar::NoLeap).unwrap();
+    assert_eq!(u.reference, ticks("2000-01-01T01:34:05", Calendar::NoLeap));
+    let u = CfUnits::parse("days since Sunday, August 6, 2000", std).unwrap();
+    assert_eq!(u.reference, ticks("2000-08-06", std));
+    let u = CfUnits::parse("days since 6 Aug 2000 1:2:3", Calendar::Day360).unwrap();
+    assert_eq!(u.reference, ticks("2000-08-06T01:02:03", Calendar::Day360));
+    for bad in [
+        "days since Aug 2000",
+        "days since Sun",
+        "days since 2000-13-01",
+    ] {
+        let err = CfUnits::parse(bad, std).unwrap_err();
+        assert!(err.to_string().contains(bad), "{err}");
+    }
+
     let err = decode(&[1i64], "fortnights since 2000-01-01", Calendar::NoLeap).unwrap_err();
     let msg = err.to_string();
     assert!(

@@ -322,9 +322,10 @@ impl Variable {
 
     /// Applies a resolved selection along `dim` (no-op when the variable lacks it).
     pub(crate) fn isel_resolved(&self, dim: &str, r: &Resolved) -> Result<Variable> {
-        let Some(axis) = self.axis_of(dim) else {
+        if self.axis_of(dim).is_none() {
             return Ok(self.clone());
-        };
+        }
+        let axis = self.require_axis(dim, "selecting along it")?;
         let mut dims = self.dims().to_vec();
         let data = match r {
             Resolved::Pos(p) => {

@@ -145,10 +145,14 @@ impl Variable {
             Some(d) => d.clone(),
             None => self.dims().to_vec(),
         };
-        let axes = dims
-            .iter()
-            .map(|d| self.require_axis(d, context))
-            .collect::<Result<Vec<_>>>()?;
+        // Every axis needs no lookup by name, so it also works with a dim used twice.
+        let axes = match &options.dims {
+            Some(_) => dims
+                .iter()
+                .map(|d| self.require_axis(d, context))
+                .collect::<Result<Vec<_>>>()?,
+            None => (0..self.ndim()).collect(),
+        };
         let op = options.op;
         if !supports(op, self.dtype()) {
             return Err(Error::UnsupportedDType {

@@ -52,6 +52,53 @@ impl Variable {
         })
     }
 
+    /// A variable whose dims may repeat, such as a covariance `cov(D1, D1)`: files hold
+    /// them and xarray opens them (with a warning). Most operations need distinct dims:
+    /// those that look a repeated dim up by name ([`Variable::require_axis`]) give an
+    /// error naming it; rename one of the dims first.
+    ///
+    /// ```
+    /// # use xr::{NdArray, Variable};
+    /// let cov = Variable::with_repeated_dims(&["d", "d"], NdArray::from(vec![1.0; 4]).reshape(&[2, 2])?)?;
+    /// assert_eq!(cov.dims(), ["d", "d"]);
+    /// assert!(cov.require_axis("d", "sum").is_err());
+    /// # Ok::<(), xr::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the number of dims is not the number of axes.
+    pub fn with_repeated_dims<S: AsRef<str>>(dims: &[S], data: impl Into<Data>) -> Result<Self> {
+        let data = data.into();
+        let dims: Vec<String> = dims.iter().map(|d| d.as_ref().to_string()).collect();
+        if dims.len() != data.ndim() {
+            return Err(Error::invalid_argument(
+                "dims",
+                format!(
+                    "dims {dims:?} name {} axes but the data has shape {:?}",
+                    dims.len(),
+                    data.shape()
+                ),
+            ));
+        }
+        Ok(Variable {
+            dims,
+            data,
+            attrs: Attrs::new(),
+            encoding: Encoding::default(),
+        })
+    }
+
+    /// The dims that appear more than once, each once, in order.
+    pub fn repeated_dims(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for (i, d) in self.dims.iter().enumerate() {
+            if self.dims[..i].contains(d) && !out.contains(&d.as_str()) {
+                out.push(d);
+            }
+        }
+        out
+    }
+
     /// A 0-d variable.
     pub fn scalar(value: &crate::array::Scalar) -> Self {
         Variable {
@@ -174,13 +221,26 @@ impl Variable {
     /// The axis of `dim`.
     ///
     /// # Errors
-    /// [`Error::DimNotFound`] naming `context`.
+    /// [`Error::DimNotFound`] naming `context`; [`Error::InvalidArgument`] naming `dim`
+    /// when it is the name of more than one axis (see
+    /// [`Variable::with_repeated_dims`]).
     pub fn require_axis(&self, dim: &str, context: &str) -> Result<usize> {
-        self.axis_of(dim).ok_or_else(|| Error::DimNotFound {
+        let axis = self.axis_of(dim).ok_or_else(|| Error::DimNotFound {
             dim: dim.to_string(),
             context: context.to_string(),
             available: self.dims.clone(),
-        })
+        })?;
+        if self.dims[axis + 1..].iter().any(|d| d == dim) {
+            return Err(Error::invalid_argument(
+                "dim",
+                format!(
+                    "dimension {dim:?} names more than one axis of dims {:?} ({context}); \
+                     rename one of them first",
+                    self.dims
+                ),
+            ));
+        }
+        Ok(axis)
     }
 
     /// The same dims, attrs and encoding over new data of the same shape.

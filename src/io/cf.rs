@@ -13,9 +13,11 @@ use num_traits::{AsPrimitive, Float};
 
 use crate::array::match_numeric;
 use crate::array::{DType, NdArray};
-use crate::dataset::{AttrValue, Dataset, Variable};
+use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
 use crate::error::{Error, Result};
 use crate::time::{infer_timedelta_unit, timedelta_unit, Calendar, CfUnits, Encoded, NAT};
+
+use crate::warning::warn;
 
 /// The builder methods `decode_options`, `decode_cf`, `mask_and_scale`, `decode_times`
 /// and `decode_coords` of every driver's open options, for a builder with a
@@ -225,8 +227,9 @@ fn decode_time_chunk(chunk: &NdArray, units: &CfUnits) -> Result<NdArray> {
 /// Decodes one variable's CF attributes (see the module docs). `name` is used in errors.
 ///
 /// # Errors
-/// [`Error::Cf`] naming the variable for an unknown calendar, unparsable time units or
-/// a non-numeric `_FillValue`/`scale_factor`/`add_offset`.
+/// [`Error::Cf`] naming the variable for an unknown calendar or a non-numeric
+/// `_FillValue`/`scale_factor`/`add_offset`. Time units that cannot be parsed are not
+/// an error: the variable stays undecoded, with a [warning](super::warning).
 pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Result<Variable> {
     let mut attrs = var.attrs().clone();
     let mut encoding = var.encoding().clone();
@@ -237,7 +240,8 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
     if data.dtype().is_integer() && attrs.get("dtype").and_then(AttrValue::as_str) == Some("bool") {
         attrs.shift_remove("dtype");
         data = data.astype(DType::Bool)?;
-        return Ok(Variable::new(var.dims(), data)?
+        return Ok(var
+            .with_data(data)?
             .with_attrs(attrs)
             .with_encoding(encoding));
     }
@@ -321,15 +325,23 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
                     format!("unknown calendar {cal_name:?} (time units {units:?})"),
                 )
             })?;
-            let parsed =
-                CfUnits::parse(&units, calendar).map_err(|e| cf_error(name, e.to_string()))?;
-            data = data.map_elementwise(DType::DateTime(calendar), move |chunk| {
-                decode_time_chunk(chunk, &parsed)
-            })?;
-            let text = |v: Option<AttrValue>| v.and_then(|v| v.as_str().map(str::to_string));
-            encoding.units = text(attrs.shift_remove("units"));
-            if let Some(c) = text(attrs.shift_remove("calendar")) {
-                encoding.calendar = Some(c);
+            // Units that cannot be parsed leave the variable as it is stored: one odd
+            // variable must not make the whole file unreadable.
+            match CfUnits::parse(&units, calendar) {
+                Ok(parsed) => {
+                    data = data.map_elementwise(DType::DateTime(calendar), move |chunk| {
+                        decode_time_chunk(chunk, &parsed)
+                    })?;
+                    let text =
+                        |v: Option<AttrValue>| v.and_then(|v| v.as_str().map(str::to_string));
+                    encoding.units = text(attrs.shift_remove("units"));
+                    if let Some(c) = text(attrs.shift_remove("calendar")) {
+                        encoding.calendar = Some(c);
+                    }
+                }
+                Err(e) => warn(format!(
+                    "variable {name:?}: time units not decoded, left as numbers: {e}"
+                )),
             }
         }
     }
@@ -362,7 +374,8 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
         }
     }
 
-    Ok(Variable::new(var.dims(), data)?
+    Ok(var
+        .with_data(data)?
         .with_attrs(attrs)
         .with_encoding(encoding))
 }
@@ -385,7 +398,9 @@ pub fn decode_variables(
     let mut coords = IndexSet::new();
     for (name, var) in variables {
         let mut var = decode_variable(&name, var, options)?;
-        if var.ndim() == 1 && var.dims()[0] == name {
+        // A variable named like one of its dims is a coordinate: the index of that dim
+        // when it is 1-d, a non-index coordinate otherwise (`y(x, y)`), as in xarray.
+        if var.dims().contains(&name) {
             coords.insert(name.clone());
         }
         if options.decode_coords {
@@ -400,6 +415,24 @@ pub fn decode_variables(
     }
     coords.retain(|c| out.contains_key(c));
     Ok((out, coords))
+}
+
+/// Takes the dataset-level `coordinates` attribute out of `attrs` (with
+/// `decode_coords`) and returns the names it lists, which xarray makes coordinates as
+/// it does those of the variables' `coordinates` attributes. Names of no variable are
+/// dropped later, as for those.
+pub fn global_coordinates(attrs: &mut Attrs, options: &DecodeOptions) -> Vec<String> {
+    if !options.decode_coords {
+        return Vec::new();
+    }
+    match attrs.get("coordinates").and_then(AttrValue::as_str) {
+        Some(list) => {
+            let names = list.split_whitespace().map(str::to_string).collect();
+            attrs.shift_remove("coordinates");
+            names
+        }
+        None => Vec::new(),
+    }
 }
 
 /// CF bounds variables share their parent's time units and calendar (and usually omit
@@ -547,7 +580,8 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
             if let Some(f) = &encoding.fill_value {
                 attrs.insert("_FillValue".into(), f.clone());
             }
-            return Ok(Variable::new(var.dims(), data)?
+            return Ok(var
+                .with_data(data)?
                 .with_attrs(attrs)
                 .with_encoding(encoding));
         }
@@ -655,7 +689,8 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
             }
         }
     }
-    Ok(Variable::new(var.dims(), data)?
+    Ok(var
+        .with_data(data)?
         .with_attrs(attrs)
         .with_encoding(encoding))
 }

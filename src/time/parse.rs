@@ -145,14 +145,167 @@ fn parse_tz(c: &mut Cursor<'_>) -> std::result::Result<Option<i64>, String> {
         }
     };
     c.pos += 1;
-    let hours = c.digits(2, 2, "a time-zone hour")?;
-    c.eat(b':');
-    let minutes = if c.peek().is_some_and(|b| b.is_ascii_digit()) {
+    // One or two hour digits (`-9:00`, as pandas reads them); minutes after a colon may
+    // have one or two digits, without a colon they must have two (`+0130`).
+    let hours = c.digits(1, 2, "a time-zone hour")?;
+    let minutes = if c.eat(b':') {
+        c.digits(1, 2, "time-zone minutes")?
+    } else if c.peek().is_some_and(|b| b.is_ascii_digit()) {
         c.digits(2, 2, "time-zone minutes")?
     } else {
         0
     };
     Ok(Some(sign * (hours * 60 + minutes)))
+}
+
+/// Parses the reference date of CF units as leniently as xarray's readers (pandas, then
+/// cftime) do: an ISO 8601 date as [`parse_iso`] reads it, possibly after a weekday name
+/// (`"Sunday 2000-08-06"`), followed by a second, unsigned time that replaces the first
+/// as pandas reads it (`"1970-1-1 0:00:00 0:00"`); or a date with a month name, in any
+/// order pandas accepts, with an optional time and time zone (`"Sun Aug  6 00:15:00
+/// 2000"`, `"6 Aug 2000 1:2:3"`, `"Sunday, August 6, 2000 -9:00"`).
+pub(crate) fn parse_reference(input: &str) -> std::result::Result<IsoParts, String> {
+    let iso_error = match parse_iso(input) {
+        Ok(p) => return Ok(p),
+        Err(e) => e,
+    };
+    let text = input.trim();
+    let text = match text.split_once(|c: char| c.is_whitespace() || c == ',') {
+        Some((first, rest)) if weekday(first.trim_end_matches(['.', ','])) => rest.trim(),
+        _ => text,
+    };
+    if let Ok(p) = parse_iso(text) {
+        return Ok(p);
+    }
+    if let Some(p) = with_second_time(text) {
+        return Ok(p);
+    }
+    if text
+        .split_whitespace()
+        .any(|w| month(w.trim_end_matches(['.', ','])).is_some())
+    {
+        return parse_with_month_name(text);
+    }
+    Err(iso_error)
+}
+
+/// `"<ISO date and time> h:mm[:ss]"`: pandas reads the trailing unsigned time as the time
+/// of day, replacing the first (it is not a time-zone offset).
+fn with_second_time(text: &str) -> Option<IsoParts> {
+    let (head, last) = text.rsplit_once(char::is_whitespace)?;
+    let mut p = parse_iso(head.trim_end()).ok()?;
+    let time = parse_time(last)?;
+    if p.hour.is_none() || p.tz_minutes.is_some() {
+        return None;
+    }
+    p.hour = Some(time.0);
+    p.minute = Some(time.1);
+    p.second = Some(time.2);
+    p.nanosecond = time.3;
+    Some(p)
+}
+
+/// `h:m[:s[.f]]`, 1- or 2-digit fields: hour, minute, second, nanoseconds.
+fn parse_time(word: &str) -> Option<(u8, u8, u8, Option<u32>)> {
+    let p = parse_iso(&format!("2000-01-01T{word}")).ok()?;
+    if p.tz_minutes.is_some() {
+        return None;
+    }
+    Some((p.hour?, p.minute?, p.second.unwrap_or(0), p.nanosecond))
+}
+
+fn weekday(word: &str) -> bool {
+    const DAYS: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let w = word.to_ascii_lowercase();
+    DAYS.iter()
+        .any(|d| w == *d || (w.len() == 3 && d.starts_with(&w)))
+}
+
+/// The month (1-12) a name or its 3-letter abbreviation gives, any case.
+fn month(word: &str) -> Option<u8> {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let w = word.to_ascii_lowercase();
+    let i = MONTHS
+        .iter()
+        .position(|m| w == *m || (w.len() == 3 && m.starts_with(&w)))?;
+    u8::try_from(i + 1).ok()
+}
+
+/// A date with a month name: words (split on spaces and commas) that are the month, a
+/// day (1 or 2 digits), a year (the other number), a time `h:m[:s[.f]]` and a time zone
+/// (`Z`/`UTC`/`GMT` or a signed offset), in any order.
+fn parse_with_month_name(text: &str) -> std::result::Result<IsoParts, String> {
+    let mut p = IsoParts::default();
+    let (mut month_seen, mut year) = (None, None);
+    let words = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty());
+    for word in words {
+        let bare = word.trim_end_matches('.');
+        if let Some(m) = month(bare) {
+            if month_seen.replace(m).is_some() {
+                return Err(format!("two month names in {text:?}"));
+            }
+        } else if word.starts_with(['+', '-']) || word.chars().all(char::is_alphabetic) {
+            let mut c = Cursor {
+                s: word.as_bytes(),
+                pos: 0,
+            };
+            match parse_tz(&mut c)? {
+                Some(tz) if c.pos == word.len() && p.tz_minutes.is_none() => {
+                    p.tz_minutes = Some(tz);
+                }
+                _ => return Err(format!("unexpected {word:?} in the date {text:?}")),
+            }
+        } else if word.contains(':') {
+            let t = parse_time(word).ok_or_else(|| format!("bad time {word:?} in {text:?}"))?;
+            if p.hour.replace(t.0).is_some() {
+                return Err(format!("two times in {text:?}"));
+            }
+            (p.minute, p.second, p.nanosecond) = (Some(t.1), Some(t.2), t.3);
+        } else if word.bytes().all(|b| b.is_ascii_digit()) {
+            let v: i64 = word
+                .parse()
+                .map_err(|_| format!("number {word:?} too large"))?;
+            if word.len() <= 2 && p.day.is_none() {
+                p.day = u8::try_from(v).ok();
+            } else if year.replace(v).is_some() {
+                return Err(format!("two years in {text:?}"));
+            }
+        } else {
+            return Err(format!("unexpected {word:?} in the date {text:?}"));
+        }
+    }
+    match (year, month_seen, p.day) {
+        (Some(y), Some(m), Some(d)) => {
+            p.year = y;
+            p.month = Some(m);
+            p.day = Some(d);
+            Ok(p)
+        }
+        _ => Err(format!("expected a year, a month and a day in {text:?}")),
+    }
 }
 
 impl IsoParts {
@@ -267,5 +420,71 @@ mod tests {
             parse_iso("2000-01-01 00:00:00 utc").map(|p| p.tz_minutes),
             Ok(Some(0))
         );
+    }
+
+    fn reference(input: &str) -> (i64, u8, u8, u8, u8, u8, Option<i64>) {
+        let p = parse_reference(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+        let (m, d) = (p.month.unwrap_or(0), p.day.unwrap_or(0));
+        let (h, mi, s) = (
+            p.hour.unwrap_or(0),
+            p.minute.unwrap_or(0),
+            p.second.unwrap_or(0),
+        );
+        (p.year, m, d, h, mi, s, p.tz_minutes)
+    }
+
+    #[test]
+    fn reference_dates_are_read_as_leniently_as_pandas_reads_them() {
+        // The units of netcdf-c's test files, and pandas' reading of them.
+        assert_eq!(
+            reference("Sun Aug  6 00:15:00 2000"),
+            (2000, 8, 6, 0, 15, 0, None)
+        );
+        assert_eq!(
+            reference("1970-1-1 0:00:00 0:00"),
+            (1970, 1, 1, 0, 0, 0, None)
+        );
+        assert_eq!(
+            reference("1970-1-1 0:00:00 5:00"),
+            (1970, 1, 1, 5, 0, 0, None)
+        );
+        assert_eq!(
+            reference("1992-10-8 12:09:00 -9:00"),
+            (1992, 10, 8, 12, 9, 0, Some(-540))
+        );
+        assert_eq!(
+            reference("1970-01-01T00:00:00-9:00"),
+            (1970, 1, 1, 0, 0, 0, Some(-540))
+        );
+        assert_eq!(
+            reference("1970-1-1 0:00:00 +5"),
+            (1970, 1, 1, 0, 0, 0, Some(300))
+        );
+        assert_eq!(
+            reference("2000-8-6 0:15:0.5 -9:30"),
+            (2000, 8, 6, 0, 15, 0, Some(-570))
+        );
+        assert_eq!(reference("Aug 6 2000"), (2000, 8, 6, 0, 0, 0, None));
+        assert_eq!(reference("6 Aug 2000 1:2:3"), (2000, 8, 6, 1, 2, 3, None));
+        assert_eq!(
+            reference("Sunday, August 6, 2000"),
+            (2000, 8, 6, 0, 0, 0, None)
+        );
+        assert_eq!(reference("Sunday 2000-08-06"), (2000, 8, 6, 0, 0, 0, None));
+        assert_eq!(
+            reference("Sun Aug  6 00:15:00 2000 -9:00"),
+            (2000, 8, 6, 0, 15, 0, Some(-540))
+        );
+        // The weekday is not checked against the date, as pandas does not.
+        assert_eq!(reference("Mon Aug 6 2000"), (2000, 8, 6, 0, 0, 0, None));
+        for bad in [
+            "garbage",
+            "Aug 2000",
+            "Sun",
+            "Aug Sep 6 2000",
+            "6 Aug 2000 x",
+        ] {
+            assert!(parse_reference(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use super::parse::parse_iso;
+use super::parse::parse_reference;
 use super::{Calendar, CfDatetime, Result, TimeError, NAT, TICKS_PER_DAY, TICKS_PER_SECOND};
 
 /// A unit of CF time offsets.
@@ -119,8 +119,18 @@ impl CfUnits {
     /// Parses `"<units> since <reference>"`: units as in [`TimeUnit::from_name`]; the
     /// reference a date with an optional time (`T` or space separated, 1- or 2-digit
     /// fields, optional fraction of a second) and optional time zone (`Z`, `UTC`, `GMT`,
-    /// `±hh`, `±hhmm`, `±hh:mm`, with or without a space before it). The offset is
-    /// removed, so the reference is in UTC, as in cftime.
+    /// `±h`, `±hh`, `±hhmm`, `±h:mm`, `±hh:mm`, with or without a space before it). The
+    /// offset is removed, so the reference is in UTC, as in cftime. As leniently as
+    /// xarray's readers (pandas) take it, the date may also start with a weekday name,
+    /// name its month (`"days since Sun Aug  6 00:15:00 2000"`, `"6 Aug 2000"`), or end
+    /// with a second, unsigned time that replaces the first (`"1970-1-1 0:00:00 0:00"`).
+    ///
+    /// ```
+    /// # use xr::time::{Calendar, CfUnits};
+    /// let u = CfUnits::parse("seconds since 1992-10-8 12:09:00 -9:00", Calendar::Standard)?;
+    /// assert_eq!(u.to_string(), "seconds since 1992-10-08 21:09:00");
+    /// # Ok::<(), xr::time::TimeError>(())
+    /// ```
     ///
     /// # Errors
     /// [`TimeError::InvalidUnits`], naming the units string and calendar, when the text
@@ -157,7 +167,7 @@ impl CfUnits {
                 "'common_years' units are only allowed on noleap".into(),
             ));
         }
-        let parts = parse_iso(reference)
+        let parts = parse_reference(reference)
             .map_err(|reason| invalid(format!("reference date {reference:?}: {reason}")))?;
         let start = parts
             .to_datetime(calendar)

@@ -71,10 +71,11 @@ impl OpenOptions {
     /// file (and variable), with libnetcdf's error as its source, when the library cannot
     /// open or read it (not a NetCDF file, truncated or corrupt); [`Error::Format`] naming
     /// the file (and variable) when it has no such group or a corrupt NetCDF-3 header, or
-    /// wrapping the CF error for an unknown calendar or bad time units.
+    /// wrapping the CF error for an unknown calendar.
     ///
     /// Types `xr` cannot represent are no error: such variables, compound members and
-    /// attributes are left out with a warning naming them ([`crate::warning`]).
+    /// attributes are left out with a warning naming them ([`crate::warning`]). Time
+    /// units that cannot be parsed leave their variable undecoded, with a warning.
     pub fn open(&self) -> Result<Dataset> {
         open(&self.path, self.group.as_deref(), &self.decode)
     }
@@ -765,6 +766,23 @@ fn direct_source(_: &Path, _: &VarMeta, library: Arc<dyn ChunkSource>) -> Arc<dy
     library
 }
 
+/// The variable `name` over `data`. A dim used twice (a covariance `cov(D1, D1)`)
+/// opens with a warning, as in xarray.
+fn variable_with_dims(path: &Path, name: &str, dims: &[String], data: Data) -> Result<Variable> {
+    let repeated = dims.iter().enumerate().any(|(i, d)| dims[..i].contains(d));
+    let var = if repeated {
+        warn(format!(
+            "{}: variable {name:?} uses a dimension more than once (dims {dims:?}); \
+             operations that look that dimension up by name fail until one is renamed",
+            path.display(),
+        ));
+        Variable::with_repeated_dims(dims, data)
+    } else {
+        Variable::new(dims, data)
+    };
+    var.map_err(|e| format_error(path, Some(name), e.to_string()))
+}
+
 fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dataset> {
     std::fs::File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
@@ -862,8 +880,7 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
             }
             encoding.enum_type = Some(e);
         }
-        let var = Variable::new(&meta.dims, data)
-            .map_err(|e| format_error(path, Some(&meta.name), e.to_string()))?
+        let var = variable_with_dims(path, &meta.name, &meta.dims, data)?
             .with_attrs(attrs)
             .with_encoding(encoding);
         variables.insert(meta.name, var);
@@ -872,6 +889,9 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
         Error::Cf { variable, reason } => format_error(path, Some(&variable), reason),
         other => format_error(path, None, other.to_string()),
     })?;
+    let (mut coords, mut global) = (coords, global);
+    coords.extend(cf::global_coordinates(&mut global, options));
+    coords.retain(|c| variables.contains_key(c));
     let dataset_encoding = DatasetEncoding {
         source: Some(path.display().to_string()),
         unlimited_dims: Some(unlimited_dims),

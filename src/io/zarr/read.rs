@@ -405,12 +405,15 @@ pub(crate) fn open_storages(
         Error::Cf { variable, reason } => format_error(loc, Some(&variable), reason),
         other => format_error(loc, None, other.to_string()),
     })?;
-    let attrs: Attrs = group_meta
+    let mut attrs: Attrs = group_meta
         .attrs
         .iter()
         .filter(|(k, _)| !k.to_ascii_lowercase().starts_with("_nc"))
         .map(|(k, v)| (k.clone(), meta::json_to_attr(v)))
         .collect();
+    let mut coords = coords;
+    coords.extend(cf::global_coordinates(&mut attrs, options));
+    coords.retain(|c| variables.contains_key(c));
     Dataset::from_parts(variables, coords, attrs)
         .map_err(|e| format_error(loc, None, e.to_string()))
 }
