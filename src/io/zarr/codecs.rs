@@ -10,10 +10,12 @@
 //! | `astype` | `numcodecs.astype` | [`astype`] | filter |
 //! | `packbits` | `numcodecs.packbits` | [`packbits`] | filter (bool → bytes) |
 //! | `bitround` | (zarrs' `numcodecs.bitround`) | [`bitround`] | filter |
+//! | `fixedscaleoffset` | `numcodecs.fixedscaleoffset` | [`fixedscaleoffset`] | filter (in place of zarrs') |
 //! | `lzma` | `numcodecs.lzma` | [`lzma`] | compressor (bytes → bytes) |
 //!
 //! zarrs itself (cargo features of the `zarrs` dependency) reads and writes `zlib`, `bz2`
-//! (pure-Rust libbz2-rs), `shuffle`, `fixedscaleoffset` and v3 `numcodecs.bitround`.
+//! (pure-Rust libbz2-rs), `shuffle` and v3 `numcodecs.bitround`; [`register`] gives
+//! `numcodecs.zlib`/`numcodecs.bz2` numcodecs' default level when zarr-python omits it.
 //!
 //! numcodecs filters see the chunk in memory, in the byte order of the filter's `dtype`;
 //! zarrs hands a filter the chunk in native order. The two agree for the little-endian
@@ -23,9 +25,11 @@
 mod astype;
 mod bitround;
 mod delta;
+mod fixedscaleoffset;
 mod lzma;
 mod packbits;
 mod quantize;
+mod whole_chunk;
 
 use std::fmt;
 
@@ -33,6 +37,53 @@ use serde_json::{Map, Value};
 use zarrs::array::codec::api::CodecError;
 use zarrs::array::DataType;
 use zarrs::plugin::{ExtensionName, ZarrVersion};
+
+/// Registers what cannot be registered at compile time: zarrs' `numcodecs.zlib` and
+/// `numcodecs.bz2` with numcodecs' default `level` (1) when the configuration has none,
+/// as zarr-python writes `Zlib()`/`BZ2()`. Idempotent; called when a store is opened.
+pub(crate) fn register() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use zarrs::array::codec::api::{
+            register_codec_v2, register_codec_v3, CodecRuntimePluginV2, CodecRuntimePluginV3,
+            CodecTraitsV3,
+        };
+        use zarrs::metadata::v2::MetadataV2;
+        use zarrs::array::codec::{Bz2Codec, ZlibCodec};
+        use zarrs::metadata::v3::MetadataV3;
+        fn with_level(
+            metadata: &MetadataV3,
+        ) -> MetadataV3 {
+            let mut config = metadata.configuration().map(|c| (**c).clone()).unwrap_or_default();
+            config.entry("level").or_insert(Value::from(1));
+            MetadataV3::new_with_configuration(metadata.name().to_string(), config)
+        }
+        // Ours in place of zarrs' (see `fixedscaleoffset`): zarrs turns a v2
+        // `fixedscaleoffset` into this v3 name, so both versions come here.
+        let _ = register_codec_v3(CodecRuntimePluginV3::new(
+            |name| name == "numcodecs.fixedscaleoffset",
+            |metadata: &MetadataV3| {
+                let config = metadata.configuration().map(|c| (**c).clone()).unwrap_or_default();
+                create_filter::<fixedscaleoffset::FixedScaleOffset>(&config)
+            },
+        ));
+        let _ = register_codec_v2(CodecRuntimePluginV2::new(
+            |name| name == "fixedscaleoffset",
+            |metadata: &MetadataV2| {
+                create_filter::<fixedscaleoffset::FixedScaleOffset>(metadata.configuration())
+            },
+        ));
+        // The handles are dropped: the plugins stay registered for the process.
+        let _ = register_codec_v3(CodecRuntimePluginV3::new(
+            |name| name == "numcodecs.zlib",
+            |metadata: &MetadataV3| <ZlibCodec as CodecTraitsV3>::create(&with_level(metadata)),
+        ));
+        let _ = register_codec_v3(CodecRuntimePluginV3::new(
+            |name| name == "numcodecs.bz2",
+            |metadata: &MetadataV3| <Bz2Codec as CodecTraitsV3>::create(&with_level(metadata)),
+        ));
+    });
+}
 
 /// The numeric element types numcodecs filters work on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +169,19 @@ impl Num {
 
 impl fmt::Display for Num {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
+        f.write_str(match self {
+            Num::Bool => "bool",
+            Num::I8 => "int8",
+            Num::I16 => "int16",
+            Num::I32 => "int32",
+            Num::I64 => "int64",
+            Num::U8 => "uint8",
+            Num::U16 => "uint16",
+            Num::U32 => "uint32",
+            Num::U64 => "uint64",
+            Num::F32 => "float32",
+            Num::F64 => "float64",
+        })
     }
 }
 
@@ -206,9 +269,25 @@ macro_rules! scalar_int {
             fn to_f64(self) -> f64 {
                 self as f64
             }
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            /// NaN and values out of range become numpy's result on x86-64 (the
+            /// "integer indefinite", `i32::MIN` or `i64::MIN`, cut to the type's width),
+            /// where Rust would saturate.
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                clippy::cast_precision_loss,
+                clippy::cast_possible_wrap
+            )]
             fn from_f64(v: f64) -> Self {
-                v as $t
+                if v.is_nan() || v < <$t>::MIN as f64 || v > <$t>::MAX as f64 {
+                    if std::mem::size_of::<$t>() == 8 {
+                        i64::MIN as $t
+                    } else {
+                        i32::MIN as $t
+                    }
+                } else {
+                    v as $t
+                }
             }
             #[allow(clippy::cast_lossless)]
             fn to_i128(self) -> i128 {
@@ -449,6 +528,25 @@ macro_rules! filter_codec_traits {
             ) -> Result<Option<Vec<std::num::NonZeroU64>>, zarrs::array::codec::api::CodecError>
             {
                 Ok($crate::io::zarr::codecs::Filter::decoded_shape(self, encoded_shape))
+            }
+            fn partial_decoder(
+                self: std::sync::Arc<Self>,
+                input_handle: std::sync::Arc<dyn zarrs::array::codec::api::ArrayPartialDecoderTraits>,
+                shape: &[std::num::NonZeroU64],
+                data_type: &zarrs::array::DataType,
+                fill_value: &zarrs::array::FillValue,
+                _options: &zarrs::array::codec::api::CodecOptions,
+            ) -> Result<
+                std::sync::Arc<dyn zarrs::array::codec::api::ArrayPartialDecoderTraits>,
+                zarrs::array::codec::api::CodecError,
+            > {
+                Ok(std::sync::Arc::new($crate::io::zarr::codecs::whole_chunk::WholeChunk::new(
+                    input_handle,
+                    self,
+                    shape,
+                    data_type,
+                    fill_value,
+                )))
             }
             fn encode<'a>(
                 &self,
