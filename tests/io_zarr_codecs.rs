@@ -31,10 +31,8 @@ fn cases() -> Vec<Value> {
 
 /// A fresh directory for one test's stores.
 fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "xr-zarr-codec-tests-{}-{test}",
-        std::process::id()
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("xr-zarr-codec-tests-{}-{test}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -48,7 +46,13 @@ fn json_values(a: &NdArray) -> Vec<Value> {
     a.to_f64_vec()
         .unwrap()
         .into_iter()
-        .map(|x| if x.is_nan() { Value::Null } else { Value::from(x) })
+        .map(|x| {
+            if x.is_nan() {
+                Value::Null
+            } else {
+                Value::from(x)
+            }
+        })
         .collect()
 }
 
@@ -68,10 +72,12 @@ fn numbers(values: &Value) -> Vec<f64> {
 
 fn same(a: &[Value], b: &[Value]) -> bool {
     a.len() == b.len()
-        && a.iter().zip(b).all(|(x, y)| match (x.as_f64(), y.as_f64()) {
-            (Some(x), Some(y)) => x == y,
-            _ => x == y,
-        })
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| match (x.as_f64(), y.as_f64()) {
+                (Some(x), Some(y)) => x == y,
+                _ => x == y,
+            })
 }
 
 fn shape(case: &Value) -> Vec<usize> {
@@ -96,7 +102,11 @@ fn open(case: &Value) -> Variable {
 #[test]
 fn stores_numcodecs_wrote_read_as_xarray_reads_them() {
     let cases = cases();
-    assert!(cases.len() >= 25, "expected.json lists {} stores", cases.len());
+    assert!(
+        cases.len() >= 25,
+        "expected.json lists {} stores",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for case in &cases {
         let ctx = case["store"].as_str().unwrap();
@@ -119,7 +129,10 @@ fn stores_numcodecs_wrote_read_as_xarray_reads_them() {
         assert_eq!(values.shape(), &shape(case)[..], "{ctx}: shape");
         let want = case["values"].as_array().unwrap();
         if !same(&json_values(&values), want) {
-            failures.push(format!("{ctx}: values\n{:?}\n{want:?}", json_values(&values)));
+            failures.push(format!(
+                "{ctx}: values\n{:?}\n{want:?}",
+                json_values(&values)
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -145,7 +158,10 @@ fn each_codec_is_found_under_its_v2_id_and_v3_name() {
         } else {
             enc.codecs.clone().unwrap_or_default()
         };
-        assert!(recorded.contains(id), "{ctx}: encoding {recorded} names {id}");
+        assert!(
+            recorded.contains(id),
+            "{ctx}: encoding {recorded} names {id}"
+        );
     }
 }
 
@@ -185,7 +201,11 @@ fn xr_encodes_with_each_codec_as_numcodecs_does() {
         let values = v.values().unwrap();
         assert_eq!(values.dtype(), dtype(&case), "{ctx}: dtype");
         let want = case["values"].as_array().unwrap();
-        assert!(same(&json_values(&values), want), "{ctx}: values xr wrote\n{:?}\n{want:?}", json_values(&values));
+        assert!(
+            same(&json_values(&values), want),
+            "{ctx}: values xr wrote\n{:?}\n{want:?}",
+            json_values(&values)
+        );
     }
 }
 
@@ -228,7 +248,12 @@ fn write_codec_fixtures() {
             .zarr_format(format(&case))
             .write()
             .unwrap();
-        let values = Dataset::open_zarr(&out).unwrap().variable("v").unwrap().values().unwrap();
+        let values = Dataset::open_zarr(&out)
+            .unwrap()
+            .variable("v")
+            .unwrap()
+            .values()
+            .unwrap();
         written.push(json!({
             "store": target,
             "shape": shape(&case),
@@ -250,7 +275,11 @@ fn stores_xr_wrote_read_back_as_recorded() {
         let v = open(case);
         let values = v.values().unwrap();
         assert_eq!(values.shape(), &shape(case)[..]);
-        assert!(same(&json_values(&values), case["values"].as_array().unwrap()), "{}", case["store"]);
+        assert!(
+            same(&json_values(&values), case["values"].as_array().unwrap()),
+            "{}",
+            case["store"]
+        );
     }
 }
 
@@ -330,13 +359,19 @@ fn bad_codec_configurations_are_errors_naming_variable_and_codec() {
         m["compressor"]["format"] = json!(3);
     });
     let err = open_error(&raw);
-    assert!(err.contains("\"v\"") && err.contains("lzma") && err.contains("format 3"), "{err}");
+    assert!(
+        err.contains("\"v\"") && err.contains("lzma") && err.contains("format 3"),
+        "{err}"
+    );
     // A delta filter without its dtype.
     let no_dtype = edited("delta_no_dtype", "v2_delta.zarr", |m| {
         m["filters"][0].as_object_mut().unwrap().remove("dtype");
     });
     let err = open_error(&no_dtype);
-    assert!(err.contains("\"v\"") && err.contains("delta") && err.contains("dtype"), "{err}");
+    assert!(
+        err.contains("\"v\"") && err.contains("delta") && err.contains("dtype"),
+        "{err}"
+    );
     // A big-endian filter dtype.
     let big = edited("delta_big", "v2_delta.zarr", |m| {
         m["filters"][0]["dtype"] = json!(">i4");
@@ -356,14 +391,19 @@ fn bad_codec_configurations_are_errors_naming_variable_and_codec() {
     let data = NdArray::from_shape_vec(&[5, 7], (0..35).map(f64::from).collect()).unwrap();
     for (filters, what) in [
         (r#"[{"id": "no-such-filter"}]"#, "no-such-filter"),
-        (r#"[{"id": "quantize", "digits": 2, "dtype": "<i4"}]"#, "quantize"),
+        (
+            r#"[{"id": "quantize", "digits": 2, "dtype": "<i4"}]"#,
+            "quantize",
+        ),
     ] {
         let enc = Encoding {
             filters: Some(filters.to_string()),
             compression: Some(Compression::None),
             ..Encoding::default()
         };
-        let v = Variable::new(&["y", "x"], data.clone()).unwrap().with_encoding(enc);
+        let v = Variable::new(&["y", "x"], data.clone())
+            .unwrap()
+            .with_encoding(enc);
         let out = scratch("bad_write").join("out.zarr");
         let err = Dataset::new()
             .with_data_var("v", v)

@@ -48,13 +48,14 @@ pub(crate) fn register() {
             register_codec_v2, register_codec_v3, CodecRuntimePluginV2, CodecRuntimePluginV3,
             CodecTraitsV3,
         };
-        use zarrs::metadata::v2::MetadataV2;
         use zarrs::array::codec::{Bz2Codec, ZlibCodec};
+        use zarrs::metadata::v2::MetadataV2;
         use zarrs::metadata::v3::MetadataV3;
-        fn with_level(
-            metadata: &MetadataV3,
-        ) -> MetadataV3 {
-            let mut config = metadata.configuration().map(|c| (**c).clone()).unwrap_or_default();
+        fn with_level(metadata: &MetadataV3) -> MetadataV3 {
+            let mut config = metadata
+                .configuration()
+                .map(|c| (**c).clone())
+                .unwrap_or_default();
             config.entry("level").or_insert(Value::from(1));
             MetadataV3::new_with_configuration(metadata.name().to_string(), config)
         }
@@ -63,7 +64,10 @@ pub(crate) fn register() {
         let _ = register_codec_v3(CodecRuntimePluginV3::new(
             |name| name == "numcodecs.fixedscaleoffset",
             |metadata: &MetadataV3| {
-                let config = metadata.configuration().map(|c| (**c).clone()).unwrap_or_default();
+                let config = metadata
+                    .configuration()
+                    .map(|c| (**c).clone())
+                    .unwrap_or_default();
                 create_filter::<fixedscaleoffset::FixedScaleOffset>(&config)
             },
         ));
@@ -389,7 +393,11 @@ fn check_decoded(codec: &str, declared: Num, data_type: &DataType) -> Result<(),
 }
 
 /// A string field of a codec configuration.
-fn text_field<'a>(codec: &str, config: &'a Map<String, Value>, field: &str) -> Result<&'a str, String> {
+fn text_field<'a>(
+    codec: &str,
+    config: &'a Map<String, Value>,
+    field: &str,
+) -> Result<&'a str, String> {
     config
         .get(field)
         .and_then(Value::as_str)
@@ -475,7 +483,9 @@ macro_rules! filter_codec_traits {
             fn partial_encoder_capability(
                 &self,
             ) -> zarrs::array::codec::api::PartialEncoderCapability {
-                zarrs::array::codec::api::PartialEncoderCapability { partial_encode: false }
+                zarrs::array::codec::api::PartialEncoderCapability {
+                    partial_encode: false,
+                }
             }
         }
         impl zarrs::array::codec::api::ArrayCodecTraits for $t {
@@ -520,18 +530,26 @@ macro_rules! filter_codec_traits {
                 &self,
                 decoded_shape: &[std::num::NonZeroU64],
             ) -> Result<Vec<std::num::NonZeroU64>, zarrs::array::codec::api::CodecError> {
-                Ok($crate::io::zarr::codecs::Filter::encoded_shape(self, decoded_shape))
+                Ok($crate::io::zarr::codecs::Filter::encoded_shape(
+                    self,
+                    decoded_shape,
+                ))
             }
             fn decoded_shape(
                 &self,
                 encoded_shape: &[std::num::NonZeroU64],
             ) -> Result<Option<Vec<std::num::NonZeroU64>>, zarrs::array::codec::api::CodecError>
             {
-                Ok($crate::io::zarr::codecs::Filter::decoded_shape(self, encoded_shape))
+                Ok($crate::io::zarr::codecs::Filter::decoded_shape(
+                    self,
+                    encoded_shape,
+                ))
             }
             fn partial_decoder(
                 self: std::sync::Arc<Self>,
-                input_handle: std::sync::Arc<dyn zarrs::array::codec::api::ArrayPartialDecoderTraits>,
+                input_handle: std::sync::Arc<
+                    dyn zarrs::array::codec::api::ArrayPartialDecoderTraits,
+                >,
                 shape: &[std::num::NonZeroU64],
                 data_type: &zarrs::array::DataType,
                 fill_value: &zarrs::array::FillValue,
@@ -540,13 +558,15 @@ macro_rules! filter_codec_traits {
                 std::sync::Arc<dyn zarrs::array::codec::api::ArrayPartialDecoderTraits>,
                 zarrs::array::codec::api::CodecError,
             > {
-                Ok(std::sync::Arc::new($crate::io::zarr::codecs::whole_chunk::WholeChunk::new(
-                    input_handle,
-                    self,
-                    shape,
-                    data_type,
-                    fill_value,
-                )))
+                Ok(std::sync::Arc::new(
+                    $crate::io::zarr::codecs::whole_chunk::WholeChunk::new(
+                        input_handle,
+                        self,
+                        shape,
+                        data_type,
+                        fill_value,
+                    ),
+                ))
             }
             fn encode<'a>(
                 &self,
@@ -596,10 +616,7 @@ trait Filter: fmt::Debug + Send + Sync + Sized + 'static {
         decoded.to_vec()
     }
     /// The shape of the decoded chunk, when the encoded shape tells it.
-    fn decoded_shape(
-        &self,
-        encoded: &[std::num::NonZeroU64],
-    ) -> Option<Vec<std::num::NonZeroU64>> {
+    fn decoded_shape(&self, encoded: &[std::num::NonZeroU64]) -> Option<Vec<std::num::NonZeroU64>> {
         Some(encoded.to_vec())
     }
     /// The encoded fill value from the encoding of one decoded fill element.
@@ -616,5 +633,7 @@ where
     F: Filter + zarrs::array::codec::api::ArrayToArrayCodecTraits,
 {
     let filter = F::new(config).map_err(zarrs::plugin::PluginCreateError::Other)?;
-    Ok(zarrs::array::codec::api::Codec::ArrayToArray(std::sync::Arc::new(filter)))
+    Ok(zarrs::array::codec::api::Codec::ArrayToArray(
+        std::sync::Arc::new(filter),
+    ))
 }

@@ -24,7 +24,11 @@ impl Filter for AsType {
         if encode_dtype == Num::Bool || decode_dtype == Num::Bool {
             return Err("astype: bool is not a numeric dtype xr casts".to_string());
         }
-        Ok(AsType { encode_dtype, decode_dtype, config: config.clone() })
+        Ok(AsType {
+            encode_dtype,
+            decode_dtype,
+            config: config.clone(),
+        })
     }
 
     fn config(&self) -> Map<String, Value> {

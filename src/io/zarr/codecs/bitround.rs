@@ -47,7 +47,10 @@ impl Filter for BitRound {
             .and_then(Value::as_u64)
             .and_then(|k| u32::try_from(k).ok())
             .ok_or("bitround: configuration has no non-negative integer field \"keepbits\"")?;
-        Ok(BitRound { keepbits, config: config.clone() })
+        Ok(BitRound {
+            keepbits,
+            config: config.clone(),
+        })
     }
 
     fn config(&self) -> Map<String, Value> {

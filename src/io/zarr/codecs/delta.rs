@@ -6,7 +6,9 @@ use serde_json::{Map, Value};
 use zarrs::array::codec::api::CodecError;
 use zarrs::array::DataType;
 
-use super::{cast, check_decoded, elements, num_field, register_filter, with_num, Filter, Num, Scalar};
+use super::{
+    cast, check_decoded, elements, num_field, register_filter, with_num, Filter, Num, Scalar,
+};
 
 /// The `delta` filter (v2 `delta`, v3 `numcodecs.delta`).
 #[derive(Debug, Clone)]
@@ -25,7 +27,11 @@ impl Filter for Delta {
         if dtype == Num::Bool || astype == Num::Bool {
             return Err("delta: bool arrays have no differences".to_string());
         }
-        Ok(Delta { dtype, astype, config: config.clone() })
+        Ok(Delta {
+            dtype,
+            astype,
+            config: config.clone(),
+        })
     }
 
     fn config(&self) -> Map<String, Value> {
@@ -49,7 +55,9 @@ impl Filter for Delta {
             }
             out
         }
-        Ok(with_num!(self.dtype, T => with_num!(self.astype, U => go::<T, U>(bytes), Bool => unreachable!()), Bool => unreachable!()))
+        Ok(
+            with_num!(self.dtype, T => with_num!(self.astype, U => go::<T, U>(bytes), Bool => unreachable!()), Bool => unreachable!()),
+        )
     }
 
     fn decode(&self, bytes: &[u8], decoded: &DataType, _len: u64) -> Result<Vec<u8>, CodecError> {
@@ -65,6 +73,8 @@ impl Filter for Delta {
             }
             out
         }
-        Ok(with_num!(self.dtype, T => with_num!(self.astype, U => go::<T, U>(bytes), Bool => unreachable!()), Bool => unreachable!()))
+        Ok(
+            with_num!(self.dtype, T => with_num!(self.astype, U => go::<T, U>(bytes), Bool => unreachable!()), Bool => unreachable!()),
+        )
     }
 }

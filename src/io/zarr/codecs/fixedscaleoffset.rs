@@ -40,7 +40,13 @@ impl Filter for FixedScaleOffset {
         if dtype == Num::Bool || astype == Num::Bool {
             return Err("fixedscaleoffset: bool is not a numeric dtype xr scales".to_string());
         }
-        Ok(FixedScaleOffset { offset, scale, dtype, astype, config: config.clone() })
+        Ok(FixedScaleOffset {
+            offset,
+            scale,
+            dtype,
+            astype,
+            config: config.clone(),
+        })
     }
 
     fn config(&self) -> Map<String, Value> {
@@ -61,7 +67,9 @@ impl Filter for FixedScaleOffset {
             }
             out
         }
-        Ok(with_num!(self.dtype, T => with_num!(self.astype, U => go::<T, U>(bytes, self.offset, self.scale), Bool => unreachable!()), Bool => unreachable!()))
+        Ok(
+            with_num!(self.dtype, T => with_num!(self.astype, U => go::<T, U>(bytes, self.offset, self.scale), Bool => unreachable!()), Bool => unreachable!()),
+        )
     }
 
     fn decode(&self, bytes: &[u8], decoded: &DataType, _len: u64) -> Result<Vec<u8>, CodecError> {
@@ -73,6 +81,8 @@ impl Filter for FixedScaleOffset {
             }
             out
         }
-        Ok(with_num!(self.dtype, T => with_num!(self.astype, U => go::<T, U>(bytes, self.offset, self.scale), Bool => unreachable!()), Bool => unreachable!()))
+        Ok(
+            with_num!(self.dtype, T => with_num!(self.astype, U => go::<T, U>(bytes, self.offset, self.scale), Bool => unreachable!()), Bool => unreachable!()),
+        )
     }
 }

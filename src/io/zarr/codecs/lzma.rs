@@ -54,20 +54,28 @@ impl Lzma {
                 "lzma: explicit filter chains are not supported".to_string(),
             ));
         }
-        Ok(Lzma { format, config: config.clone() })
+        Ok(Lzma {
+            format,
+            config: config.clone(),
+        })
     }
 }
 
 impl CodecTraitsV3 for Lzma {
     fn create(metadata: &MetadataV3) -> Result<Codec, PluginCreateError> {
-        let config = metadata.configuration().map(|c| (**c).clone()).unwrap_or_default();
+        let config = metadata
+            .configuration()
+            .map(|c| (**c).clone())
+            .unwrap_or_default();
         Ok(Codec::BytesToBytes(Arc::new(Lzma::new(&config)?)))
     }
 }
 
 impl CodecTraitsV2 for Lzma {
     fn create(metadata: &MetadataV2) -> Result<Codec, PluginCreateError> {
-        Ok(Codec::BytesToBytes(Arc::new(Lzma::new(metadata.configuration())?)))
+        Ok(Codec::BytesToBytes(Arc::new(Lzma::new(
+            metadata.configuration(),
+        )?)))
     }
 }
 
@@ -76,16 +84,25 @@ impl CodecTraits for Lzma {
         self
     }
 
-    fn configuration(&self, _version: ZarrVersion, _options: &CodecMetadataOptions) -> Option<Configuration> {
+    fn configuration(
+        &self,
+        _version: ZarrVersion,
+        _options: &CodecMetadataOptions,
+    ) -> Option<Configuration> {
         Some(Configuration::from(self.config.clone()))
     }
 
     fn partial_decoder_capability(&self) -> PartialDecoderCapability {
-        PartialDecoderCapability { partial_read: false, partial_decode: false }
+        PartialDecoderCapability {
+            partial_read: false,
+            partial_decode: false,
+        }
     }
 
     fn partial_encoder_capability(&self) -> PartialEncoderCapability {
-        PartialEncoderCapability { partial_encode: false }
+        PartialEncoderCapability {
+            partial_encode: false,
+        }
     }
 }
 

@@ -19,7 +19,9 @@ register_filter!(PackBits, v3: "numcodecs.packbits", v2: "packbits");
 
 impl Filter for PackBits {
     fn new(config: &Map<String, Value>) -> Result<Self, String> {
-        Ok(PackBits { config: config.clone() })
+        Ok(PackBits {
+            config: config.clone(),
+        })
     }
 
     fn config(&self) -> Map<String, Value> {

@@ -5,7 +5,9 @@ use serde_json::{Map, Value};
 use zarrs::array::codec::api::CodecError;
 use zarrs::array::DataType;
 
-use super::{cast_bytes, check_decoded, elements, num_field, register_filter, with_num, Filter, Num, Scalar};
+use super::{
+    cast_bytes, check_decoded, elements, num_field, register_filter, with_num, Filter, Num, Scalar,
+};
 
 /// The `quantize` filter (v2 `quantize`, v3 `numcodecs.quantize`).
 #[derive(Debug, Clone)]
@@ -28,7 +30,9 @@ impl Filter for Quantize {
         let dtype = num_field("quantize", config, "dtype", None)?;
         let astype = num_field("quantize", config, "astype", Some(dtype))?;
         if !dtype.is_float() || !astype.is_float() {
-            return Err(format!("quantize: dtype {dtype} and astype {astype} must be floats"));
+            return Err(format!(
+                "quantize: dtype {dtype} and astype {astype} must be floats"
+            ));
         }
         #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
         let scale = {
@@ -37,7 +41,12 @@ impl Filter for Quantize {
             let bits = (10f64.powf(-exp)).log2().ceil();
             2f64.powf(bits)
         };
-        Ok(Quantize { scale, dtype, astype, config: config.clone() })
+        Ok(Quantize {
+            scale,
+            dtype,
+            astype,
+            config: config.clone(),
+        })
     }
 
     fn config(&self) -> Map<String, Value> {
@@ -58,7 +67,8 @@ impl Filter for Quantize {
             }
             out
         }
-        let rounded = with_num!(self.dtype, T => go::<T>(bytes, self.scale), Bool => unreachable!());
+        let rounded =
+            with_num!(self.dtype, T => go::<T>(bytes, self.scale), Bool => unreachable!());
         cast_bytes(&rounded, self.dtype, self.astype)
     }
 

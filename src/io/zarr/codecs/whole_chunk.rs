@@ -67,9 +67,13 @@ impl ArrayPartialDecoderTraits for WholeChunk {
         let encoded_shape = self.codec.encoded_shape(&self.shape)?;
         let whole = ArraySubset::new_with_shape(encoded_shape.iter().map(|n| n.get()).collect());
         let encoded = self.input.partial_decode(&whole, options)?.into_owned();
-        let decoded =
-            self.codec
-                .decode(encoded, &self.shape, &self.data_type, &self.fill_value, options)?;
+        let decoded = self.codec.decode(
+            encoded,
+            &self.shape,
+            &self.data_type,
+            &self.fill_value,
+            options,
+        )?;
         let shape: Vec<u64> = self.shape.iter().map(|n| n.get()).collect();
         Ok(decoded
             .extract_array_subset(indexer, &shape, &self.data_type)?
