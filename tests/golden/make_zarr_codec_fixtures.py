@@ -47,6 +47,10 @@ def ints(dtype="int32"):
     return ((np.arange(35).reshape(SHAPE) * 7) % 23 - 5).astype(dtype)
 
 
+def strings():
+    return np.array(["a", "bb", "ccc", "", "bb", "dddd", "a"] * 5).reshape(SHAPE)
+
+
 def bools():
     return (np.arange(35).reshape(SHAPE) % 3 == 0)
 
@@ -83,12 +87,16 @@ CASES = {
                {"filters": [nc3.AsType(encode_dtype="<f4", decode_dtype="<f8")]}),
     "astype_int": (ints("int64"), {"filters": [numcodecs.AsType(encode_dtype="<i2", decode_dtype="<i8")]},
                    None),
+    "categorize": (strings(), {"filters": [numcodecs.Categorize(labels=["a", "bb", "ccc"], dtype="<U4", astype="u1")]},
+                   None),
     "packbits": (bools(), {"filters": [numcodecs.PackBits()]},
                  {"filters": [nc3.PackBits()]}),
 }
 
 
 def values(a):
+    if a.dtype.kind == "U":
+        return [str(x) for x in a.ravel()]
     if a.dtype.kind == "f":
         return [None if np.isnan(x) else float(x) for x in a.ravel()]
     if a.dtype.kind == "b":
@@ -133,9 +141,12 @@ def check_xr_written():
         arr = zarr.open_array(os.path.join(DATA, case["store"]) + "/v", mode="r")
         got = arr[...]
         assert list(got.shape) == case["shape"], (case["store"], got.shape)
-        want = np.array([np.nan if x is None else x for x in case["values"]], dtype="float64")
-        np.testing.assert_allclose(got.ravel().astype("float64"), want, rtol=0, atol=case["atol"],
-                                   err_msg=case["store"])
+        if got.dtype.kind == "U":
+            assert [str(x) for x in got.ravel()] == case["values"], case["store"]
+        else:
+            want = np.array([np.nan if x is None else x for x in case["values"]], dtype="float64")
+            np.testing.assert_allclose(got.ravel().astype("float64"), want, rtol=0,
+                                       atol=case["atol"], err_msg=case["store"])
         print("xr-written", case["store"], "decodes in zarr-python", zarr.__version__)
 
 

@@ -9,6 +9,7 @@
 //! | `quantize` | `numcodecs.quantize` | [`quantize`] | filter |
 //! | `astype` | `numcodecs.astype` | [`astype`] | filter |
 //! | `packbits` | `numcodecs.packbits` | [`packbits`] | filter (bool → bytes) |
+//! | `categorize` | `numcodecs.categorize` | [`categorize`] | filter (`<U` strings → codes) |
 //! | `bitround` | (zarrs' `numcodecs.bitround`) | [`bitround`] | filter |
 //! | `fixedscaleoffset` | `numcodecs.fixedscaleoffset` | [`fixedscaleoffset`] | filter (in place of zarrs') |
 //! | `lzma` | `numcodecs.lzma` | [`lzma`] | compressor (bytes → bytes) |
@@ -24,6 +25,7 @@
 
 mod astype;
 mod bitround;
+mod categorize;
 mod delta;
 mod fixedscaleoffset;
 mod lzma;
