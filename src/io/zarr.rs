@@ -19,6 +19,7 @@
 //! consolidated metadata; writing for `to_zarr`).
 
 mod backend;
+mod codecs;
 mod meta;
 mod read;
 #[cfg(feature = "remote")]

@@ -111,6 +111,7 @@ pub(crate) fn open_with(
     access: Access,
     options: &StorageOptions,
 ) -> Result<Storages> {
+    super::codecs::register();
     if let Some(path) = location.strip_prefix("file://") {
         return open_local_only(path, access, options);
     }
