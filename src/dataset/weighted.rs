@@ -21,7 +21,7 @@
 use indexmap::IndexMap;
 
 use super::{DataArray, Dataset, Variable};
-use crate::array::kernels::{self, BinaryOp};
+use crate::array::kernels::{self, BinaryOp, ReduceParams, Reduction};
 use crate::array::{DType, NdArray};
 use crate::dataset::align::Join;
 use crate::error::{Error, Result};
@@ -133,6 +133,12 @@ impl Weigh<'_> {
 
     /// `dot(da, weights)` over `dims`, NaN in `da` counted as 0 (xarray's `_reduce`).
     fn reduce(&self, da: &DataArray, weights: &DataArray, dims: &[String]) -> Result<DataArray> {
+        let prod = Self::product(da, weights)?;
+        self.sum_over(&prod, dims)
+    }
+
+    /// `da * weights`, NaN in `da` counted as 0.
+    fn product(da: &DataArray, weights: &DataArray) -> Result<DataArray> {
         let filled = if da.dtype().is_float() {
             // NaN counts as 0 (xarray's `fillna(0.0)`), fused into the chunk tasks: a
             // `where` would compute every block of the array before the sum reads them.
@@ -141,7 +147,12 @@ impl Weigh<'_> {
         } else {
             da.clone()
         };
-        let prod = filled.binary_op(weights, BinaryOp::Mul, Join::Inner)?;
+        filled.binary_op(weights, BinaryOp::Mul, Join::Inner)
+    }
+
+    /// The sum of `prod` over `dims` (NaN kept), with the data's attrs.
+    fn sum_over(&self, prod: &DataArray, dims: &[String]) -> Result<DataArray> {
+        let prod = prod.clone();
         let dims: Vec<&str> = dims.iter().map(String::as_str).collect();
         let out = if dims.is_empty() {
             prod
@@ -154,7 +165,9 @@ impl Weigh<'_> {
         Ok(out.with_attrs(self.da.attrs().clone()))
     }
 
-    fn sum_of_weights(&self, dims: &[String]) -> Result<DataArray> {
+    /// The weights where the data is valid (`notnull(da) * weights`), whose sum is
+    /// `sum_of_weights`.
+    fn valid_weights(&self) -> Result<DataArray> {
         let mask = self.da.with_variable(notnull(self.da.variable())?)?;
         // Bools sum as integers, as xarray's `weights * 1` makes them.
         let wdtype = match self.weights.dtype() {
@@ -169,9 +182,52 @@ impl Weigh<'_> {
             mask.variable()
                 .replace(mask.dims().to_vec(), mask.values().astype(wdtype)?),
         )?;
-        let sum = self.reduce(&mask, &weights, dims)?;
+        // The mask holds no NaN: no filling step before the product.
+        mask.binary_op(&weights, BinaryOp::Mul, Join::Inner)
+    }
+
+    /// xarray's `sum_of_weights`: NaN where the valid weights sum to 0.
+    fn no_zero(sum: DataArray) -> Result<DataArray> {
         let valid = sum.scalar_op(0.0, BinaryOp::Ne, false)?;
         sum.where_(&valid)
+    }
+
+    fn sum_of_weights(&self, dims: &[String]) -> Result<DataArray> {
+        let sum = self.sum_over(&self.valid_weights()?, dims)?;
+        Self::no_zero(sum)
+    }
+
+    /// `sum(da * weights)` and `sum_of_weights` over `dims` together. On lazy data both
+    /// sums are one reduction of the two products stacked, so each task reads (and
+    /// decodes) a chunk of the data once for both: the same values as two reductions.
+    fn sum_and_sum_of_weights(&self, dims: &[String]) -> Result<(DataArray, DataArray)> {
+        let prod = Self::product(self.da, self.weights)?;
+        let valid = self.valid_weights()?;
+        let sum = self.sum_over(&prod, dims)?;
+        let weight_sum = self.sum_over(&valid, dims)?;
+        let stacked = match (prod.values(), valid.values(), sum.values(), weight_sum.values()) {
+            (Data::Lazy(p), Data::Lazy(v), Data::Lazy(_), Data::Lazy(_))
+                if prod.dims() == valid.dims()
+                    && p.shape() == v.shape()
+                    && p.chunks() == v.chunks()
+                    && p.dtype() == v.dtype()
+                    && !dims.is_empty() =>
+            {
+                let axes = dims
+                    .iter()
+                    .map(|d| prod.variable().require_axis(d, "weighted"))
+                    .collect::<Result<Vec<_>>>()?;
+                Some(stacked_sums(p, v, &axes)?)
+            }
+            _ => None,
+        };
+        let Some((s, w)) = stacked else {
+            return Ok((sum, Self::no_zero(weight_sum)?));
+        };
+        let sum = sum.with_variable(sum.variable().with_data(Data::Lazy(s))?)?;
+        let weight_sum =
+            weight_sum.with_variable(weight_sum.variable().with_data(Data::Lazy(w))?)?;
+        Ok((sum, Self::no_zero(weight_sum)?))
     }
 
     fn sum(&self, dims: &[String]) -> Result<DataArray> {
@@ -179,8 +235,8 @@ impl Weigh<'_> {
     }
 
     fn mean(&self, dims: &[String]) -> Result<DataArray> {
-        self.sum(dims)?
-            .binary_op(&self.sum_of_weights(dims)?, BinaryOp::Div, Join::Inner)
+        let (sum, weight_sum) = self.sum_and_sum_of_weights(dims)?;
+        sum.binary_op(&weight_sum, BinaryOp::Div, Join::Inner)
     }
 
     fn var(&self, dims: &[String]) -> Result<DataArray> {
@@ -520,4 +576,23 @@ fn lazy_quantile(x: &Data, w: &Data, nred: usize, q: &[f64]) -> Result<LazyArray
         out = out.slice_axis(ax, 0, 1, 1)?.remove_axis(ax)?;
     }
     Ok(out)
+}
+
+/// The sums over `axes` of `a` and `b` (same shape, chunks and dtype) as one reduction
+/// of the two stacked along a new leading axis of one chunk, so that a task pulls both
+/// from the same region and a source they share is read once (see
+/// `LazyArray`'s read cache); the sums are bit for bit those of two reductions.
+fn stacked_sums(a: &LazyArray, b: &LazyArray, axes: &[usize]) -> Result<(LazyArray, LazyArray)> {
+    let both = LazyArray::concatenate(0, &[a.insert_axis(0)?, b.insert_axis(0)?])?;
+    let mut sizes = vec![vec![2]];
+    sizes.extend(a.chunks().iter().cloned());
+    let both = both.rechunk_sizes(sizes)?;
+    let shifted: Vec<usize> = axes.iter().map(|&ax| ax + 1).collect();
+    let sums = both.reduce(&shifted, Reduction::Sum, ReduceParams::new(Some(false), 0))?;
+    let n = sums.shape()[0];
+    debug_assert_eq!(n, 2);
+    Ok((
+        sums.slice_axis(0, 0, 1, 1)?.remove_axis(0)?,
+        sums.slice_axis(0, 1, 2, 1)?.remove_axis(0)?,
+    ))
 }

@@ -1,6 +1,7 @@
 //! Expression nodes of lazy arrays, how a region of a node maps to regions of its
 //! inputs, and how a region is evaluated by pulling it through fused nodes.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -227,6 +228,72 @@ impl Expr {
     }
 }
 
+thread_local! {
+    /// The source reads of the task evaluating on this thread, by (node address,
+    /// region), while [`with_read_cache`] runs it.
+    static READS: RefCell<Option<HashMap<(usize, Region), NdArray>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` (a task's evaluation) keeping every source region it reads, so that a
+/// second pull of the same region (a value and its mask, stacked into one reduction)
+/// reads and decodes it once.
+pub(crate) fn with_read_cache<T>(f: impl FnOnce() -> T) -> T {
+    /// Puts the outer cache back (tasks may nest on a thread that waits in rayon),
+    /// also when `f` panics.
+    struct Restore(Option<HashMap<(usize, Region), NdArray>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let outer = self.0.take();
+            READS.with(|r| *r.borrow_mut() = outer);
+        }
+    }
+    let outer = READS.with(|r| r.borrow_mut().replace(HashMap::new()));
+    let _restore = Restore(outer);
+    f()
+}
+
+/// Whether evaluating `arr` over `region` pulls some source region more than once.
+pub(crate) fn reads_a_region_twice(arr: &LazyArray, region: &Region) -> bool {
+    fn walk(arr: &LazyArray, region: &Region, seen: &mut Vec<(usize, Region)>) -> bool {
+        if arr.expr.materialized_grid().is_some() {
+            return false;
+        }
+        if let Expr::Source(_) = &*arr.expr {
+            let key = (node_key(&arr.expr), region.clone());
+            if seen.contains(&key) {
+                return true;
+            }
+            seen.push(key);
+            return false;
+        }
+        arr.expr
+            .input_regions(region)
+            .iter()
+            .any(|(input, r)| walk(input, r, seen))
+    }
+    walk(arr, region, &mut Vec::new())
+}
+
+/// A source region's values: from the task's read cache when one is on (reading and
+/// keeping them the first time).
+fn read_source(expr: &Arc<Expr>, src: &Arc<dyn ChunkSource>, region: &Region) -> Result<NdArray> {
+    let key = (node_key(expr), region.clone());
+    let cached = READS.with(|r| r.borrow().as_ref().map(|m| m.get(&key).cloned()));
+    match cached {
+        None => src.read(region),
+        Some(Some(v)) => Ok(v),
+        Some(None) => {
+            let v = src.read(region)?;
+            READS.with(|r| {
+                if let Some(m) = r.borrow_mut().as_mut() {
+                    m.insert(key, v.clone());
+                }
+            });
+            Ok(v)
+        }
+    }
+}
+
 /// Values of materialised blocks available to a task: (node address, block number).
 pub(crate) type Inputs = HashMap<(usize, usize), Arc<TaskValue>>;
 
@@ -293,7 +360,7 @@ pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<
             .ok_or_else(|| Error::internal("a fused node has an input"))
     };
     match &**expr {
-        Expr::Source(src) => src.read(region),
+        Expr::Source(src) => read_source(expr, src, region),
         Expr::Memory(a) => slice_region(a, region),
         Expr::Blocks { grid, blocks } => assemble(grid, region, arr.dtype(), |linear| {
             blocks

@@ -12,7 +12,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::expr::{eval, needed_blocks, node_key, BlockFn, Expr, Inputs};
+use super::expr::{
+    eval, needed_blocks, node_key, reads_a_region_twice, with_read_cache, BlockFn, Expr, Inputs,
+};
 use super::overlap::RegionMap;
 use super::{reduce_dtype, LazyArray};
 use crate::array::aggregation::{GroupPlan, Method, ReducePlan};
@@ -149,6 +151,7 @@ impl Lowering {
         let (deps, keys) = self.dependencies(arr, &region)?;
         let label = format!("{} block {}", arr.label(), fmt_region(&region));
         let est = region_len(&region) * arr.dtype().size();
+        let cache_reads = reads_a_region_twice(arr, &region);
         let arr = arr.clone();
         let id = self.graph.add_task(
             deps,
@@ -156,7 +159,11 @@ impl Lowering {
             est,
             Box::new(move |values: Vec<Arc<TaskValue>>| {
                 let inputs: Inputs = keys.into_iter().zip(values).collect();
-                let v = eval(&arr, &region, &inputs)?;
+                let v = if cache_reads {
+                    with_read_cache(|| eval(&arr, &region, &inputs))?
+                } else {
+                    eval(&arr, &region, &inputs)?
+                };
                 match then {
                     Some(f) => f(v),
                     None => Ok(TaskValue::single(v)),
