@@ -657,8 +657,9 @@ impl<'a> ToZarr<'a> {
         let metadata = match format {
             ZarrFormat::V2 => {
                 let dtype_name = match dtype {
-                    // numpy's fixed-length unicode, as xarray writes str to v2.
-                    DType::Str => format!("<U{}", max_chars(enc)?.max(1)),
+                    // numpy objects with the vlen-utf8 filter, as zarr-python writes
+                    // str to v2 (and any string length can be appended later).
+                    DType::Str => "|O".to_string(),
                     d => d.zarr_v2_name(ByteOrder::Little).ok_or_else(|| {
                         self.err(
                             Some(name),
@@ -672,8 +673,12 @@ impl<'a> ToZarr<'a> {
                 };
                 let compressor: Option<MetadataV2> =
                     serde_json::from_value(v2_compressor(self, name, encoding)?).map_err(typed)?;
+                let mut filters = v2_filters(self, name, encoding)?;
+                if dtype == DType::Str {
+                    filters = with_vlen_utf8(filters);
+                }
                 let filters: Option<Vec<MetadataV2>> =
-                    serde_json::from_value(v2_filters(self, name, encoding)?).map_err(typed)?;
+                    serde_json::from_value(filters).map_err(typed)?;
                 // xarray's convention, not Zarr's: v2 has no dimension names of its own.
                 attrs.insert("_ARRAY_DIMENSIONS".into(), json!(enc.dims()));
                 serde_json::to_value(ArrayMetadataV2::new(
@@ -1139,14 +1144,6 @@ fn check_alignment(w: &ToZarr<'_>, plan: &Plan, grid: &ChunkGrid, stored: &[usiz
     Ok(())
 }
 
-/// The longest string of a string variable, in characters.
-fn max_chars(var: &Variable) -> Result<usize> {
-    Ok(match var.values()? {
-        NdArray::Str(a) => a.iter().map(|s| s.chars().count()).max().unwrap_or(0),
-        _ => 0,
-    })
-}
-
 /// Writes `block` at `at` (chunk-aligned blocks are stored without reading).
 fn store_block(
     array: &WritableArray,
@@ -1227,6 +1224,20 @@ fn v2_filters(w: &ToZarr<'_>, name: &str, encoding: &Encoding) -> Result<Value> 
         Some(t) => parse_json(w, name, "filters", t),
         None => Ok(Value::Null),
     }
+}
+
+/// v2 `filters` (a JSON list or null) with the `vlen-utf8` object codec first, once,
+/// as zarr-python writes strings.
+fn with_vlen_utf8(filters: Value) -> Value {
+    let mut list: Vec<Value> = match filters {
+        Value::Array(items) => items
+            .into_iter()
+            .filter(|f| f.get("id").and_then(Value::as_str) != Some("vlen-utf8"))
+            .collect(),
+        _ => Vec::new(),
+    };
+    list.insert(0, json!({"id": "vlen-utf8"}));
+    Value::Array(list)
 }
 
 /// Codecs (a JSON list) as zarrs' metadata. A codec without configuration keeps the
