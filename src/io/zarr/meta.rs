@@ -864,7 +864,35 @@ pub(crate) fn for_zarrs(mut md: ArrayMetadata) -> ArrayMetadata {
         }
     }
     stored.for_zarrs(&mut md);
+    integral_fill_value(&mut md);
     md
+}
+
+/// A whole float fill value (`0.0`) on an integer array, as z5py writes it, becomes
+/// the integer zarrs takes; xarray reads it as that integer too.
+fn integral_fill_value(md: &mut ArrayMetadata) {
+    let (integer, fill) = match md {
+        ArrayMetadata::V2(m) => (
+            matches!(&m.dtype, DataTypeMetadataV2::Simple(t)
+                if DType::from_zarr_v2(t).is_some_and(|(d, _)| d.is_integer())),
+            &mut m.fill_value,
+        ),
+        ArrayMetadata::V3(m) => (
+            DType::from_zarr_v3(m.data_type.name()).is_some_and(DType::is_integer),
+            &mut m.fill_value,
+        ),
+    };
+    let FillValueMetadataV3::Number(n) = fill else {
+        return;
+    };
+    if !integer || n.is_i64() || n.is_u64() {
+        return;
+    }
+    // Only whole values within i64 are rewritten; anything else stays for zarrs to refuse.
+    #[allow(clippy::cast_possible_truncation)]
+    if let Some(x) = n.as_f64().filter(|x| x.fract() == 0.0 && x.abs() < 9.0e18) {
+        *fill = FillValueMetadataV3::from(x as i64);
+    }
 }
 
 /// The object codec of a v2 `"|O"` array: the id of its first filter that is one

@@ -341,8 +341,13 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
         ));
     }
     let inner = meta.inner_chunk_shape(loc, &md)?;
-    let fill = meta.fill_value(loc, &md, dtype)?;
     let kind = Stored::of(&md);
+    // A raw datetime64's fill value is its integer (NaT), as xarray shows it.
+    let fill_dtype = match kind {
+        Stored::Datetime64(_) => DType::I64,
+        _ => dtype,
+    };
+    let fill = meta.fill_value(loc, &md, fill_dtype)?;
     let mut encoding = Encoding::default();
     match &md {
         ArrayMetadata::V2(m) => {
