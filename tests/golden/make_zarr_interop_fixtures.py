@@ -10,7 +10,8 @@ Writers (versions recorded in expected.json):
 - zarr-python 3 (zarr_format=2 and 3) through xarray's to_zarr and zarr directly:
   object strings (v2 "|O" + vlen-utf8, v3 "string"), byte strings (v2 "|S2", v3
   null_terminated_bytes), float16, raw datetime64 ("<M8[s]", v3 numpy.datetime64), a 0-d
-  array with no dimension names.
+  array with no dimension names, raw timedelta64 ("<m8[s]", v3 numpy.timedelta64; xr
+  reads its int64 counts, having no timedelta type yet).
 - TensorStore (v2 and v3 drivers): int16 with a fill value, float32; dims added by hand
   (_ARRAY_DIMENSIONS / dimension_names) since TensorStore writes none.
 - z5py is not on PyPI: z5py_style.zarr is its layout (v2, "fill_value": 0.0 on an
@@ -83,10 +84,13 @@ def types_store(zarr_format):
     dims = {"dimension_names": ["x"]} if zarr_format == 3 else {}
     stamp = g.create_array("stamp", shape=(3,), dtype="M8[s]", compressors=None, **dims)
     stamp[:] = np.array(["2001-01-01", "2001-01-02T12", "NaT"], dtype="M8[s]")
+    span = g.create_array("span", shape=(3,), dtype="m8[s]", compressors=None, **dims)
+    span[:] = np.array([0, 90, -3600], dtype="m8[s]")
     scalar = g.create_array("scalar", shape=(), dtype="f8", compressors=None)
     scalar[...] = 3.5
     if zarr_format == 2:
         stamp.attrs["_ARRAY_DIMENSIONS"] = ["x"]
+        span.attrs["_ARRAY_DIMENSIONS"] = ["x"]
         scalar.attrs["_ARRAY_DIMENSIONS"] = []
     zarr.consolidate_metadata(path(name))
     return name

@@ -859,7 +859,7 @@ pub(crate) fn for_zarrs(mut md: ArrayMetadata) -> ArrayMetadata {
     let stored = Stored::of(&md);
     if let ArrayMetadata::V2(m) = &mut md {
         let object = matches!(&m.dtype, DataTypeMetadataV2::Simple(t) if t == "|O");
-        if (fixed_utf32_v2(&m.dtype) || object) && m.fill_value.is_null() {
+        if (stored == Stored::FixedUtf32 || object) && m.fill_value.is_null() {
             m.fill_value = FillValueMetadataV3::from("");
         }
     }
@@ -916,19 +916,7 @@ fn object_codec(m: &ArrayMetadataV2) -> Option<&str> {
 /// True for numpy's fixed-length unicode strings, as xarray writes `str` values:
 /// v2 `"<U3"`, v3 `{"name": "fixed_length_utf32", ...}`.
 pub(crate) fn fixed_utf32(md: &ArrayMetadata) -> bool {
-    match md {
-        ArrayMetadata::V2(m) => fixed_utf32_v2(&m.dtype),
-        ArrayMetadata::V3(m) => m.data_type.name() == "fixed_length_utf32",
-    }
-}
-
-fn fixed_utf32_v2(dtype: &DataTypeMetadataV2) -> bool {
-    match dtype {
-        DataTypeMetadataV2::Simple(t) => {
-            t.trim_start_matches(['<', '>', '|', '=']).starts_with('U')
-        }
-        DataTypeMetadataV2::Structured(_) => false,
-    }
+    Stored::of(md) == Stored::FixedUtf32
 }
 
 /// A typed fill value as a one-element array of `dtype`.

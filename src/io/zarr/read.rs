@@ -201,9 +201,7 @@ fn retrieve(
         Ok(NdArray::from_shape_vec(shape, v)?)
     }
     match dtype {
-        _ if !matches!(stored, Stored::Native | Stored::FixedUtf32) => {
-            stored.retrieve(array, &subset, &shape)
-        }
+        _ if !stored.read_by_zarrs() => stored.retrieve(array, &subset, &shape),
         DType::Str if stored == Stored::FixedUtf32 => {
             let v: Vec<Vec<char>> = array.retrieve_array_subset(&subset)?;
             let v: Vec<String> = v.into_iter().map(|c| c.into_iter().collect()).collect();
@@ -344,7 +342,7 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
     let kind = Stored::of(&md);
     // A raw datetime64's fill value is its integer (NaT), as xarray shows it.
     let fill_dtype = match kind {
-        Stored::Datetime64(_) => DType::I64,
+        Stored::Datetime64(_) | Stored::Timedelta64 => DType::I64,
         _ => dtype,
     };
     let fill = meta.fill_value(loc, &md, fill_dtype)?;
@@ -379,7 +377,9 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
         ZarrFormat::V2 => {
             // Zarr v2's fill_value is the CF _FillValue (xarray's
             // use_zarr_fill_value_as_mask for v2 stores).
-            if let Some(f) = fill {
+            // Not for timedeltas read as their counts: xarray does not mask those (NaT
+            // is their fill value), and an int64 _FillValue would.
+            if let Some(f) = fill.filter(|_| kind != Stored::Timedelta64) {
                 attrs.insert("_FillValue".into(), AttrValue::Array(f));
             }
         }

@@ -6,7 +6,10 @@
 //!   (trailing NULs stripped, as numpy does; bytes that are not UTF-8 replaced);
 //! - `float16` is read as `float32` (exact);
 //! - raw `datetime64` (v2 `"<M8[s]"`, v3 `numpy.datetime64`) is read as datetimes on
-//!   the standard calendar (`NaT` stays `NaT`).
+//!   the standard calendar (`NaT` stays `NaT`);
+//! - raw `timedelta64` (v2 `"<m8[s]"`, v3 `numpy.timedelta64`) is read as `int64`
+//!   counts of its stored unit, which stays in the metadata (`xr` has no timedelta
+//!   type yet).
 
 use serde_json::Value;
 use zarrs::array::{Array, ArrayBytes, ArrayMetadata, ArraySubset};
@@ -31,6 +34,8 @@ pub(crate) enum Stored {
     /// numpy `datetime64` counting this many microseconds per step (a negative number
     /// `-n`: one step is `1/n` microsecond).
     Datetime64(i64),
+    /// numpy `timedelta64`, read as its `int64` counts.
+    Timedelta64,
 }
 
 impl Stored {
@@ -48,6 +53,8 @@ impl Stored {
                         Stored::Float16
                     } else if let Some(step) = body.strip_prefix("M8").and_then(datetime64_step) {
                         Stored::Datetime64(step)
+                    } else if body.starts_with("m8") {
+                        Stored::Timedelta64
                     } else {
                         Stored::Native
                     }
@@ -69,9 +76,19 @@ impl Stored {
                     unit.and_then(|u| datetime64_step(&format!("[{scale}{u}]")))
                         .map_or(Stored::Native, Stored::Datetime64)
                 }
+                "numpy.timedelta64" => Stored::Timedelta64,
                 _ => Stored::Native,
             },
         }
+    }
+
+    /// True when zarrs reads the values as `xr` holds them, after
+    /// [`Stored::for_zarrs`]; false when [`Stored::retrieve`] converts them.
+    pub fn read_by_zarrs(self) -> bool {
+        matches!(
+            self,
+            Stored::Native | Stored::FixedUtf32 | Stored::Timedelta64
+        )
     }
 
     /// The type `xr` reads these values as; `None` for [`Stored::Native`].
@@ -81,6 +98,7 @@ impl Stored {
             Stored::FixedUtf32 | Stored::Bytes(_) => Some(DType::Str),
             Stored::Float16 => Some(DType::F32),
             Stored::Datetime64(_) => Some(DType::DateTime(Calendar::Standard)),
+            Stored::Timedelta64 => Some(DType::I64),
         }
     }
 
@@ -96,13 +114,13 @@ impl Stored {
                 m.data_type = MetadataV3::new(format!("r{}", n * 8));
                 m.fill_value = zero_bytes(n);
             }
-            (Stored::Datetime64(_), ArrayMetadata::V2(m)) => {
+            (Stored::Datetime64(_) | Stored::Timedelta64, ArrayMetadata::V2(m)) => {
                 if let DataTypeMetadataV2::Simple(t) = &m.dtype {
                     let order = if t.starts_with('>') { ">" } else { "<" };
                     m.dtype = DataTypeMetadataV2::Simple(format!("{order}i8"));
                 }
             }
-            (Stored::Datetime64(_), ArrayMetadata::V3(m)) => {
+            (Stored::Datetime64(_) | Stored::Timedelta64, ArrayMetadata::V3(m)) => {
                 m.data_type = MetadataV3::new("int64");
             }
             _ => {}
@@ -110,7 +128,7 @@ impl Stored {
     }
 
     /// Reads `subset` of `array` (opened with [`Stored::for_zarrs`]) as `xr` values of
-    /// `shape`. Not for [`Stored::Native`] or [`Stored::FixedUtf32`].
+    /// `shape`. Not for the types that zarrs reads ([`Stored::read_by_zarrs`]).
     pub fn retrieve(
         self,
         array: &Array<dyn ReadableStorageTraits>,
@@ -145,7 +163,7 @@ impl Stored {
                 let a = NdArray::from_shape_vec(shape, ticks)?;
                 Ok(a.astype(DType::DateTime(Calendar::Standard))?)
             }
-            Stored::Native | Stored::FixedUtf32 => {
+            Stored::Native | Stored::FixedUtf32 | Stored::Timedelta64 => {
                 Err(format!("{self:?} values are read by zarrs directly").into())
             }
         }
