@@ -132,12 +132,14 @@ impl OpenZarr {
     ///
     /// # Errors
     /// [`Error::Io`] when there is no store at the location; [`Error::Format`] naming
-    /// the store (and variable) for a missing group, metadata that does not fit, an array
+    /// the store (and variable) for a missing group (also one that consolidated metadata
+    /// does not list), metadata that does not fit, an array
     /// without dimension names, an unsupported data type, or a CF error (an unknown
     /// calendar, bad time units); [`Error::Zarr`] naming the store (and variable), with
     /// the library's error as its source, for a metadata document that is not JSON, a
     /// metadata field that zarrs refuses (the field named), a codec that zarrs refuses,
-    /// or a failed read from the store.
+    /// or a failed read from the store. With [`OpenZarr::skip_unreadable`], a variable
+    /// whose metadata, data type or codec fails is left out instead.
     pub fn open(&self) -> Result<Dataset> {
         let (ds, skipped) = self.open_with_skipped()?;
         if !skipped.is_empty() {
