@@ -310,6 +310,34 @@ fn raw_bytes_are_refused_with_the_type_named() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn object_arrays_other_than_utf8_strings_are_refused_with_the_codec_named() {
+    let dir = std::env::temp_dir().join(format!("xr_interop_object_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let src = PathBuf::from(fixture("zarr_python_v2_types.zarr"));
+    for entry in [".zgroup", "name/.zarray", "name/.zattrs", "name/0"] {
+        let to = dir.join(entry);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(src.join(entry), &to).unwrap();
+    }
+    let zarray = dir.join("name/.zarray");
+    let text = std::fs::read_to_string(&zarray).unwrap();
+    std::fs::write(&zarray, text.replace("vlen-utf8", "vlen-bytes")).unwrap();
+    let err = Dataset::open_zarr(dir.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"name\"") && err.contains("|O") && err.contains("vlen-bytes"),
+        "{err}"
+    );
+    // The same array with its filter read as xarray reads it.
+    std::fs::write(&zarray, text).unwrap();
+    let ds = Dataset::open_zarr(dir.to_str().unwrap()).unwrap();
+    let name = ds.variable("name").unwrap();
+    assert_eq!(values_json(name), ["a", "bb", "ccc"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 fn eager_and_lazy(file: &str, name: &str) -> (Variable, Variable) {
     let ds = Dataset::open_zarr(fixture(file)).unwrap();
     let lazy = ds.variable(name).unwrap().clone();
