@@ -40,7 +40,7 @@ pub fn catch_warnings<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
 }
 
 /// Raises a warning: collected by an enclosing [`catch_warnings`], printed otherwise.
-#[cfg_attr(not(feature = "netcdf"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "netcdf", feature = "zarr")), allow(dead_code))]
 pub(crate) fn warn(message: impl Into<String>) {
     let message = message.into();
     let unheard = CAUGHT.with(|c| match c.borrow_mut().as_mut() {

@@ -205,7 +205,12 @@ impl Weigh<'_> {
         let valid = self.valid_weights()?;
         let sum = self.sum_over(&prod, dims)?;
         let weight_sum = self.sum_over(&valid, dims)?;
-        let stacked = match (prod.values(), valid.values(), sum.values(), weight_sum.values()) {
+        let stacked = match (
+            prod.values(),
+            valid.values(),
+            sum.values(),
+            weight_sum.values(),
+        ) {
             (Data::Lazy(p), Data::Lazy(v), Data::Lazy(_), Data::Lazy(_))
                 if prod.dims() == valid.dims()
                     && p.shape() == v.shape()

@@ -25,10 +25,11 @@ mod read;
 #[cfg(feature = "remote")]
 mod remote;
 pub(crate) mod store;
+mod stored;
 mod write;
 
 pub use backend::ZarrBackend;
-pub use read::{OpenZarr, ZarrSource};
+pub use read::{OpenZarr, SkippedVariable, ZarrSource};
 pub use store::StorageOptions;
 pub use write::{ToZarr, ZarrMode};
 

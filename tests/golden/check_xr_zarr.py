@@ -19,6 +19,7 @@ import sys
 import cftime
 import numpy as np
 import xarray as xr
+import zarr
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -58,6 +59,13 @@ def check(name, zarr_format):
             # zarr-python reads v3 strings as numpy StringDType; describe() knows "U".
             ds.coords["name"] = ("x", np.array([str(v) for v in ds.name.values]))
             d = describe(ds)
+    # Strings as zarr-python writes them to v2 (object + vlen-utf8), which it reads back.
+    if zarr_format == 2:
+        with open(os.path.join(path(name), "name", ".zarray")) as f:
+            zarray = json.load(f)
+        assert zarray["dtype"] == "|O" and zarray["filters"][0] == {"id": "vlen-utf8"}, zarray
+    names = zarr.open_array(os.path.join(path(name), "name"), mode="r")[:]
+    assert [str(v) for v in names] == ["a", "bb", "ccc"], names
     d["file"] = name
     d["versions"] = versions()
     with open(path(name.replace(".zarr", "_expected.json")), "w") as f:

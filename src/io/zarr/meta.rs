@@ -21,6 +21,7 @@ use zarrs::metadata_ext::codec::sharding::ShardingCodecConfiguration;
 use zarrs::storage::{ReadableStorageTraits, StoreKey, StorePrefix};
 
 use super::store::Storages;
+use super::stored::Stored;
 use super::ZarrFormat;
 use crate::array::{match_numeric, DType, NdArray};
 use crate::dataset::{AttrValue, Attrs};
@@ -287,6 +288,18 @@ pub(crate) fn read_group(
     }
     if let Some((m, under)) = zmeta {
         let meta = object(m.get("metadata"));
+        // The root's consolidated metadata lists every group below it: one that is
+        // not there does not exist (unless the store says otherwise).
+        if zgroup.is_none() && !under.is_empty() && !meta.contains_key(&format!("{under}.zgroup")) {
+            return Err(format_error(
+                loc,
+                None,
+                format!(
+                    "no Zarr group at {where_}: the consolidated metadata (.zmetadata) \
+                     has no {under}.zgroup and {prefix}.zgroup does not exist"
+                ),
+            ));
+        }
         let attrs = object(meta.get(&format!("{under}.zattrs")));
         return Ok(GroupMeta {
             format: ZarrFormat::V2,
@@ -702,7 +715,8 @@ impl ArrayMeta {
     }
 
     /// The dimension names: v3 `dimension_names`, else the `_ARRAY_DIMENSIONS`
-    /// attribute that xarray writes.
+    /// attribute that xarray writes, else NCZarr's dimension references (the last
+    /// part of each path); a 0-d array needs none.
     pub fn dims(&self, location: &str, md: &ArrayMetadata, ndim: usize) -> Result<Vec<String>> {
         let named = match md {
             ArrayMetadata::V3(m) => m
@@ -720,13 +734,18 @@ impl ArrayMeta {
                 .map(|d| d.as_str().map(str::to_string))
                 .collect()
         };
-        let dims = named.or_else(from_attr).ok_or_else(|| {
-            self.error(
-                location,
-                "no dimension names: neither v3 dimension_names nor the \
-                 _ARRAY_DIMENSIONS attribute that xarray writes",
-            )
-        })?;
+        let dims = named
+            .or_else(from_attr)
+            .or_else(|| self.nczarr_dims())
+            .or_else(|| (ndim == 0).then(Vec::new))
+            .ok_or_else(|| {
+                self.error(
+                    location,
+                    "no dimension names: neither v3 dimension_names, nor the \
+                     _ARRAY_DIMENSIONS attribute that xarray writes, nor NCZarr's \
+                     _nczarr_array dimension references",
+                )
+            })?;
         if dims.len() != ndim {
             return Err(self.error(
                 location,
@@ -734,6 +753,22 @@ impl ArrayMeta {
             ));
         }
         Ok(dims)
+    }
+
+    /// NCZarr's dimensions: `_nczarr_array.dimension_references` among the attributes
+    /// (netcdf-c 4.9 and later) or `_nczarr_array.dimrefs` in `.zarray` (before 4.9),
+    /// each a path such as `"/grp/x"` whose last part names the dimension.
+    fn nczarr_dims(&self) -> Option<Vec<String>> {
+        let refs = [&self.attrs, &self.json].into_iter().find_map(|m| {
+            let nczarr = m.get("_nczarr_array")?;
+            nczarr
+                .get("dimension_references")
+                .or_else(|| nczarr.get("dimrefs"))?
+                .as_array()
+        })?;
+        refs.iter()
+            .map(|r| Some(r.as_str()?.rsplit('/').next()?.to_string()))
+            .collect()
     }
 
     /// The data type, as `xr` holds it.
@@ -751,17 +786,41 @@ impl ArrayMeta {
                 ),
             )
         };
-        if fixed_utf32(md) {
-            return Ok(DType::Str);
+        if let Some(d) = Stored::of(md).dtype() {
+            return Ok(d);
         }
         match md {
             ArrayMetadata::V3(m) => match m.data_type.name() {
                 "string" => Ok(DType::Str),
+                t @ ("fixed_length_bytes" | "variable_length_bytes" | "bytes") => Err(self.error(
+                    location,
+                    format!(
+                        "unsupported Zarr data type {t} (field {field:?} of {}): raw bytes, \
+                         which xr has no type for",
+                        self.document()
+                    ),
+                )),
                 t => DType::from_zarr_v3(t)
                     .filter(|d| *d != DType::Str)
                     .ok_or_else(|| unsupported(t)),
             },
             ArrayMetadata::V2(m) => match &m.dtype {
+                // numpy objects: zarr-python's strings when the filter says so.
+                DataTypeMetadataV2::Simple(t) if t == "|O" => match object_codec(m) {
+                    Some("vlen-utf8") => Ok(DType::Str),
+                    Some(codec) => Err(self.error(
+                        location,
+                        format!(
+                            "unsupported Zarr data type |O with object codec {codec:?} \
+                             (field \"filters\" of .zarray): only vlen-utf8 strings are read"
+                        ),
+                    )),
+                    None => Err(self.error(
+                        location,
+                        "unsupported Zarr data type |O without an object codec \
+                         (vlen-utf8) in field \"filters\" of .zarray",
+                    )),
+                },
                 // zarrs decodes either byte order; only the type matters here.
                 DataTypeMetadataV2::Simple(t) => DType::from_zarr_v2(t)
                     .map(|(d, _)| d)
@@ -793,31 +852,71 @@ impl ArrayMeta {
 
 /// `md` as zarrs opens it: xarray writes `"<U"` strings with a null `fill_value`, which
 /// zarrs refuses; an empty string is what such chunks hold when missing.
+///
+/// Types that zarrs does not read as `xr` holds them are replaced as
+/// [`Stored::for_zarrs`] says.
 pub(crate) fn for_zarrs(mut md: ArrayMetadata) -> ArrayMetadata {
+    let stored = Stored::of(&md);
     if let ArrayMetadata::V2(m) = &mut md {
-        if fixed_utf32_v2(&m.dtype) && m.fill_value.is_null() {
+        let object = matches!(&m.dtype, DataTypeMetadataV2::Simple(t) if t == "|O");
+        if (stored == Stored::FixedUtf32 || object) && m.fill_value.is_null() {
             m.fill_value = FillValueMetadataV3::from("");
         }
     }
+    stored.for_zarrs(&mut md);
+    integral_fill_value(&mut md);
     md
+}
+
+/// A whole float fill value (`0.0`) on an integer array, as z5py writes it, becomes
+/// the integer zarrs takes; xarray reads it as that integer too.
+fn integral_fill_value(md: &mut ArrayMetadata) {
+    let (integer, fill) = match md {
+        ArrayMetadata::V2(m) => (
+            matches!(&m.dtype, DataTypeMetadataV2::Simple(t)
+                if DType::from_zarr_v2(t).is_some_and(|(d, _)| d.is_integer())),
+            &mut m.fill_value,
+        ),
+        ArrayMetadata::V3(m) => (
+            DType::from_zarr_v3(m.data_type.name()).is_some_and(DType::is_integer),
+            &mut m.fill_value,
+        ),
+    };
+    let FillValueMetadataV3::Number(n) = fill else {
+        return;
+    };
+    if !integer || n.is_i64() || n.is_u64() {
+        return;
+    }
+    // Only whole values within i64 are rewritten; anything else stays for zarrs to refuse.
+    #[allow(clippy::cast_possible_truncation)]
+    if let Some(x) = n.as_f64().filter(|x| x.fract() == 0.0 && x.abs() < 9.0e18) {
+        *fill = FillValueMetadataV3::from(x as i64);
+    }
+}
+
+/// The object codec of a v2 `"|O"` array: the id of its first filter that is one
+/// (`vlen-utf8`, `vlen-bytes`, `vlen-array`, `json2`, `msgpack2`, `pickle`).
+fn object_codec(m: &ArrayMetadataV2) -> Option<&str> {
+    const OBJECT_CODECS: [&str; 6] = [
+        "vlen-utf8",
+        "vlen-bytes",
+        "vlen-array",
+        "json2",
+        "msgpack2",
+        "pickle",
+    ];
+    m.filters
+        .iter()
+        .flatten()
+        .map(MetadataV2::id)
+        .find(|id| OBJECT_CODECS.contains(id))
 }
 
 /// True for numpy's fixed-length unicode strings, as xarray writes `str` values:
 /// v2 `"<U3"`, v3 `{"name": "fixed_length_utf32", ...}`.
 pub(crate) fn fixed_utf32(md: &ArrayMetadata) -> bool {
-    match md {
-        ArrayMetadata::V2(m) => fixed_utf32_v2(&m.dtype),
-        ArrayMetadata::V3(m) => m.data_type.name() == "fixed_length_utf32",
-    }
-}
-
-fn fixed_utf32_v2(dtype: &DataTypeMetadataV2) -> bool {
-    match dtype {
-        DataTypeMetadataV2::Simple(t) => {
-            t.trim_start_matches(['<', '>', '|', '=']).starts_with('U')
-        }
-        DataTypeMetadataV2::Structured(_) => false,
-    }
+    Stored::of(md) == Stored::FixedUtf32
 }
 
 /// A typed fill value as a one-element array of `dtype`.
@@ -943,10 +1042,16 @@ fn json_numbers(items: &[Value]) -> Option<NdArray> {
         .map(NdArray::from)
 }
 
-/// Attributes from JSON, without the keys `skip`.
+/// True for the attributes that netcdf-c keeps for itself (`_nczarr_array`,
+/// `_nczarr_attr`, `_NCProperties`, ...), which xarray does not show either.
+pub(crate) fn is_netcdf_internal(key: &str) -> bool {
+    key.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("_nc"))
+}
+
+/// Attributes from JSON, without the keys `skip` and netcdf-c's internal ones.
 pub(crate) fn json_to_attrs(m: &Map<String, Value>, skip: &[&str]) -> Attrs {
     m.iter()
-        .filter(|(k, _)| !skip.contains(&k.as_str()))
+        .filter(|(k, _)| !skip.contains(&k.as_str()) && !is_netcdf_internal(k))
         .map(|(k, v)| (k.clone(), json_to_attr(v)))
         .collect()
 }

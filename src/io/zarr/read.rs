@@ -11,6 +11,7 @@ use zarrs::storage::ReadableStorageTraits;
 
 use super::meta::{self, format_error, ArrayMeta, GroupMeta};
 use super::store::{self, Access, StorageOptions, Storages};
+use super::stored::Stored;
 use super::ZarrFormat;
 use crate::array::chunks::ChunkGrid;
 use crate::array::{with_dtype, DType, Element, NdArray};
@@ -42,6 +43,16 @@ pub struct OpenZarr {
     group: String,
     consolidated: Option<bool>,
     storage_options: StorageOptions,
+    skip_unreadable: bool,
+}
+
+/// A variable that [`OpenZarr::skip_unreadable`] left out of a dataset, with why.
+#[derive(Debug)]
+pub struct SkippedVariable {
+    /// The array's name in its group.
+    pub name: String,
+    /// Why it could not be read (its data type, a codec, its metadata).
+    pub error: Error,
 }
 
 impl OpenZarr {
@@ -54,6 +65,7 @@ impl OpenZarr {
             group: String::new(),
             consolidated: None,
             storage_options: StorageOptions::default(),
+            skip_unreadable: false,
         }
     }
 
@@ -79,20 +91,70 @@ impl OpenZarr {
         self
     }
 
+    /// `true`: a variable that cannot be read (a data type or codec that `xr` does not
+    /// read, metadata that does not fit) is left out, with a warning on stderr naming
+    /// each; `false` (the default): it is an error naming it.
+    ///
+    /// ```no_run
+    /// # fn main() -> xr::Result<()> {
+    /// let (ds, skipped) = xr::Dataset::zarr("mixed.zarr").skip_unreadable(true).open_with_skipped()?;
+    /// for s in &skipped {
+    ///     println!("{}: {}", s.name, s.error);
+    /// }
+    /// # let _ = ds;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn skip_unreadable(mut self, skip: bool) -> Self {
+        self.skip_unreadable = skip;
+        self
+    }
+
+    /// Opens the store like [`OpenZarr::open`], and returns the variables that
+    /// [`OpenZarr::skip_unreadable`] left out (none unless it is on) instead of
+    /// printing a warning.
+    ///
+    /// # Errors
+    /// As [`OpenZarr::open`].
+    pub fn open_with_skipped(&self) -> Result<(Dataset, Vec<SkippedVariable>)> {
+        let storages = store::open_with(&self.location, Access::Read, &self.storage_options)?;
+        open_group(
+            &storages,
+            &self.group,
+            self.consolidated,
+            &self.decode,
+            self.skip_unreadable,
+        )
+    }
+
     /// Opens the store: metadata now, data variables lazily (one task per stored chunk,
     /// or per group of small chunks); dimension coordinates are read at once.
     ///
     /// # Errors
     /// [`Error::Io`] when there is no store at the location; [`Error::Format`] naming
-    /// the store (and variable) for a missing group, metadata that does not fit, an array
+    /// the store (and variable) for a missing group (also one that consolidated metadata
+    /// does not list), metadata that does not fit, an array
     /// without dimension names, an unsupported data type, or a CF error (an unknown
     /// calendar, bad time units); [`Error::Zarr`] naming the store (and variable), with
     /// the library's error as its source, for a metadata document that is not JSON, a
     /// metadata field that zarrs refuses (the field named), a codec that zarrs refuses,
-    /// or a failed read from the store.
+    /// or a failed read from the store. With [`OpenZarr::skip_unreadable`], a variable
+    /// whose metadata, data type or codec fails is left out instead.
     pub fn open(&self) -> Result<Dataset> {
-        let storages = store::open_with(&self.location, Access::Read, &self.storage_options)?;
-        open_storages(&storages, &self.group, self.consolidated, &self.decode)
+        let (ds, skipped) = self.open_with_skipped()?;
+        if !skipped.is_empty() {
+            let list: Vec<String> = skipped
+                .iter()
+                .map(|s| format!("  {}: {}", s.name, s.error))
+                .collect();
+            crate::warning::warn(format!(
+                "{} variable(s) of {} skipped as unreadable:\n{}",
+                skipped.len(),
+                self.location,
+                list.join("\n")
+            ));
+        }
+        Ok(ds)
     }
 }
 
@@ -103,8 +165,8 @@ pub struct ZarrSource {
     location: String,
     name: String,
     dtype: DType,
-    /// Strings stored as numpy's fixed-length UTF-32 (`"<U3"`).
-    fixed_utf32: bool,
+    /// How the stored values become `xr` values.
+    stored: Stored,
     shape: Vec<usize>,
     grid: ChunkGrid,
 }
@@ -127,7 +189,7 @@ fn subset(region: &[Range<usize>]) -> ArraySubset {
 fn retrieve(
     array: &Array<dyn ReadableStorageTraits>,
     dtype: DType,
-    fixed_utf32: bool,
+    stored: Stored,
     region: &[Range<usize>],
 ) -> std::result::Result<NdArray, BoxError> {
     let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
@@ -141,7 +203,8 @@ fn retrieve(
         Ok(NdArray::from_shape_vec(shape, v)?)
     }
     match dtype {
-        DType::Str if fixed_utf32 => {
+        _ if !stored.read_by_zarrs() => stored.retrieve(array, &subset, &shape),
+        DType::Str if stored == Stored::FixedUtf32 => {
             let v: Vec<Vec<char>> = array.retrieve_array_subset(&subset)?;
             let v: Vec<String> = v.into_iter().map(|c| c.into_iter().collect()).collect();
             Ok(NdArray::from_shape_vec(&shape, v)?)
@@ -200,7 +263,7 @@ impl ChunkSource for ZarrSource {
     }
 
     fn read(&self, region: &[Range<usize>]) -> Result<NdArray> {
-        retrieve(&self.array, self.dtype, self.fixed_utf32, region)
+        retrieve(&self.array, self.dtype, self.stored, region)
             .map_err(|e| self.read_error(region, e))
     }
 
@@ -278,8 +341,13 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
         ));
     }
     let inner = meta.inner_chunk_shape(loc, &md)?;
-    let fill = meta.fill_value(loc, &md, dtype)?;
-    let fixed_utf32 = meta::fixed_utf32(&md);
+    let kind = Stored::of(&md);
+    // A raw datetime64's fill value is its integer (NaT), as xarray shows it.
+    let fill_dtype = match kind {
+        Stored::Datetime64(_) | Stored::Timedelta64 => DType::I64,
+        _ => dtype,
+    };
+    let fill = meta.fill_value(loc, &md, fill_dtype)?;
     let mut encoding = Encoding::default();
     match &md {
         ArrayMetadata::V2(m) => {
@@ -311,7 +379,9 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
         ZarrFormat::V2 => {
             // Zarr v2's fill_value is the CF _FillValue (xarray's
             // use_zarr_fill_value_as_mask for v2 stores).
-            if let Some(f) = fill {
+            // Not for timedeltas read as their counts: xarray does not mask those (NaT
+            // is their fill value), and an int64 _FillValue would.
+            if let Some(f) = fill.filter(|_| kind != Stored::Timedelta64) {
                 attrs.insert("_FillValue".into(), AttrValue::Array(f));
             }
         }
@@ -344,7 +414,7 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
         location: loc.to_string(),
         name: meta.path.trim_start_matches('/').to_string(),
         dtype,
-        fixed_utf32,
+        stored: kind,
         grid: task_grid(&shape, &stored, inner.as_deref(), item)?,
         shape: shape.clone(),
     };
@@ -388,18 +458,40 @@ fn v3_cf_fill(v: &Value, dtype: DType) -> Option<NdArray> {
     }
 }
 
-/// Opens the group `group` of an opened store.
+/// Opens the group `group` of an opened store; every variable must be readable.
 pub(crate) fn open_storages(
     storages: &Storages,
     group: &str,
     consolidated: Option<bool>,
     options: &DecodeOptions,
 ) -> Result<Dataset> {
+    open_group(storages, group, consolidated, options, false).map(|(ds, _)| ds)
+}
+
+/// Opens the group `group` of an opened store, leaving out the variables that cannot
+/// be read when `skip_unreadable`.
+fn open_group(
+    storages: &Storages,
+    group: &str,
+    consolidated: Option<bool>,
+    options: &DecodeOptions,
+    skip_unreadable: bool,
+) -> Result<(Dataset, Vec<SkippedVariable>)> {
     let loc = storages.location.as_str();
     let group_meta: GroupMeta = meta::read_group(storages, group, consolidated)?;
     let mut variables = IndexMap::new();
+    let mut skipped = Vec::new();
     for array in &group_meta.arrays {
-        variables.insert(array.name.clone(), raw_variable(storages, array)?);
+        match raw_variable(storages, array) {
+            Ok(v) => {
+                variables.insert(array.name.clone(), v);
+            }
+            Err(error) if skip_unreadable => skipped.push(SkippedVariable {
+                name: array.name.clone(),
+                error,
+            }),
+            Err(e) => return Err(e),
+        }
     }
     let (variables, coords) = cf::decode_variables(variables, options).map_err(|e| match e {
         Error::Cf { variable, reason } => format_error(loc, Some(&variable), reason),
@@ -408,14 +500,15 @@ pub(crate) fn open_storages(
     let mut attrs: Attrs = group_meta
         .attrs
         .iter()
-        .filter(|(k, _)| !k.to_ascii_lowercase().starts_with("_nc"))
+        .filter(|(k, _)| !meta::is_netcdf_internal(k))
         .map(|(k, v)| (k.clone(), meta::json_to_attr(v)))
         .collect();
     let mut coords = coords;
     coords.extend(cf::global_coordinates(&mut attrs, options));
     coords.retain(|c| variables.contains_key(c));
-    Dataset::from_parts(variables, coords, attrs)
-        .map_err(|e| format_error(loc, None, e.to_string()))
+    let ds = Dataset::from_parts(variables, coords, attrs)
+        .map_err(|e| format_error(loc, None, e.to_string()))?;
+    Ok((ds, skipped))
 }
 
 #[cfg(test)]

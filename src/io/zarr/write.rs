@@ -656,9 +656,17 @@ impl<'a> ToZarr<'a> {
         let typed = |e: serde_json::Error| self.zarr_err(Some(name), "array metadata", e);
         let metadata = match format {
             ZarrFormat::V2 => {
+                let mut filters = v2_filters(self, name, encoding)?;
+                // numcodecs' categorize codes numpy's fixed-length unicode.
+                let categorized = filters.as_array().is_some_and(|f| {
+                    f.iter()
+                        .any(|f| f.get("id").and_then(Value::as_str) == Some("categorize"))
+                });
                 let dtype_name = match dtype {
-                    // numpy's fixed-length unicode, as xarray writes str to v2.
-                    DType::Str => format!("<U{}", max_chars(enc)?.max(1)),
+                    DType::Str if categorized => format!("<U{}", max_chars(enc)?.max(1)),
+                    // numpy objects with the vlen-utf8 filter, as zarr-python writes
+                    // str to v2 (and any string length can be appended later).
+                    DType::Str => "|O".to_string(),
                     d => d.zarr_v2_name(ByteOrder::Little).ok_or_else(|| {
                         self.err(
                             Some(name),
@@ -672,8 +680,11 @@ impl<'a> ToZarr<'a> {
                 };
                 let compressor: Option<MetadataV2> =
                     serde_json::from_value(v2_compressor(self, name, encoding)?).map_err(typed)?;
+                if dtype == DType::Str && !categorized {
+                    filters = with_vlen_utf8(filters);
+                }
                 let filters: Option<Vec<MetadataV2>> =
-                    serde_json::from_value(v2_filters(self, name, encoding)?).map_err(typed)?;
+                    serde_json::from_value(filters).map_err(typed)?;
                 // xarray's convention, not Zarr's: v2 has no dimension names of its own.
                 attrs.insert("_ARRAY_DIMENSIONS".into(), json!(enc.dims()));
                 serde_json::to_value(ArrayMetadataV2::new(
@@ -1139,7 +1150,7 @@ fn check_alignment(w: &ToZarr<'_>, plan: &Plan, grid: &ChunkGrid, stored: &[usiz
     Ok(())
 }
 
-/// The longest string of a string variable, in characters.
+/// The longest string of a string variable, in characters (the `N` of numpy's `<UN`).
 fn max_chars(var: &Variable) -> Result<usize> {
     Ok(match var.values()? {
         NdArray::Str(a) => a.iter().map(|s| s.chars().count()).max().unwrap_or(0),
@@ -1227,6 +1238,20 @@ fn v2_filters(w: &ToZarr<'_>, name: &str, encoding: &Encoding) -> Result<Value> 
         Some(t) => parse_json(w, name, "filters", t),
         None => Ok(Value::Null),
     }
+}
+
+/// v2 `filters` (a JSON list or null) with the `vlen-utf8` object codec first, once,
+/// as zarr-python writes strings.
+fn with_vlen_utf8(filters: Value) -> Value {
+    let mut list: Vec<Value> = match filters {
+        Value::Array(items) => items
+            .into_iter()
+            .filter(|f| f.get("id").and_then(Value::as_str) != Some("vlen-utf8"))
+            .collect(),
+        _ => Vec::new(),
+    };
+    list.insert(0, json!({"id": "vlen-utf8"}));
+    Value::Array(list)
 }
 
 /// Codecs (a JSON list) as zarrs' metadata. A codec without configuration keeps the
