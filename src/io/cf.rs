@@ -229,7 +229,7 @@ fn decode_time_chunk(chunk: &NdArray, units: &CfUnits) -> Result<NdArray> {
 /// # Errors
 /// [`Error::Cf`] naming the variable for an unknown calendar or a non-numeric
 /// `_FillValue`/`scale_factor`/`add_offset`. Time units that cannot be parsed are not
-/// an error: the variable stays undecoded, with a [warning](super::warning).
+/// an error: the variable stays undecoded, with a [warning](crate::warning).
 pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Result<Variable> {
     let mut attrs = var.attrs().clone();
     let mut encoding = var.encoding().clone();
