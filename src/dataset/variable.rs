@@ -24,32 +24,14 @@ impl Variable {
     /// [`Error::InvalidArgument`] when the number of dims is not the number of axes or
     /// a dim name repeats.
     pub fn new<S: AsRef<str>>(dims: &[S], data: impl Into<Data>) -> Result<Self> {
-        let data = data.into();
-        let dims: Vec<String> = dims.iter().map(|d| d.as_ref().to_string()).collect();
-        if dims.len() != data.ndim() {
+        let var = Self::with_repeated_dims(dims, data)?;
+        if let Some(d) = var.repeated_dims().first() {
             return Err(Error::invalid_argument(
                 "dims",
-                format!(
-                    "dims {dims:?} name {} axes but the data has shape {:?}",
-                    dims.len(),
-                    data.shape()
-                ),
+                format!("dimension {d:?} appears twice in {:?}", var.dims),
             ));
         }
-        for (i, d) in dims.iter().enumerate() {
-            if dims[..i].contains(d) {
-                return Err(Error::invalid_argument(
-                    "dims",
-                    format!("dimension {d:?} appears twice in {dims:?}"),
-                ));
-            }
-        }
-        Ok(Variable {
-            dims,
-            data,
-            attrs: Attrs::new(),
-            encoding: Encoding::default(),
-        })
+        Ok(var)
     }
 
     /// A variable whose dims may repeat, such as a covariance `cov(D1, D1)`: files hold
