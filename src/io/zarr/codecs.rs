@@ -35,6 +35,7 @@ mod whole_chunk;
 
 use std::fmt;
 
+use crate::array::{ByteOrder, DType};
 use serde_json::{Map, Value};
 use zarrs::array::codec::api::CodecError;
 use zarrs::array::DataType;
@@ -108,47 +109,62 @@ enum Num {
 }
 
 impl Num {
-    /// The type of a numpy dtype string as numcodecs records it (`"<i4"`, `"|u1"`, `"f8"`).
+    /// The type of a numpy dtype string as numcodecs records it (`"<i4"`, `"|u1"`,
+    /// `"f8"`, `"int32"`), read with the crate's dtype table.
     fn from_numpy(codec: &str, field: &str, text: &str) -> Result<Num, String> {
         let bad = |why: &str| format!("{codec}: {field} {text:?} {why}");
-        let code = match text.as_bytes().first() {
-            Some(b'<' | b'|' | b'=') => &text[1..],
-            Some(b'>') => return Err(bad("is big-endian, which xr does not read in a filter")),
-            _ => text,
+        let dtype = match DType::from_zarr_v2(text) {
+            Some((_, ByteOrder::Big)) if text.starts_with('>') => {
+                return Err(bad("is big-endian, which xr does not read in a filter"))
+            }
+            Some((dtype, _)) => Some(dtype),
+            None if text == "?" => Some(DType::Bool),
+            None => DType::from_numpy_name(text),
         };
-        Ok(match code {
-            "b1" | "?" | "bool" => Num::Bool,
-            "i1" | "int8" => Num::I8,
-            "i2" | "int16" => Num::I16,
-            "i4" | "int32" => Num::I32,
-            "i8" | "int64" => Num::I64,
-            "u1" | "uint8" => Num::U8,
-            "u2" | "uint16" => Num::U16,
-            "u4" | "uint32" => Num::U32,
-            "u8" | "uint64" => Num::U64,
-            "f4" | "float32" => Num::F32,
-            "f8" | "float64" => Num::F64,
-            _ => return Err(bad("is not a numeric dtype xr reads")),
-        })
+        dtype
+            .and_then(Num::from_dtype)
+            .ok_or_else(|| bad("is not a numeric dtype xr reads"))
     }
 
     /// The type of a zarrs data type, if numeric.
     fn from_data_type(data_type: &DataType) -> Option<Num> {
         let name = data_type.name(ZarrVersion::V3)?;
-        Some(match name.as_ref() {
-            "bool" => Num::Bool,
-            "int8" => Num::I8,
-            "int16" => Num::I16,
-            "int32" => Num::I32,
-            "int64" => Num::I64,
-            "uint8" => Num::U8,
-            "uint16" => Num::U16,
-            "uint32" => Num::U32,
-            "uint64" => Num::U64,
-            "float32" => Num::F32,
-            "float64" => Num::F64,
+        DType::from_zarr_v3(name.as_ref()).and_then(Num::from_dtype)
+    }
+
+    /// The numeric element type of a crate dtype.
+    fn from_dtype(dtype: DType) -> Option<Num> {
+        Some(match dtype {
+            DType::Bool => Num::Bool,
+            DType::I8 => Num::I8,
+            DType::I16 => Num::I16,
+            DType::I32 => Num::I32,
+            DType::I64 => Num::I64,
+            DType::U8 => Num::U8,
+            DType::U16 => Num::U16,
+            DType::U32 => Num::U32,
+            DType::U64 => Num::U64,
+            DType::F32 => Num::F32,
+            DType::F64 => Num::F64,
             _ => return None,
         })
+    }
+
+    /// The crate dtype of this element type.
+    fn dtype(self) -> DType {
+        match self {
+            Num::Bool => DType::Bool,
+            Num::I8 => DType::I8,
+            Num::I16 => DType::I16,
+            Num::I32 => DType::I32,
+            Num::I64 => DType::I64,
+            Num::U8 => DType::U8,
+            Num::U16 => DType::U16,
+            Num::U32 => DType::U32,
+            Num::U64 => DType::U64,
+            Num::F32 => DType::F32,
+            Num::F64 => DType::F64,
+        }
     }
 
     fn data_type(self) -> DataType {
@@ -175,19 +191,7 @@ impl Num {
 
 impl fmt::Display for Num {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Num::Bool => "bool",
-            Num::I8 => "int8",
-            Num::I16 => "int16",
-            Num::I32 => "int32",
-            Num::I64 => "int64",
-            Num::U8 => "uint8",
-            Num::U16 => "uint16",
-            Num::U32 => "uint32",
-            Num::U64 => "uint64",
-            Num::F32 => "float32",
-            Num::F64 => "float64",
-        })
+        self.dtype().fmt(f)
     }
 }
 
