@@ -659,6 +659,54 @@ impl LazyArray {
         ))
     }
 
+    /// `Σ self·weights` and `Σ weights` over `axes`, skipping the values of `self` that
+    /// are NaN (and their weights), as `f64`, stacked along a new leading axis of length
+    /// 2: xarray's weighted `sum` (of the data with NaN as 0) and `sum_of_weights`, in one
+    /// pass over each chunk, with no product or mask array made. `weights` has `self`'s
+    /// ndim, each dim the size of `self`'s or 1 (broadcast).
+    ///
+    /// # Errors
+    /// When `axes` are empty, repeated or out of range, or `weights` does not broadcast.
+    pub(crate) fn weighted_sums(&self, weights: &LazyArray, axes: &[usize]) -> Result<Self> {
+        let broadcasts = weights.ndim() == self.ndim()
+            && weights
+                .shape()
+                .iter()
+                .zip(&self.shape)
+                .all(|(&w, &n)| w == n || w == 1);
+        let distinct = axes
+            .iter()
+            .enumerate()
+            .all(|(i, &ax)| ax < self.ndim() && !axes[..i].contains(&ax));
+        if !broadcasts || !distinct || axes.is_empty() {
+            return Err(Error::invalid_argument(
+                "weights",
+                format!(
+                    "weighted sums over axes {axes:?} of shape {:?} with weights of shape {:?}",
+                    self.shape,
+                    weights.shape()
+                ),
+            ));
+        }
+        let kept: Vec<usize> = (0..self.ndim()).filter(|a| !axes.contains(a)).collect();
+        let mut shape = vec![2];
+        shape.extend(kept.iter().map(|&a| self.shape[a]));
+        let mut sizes = vec![vec![2]];
+        sizes.extend(kept.iter().map(|&a| self.grid.sizes()[a].clone()));
+        let grid = ChunkGrid::from_sizes(sizes)?;
+        Ok(self.derive(
+            DType::F64,
+            shape,
+            grid.clone(),
+            Expr::WeightedSums {
+                data: self.clone(),
+                weights: weights.clone(),
+                axes: axes.to_vec(),
+                grid,
+            },
+        ))
+    }
+
     /// Aggregates the members of each group along `axis`, which becomes a group axis of
     /// `plan.ngroups` (one chunk): one partial per input chunk along `axis`, combined in
     /// a tree (median and quantile pull each group's members into one task instead).

@@ -10,11 +10,13 @@
 
 mod grouped;
 mod reduce;
+mod weighted;
 
 use std::fmt;
 
 pub(crate) use self::grouped::GroupPlan;
 pub(crate) use self::reduce::ReducePlan;
+pub(crate) use self::weighted::weighted_sums;
 use super::kernels::{QuantileMethod, Reduction};
 use super::DType;
 use crate::error::{Error, Result};

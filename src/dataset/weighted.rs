@@ -205,6 +205,16 @@ impl Weigh<'_> {
         let valid = self.valid_weights()?;
         let sum = self.sum_over(&prod, dims)?;
         let weight_sum = self.sum_over(&valid, dims)?;
+        if let Some(both) = self.one_pass_sums(dims, &sum, &weight_sum)? {
+            let (s, w) = (
+                both.slice_axis(0, 0, 1, 1)?.remove_axis(0)?,
+                both.slice_axis(0, 1, 2, 1)?.remove_axis(0)?,
+            );
+            let sum = sum.with_variable(sum.variable().with_data(Data::Lazy(s))?)?;
+            let weight_sum =
+                weight_sum.with_variable(weight_sum.variable().with_data(Data::Lazy(w))?)?;
+            return Ok((sum, Self::no_zero(weight_sum)?));
+        }
         let stacked = match (
             prod.values(),
             valid.values(),
@@ -233,6 +243,73 @@ impl Weigh<'_> {
         let weight_sum =
             weight_sum.with_variable(weight_sum.variable().with_data(Data::Lazy(w))?)?;
         Ok((sum, Self::no_zero(weight_sum)?))
+    }
+
+    /// Both sums of chunked data in one pass per chunk (`LazyArray::weighted_sums`),
+    /// stacked, when the weights are `f64` along dims of the data with the data's labels
+    /// (so the product needs no alignment) and both sums are `f64` over the data's other
+    /// dims in order; `None` otherwise, for the general path. `sum` and `weight_sum` are
+    /// the general path's (lazy, not computed) results, whose dims and dtypes these match.
+    fn one_pass_sums(
+        &self,
+        dims: &[String],
+        sum: &DataArray,
+        weight_sum: &DataArray,
+    ) -> Result<Option<LazyArray>> {
+        let (da, weights) = (self.da, self.weights);
+        let Data::Lazy(x) = da.values() else {
+            return Ok(None);
+        };
+        let same_labels = weights.dims().iter().all(|d| {
+            da.dims().contains(d)
+                && match (da.indexes().get(d), weights.indexes().get(d)) {
+                    (Some(a), Some(b)) => a.equals(b),
+                    (_, None) => true,
+                    (None, Some(_)) => false,
+                }
+        });
+        let kept: Vec<&String> = da.dims().iter().filter(|d| !dims.contains(d)).collect();
+        let sums_fit = [sum, weight_sum]
+            .iter()
+            .all(|r| r.dtype() == DType::F64 && r.dims().iter().eq(kept.iter().copied()));
+        if dims.is_empty()
+            || !same_labels
+            || !sums_fit
+            || weights.dtype() != DType::F64
+            || !da.dtype().is_numeric()
+            || da.dtype() == DType::Bool
+            || weights.shape().iter().zip(weights.dims()).any(|(&n, d)| {
+                da.dims()
+                    .iter()
+                    .position(|e| e == d)
+                    .map(|ax| da.shape()[ax])
+                    != Some(n)
+            })
+        {
+            return Ok(None);
+        }
+        // The weights in the data's dim order, size 1 along the data's other dims.
+        let order: Vec<&str> = da
+            .dims()
+            .iter()
+            .filter(|d| weights.dims().contains(d))
+            .map(String::as_str)
+            .collect();
+        let mut w = weights.transpose(&order)?.values().clone();
+        for (ax, d) in da.dims().iter().enumerate() {
+            if !weights.dims().contains(d) {
+                w = w.insert_axis(ax)?;
+            }
+        }
+        let w = match w {
+            Data::Lazy(l) => l,
+            Data::Eager(a) => LazyArray::from_array(a, &vec![0; da.dims().len()])?,
+        };
+        let axes = dims
+            .iter()
+            .map(|d| da.variable().require_axis(d, "weighted"))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(x.weighted_sums(&w, &axes)?))
     }
 
     fn sum(&self, dims: &[String]) -> Result<DataArray> {

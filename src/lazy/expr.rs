@@ -91,6 +91,16 @@ pub(crate) enum Expr {
         plan: Arc<GroupPlan>,
         grid: ChunkGrid,
     },
+    /// `Σ data·weights` and `Σ weights` over `axes` (NaN data skipped), stacked along a
+    /// new leading axis of length 2 (one chunk): one pass over each chunk of `data` and
+    /// the matching part of `weights` (same ndim, size 1 where broadcast), a tree of
+    /// sums. See `aggregation::weighted_sums`.
+    WeightedSums {
+        data: LazyArray,
+        weights: LazyArray,
+        axes: Vec<usize>,
+        grid: ChunkGrid,
+    },
     /// Each output block computed from one region of the input (`map_overlap`,
     /// `coarsen`): see `overlap.rs`.
     RegionMap {
@@ -127,6 +137,7 @@ impl Expr {
             Expr::TensorDot { .. } => "tensordot",
             Expr::MapBlocks { .. } => "map_blocks",
             Expr::GroupReduce { .. } => "group_reduce",
+            Expr::WeightedSums { .. } => "weighted sums",
             Expr::RegionMap { map, .. } => map.name,
         }
     }
@@ -138,6 +149,7 @@ impl Expr {
             | Expr::TensorDot { grid, .. }
             | Expr::MapBlocks { grid, .. }
             | Expr::GroupReduce { grid, .. }
+            | Expr::WeightedSums { grid, .. }
             | Expr::RegionMap { grid, .. } => Some(grid),
             _ => None,
         }
@@ -159,6 +171,7 @@ impl Expr {
             | Expr::TensorDot { .. }
             | Expr::MapBlocks { .. }
             | Expr::GroupReduce { .. }
+            | Expr::WeightedSums { .. }
             | Expr::RegionMap { .. } => Vec::new(),
             Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Map(_, a) => vec![(a, region.clone())],
             Expr::Binary(_, a, b) => vec![(a, same_or_one(a)), (b, same_or_one(b))],
@@ -418,6 +431,7 @@ pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<
         | Expr::TensorDot { .. }
         | Expr::MapBlocks { .. }
         | Expr::GroupReduce { .. }
+        | Expr::WeightedSums { .. }
         | Expr::RegionMap { .. } => Err(Error::internal(
             "materialised nodes are read from their blocks",
         )),

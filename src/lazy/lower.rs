@@ -17,10 +17,10 @@ use super::expr::{
 };
 use super::overlap::RegionMap;
 use super::{reduce_dtype, LazyArray};
-use crate::array::aggregation::{GroupPlan, Method, ReducePlan};
+use crate::array::aggregation::{weighted_sums, GroupPlan, Method, ReducePlan};
 use crate::array::chunks::{for_each_index, region_len, ChunkGrid, Region};
 use crate::array::kernels;
-use crate::array::NdArray;
+use crate::array::{DType, NdArray};
 use crate::dist::{TaskGraph, TaskId, TaskValue};
 use crate::error::{Error, Result};
 
@@ -173,6 +173,62 @@ impl Lowering {
         Ok(id)
     }
 
+    /// A task evaluating each of `arrs` over its region (one pass, the materialised
+    /// blocks they read received together), then `then` on the results, in order.
+    fn regions_task(
+        &mut self,
+        arrs: &[&LazyArray],
+        regions: Vec<Region>,
+        then: Box<dyn FnOnce(Vec<NdArray>) -> Result<TaskValue> + Send>,
+    ) -> Result<TaskId> {
+        let (mut deps, mut keys) = (Vec::new(), Vec::new());
+        for (arr, region) in arrs.iter().zip(&regions) {
+            let (d, k) = self.dependencies(arr, region)?;
+            for (d, k) in d.into_iter().zip(k) {
+                if !keys.contains(&k) {
+                    deps.push(d);
+                    keys.push(k);
+                }
+            }
+        }
+        let label = arrs
+            .iter()
+            .zip(&regions)
+            .map(|(a, r)| format!("{} block {}", a.label(), fmt_region(r)))
+            .collect::<Vec<_>>()
+            .join(" with ");
+        let est = arrs
+            .iter()
+            .zip(&regions)
+            .map(|(a, r)| region_len(r) * a.dtype().size())
+            .sum();
+        let cache_reads = arrs
+            .iter()
+            .zip(&regions)
+            .any(|(a, r)| reads_a_region_twice(a, r));
+        let arrs: Vec<LazyArray> = arrs.iter().map(|a| (*a).clone()).collect();
+        Ok(self.graph.add_task(
+            deps,
+            label,
+            est,
+            Box::new(move |values: Vec<Arc<TaskValue>>| {
+                let inputs: Inputs = keys.into_iter().zip(values).collect();
+                let run = || -> Result<Vec<NdArray>> {
+                    arrs.iter()
+                        .zip(&regions)
+                        .map(|(a, r)| eval(a, r, &inputs))
+                        .collect()
+                };
+                let v = if cache_reads {
+                    with_read_cache(run)?
+                } else {
+                    run()?
+                };
+                then(v)
+            }),
+        ))
+    }
+
     /// The task of block `linear` of a materialised node, lowered (with the blocks of
     /// other materialised nodes it reads, first) when first asked for.
     fn materialized_block(&mut self, node: &Arc<Expr>, linear: usize) -> Result<TaskId> {
@@ -223,6 +279,12 @@ impl Lowering {
                 grid,
             } => self.group_reduce(key, input, *axis, plan, grid, &block)?,
             Expr::RegionMap { input, map, grid } => self.region_map(input, map, grid, &block)?,
+            Expr::WeightedSums {
+                data,
+                weights,
+                axes,
+                grid,
+            } => self.weighted_sums(data, weights, axes, grid, &block)?,
             _ => return Err(Error::internal("only materialised nodes are lowered")),
         };
         self.done.entry(key).or_insert_with(|| vec![None; nblocks])[linear] = Some(id);
@@ -320,6 +382,81 @@ impl Lowering {
                 let part = v.first().ok_or_else(|| Error::internal("finalize input"))?;
                 Ok(TaskValue::single(plan.finalize(&part.0)?))
             }),
+        ))
+    }
+
+    /// One output block of [`LazyArray::weighted_sums`]: a `[2, ...]` partial per input
+    /// chunk of the block's region (whole along the reduced axes), with the weights'
+    /// matching (broadcast) part, added up in a tree.
+    fn weighted_sums(
+        &mut self,
+        data: &LazyArray,
+        weights: &LazyArray,
+        axes: &[usize],
+        grid: &ChunkGrid,
+        out_block: &[usize],
+    ) -> Result<TaskId> {
+        let kept: Vec<usize> = (0..data.ndim()).filter(|a| !axes.contains(a)).collect();
+        let label = format!("weighted sums of {}", data.label());
+        let out_region = grid.block_region(out_block);
+        let mut full: Region = (0..data.ndim()).map(|d| 0..data.shape()[d]).collect();
+        for (k, &ax) in kept.iter().enumerate() {
+            full[ax] = out_region[k + 1].clone();
+        }
+        let overlap = data.grid().overlapping(&full);
+        let counts: Vec<usize> = overlap.iter().map(Vec::len).collect();
+        let mut regions = Vec::new();
+        for_each_index(&counts, |idx| {
+            let r: Region = idx
+                .iter()
+                .zip(&overlap)
+                .zip(&full)
+                .map(|((&i, o), f)| {
+                    let (_, local, off) = &o[i];
+                    let start = f.start + off;
+                    start..start + local.len()
+                })
+                .collect();
+            regions.push(r);
+        });
+        let add = |p: &[&TaskValue]| -> Result<TaskValue> {
+            let mut parts = p.iter().filter_map(|t| t.0.first());
+            let first = parts
+                .next()
+                .ok_or_else(|| Error::internal("weighted sums: no partial to add"))?;
+            let sum = parts.try_fold(first.clone(), |acc, b| {
+                kernels::binary(&acc, b, kernels::BinaryOp::Add)
+            })?;
+            Ok(TaskValue::single(sum))
+        };
+        let mut tree = CombineTree::default();
+        for r in regions {
+            let wr: Region = r
+                .iter()
+                .zip(weights.shape())
+                .map(|(q, &n)| if n == 1 { 0..1 } else { q.clone() })
+                .collect();
+            let axes = axes.to_vec();
+            let id = self.regions_task(
+                &[data, weights],
+                vec![r, wr],
+                Box::new(move |blocks: Vec<NdArray>| match blocks.as_slice() {
+                    [x, w] => Ok(TaskValue::single(weighted_sums(x, w, &axes)?)),
+                    _ => Err(Error::internal("weighted sums of data and weights")),
+                }),
+            )?;
+            tree.push(id, |deps| self.combine(deps, &label, add));
+        }
+        if let Some(root) = tree.finish(|deps| self.combine(deps, &label, add)) {
+            return Ok(root);
+        }
+        // Nothing to reduce (a zero-length reduced dim): both sums are 0.
+        let shape: Vec<usize> = out_region.iter().map(ExactSizeIterator::len).collect();
+        Ok(self.graph.add_task(
+            Vec::new(),
+            format!("{label}, output block {out_block:?}"),
+            region_len(&out_region) * 8,
+            Box::new(move |_| Ok(TaskValue::single(NdArray::zeros(&shape, DType::F64)?))),
         ))
     }
 
