@@ -72,11 +72,9 @@ pub(crate) fn weighted_sums(x: &NdArray, w: &NdArray, axes: &[usize]) -> Result<
 fn sums_of<T: Num>(x: ArrayViewD<'_, T>, w: ArrayViewD<'_, f64>, cells: usize) -> Vec<f64> {
     let mut out = vec![0.0; 2 * cells];
     let last = Axis(x.ndim() - 1);
-    let lanes_per_cell = if cells == 0 {
-        0
-    } else {
-        x.len() / x.len_of(last).max(1) / cells
-    };
+    let lanes_per_cell = (x.len() / x.len_of(last).max(1))
+        .checked_div(cells)
+        .unwrap_or(0);
     if lanes_per_cell == 0 || x.len_of(last) == 0 {
         return out;
     }
