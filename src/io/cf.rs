@@ -173,25 +173,94 @@ where
     T: Float + crate::array::Element + 'static,
     f64: AsPrimitive<T>,
 {
-    let wide = raw.astype(T::DTYPE)?;
-    let a = T::unwrap(&wide).ok_or_else(|| Error::internal("astype gave another dtype"))?;
     let fills: Vec<T> = fills.iter().map(|f| f.as_()).collect();
     let scale: Option<T> = scale.map(AsPrimitive::as_);
     let offset: Option<T> = offset.map(AsPrimitive::as_);
-    Ok(a.mapv(|v| {
-        if fills.iter().any(|&f| f == v || (f.is_nan() && v.is_nan())) {
-            return T::nan();
+    let any = |v: T| fills.iter().any(|&f| f == v || (f.is_nan() && v.is_nan()));
+    let values: Vec<T> = match_numeric!(raw, a => {
+        if matches!(raw, NdArray::I64(_) | NdArray::U64(_)) {
+            // Through f64 these could round twice: cast as `astype` does.
+            let wide = raw.astype(T::DTYPE)?;
+            let w = T::unwrap(&wide).ok_or_else(|| Error::internal("astype gave another dtype"))?;
+            let w = w.as_standard_layout();
+            let w = w.as_slice().unwrap_or_default();
+            decode_values(w, |v| v, any, scale, offset)
+        } else {
+            // One pass from the stored type over contiguous values, the fill test chosen
+            // once (no fill, one number, NaN, several).
+            let a = a.as_standard_layout();
+            let a = a.as_slice().unwrap_or_default();
+            let conv = |v| -> T { crate::array::kernels::Num::to_f64(v).as_() };
+            match fills.as_slice() {
+                [] => decode_values(a, conv, |_| false, scale, offset),
+                [f] if f.is_nan() => decode_values(a, conv, |x: T| x.is_nan(), scale, offset),
+                &[f] => decode_values(a, conv, |x| x == f, scale, offset),
+                _ => decode_values(a, conv, any, scale, offset),
+            }
         }
-        let v = match scale {
-            Some(s) => v * s,
-            None => v,
-        };
-        match offset {
-            Some(o) => v + o,
-            None => v,
-        }
-    })
-    .into_shared())
+    }, other => return Err(Error::UnsupportedDType {
+        op: "decoding a packed or masked variable".into(),
+        dtype: other.dtype(),
+    }));
+    ArcArray::from_shape_vec(IxDyn(raw.shape()), values)
+        .map_err(|_| Error::internal("decoded values have the chunk's length"))
+}
+
+/// `stored` converted, masked (NaN where `is_fill`) and unpacked (`v · scale + offset`).
+fn decode_values<S: Copy, T: Float>(
+    stored: &[S],
+    conv: impl Fn(S) -> T,
+    is_fill: impl Fn(T) -> bool,
+    scale: Option<T>,
+    offset: Option<T>,
+) -> Vec<T> {
+    let (s, o) = (scale.unwrap_or_else(T::one), offset.unwrap_or_else(T::zero));
+    match (scale.is_some(), offset.is_some()) {
+        (false, false) => stored
+            .iter()
+            .map(|&v| {
+                let v = conv(v);
+                if is_fill(v) {
+                    T::nan()
+                } else {
+                    v
+                }
+            })
+            .collect(),
+        (true, false) => stored
+            .iter()
+            .map(|&v| {
+                let v = conv(v);
+                if is_fill(v) {
+                    T::nan()
+                } else {
+                    v * s
+                }
+            })
+            .collect(),
+        (false, true) => stored
+            .iter()
+            .map(|&v| {
+                let v = conv(v);
+                if is_fill(v) {
+                    T::nan()
+                } else {
+                    v + o
+                }
+            })
+            .collect(),
+        (true, true) => stored
+            .iter()
+            .map(|&v| {
+                let v = conv(v);
+                if is_fill(v) {
+                    T::nan()
+                } else {
+                    v * s + o
+                }
+            })
+            .collect(),
+    }
 }
 
 fn mask_scale(
