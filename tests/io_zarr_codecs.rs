@@ -210,6 +210,9 @@ fn xr_encodes_with_each_codec_as_numcodecs_does() {
             .zarr_format(format(&case))
             .write()
             .unwrap_or_else(|e| panic!("{ctx}: {e}"));
+        if format(&case) == ZarrFormat::V3 {
+            numcodecs_configured(ctx, &Path::new(out).join("v").join("zarr.json"));
+        }
         let back = Dataset::open_zarr(out).unwrap();
         let v = back.variable("v").unwrap();
         let values = v.values().unwrap();
@@ -223,12 +226,35 @@ fn xr_encodes_with_each_codec_as_numcodecs_does() {
     }
 }
 
+/// Each numcodecs codec of a v3 `zarr.json` has its configuration written out, as
+/// zarr-python needs it: an object, with numcodecs' default `level` for zlib and bz2 and
+/// its default `format`/`check`/`preset`/`filters` for lzma.
+fn numcodecs_configured(ctx: &str, zarr_json: &Path) {
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(zarr_json).unwrap()).unwrap();
+    for codec in doc["codecs"].as_array().unwrap() {
+        let name = codec["name"].as_str().unwrap_or_default();
+        if !name.starts_with("numcodecs.") {
+            continue;
+        }
+        let config = codec["configuration"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{ctx}: {name} written without a configuration"));
+        let needed: &[&str] = match name {
+            "numcodecs.zlib" | "numcodecs.bz2" => &["level"],
+            "numcodecs.lzma" => &["format", "check", "preset", "filters"],
+            _ => &[],
+        };
+        for key in needed {
+            assert!(config.contains_key(*key), "{ctx}: {name} has no {key:?}");
+        }
+    }
+}
+
 /// Writes the stores tests/golden/make_zarr_codec_fixtures.py checks in zarr-python:
 /// `cargo test --all-features --test io_zarr_codecs -- --ignored write_codec_fixtures`.
-/// No v3 codec with an empty configuration (`numcodecs.packbits`, `numcodecs.zlib` or
-/// `numcodecs.lzma` as `Zlib()`/`LZMA()` write them): zarrs
-/// writes an empty configuration as `{"name": ...}` alone, which zarr-python's
-/// numcodecs codecs refuse (xr reads them back; `xr_encodes_with_each_codec_...`).
+/// The v3 codecs read with an empty configuration (`numcodecs.packbits`, and
+/// `numcodecs.zlib`/`numcodecs.lzma` as `Zlib()`/`LZMA()` write them) are among them:
+/// xr writes numcodecs' full configuration, which zarr-python needs.
 #[test]
 #[ignore = "regenerates committed fixtures"]
 fn write_codec_fixtures() {
@@ -248,6 +274,10 @@ fn write_codec_fixtures() {
         "v3_fixedscaleoffset.zarr",
         "v2_packbits.zarr",
         "v2_categorize.zarr",
+        "v3_packbits.zarr",
+        "v3_lzma.zarr",
+        "v3_zlib.zarr",
+        "v3_delta.zarr",
     ];
     let mut written = Vec::new();
     for case in cases() {
