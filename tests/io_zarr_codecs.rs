@@ -150,6 +150,11 @@ fn each_codec_is_found_under_its_v2_id_and_v3_name() {
         let ctx = case["store"].as_str().unwrap();
         let enc = open(&case).encoding().clone();
         let codec = case["codec"].as_str().unwrap();
+        // blosc_<filter>: the filter in front of blosc.
+        let (blosc, codec) = match codec.strip_prefix("blosc_") {
+            Some(filter) => (true, filter),
+            None => (false, codec),
+        };
         // The numcodecs name without a variant suffix (delta_astype -> delta).
         let id = match codec {
             "lzma_alone" => "lzma",
@@ -167,6 +172,10 @@ fn each_codec_is_found_under_its_v2_id_and_v3_name() {
         assert!(
             recorded.contains(id),
             "{ctx}: encoding {recorded} names {id}"
+        );
+        assert!(
+            !blosc || recorded.contains("\\\"blosc\\\""),
+            "{ctx}: encoding {recorded} names blosc"
         );
     }
 }
@@ -213,6 +222,11 @@ fn xr_encodes_with_each_codec_as_numcodecs_does() {
         if format(&case) == ZarrFormat::V3 {
             numcodecs_configured(ctx, &Path::new(out).join("v").join("zarr.json"));
         }
+        assert_eq!(
+            blosc_typesizes(Path::new(out)),
+            blosc_typesizes(Path::new(&store(ctx))),
+            "{ctx}: blosc typesize of each chunk, xr's and numcodecs'"
+        );
         let back = Dataset::open_zarr(out).unwrap();
         let v = back.variable("v").unwrap();
         let values = v.values().unwrap();
@@ -224,6 +238,32 @@ fn xr_encodes_with_each_codec_as_numcodecs_does() {
             json_values(&values)
         );
     }
+}
+
+/// The `typesize` in the header of each blosc-compressed chunk of a v2 store's `v` (by
+/// chunk key; empty when the store has no blosc): numcodecs shuffles items of the
+/// filters' output type.
+fn blosc_typesizes(store: &Path) -> Vec<(String, u8)> {
+    let dir = store.join("v");
+    let Ok(zarray) = std::fs::read_to_string(dir.join(".zarray")) else {
+        return Vec::new();
+    };
+    let zarray: Value = serde_json::from_str(&zarray).unwrap();
+    if zarray["compressor"]["id"] != "blosc" {
+        return Vec::new();
+    }
+    let mut sizes: Vec<(String, u8)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| !name.starts_with('.'))
+        .map(|name| {
+            let chunk = std::fs::read(dir.join(&name)).unwrap();
+            (name, chunk[3])
+        })
+        .collect();
+    sizes.sort();
+    assert!(!sizes.is_empty(), "{}: no chunks", store.display());
+    sizes
 }
 
 /// Each numcodecs codec of a v3 `zarr.json` has its configuration written out, as
@@ -278,6 +318,12 @@ fn write_codec_fixtures() {
         "v3_lzma.zarr",
         "v3_zlib.zarr",
         "v3_delta.zarr",
+        "v2_blosc_astype.zarr",
+        "v2_blosc_quantize_astype.zarr",
+        "v2_blosc_fixedscaleoffset.zarr",
+        "v2_blosc_delta_astype.zarr",
+        "v2_blosc_packbits.zarr",
+        "v2_blosc_categorize.zarr",
     ];
     let mut written = Vec::new();
     for case in cases() {

@@ -25,6 +25,7 @@
 
 mod astype;
 mod bitround;
+pub(crate) mod blosc_typesize;
 mod categorize;
 mod delta;
 mod fixedscaleoffset;
@@ -79,6 +80,10 @@ pub(crate) fn register() {
             |metadata: &MetadataV2| {
                 create_filter::<fixedscaleoffset::FixedScaleOffset>(metadata.configuration())
             },
+        ));
+        let _ = register_codec_v2(CodecRuntimePluginV2::new(
+            |name| name == blosc_typesize::ID,
+            blosc_typesize::create,
         ));
         // The handles are dropped: the plugins stay registered for the process.
         let _ = register_codec_v3(CodecRuntimePluginV3::new(
