@@ -1350,7 +1350,8 @@ fn v3_codecs(w: &ToZarr<'_>, name: &str, encoding: &Encoding, dtype: DType) -> R
             // were read from (numpy's fixed-length UTF-32 has a "bytes" serializer).
             if let Value::Array(list) = &mut codecs {
                 for c in list.iter_mut() {
-                    let name = c.get("name").and_then(Value::as_str);
+                    // zarrs writes a codec without configuration as its bare name.
+                    let name = c.get("name").and_then(Value::as_str).or(c.as_str());
                     if matches!(name, Some("bytes" | "vlen-utf8")) {
                         *c = json!({"name": "vlen-utf8"});
                     }
