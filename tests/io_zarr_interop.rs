@@ -489,3 +489,40 @@ fn timedeltas_in_calendar_units_are_refused_with_the_type_named() {
     assert!(err.contains("span") && err.contains("<m8[M]"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn stores_of_other_writers_written_again_by_xr_read_back_the_same() {
+    for file in [
+        "zarr_python_v2_types.zarr",
+        "zarr_python_v3_types.zarr",
+        "cf_timedelta_v2.zarr",
+        "cf_timedelta_v3.zarr",
+        "tensorstore_v2.zarr",
+        "tensorstore_v3.zarr",
+        "z5py_style.zarr",
+        "nczarr.zarr",
+    ] {
+        let ds = Dataset::open_zarr(fixture(file)).unwrap();
+        for to in [2u8, 3] {
+            let dir = std::env::temp_dir().join(format!(
+                "xr_interop_again_{}_{to}_{file}",
+                std::process::id()
+            ));
+            let out = dir.to_str().unwrap();
+            ds.write_zarr(out)
+                .zarr_format(zarr_format(to))
+                .write()
+                .unwrap_or_else(|e| panic!("{file} -> v{to}: {e}"));
+            let back = Dataset::open_zarr(out).unwrap();
+            assert_eq!(back.variables().len(), ds.variables().len(), "{file}");
+            for (name, v) in ds.variables() {
+                let w = back.variable(name).unwrap();
+                let ctx = format!("{file} -> v{to}: {name}");
+                assert_eq!(w.dtype(), v.dtype(), "{ctx}");
+                assert_eq!(w.dims(), v.dims(), "{ctx}");
+                assert_eq!(values_json(w), values_json(v), "{ctx}");
+            }
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+}
