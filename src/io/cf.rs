@@ -747,7 +747,7 @@ fn timedelta_chunk_numbers(
                 *n = i64::MIN;
             }
         }
-        return Ok(NdArray::from_shape_vec(chunk.shape(), numbers)?);
+        return NdArray::from_shape_vec(chunk.shape(), numbers);
     }
     let encoded = units
         .encode(&ticks)
