@@ -322,6 +322,7 @@ fn write_codec_fixtures() {
         "v2_blosc_quantize_astype.zarr",
         "v2_blosc_fixedscaleoffset.zarr",
         "v2_blosc_delta_astype.zarr",
+        "v2_blosc_shuffle_filter.zarr",
         "v2_blosc_packbits.zarr",
         "v2_blosc_categorize.zarr",
     ];

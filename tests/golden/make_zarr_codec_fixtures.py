@@ -104,6 +104,7 @@ CASES = {
         offset=10, scale=100, dtype="<f8", astype="<i2")], "compressors": BLOSC}, None),
     "blosc_delta_astype": (ints("int64"), {"filters": [numcodecs.Delta(dtype="<i8", astype="<i2")],
                                            "compressors": BLOSC}, None),
+    "blosc_shuffle_filter": (ints(), {"filters": [numcodecs.Shuffle(elementsize=4)], "compressors": BLOSC}, None),
     "blosc_packbits": (bools(), {"filters": [numcodecs.PackBits()], "compressors": BLOSC_AUTO}, None),
     "blosc_categorize": (strings(), {"filters": [numcodecs.Categorize(labels=["a", "bb", "ccc"], dtype="<U4", astype="u1")],
                                      "compressors": BLOSC}, None),

@@ -1,7 +1,8 @@
 //! Zarr v2 `blosc` behind filters that change the element size (`astype`, `quantize`
 //! with `astype`, `fixedscaleoffset`, `delta` with `astype`, `packbits`,
-//! `categorize`): numcodecs shuffles the filters' output, so blosc's `typesize` is the
-//! item size of the last filter's output type; zarrs gives blosc the array's item size.
+//! `categorize`; `shuffle` as a filter, whose output is bytes): numcodecs shuffles the
+//! filters' output, so blosc's `typesize` is the item size of the last filter's output
+//! type; zarrs gives blosc the array's item size.
 //! Chunks it writes then carry the wrong `typesize` in their blosc header (zarr-python
 //! still decodes them, zarrs does not read them back when the chunk is not a whole
 //! number of those items).
@@ -42,19 +43,31 @@ pub(crate) fn retype(m: &mut ArrayMetadataV2) {
     let Ok(array_type) = DataType::from_metadata(&m.dtype) else {
         return;
     };
-    let mut data_type = array_type.clone();
-    for filter in filters {
-        let Ok(Codec::ArrayToArray(codec)) = Codec::from_metadata(filter) else {
-            return;
-        };
-        let Ok(encoded) = codec.encoded_data_type(&data_type) else {
-            return;
-        };
-        data_type = encoded;
-    }
-    let (Some(size), Some(array_size)) = (data_type.fixed_size(), array_type.fixed_size()) else {
+    let Some(array_size) = array_type.fixed_size() else {
         return;
     };
+    let mut data_type = array_type;
+    let mut size = array_size;
+    for filter in filters {
+        match Codec::from_metadata(filter) {
+            Ok(Codec::ArrayToArray(codec)) => {
+                let Ok(encoded) = codec.encoded_data_type(&data_type) else {
+                    return;
+                };
+                let Some(encoded_size) = encoded.fixed_size() else {
+                    return;
+                };
+                data_type = encoded;
+                size = encoded_size;
+            }
+            // A bytes filter (`shuffle`, a compressor as filter) hands on bytes.
+            Ok(Codec::BytesToBytes(_)) => {
+                size = 1;
+                break;
+            }
+            _ => return,
+        }
+    }
     if size == array_size {
         return;
     }
