@@ -525,16 +525,37 @@ fn encode_time_chunk(
     chunk: &NdArray,
     units: &CfUnits,
     target: DType,
+    nat_sentinel: bool,
 ) -> Result<NdArray> {
     let NdArray::DateTime(a, _) = chunk else {
         return Err(Error::internal("datetime dtype without datetime values"));
     };
     let ticks: Vec<i64> = a.iter().copied().collect();
-    if target.is_integer() && ticks.contains(&NAT) {
+    let has_nat = ticks.contains(&NAT);
+    if target.is_integer() && has_nat && !nat_sentinel {
         return Err(cf_error(
             variable,
             format!("missing times (NaT) cannot be written as {target}; use a float dtype"),
         ));
+    }
+    if target == DType::I64 && has_nat {
+        // NaT as int64's minimum, the others as they encode.
+        let known: Vec<i64> = ticks
+            .iter()
+            .map(|&t| if t == NAT { units.reference } else { t })
+            .collect();
+        let known = NdArray::from_shape_vec(chunk.shape(), known)?
+            .astype(DType::DateTime(units.calendar))?;
+        let NdArray::I64(mut numbers) = encode_time_chunk(variable, &known, units, target, false)?
+        else {
+            return Err(Error::internal("times encoded as int64 are int64"));
+        };
+        for (n, &t) in numbers.iter_mut().zip(&ticks) {
+            if t == NAT {
+                *n = i64::MIN;
+            }
+        }
+        return Ok(NdArray::I64(numbers));
     }
     let encoded = units
         .encode(&ticks)
@@ -584,9 +605,11 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
             let parsed =
                 CfUnits::parse(units, calendar).map_err(|e| cf_error(name, e.to_string()))?;
             let target = enc_dtype.unwrap_or(DType::F64);
+            // int64 without a _FillValue: NaT is int64's minimum, as xarray writes it.
+            let nat_sentinel = target == DType::I64 && encoding.fill_value.is_none();
             let variable = name.to_string();
             data = data.map_elementwise(target, move |chunk| {
-                encode_time_chunk(&variable, chunk, &parsed, target)
+                encode_time_chunk(&variable, chunk, &parsed, target, nat_sentinel)
             })?;
             let cal_name = encoding
                 .calendar
