@@ -195,6 +195,8 @@ fn stores_of_other_writers_read_as_xarray_reads_them() {
         "zarr_python_v3_types.zarr",
         "cf_timedelta_v2.zarr",
         "cf_timedelta_v3.zarr",
+        "xarray_defaults_v2.zarr",
+        "xarray_defaults_v3.zarr",
         "tensorstore_v2.zarr",
         "tensorstore_v3.zarr",
         "z5py_style.zarr",
@@ -432,7 +434,8 @@ fn timedeltas_written_by_xr_read_back_as_they_were_read() {
     }
 }
 
-/// Writes the stores tests/golden/make_zarr_interop_fixtures.py checks in xarray:
+/// Writes the stores tests/golden/make_zarr_interop_fixtures.py checks in xarray (the
+/// timedeltas, and xarray's defaults store written again):
 /// `cargo test --all-features --test io_zarr_interop -- --ignored write_timedelta_fixtures`.
 #[test]
 #[ignore = "regenerates committed fixtures"]
@@ -441,6 +444,15 @@ fn write_timedelta_fixtures() {
         let out = fixture(&format!("xr_timedelta_v{f}.zarr"));
         let _ = std::fs::remove_dir_all(&out);
         timedeltas(f)
+            .write_zarr(&out)
+            .zarr_format(zarr_format(f))
+            .consolidated(false)
+            .write()
+            .unwrap();
+        let out = fixture(&format!("xr_defaults_v{f}.zarr"));
+        let _ = std::fs::remove_dir_all(&out);
+        Dataset::open_zarr(fixture(&format!("xarray_defaults_v{f}.zarr")))
+            .unwrap()
             .write_zarr(&out)
             .zarr_format(zarr_format(f))
             .consolidated(false)
@@ -497,6 +509,8 @@ fn stores_of_other_writers_written_again_by_xr_read_back_the_same() {
         "zarr_python_v3_types.zarr",
         "cf_timedelta_v2.zarr",
         "cf_timedelta_v3.zarr",
+        "xarray_defaults_v2.zarr",
+        "xarray_defaults_v3.zarr",
         "tensorstore_v2.zarr",
         "tensorstore_v3.zarr",
         "z5py_style.zarr",

@@ -17,12 +17,19 @@ Writers (versions recorded in expected.json):
   value, as other CF writers store durations. xarray 2026.9 decodes the bare one only
   with decode_timedelta=True, which is how expected.json reads them (xr's default).
 
+- xarray's own to_zarr with its defaults (xarray_defaults_v2/v3.zarr): datetimes with
+  NaT (int64, NaT as int64's minimum, no _FillValue), noleap and 360_day times, bools,
+  strings, uint16, float32 with NaN. Read without use_cftime: xarray 2026.9's cftime
+  path fails on its own NaT sentinel ("OverflowError: time values outside range of 64
+  bit signed integers").
+
 Timedelta values in expected.json are microseconds (numpy's astype("m8[us]"), which
 floors; null for NaT), the unit xr holds them in.
 
 Also checks the stores xr wrote from these (tests/data/zarr/interop/xr_timedelta_v2/v3.zarr,
 written by the ignored test `write_timedelta_fixtures` of tests/io_zarr_interop.rs): xarray
-must read the timedeltas xr read.
+must read the timedeltas xr read; and xr_defaults_v2/v3.zarr (xarray_defaults written
+again by xr), which xarray must read as it reads xarray_defaults.
 - TensorStore (v2 and v3 drivers): int16 with a fill value, float32; dims added by hand
   (_ARRAY_DIMENSIONS / dimension_names) since TensorStore writes none.
 - z5py is not on PyPI: z5py_style.zarr is its layout (v2, "fill_value": 0.0 on an
@@ -125,6 +132,40 @@ def cf_timedelta_store(zarr_format):
     else:
         wait.attrs["_FillValue"] = -1
     return name
+
+
+def xarray_defaults_store(zarr_format):
+    name = f"xarray_defaults_v{zarr_format}.zarr"
+    ds = xr.Dataset(
+        {
+            "when": ("x", np.array(["2001-01-01", "NaT", "2001-03-01T06"], dtype="M8[ns]")),
+            "flag": ("x", np.array([True, False, True])),
+            "label": ("x", np.array(["a", "", "ccc"])),
+            "count": ("x", np.array([1, 2, 3], dtype="u2")),
+            "temp": (("t", "x"), np.array([[1.5, np.nan, 3.0], [4.0, 5.0, np.nan]], dtype="f4"), {"units": "K"}),
+        },
+        coords={
+            "t": xr.date_range("2001-01-01", periods=2, calendar="noleap", use_cftime=True),
+            "d360": ("t", [cftime.Datetime360Day(2001, 2, 30), cftime.Datetime360Day(2001, 2, 29)]),
+        },
+    )
+    ds.to_zarr(fresh(name), zarr_format=zarr_format, mode="w")
+    return name
+
+
+def check_xr_defaults():
+    """xarray reads the stores xr wrote from xarray_defaults as it reads those."""
+    for f in (2, 3):
+        written = path(f"xr_defaults_v{f}.zarr")
+        if not os.path.exists(written):
+            print(f"no {written}: run the ignored test write_timedelta_fixtures first")
+            continue
+        with xr.open_zarr(written, consolidated=False) as got, xr.open_zarr(path(f"xarray_defaults_v{f}.zarr")) as want:
+            assert sorted(got.variables) == sorted(want.variables), (written, list(got.variables))
+            for k, v in want.variables.items():
+                assert [str(x) for x in got[k].values.ravel()] == [str(x) for x in v.values.ravel()], (written, k)
+                assert got[k].dtype.kind == v.dtype.kind or {got[k].dtype.kind, v.dtype.kind} <= {"U", "T", "O"}, (written, k)
+        print("xarray reads", os.path.basename(written), "as it reads", f"xarray_defaults_v{f}.zarr")
 
 
 def check_xr_timedeltas():
@@ -235,8 +276,8 @@ def unreadable():
     return name
 
 
-def expect(name, group=None, drop=(), **kw):
-    coder = xr.coders.CFDatetimeCoder(use_cftime=True)
+def expect(name, group=None, drop=(), cftime_times=True, **kw):
+    coder = xr.coders.CFDatetimeCoder(use_cftime=True if cftime_times else None)
     try:
         with xr.open_zarr(path(name), group=group, decode_times=coder, drop_variables=list(drop), **kw) as ds:
             ds.load()
@@ -284,6 +325,8 @@ def main():
     for f in (2, 3):
         cases.append(expect(cf_timedelta_store(f), consolidated=False, decode_timedelta=True))
     for f in (2, 3):
+        cases.append(expect(xarray_defaults_store(f), cftime_times=False))
+    for f in (2, 3):
         cases.append(expect(tensorstore_store(f), consolidated=False))
     cases.append(expect(z5py_style(), consolidated=False))
     for name in nczarr():
@@ -295,6 +338,7 @@ def main():
         json.dump({"versions": versions(), "cases": cases}, f, indent=1, sort_keys=True)
     print("wrote", len(cases), "cases")
     check_xr_timedeltas()
+    check_xr_defaults()
 
 
 if __name__ == "__main__":
