@@ -150,6 +150,11 @@ fn each_codec_is_found_under_its_v2_id_and_v3_name() {
         let ctx = case["store"].as_str().unwrap();
         let enc = open(&case).encoding().clone();
         let codec = case["codec"].as_str().unwrap();
+        // blosc_<filter>: the filter in front of blosc.
+        let (blosc, codec) = match codec.strip_prefix("blosc_") {
+            Some(filter) => (true, filter),
+            None => (false, codec),
+        };
         // The numcodecs name without a variant suffix (delta_astype -> delta).
         let id = match codec {
             "lzma_alone" => "lzma",
@@ -167,6 +172,10 @@ fn each_codec_is_found_under_its_v2_id_and_v3_name() {
         assert!(
             recorded.contains(id),
             "{ctx}: encoding {recorded} names {id}"
+        );
+        assert!(
+            !blosc || recorded.contains("\\\"blosc\\\""),
+            "{ctx}: encoding {recorded} names blosc"
         );
     }
 }
@@ -210,6 +219,14 @@ fn xr_encodes_with_each_codec_as_numcodecs_does() {
             .zarr_format(format(&case))
             .write()
             .unwrap_or_else(|e| panic!("{ctx}: {e}"));
+        if format(&case) == ZarrFormat::V3 {
+            numcodecs_configured(ctx, &Path::new(out).join("v").join("zarr.json"));
+        }
+        assert_eq!(
+            blosc_typesizes(Path::new(out)),
+            blosc_typesizes(Path::new(&store(ctx))),
+            "{ctx}: blosc typesize of each chunk, xr's and numcodecs'"
+        );
         let back = Dataset::open_zarr(out).unwrap();
         let v = back.variable("v").unwrap();
         let values = v.values().unwrap();
@@ -223,12 +240,61 @@ fn xr_encodes_with_each_codec_as_numcodecs_does() {
     }
 }
 
+/// The `typesize` in the header of each blosc-compressed chunk of a v2 store's `v` (by
+/// chunk key; empty when the store has no blosc): numcodecs shuffles items of the
+/// filters' output type.
+fn blosc_typesizes(store: &Path) -> Vec<(String, u8)> {
+    let dir = store.join("v");
+    let Ok(zarray) = std::fs::read_to_string(dir.join(".zarray")) else {
+        return Vec::new();
+    };
+    let zarray: Value = serde_json::from_str(&zarray).unwrap();
+    if zarray["compressor"]["id"] != "blosc" {
+        return Vec::new();
+    }
+    let mut sizes: Vec<(String, u8)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| !name.starts_with('.'))
+        .map(|name| {
+            let chunk = std::fs::read(dir.join(&name)).unwrap();
+            (name, chunk[3])
+        })
+        .collect();
+    sizes.sort();
+    assert!(!sizes.is_empty(), "{}: no chunks", store.display());
+    sizes
+}
+
+/// Each numcodecs codec of a v3 `zarr.json` has its configuration written out, as
+/// zarr-python needs it: an object, with numcodecs' default `level` for zlib and bz2 and
+/// its default `format`/`check`/`preset`/`filters` for lzma.
+fn numcodecs_configured(ctx: &str, zarr_json: &Path) {
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(zarr_json).unwrap()).unwrap();
+    for codec in doc["codecs"].as_array().unwrap() {
+        let name = codec["name"].as_str().unwrap_or_default();
+        if !name.starts_with("numcodecs.") {
+            continue;
+        }
+        let config = codec["configuration"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{ctx}: {name} written without a configuration"));
+        let needed: &[&str] = match name {
+            "numcodecs.zlib" | "numcodecs.bz2" => &["level"],
+            "numcodecs.lzma" => &["format", "check", "preset", "filters"],
+            _ => &[],
+        };
+        for key in needed {
+            assert!(config.contains_key(*key), "{ctx}: {name} has no {key:?}");
+        }
+    }
+}
+
 /// Writes the stores tests/golden/make_zarr_codec_fixtures.py checks in zarr-python:
 /// `cargo test --all-features --test io_zarr_codecs -- --ignored write_codec_fixtures`.
-/// No v3 codec with an empty configuration (`numcodecs.packbits`, `numcodecs.zlib` or
-/// `numcodecs.lzma` as `Zlib()`/`LZMA()` write them): zarrs
-/// writes an empty configuration as `{"name": ...}` alone, which zarr-python's
-/// numcodecs codecs refuse (xr reads them back; `xr_encodes_with_each_codec_...`).
+/// The v3 codecs read with an empty configuration (`numcodecs.packbits`, and
+/// `numcodecs.zlib`/`numcodecs.lzma` as `Zlib()`/`LZMA()` write them) are among them:
+/// xr writes numcodecs' full configuration, which zarr-python needs.
 #[test]
 #[ignore = "regenerates committed fixtures"]
 fn write_codec_fixtures() {
@@ -248,6 +314,17 @@ fn write_codec_fixtures() {
         "v3_fixedscaleoffset.zarr",
         "v2_packbits.zarr",
         "v2_categorize.zarr",
+        "v3_packbits.zarr",
+        "v3_lzma.zarr",
+        "v3_zlib.zarr",
+        "v3_delta.zarr",
+        "v2_blosc_astype.zarr",
+        "v2_blosc_quantize_astype.zarr",
+        "v2_blosc_fixedscaleoffset.zarr",
+        "v2_blosc_delta_astype.zarr",
+        "v2_blosc_shuffle_filter.zarr",
+        "v2_blosc_packbits.zarr",
+        "v2_blosc_categorize.zarr",
     ];
     let mut written = Vec::new();
     for case in cases() {

@@ -4,8 +4,11 @@
 //! variables skipped on request, and missing groups refused.
 //!
 //! Where `xr` has no type of xarray's, the values are compared in the type `xr` reads:
-//! `float16` as `float32` (exact), byte strings (`|S2`) as strings, and raw
-//! `timedelta64` as its `int64` counts (without xarray's `_FillValue` attribute, NaT).
+//! `float16` as `float32` (exact), byte strings (`|S2`) as strings, and timedeltas of
+//! any unit (raw `timedelta64[s]`/`[ns]`, CF-encoded) as `xr`'s microseconds (the
+//! script records xarray's floored to microseconds; raw ones without xarray's
+//! `_FillValue` attribute, NaT). Timedeltas xr writes back read in xarray as xr read
+//! them (checked by the same script).
 #![cfg(feature = "zarr")]
 #![allow(clippy::unwrap_used)]
 
@@ -84,6 +87,16 @@ fn values_json(v: &Variable) -> Vec<Value> {
             })
             .collect(),
         NdArray::Str(s) => s.iter().map(|x| Value::from(x.clone())).collect(),
+        NdArray::TimeDelta(t) => t
+            .iter()
+            .map(|&x| {
+                if x == xr::time::NAT {
+                    Value::Null
+                } else {
+                    Value::from(x)
+                }
+            })
+            .collect(),
         other => other.to_f64_vec().unwrap().into_iter().map(num).collect(),
     }
 }
@@ -92,7 +105,7 @@ fn values_json(v: &Variable) -> Vec<Value> {
 fn dtype_in_xr(xarray: &str) -> String {
     match xarray {
         "float16" => "float32".into(),
-        t if t.starts_with("timedelta64") => "int64".into(),
+        t if t.starts_with("timedelta64") => DType::TimeDelta.name().into(),
         "str" => "str".into(),
         "datetime" => "datetime".into(),
         other => other.into(),
@@ -180,6 +193,10 @@ fn stores_of_other_writers_read_as_xarray_reads_them() {
     for file in [
         "zarr_python_v2_types.zarr",
         "zarr_python_v3_types.zarr",
+        "cf_timedelta_v2.zarr",
+        "cf_timedelta_v3.zarr",
+        "xarray_defaults_v2.zarr",
+        "xarray_defaults_v3.zarr",
         "tensorstore_v2.zarr",
         "tensorstore_v3.zarr",
         "z5py_style.zarr",
@@ -195,7 +212,7 @@ fn stores_of_other_writers_read_as_xarray_reads_them() {
 fn strings_floats16_and_raw_datetimes_stay_lazy_and_read_by_region() {
     for file in ["zarr_python_v2_types.zarr", "zarr_python_v3_types.zarr"] {
         let ds = Dataset::open_zarr(fixture(file)).unwrap();
-        for name in ["name", "code", "half", "stamp", "span"] {
+        for name in ["name", "code", "half", "stamp", "span", "span_ns"] {
             let v = ds.variable(name).unwrap();
             assert!(matches!(v.data(), Data::Lazy(_)), "{file}: {name} is lazy");
             let tail = v.isel(&[("x", (1..3).into())]).unwrap();
@@ -348,21 +365,178 @@ fn eager_and_lazy(file: &str, name: &str) -> (Variable, Variable) {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(16))]
 
-    /// Rechunked reads of converted types (float16, byte strings, raw datetimes,
-    /// object strings) equal the whole array read at once.
+    /// Rechunked reads of converted types (float16, byte strings, raw datetimes and
+    /// timedeltas, object strings) equal the whole array read at once.
     #[test]
     fn chunked_reads_equal_eager(
         v3 in any::<bool>(),
-        which in 0usize..4,
+        which in 0usize..6,
         chunk in 1usize..4,
         start in 0usize..3,
     ) {
         let file = if v3 { "zarr_python_v3_types.zarr" } else { "zarr_python_v2_types.zarr" };
-        let name = ["half", "code", "stamp", "name"][which];
+        let name = ["half", "code", "stamp", "name", "span", "span_ns"][which];
         let (eager, lazy) = eager_and_lazy(file, name);
         let rechunked = lazy.chunk(&[("x", chunk)]).unwrap();
         let ours = rechunked.isel(&[("x", (start..3).into())]).unwrap();
         let whole = eager.isel(&[("x", (start..3).into())]).unwrap();
         prop_assert_eq!(values_json(&ours), values_json(&whole));
+    }
+}
+
+/// The timedeltas of the types store and the CF timedelta store of Zarr format `f`, in
+/// one dataset, each named `<writer>_<name>` (`zarr_span`, `cf_lead`).
+fn timedeltas(f: u8) -> Dataset {
+    let mut out = Dataset::new();
+    for (prefix, file) in [
+        ("zarr", format!("zarr_python_v{f}_types.zarr")),
+        ("cf", format!("cf_timedelta_v{f}.zarr")),
+    ] {
+        let ds = Dataset::open_zarr(fixture(&file)).unwrap();
+        for (name, v) in ds.data_vars() {
+            if v.dtype() == DType::TimeDelta {
+                out = out
+                    .with_data_var(&format!("{prefix}_{name}"), v.clone())
+                    .unwrap();
+            }
+        }
+    }
+    out
+}
+
+fn zarr_format(f: u8) -> xr::io::zarr::ZarrFormat {
+    xr::io::zarr::ZarrFormat::from_number(f).unwrap()
+}
+
+#[test]
+fn timedeltas_written_by_xr_read_back_as_they_were_read() {
+    for f in [2u8, 3] {
+        let ds = timedeltas(f);
+        assert_eq!(ds.data_vars().count(), 4, "v{f}: span, span_ns, lead, wait");
+        for to in [2u8, 3] {
+            let dir = std::env::temp_dir().join(format!(
+                "xr_interop_timedelta_{}_{f}_{to}.zarr",
+                std::process::id()
+            ));
+            let out = dir.to_str().unwrap();
+            ds.write_zarr(out)
+                .zarr_format(zarr_format(to))
+                .write()
+                .unwrap();
+            let back = Dataset::open_zarr(out).unwrap();
+            for (name, v) in ds.data_vars() {
+                let w = back.variable(name).unwrap();
+                assert_eq!(w.dtype(), DType::TimeDelta, "v{f} -> v{to}: {name}");
+                assert_eq!(values_json(w), values_json(v), "v{f} -> v{to}: {name}");
+            }
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+}
+
+/// Writes the stores tests/golden/make_zarr_interop_fixtures.py checks in xarray (the
+/// timedeltas, and xarray's defaults store written again):
+/// `cargo test --all-features --test io_zarr_interop -- --ignored write_timedelta_fixtures`.
+#[test]
+#[ignore = "regenerates committed fixtures"]
+fn write_timedelta_fixtures() {
+    for f in [2u8, 3] {
+        let out = fixture(&format!("xr_timedelta_v{f}.zarr"));
+        let _ = std::fs::remove_dir_all(&out);
+        timedeltas(f)
+            .write_zarr(&out)
+            .zarr_format(zarr_format(f))
+            .consolidated(false)
+            .write()
+            .unwrap();
+        let out = fixture(&format!("xr_defaults_v{f}.zarr"));
+        let _ = std::fs::remove_dir_all(&out);
+        Dataset::open_zarr(fixture(&format!("xarray_defaults_v{f}.zarr")))
+            .unwrap()
+            .write_zarr(&out)
+            .zarr_format(zarr_format(f))
+            .consolidated(false)
+            .write()
+            .unwrap();
+    }
+}
+
+#[test]
+fn xr_written_timedeltas_are_stored_as_xarray_stores_them() {
+    // CF numbers with units and xarray's dtype attribute (what xarray reads back;
+    // see write_timedelta_fixtures).
+    for f in [2u8, 3] {
+        let ds = Dataset::zarr(fixture(&format!("xr_timedelta_v{f}.zarr")))
+            .consolidated(Some(false))
+            .open()
+            .unwrap();
+        let want = timedeltas(f);
+        for (name, v) in want.data_vars() {
+            let w = ds.variable(name).unwrap();
+            assert_eq!(values_json(w), values_json(v), "v{f}: {name}");
+            assert!(w.encoding().units.is_some(), "v{f}: {name} has units");
+        }
+    }
+}
+
+#[test]
+fn timedeltas_in_calendar_units_are_refused_with_the_type_named() {
+    let dir = std::env::temp_dir().join(format!("xr_interop_months_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let src = PathBuf::from(fixture("zarr_python_v2_types.zarr"));
+    for entry in [".zgroup", "span/.zarray", "span/.zattrs", "span/0"] {
+        let to = dir.join(entry);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(src.join(entry), &to).unwrap();
+    }
+    let zarray = dir.join("span/.zarray");
+    let text = std::fs::read_to_string(&zarray).unwrap();
+    // Months have no fixed length: numpy cannot cast them to microseconds either.
+    std::fs::write(&zarray, text.replace("<m8[s]", "<m8[M]")).unwrap();
+    let err = Dataset::zarr(dir.to_str().unwrap())
+        .consolidated(Some(false))
+        .open()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("span") && err.contains("<m8[M]"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn stores_of_other_writers_written_again_by_xr_read_back_the_same() {
+    for file in [
+        "zarr_python_v2_types.zarr",
+        "zarr_python_v3_types.zarr",
+        "cf_timedelta_v2.zarr",
+        "cf_timedelta_v3.zarr",
+        "xarray_defaults_v2.zarr",
+        "xarray_defaults_v3.zarr",
+        "tensorstore_v2.zarr",
+        "tensorstore_v3.zarr",
+        "z5py_style.zarr",
+        "nczarr.zarr",
+    ] {
+        let ds = Dataset::open_zarr(fixture(file)).unwrap();
+        for to in [2u8, 3] {
+            let dir = std::env::temp_dir().join(format!(
+                "xr_interop_again_{}_{to}_{file}",
+                std::process::id()
+            ));
+            let out = dir.to_str().unwrap();
+            ds.write_zarr(out)
+                .zarr_format(zarr_format(to))
+                .write()
+                .unwrap_or_else(|e| panic!("{file} -> v{to}: {e}"));
+            let back = Dataset::open_zarr(out).unwrap();
+            assert_eq!(back.variables().len(), ds.variables().len(), "{file}");
+            for (name, v) in ds.variables() {
+                let w = back.variable(name).unwrap();
+                let ctx = format!("{file} -> v{to}: {name}");
+                assert_eq!(w.dtype(), v.dtype(), "{ctx}");
+                assert_eq!(w.dims(), v.dims(), "{ctx}");
+                assert_eq!(values_json(w), values_json(v), "{ctx}");
+            }
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
     }
 }

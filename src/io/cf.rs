@@ -281,13 +281,30 @@ fn mask_scale(
 }
 
 fn decode_time_chunk(chunk: &NdArray, units: &CfUnits) -> Result<NdArray> {
-    let ticks = match_numeric!(chunk, a => {
-        let values: Vec<_> = a.iter().copied().collect();
-        units.decode(&values)?
-    }, other => return Err(Error::UnsupportedDType {
-        op: "decoding CF times".into(),
-        dtype: other.dtype(),
-    }));
+    let ticks = match chunk {
+        // xarray writes NaT as int64's minimum, without a _FillValue, and reads it
+        // back as NaT.
+        NdArray::I64(a) if a.iter().any(|&x| x == i64::MIN) => {
+            let values: Vec<i64> = a
+                .iter()
+                .map(|&x| if x == i64::MIN { 0 } else { x })
+                .collect();
+            let mut ticks = units.decode(&values)?;
+            for (t, &x) in ticks.iter_mut().zip(a.iter()) {
+                if x == i64::MIN {
+                    *t = NAT;
+                }
+            }
+            ticks
+        }
+        _ => match_numeric!(chunk, a => {
+            let values: Vec<_> = a.iter().copied().collect();
+            units.decode(&values)?
+        }, other => return Err(Error::UnsupportedDType {
+            op: "decoding CF times".into(),
+            dtype: other.dtype(),
+        })),
+    };
     let ticks = ArcArray::from_shape_vec(IxDyn(chunk.shape()), ticks)
         .map_err(|_| Error::internal("decoded times have the chunk's length"))?;
     Ok(NdArray::DateTime(ticks, units.calendar))
@@ -577,16 +594,37 @@ fn encode_time_chunk(
     chunk: &NdArray,
     units: &CfUnits,
     target: DType,
+    nat_sentinel: bool,
 ) -> Result<NdArray> {
     let NdArray::DateTime(a, _) = chunk else {
         return Err(Error::internal("datetime dtype without datetime values"));
     };
     let ticks: Vec<i64> = a.iter().copied().collect();
-    if target.is_integer() && ticks.contains(&NAT) {
+    let has_nat = ticks.contains(&NAT);
+    if target.is_integer() && has_nat && !nat_sentinel {
         return Err(cf_error(
             variable,
             format!("missing times (NaT) cannot be written as {target}; use a float dtype"),
         ));
+    }
+    if target == DType::I64 && has_nat {
+        // NaT as int64's minimum, the others as they encode.
+        let known: Vec<i64> = ticks
+            .iter()
+            .map(|&t| if t == NAT { units.reference } else { t })
+            .collect();
+        let known = NdArray::from_shape_vec(chunk.shape(), known)?
+            .astype(DType::DateTime(units.calendar))?;
+        let NdArray::I64(mut numbers) = encode_time_chunk(variable, &known, units, target, false)?
+        else {
+            return Err(Error::internal("times encoded as int64 are int64"));
+        };
+        for (n, &t) in numbers.iter_mut().zip(&ticks) {
+            if t == NAT {
+                *n = i64::MIN;
+            }
+        }
+        return Ok(NdArray::I64(numbers));
     }
     let encoded = units
         .encode(&ticks)
@@ -636,9 +674,11 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
             let parsed =
                 CfUnits::parse(units, calendar).map_err(|e| cf_error(name, e.to_string()))?;
             let target = enc_dtype.unwrap_or(DType::F64);
+            // int64 without a _FillValue: NaT is int64's minimum, as xarray writes it.
+            let nat_sentinel = target == DType::I64 && encoding.fill_value.is_none();
             let variable = name.to_string();
             data = data.map_elementwise(target, move |chunk| {
-                encode_time_chunk(&variable, chunk, &parsed, target)
+                encode_time_chunk(&variable, chunk, &parsed, target, nat_sentinel)
             })?;
             let cal_name = encoding
                 .calendar
@@ -765,7 +805,8 @@ pub fn encode_variable(name: &str, var: &Variable) -> Result<Variable> {
 }
 
 /// One chunk of timedeltas as numbers of `units`: exact integers as `target` when it
-/// is `i64`, floats (NaN for NaT) otherwise.
+/// is `i64` (NaT as int64's minimum, xarray's sentinel), floats (NaN for NaT)
+/// otherwise.
 fn timedelta_chunk_numbers(
     variable: &str,
     chunk: &NdArray,
@@ -776,6 +817,30 @@ fn timedelta_chunk_numbers(
         return Err(Error::internal("timedelta dtype without timedelta values"));
     };
     let ticks: Vec<i64> = a.iter().copied().collect();
+    if target == DType::I64 {
+        let known: Vec<i64> = ticks
+            .iter()
+            .map(|&t| if t == NAT { 0 } else { t })
+            .collect();
+        let encoded = units
+            .encode(&known)
+            .map_err(|e| cf_error(variable, e.to_string()))?;
+        let Encoded::Int(mut numbers) = encoded else {
+            return Err(cf_error(
+                variable,
+                format!(
+                    "timedeltas that are not whole {} cannot be written as int64",
+                    units.unit.name()
+                ),
+            ));
+        };
+        for (n, &t) in numbers.iter_mut().zip(&ticks) {
+            if t == NAT {
+                *n = i64::MIN;
+            }
+        }
+        return NdArray::from_shape_vec(chunk.shape(), numbers);
+    }
     let encoded = units
         .encode(&ticks)
         .map_err(|e| cf_error(variable, e.to_string()))?;
@@ -815,8 +880,14 @@ fn encode_timedelta(
     };
     let packed = encoding.scale_factor.is_some() || encoding.add_offset.is_some();
     let disk_int = encoding.dtype.is_some_and(|t| t.is_integer()) && !packed;
+    // int64 without a _FillValue: NaT is int64's minimum, as xarray writes it.
+    let nat_sentinel =
+        disk_int && encoding.dtype == Some(DType::I64) && encoding.fill_value.is_none();
     let (unit, numbers) = match encoding.units.as_deref() {
-        Some(u) if data.is_lazy() => (parse(u)?, DType::F64),
+        Some(u) if data.is_lazy() => {
+            let numbers = if nat_sentinel { DType::I64 } else { DType::F64 };
+            (parse(u)?, numbers)
+        }
         units => {
             let values = data.compute()?;
             let NdArray::TimeDelta(a) = &values else {
@@ -844,14 +915,14 @@ fn encode_timedelta(
                     ),
                 ));
             }
-            if disk_int && has_nat && encoding.fill_value.is_none() {
+            if disk_int && has_nat && encoding.fill_value.is_none() && !nat_sentinel {
                 return Err(cf_error(
                     name,
                     "missing timedeltas (NaT) in an integer dtype need a _FillValue",
                 ));
             }
             data = crate::lazy::Data::Eager(values);
-            let numbers = if whole && !has_nat {
+            let numbers = if whole && (!has_nat || nat_sentinel) {
                 DType::I64
             } else {
                 DType::F64

@@ -25,6 +25,7 @@
 
 mod astype;
 mod bitround;
+pub(crate) mod blosc_typesize;
 mod categorize;
 mod delta;
 mod fixedscaleoffset;
@@ -80,6 +81,10 @@ pub(crate) fn register() {
                 create_filter::<fixedscaleoffset::FixedScaleOffset>(metadata.configuration())
             },
         ));
+        let _ = register_codec_v2(CodecRuntimePluginV2::new(
+            |name| name == blosc_typesize::ID,
+            blosc_typesize::create,
+        ));
         // The handles are dropped: the plugins stay registered for the process.
         let _ = register_codec_v3(CodecRuntimePluginV3::new(
             |name| name == "numcodecs.zlib",
@@ -90,6 +95,35 @@ pub(crate) fn register() {
             |metadata: &MetadataV3| <Bz2Codec as CodecTraitsV3>::create(&with_level(metadata)),
         ));
     });
+}
+
+/// The configuration of numcodecs codec `name` (a v3 `numcodecs.*` name) as zarr-python
+/// reads it back: numcodecs' `get_config()` defaults for the fields `config` leaves out
+/// (`Zlib()` is `{"level": 1}`, `LZMA()` is `{"format": 1, "check": -1, "preset": null,
+/// "filters": null}`). `None` for codecs that are not numcodecs'; for those that are,
+/// the configuration must be written even when empty (zarr-python refuses a
+/// `numcodecs.*` codec without a `configuration` key).
+pub(crate) fn numcodecs_v3_configuration(
+    name: &str,
+    config: &Map<String, Value>,
+) -> Option<Map<String, Value>> {
+    let id = name.strip_prefix("numcodecs.")?;
+    let defaults: &[(&str, Value)] = match id {
+        "zlib" | "bz2" => &[("level", Value::from(1))],
+        "lzma" => &[
+            ("format", Value::from(1)),
+            ("check", Value::from(-1)),
+            ("preset", Value::Null),
+            ("filters", Value::Null),
+        ],
+        "shuffle" => &[("elementsize", Value::from(4))],
+        _ => &[],
+    };
+    let mut config = config.clone();
+    for (key, value) in defaults {
+        config.entry(*key).or_insert_with(|| value.clone());
+    }
+    Some(config)
 }
 
 /// The numeric element types numcodecs filters work on.

@@ -854,7 +854,8 @@ impl ArrayMeta {
 /// zarrs refuses; an empty string is what such chunks hold when missing.
 ///
 /// Types that zarrs does not read as `xr` holds them are replaced as
-/// [`Stored::for_zarrs`] says.
+/// [`Stored::for_zarrs`] says; a v2 blosc behind filters that change the item size
+/// shuffles the filters' items, as numcodecs does ([`retype`](super::codecs::blosc_typesize::retype)).
 pub(crate) fn for_zarrs(mut md: ArrayMetadata) -> ArrayMetadata {
     let stored = Stored::of(&md);
     if let ArrayMetadata::V2(m) = &mut md {
@@ -865,6 +866,9 @@ pub(crate) fn for_zarrs(mut md: ArrayMetadata) -> ArrayMetadata {
     }
     stored.for_zarrs(&mut md);
     integral_fill_value(&mut md);
+    if let ArrayMetadata::V2(m) = &mut md {
+        super::codecs::blosc_typesize::retype(m);
+    }
     md
 }
 

@@ -344,7 +344,7 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
     let kind = Stored::of(&md);
     // A raw datetime64's fill value is its integer (NaT), as xarray shows it.
     let fill_dtype = match kind {
-        Stored::Datetime64(_) | Stored::Timedelta64 => DType::I64,
+        Stored::Datetime64(_) | Stored::Timedelta64(_) => DType::I64,
         _ => dtype,
     };
     let fill = meta.fill_value(loc, &md, fill_dtype)?;
@@ -379,9 +379,9 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
         ZarrFormat::V2 => {
             // Zarr v2's fill_value is the CF _FillValue (xarray's
             // use_zarr_fill_value_as_mask for v2 stores).
-            // Not for timedeltas read as their counts: xarray does not mask those (NaT
-            // is their fill value), and an int64 _FillValue would.
-            if let Some(f) = fill.filter(|_| kind != Stored::Timedelta64) {
+            // Not for raw timedeltas: xarray shows NaT, which is what missing
+            // timedeltas are without it.
+            if let Some(f) = fill.filter(|_| !matches!(kind, Stored::Timedelta64(_))) {
                 attrs.insert("_FillValue".into(), AttrValue::Array(f));
             }
         }
@@ -392,7 +392,10 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
                     .ok_or_else(|| meta.error(loc, format!("invalid _FillValue attribute {v}")))?;
                 attrs.insert("_FillValue".into(), AttrValue::Array(decoded));
             }
-            encoding.zarr_fill_value = fill.map(AttrValue::Array);
+            // A raw timedelta's is NaT, which writing it as numbers does not take.
+            if !matches!(kind, Stored::Timedelta64(_)) {
+                encoding.zarr_fill_value = fill.map(AttrValue::Array);
+            }
         }
     }
     encoding.chunks = Some(inner.clone().unwrap_or_else(|| stored.clone()));
@@ -493,10 +496,20 @@ fn open_group(
             Err(e) => return Err(e),
         }
     }
-    let (variables, coords) = cf::decode_variables(variables, options).map_err(|e| match e {
-        Error::Cf { variable, reason } => format_error(loc, Some(&variable), reason),
-        other => format_error(loc, None, other.to_string()),
-    })?;
+    let (mut variables, coords) =
+        cf::decode_variables(variables, options).map_err(|e| match e {
+            Error::Cf { variable, reason } => format_error(loc, Some(&variable), reason),
+            other => format_error(loc, None, other.to_string()),
+        })?;
+    // Raw datetime64/timedelta64 values are stored as themselves: no number dtype to
+    // write them back in (CF decoding records the values' own type), so that writing
+    // encodes them as xarray does (numbers of inferred units).
+    for v in variables.values_mut() {
+        let encoding = v.encoding_mut();
+        if matches!(encoding.dtype, Some(DType::DateTime(_) | DType::TimeDelta)) {
+            encoding.dtype = None;
+        }
+    }
     let mut attrs: Attrs = group_meta
         .attrs
         .iter()

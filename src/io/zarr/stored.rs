@@ -7,11 +7,12 @@
 //! - `float16` is read as `float32` (exact);
 //! - raw `datetime64` (v2 `"<M8[s]"`, v3 `numpy.datetime64`) is read as datetimes on
 //!   the standard calendar (`NaT` stays `NaT`);
-//! - raw `timedelta64` (v2 `"<m8[s]"`, v3 `numpy.timedelta64`) is read as `int64`
-//!   counts of its stored unit, which stays in the metadata (`xr` has no timedelta
-//!   type yet).
+//! - raw `timedelta64` (v2 `"<m8[s]"`, v3 `numpy.timedelta64`) is read as timedeltas
+//!   (`NaT` stays `NaT`).
+//!
+//! `xr` holds both in microseconds: finer units (`[ns]`) are floored to the
+//! microsecond, as numpy's `astype("M8[us]")` does.
 
-use serde_json::Value;
 use zarrs::array::{Array, ArrayBytes, ArrayMetadata, ArraySubset};
 use zarrs::metadata::v2::DataTypeMetadataV2;
 use zarrs::metadata::v3::{FillValueMetadataV3, MetadataV3};
@@ -34,8 +35,8 @@ pub(crate) enum Stored {
     /// numpy `datetime64` counting this many microseconds per step (a negative number
     /// `-n`: one step is `1/n` microsecond).
     Datetime64(i64),
-    /// numpy `timedelta64`, read as its `int64` counts.
-    Timedelta64,
+    /// numpy `timedelta64`, with the step of [`Stored::Datetime64`].
+    Timedelta64(i64),
 }
 
 impl Stored {
@@ -53,8 +54,8 @@ impl Stored {
                         Stored::Float16
                     } else if let Some(step) = body.strip_prefix("M8").and_then(datetime64_step) {
                         Stored::Datetime64(step)
-                    } else if body.starts_with("m8") {
-                        Stored::Timedelta64
+                    } else if let Some(step) = body.strip_prefix("m8").and_then(datetime64_step) {
+                        Stored::Timedelta64(step)
                     } else {
                         Stored::Native
                     }
@@ -68,15 +69,11 @@ impl Stored {
                     .and_then(|n| usize::try_from(n).ok())
                     .map_or(Stored::Native, Stored::Bytes),
                 "numpy.datetime64" => {
-                    let unit = m
-                        .data_type
-                        .configuration()
-                        .and_then(|c| c.get("unit").and_then(Value::as_str).map(str::to_string));
-                    let scale = config_u64(&m.data_type, "scale_factor").unwrap_or(1);
-                    unit.and_then(|u| datetime64_step(&format!("[{scale}{u}]")))
-                        .map_or(Stored::Native, Stored::Datetime64)
+                    v3_time_step(&m.data_type).map_or(Stored::Native, Stored::Datetime64)
                 }
-                "numpy.timedelta64" => Stored::Timedelta64,
+                "numpy.timedelta64" => {
+                    v3_time_step(&m.data_type).map_or(Stored::Native, Stored::Timedelta64)
+                }
                 _ => Stored::Native,
             },
         }
@@ -85,10 +82,7 @@ impl Stored {
     /// True when zarrs reads the values as `xr` holds them, after
     /// [`Stored::for_zarrs`]; false when [`Stored::retrieve`] converts them.
     pub fn read_by_zarrs(self) -> bool {
-        matches!(
-            self,
-            Stored::Native | Stored::FixedUtf32 | Stored::Timedelta64
-        )
+        matches!(self, Stored::Native | Stored::FixedUtf32)
     }
 
     /// The type `xr` reads these values as; `None` for [`Stored::Native`].
@@ -98,12 +92,12 @@ impl Stored {
             Stored::FixedUtf32 | Stored::Bytes(_) => Some(DType::Str),
             Stored::Float16 => Some(DType::F32),
             Stored::Datetime64(_) => Some(DType::DateTime(Calendar::Standard)),
-            Stored::Timedelta64 => Some(DType::I64),
+            Stored::Timedelta64(_) => Some(DType::TimeDelta),
         }
     }
 
     /// `md` with the stored type replaced by one of the same size that zarrs decodes:
-    /// raw bits for byte strings, `int64` for datetimes.
+    /// raw bits for byte strings, `int64` for datetimes and timedeltas.
     pub fn for_zarrs(self, md: &mut ArrayMetadata) {
         match (self, md) {
             (Stored::Bytes(n), ArrayMetadata::V2(m)) => {
@@ -114,13 +108,13 @@ impl Stored {
                 m.data_type = MetadataV3::new(format!("r{}", n * 8));
                 m.fill_value = zero_bytes(n);
             }
-            (Stored::Datetime64(_) | Stored::Timedelta64, ArrayMetadata::V2(m)) => {
+            (Stored::Datetime64(_) | Stored::Timedelta64(_), ArrayMetadata::V2(m)) => {
                 if let DataTypeMetadataV2::Simple(t) = &m.dtype {
                     let order = if t.starts_with('>') { ">" } else { "<" };
                     m.dtype = DataTypeMetadataV2::Simple(format!("{order}i8"));
                 }
             }
-            (Stored::Datetime64(_) | Stored::Timedelta64, ArrayMetadata::V3(m)) => {
+            (Stored::Datetime64(_) | Stored::Timedelta64(_), ArrayMetadata::V3(m)) => {
                 m.data_type = MetadataV3::new("int64");
             }
             _ => {}
@@ -163,7 +157,17 @@ impl Stored {
                 let a = NdArray::from_shape_vec(shape, ticks)?;
                 Ok(a.astype(DType::DateTime(Calendar::Standard))?)
             }
-            Stored::Native | Stored::FixedUtf32 | Stored::Timedelta64 => {
+            Stored::Timedelta64(step) => {
+                let v: Vec<i64> = array.retrieve_array_subset(subset)?;
+                let ticks = v
+                    .into_iter()
+                    .map(|x| datetime64_ticks(x, step))
+                    .collect::<Option<Vec<i64>>>()
+                    .ok_or("a timedelta64 value is out of the range of timedeltas")?;
+                let ticks = ndarray::ArrayD::from_shape_vec(shape, ticks)?;
+                Ok(NdArray::TimeDelta(ticks.into_shared()))
+            }
+            Stored::Native | Stored::FixedUtf32 => {
                 Err(format!("{self:?} values are read by zarrs directly").into())
             }
         }
@@ -172,6 +176,18 @@ impl Stored {
 
 /// A library's error, kept as a source.
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The step of a v3 `numpy.datetime64`/`numpy.timedelta64` type (its `unit` and
+/// `scale_factor`).
+fn v3_time_step(data_type: &MetadataV3) -> Option<i64> {
+    let unit = data_type
+        .configuration()?
+        .get("unit")?
+        .as_str()?
+        .to_string();
+    let scale = config_u64(data_type, "scale_factor").unwrap_or(1);
+    datetime64_step(&format!("[{scale}{unit}]"))
+}
 
 fn config_u64(md: &MetadataV3, key: &str) -> Option<u64> {
     md.configuration()?.get(key)?.as_u64()
@@ -209,8 +225,8 @@ fn datetime64_step(unit: &str) -> Option<i64> {
     per_unit.checked_mul(count)
 }
 
-/// A `datetime64` value as microseconds since 1970 (`NaT` stays `NaT`); `None` when
-/// out of range.
+/// A `datetime64` value as microseconds since 1970, or a `timedelta64` one as
+/// microseconds (`NaT` stays `NaT`); `None` when out of range.
 fn datetime64_ticks(x: i64, step: i64) -> Option<i64> {
     if x == i64::MIN {
         Some(NAT)

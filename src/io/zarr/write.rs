@@ -31,6 +31,7 @@ use zarrs::storage::{
     Bytes, ReadableWritableListableStorage, ReadableWritableListableStorageTraits, StorePrefix,
 };
 
+use super::codecs;
 use super::meta::{self, format_error, group_prefix, zarr_error, ArrayMeta};
 use super::read::{open_storages, zarrs_array};
 use super::store::{self, Access, StorageOptions, Storages};
@@ -757,6 +758,9 @@ impl<'a> ToZarr<'a> {
             // the stores xarray was checked against (tests/golden/check_xr_zarr.py).
             ZarrFormat::V3 => {
                 json.insert("storage_transformers".into(), json!([]));
+                if let Some(codecs) = json.get_mut("codecs") {
+                    numcodecs_configurations(codecs);
+                }
             }
             // zarrs tags its v2 struct with a `node_type`, a v3 key that no v2 `.zarray`
             // written by zarr-python has.
@@ -1271,6 +1275,40 @@ fn named(codecs: Value) -> serde_json::Result<Vec<MetadataV3>> {
         .collect()
 }
 
+/// Writes out the configuration of each numcodecs codec in a v3 codec list (and in a
+/// shard's), as zarr-python reads them: zarrs leaves an empty configuration out, and
+/// zarr-python refuses `numcodecs.zlib`, `numcodecs.lzma` or `numcodecs.packbits`
+/// without one.
+fn numcodecs_configurations(codecs: &mut Value) {
+    let Value::Array(list) = codecs else {
+        return;
+    };
+    for codec in list {
+        if let Value::String(name) = codec {
+            *codec = json!({ "name": name });
+        }
+        let Value::Object(c) = codec else {
+            continue;
+        };
+        let name = c.get("name").and_then(Value::as_str).unwrap_or_default();
+        let config = match c.get("configuration") {
+            Some(Value::Object(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        if name == "sharding_indexed" {
+            if let Some(Value::Object(conf)) = c.get_mut("configuration") {
+                for key in ["codecs", "index_codecs"] {
+                    if let Some(inner) = conf.get_mut(key) {
+                        numcodecs_configurations(inner);
+                    }
+                }
+            }
+        } else if let Some(full) = codecs::numcodecs_v3_configuration(name, &config) {
+            c.insert("configuration".into(), Value::Object(full));
+        }
+    }
+}
+
 /// A JSON object's map (codec configurations built with `json!`).
 fn json_object(v: Value) -> Map<String, Value> {
     match v {
@@ -1312,7 +1350,8 @@ fn v3_codecs(w: &ToZarr<'_>, name: &str, encoding: &Encoding, dtype: DType) -> R
             // were read from (numpy's fixed-length UTF-32 has a "bytes" serializer).
             if let Value::Array(list) = &mut codecs {
                 for c in list.iter_mut() {
-                    let name = c.get("name").and_then(Value::as_str);
+                    // zarrs writes a codec without configuration as its bare name.
+                    let name = c.get("name").and_then(Value::as_str).or(c.as_str());
                     if matches!(name, Some("bytes" | "vlen-utf8")) {
                         *c = json!({"name": "vlen-utf8"});
                     }
