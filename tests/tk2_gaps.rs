@@ -1,0 +1,335 @@
+//! The gaps of the everyday toolkit II against xarray (golden values from
+//! tests/golden/make_tk2_gaps_golden.py): `polyfit` with weights, `full` and `cov`;
+//! NaT of timedeltas and datetimes in the missing-data verbs; `convert_calendar` with
+//! `align_on="random"` (its rule, since xarray's draws cannot be matched); `stack`'s
+//! combined coordinate as tuples. Eager and chunked, errors naming the bad argument, and
+//! property tests that chunking never changes an answer.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::golden_file::{array_of, dims_of, shape_of, values_f64, GoldenFile};
+
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use serde_json::Value;
+use xr::{DataArray, Dataset, Error, NdArray, PolyfitCov, PolyfitOptions};
+
+fn golden() -> &'static GoldenFile {
+    static G: OnceLock<GoldenFile> = OnceLock::new();
+    G.get_or_init(|| GoldenFile::parse(include_str!("golden/tk2_gaps_golden.json")))
+}
+
+const CALENDARS: [&str; 3] = ["standard", "noleap", "360_day"];
+
+fn ticks(text: &str, cal: xr::Calendar) -> i64 {
+    xr::CfDatetime::parse(text, cal)
+        .unwrap()
+        .to_ticks()
+        .unwrap()
+}
+
+/// Golden datetimes (ISO text, null for NaT) on `calendar`.
+fn datetimes(values: &Value, calendar: &str) -> NdArray {
+    let cal: xr::Calendar = calendar.parse().unwrap();
+    let t: Vec<i64> = values
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().map_or(xr::time::NAT, |s| ticks(s, cal)))
+        .collect();
+    NdArray::datetime(ndarray::ArcArray::from(t).into_dyn(), cal)
+}
+
+/// Golden timedeltas (microseconds, null for NaT) of `shape`.
+fn timedeltas(values: &Value, shape: &[usize]) -> NdArray {
+    let t: Vec<i64> = values
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap_or(xr::time::NAT))
+        .collect();
+    NdArray::TimeDelta(
+        ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(shape), t)
+            .unwrap()
+            .into_shared(),
+    )
+}
+
+/// A golden input with its 1-D coordinates; `time` on `calendar` when given, `wx` and
+/// `wy` along `x` and `y`.
+fn input_from(v: &Value, calendar: Option<&str>) -> DataArray {
+    let shape = shape_of(v);
+    let dtype = v["dtype"].as_str().unwrap();
+    let values = if dtype.starts_with("timedelta") {
+        timedeltas(&v["values"], &shape)
+    } else if dtype.starts_with("datetime") {
+        datetimes(&v["values"], "standard")
+    } else {
+        array_of(&v["values"], dtype, &shape)
+    };
+    let mut da = DataArray::new(values, &dims_of(v))
+        .unwrap()
+        .with_name(v["name"].as_str().unwrap());
+    for (c, vals) in v["coords"].as_object().unwrap() {
+        let n = vals.as_array().unwrap().len();
+        let cdtype = v["coord_dtypes"][c].as_str().unwrap();
+        let values = match calendar {
+            Some(cal) if c == "time" => datetimes(vals, cal),
+            _ if cdtype.starts_with("<U") => NdArray::from(
+                vals.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .collect::<Vec<_>>(),
+            ),
+            _ => array_of(vals, cdtype, &[n]),
+        };
+        let dim = match c.as_str() {
+            "wx" => "x",
+            "wy" => "y",
+            "flag" => "lat",
+            other => other,
+        };
+        da = da.with_coord(c, &[dim], values).unwrap();
+    }
+    da
+}
+
+/// Asserts `got` equals the golden array `e` within `rel` of the largest value of its
+/// row along the first dim (NaN where xarray has NaN): dims, dtype, values.
+fn check_close(what: &str, got: &DataArray, e: &Value, rel: f64) {
+    assert_eq!(got.dims(), dims_of(e), "{what}: dims");
+    assert_eq!(got.shape(), shape_of(e).as_slice(), "{what}: shape");
+    assert_eq!(
+        got.dtype().name(),
+        e["dtype"].as_str().unwrap(),
+        "{what}: dtype"
+    );
+    let values = got.values().to_f64_vec().unwrap();
+    let expected = values_f64(&e["values"]);
+    let row = expected.len() / shape_of(e).first().copied().unwrap_or(1).max(1);
+    for (i, (g, x)) in values.iter().zip(&expected).enumerate() {
+        let r = i / row.max(1) * row;
+        let scale = expected[r..r + row]
+            .iter()
+            .filter(|v| !v.is_nan())
+            .fold(0.0_f64, |m, v| v.abs().max(m));
+        let ok = if x.is_nan() {
+            g.is_nan()
+        } else {
+            (g - x).abs() <= rel * scale.max(x.abs())
+        };
+        assert!(
+            ok,
+            "{what}[{i}]: got {g}, expected {x} ({values:?} vs {expected:?})"
+        );
+    }
+}
+
+// ---- polyfit ----
+
+fn fit_input(name: &str, chunked: bool) -> DataArray {
+    let da = input_from(&golden()["polyfit"]["inputs"][name], None);
+    if chunked {
+        da.chunk(&[("x", 3), ("y", 4)]).unwrap()
+    } else {
+        da
+    }
+}
+
+fn fit_time_input(cal: &str, chunked: bool) -> DataArray {
+    let da = input_from(&golden()["polyfit"]["time_inputs"][cal], Some(cal));
+    if chunked {
+        da.chunk(&[("time", 3)]).unwrap()
+    } else {
+        da
+    }
+}
+
+/// Asserts a fit equals a golden dataset: its data variables in xarray's order, each
+/// within `rel`; lazy data stays lazy.
+fn check_fit(case: &str, fit: &Dataset, e: &Value, lazy: bool, rel: f64) {
+    let what = format!("{case} ({})", if lazy { "chunked" } else { "eager" });
+    let names: Vec<&String> = fit.data_vars().map(|(n, _)| n).collect();
+    let order: Vec<&str> = e["order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(names, order, "{what}: data variables");
+    for name in order {
+        let got = fit.get(name).unwrap();
+        // The unscaled covariance depends on the coordinate only (eager in xarray too).
+        let data_free = case.ends_with("unscaled") && name.ends_with("covariance");
+        if lazy && name.contains("polyfit") && !data_free {
+            assert!(got.values().is_lazy(), "{what}: {name} lazy in, lazy out");
+        }
+        check_close(&format!("{what}: {name}"), &got, &e["vars"][name], rel);
+    }
+}
+
+/// The options of a golden case name (`..._w_full`, `..._cov`, `..._unscaled`, ...).
+fn options(case: &str, w: &str) -> PolyfitOptions {
+    let mut o = PolyfitOptions::new();
+    if case.contains("_w_") {
+        o = o.weights_coord(w);
+    }
+    if case.contains("full") {
+        o = o.full(true);
+    }
+    if case.ends_with("cov") {
+        o = o.cov(PolyfitCov::Scaled);
+    }
+    if case.ends_with("unscaled") {
+        o = o.cov(PolyfitCov::Unscaled);
+    }
+    if case.ends_with("rcond") {
+        o = o.rcond(1e-3).full(true);
+    }
+    o
+}
+
+#[test]
+fn polyfit_weights_full_and_cov_match_xarray() {
+    let cases = golden()["polyfit"]["cases"].as_object().unwrap();
+    for chunked in [false, true] {
+        for (case, e) in cases {
+            let mut parts = case.split('_');
+            let (src, dim) = (parts.next().unwrap(), parts.next().unwrap());
+            let (da, dim, deg, rel) = if src == "t" {
+                let cal = case.trim_start_matches("t_").trim_end_matches("_full_cov");
+                (fit_time_input(cal, chunked), "time", 1, 1e-7)
+            } else {
+                let deg = parts.next().unwrap().parse().unwrap();
+                (fit_input(src, chunked), dim, deg, 1e-9)
+            };
+            let w = if dim == "x" { "wx" } else { "wy" };
+            let fit = da.polyfit_with(dim, deg, &options(case, w)).unwrap();
+            check_fit(case, &fit, e, chunked, rel);
+        }
+    }
+}
+
+#[test]
+fn polyfit_of_a_dataset_names_each_variable() {
+    for chunked in [false, true] {
+        let ds = fit_input("f", chunked)
+            .to_dataset()
+            .merge(&fit_input("i", chunked).to_dataset())
+            .unwrap();
+        let opts = PolyfitOptions::new()
+            .weights_coord("wx")
+            .full(true)
+            .cov(PolyfitCov::Scaled);
+        let fit = ds.polyfit_with("x", 2, &opts).unwrap();
+        check_fit(
+            "dataset",
+            &fit,
+            &golden()["polyfit"]["dataset"],
+            chunked,
+            1e-9,
+        );
+    }
+}
+
+#[test]
+fn polyfit_weights_as_values_equal_weights_as_a_coordinate() {
+    let f = fit_input("f", false);
+    let w = f.coord("wx").unwrap().values().to_f64_vec().unwrap();
+    let by_coord = f
+        .polyfit_with(
+            "x",
+            2,
+            &PolyfitOptions::new().weights_coord("wx").full(true),
+        )
+        .unwrap();
+    let by_values = f
+        .polyfit_with("x", 2, &PolyfitOptions::new().weights(w).full(true))
+        .unwrap();
+    for name in [
+        "polyfit_coefficients",
+        "polyfit_residuals",
+        "x_singular_values",
+    ] {
+        let (a, b) = (
+            by_coord.get(name).unwrap().values().to_f64_vec().unwrap(),
+            by_values.get(name).unwrap().values().to_f64_vec().unwrap(),
+        );
+        assert_eq!(a.len(), b.len(), "{name}");
+        assert!(
+            a.iter()
+                .zip(&b)
+                .all(|(x, y)| x == y || (x.is_nan() && y.is_nan())),
+            "{name}: {a:?} vs {b:?}"
+        );
+    }
+}
+
+#[test]
+fn polyfit_bad_options_are_errors_naming_them() {
+    let f = fit_input("f", false);
+    let err = f
+        .polyfit_with("x", 1, &PolyfitOptions::new().weights(vec![1.0; 3]))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { argument, .. } if argument == "w"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("\"x\""), "{err}");
+    let err = f
+        .polyfit_with("x", 1, &PolyfitOptions::new().weights_coord("nope"))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::VarNotFound { name, .. } if name == "nope"),
+        "{err}"
+    );
+    let err = f
+        .polyfit_with("x", 1, &PolyfitOptions::new().weights_coord("wy"))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { argument, .. } if argument == "w"),
+        "{err}"
+    );
+    // Scaling the covariance divides by (positions - coefficients).
+    let err = f
+        .polyfit_with("y", 5, &PolyfitOptions::new().cov(PolyfitCov::Scaled))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { argument, .. } if argument == "cov"),
+        "{err}"
+    );
+    let err = f
+        .polyfit_with("z", 1, &PolyfitOptions::new().full(true))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::DimNotFound { dim, .. } if dim == "z"),
+        "{err}"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// Chunking never changes a weighted fit, its residuals or its covariance.
+    #[test]
+    fn chunked_polyfit_equals_eager(cx in 1usize..8, cy in 1usize..7, src in 0usize..2, y_dim in any::<bool>()) {
+        let name = ["f", "i"][src];
+        let (dim, w) = if y_dim { ("y", "wy") } else { ("x", "wx") };
+        let eager = fit_input(name, false);
+        let lazy = eager.chunk(&[("x", cx), ("y", cy)]).unwrap();
+        let opts = PolyfitOptions::new().weights_coord(w).full(true).cov(PolyfitCov::Scaled);
+        let (e, l) = (eager.polyfit_with(dim, 2, &opts).unwrap(), lazy.polyfit_with(dim, 2, &opts).unwrap());
+        for name in ["polyfit_coefficients", "polyfit_residuals", "polyfit_covariance"] {
+            let l = l.get(name).unwrap();
+            prop_assert!(l.values().is_lazy());
+            let (e, l) = (e.get(name).unwrap().values().to_f64_vec().unwrap(), l.values().to_f64_vec().unwrap());
+            prop_assert_eq!(e.len(), l.len());
+            for (a, b) in e.iter().zip(&l) {
+                prop_assert!(common::close(*a, *b, 1e-12), "{}: {:?} vs {:?}", name, e, l);
+            }
+        }
+    }
+}
