@@ -333,3 +333,226 @@ proptest! {
         }
     }
 }
+
+// ---- NaT of timedeltas and datetimes in the missing-data verbs ----
+
+/// The timedelta input (NaT in places) along a time axis on `cal`, or the datetime
+/// input `d`; chunked by 3 along time.
+fn nat_input(name: &str, chunked: bool) -> DataArray {
+    let cal = (name != "d").then_some(name);
+    let da = input_from(&golden()["nat"]["inputs"][name], cal);
+    if chunked {
+        da.chunk(&[("time", 3)]).unwrap()
+    } else {
+        da
+    }
+}
+
+/// Asserts a result against a golden NaT case: dims, dtype kind, values (ticks
+/// within `tol`, NaT where xarray has NaT; bools exactly) and the 1-D coordinates.
+fn check_nat(case: &str, got: &DataArray, cal: &str, lazy: bool, tol: i64) {
+    let e = &golden()["nat"]["cases"][case];
+    assert!(!e.is_null(), "no golden case {case}");
+    let what = format!("{case} ({})", if lazy { "chunked" } else { "eager" });
+    assert_eq!(got.values().is_lazy(), lazy, "{what}: lazy in, lazy out");
+    assert_eq!(got.dims(), dims_of(e), "{what}: dims");
+    assert_eq!(got.shape(), shape_of(e).as_slice(), "{what}: shape");
+    let dtype = e["dtype"].as_str().unwrap();
+    let values = got.values().compute().unwrap();
+    let (got_ticks, want_ticks) = match (&values, dtype) {
+        (NdArray::Bool(b), "bool") => {
+            let want: Vec<bool> = e["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_bool().unwrap())
+                .collect();
+            assert_eq!(b.iter().copied().collect::<Vec<_>>(), want, "{what}");
+            (vec![], vec![])
+        }
+        (NdArray::TimeDelta(t), d) if d.starts_with("timedelta") => {
+            let want = timedeltas(&e["values"], &shape_of(e));
+            (t.iter().copied().collect(), storage_ticks(&want))
+        }
+        (NdArray::DateTime(t, _), d) if d.starts_with("datetime") => {
+            let want = datetimes(&e["values"], "standard");
+            (t.iter().copied().collect(), storage_ticks(&want))
+        }
+        (other, _) => panic!("{what}: dtype {} where xarray has {dtype}", other.dtype()),
+    };
+    for (i, (g, w)) in got_ticks.iter().zip(&want_ticks).enumerate() {
+        let ok = if *w == xr::time::NAT {
+            *g == xr::time::NAT
+        } else {
+            *g != xr::time::NAT && (g - w).abs() <= tol
+        };
+        assert!(ok, "{what}[{i}]: {got_ticks:?} vs {want_ticks:?}");
+    }
+    for (c, vals) in e["coords"].as_object().unwrap() {
+        let coord = got.coord(c).unwrap().values().compute().unwrap();
+        let want = if c == "time" && cal != "d" {
+            datetimes(vals, cal)
+        } else {
+            array_of(
+                vals,
+                e["coord_dtypes"][c].as_str().unwrap(),
+                &[vals.as_array().unwrap().len()],
+            )
+        };
+        assert!(
+            coord.equals(&want),
+            "{what}: coordinate {c}: {coord:?} vs {want:?}"
+        );
+    }
+}
+
+fn storage_ticks(a: &NdArray) -> Vec<i64> {
+    match a {
+        NdArray::TimeDelta(t) | NdArray::DateTime(t, _) => t.iter().copied().collect(),
+        other => panic!("not ticks: {}", other.dtype()),
+    }
+}
+
+#[test]
+fn timedelta_nat_is_missing_as_in_xarray() {
+    use xr::dataset::{How, InterpMethod};
+    let hours = |h: i64| h * 3_600_000_000;
+    for chunked in [false, true] {
+        for cal in CALENDARS {
+            let a = nat_input(cal, chunked);
+            let check = |case: &str, got: &DataArray| {
+                check_nat(&format!("{case}_{cal}"), got, cal, chunked, 0);
+            };
+            check("isnull", &a.isnull().unwrap());
+            check("notnull", &a.notnull().unwrap());
+            check(
+                "fillna",
+                &a.fillna(xr::Scalar::TimeDelta(hours(-36))).unwrap(),
+            );
+            check("ffill", &a.ffill("time", None).unwrap());
+            let case = |s: &str, suffix: &str| format!("{s}_{cal}_{suffix}");
+            let c = |s: &str, suffix: &str, got: &DataArray| {
+                check_nat(&case(s, suffix), got, cal, chunked, 0);
+            };
+            c("ffill", "1", &a.ffill("time", Some(1)).unwrap());
+            check("bfill", &a.bfill("time", None).unwrap());
+            c("bfill", "2", &a.bfill("time", Some(2)).unwrap());
+            c("dropna", "any", &a.dropna("time", How::Any, None).unwrap());
+            c("dropna", "all", &a.dropna("time", How::All, None).unwrap());
+            c("dropna", "y_all", &a.dropna("y", How::All, None).unwrap());
+            c(
+                "dropna",
+                "thresh",
+                &a.dropna("time", How::Any, Some(2)).unwrap(),
+            );
+            let interp = |method, limit| a.interpolate_na("time", method, limit, None).unwrap();
+            c("interp", "nearest", &interp(InterpMethod::Nearest, None));
+            c(
+                "interp",
+                "nearest_1",
+                &interp(InterpMethod::Nearest, Some(1)),
+            );
+            // Rounded to the tick: numpy rounds ties to even, xr away from zero.
+            check_nat(
+                &case("interp", "linear"),
+                &interp(InterpMethod::Linear, None),
+                cal,
+                chunked,
+                1,
+            );
+        }
+    }
+}
+
+#[test]
+fn datetime_nat_is_missing_in_dropna_and_interpolate_na() {
+    use xr::dataset::{How, InterpMethod, MaxGap};
+    for chunked in [false, true] {
+        let d = nat_input("d", chunked);
+        check_nat(
+            "dropna_d",
+            &d.dropna("time", How::Any, None).unwrap(),
+            "d",
+            chunked,
+            0,
+        );
+        let interp = |method, gap: Option<f64>| {
+            d.interpolate_na("time", method, None, gap.map(MaxGap::from))
+                .unwrap()
+        };
+        check_nat(
+            "interp_d_nearest",
+            &interp(InterpMethod::Nearest, None),
+            "d",
+            chunked,
+            0,
+        );
+        check_nat(
+            "interp_d_linear",
+            &interp(InterpMethod::Linear, None),
+            "d",
+            chunked,
+            1,
+        );
+        check_nat(
+            "interp_d_linear_gap",
+            &interp(InterpMethod::Linear, Some(2.0)),
+            "d",
+            chunked,
+            1,
+        );
+    }
+}
+
+#[test]
+fn timedelta_fillna_takes_a_timedelta_and_an_aligned_array() {
+    let a = nat_input("noleap", false);
+    let err = a.fillna(1.5).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { argument, .. } if argument == "value"),
+        "{err}"
+    );
+    let dt = xr::Scalar::DateTime(0, xr::Calendar::NoLeap);
+    let err = a.fillna(dt).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { argument, .. } if argument == "value"),
+        "{err}"
+    );
+    // Filling from an array of timedeltas (the forward fill) equals ffill where the
+    // forward fill has a value.
+    let ff = a.ffill("time", None).unwrap();
+    let filled = a.fillna_with(&ff).unwrap();
+    assert!(filled
+        .values()
+        .compute()
+        .unwrap()
+        .equals(&ff.values().compute().unwrap()));
+    let err = a.ffill("day", None).unwrap_err();
+    assert!(
+        matches!(&err, Error::DimNotFound { dim, .. } if dim == "day"),
+        "{err}"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// Chunking never changes a fill of timedeltas.
+    #[test]
+    fn chunked_timedelta_fills_equal_eager(ct in 1usize..9, cy in 1usize..4, limit in proptest::option::of(0usize..4), cal in 0usize..3) {
+        let eager = nat_input(CALENDARS[cal], false);
+        let lazy = eager.chunk(&[("time", ct), ("y", cy)]).unwrap();
+        let m = xr::dataset::InterpMethod::Nearest;
+        let pairs = [
+            (eager.ffill("time", limit).unwrap(), lazy.ffill("time", limit).unwrap()),
+            (eager.bfill("time", limit).unwrap(), lazy.bfill("time", limit).unwrap()),
+            (eager.interpolate_na("time", m, limit, None).unwrap(), lazy.interpolate_na("time", m, limit, None).unwrap()),
+            (eager.dropna("time", xr::dataset::How::Any, limit).unwrap(), lazy.dropna("time", xr::dataset::How::Any, limit).unwrap()),
+        ];
+        for (e, l) in pairs {
+            prop_assert!(l.values().is_lazy());
+            let (e, l) = (e.values().compute().unwrap(), l.values().compute().unwrap());
+            prop_assert!(e.equals(&l), "{:?} vs {:?}", e, l);
+        }
+    }
+}
