@@ -556,3 +556,200 @@ proptest! {
         }
     }
 }
+
+// ---- convert_calendar(align_on="random") ----
+
+const DAY: i64 = 86_400_000_000;
+
+/// Daily values `0, 1, 2, ...` from 2000-01-01 on `calendar`, as many days as the
+/// golden source has; eager or chunked by 100 days.
+fn daily(calendar: &str, days: i64, chunked: bool) -> DataArray {
+    let cal: xr::Calendar = calendar.parse().unwrap();
+    let start = ticks("2000-01-01T00:00:00", cal);
+    let t: Vec<i64> = (0..days).map(|d| start + d * DAY).collect();
+    let time = NdArray::datetime(ndarray::arr1(&t).into_dyn().into_shared(), cal);
+    #[allow(clippy::cast_precision_loss)]
+    let values: Vec<f64> = (0..days).map(|d| d as f64).collect();
+    let da = DataArray::new(values, &["time"])
+        .unwrap()
+        .with_name("v")
+        .with_coord("time", &["time"], time)
+        .unwrap();
+    if chunked {
+        da.chunk(&[("time", 100)]).unwrap()
+    } else {
+        da
+    }
+}
+
+/// The converted times as (year, day of year) and the values they carry.
+fn years_and_days(da: &DataArray, calendar: &str) -> (Vec<(i64, i64)>, Vec<f64>) {
+    let cal: xr::Calendar = calendar.parse().unwrap();
+    let NdArray::DateTime(t, c) = da.coord("time").unwrap().values().compute().unwrap() else {
+        panic!("time is not datetimes");
+    };
+    assert_eq!(c, cal, "target calendar");
+    let t: Vec<i64> = t.iter().copied().collect();
+    let doy = xr::time::components::dayofyear(&t, cal);
+    let out = t
+        .iter()
+        .zip(doy)
+        .map(|(&x, d)| (xr::CfDatetime::from_ticks(x, cal).year, i64::from(d)))
+        .collect();
+    (out, da.values().to_f64_vec().unwrap())
+}
+
+/// The 72-day blocks (0..5) of the year's five random slots, from the days of a year
+/// on the 365- or 366-day side (target days for a conversion `from_360`, source days
+/// kept for one to it), with the leap day taken out.
+fn blocks_of_slots(days: &[i64], leap_day: Option<i64>, from_360: bool) -> Vec<i64> {
+    let days: Vec<i64> = days
+        .iter()
+        .filter(|&&d| Some(d) != leap_day)
+        .map(|&d| {
+            if leap_day.is_some_and(|l| d > l) {
+                d - 1
+            } else {
+                d
+            }
+        })
+        .collect();
+    // The days left out of the 365: to 360_day, the 0-based slot itself; from it, the
+    // day after slot `s` (0-based in the 360-day year), moved on by the `k` slots
+    // before it, is left out: day `s + 2 + k`.
+    let missing: Vec<i64> = (1..=365).filter(|d| !days.contains(d)).collect();
+    (0..)
+        .zip(&missing)
+        .map(|(k, &m)| if from_360 { m - 2 - k } else { m - 1 } / 72)
+        .collect()
+}
+
+#[test]
+fn random_align_on_follows_xarrays_rule() {
+    let cases = golden()["random"].as_object().unwrap();
+    for (case, e) in cases {
+        let (source, target) = case
+            .split_once('_')
+            .map(|(a, b)| {
+                if a == "360" {
+                    let (_, t) = b.split_once('_').unwrap();
+                    ("360_day", t)
+                } else {
+                    (a, b)
+                }
+            })
+            .unwrap();
+        let days: i64 = e["source_per_year"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|n| n.as_i64().unwrap())
+            .sum();
+        for chunked in [false, true] {
+            let da = daily(source, days, chunked);
+            let random = |seed| {
+                da.convert_calendar_with(
+                    target,
+                    "time",
+                    Some(xr::time::AlignOn::Random { seed }),
+                    None,
+                )
+                .unwrap()
+            };
+            let out = random(7);
+            assert_eq!(out.values().is_lazy(), chunked, "{case}: lazy in, lazy out");
+            let (dates, values) = years_and_days(&out, target);
+            // The data follow their dates, in order.
+            assert!(values.windows(2).all(|w| w[0] < w[1]), "{case}: {values:?}");
+            assert!(
+                dates.windows(2).all(|w| w[0] < w[1]),
+                "{case}: dates in order"
+            );
+            for (year, want) in e["per_year"].as_object().unwrap() {
+                let year: i64 = year.parse().unwrap();
+                let of_year: Vec<i64> = dates
+                    .iter()
+                    .filter(|(y, _)| *y == year)
+                    .map(|&(_, d)| d)
+                    .collect();
+                assert_eq!(
+                    of_year.len() as i64,
+                    want.as_i64().unwrap(),
+                    "{case} {year}: dates kept"
+                );
+                let (side, leap_day) = if source == "360_day" {
+                    let cal: xr::Calendar = target.parse().unwrap();
+                    // 29 February is never a target.
+                    let leap = cal.days_in_year(year) == 366;
+                    assert!(
+                        !leap || !of_year.contains(&60),
+                        "{case} {year}: 29 February"
+                    );
+                    (of_year, leap.then_some(60))
+                } else {
+                    assert_eq!(of_year, (1..=360).collect::<Vec<_>>(), "{case} {year}");
+                    // The source days kept, by their day of year in the source.
+                    let cal: xr::Calendar = source.parse().unwrap();
+                    let start = ticks(&format!("{year}-01-01T00:00:00"), cal);
+                    let first = (start - ticks("2000-01-01T00:00:00", cal)) / DAY;
+                    #[allow(clippy::cast_precision_loss)]
+                    let kept: Vec<i64> = values
+                        .iter()
+                        .map(|&v| v as i64 - first + 1)
+                        .filter(|&d| (1..=i64::from(cal.days_in_year(year))).contains(&d))
+                        .collect();
+                    // A leap year drops its 61st day, as xarray's code does.
+                    let leap = cal.days_in_year(year) == 366;
+                    assert!(
+                        !leap || !kept.contains(&61),
+                        "{case} {year}: day 61 of a leap year"
+                    );
+                    (kept, leap.then_some(61))
+                };
+                assert_eq!(
+                    blocks_of_slots(&side, leap_day, source == "360_day"),
+                    [0, 1, 2, 3, 4],
+                    "{case} {year}: one slot per block"
+                );
+            }
+            // Reproducible with a seed; another seed picks other days.
+            // (The days kept show in the dates from 360_day, in the values to it.)
+            let picked = (dates, values);
+            assert!(
+                years_and_days(&random(7), target) == picked,
+                "{case}: same seed, same days"
+            );
+            assert!(
+                years_and_days(&random(8), target) != picked,
+                "{case}: another seed"
+            );
+            // Unseeded, as xarray: the same counts.
+            let unseeded = da
+                .convert_calendar(target, "time", Some("random"), None)
+                .unwrap();
+            assert_eq!(unseeded.shape(), out.shape(), "{case}: unseeded");
+        }
+    }
+}
+
+#[test]
+fn random_align_on_is_ignored_between_other_calendars() {
+    let da = daily("standard", 800, false);
+    let random = Some(xr::time::AlignOn::Random { seed: 1 });
+    let by_random = da
+        .convert_calendar_with("noleap", "time", random, None)
+        .unwrap();
+    let by_date = da
+        .convert_calendar("noleap", "time", Some("date"), None)
+        .unwrap();
+    assert!(by_random.values().equals(by_date.values()));
+    assert!(by_random
+        .coord("time")
+        .unwrap()
+        .values()
+        .equals(by_date.coord("time").unwrap().values()));
+    let err = da
+        .convert_calendar("360_day", "day", Some("random"), None)
+        .unwrap_err();
+    assert!(err.to_string().contains("\"day\""), "{err}");
+}
