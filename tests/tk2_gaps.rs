@@ -753,3 +753,207 @@ fn random_align_on_is_ignored_between_other_calendars() {
         .unwrap_err();
     assert!(err.to_string().contains("\"day\""), "{err}");
 }
+
+// ---- stack: the combined coordinate as xarray shows it ----
+
+fn stack_input(chunked: bool) -> DataArray {
+    let da = input_from(&golden()["stack"]["input"], None);
+    if chunked {
+        da.chunk(&[("time", 1), ("lat", 2)]).unwrap()
+    } else {
+        da
+    }
+}
+
+/// The golden value of one tuple element as a scalar of the level's dtype.
+fn tuple_item(v: &Value) -> xr::Scalar {
+    match v {
+        Value::Number(n) if n.is_i64() => xr::Scalar::I64(n.as_i64().unwrap()),
+        Value::Number(n) => xr::Scalar::F64(n.as_f64().unwrap()),
+        Value::String(s) => xr::Scalar::Str(s.clone()),
+        other => panic!("unexpected tuple element {other}"),
+    }
+}
+
+fn check_stacked(case: &str, got: &DataArray, dim: &str, lazy: bool) {
+    let e = &golden()["stack"]["cases"][case];
+    let what = format!("{case} ({})", if lazy { "chunked" } else { "eager" });
+    assert_eq!(got.dims(), dims_of(e), "{what}: dims");
+    assert_eq!(got.values().is_lazy(), lazy, "{what}: lazy in, lazy out");
+    let values = got.values().to_f64_vec().unwrap();
+    let expected = values_f64(&e["values"]);
+    assert!(
+        values
+            .iter()
+            .zip(&expected)
+            .all(|(a, b)| a == b || (a.is_nan() && b.is_nan()))
+            && values.len() == expected.len(),
+        "{what}: {values:?} vs {expected:?}"
+    );
+    // The levels: names, dtypes and values along the stacked dim.
+    let mi = got.multi_index(dim).unwrap();
+    let names: Vec<&str> = e["level_names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(mi.names(), names, "{what}: level names");
+    for name in &names {
+        let level = got.coord(name).unwrap();
+        assert_eq!(level.dims(), [dim], "{what}: level {name} along {dim}");
+        assert_eq!(
+            level.dtype().name(),
+            e["level_dtypes"][name].as_str().unwrap(),
+            "{what}: dtype of level {name}"
+        );
+        assert_eq!(
+            level.values().to_f64_vec().unwrap(),
+            values_f64(&e["levels"][name]),
+            "{what}: level {name}"
+        );
+    }
+    // The combined labels are xarray's tuples.
+    let want: Vec<Vec<xr::Scalar>> = e["tuples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_array().unwrap().iter().map(tuple_item).collect())
+        .collect();
+    assert_eq!(mi.tuples().unwrap(), want, "{what}: tuples");
+    // The repr shows the dim as a MultiIndex and marks its levels as indexed.
+    let repr = got.to_string();
+    let line = e["repr_line"].as_str().unwrap();
+    assert!(
+        repr.lines().any(|l| l == line),
+        "{what}: no line {line:?} in\n{repr}"
+    );
+    for name in &names {
+        let marked = format!("  * {name} ");
+        assert!(
+            repr.lines().any(|l| l.starts_with(&marked)),
+            "{what}: level {name} not marked in\n{repr}"
+        );
+    }
+    assert!(
+        repr.lines().any(|l| l.starts_with("    flag ")),
+        "{what}: flag is no level\n{repr}"
+    );
+}
+
+#[test]
+fn stacked_coordinate_shows_as_xarrays_multi_index() {
+    for chunked in [false, true] {
+        let a = stack_input(chunked);
+        let z = a.stack("z", &["lat", "lon"]).unwrap();
+        check_stacked("lat_lon", &z, "z", chunked);
+        check_stacked(
+            "lon_time",
+            &a.stack("s", &["lon", "time"]).unwrap(),
+            "s",
+            chunked,
+        );
+        let picked = z
+            .isel(&[("z", xr::dataset::Indexer::List(vec![4, 0, 3]))])
+            .unwrap();
+        check_stacked("lat_lon_isel", &picked, "z", chunked);
+        assert_eq!(
+            z.multi_index("z").unwrap().labels().unwrap(),
+            [
+                "(10.0, 100)",
+                "(10.0, 200)",
+                "(0.0, 100)",
+                "(0.0, 200)",
+                "(-10.0, 100)",
+                "(-10.0, 200)"
+            ]
+            .map(String::from),
+            "Python's tuples"
+        );
+        // unstack gives back the input; `flag`, carried along the stacked dim, is no
+        // level and comes back along both dims, as in xarray.
+        let back = z.unstack("z").unwrap();
+        let e = &golden()["stack"]["cases"]["unstack_lat_lon"];
+        assert_eq!(back.dims(), dims_of(e), "unstack: dims");
+        let (got, want) = (
+            back.values().to_f64_vec().unwrap(),
+            values_f64(&e["values"]),
+        );
+        assert!(
+            got.iter()
+                .zip(&want)
+                .all(|(a, b)| a == b || (a.is_nan() && b.is_nan())),
+            "unstack: {got:?} vs {want:?}"
+        );
+        for (c, vals) in e["coords"].as_object().unwrap() {
+            let coord = back.coord(c).unwrap();
+            assert_eq!(coord.dims(), [c.as_str()], "unstack: coordinate {c}");
+            assert_eq!(
+                coord.values().to_f64_vec().unwrap(),
+                values_f64(vals),
+                "unstack: coordinate {c}"
+            );
+        }
+        assert_eq!(
+            back.coord("flag").unwrap().dims(),
+            ["lat", "lon"],
+            "unstack: flag"
+        );
+    }
+}
+
+#[test]
+fn a_single_dim_stack_and_an_integer_dim_are_no_multi_index_in_repr() {
+    let a = stack_input(false);
+    let one = a.stack("z", &["lat"]).unwrap();
+    assert_eq!(one.multi_index("z").unwrap().names(), ["lat"]);
+    assert!(!one.to_string().contains("MultiIndex"), "{one}");
+    // An integer dim with coordinates along it is an ordinary index.
+    let stations = DataArray::new(vec![1.0, 2.0, 3.0], &["station"])
+        .unwrap()
+        .with_coord("station", &["station"], vec![0_i64, 1, 2])
+        .unwrap()
+        .with_coord("lat", &["station"], vec![10.0, 20.0, 30.0])
+        .unwrap()
+        .with_coord("lon", &["station"], vec![1.0, 1.0, 2.0])
+        .unwrap();
+    assert!(!stations.to_string().contains("MultiIndex"), "{stations}");
+    let err = a.unstack("time").unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { argument, .. } if argument == "dim"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("\"time\""), "{err}");
+    let err = a.stack("z", &["lat", "depth"]).unwrap_err();
+    assert!(
+        matches!(&err, Error::DimNotFound { dim, .. } if dim == "depth"),
+        "{err}"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// Chunking never changes a stack, its levels and tuples, or its unstack.
+    #[test]
+    fn chunked_stack_equals_eager(ct in 1usize..3, cl in 1usize..4, cn in 1usize..3, pick in proptest::collection::vec(0isize..6, 1..6)) {
+        let eager = stack_input(false);
+        let lazy = eager.chunk(&[("time", ct), ("lat", cl), ("lon", cn)]).unwrap();
+        let stack = |a: &DataArray| a.stack("z", &["lat", "lon"]).unwrap();
+        let (e, l) = (stack(&eager), stack(&lazy));
+        prop_assert!(l.values().is_lazy());
+        prop_assert_eq!(e.multi_index("z").unwrap().tuples().unwrap(), l.multi_index("z").unwrap().tuples().unwrap());
+        let same = |a: &DataArray, b: &DataArray| {
+            let (a, b) = (a.values().to_f64_vec().unwrap(), b.values().to_f64_vec().unwrap());
+            a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+        };
+        prop_assert!(same(&e, &l));
+        prop_assert!(same(&e.unstack("z").unwrap(), &l.unstack("z").unwrap()));
+        // A selection without repeats unstacks alike, NaN where a combination is gone.
+        let mut pick = pick;
+        pick.sort_unstable();
+        pick.dedup();
+        let sel = |a: &DataArray| a.isel(&[("z", xr::dataset::Indexer::List(pick.clone()))]).unwrap();
+        prop_assert!(same(&sel(&e).unstack("z").unwrap(), &sel(&l).unstack("z").unwrap()));
+    }
+}
