@@ -189,6 +189,9 @@ fn options(case: &str, w: &str) -> PolyfitOptions {
     if case.ends_with("rcond") {
         o = o.rcond(1e-3).full(true);
     }
+    if case.ends_with("noskip") {
+        o = o.skipna(false).full(true);
+    }
     o
 }
 

@@ -88,19 +88,42 @@ pub enum PolyfitWeights {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PolyfitOptions {
+    skipna: bool,
     rcond: Option<f64>,
     w: Option<PolyfitWeights>,
     full: bool,
     cov: PolyfitCov,
 }
 
+impl Default for PolyfitOptions {
+    fn default() -> PolyfitOptions {
+        PolyfitOptions {
+            skipna: true,
+            rcond: None,
+            w: None,
+            full: false,
+            cov: PolyfitCov::None,
+        }
+    }
+}
+
 impl PolyfitOptions {
-    /// No weights, no extra outputs, `rcond` = length x machine epsilon.
+    /// NaN skipped, no weights, no extra outputs, `rcond` = length x machine epsilon.
     #[must_use]
     pub fn new() -> PolyfitOptions {
         PolyfitOptions::default()
+    }
+
+    /// Whether each lane is fitted on its non-NaN values (the default, which is what
+    /// xarray's default `skipna=None` amounts to); with `false`, a lane holding a NaN
+    /// gets NaN coefficients and residual, as xarray's `skipna=False` gives on numpy
+    /// data (on dask data xarray fails there instead).
+    #[must_use]
+    pub fn skipna(mut self, skipna: bool) -> PolyfitOptions {
+        self.skipna = skipna;
+        self
     }
 
     /// The relative condition number below which singular values count as zero
@@ -157,6 +180,8 @@ struct Fit {
     full: Svd,
     /// Whether each lane's residual follows its coefficients in a fitted block.
     residuals: bool,
+    /// Whether lanes are fitted on their non-NaN values (else a NaN makes a NaN fit).
+    skipna: bool,
 }
 
 impl Fit {
@@ -201,6 +226,7 @@ impl Fit {
             rcond,
             full,
             residuals: false,
+            skipna: true,
         }
     }
 
@@ -221,7 +247,7 @@ impl Fit {
     }
 
     /// The coefficients (highest degree first) of one lane of weighted values and
-    /// their residual, NaN when all are NaN.
+    /// their residual, NaN when all are NaN (or any, without `skipna`).
     fn lane(&self, y: &[f64]) -> (Vec<f64>, f64) {
         let valid: Vec<usize> = (0..self.n).filter(|&i| !y[i].is_nan()).collect();
         let (coeffs, residual) = if valid.len() == self.n {
@@ -232,7 +258,7 @@ impl Fit {
                 f64::NAN
             };
             (c, r)
-        } else if valid.is_empty() {
+        } else if valid.is_empty() || !self.skipna {
             return (vec![f64::NAN; self.order], f64::NAN);
         } else {
             let rows: Vec<f64> = valid
@@ -438,7 +464,7 @@ impl Dataset {
     }
 
     /// [`Dataset::polyfit`] with xarray's other arguments ([`PolyfitOptions`]):
-    /// weights `w` multiply the rows of the Vandermonde matrix and the values before
+    /// `skipna=false` makes a lane with a NaN a NaN fit; `rcond`; weights `w` multiply the rows of the Vandermonde matrix and the values before
     /// the columns are scaled; `full` adds `<var>_polyfit_residuals` (the sum of
     /// squared weighted residuals of each lane, NaN when its rank is deficient or it
     /// has no more valid values than coefficients), `<dim>_matrix_rank` (of the whole
@@ -489,6 +515,7 @@ impl Dataset {
         let w = weights(self, dim, x.len(), opts)?;
         let mut fit = Fit::new(&x, deg, w, opts.rcond);
         fit.residuals = opts.full || opts.cov == PolyfitCov::Scaled;
+        fit.skipna = opts.skipna;
         let fit = Arc::new(fit);
         let mut vars = IndexMap::new();
         vars.insert(DEGREE.to_string(), degrees(deg)?);
