@@ -136,33 +136,52 @@ impl MultiIndex {
         if c.dims() != [dim] || c.dtype() != crate::array::DType::I64 {
             return None;
         }
-        let mi = MultiIndex::of(ds, dim).ok()?;
-        let codes = mi.codes.as_deref()?;
-        let candidates: Vec<(String, NdArray)> = ds
+        let along: Vec<_> = ds
             .coords()
             .filter(|(name, c)| *name != dim && c.dims() == [dim])
+            .collect();
+        // A repr never computes: lazy coordinates are no levels made by `stack`.
+        if along.iter().any(|(_, c)| c.data().is_lazy()) {
+            return None;
+        }
+        let candidates: Vec<(String, NdArray)> = along
+            .into_iter()
             .filter_map(|(name, c)| Some((name.clone(), c.values().ok()?)))
             .collect();
-        let levels = Self::levels_of_codes(codes, &candidates).ok()??;
-        (levels.len() >= 2).then_some(mi)
+        let codes = c
+            .data()
+            .as_eager()?
+            .as_array::<i64>()?
+            .iter()
+            .copied()
+            .collect::<Vec<_>>();
+        let levels = Self::levels_of_codes(&codes, &candidates).ok()??;
+        (levels.len() >= 2).then(|| MultiIndex {
+            dim: dim.to_string(),
+            levels,
+            codes: Some(codes),
+        })
     }
 
-    /// Whether equal codes hold equal labels and equal labels equal codes.
+    /// Whether equal codes hold equal labels and equal labels equal codes (one pass,
+    /// hashed, so that a stacked dim of millions of positions is checked quickly).
     fn matches(field: &[i64], labels: &NdArray) -> Result<bool> {
-        let mut by_code: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
-        let mut by_label: Vec<(Scalar, i64)> = Vec::new();
-        for (i, &c) in field.iter().enumerate() {
-            let label = labels.get(&[i])?;
-            match by_code.get(&c) {
-                Some(&j) if labels.get(&[j])? != label => return Ok(false),
-                Some(_) => {}
-                None => {
-                    if by_label.iter().any(|(l, _)| *l == label) {
-                        return Ok(false);
-                    }
-                    by_code.insert(c, i);
-                    by_label.push((label, c));
+        use std::collections::hash_map::{Entry, HashMap};
+        let ids = label_ids(labels)?;
+        let mut label_of: HashMap<i64, u64> = HashMap::new();
+        let mut code_of: HashMap<u64, i64> = HashMap::new();
+        for (&c, &id) in field.iter().zip(&ids) {
+            let same = match (label_of.entry(c), code_of.entry(id)) {
+                (Entry::Vacant(l), Entry::Vacant(k)) => {
+                    l.insert(id);
+                    k.insert(c);
+                    true
                 }
+                (Entry::Occupied(l), Entry::Occupied(k)) => *l.get() == id && *k.get() == c,
+                _ => false,
+            };
+            if !same {
+                return Ok(false);
             }
         }
         Ok(true)
@@ -343,4 +362,36 @@ fn python_tuple(values: &[Scalar]) -> String {
         [one] => format!("({one},)"),
         _ => format!("({})", items.join(", ")),
     }
+}
+
+/// Equal labels get equal ids: integers and ticks their value, strings their order of
+/// first appearance, other values the bits of their `f64` (every NaN one id).
+fn label_ids(labels: &NdArray) -> Result<Vec<u64>> {
+    #[allow(clippy::cast_sign_loss)]
+    let ids = match labels {
+        NdArray::I64(a) | NdArray::DateTime(a, _) | NdArray::TimeDelta(a) => {
+            a.iter().map(|&v| v as u64).collect()
+        }
+        NdArray::Str(a) => {
+            let mut seen: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+            a.iter()
+                .map(|s| {
+                    let next = seen.len() as u64;
+                    *seen.entry(s.as_str()).or_insert(next)
+                })
+                .collect()
+        }
+        other => other
+            .to_f64_vec()?
+            .into_iter()
+            .map(|v| {
+                if v.is_nan() {
+                    f64::NAN.to_bits()
+                } else {
+                    (v + 0.0).to_bits()
+                }
+            })
+            .collect(),
+    };
+    Ok(ids)
 }
