@@ -192,6 +192,9 @@ fn options(case: &str, w: &str) -> PolyfitOptions {
     if case.ends_with("noskip") {
         o = o.skipna(false).full(true);
     }
+    if case.ends_with("lane") {
+        o = o.weights_coord(w).full(true).cov(PolyfitCov::Scaled);
+    }
     o
 }
 
@@ -207,7 +210,15 @@ fn polyfit_weights_full_and_cov_match_xarray() {
                 (fit_time_input(cal, chunked), "time", 1, 1e-7)
             } else {
                 let deg = parts.next().unwrap().parse().unwrap();
-                (fit_input(src, chunked), dim, deg, 1e-9)
+                let da = fit_input(src, chunked);
+                // One lane: the residual is a scalar, the covariance 2-D.
+                let da = if case.ends_with("lane") {
+                    da.isel(&[("y", xr::dataset::Indexer::from(0_i64))])
+                        .unwrap()
+                } else {
+                    da
+                };
+                (da, dim, deg, 1e-9)
             };
             let w = if dim == "x" { "wx" } else { "wy" };
             let fit = da.polyfit_with(dim, deg, &options(case, w)).unwrap();

@@ -116,6 +116,7 @@ def fit_cases(a, t):
         out[f"{src}_x_2_full_cov"] = lambda x=x: x.polyfit("x", 2, full=True, cov=True)
         out[f"{src}_x_1_rcond"] = lambda x=x: x.polyfit("x", 1, rcond=1e-3, full=True)
         out[f"{src}_x_1_noskip"] = lambda x=x: x.polyfit("x", 1, skipna=False, full=True)
+        out[f"{src}_x_2_lane"] = lambda x=x: x.isel(y=0).polyfit("x", 2, w="wx", full=True, cov=True)
     for cal in CALENDARS:
         out[f"t_{cal}_full_cov"] = lambda x=t[cal]: x.polyfit("time", 1, full=True, cov=True)
     return out
