@@ -22,9 +22,9 @@
 //! MultiIndex`, the levels marked `*`). What differs: `z`'s own values (through
 //! `coord("z")`, `values()`, or a file written) are the packed `i64` codes, not tuples,
 //! so `sel` on `z` takes a code, not a tuple (select on the levels instead); a stack of
-//! one dim shows its codes in `repr` (xarray shows a one-level MultiIndex); and the
-//! coordinates come in the order they were made (the levels after `z`, the carried
-//! coordinates before it, where xarray lists `z` first).
+//! one dim shows its codes in `repr` (xarray shows a one-level MultiIndex). The
+//! coordinates are in xarray's order (carried ones, `z`, then the levels), which
+//! `repr` keeps where xarray's lists dimension coordinates first.
 
 use super::index::Index;
 use super::Dataset;
