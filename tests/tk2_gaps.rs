@@ -971,3 +971,21 @@ proptest! {
         prop_assert!(same(&sel(&e).unstack("z").unwrap(), &sel(&l).unstack("z").unwrap()));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// Chunking never changes a conversion with random days, for any seed.
+    #[test]
+    fn chunked_random_conversion_equals_eager(chunk in 1usize..400, seed in any::<u64>(), to_360 in any::<bool>()) {
+        let (source, target, days) = if to_360 { ("noleap", "360_day", 730) } else { ("360_day", "standard", 720) };
+        let eager = daily(source, days, false);
+        let lazy = eager.chunk(&[("time", chunk)]).unwrap();
+        let random = Some(xr::time::AlignOn::Random { seed });
+        let e = eager.convert_calendar_with(target, "time", random, None).unwrap();
+        let l = lazy.convert_calendar_with(target, "time", random, None).unwrap();
+        prop_assert!(l.values().is_lazy());
+        prop_assert_eq!(e.values().to_f64_vec().unwrap(), l.values().to_f64_vec().unwrap());
+        prop_assert!(e.coord("time").unwrap().values().equals(l.coord("time").unwrap().values()));
+    }
+}

@@ -7,6 +7,12 @@
 //! be reproduced; the rule is the same here, the draws come from a small generator
 //! seeded by the caller's seed and the year (each year's slots depend on nothing
 //! else, so converting a part of a series picks the same days as converting all of it).
+//!
+//! Two quirks of xarray's code are not copied: converting to `360_day`, it turns each
+//! dropped day into day -1, which lands on 29 December of the year, and its
+//! de-duplication then keeps the first dropped day's data there in place of the true
+//! 29 December's (here dropped days are dropped). One is: in a leap year its code
+//! drops day 61 (1 March) where its docs say 29 February; the code is followed here.
 
 use super::Calendar;
 
