@@ -1,18 +1,18 @@
 //! The days of the year that [`AlignOn::Random`](super::AlignOn::Random) adds or drops
 //! when dates move between `360_day` and a 365- or 366-day year (xarray's
 //! `_random_day_of_year`, after the LOCA dataset): five slots, one drawn in each
-//! 72-day fifth of the 360-day year, plus 29 February of a leap year.
+//! 72-day fifth of the 360-day year, plus the leap day of a leap year.
 //!
 //! xarray draws the five slots from numpy's unseeded generator, so its choice cannot
 //! be reproduced; the rule is the same here, the draws come from a small generator
 //! seeded by the caller's seed and the year (each year's slots depend on nothing
 //! else, so converting a part of a series picks the same days as converting all of it).
 //!
-//! Two quirks of xarray's code are not copied: converting to `360_day`, it turns each
-//! dropped day into day -1, which lands on 29 December of the year, and its
-//! de-duplication then keeps the first dropped day's data there in place of the true
-//! 29 December's (here dropped days are dropped). One is: in a leap year its code
-//! drops day 61 (1 March) where its docs say 29 February; the code is followed here.
+//! xarray's code has two quirks. One is not copied: converting to `360_day`, it
+//! turns each dropped day into day -1, which lands on 29 December of the year, and
+//! its de-duplication then keeps the first dropped day's data there in place of the
+//! true 29 December's (here dropped days are dropped). The other is kept: in a leap
+//! year its code drops day 61 (1 March) where its docs say 29 February.
 
 use super::Calendar;
 
