@@ -12,7 +12,13 @@
 //! The result holds `<var>_polyfit_coefficients` (`polyfit_coefficients` for a
 //! DataArray) with a `degree` dim, highest degree first, then the variable's other
 //! dims. Lazy data stays lazy, chunked as before along the other dims: each task fits
-//! the whole lanes of its block.
+//! the whole lanes of its block (and, when asked, their residuals in the same pass).
+//! [`PolyfitOptions`] adds xarray's other arguments: `skipna`, `rcond`, weights `w`,
+//! `full` (residuals, matrix rank, singular values) and `cov` (the coefficients'
+//! covariance, scaled or not, as xarray scales it). The rank and the singular values
+//! come from the same one-sided Jacobi decomposition as the fit, so they agree with
+//! numpy's to rounding; in a rank-deficient fit, where xarray's singular values no
+//! longer fit the `degree` dim and it fails, the largest `rank` of them are kept.
 //!
 //! ```
 //! use xr::DataArray;
