@@ -56,6 +56,7 @@ pub use interpolate_na::{InterpMethod, MaxGap};
 pub use missing::How;
 pub use multi_index::MultiIndex;
 pub use polyfit::polyval;
+pub use polyfit::{PolyfitCov, PolyfitOptions, PolyfitWeights};
 pub use quantile::QuantileMethod;
 pub use reduce::{Reduce, ReduceOptions, Reducer, Reduction};
 pub use rolling::{RollVariable, Rolling, RollingTarget};

@@ -44,5 +44,6 @@ pub use dataset::{
     concat, concat_with_labels, corr, cov, merge, AttrValue, Attrs, Compression, DataArray,
     Dataset, DatasetEncoding, Encoding, Index, Join, Variable,
 };
+pub use dataset::{PolyfitCov, PolyfitOptions, PolyfitWeights};
 pub use error::{Error, Result};
 pub use time::{Calendar, CfDatetime};

@@ -413,7 +413,7 @@ fn convert_calendar_rejects_bad_input_naming_it() {
         "{err}"
     );
     let err = ds
-        .convert_calendar("360_day", "time", Some("random"), None)
+        .convert_calendar("360_day", "time", Some("randomly"), None)
         .unwrap_err();
     assert!(
         matches!(&err, Error::InvalidArgument { argument, .. } if argument == "align_on"),

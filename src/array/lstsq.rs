@@ -82,6 +82,48 @@ impl Svd {
     }
 }
 
+impl Svd {
+    /// The singular values, largest first (`min(m, k)` of them, as numpy's `svd`).
+    pub(crate) fn singular_values(&self) -> Vec<f64> {
+        let mut s: Vec<f64> = self.norms2.iter().map(|n| n.sqrt()).collect();
+        s.sort_by(|a, b| b.total_cmp(a));
+        s.truncate(self.m.min(self.k));
+        s
+    }
+
+    /// How many singular values exceed `rcond` times the largest (the rank numpy's
+    /// `lstsq` reports for that `rcond`).
+    pub(crate) fn rank(&self, rcond: f64) -> usize {
+        let s = self.singular_values();
+        let largest = s.first().copied().unwrap_or(0.0);
+        s.iter()
+            .filter(|&&v| v > rcond * largest && v > 0.0)
+            .count()
+    }
+
+    /// The rank as numpy's `matrix_rank` counts it: singular values above the largest
+    /// times `max(m, k)` times the machine epsilon.
+    pub(crate) fn matrix_rank(&self) -> usize {
+        #[allow(clippy::cast_precision_loss)]
+        self.rank(self.m.max(self.k) as f64 * f64::EPSILON)
+    }
+
+    /// `(AᵀA)⁻¹`, row-major `k x k`, as `V diag(1/σ²) Vᵀ` (infinite entries for a
+    /// singular matrix, where numpy's `inv` raises).
+    pub(crate) fn inverse_gram(&self) -> Vec<f64> {
+        let k = self.k;
+        let mut out = vec![0.0; k * k];
+        for r in 0..k {
+            for c in 0..k {
+                out[r * k + c] = (0..k)
+                    .map(|j| self.v[r * k + j] * self.v[c * k + j] / self.norms2[j])
+                    .sum();
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,14 +81,24 @@ fn check_year_zero(ticks: &[i64], from: Calendar, to: Calendar, argument: &str) 
     Ok(())
 }
 
+/// `"random"` seeds its draws from the clock, as xarray's unseeded generator does from
+/// the system; [`Dataset::convert_calendar_with`] takes a seed.
 fn parse_align_on(align_on: Option<&str>) -> Result<Option<AlignOn>> {
     match align_on {
         None => Ok(None),
         Some("date") => Ok(Some(AlignOn::Date)),
         Some("year") => Ok(Some(AlignOn::Year)),
+        Some("random") => {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            #[allow(clippy::cast_possible_truncation)]
+            let seed = nanos as u64;
+            Ok(Some(AlignOn::Random { seed }))
+        }
         Some(other) => Err(Error::invalid_argument(
             "align_on",
-            format!("{other:?} is not supported; use \"date\" or \"year\" (\"random\" is not implemented)"),
+            format!("{other:?} is not supported; use \"date\", \"year\" or \"random\""),
         )),
     }
 }
@@ -102,8 +112,12 @@ impl Dataset {
     /// To or from `360_day`, `align_on` must say how: `"date"` keeps the month and day
     /// (dropping what the target lacks), `"year"` keeps the position in the year (the
     /// day of the year rescaled by the years' lengths; when several source days land on
-    /// one target day the first is kept, and the result is sorted by time). It is
-    /// ignored between other calendars.
+    /// one target day the first is kept, and the result is sorted by time), `"random"`
+    /// also keeps the position in the year but adds or drops one day chosen at random
+    /// in each 72-day fifth of the year (and 29 February of a leap year), as xarray
+    /// does (see [`AlignOn::Random`]; the draws are seeded from the clock, and
+    /// [`Dataset::convert_calendar_with`] takes a seed). It is ignored between other
+    /// calendars.
     ///
     /// With `missing`, the result is then reindexed onto a range of the target calendar
     /// like the source's (same inferred frequency, xarray's `date_range_like`), the
@@ -113,7 +127,7 @@ impl Dataset {
     /// # Errors
     /// [`Error::VarNotFound`] naming `dim`; [`Error::InvalidArgument`] naming `dim` when
     /// it is not a 1-D datetime coordinate, `align_on` when it is missing for `360_day`
-    /// or not `"date"`/`"year"`, `calendar` when the source holds year 0 and the target
+    /// or not `"date"`/`"year"`/`"random"`, `calendar` when the source holds year 0 and the target
     /// has none, `missing` when the source's frequency cannot be inferred;
     /// [`Error::Time`] for an unknown calendar name.
     pub fn convert_calendar(
@@ -123,8 +137,39 @@ impl Dataset {
         align_on: Option<&str>,
         missing: Option<&Scalar>,
     ) -> Result<Dataset> {
+        self.convert_calendar_with(calendar, dim, parse_align_on(align_on)?, missing)
+    }
+
+    /// [`Dataset::convert_calendar`] with `align_on` typed, for a seeded
+    /// [`AlignOn::Random`]: the same seed drops or adds the same days.
+    ///
+    /// ```
+    /// use xr::time::AlignOn;
+    /// use xr::{Calendar, CfDatetime, DataArray, NdArray};
+    /// # fn main() -> xr::Result<()> {
+    /// let start = CfDatetime::new(2001, 1, 1, Calendar::Standard)?.to_ticks()?;
+    /// let ticks: Vec<i64> = (0..365).map(|d| start + d * 86_400_000_000).collect();
+    /// let time = NdArray::datetime(ndarray::arr1(&ticks).into_dyn().into_shared(), Calendar::Standard);
+    /// let da = DataArray::new(vec![1.0; 365], &["time"])?.with_coord("time", &["time"], time)?;
+    /// let random = Some(AlignOn::Random { seed: 42 });
+    /// let a = da.convert_calendar_with("360_day", "time", random, None)?;
+    /// assert_eq!(a.shape(), [360]);
+    /// let b = da.convert_calendar_with("360_day", "time", random, None)?;
+    /// assert!(a.coord("time")?.values().equals(b.coord("time")?.values()));
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Dataset::convert_calendar`].
+    pub fn convert_calendar_with(
+        &self,
+        calendar: &str,
+        dim: &str,
+        align_on: Option<AlignOn>,
+        missing: Option<&Scalar>,
+    ) -> Result<Dataset> {
         let target: Calendar = calendar.parse()?;
-        let align_on = parse_align_on(align_on)?;
         let (time, ticks, source) = time_coord(self, dim, "convert_calendar")?;
         if source == target {
             return Ok(self.clone());
@@ -134,7 +179,7 @@ impl Dataset {
         if involves_360 && align_on.is_none() {
             return Err(Error::invalid_argument(
                 "align_on",
-                format!("converting {dim:?} from {source} to {target} needs align_on \"date\" or \"year\""),
+                format!("converting {dim:?} from {source} to {target} needs align_on \"date\", \"year\" or \"random\""),
             ));
         }
         let converted = convert_ticks(&ticks, source, target, align_on)?;
@@ -143,7 +188,7 @@ impl Dataset {
             .enumerate()
             .filter_map(|(i, t)| t.map(|t| (t, i)))
             .collect();
-        if involves_360 && align_on == Some(AlignOn::Year) {
+        if involves_360 && matches!(align_on, Some(AlignOn::Year | AlignOn::Random { .. })) {
             // numpy's `unique(return_index=True)`: sorted, the first of equal times.
             kept.sort_by_key(|&(t, i)| (t, i));
             kept.dedup_by_key(|(t, _)| *t);
@@ -341,6 +386,23 @@ impl DataArray {
     ) -> Result<DataArray> {
         via_dataset(self, |ds| {
             ds.convert_calendar(calendar, dim, align_on, missing)
+        })
+    }
+
+    /// The array with its time coordinate moved to `calendar`, `align_on` typed (a
+    /// seeded [`AlignOn::Random`]); see [`Dataset::convert_calendar_with`].
+    ///
+    /// # Errors
+    /// As [`Dataset::convert_calendar`].
+    pub fn convert_calendar_with(
+        &self,
+        calendar: &str,
+        dim: &str,
+        align_on: Option<AlignOn>,
+        missing: Option<&Scalar>,
+    ) -> Result<DataArray> {
+        via_dataset(self, |ds| {
+            ds.convert_calendar_with(calendar, dim, align_on, missing)
         })
     }
 

@@ -9,7 +9,10 @@
 //! neighbours are at most that far apart in the coordinate (a [`TimeDelta`] for
 //! datetimes). Nulls before the first and after the last valid value stay null (no
 //! extrapolation). Integers and bools have no nulls and keep their values; like
-//! xarray, they come back as `f64` when `limit` or `max_gap` is given.
+//! xarray, they come back as `f64` when `limit` or `max_gap` is given. Datetime and
+//! timedelta data (NaT their nulls) are interpolated on their ticks, rounded to the
+//! nearest tick: xarray's `nearest` gives the same, its `linear` refuses them (numpy
+//! will not cast them to floats), which this extends.
 //!
 //! Lazy data stays lazy; as xarray needs the dim unchunked in dask arrays, the dim is
 //! gathered into one chunk per block of the other dims (which keep their chunks).
@@ -170,7 +173,9 @@ impl Dataset {
     /// neighbours are at most that far apart in the coordinate (a duration for
     /// datetimes). Nulls before the first and after the last valid value stay null (no
     /// extrapolation). Integers and bools have no nulls and keep their values; like
-    /// xarray, they come back as `f64` when `limit` or `max_gap` is given.
+    /// xarray, they come back as `f64` when `limit` or `max_gap` is given. Datetimes
+    /// and timedeltas (NaT their nulls) are interpolated on their ticks, rounded to
+    /// the nearest tick (xarray's `linear` refuses them).
     ///
     /// Lazy data stays lazy, and `dim` is gathered into one chunk per block of the
     /// other dims, which keep their chunks (xarray needs the dim unchunked in dask
@@ -180,7 +185,7 @@ impl Dataset {
     /// [`Error::DimNotFound`] naming `dim`; [`Error::InvalidArgument`] naming `dim`
     /// for a coordinate that is not numbers or datetimes or not strictly increasing,
     /// and naming `max_gap` when it does not fit the coordinate;
-    /// [`Error::UnsupportedDType`] naming a data variable of datetimes or strings.
+    /// [`Error::UnsupportedDType`] naming a data variable of strings.
     pub fn interpolate_na(
         &self,
         dim: &str,

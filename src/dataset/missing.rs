@@ -1,8 +1,8 @@
 //! Missing data, as xarray treats it: `isnull`/`notnull`, `fillna` (a scalar, an
 //! aligned DataArray, or per variable), `ffill`/`bfill` along a dim (with `limit`), and
 //! `dropna` along a dim ([`How`], `thresh`), on [`Variable`], [`DataArray`] and
-//! [`Dataset`]. Null means NaN for floats and NaT for datetimes; integers, bools and
-//! strings are never null. Lazy data stays lazy: `ffill`/`bfill` carry the last valid
+//! [`Dataset`]. Null means NaN for floats and NaT for datetimes and timedeltas
+//! ([`NAT`](crate::time::NAT) ticks); integers, bools and strings are never null. Lazy data stays lazy: `ffill`/`bfill` carry the last valid
 //! value from chunk to chunk without a rechunk, and `dropna` computes only the count of
 //! valid values along the dim before it selects lazily.
 //!
@@ -56,7 +56,7 @@ impl fmt::Display for How {
 
 /// True for dtypes that have a null value (NaN, NaT).
 fn has_nulls(dtype: DType) -> bool {
-    dtype.is_float() || matches!(dtype, DType::DateTime(_))
+    dtype.is_float() || matches!(dtype, DType::DateTime(_) | DType::TimeDelta)
 }
 
 /// The dtype of `fillna(value)` on data of `dtype`: numpy's rule for a Python scalar
@@ -65,6 +65,8 @@ fn fill_dtype(dtype: DType, value: &Scalar) -> Result<DType> {
     let ok = match (dtype, value) {
         (DType::DateTime(a), Scalar::DateTime(_, b)) => a == *b,
         (DType::DateTime(_), _) | (_, Scalar::DateTime(..)) => false,
+        (DType::TimeDelta, Scalar::TimeDelta(_)) => true,
+        (DType::TimeDelta, _) | (_, Scalar::TimeDelta(_)) => false,
         (DType::Str, _) | (_, Scalar::Str(_)) => dtype == DType::Str,
         _ => true,
     };
@@ -99,7 +101,7 @@ impl Variable {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] naming `value` when it does not fit the dtype (a
-    /// datetime of another calendar, a number for datetimes or strings).
+    /// datetime of another calendar, a number for datetimes, timedeltas or strings).
     pub fn fillna(&self, value: &Scalar) -> Result<Variable> {
         let dtype = fill_dtype(self.dtype(), value)?;
         let data = self.data().astype(dtype)?;
@@ -293,7 +295,8 @@ impl Dataset {
 }
 
 impl DataArray {
-    /// True where the values are null: NaN for floats, NaT for datetimes; false
+    /// True where the values are null: NaN for floats, NaT for datetimes and
+    /// timedeltas; false
     /// everywhere for integers, bools and strings (xarray's `isnull`). Name,
     /// coordinates and attrs are kept.
     ///
@@ -314,7 +317,8 @@ impl DataArray {
     /// Replaces nulls by `value` (xarray's `fillna` with a scalar). The dtype is
     /// numpy's for an array and a Python scalar: an integer value keeps an integer
     /// array as it is, a float value makes it `f64`; `f32` stays `f32`. A datetime
-    /// array takes a datetime of its calendar.
+    /// array takes a datetime of its calendar, a timedelta array a timedelta
+    /// ([`Scalar::TimeDelta`]).
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] naming `value` when it does not fit the dtype.

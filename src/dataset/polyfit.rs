@@ -12,7 +12,13 @@
 //! The result holds `<var>_polyfit_coefficients` (`polyfit_coefficients` for a
 //! DataArray) with a `degree` dim, highest degree first, then the variable's other
 //! dims. Lazy data stays lazy, chunked as before along the other dims: each task fits
-//! the whole lanes of its block.
+//! the whole lanes of its block (and, when asked, their residuals in the same pass).
+//! [`PolyfitOptions`] adds xarray's other arguments: `skipna`, `rcond`, weights `w`,
+//! `full` (residuals, matrix rank, singular values) and `cov` (the coefficients'
+//! covariance, scaled or not, as xarray scales it). The rank and the singular values
+//! come from the same one-sided Jacobi decomposition as the fit, so they agree with
+//! numpy's to rounding; in a rank-deficient fit, where xarray's singular values no
+//! longer fit the `degree` dim and it fails, the largest `rank` of them are kept.
 //!
 //! ```
 //! use xr::DataArray;
@@ -36,6 +42,7 @@ use ndarray::{ArrayD, Axis, IxDyn};
 use super::calculus::coord_numbers;
 use super::data_array::UNNAMED;
 use super::{DataArray, Dataset, Variable};
+use crate::array::kernels::BinaryOp;
 use crate::array::lstsq::Svd;
 use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
@@ -43,21 +50,148 @@ use crate::lazy::Data;
 
 /// The name of the degree dim and coordinate.
 const DEGREE: &str = "degree";
+/// The dims of the covariance matrix of the coefficients.
+const COV_I: &str = "cov_i";
+const COV_J: &str = "cov_j";
 
-/// The scaled least-squares problem of one coordinate.
+/// What [`Dataset::polyfit_with`] adds of the coefficients' covariance (xarray's `cov`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum PolyfitCov {
+    /// No covariance (`cov=False`).
+    #[default]
+    None,
+    /// `(VᵀV)⁻¹` scaled by the residuals over `n - (deg + 1)` (`cov=True`), which also
+    /// adds the residuals.
+    Scaled,
+    /// `(VᵀV)⁻¹` unscaled (`cov="unscaled"`).
+    Unscaled,
+}
+
+/// The weights of a fit (xarray's `w`): one per position along the dim, multiplying
+/// the rows of the Vandermonde matrix and the values.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PolyfitWeights {
+    /// The values of a 1-D coordinate along the dim, by name.
+    Coord(String),
+    /// One weight per position along the dim.
+    Values(Vec<f64>),
+}
+
+/// The options of [`Dataset::polyfit_with`], xarray's `polyfit(dim, deg, rcond=None,
+/// w=None, full=False, cov=False)`; the default is [`Dataset::polyfit`]'s.
+///
+/// ```
+/// use xr::{DataArray, PolyfitCov, PolyfitOptions};
+/// # fn main() -> xr::Result<()> {
+/// let a = DataArray::new(vec![1.0, 3.2, 4.9, 7.0, 9.1], &["x"])?
+///     .with_coord("x", &["x"], vec![0.0, 1.0, 2.0, 3.0, 4.0])?;
+/// let opts = PolyfitOptions::new().weights(vec![1.0, 2.0, 1.0, 2.0, 1.0]).full(true).cov(PolyfitCov::Scaled);
+/// let fit = a.polyfit_with("x", 1, &opts)?;
+/// assert_eq!(fit.get("x_matrix_rank")?.values().to_f64_vec()?, [2.0]);
+/// assert_eq!(fit.get("polyfit_covariance")?.dims(), ["cov_i", "cov_j"]);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolyfitOptions {
+    skipna: bool,
+    rcond: Option<f64>,
+    w: Option<PolyfitWeights>,
+    full: bool,
+    cov: PolyfitCov,
+}
+
+impl Default for PolyfitOptions {
+    fn default() -> PolyfitOptions {
+        PolyfitOptions {
+            skipna: true,
+            rcond: None,
+            w: None,
+            full: false,
+            cov: PolyfitCov::None,
+        }
+    }
+}
+
+impl PolyfitOptions {
+    /// NaN skipped, no weights, no extra outputs, `rcond` = length x machine epsilon.
+    #[must_use]
+    pub fn new() -> PolyfitOptions {
+        PolyfitOptions::default()
+    }
+
+    /// Whether each lane is fitted on its non-NaN values (the default, which is what
+    /// xarray's default `skipna=None` amounts to); with `false`, a lane holding a NaN
+    /// gets NaN coefficients and residual, as xarray's `skipna=False` gives on numpy
+    /// data (on dask data xarray fails there instead).
+    #[must_use]
+    pub fn skipna(mut self, skipna: bool) -> PolyfitOptions {
+        self.skipna = skipna;
+        self
+    }
+
+    /// The relative condition number below which singular values count as zero
+    /// (xarray's `rcond`; it applies to lanes without NaN, as in xarray, where lanes
+    /// with NaN take numpy's default).
+    #[must_use]
+    pub fn rcond(mut self, rcond: f64) -> PolyfitOptions {
+        self.rcond = Some(rcond);
+        self
+    }
+
+    /// One weight per position along the dim (xarray's `w` as an array).
+    #[must_use]
+    pub fn weights(mut self, w: Vec<f64>) -> PolyfitOptions {
+        self.w = Some(PolyfitWeights::Values(w));
+        self
+    }
+
+    /// The weights of the 1-D coordinate `name` along the dim (xarray's `w` as a
+    /// coordinate name).
+    #[must_use]
+    pub fn weights_coord(mut self, name: &str) -> PolyfitOptions {
+        self.w = Some(PolyfitWeights::Coord(name.to_string()));
+        self
+    }
+
+    /// Adds `<var>_polyfit_residuals`, `<dim>_matrix_rank` and `<dim>_singular_values`
+    /// (xarray's `full=True`).
+    #[must_use]
+    pub fn full(mut self, full: bool) -> PolyfitOptions {
+        self.full = full;
+        self
+    }
+
+    /// Adds `<var>_polyfit_covariance` along `cov_i`, `cov_j` (xarray's `cov`).
+    #[must_use]
+    pub fn cov(mut self, cov: PolyfitCov) -> PolyfitOptions {
+        self.cov = cov;
+        self
+    }
+}
+
+/// The scaled (and weighted) least-squares problem of one coordinate.
 struct Fit {
-    /// Rows of the scaled Vandermonde matrix (`n x order`, row-major).
+    /// Rows of the weighted, scaled Vandermonde matrix (`n x order`, row-major).
     lhs: Vec<f64>,
     scale: Vec<f64>,
+    /// The weight of each row, applied to the values.
+    w: Option<Vec<f64>>,
     n: usize,
     order: usize,
     rcond: f64,
     /// The decomposition of the whole matrix, for lanes without NaN.
     full: Svd,
+    /// Whether each lane's residual follows its coefficients in a fitted block.
+    residuals: bool,
+    /// Whether lanes are fitted on their non-NaN values (else a NaN makes a NaN fit).
+    skipna: bool,
 }
 
 impl Fit {
-    fn new(x: &[f64], deg: usize) -> Fit {
+    fn new(x: &[f64], deg: usize, w: Option<Vec<f64>>, rcond: Option<f64>) -> Fit {
         let (n, order) = (x.len(), deg + 1);
         // numpy's vander: powers by successive products, highest first.
         let mut lhs = vec![0.0; n * order];
@@ -66,6 +200,11 @@ impl Fit {
             for j in (0..order).rev() {
                 lhs[i * order + j] = p;
                 p *= xi;
+            }
+        }
+        if let Some(w) = &w {
+            for (row, wi) in lhs.chunks_mut(order).zip(w) {
+                row.iter_mut().for_each(|v| *v *= wi);
             }
         }
         let scale: Vec<f64> = (0..order)
@@ -82,25 +221,51 @@ impl Fit {
             }
         }
         #[allow(clippy::cast_precision_loss)]
-        let rcond = n as f64 * f64::EPSILON;
+        let rcond = rcond.unwrap_or(n as f64 * f64::EPSILON);
         let full = Svd::new(&lhs, n, order);
         Fit {
             lhs,
             scale,
+            w,
             n,
             order,
             rcond,
             full,
+            residuals: false,
+            skipna: true,
         }
     }
 
-    /// The coefficients (highest degree first) of one lane, NaN when all are NaN.
-    fn lane(&self, y: &[f64]) -> Vec<f64> {
+    /// The sum of squared residuals of `coeffs` (of the scaled problem) on the rows
+    /// `rows` of the matrix and their values `b`, NaN when numpy's `lstsq` gives none
+    /// (a rank below `order`, or no more rows than coefficients).
+    fn residual(&self, rows: &[f64], b: &[f64], coeffs: &[f64], rank: usize) -> f64 {
+        if rank < self.order || b.len() <= self.order {
+            return f64::NAN;
+        }
+        rows.chunks(self.order)
+            .zip(b)
+            .map(|(row, bi)| {
+                let fit: f64 = row.iter().zip(coeffs).map(|(a, c)| a * c).sum();
+                (fit - bi).powi(2)
+            })
+            .sum()
+    }
+
+    /// The coefficients (highest degree first) of one lane of weighted values and
+    /// their residual, NaN when all are NaN (or any, without `skipna`).
+    fn lane(&self, y: &[f64]) -> (Vec<f64>, f64) {
         let valid: Vec<usize> = (0..self.n).filter(|&i| !y[i].is_nan()).collect();
-        let coeffs = if valid.len() == self.n {
-            self.full.solve(y, self.rcond)
-        } else if valid.is_empty() {
-            return vec![f64::NAN; self.order];
+        let (coeffs, residual) = if valid.len() == self.n {
+            let c = self.full.solve(y, self.rcond);
+            let r = if self.residuals {
+                self.residual(&self.lhs, y, &c, self.full.rank(self.rcond))
+            } else {
+                f64::NAN
+            };
+            (c, r)
+        } else if valid.is_empty() || !self.skipna {
+            return (vec![f64::NAN; self.order], f64::NAN);
         } else {
             let rows: Vec<f64> = valid
                 .iter()
@@ -111,14 +276,31 @@ impl Fit {
                 })
                 .collect();
             let b: Vec<f64> = valid.iter().map(|&i| y[i]).collect();
-            Svd::new(&rows, valid.len(), self.order).solve(&b, self.rcond)
+            // xarray fits lanes with NaN with numpy's default rcond, whatever is given.
+            #[allow(clippy::cast_precision_loss)]
+            let rcond = valid.len().max(self.order) as f64 * f64::EPSILON;
+            let svd = Svd::new(&rows, valid.len(), self.order);
+            let c = svd.solve(&b, rcond);
+            let r = if self.residuals {
+                self.residual(&rows, &b, &c, svd.rank(rcond))
+            } else {
+                f64::NAN
+            };
+            (c, r)
         };
-        coeffs.iter().zip(&self.scale).map(|(c, s)| c / s).collect()
+        let coeffs = coeffs.iter().zip(&self.scale).map(|(c, s)| c / s).collect();
+        (coeffs, residual)
     }
 
-    /// A block of `f64` values whole along `axis` (at least `order` long, the first
-    /// `n` positions real): the coefficients in the first `order` positions of each
-    /// lane, NaN after.
+    /// The length along the fitted axis of a fitted block: the coefficients, then the
+    /// residual when asked for.
+    fn out_len(&self) -> usize {
+        self.order + usize::from(self.residuals)
+    }
+
+    /// A block of `f64` values whole along `axis` (at least [`Fit::out_len`] long, the
+    /// first `n` positions real): the coefficients in the first `order` positions of
+    /// each lane, the residual after them when asked for, NaN after.
     fn block(&self, block: &NdArray, axis: usize) -> Result<NdArray> {
         let a = block
             .as_array::<f64>()
@@ -133,31 +315,56 @@ impl Fit {
             .into_iter()
             .zip(out.lanes_mut(Axis(axis)))
         {
-            for (yi, v) in y.iter_mut().zip(lane.iter()) {
-                *yi = *v;
+            for (i, (yi, v)) in y.iter_mut().zip(lane.iter()).enumerate() {
+                *yi = self.w.as_ref().map_or(*v, |w| v * w[i]);
             }
-            for (d, c) in dest.iter_mut().zip(self.lane(&y)) {
+            let (coeffs, residual) = self.lane(&y);
+            for (d, c) in dest.iter_mut().zip(coeffs) {
                 *d = c;
+            }
+            if self.residuals {
+                dest[self.order] = residual;
             }
         }
         Ok(NdArray::from(out))
     }
+
+    /// The singular values of the matrix as xarray lists them: `order - rank` NaN
+    /// first, then the largest `rank` values.
+    fn singular_values(&self) -> Vec<f64> {
+        let rank = self.full.matrix_rank();
+        let mut out = vec![f64::NAN; self.order - rank];
+        out.extend(self.full.singular_values().into_iter().take(rank));
+        out
+    }
+
+    /// `(VᵀV)⁻¹ / (scale scaleᵀ)`, xarray's unscaled covariance, `order x order`.
+    fn covariance(&self) -> Result<NdArray> {
+        let k = self.order;
+        let mut v = self.full.inverse_gram();
+        for r in 0..k {
+            for c in 0..k {
+                v[r * k + c] /= self.scale[r] * self.scale[c];
+            }
+        }
+        NdArray::from_shape_vec(&[k, k], v)
+    }
 }
 
 /// The coefficients of `data` along `axis` (which becomes the first, of length
-/// `order`).
-fn fit_data(data: &Data, axis: usize, fit: &Arc<Fit>) -> Result<Data> {
-    let (n, order) = (fit.n, fit.order);
+/// `order`), and the residuals (without `axis`) when the fit asks for them.
+fn fit_data(data: &Data, axis: usize, fit: &Arc<Fit>) -> Result<(Data, Option<Data>)> {
+    let (n, order, len) = (fit.n, fit.order, fit.out_len());
     let mut padded = data.astype(DType::F64)?;
-    if n < order {
+    if n < len {
         let mut shape = padded.shape().to_vec();
-        shape[axis] = order - n;
+        shape[axis] = len - n;
         let nan = NdArray::full(&shape, &f64::NAN.into(), DType::F64)?;
         let nan = match &padded {
             Data::Eager(_) => Data::Eager(nan),
             Data::Lazy(l) => {
                 let mut sizes = l.chunks().to_vec();
-                sizes[axis] = vec![order - n];
+                sizes[axis] = vec![len - n];
                 Data::Lazy(
                     crate::lazy::LazyArray::from_array(nan, &vec![0; shape.len()])?
                         .rechunk_sizes(sizes)?,
@@ -188,7 +395,52 @@ fn fit_data(data: &Data, axis: usize, fit: &Arc<Fit>) -> Result<Data> {
     let coeffs = fitted.slice_axis(axis, 0, order, 1)?;
     let mut perm = vec![axis];
     perm.extend((0..data.ndim()).filter(|&a| a != axis));
-    coeffs.permute(&perm)
+    let residuals = if fit.residuals {
+        Some(
+            fitted
+                .slice_axis(axis, order, order + 1, 1)?
+                .remove_axis(axis)?,
+        )
+    } else {
+        None
+    };
+    Ok((coeffs.permute(&perm)?, residuals))
+}
+
+/// The weights of `opts` for the fit along `dim` of length `n`.
+fn weights(ds: &Dataset, dim: &str, n: usize, opts: &PolyfitOptions) -> Result<Option<Vec<f64>>> {
+    let w = match &opts.w {
+        None => return Ok(None),
+        Some(PolyfitWeights::Values(w)) => w.clone(),
+        Some(PolyfitWeights::Coord(name)) => {
+            let c = ds
+                .coords()
+                .find(|(k, _)| *k == name)
+                .map(|(_, c)| c)
+                .ok_or_else(|| Error::VarNotFound {
+                    name: name.clone(),
+                    context: "the coordinates of a Dataset (polyfit weights)".into(),
+                    available: ds.coord_names().iter().cloned().collect(),
+                })?;
+            if c.dims() != [dim] {
+                return Err(Error::invalid_argument(
+                    "w",
+                    format!(
+                        "the weights coordinate {name:?} must be 1-D along {dim:?}, not along {:?}",
+                        c.dims()
+                    ),
+                ));
+            }
+            c.data().compute()?.to_f64_vec()?
+        }
+    };
+    if w.len() != n {
+        return Err(Error::invalid_argument(
+            "w",
+            format!("{} weights for {dim:?} of length {n}", w.len()),
+        ));
+    }
+    Ok(Some(w))
 }
 
 /// The degree coordinate: `deg, deg - 1, ..., 0`.
@@ -207,12 +459,36 @@ impl Dataset {
     /// columns and `rcond` = length x machine epsilon; a datetime coordinate counts in
     /// nanoseconds since 1970-01-01 of its calendar. Lazy data stays lazy (each task
     /// fits the whole lanes of its block; chunks along the other dims are kept).
+    /// Weights, residuals, rank and covariance: [`Dataset::polyfit_with`].
     ///
     /// # Errors
     /// [`Error::DimNotFound`] naming `dim`; [`Error::VarNotFound`] when `dim` has no
     /// coordinate; [`Error::UnsupportedDType`] naming a data variable or a coordinate
     /// that is not numeric (or datetime, for the coordinate).
     pub fn polyfit(&self, dim: &str, deg: usize) -> Result<Dataset> {
+        self.polyfit_with(dim, deg, &PolyfitOptions::new())
+    }
+
+    /// [`Dataset::polyfit`] with xarray's other arguments ([`PolyfitOptions`]):
+    /// `skipna=false` makes a lane with a NaN a NaN fit; `rcond`; weights `w` multiply the rows of the Vandermonde matrix and the values before
+    /// the columns are scaled; `full` adds `<var>_polyfit_residuals` (the sum of
+    /// squared weighted residuals of each lane, NaN when its rank is deficient or it
+    /// has no more valid values than coefficients), `<dim>_matrix_rank` (of the whole
+    /// scaled matrix, NaN ignored) and `<dim>_singular_values` (along `degree`:
+    /// `deg + 1 - rank` NaN, then the singular values, largest first);
+    /// [`PolyfitCov::Scaled`] adds the residuals and `<var>_polyfit_covariance`
+    /// (dims `cov_i`, `cov_j`, then the variable's other dims) = `(VᵀV)⁻¹ / (s sᵀ)` x
+    /// residual / (length of `dim` - `deg` - 1), with `V` the scaled matrix and `s`
+    /// its column norms; [`PolyfitCov::Unscaled`] adds `(VᵀV)⁻¹ / (s sᵀ)` alone
+    /// (dims `cov_i`, `cov_j`).
+    ///
+    /// # Errors
+    /// As [`Dataset::polyfit`]; [`Error::InvalidArgument`] naming `w` when the
+    /// weights are not one per position along `dim` (or their coordinate is not 1-D
+    /// along `dim`), naming `cov` when the scaled covariance has no more positions than
+    /// coefficients; [`Error::VarNotFound`] naming a weights coordinate that does not
+    /// exist.
+    pub fn polyfit_with(&self, dim: &str, deg: usize, opts: &PolyfitOptions) -> Result<Dataset> {
         if !self.dims().contains_key(dim) {
             return Err(Error::DimNotFound {
                 dim: dim.to_string(),
@@ -232,10 +508,38 @@ impl Dataset {
             Some("ns"),
             &format!("polyfit along {dim:?}"),
         )?;
-        let fit = Arc::new(Fit::new(&x, deg));
+        let order = deg + 1;
+        if opts.cov == PolyfitCov::Scaled && x.len() <= order {
+            return Err(Error::invalid_argument(
+                "cov",
+                format!(
+                    "scaling the covariance needs more positions along {dim:?} ({}) than coefficients ({order})",
+                    x.len()
+                ),
+            ));
+        }
+        let w = weights(self, dim, x.len(), opts)?;
+        let mut fit = Fit::new(&x, deg, w, opts.rcond);
+        fit.residuals = opts.full || opts.cov == PolyfitCov::Scaled;
+        fit.skipna = opts.skipna;
+        let fit = Arc::new(fit);
         let mut vars = IndexMap::new();
         vars.insert(DEGREE.to_string(), degrees(deg)?);
         let mut coord_names: IndexSet<String> = [DEGREE.to_string()].into_iter().collect();
+        if opts.full {
+            #[allow(clippy::cast_possible_wrap)]
+            let rank = fit.full.matrix_rank() as i64;
+            vars.insert(format!("{dim}_matrix_rank"), Variable::scalar(&rank.into()));
+            vars.insert(
+                format!("{dim}_singular_values"),
+                Variable::new(&[DEGREE], fit.singular_values())?,
+            );
+        }
+        let covariance = if opts.cov == PolyfitCov::None {
+            None
+        } else {
+            Some(Variable::new(&[COV_I, COV_J], fit.covariance()?)?)
+        };
         for (name, v) in self.data_vars() {
             let Some(axis) = v.axis_of(dim) else {
                 continue;
@@ -258,11 +562,32 @@ impl Dataset {
                     coord_names.insert(d.clone());
                 }
             }
-            let data = fit_data(v.data(), axis, &fit)?;
+            let (coeffs, residuals) = fit_data(v.data(), axis, &fit)?;
             vars.insert(
                 format!("{name}_polyfit_coefficients"),
-                Variable::new(&dims, data)?,
+                Variable::new(&dims, coeffs)?,
             );
+            let residuals = residuals
+                .map(|r| Variable::new(&dims[1..], r))
+                .transpose()?;
+            if let Some(r) = &residuals {
+                vars.insert(format!("{name}_polyfit_residuals"), r.clone());
+            }
+            let cov = match (&covariance, &residuals, opts.cov) {
+                (Some(c), Some(r), PolyfitCov::Scaled) => {
+                    #[allow(clippy::cast_precision_loss)]
+                    let dof = (x.len() - order) as f64;
+                    Some(c.binary_op(
+                        &r.scalar_op(&dof.into(), BinaryOp::Div, false)?,
+                        BinaryOp::Mul,
+                    )?)
+                }
+                (Some(c), _, _) => Some(c.clone()),
+                (None, _, _) => None,
+            };
+            if let Some(c) = cov {
+                vars.insert(format!("{name}_polyfit_covariance"), c);
+            }
         }
         Dataset::from_parts(vars, coord_names, self.attrs().clone())
     }
@@ -275,15 +600,22 @@ impl DataArray {
     /// # Errors
     /// As [`Dataset::polyfit`].
     pub fn polyfit(&self, dim: &str, deg: usize) -> Result<Dataset> {
+        self.polyfit_with(dim, deg, &PolyfitOptions::new())
+    }
+
+    /// [`DataArray::polyfit`] with weights, residuals, rank, singular values and
+    /// covariance ([`PolyfitOptions`]): `polyfit_residuals`, `polyfit_covariance`,
+    /// `<dim>_matrix_rank`, `<dim>_singular_values`; see [`Dataset::polyfit_with`].
+    ///
+    /// # Errors
+    /// As [`Dataset::polyfit_with`].
+    pub fn polyfit_with(&self, dim: &str, deg: usize, opts: &PolyfitOptions) -> Result<Dataset> {
         const TMP: &str = "__polyfit_data__";
-        let ds = self.to_dataset_named(TMP).polyfit(dim, deg)?;
+        let ds = self.to_dataset_named(TMP).polyfit_with(dim, deg, opts)?;
+        let prefix = format!("{TMP}_");
         let mut vars = IndexMap::new();
         for (name, v) in ds.variables() {
-            let name = if *name == format!("{TMP}_polyfit_coefficients") {
-                "polyfit_coefficients".to_string()
-            } else {
-                name.clone()
-            };
+            let name = name.strip_prefix(&prefix).unwrap_or(name).to_string();
             vars.insert(name, v.clone());
         }
         // The array's attrs are its variable's, which the coefficients do not keep.

@@ -4,6 +4,7 @@ use std::fmt::{self, Write as _};
 
 use indexmap::IndexMap;
 
+use super::multi_index::MultiIndex;
 use super::{Attrs, DataArray, Dataset, Variable};
 use crate::array::{DType, NdArray, Scalar};
 use crate::lazy::Data;
@@ -38,13 +39,13 @@ impl Dataset {
         let coords: Vec<_> = self.coords().collect();
         if !coords.is_empty() {
             writeln!(f, "Coordinates:")?;
+            let stacked = stacked_dims(self);
             for (name, var) in coords {
-                let marker = if self.indexes().contains_key(name) {
-                    '*'
-                } else {
-                    ' '
-                };
-                writeln!(f, "{}", summary_line(name, marker, var, col))?;
+                writeln!(
+                    f,
+                    "{}",
+                    coord_line(name, var, col, self.indexes().contains_key(name), &stacked)
+                )?;
             }
         }
         write_unindexed_dims(f, &dims, |d| {
@@ -83,13 +84,19 @@ impl DataArray {
         let col = col_width(self.coords().keys().map(String::len));
         if !self.coords().is_empty() {
             writeln!(f, "Coordinates:")?;
+            let stacked = stacked_dims(&self.to_dataset());
             for (cname, var) in self.coords() {
-                let marker = if self.indexes().contains_key(cname) {
-                    '*'
-                } else {
-                    ' '
-                };
-                writeln!(f, "{}", summary_line(cname, marker, var, col))?;
+                writeln!(
+                    f,
+                    "{}",
+                    coord_line(
+                        cname,
+                        var,
+                        col,
+                        self.indexes().contains_key(cname),
+                        &stacked
+                    )
+                )?;
             }
         }
         write_unindexed_dims(f, &sizes, |d| self.coords().contains_key(d))?;
@@ -116,6 +123,44 @@ impl Variable {
         writeln!(f, "{}", array_repr(self.data()))?;
         write_attrs(f, self.attrs())
     }
+}
+
+/// The stacked dims of `ds` that show as a MultiIndex, with their level names.
+fn stacked_dims(ds: &Dataset) -> IndexMap<String, Vec<String>> {
+    ds.dims()
+        .keys()
+        .filter_map(|d| {
+            let mi = MultiIndex::displayed(ds, d)?;
+            Some((
+                d.clone(),
+                mi.names().iter().map(|n| n.to_string()).collect(),
+            ))
+        })
+        .collect()
+}
+
+/// A coordinate's line: a stacked dim's coordinate shows as xarray shows a MultiIndex
+/// (`object`, 8 bytes a label, `MultiIndex` for values), and its levels are marked as
+/// indexed, as xarray marks them.
+fn coord_line(
+    name: &str,
+    var: &Variable,
+    col: usize,
+    indexed: bool,
+    stacked: &IndexMap<String, Vec<String>>,
+) -> String {
+    if stacked.contains_key(name) {
+        let first = pad(&format!("  * {name} "), col);
+        return format!(
+            "{first}({}) object {} MultiIndex",
+            var.dims().join(", "),
+            human_bytes(var.data().len() * 8)
+        );
+    }
+    let level = stacked
+        .values()
+        .any(|levels| levels.iter().any(|l| l == name));
+    summary_line(name, if indexed || level { '*' } else { ' ' }, var, col)
 }
 
 fn col_width(names: impl Iterator<Item = usize>) -> usize {

@@ -19,8 +19,10 @@ impl Dataset {
     /// replaced by `new_dim`, last, running over their labels row-major (the last of
     /// `dims` fastest). Each stacked dim's coordinate becomes a level coordinate along
     /// `new_dim` (a dim without one gets positions `0..n`), and `new_dim` gets the
-    /// MultiIndex codes as its coordinate; see [`MultiIndex`]. Lazy data stays lazy (the
-    /// stacked dims after the first are made one chunk each).
+    /// MultiIndex codes as its coordinate, which `repr` shows as xarray shows a
+    /// MultiIndex and [`MultiIndex::tuples`] reads as xarray's tuples; see
+    /// [`MultiIndex`]. Lazy data stays lazy (the stacked dims after the first are made
+    /// one chunk each).
     ///
     /// ```
     /// use xr::DataArray;
@@ -31,6 +33,8 @@ impl Dataset {
     /// let z = da.stack("z", &["lat", "lon"])?;
     /// assert_eq!(z.dims(), ["z"]);
     /// assert_eq!(z.coord("lon")?.values().to_f64_vec()?, vec![100.0, 200.0, 100.0, 200.0, 100.0, 200.0]);
+    /// assert_eq!(z.multi_index("z")?.labels()?[1], "(-10.0, 200.0)");
+    /// assert!(z.to_string().contains("* z        (z) object 48B MultiIndex"));
     /// assert!(z.unstack("z")?.values().equals(da.values()));
     /// # Ok(())
     /// # }

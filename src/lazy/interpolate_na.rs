@@ -17,7 +17,7 @@ impl LazyArray {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for an axis out of range or `x` of the wrong length;
-    /// [`Error::UnsupportedDType`] for datetimes and strings.
+    /// [`Error::UnsupportedDType`] for strings.
     pub fn interpolate_na(
         &self,
         axis: usize,

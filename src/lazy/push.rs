@@ -10,7 +10,7 @@ use crate::array::DType;
 use crate::error::{Error, Result};
 
 impl LazyArray {
-    /// Fills nulls (NaN, NaT) along `axis` with the last valid value before them (after
+    /// Fills nulls (NaN, NaT of datetimes and timedeltas) along `axis` with the last valid value before them (after
     /// them for [`Direction::Backward`]), at most `limit` positions away; the chunks
     /// are kept. Integers, bools and strings have no nulls and come back as they are.
     ///
@@ -28,7 +28,7 @@ impl LazyArray {
                 )
             })?
             .clone();
-        if !(self.dtype.is_float() || matches!(self.dtype, DType::DateTime(_))) {
+        if !(self.dtype.is_float() || matches!(self.dtype, DType::DateTime(_) | DType::TimeDelta)) {
             // No nulls to fill.
             return Ok(self.clone());
         }

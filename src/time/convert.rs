@@ -1,5 +1,7 @@
 //! Calendar conversion of datetimes (the time part of xarray's `convert_calendar`).
 
+mod random_days;
+
 use super::civil::{civil_from_days, day_of_year};
 use super::{date_range, infer_freq, Calendar, CfDatetime, Result, TimeError, NAT, TICKS_PER_DAY};
 
@@ -13,6 +15,18 @@ pub enum AlignOn {
     /// the years' lengths: `round(days_in_year(target) × dayofyear / days_in_year(source))`
     /// with ties to even, as xarray's `_interpolate_day_of_year`.
     Year,
+    /// Keep the year and the time of day and move the day of the year as xarray's
+    /// `align_on="random"` does (its `_random_day_of_year`): in each year, one day in
+    /// each 72-day fifth of the 360-day year, drawn at random, is skipped (from
+    /// `360_day`: the day after it on the target is left out) or dropped (to
+    /// `360_day`); a leap year also leaves out 29 February (from `360_day`) or drops
+    /// its 61st day (to `360_day`, where xarray's code drops 1 March although its docs
+    /// say 29 February). The draws come from `seed` and the year: the same seed picks
+    /// the same days, unlike xarray, whose unseeded numpy generator cannot be matched.
+    Random {
+        /// Seeds the draws (mixed with each year).
+        seed: u64,
+    },
 }
 
 /// Converts ticks on `from` to ticks on `to`, element by element, like xarray's
@@ -20,8 +34,9 @@ pub enum AlignOn {
 /// [`AlignOn::Date`], each datetime keeps its fields (`None` where the date does not
 /// exist on `to`, such as 29 February on `noleap` or 1582-10-10 on `standard`); with
 /// [`AlignOn::Year`] the day of the year is rescaled (several source days can land on
-/// one target day; xarray then keeps one, which is the data layer's business). [`NAT`]
-/// gives `None`.
+/// one target day; xarray then keeps one, which is the data layer's business); with
+/// [`AlignOn::Random`] it moves by the year's random slots (`None` for a dropped day).
+/// [`NAT`] gives `None`.
 ///
 /// # Errors
 /// [`TimeError::InvalidRange`] if one calendar is `360_day`, the other is not, and
@@ -36,10 +51,12 @@ pub fn convert_ticks(
     let involves_360 = (from == Calendar::Day360) != (to == Calendar::Day360);
     if involves_360 && align_on.is_none() {
         return Err(TimeError::InvalidRange {
-            reason: format!("converting from {from} to {to} needs align_on (\"date\" or \"year\")"),
+            reason: format!(
+                "converting from {from} to {to} needs align_on (\"date\", \"year\" or \"random\")"
+            ),
         });
     }
-    let by_year = involves_360 && align_on == Some(AlignOn::Year);
+    let by_year = involves_360 && matches!(align_on, Some(AlignOn::Year | AlignOn::Random { .. }));
     ticks
         .iter()
         .map(|&t| {
@@ -54,7 +71,15 @@ pub fn convert_ticks(
                     i64::from(from.days_in_year(d.year)),
                     i64::from(to.days_in_year(d.year)),
                 );
-                let new_doy = round_half_even(dst * doy, src);
+                let new_doy = match align_on {
+                    Some(AlignOn::Random { seed }) => {
+                        match random_days::new_day_of_year(doy, d.year, from, to, seed) {
+                            Some(n) => n,
+                            None => return Ok(None),
+                        }
+                    }
+                    _ => round_half_even(dst * doy, src),
+                };
                 let Ok(jan1) = CfDatetime::new(d.year, 1, 1, to) else {
                     return Ok(None);
                 };

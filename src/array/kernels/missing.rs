@@ -1,5 +1,5 @@
 //! Kernels for missing values: which values are null (NaN for floats, NaT for
-//! datetimes; integers, bools and strings never are), filling nulls with a value,
+//! datetimes and timedeltas; integers, bools and strings never are), filling nulls with a value,
 //! pushing the last valid value along an axis (bottleneck's `push`, which xarray's
 //! `ffill`/`bfill` use) with a carry from block to block, and filling gaps along an axis
 //! by linear or nearest-neighbour interpolation (xarray's `interpolate_na`).
@@ -47,7 +47,8 @@ impl fmt::Display for InterpMethod {
     }
 }
 
-/// An element type with a null value: floats (NaN) and datetime ticks (NaT).
+/// An element type with a null value: floats (NaN) and datetime or timedelta ticks
+/// (NaT).
 trait Nullable: Copy {
     fn is_null(self) -> bool;
     fn null() -> Self;
@@ -95,20 +96,22 @@ impl Nullable for i64 {
     }
 }
 
-/// Runs `$body` with `$x` bound to the typed array of a dtype that has nulls (floats and
-/// datetimes), rewrapping the result; evaluates `$other` for any other dtype.
+/// Runs `$body` with `$x` bound to the typed array of a dtype that has nulls (floats,
+/// datetimes and timedeltas), rewrapping the result; evaluates `$other` for any other
+/// dtype.
 macro_rules! with_nullable {
     ($arr:expr, $x:ident => $body:expr, $other:pat => $fallback:expr) => {
         match $arr {
             NdArray::F32($x) => NdArray::F32($body),
             NdArray::F64($x) => NdArray::F64($body),
             NdArray::DateTime($x, cal) => NdArray::DateTime($body, *cal),
+            NdArray::TimeDelta($x) => NdArray::TimeDelta($body),
             $other => $fallback,
         }
     };
 }
 
-/// True where `a` is null (NaN, NaT); false everywhere for integers, bools and strings.
+/// True where `a` is null (NaN, NaT of datetimes and timedeltas); false everywhere for integers, bools and strings.
 pub fn isnull(a: &NdArray) -> NdArray {
     null_mask(a, true)
 }
@@ -122,7 +125,9 @@ fn null_mask(a: &NdArray, null: bool) -> NdArray {
     let mask = match a {
         NdArray::F32(x) => x.mapv(|v| v.is_null() == null).into_shared(),
         NdArray::F64(x) => x.mapv(|v| v.is_null() == null).into_shared(),
-        NdArray::DateTime(x, _) => x.mapv(|v| v.is_null() == null).into_shared(),
+        NdArray::DateTime(x, _) | NdArray::TimeDelta(x) => {
+            x.mapv(|v| v.is_null() == null).into_shared()
+        }
         other => ArcArray::from_elem(IxDyn(other.shape()), !null),
     };
     NdArray::Bool(mask)
@@ -145,10 +150,11 @@ fn fill_typed<T: Nullable + Element>(
     Ok(x.mapv(|v| if v.is_null() { f } else { v }).into_shared())
 }
 
-/// The array as its element type stores it: datetimes as their `i64` ticks.
+/// The array as its element type stores it: datetimes and timedeltas as their `i64`
+/// ticks.
 fn storage(a: &NdArray) -> NdArray {
     match a {
-        NdArray::DateTime(t, _) => NdArray::I64(t.clone()),
+        NdArray::DateTime(t, _) | NdArray::TimeDelta(t) => NdArray::I64(t.clone()),
         other => other.clone(),
     }
 }
@@ -309,6 +315,7 @@ pub fn push_combine(
         NdArray::DateTime(s, cal) => {
             NdArray::DateTime(combine(&storage(carry), s, axis, n, cap)?, *cal)
         }
+        NdArray::TimeDelta(s) => NdArray::TimeDelta(combine(&storage(carry), s, axis, n, cap)?),
         other => other.clone(),
     })
 }
@@ -324,9 +331,10 @@ pub fn empty_carry(shape: &[usize], axis: usize, dtype: DType) -> Result<NdArray
     let null = match dtype {
         DType::F32 | DType::F64 => Scalar::F64(f64::NAN),
         DType::DateTime(cal) => Scalar::DateTime(NAT, cal),
+        DType::TimeDelta => Scalar::TimeDelta(NAT),
         other => {
             return Err(Error::UnsupportedDType {
-                op: "push (only floats and datetimes have nulls)".into(),
+                op: "push (only floats, datetimes and timedeltas have nulls)".into(),
                 dtype: other,
             })
         }
@@ -351,11 +359,12 @@ pub fn empty_carry(shape: &[usize], axis: usize, dtype: DType) -> Result<NdArray
 /// `limit`, only the first `limit` nulls of each gap; with `max_gap`, only gaps whose
 /// valid neighbours are at most `max_gap` apart in `x`. Nulls before the first and after
 /// the last valid value stay (no extrapolation). Integers and bools come back as they
-/// are.
+/// are. Datetimes and timedeltas are interpolated on their ticks, rounded to the
+/// nearest tick (xarray's `linear` refuses them; its `nearest` gives the same values).
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] for an axis out of range or `x` of the wrong length;
-/// [`Error::UnsupportedDType`] for datetimes and strings.
+/// [`Error::UnsupportedDType`] for strings.
 pub fn interpolate_na(
     a: &NdArray,
     axis: usize,
@@ -383,7 +392,9 @@ pub fn interpolate_na(
     Ok(match a {
         NdArray::F32(v) => NdArray::F32(gap.fill(v, axis, f64::from, |y| y as f32)),
         NdArray::F64(v) => NdArray::F64(gap.fill(v, axis, |y| y, |y| y)),
-        NdArray::DateTime(..) | NdArray::Str(_) => {
+        NdArray::DateTime(t, cal) => NdArray::DateTime(gap.fill(t, axis, tick_f64, f64_tick), *cal),
+        NdArray::TimeDelta(t) => NdArray::TimeDelta(gap.fill(t, axis, tick_f64, f64_tick)),
+        NdArray::Str(_) => {
             return Err(Error::UnsupportedDType {
                 op: "interpolate_na".into(),
                 dtype: a.dtype(),
@@ -391,6 +402,19 @@ pub fn interpolate_na(
         }
         other => other.clone(),
     })
+}
+
+/// A tick as a number to interpolate (exact below 2^53 ticks, about 285 years of
+/// microseconds either side of the epoch, and within a tick beyond).
+#[allow(clippy::cast_precision_loss)]
+fn tick_f64(t: i64) -> f64 {
+    t as f64
+}
+
+/// An interpolated tick, rounded to the nearest.
+#[allow(clippy::cast_possible_truncation)]
+fn f64_tick(y: f64) -> i64 {
+    y.round() as i64
 }
 
 /// How [`interpolate_na`] fills the gaps of one lane.
