@@ -14,6 +14,7 @@
 //!
 //! [`Aggregation::chunk`]: super::Aggregation::chunk
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use ndarray::{ArcArray, Axis, IxDyn};
@@ -113,10 +114,15 @@ pub(crate) struct GroupPlan {
 
 /// `a` with `axis` moved first, in standard layout: (values, len along axis, shape of
 /// the other axes).
-fn axis_first<T: Clone>(a: &ArcArray<T, IxDyn>, axis: usize) -> (Vec<T>, usize, Vec<usize>) {
+fn axis_first<T: Clone>(a: &ArcArray<T, IxDyn>, axis: usize) -> (Cow<'_, [T]>, usize, Vec<usize>) {
     let mut order = vec![axis];
     order.extend((0..a.ndim()).filter(|&d| d != axis));
     let rest: Vec<usize> = order[1..].iter().map(|&d| a.shape()[d]).collect();
+    if axis == 0 {
+        if let Some(s) = a.as_slice() {
+            return (Cow::Borrowed(s), a.shape()[0], rest);
+        }
+    }
     let moved = a.view().permuted_axes(IxDyn(&order));
     // ndarray's own copy (a memcpy when `axis` is already first, else one internal
     // iteration), not `moved.iter().collect()`: an external iterator over dynamic dims
@@ -126,7 +132,7 @@ fn axis_first<T: Clone>(a: &ArcArray<T, IxDyn>, axis: usize) -> (Vec<T>, usize, 
         .as_standard_layout()
         .into_owned()
         .into_raw_vec_and_offset();
-    (flat, a.shape()[axis], rest)
+    (Cow::Owned(flat), a.shape()[axis], rest)
 }
 
 /// The values of column `k` of a partial, contiguous.
@@ -186,6 +192,122 @@ fn fold_wide(parts: &[&[NdArray]], k: usize, mul: bool) -> Result<NdArray> {
     } else {
         fold::<A>(parts, k, <A as Wide>::add)
     })
+}
+
+/// The groups a partial holds: `width` consecutive codes from `first`. A chunk's partial
+/// holds only the groups its rows belong to (one or two seasons for a batch of days,
+/// not all four), so that making, combining and keeping partials costs what the chunk
+/// holds; the window travels as a last column (`[first]`, `i64`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Window {
+    first: usize,
+    width: usize,
+}
+
+impl Window {
+    /// The smallest window holding every code of `codes`.
+    fn of(codes: &[Option<usize>]) -> Self {
+        let lo = codes.iter().flatten().min();
+        let hi = codes.iter().flatten().max();
+        match (lo, hi) {
+            (Some(&lo), Some(&hi)) => Window {
+                first: lo,
+                width: hi - lo + 1,
+            },
+            _ => Window::default(),
+        }
+    }
+
+    /// The window of a partial: its last column, and its first column's length.
+    fn of_partial(part: &[NdArray]) -> Result<Self> {
+        let (w, cols) = part
+            .split_last()
+            .ok_or_else(|| Error::internal("a partial has a window column"))?;
+        let first = w
+            .as_array::<i64>()
+            .and_then(|a| a.iter().next().copied())
+            .and_then(|f| usize::try_from(f).ok())
+            .ok_or_else(|| Error::internal("a partial's window column is [first]"))?;
+        let width = cols
+            .first()
+            .and_then(|c| c.shape().first().copied())
+            .ok_or_else(|| Error::internal("a partial has columns"))?;
+        Ok(Window { first, width })
+    }
+
+    fn union(self, o: &Window) -> Self {
+        let first = self.first.min(o.first);
+        let end = (self.first + self.width).max(o.first + o.width);
+        Window {
+            first,
+            width: end - first,
+        }
+    }
+
+    fn column(self) -> NdArray {
+        NdArray::I64(ArcArray::from_elem(IxDyn(&[1]), self.first as i64))
+    }
+}
+
+/// Whether every window is the same (the partials can be merged row by row).
+fn windows_equal(windows: &[Window]) -> bool {
+    windows.windows(2).all(|w| w[0] == w[1])
+}
+
+/// Writes `rows` (a column's merged rows) into column `c` from row `at`.
+fn put_rows(c: &mut NdArray, at: usize, rows: &NdArray) -> Result<()> {
+    let inner: usize = c.shape()[1..].iter().product();
+    macro_rules! put {
+        ($a:expr, $t:ty) => {{
+            let src = rows
+                .as_array::<$t>()
+                .and_then(|r| r.as_slice())
+                .ok_or_else(|| Error::internal("merged partial rows of the column's type"))?;
+            let dst = $a
+                .as_slice_mut()
+                .ok_or_else(|| Error::internal("group partials are contiguous"))?;
+            dst[at * inner..at * inner + src.len()].copy_from_slice(src);
+            Ok(())
+        }};
+    }
+    match c {
+        NdArray::F64(a) => put!(a, f64),
+        NdArray::I64(a) => put!(a, i64),
+        NdArray::U64(a) => put!(a, u64),
+        other => Err(Error::internal(format!(
+            "a partial column of dtype {}",
+            other.dtype()
+        ))),
+    }
+}
+
+/// The value a partial's column starts from, before any member.
+#[derive(Debug, Clone, Copy)]
+enum Start {
+    Zero,
+    One,
+    /// [`Wide::EMPTY`]: NaN, or 0 for integers (a count or position says it is empty).
+    Empty,
+    MinusOne,
+}
+
+impl Start {
+    fn float(self) -> f64 {
+        match self {
+            Start::Zero => 0.0,
+            Start::One => 1.0,
+            Start::Empty => f64::NAN,
+            Start::MinusOne => -1.0,
+        }
+    }
+
+    fn int(self) -> i64 {
+        match self {
+            Start::Zero | Start::Empty => 0,
+            Start::One => 1,
+            Start::MinusOne => -1,
+        }
+    }
 }
 
 /// Rows of a chunk with their group: (row index, offset of the group's row in a
@@ -263,15 +385,20 @@ impl GroupPlan {
         let agg = self.agg.aggregation();
         let (flat, n, rest) = axis_first(x, axis);
         let inner: usize = rest.iter().product();
-        let mut shape = vec![self.ngroups];
+        let codes = (0..n)
+            .map(|i| self.code(offset + i))
+            .collect::<Result<Vec<_>>>()?;
+        let window = Window::of(&codes);
+        let mut shape = vec![window.width];
         shape.extend(&rest);
-        let size = self.ngroups * inner;
+        let size = window.width * inner;
         let rows = Rows {
             flat: &flat,
             inner,
-            codes: (0..n)
-                .map(|i| self.code(offset + i))
-                .collect::<Result<_>>()?,
+            codes: codes
+                .into_iter()
+                .map(|c| c.map(|c| c - window.first))
+                .collect(),
         };
         let skip = |v: T| self.skipna && v.is_nan();
         let f64s = |v: Vec<f64>| NdArray::from_shape_vec(&shape, v);
@@ -300,7 +427,7 @@ impl GroupPlan {
                     }
                 }
             }
-            return Ok(vec![f64s(cnt)?, f64s(mean)?, f64s(m2)?]);
+            return Ok(vec![f64s(cnt)?, f64s(mean)?, f64s(m2)?, window.column()]);
         }
         if agg.combine != Combine::Columns {
             return Err(Error::internal(format!(
@@ -325,7 +452,7 @@ impl GroupPlan {
                     }
                 }
             }
-            return Ok(vec![f64s(sum)?, f64s(cnt)?]);
+            return Ok(vec![f64s(sum)?, f64s(cnt)?, window.column()]);
         }
         for &i in agg.chunk {
             match i {
@@ -425,11 +552,118 @@ impl GroupPlan {
                 }
             }
         }
+        out.push(window.column());
         Ok(out)
     }
 
-    /// Combines partials of the same output block, in any grouping.
+    /// Combines partials of the same output block, in any grouping: over the union of
+    /// their group windows.
     pub fn combine(&self, parts: &[&[NdArray]]) -> Result<Vec<NdArray>> {
+        let windows = parts
+            .iter()
+            .map(|p| Window::of_partial(p))
+            .collect::<Result<Vec<_>>>()?;
+        let mut present = windows.iter().filter(|w| w.width > 0);
+        let union = match present.next() {
+            Some(&first) => present.fold(first, |u, w| u.union(w)),
+            None => Window::default(),
+        };
+        let mut present = parts
+            .iter()
+            .zip(windows)
+            .filter(|(_, w)| w.width > 0 || union.width == 0)
+            .map(|(p, w)| (&p[..p.len() - 1], w));
+        if windows_equal(
+            &parts
+                .iter()
+                .map(|p| Window::of_partial(p))
+                .collect::<Result<Vec<_>>>()?,
+        ) {
+            let cols: Vec<&[NdArray]> = present.map(|(p, _)| p).collect();
+            let mut out = self.combine_columns(&cols)?;
+            out.push(union.column());
+            return Ok(out);
+        }
+        // Windows differ: the first partial widened to the union, then each other one
+        // merged into its own rows only.
+        let (first, w) = present
+            .next()
+            .ok_or_else(|| Error::internal("combine of no partials"))?;
+        let mut acc = self.widen(first, w, union)?.into_owned();
+        for (p, w) in present {
+            let at = w.first - union.first;
+            let rows = acc
+                .iter()
+                .map(|c| c.slice_axis(0, at, at + w.width, 1))
+                .collect::<Result<Vec<_>>>()?;
+            let merged = self.combine_columns(&[&rows, p])?;
+            // The row views share `acc`'s buffers: gone first, the writes copy nothing.
+            drop(rows);
+            for (c, m) in acc.iter_mut().zip(&merged) {
+                put_rows(c, at, m)?;
+            }
+        }
+        acc.push(union.column());
+        Ok(acc)
+    }
+
+    /// A partial's columns (`cols`, without its window) over `to`, a window holding `from`:
+    /// the groups `from` lacks hold each column's starting value (what a group no member
+    /// reached holds in [`GroupPlan::chunk`]).
+    fn widen<'a>(
+        &self,
+        cols: &'a [NdArray],
+        from: Window,
+        to: Window,
+    ) -> Result<Cow<'a, [NdArray]>> {
+        if from == to {
+            return Ok(Cow::Borrowed(cols));
+        }
+        let starts = self.column_starts();
+        cols.iter()
+            .zip(&starts)
+            .map(|(c, &start)| {
+                let inner: usize = c.shape()[1..].iter().product();
+                let mut shape = c.shape().to_vec();
+                shape[0] = to.width;
+                let at = (from.first - to.first) * inner;
+                macro_rules! widened {
+                    ($t:ty, $v:expr) => {{
+                        let (src, _) = column::<$t>(std::slice::from_ref(c), 0)?;
+                        let mut v: Vec<$t> = vec![$v; to.width * inner];
+                        v[at..at + src.len()].copy_from_slice(src);
+                        NdArray::from_shape_vec(&shape, v)
+                    }};
+                }
+                match c.dtype() {
+                    DType::I64 => widened!(i64, start.int()),
+                    DType::U64 => widened!(u64, start.int().max(0) as u64),
+                    _ => widened!(f64, start.float()),
+                }
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Cow::Owned)
+    }
+
+    /// The value each column of a partial starts from, column by column.
+    fn column_starts(&self) -> Vec<Start> {
+        let agg = self.agg.aggregation();
+        if agg.combine == Combine::Moments {
+            return vec![Start::Zero; 3];
+        }
+        agg.chunk
+            .iter()
+            .flat_map(|i| match i {
+                Intermediate::Prod => vec![Start::One],
+                Intermediate::Min | Intermediate::Max => vec![Start::Empty, Start::Zero],
+                Intermediate::First | Intermediate::Last => vec![Start::Empty, Start::MinusOne],
+                _ => vec![Start::Zero],
+            })
+            .collect()
+    }
+
+    /// Combines partials over one window, column by column (no window column).
+    fn combine_columns(&self, parts: &[&[NdArray]]) -> Result<Vec<NdArray>> {
         let agg = self.agg.aggregation();
         match agg.combine {
             Combine::Moments => return combine_moments(parts),
@@ -488,6 +722,12 @@ impl GroupPlan {
     /// The result from a combined partial: the group axis moves to `axis` and values
     /// take the result dtype.
     pub fn finalize(&self, part: &[NdArray], axis: usize) -> Result<NdArray> {
+        let all = Window {
+            first: 0,
+            width: self.ngroups,
+        };
+        let part = self.widen(&part[..part.len() - 1], Window::of_partial(part)?, all)?;
+        let part = &part[..];
         let agg = self.agg.aggregation();
         let fill = agg.fill_value.as_f64();
         let (first, shape) = (|| {
