@@ -13,7 +13,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::expr::{
-    eval, needed_blocks, node_key, reads_a_region_twice, with_read_cache, BlockFn, Expr, Inputs,
+    constant_region, eval, needed_blocks, node_key, reads_a_region_twice, with_read_cache, BlockFn,
+    Expr, Inputs,
 };
 use super::overlap::RegionMap;
 use super::{reduce_dtype, LazyArray};
@@ -361,14 +362,30 @@ impl Lowering {
         };
         let mut tree = CombineTree::default();
         for r in regions {
-            let axes = axes.to_vec();
-            let id = self.region_task(
-                input,
-                r,
-                Some(Box::new(move |chunk: NdArray| {
-                    Ok(TaskValue(plan.chunk(&chunk, &axes)?))
-                })),
-            )?;
+            // A never-written chunk's partial is known from its one value: no read.
+            let shape: Vec<usize> = r.iter().map(ExactSizeIterator::len).collect();
+            let known = match constant_region(input, &r) {
+                Some(v) => plan.constant_chunk(&v, &shape, axes)?,
+                None => None,
+            };
+            let id = match known {
+                Some(part) => self.graph.add_task(
+                    Vec::new(),
+                    format!("{label}, never-written block {}", fmt_region(&r)),
+                    0,
+                    Box::new(move |_| Ok(TaskValue(part))),
+                ),
+                None => {
+                    let axes = axes.to_vec();
+                    self.region_task(
+                        input,
+                        r,
+                        Some(Box::new(move |chunk: NdArray| {
+                            Ok(TaskValue(plan.chunk(&chunk, &axes)?))
+                        })),
+                    )?
+                }
+            };
             tree.push(id, |deps| self.combine(deps, label, combine));
         }
         let root = tree
