@@ -523,7 +523,7 @@ mod tests {
                 // whole header and whole fixed variables: only the start is certain.
                 let err = match check_bytes(&bytes[..keep]) {
                     Err(e) => e,
-                    Ok(()) => continue,
+                    Ok(_) => continue,
                 };
                 assert!(
                     matches!(err, Error::Format { .. }),
@@ -540,6 +540,16 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn records_past_the_end_of_the_file_are_known() {
+        // 3 records written of the 50 million declared.
+        let past = check_header(&fixture("nc_sparse_classic.nc")).unwrap();
+        assert_eq!((past.first("a"), past.first("b")), (Some(3), Some(3)));
+        assert_eq!(past.first("x"), None);
+        let whole = check_header(&fixture("classic.nc")).unwrap();
+        assert_eq!(whole, RecordsPastEnd::default());
     }
 
     #[test]
