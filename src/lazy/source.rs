@@ -231,10 +231,13 @@ mod tests {
             Reduction::Std,
             Reduction::Prod,
         ];
-        for axes in [vec![0, 1], vec![0], vec![1]] {
+        let cases = [vec![0, 1], vec![0], vec![1]]
+            .into_iter()
+            .flat_map(|axes| [None, Some(false)].map(|skipna| (axes.clone(), skipna)));
+        for (axes, skipna) in cases {
             for op in ops {
                 let src = Arc::new(Counting::new(written.clone()));
-                let params = ReduceParams::new(None, 0);
+                let params = ReduceParams::new(skipna, 0);
                 let lazy = masked(&src)
                     .reduce(&axes, op, params)
                     .unwrap()
@@ -263,6 +266,41 @@ mod tests {
                         _ => false,
                     };
                     assert!(close, "{op} over {axes:?} at {k}: {a} vs {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_unmasked_fill_value_counts_without_a_read() {
+        // The raw source: unwritten chunks are -999, counted like any value.
+        let written = vec![true, false, false, true, false, false];
+        for op in [
+            Reduction::Count,
+            Reduction::Sum,
+            Reduction::Mean,
+            Reduction::Min,
+            Reduction::Max,
+            Reduction::Var,
+        ] {
+            for axes in [vec![0, 1], vec![0]] {
+                let src = Arc::new(Counting::new(written.clone()));
+                let raw = LazyArray::from_source(Arc::clone(&src) as Arc<dyn ChunkSource>);
+                let params = ReduceParams::new(None, 0);
+                let lazy = raw.reduce(&axes, op, params).unwrap().compute().unwrap();
+                assert_eq!(
+                    src.unwritten_read(),
+                    Vec::<Region>::new(),
+                    "{op} over {axes:?}"
+                );
+                let eager = kernels::reduce(&raw.compute().unwrap(), &axes, op, params).unwrap();
+                for k in 0..eager.len() {
+                    let a: f64 = lazy.get_flat(k).unwrap().to_string().parse().unwrap();
+                    let b: f64 = eager.get_flat(k).unwrap().to_string().parse().unwrap();
+                    assert!(
+                        (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-9 * b.abs(),
+                        "{op}: {a} vs {b}"
+                    );
                 }
             }
         }
