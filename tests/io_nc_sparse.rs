@@ -25,9 +25,16 @@ const TIME_BOUND: Duration = Duration::from_secs(10);
 /// sharing the machine with the other tests of this file.
 const CLI_TIME_BOUND: Duration = Duration::from_secs(30);
 
+/// xarray's view, without the netCDF-4 file when xr is built without the direct chunk
+/// reader (libnetcdf alone cannot tell a never-written chunk, so reading it takes the
+/// time of its declared size).
 fn golden() -> Value {
     let text = std::fs::read_to_string("tests/golden/nc_sparse_golden.json").unwrap();
-    serde_json::from_str(&text).unwrap()
+    let mut g: Value = serde_json::from_str(&text).unwrap();
+    if !cfg!(feature = "direct") {
+        g["files"].as_object_mut().unwrap().remove("nc_sparse.nc");
+    }
+    g
 }
 
 fn open(file: &str) -> Dataset {
