@@ -156,6 +156,47 @@ fn reductions_match_xarray_and_take_seconds() {
     }
 }
 
+/// Reductions over some dims: per output lane, the never-written chunks merge into one
+/// partial, so an output of a million lanes over 5000 chunks still takes seconds.
+#[cfg(feature = "direct")]
+#[test]
+fn reductions_over_some_dims_follow_the_written_chunks() {
+    let g = golden();
+    let expected = &g["files"]["nc_sparse.nc"]["vars"]["tas"]["stats"];
+    let ds = open("nc_sparse.nc");
+    let tas = ds.variables().get("tas").unwrap();
+    let start = Instant::now();
+    let counts = tas.reduce_with(Reduction::Count).dim("time").run().unwrap();
+    let counts = counts.data().compute().unwrap();
+    assert_eq!(counts.shape(), &[1000, 1000]);
+    let total: f64 = (0..counts.len())
+        .map(|k| as_f64(&counts.get_flat(k).unwrap()))
+        .sum();
+    assert_eq!(total as u64, expected["count"].as_u64().unwrap());
+    let took = start.elapsed();
+    assert!(took < TIME_BOUND, "count over time took {took:?}");
+    let start = Instant::now();
+    let maxima = tas
+        .reduce_with(Reduction::Max)
+        .dims(&["y", "x"])
+        .run()
+        .unwrap();
+    let maxima = maxima.data().compute().unwrap();
+    assert_eq!(maxima.shape(), &[5000]);
+    let written: Vec<f64> = (0..maxima.len())
+        .map(|k| as_f64(&maxima.get_flat(k).unwrap()))
+        .filter(|v| !v.is_nan())
+        .collect();
+    assert_eq!(written.len(), 2, "two time steps were written");
+    assert_close(
+        written.iter().copied().fold(f64::MIN, f64::max),
+        &expected["max"],
+        "max",
+    );
+    let took = start.elapsed();
+    assert!(took < TIME_BOUND, "max over y, x took {took:?}");
+}
+
 #[test]
 fn written_and_unwritten_values_read_as_in_xarray() {
     let g = golden();
