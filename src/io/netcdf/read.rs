@@ -305,7 +305,10 @@ impl ChunkSource for NetcdfSource {
         let records = region.first()?;
         if !matches!(self.storage, Storage::Number(_))
             || records.start < first
-            || region.iter().zip(&self.shape).any(|(r, &n)| r.is_empty() || r.end > n)
+            || region
+                .iter()
+                .zip(&self.shape)
+                .any(|(r, &n)| r.is_empty() || r.end > n)
         {
             return None;
         }
