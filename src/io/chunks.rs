@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use self::decode::{convert_into, fill_value, FromStored};
 use self::filters::Filter;
 use self::hdf5::{Layout, Probe};
-use crate::array::chunks::{ChunkGrid, Region};
+use crate::array::chunks::{for_each_index, ChunkGrid, Region};
 use crate::array::{with_numeric_dtype, DType, NdArray};
 use crate::error::{Error, Result};
 use crate::lazy::{assemble, ChunkSource};
@@ -484,6 +484,36 @@ impl ChunkSource for DirectChunkSource {
                 .remove(&l)
                 .ok_or_else(|| Error::internal(format!("chunk {l} was not decoded")))
         })
+    }
+
+    fn constant(&self, region: &[Range<usize>]) -> Option<NdArray> {
+        let shape = &self.layout.shape;
+        if region.len() != shape.len()
+            || region
+                .iter()
+                .zip(shape)
+                .any(|(r, &n)| r.is_empty() || r.end > n)
+        {
+            return None;
+        }
+        let overlap = self.grid.overlapping(region);
+        let counts: Vec<usize> = overlap.iter().map(Vec::len).collect();
+        let mut written = false;
+        for_each_index(&counts, |idx| {
+            let block: Vec<usize> = idx.iter().zip(&overlap).map(|(&i, o)| o[i].0).collect();
+            let linear = self.grid.linear_index(&block);
+            written |= self.layout.chunks.get(linear).is_none_or(Option::is_some);
+        });
+        if written {
+            return None;
+        }
+        let one = IxDyn(&vec![1; shape.len()]);
+        let (fill, big_endian) = (&self.layout.fill, self.layout.big_endian);
+        with_numeric_dtype!(
+            self.layout.dtype,
+            |T| fill_value::<T>(fill, big_endian).map(|v| <T as crate::array::Element>::wrap(ArcArray::from_elem(one, v))),
+            _ => None
+        )
     }
 
     fn label(&self) -> String {

@@ -307,6 +307,58 @@ fn read_source(expr: &Arc<Expr>, src: &Arc<dyn ChunkSource>, region: &Region) ->
     }
 }
 
+/// The one value every element of `arr` over `region` holds, when the sources know it
+/// without reading (never-written chunks, see [`ChunkSource::constant`]) and it flows
+/// through the fused nodes in between: elementwise nodes (a CF mask/scale `Map`) apply to
+/// the one value, and layout nodes keep it. A one-element array of shape `[1; ndim]`;
+/// `None` when unknown (a materialised or in-memory input, an empty region, or an
+/// elementwise function that fails on the value, which the real evaluation then reports).
+pub(crate) fn constant_region(arr: &LazyArray, region: &Region) -> Option<NdArray> {
+    if region.iter().any(|r| r.is_empty()) || arr.expr.materialized_grid().is_some() {
+        return None;
+    }
+    let ones = vec![1; arr.ndim()];
+    let value = match &*arr.expr {
+        Expr::Source(src) => src.constant(region)?,
+        Expr::Memory(_) | Expr::Blocks { .. } => return None,
+        Expr::Unary(op, a) => kernels::unary(&constant_region(a, region)?, *op).ok()?,
+        Expr::Binary(op, a, b) => {
+            let [(_, ra), (_, rb)] = &arr.expr.input_regions(region)[..] else {
+                return None;
+            };
+            let (va, vb) = (constant_region(a, ra)?, constant_region(b, rb)?);
+            kernels::binary(&va, &vb, *op).ok()?
+        }
+        Expr::Cast(dtype, a) => constant_region(a, region)?.astype(*dtype).ok()?,
+        Expr::Map(f, a) => {
+            let v = constant_region(a, region)?;
+            let out = f(&v).ok()?;
+            (out.len() == 1).then_some(out)?
+        }
+        _ => {
+            let mut value: Option<NdArray> = None;
+            for (input, r) in arr.expr.input_regions(region) {
+                let v = constant_region(input, &r)?;
+                match &value {
+                    Some(seen) if !same_value(seen, &v) => return None,
+                    Some(_) => {}
+                    None => value = Some(v),
+                }
+            }
+            value?
+        }
+    };
+    value.reshape(&ones).ok()
+}
+
+/// Whether two one-element arrays hold the same value (NaN equal to NaN).
+fn same_value(a: &NdArray, b: &NdArray) -> bool {
+    match (a.get_flat(0), b.get_flat(0)) {
+        (Ok(x), Ok(y)) => a.dtype() == b.dtype() && (x == y || x.to_string() == y.to_string()),
+        _ => false,
+    }
+}
+
 /// Values of materialised blocks available to a task: (node address, block number).
 pub(crate) type Inputs = HashMap<(usize, usize), Arc<TaskValue>>;
 
@@ -353,6 +405,13 @@ pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<
                     ))
                 })
         });
+    }
+    if !matches!(&**expr, Expr::Memory(_) | Expr::Blocks { .. }) {
+        // A never-written region is its one value, broadcast: nothing read or decoded.
+        if let Some(v) = constant_region(arr, region) {
+            let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
+            return v.broadcast_to(&shape);
+        }
     }
     if matches!(
         &**expr,

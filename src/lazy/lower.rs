@@ -13,7 +13,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::expr::{
-    eval, needed_blocks, node_key, reads_a_region_twice, with_read_cache, BlockFn, Expr, Inputs,
+    constant_region, eval, needed_blocks, node_key, reads_a_region_twice, with_read_cache, BlockFn,
+    Expr, Inputs,
 };
 use super::overlap::RegionMap;
 use super::{reduce_dtype, LazyArray};
@@ -359,8 +360,49 @@ impl Lowering {
             let parts: Vec<&[NdArray]> = p.iter().map(|t| t.0.as_slice()).collect();
             Ok(TaskValue(plan.combine(&parts)?))
         };
-        let mut tree = CombineTree::default();
+        // Never-written chunks each hold one value: their partials are known without a
+        // read, and those of the same output lanes and value merge into one partial, so
+        // the work follows the written chunks, not the declared size.
+        let mut constant: Vec<(NdArray, usize, Vec<Region>)> = Vec::new();
+        let mut group_of: HashMap<(Region, String), usize> = HashMap::new();
+        let mut read = Vec::new();
         for r in regions {
+            let Some(value) = constant_region(input, &r) else {
+                read.push(r);
+                continue;
+            };
+            let lanes: Region = (0..r.len())
+                .filter(|d| !axes.contains(d))
+                .map(|d| r[d].clone())
+                .collect();
+            let key = (lanes, format!("{} {:?}", value.dtype(), value.get_flat(0)?));
+            let per_lane: usize = axes.iter().map(|&a| r[a].len()).product();
+            let g = *group_of.entry(key).or_insert_with(|| {
+                constant.push((value, 0, Vec::new()));
+                constant.len() - 1
+            });
+            constant[g].1 += per_lane;
+            constant[g].2.push(r);
+        }
+        let mut tree = CombineTree::default();
+        for (value, per_lane, members) in constant {
+            let mut shape: Vec<usize> = members[0].iter().map(ExactSizeIterator::len).collect();
+            for (k, &a) in axes.iter().enumerate() {
+                shape[a] = if k == 0 { per_lane } else { 1 };
+            }
+            let Some(part) = plan.constant_chunk(&value, &shape, axes)? else {
+                read.extend(members);
+                continue;
+            };
+            let id = self.graph.add_task(
+                Vec::new(),
+                format!("{label}, {} never-written blocks", members.len()),
+                0,
+                Box::new(move |_| Ok(TaskValue(part))),
+            );
+            tree.push(id, |deps| self.combine(deps, label, combine));
+        }
+        for r in read {
             let axes = axes.to_vec();
             let id = self.region_task(
                 input,

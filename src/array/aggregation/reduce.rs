@@ -4,7 +4,7 @@
 
 use ndarray::{ArcArray, IxDyn, Zip};
 
-use super::{variance_from_moments, Accumulate, Combine, Finalize, Method};
+use super::{variance_from_moments, Accumulate, Combine, Finalize, Intermediate, Method};
 use crate::array::kernels::{self, ReduceParams, Reduction};
 use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
@@ -71,6 +71,82 @@ impl ReducePlan {
                 self.op
             ))),
         }
+    }
+
+    /// The partial of a chunk of `shape` whose every element is `value` (a one-element
+    /// array), computed without the chunk: the partial of one element per kept lane, its
+    /// counts (and sums) scaled by the elements per lane. A never-written chunk after CF
+    /// masking is all NaN: count 0, sum 0, no extremes, whatever its size.
+    ///
+    /// `None` when that is not exact for this reduction and value: positions
+    /// (`argmin`), holistic reductions, products of values other than NaN, 0 and 1, and
+    /// sums of integers other than 0 (which the kernel may wrap). Float sums and means of
+    /// other values are `n·value`, which may differ from a sum of `n` terms in the last
+    /// bit.
+    ///
+    /// # Errors
+    /// When the kernels fail on the one-element chunk (as they would on the chunk).
+    pub fn constant_chunk(
+        &self,
+        value: &NdArray,
+        shape: &[usize],
+        axes: &[usize],
+    ) -> Result<Option<Vec<NdArray>>> {
+        let per_lane: usize = axes
+            .iter()
+            .map(|&ax| shape.get(ax).copied().unwrap_or(0))
+            .product();
+        if value.len() != 1 || per_lane == 0 {
+            return Ok(None);
+        }
+        let x = match value.get_flat(0)? {
+            crate::array::Scalar::F64(x) => x,
+            crate::array::Scalar::I64(x) => x as f64,
+            crate::array::Scalar::U64(x) => x as f64,
+            crate::array::Scalar::Bool(b) => f64::from(u8::from(b)),
+            _ => return Ok(None),
+        };
+        let agg = self.op.aggregation();
+        let float = value.dtype().is_float() || matches!(agg.accumulate, Accumulate::F64);
+        let lane: Vec<usize> = shape
+            .iter()
+            .enumerate()
+            .map(|(d, &n)| if axes.contains(&d) { 1 } else { n })
+            .collect();
+        let ones = vec![1; shape.len()];
+        let one = value.reshape(&ones)?.broadcast_to(&lane)?;
+        let scale = |col: &NdArray| -> Result<NdArray> {
+            let n = NdArray::full(
+                &[],
+                &crate::array::Scalar::U64(per_lane as u64),
+                col.dtype(),
+            )?;
+            kernels::binary(col, &n, kernels::BinaryOp::Mul)
+        };
+        let mut part = self.chunk(&one, axes)?;
+        match agg.combine {
+            Combine::Moments => {
+                // (count, mean, M2): a constant has M2 0 (NaN stays NaN).
+                part[0] = scale(&part[0])?;
+            }
+            Combine::Columns => {
+                for (col, i) in part.iter_mut().zip(agg.chunk) {
+                    match i {
+                        Intermediate::Count => *col = scale(col)?,
+                        Intermediate::Sum if x.is_nan() || x == 0.0 => {}
+                        Intermediate::Sum if float => *col = scale(col)?,
+                        Intermediate::Prod if x.is_nan() || x == 0.0 || x == 1.0 => {}
+                        Intermediate::Min
+                        | Intermediate::Max
+                        | Intermediate::All
+                        | Intermediate::Any => {}
+                        _ => return Ok(None),
+                    }
+                }
+            }
+            Combine::Holistic => return Ok(None),
+        }
+        Ok(Some(part))
     }
 
     /// Combines partials of the same output block.

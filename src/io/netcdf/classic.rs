@@ -30,14 +30,33 @@ struct Var {
     begin: u64,
 }
 
+/// The records of a classic file that lie past its end: never written (a writer that
+/// declared them and stopped, or a cut copy). netcdf-c reads bytes past the end of a
+/// classic file as zeros, and xarray, through it, does the same; so such records are
+/// zeros, known without reading.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct RecordsPastEnd {
+    /// By record variable: the first record whose bytes all lie past the end of the file
+    /// (and every later one). Only variables with such records are listed.
+    first: Vec<(String, u64)>,
+}
+
+impl RecordsPastEnd {
+    /// The first record of variable `name` (a root variable) past the end of the file.
+    pub(super) fn first(&self, name: &str) -> Option<u64> {
+        self.first.iter().find(|(n, _)| n == name).map(|&(_, r)| r)
+    }
+}
+
 /// Checks the classic header of `path`; `Ok` for a file that is not a classic file (it
-/// does not start with `CDF`), which libnetcdf then judges.
+/// does not start with `CDF`), which libnetcdf then judges. Returns the records past the
+/// end of the file, which read as zeros.
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be read; [`Error::Format`] naming the file and the
-/// field when the header is corrupt or truncated, or a variable's data lies past the end
-/// of the file.
-pub(super) fn check_header(path: &Path) -> Result<()> {
+/// field when the header is corrupt or truncated, or a fixed-size variable's data lies
+/// past the end of the file.
+pub(super) fn check_header(path: &Path) -> Result<RecordsPastEnd> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -47,11 +66,11 @@ pub(super) fn check_header(path: &Path) -> Result<()> {
     let mut magic = [0u8; 4];
     let mut reader = BufReader::new(file);
     if len < 4 {
-        return Ok(());
+        return Ok(RecordsPastEnd::default());
     }
     reader.read_exact(&mut magic).map_err(io)?;
     if &magic[..3] != b"CDF" {
-        return Ok(());
+        return Ok(RecordsPastEnd::default());
     }
     let mut header = Header {
         reader,
@@ -89,7 +108,7 @@ struct Header {
 }
 
 impl Header {
-    fn check(&mut self) -> std::result::Result<(), Fault> {
+    fn check(&mut self) -> std::result::Result<RecordsPastEnd, Fault> {
         if !matches!(self.version, 1 | 2 | 5) {
             return Err((
                 None,
@@ -396,7 +415,8 @@ impl Header {
         vars: &[Var],
         numrecs: Option<u64>,
         header_end: u64,
-    ) -> std::result::Result<(), Fault> {
+    ) -> std::result::Result<RecordsPastEnd, Fault> {
+        let mut past_end = RecordsPastEnd::default();
         // One record holds every record variable's slab; the lower bound without padding
         // keeps the check lenient for writers that pad differently.
         let recsize = vars
@@ -416,11 +436,24 @@ impl Header {
                 match numrecs {
                     // Without records, libnetcdf places them past the end of the file.
                     Some(0) | None => continue,
-                    Some(n) => (n - 1)
-                        .checked_mul(recsize)
-                        .and_then(|r| r.checked_add(v.begin))
-                        .and_then(|r| r.checked_add(v.bytes))
-                        .ok_or_else(|| fault(format!("{n} records overflow 64 bits")))?,
+                    Some(n) => {
+                        (n - 1)
+                            .checked_mul(recsize)
+                            .and_then(|r| r.checked_add(v.begin))
+                            .and_then(|r| r.checked_add(v.bytes))
+                            .ok_or_else(|| fault(format!("{n} records overflow 64 bits")))?;
+                        // Records past the end read as zeros (netcdf-c zero-fills reads
+                        // past the end of the file). `recsize` is at most the true record
+                        // size (no padding), so every record from `first` on truly lies
+                        // past the end.
+                        if recsize > 0 && v.bytes > 0 {
+                            let first = self.len.saturating_sub(v.begin).div_ceil(recsize);
+                            if first < n {
+                                past_end.first.push((v.name.clone(), first));
+                            }
+                        }
+                        continue;
+                    }
                 }
             } else {
                 v.begin
@@ -434,7 +467,7 @@ impl Header {
                 )));
             }
         }
-        Ok(())
+        Ok(past_end)
     }
 }
 
@@ -449,7 +482,7 @@ mod tests {
             .join(name)
     }
 
-    fn check_bytes(bytes: &[u8]) -> Result<()> {
+    fn check_bytes(bytes: &[u8]) -> Result<RecordsPastEnd> {
         let dir = std::env::temp_dir().join(format!("xr-classic-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!(
@@ -490,7 +523,7 @@ mod tests {
                 // whole header and whole fixed variables: only the start is certain.
                 let err = match check_bytes(&bytes[..keep]) {
                     Err(e) => e,
-                    Ok(()) => continue,
+                    Ok(_) => continue,
                 };
                 assert!(
                     matches!(err, Error::Format { .. }),
@@ -507,6 +540,16 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn records_past_the_end_of_the_file_are_known() {
+        // 3 records written of the 50 million declared.
+        let past = check_header(&fixture("nc_sparse_classic.nc")).unwrap();
+        assert_eq!((past.first("a"), past.first("b")), (Some(3), Some(3)));
+        assert_eq!(past.first("x"), None);
+        let whole = check_header(&fixture("classic.nc")).unwrap();
+        assert_eq!(whole, RecordsPastEnd::default());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use netcdf::types::{
 };
 use netcdf::AttributeValue;
 
+use super::classic::RecordsPastEnd;
 use super::ffi::{Filters, VarIds};
 use super::{format_error, nc_error, with_lock};
 use crate::array::chunks::ChunkGrid;
@@ -138,6 +139,9 @@ pub struct NetcdfSource {
     grid: ChunkGrid,
     /// How characters are decoded: the variable's `_Encoding`.
     charset: Charset,
+    /// For a record variable of a classic file: the first record past the end of the
+    /// file; from it on, records read as zeros (as netcdf-c reads them).
+    zeros_from: Option<usize>,
 }
 
 /// The character set of `NC_CHAR` text (`_Encoding`). xarray decodes with any Python
@@ -294,6 +298,21 @@ impl ChunkSource for NetcdfSource {
 
     fn read(&self, region: &[Range<usize>]) -> Result<NdArray> {
         self.read_region(region)
+    }
+
+    fn constant(&self, region: &[Range<usize>]) -> Option<NdArray> {
+        let first = self.zeros_from?;
+        let records = region.first()?;
+        if !matches!(self.storage, Storage::Number(_))
+            || records.start < first
+            || region
+                .iter()
+                .zip(&self.shape)
+                .any(|(r, &n)| r.is_empty() || r.end > n)
+        {
+            return None;
+        }
+        NdArray::zeros(&vec![1; self.shape.len()], self.dtype).ok()
     }
 
     fn label(&self) -> String {
@@ -716,7 +735,11 @@ fn storage_grid(meta: &VarMeta, item_size: usize) -> Result<ChunkGrid> {
 /// built here and preferred, reading chunk bytes in parallel without the library lock;
 /// the library-backed [`NetcdfSource`] below stays the fallback (NetCDF-3, contiguous
 /// storage, unusual filters, strings).
-fn variable_source(file: &Arc<NcFile>, meta: &VarMeta) -> Result<Arc<dyn ChunkSource>> {
+fn variable_source(
+    file: &Arc<NcFile>,
+    meta: &VarMeta,
+    past_end: &RecordsPastEnd,
+) -> Result<Arc<dyn ChunkSource>> {
     let (dtype, item) = match meta.storage {
         Storage::Number(d) => (d, d.size()),
         Storage::Chars(len) => (DType::Str, len.max(1)),
@@ -733,6 +756,9 @@ fn variable_source(file: &Arc<NcFile>, meta: &VarMeta) -> Result<Arc<dyn ChunkSo
         shape: meta.shape.clone(),
         grid: storage_grid(meta, item)?,
         charset: Charset::of(&meta.attrs),
+        zeros_from: past_end
+            .first(&meta.var_path)
+            .and_then(|r| usize::try_from(r).ok()),
     }))
 }
 
@@ -788,7 +814,7 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
         path: path.to_path_buf(),
         source,
     })?;
-    super::classic::check_header(path)?;
+    let past_end = super::classic::check_header(path)?;
     // The netcdf crate unwraps some library results internally (listing variables and
     // attributes); a corrupt file must give an error, not a panic.
     let scan = std::panic::AssertUnwindSafe(|| {
@@ -855,7 +881,7 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
     }
     let mut variables = IndexMap::new();
     for meta in metas {
-        let source = variable_source(&file, &meta)?;
+        let source = variable_source(&file, &meta, &past_end)?;
         let is_index = meta.dims.len() == 1 && meta.dims[0] == meta.name;
         let data: Data = if is_index || meta.shape.is_empty() {
             let full: Vec<Range<usize>> = meta.shape.iter().map(|&n| 0..n).collect();
