@@ -25,6 +25,7 @@ use std::sync::{Mutex, PoisonError};
 
 pub use backend::NetcdfBackend;
 pub use read::{NetcdfSource, OpenOptions};
+pub use write::NetcdfMode;
 pub use write::{NetcdfFormat, ToNetcdf};
 
 use crate::error::Error;

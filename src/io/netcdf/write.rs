@@ -40,6 +40,10 @@ use crate::lazy::lower::Lowering;
 use crate::lazy::Data;
 use crate::warning::warn;
 
+mod append;
+
+pub use append::NetcdfMode;
+
 /// The file being written, shared by the write tasks; taken back to be closed.
 type SharedFile = Arc<Mutex<Option<netcdf::FileMut>>>;
 
@@ -90,6 +94,7 @@ pub struct ToNetcdf<'a> {
     unlimited_dims: Vec<String>,
     group: Option<String>,
     encoding: IndexMap<String, Encoding>,
+    mode: NetcdfMode,
 }
 
 impl<'a> ToNetcdf<'a> {
@@ -102,7 +107,15 @@ impl<'a> ToNetcdf<'a> {
             unlimited_dims: Vec::new(),
             group: None,
             encoding: IndexMap::new(),
+            mode: NetcdfMode::default(),
         }
+    }
+
+    /// Whether to write a new file ([`NetcdfMode::Write`], the default) or append along
+    /// the unlimited dim of an existing one ([`NetcdfMode::Append`]).
+    pub fn mode(mut self, mode: NetcdfMode) -> Self {
+        self.mode = mode;
+        self
     }
 
     /// The file format.
@@ -166,6 +179,9 @@ impl<'a> ToNetcdf<'a> {
                     executor.name()
                 ),
             ));
+        }
+        if self.mode == NetcdfMode::Append && self.path.exists() {
+            return self.append(executor);
         }
         let tmp = temp_path(&self.path);
         let result = self.write_to(&tmp, executor).and_then(|()| {
@@ -375,6 +391,7 @@ impl<'a> ToNetcdf<'a> {
                 nc4,
                 chars: char_dims.get(name).map(|&(_, n)| n),
                 charset: Charset::named(var.encoding().string_encoding.as_deref()),
+                origin: Vec::new(),
             };
             writes.add(target, var)?;
         }
@@ -751,6 +768,8 @@ struct Write {
     chars: Option<usize>,
     /// The characters' charset (`_Encoding`).
     charset: Charset,
+    /// Where the variable's values start in the file (appends); empty for the origin.
+    origin: Vec<usize>,
 }
 
 impl Write {
@@ -772,7 +791,15 @@ impl Write {
             )
         })?;
         let chars = self.chars.map(|len| (len, self.charset));
-        put_block(file, &self.path, &self.name, &block, region, chars)
+        let shifted: Vec<std::ops::Range<usize>> = region
+            .iter()
+            .enumerate()
+            .map(|(axis, r)| {
+                let start = self.origin.get(axis).copied().unwrap_or(0);
+                r.start + start..r.end + start
+            })
+            .collect();
+        put_block(file, &self.path, &self.name, &block, &shifted, chars)
     }
 }
 
