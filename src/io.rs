@@ -9,6 +9,8 @@ pub mod cf;
 pub mod chunks;
 mod dataset;
 #[cfg(any(feature = "netcdf", feature = "zarr"))]
+mod datatree;
+#[cfg(any(feature = "netcdf", feature = "zarr"))]
 pub mod mf;
 #[cfg(feature = "netcdf")]
 pub mod netcdf;
@@ -17,3 +19,5 @@ pub mod zarr;
 
 pub use backend::{AppendBackend, Backend, Engine, WriteBackend};
 pub use dataset::OpenDataset;
+#[cfg(any(feature = "netcdf", feature = "zarr"))]
+pub use datatree::OpenDataTree;
