@@ -10,6 +10,8 @@ pub mod chunks;
 mod dataset;
 #[cfg(any(feature = "netcdf", feature = "zarr"))]
 mod datatree;
+#[cfg(feature = "netcdf")]
+pub mod hdf5;
 #[cfg(any(feature = "netcdf", feature = "zarr"))]
 pub mod mf;
 #[cfg(feature = "netcdf")]

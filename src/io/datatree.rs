@@ -64,6 +64,8 @@ fn group_paths(engine: Engine, location: &Path) -> Result<Vec<String>> {
         Engine::Netcdf => netcdf_groups(location),
         #[cfg(feature = "zarr")]
         Engine::Zarr => zarr_groups(location),
+        #[cfg(feature = "netcdf")]
+        Engine::Hdf5 => netcdf_groups(location),
     }
 }
 
@@ -81,6 +83,11 @@ fn open_group(
             .open(),
         #[cfg(feature = "zarr")]
         Engine::Zarr => super::zarr::OpenZarr::new(location.to_string_lossy())
+            .decode_options(*decode)
+            .group(group)
+            .open(),
+        #[cfg(feature = "netcdf")]
+        Engine::Hdf5 => super::hdf5::OpenHdf5::new(location)
             .decode_options(*decode)
             .group(group)
             .open(),
