@@ -58,7 +58,7 @@ impl WriteBackend for Hdf5Backend {
 ///
 /// ```
 /// # fn main() -> xr::Result<()> {
-/// let ds = xr::Dataset::open_hdf5_with("tests/data/hdf5_plain.h5").group("/grp").open()?;
+/// let ds = xr::Dataset::open_hdf5_with("tests/data/hdf5_plain.h5").group("/grp/sub").open()?;
 /// assert!(ds.dims().keys().all(|d| d.starts_with("phony_dim_")));
 /// # Ok(())
 /// # }
