@@ -222,7 +222,11 @@ fn fails_naming(ds: &Dataset, names: &[&str]) -> PathBuf {
     let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap())
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().contains("xr-tmp"))
+        .filter(|e| {
+            // Only this file's: other tests append next to it at the same time.
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.contains("xr-tmp") && n.contains(&*out.file_name().unwrap().to_string_lossy())
+        })
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     out

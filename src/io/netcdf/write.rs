@@ -301,22 +301,37 @@ impl<'a> ToNetcdf<'a> {
         groups::write_parts(&[self], tmp, executor)
     }
 
-    /// Defines this part's group, dims, attributes and variables in `file` (in define
-    /// mode, under [`with_lock`]); what its writes need comes back.
-    fn define(&self, file: &mut netcdf::FileMut, tmp: &Path) -> Result<Defined> {
-        let path = self.path.as_path();
+    /// The encoded variables and string-length dims of this part, prepared before the
+    /// library lock is taken: they may compute lazy values, which may read NetCDF files.
+    fn prepare(&self) -> Result<Defined> {
         let variables = self.encoded_variables()?;
         let char_dims = self.char_dims(&variables)?;
+        let prefix = self
+            .group
+            .as_ref()
+            .map_or_else(String::new, |g| format!("{g}/"));
+        Ok(Defined {
+            variables,
+            char_dims,
+            prefix,
+        })
+    }
+
+    /// Defines this part's group, dims, attributes and variables (`prepared`) in `file`
+    /// (in define mode, under [`with_lock`]; nothing here computes lazy values).
+    fn define(&self, file: &mut netcdf::FileMut, tmp: &Path, prepared: &Defined) -> Result<()> {
+        let path = self.path.as_path();
+        let Defined {
+            variables,
+            char_dims,
+            prefix,
+        } = prepared;
         let dims = self.dataset.dims();
         let nc4 = self.format.is_netcdf4();
         let unlimited = self.unlimited();
         if self.group.is_some() && !nc4 {
             return Err(format_error(path, None, "groups need a NetCDF-4 format"));
         }
-        let prefix = self
-            .group
-            .as_ref()
-            .map_or_else(String::new, |g| format!("{g}/"));
         if let Some(g) = &self.group {
             file.add_group(g)
                 .map_err(|e| nc_error(path, None, &format!("creating group {g:?}"), e))?;
@@ -331,7 +346,7 @@ impl<'a> ToNetcdf<'a> {
             r.map_err(|e| nc_error(path, None, &format!("adding dimension {d:?}"), e))?;
         }
         let mut char_dim_lens: IndexMap<&str, usize> = IndexMap::new();
-        for (name, (d, n)) in &char_dims {
+        for (name, (d, n)) in char_dims {
             let known = dims.get(d).or_else(|| char_dim_lens.get(d.as_str()));
             match known {
                 Some(&m) if m == *n => {}
@@ -359,7 +374,7 @@ impl<'a> ToNetcdf<'a> {
             file.add_attribute(&format!("{prefix}{k}"), value)
                 .map_err(|e| nc_error(path, None, &format!("writing attribute {k}"), e))?;
         }
-        for (name, var) in &variables {
+        for (name, var) in variables {
             let target = Target {
                 path,
                 tmp,
@@ -376,11 +391,7 @@ impl<'a> ToNetcdf<'a> {
                 unlimited.iter().any(|d| var.dims().contains(d)),
             )?;
         }
-        Ok(Defined {
-            variables,
-            char_dims,
-            prefix,
-        })
+        Ok(())
     }
 
     /// Adds the writes of this part's values (defined as `defined` says) to `writes`.

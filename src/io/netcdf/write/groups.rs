@@ -21,17 +21,22 @@ pub(super) fn write_parts(
         .first()
         .ok_or_else(|| Error::internal("a NetCDF file is written from at least one part"))?;
     let path = first.path.as_path();
-    let (file, defined) = with_lock(|| -> Result<_> {
+    // Encoding may compute lazy values (string lengths), which may read NetCDF files:
+    // done before the library lock is taken.
+    let defined = parts
+        .iter()
+        .map(|p| p.prepare())
+        .collect::<Result<Vec<_>>>()?;
+    let file = with_lock(|| -> Result<_> {
         let mut file =
             netcdf::create_with(tmp, first.format.options() | netcdf::Options::NOCLOBBER)
                 .map_err(|e| nc_error(path, None, "creating the file", e))?;
-        let defined = parts
-            .iter()
-            .map(|p| p.define(&mut file, tmp))
-            .collect::<Result<Vec<_>>>()?;
+        for (p, d) in parts.iter().zip(&defined) {
+            p.define(&mut file, tmp, d)?;
+        }
         file.enddef()
             .map_err(|e| nc_error(path, None, "ending define mode", e))?;
-        Ok((file, defined))
+        Ok(file)
     })?;
     let file = Arc::new(Mutex::new(Some(file)));
     let mut writes = Writes {
