@@ -202,7 +202,7 @@ fn append_to_a_missing_file_writes_it() {
 
 /// Appends `ds` to a copy of the noleap base file, expects an error whose message names
 /// every one of `names`, and checks the file is unchanged.
-fn fails_naming(ds: &Dataset, names: &[&str]) -> PathBuf {
+fn fails_naming(ds: &Dataset, names: &[&str]) {
     let out = base_copy("noleap");
     let before = std::fs::read(&out).unwrap();
     let err = ds
@@ -229,7 +229,7 @@ fn fails_naming(ds: &Dataset, names: &[&str]) -> PathBuf {
         })
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
-    out
+    std::fs::remove_file(&out).ok();
 }
 
 #[test]
@@ -283,6 +283,7 @@ fn bad_appends_are_errors_naming_the_culprit_and_leave_the_file_alone() {
         "{err}"
     );
     assert_eq!(std::fs::read(&out).unwrap(), before);
+    std::fs::remove_file(&out).ok();
 }
 
 #[test]
