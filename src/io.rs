@@ -9,6 +9,10 @@ pub mod cf;
 pub mod chunks;
 mod dataset;
 #[cfg(any(feature = "netcdf", feature = "zarr"))]
+mod datatree;
+#[cfg(feature = "netcdf")]
+pub mod hdf5;
+#[cfg(any(feature = "netcdf", feature = "zarr"))]
 pub mod mf;
 #[cfg(feature = "netcdf")]
 pub mod netcdf;
@@ -17,3 +21,5 @@ pub mod zarr;
 
 pub use backend::{AppendBackend, Backend, Engine, WriteBackend};
 pub use dataset::OpenDataset;
+#[cfg(any(feature = "netcdf", feature = "zarr"))]
+pub use datatree::OpenDataTree;

@@ -40,6 +40,7 @@ pub mod warning;
 pub use array::{DType, NdArray, Scalar};
 pub use dataset::apply_ufunc;
 pub use dataset::polyval;
+pub use dataset::DataTree;
 pub use dataset::{
     concat, concat_with_labels, corr, cov, merge, AttrValue, Attrs, Compression, DataArray,
     Dataset, DatasetEncoding, Encoding, Index, Join, Variable,

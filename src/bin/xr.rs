@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! xr info FILE [--json] [--stats]    describe a NetCDF file as xr decodes it
+//!                                     (and each group of a file or store with groups)
 //! xr clim DIR_OR_GLOB OUT [--mpi]    seasonal climatology of a multi-file dataset (.nc, .zarr)
 //! xr convert IN OUT                   NetCDF <-> Zarr, streamed chunk by chunk
 //! ```
@@ -65,14 +66,30 @@ fn info(args: &[String]) -> Result<(), String> {
     }
     let file = file.ok_or_else(|| USAGE.to_string())?;
     let ds = Dataset::open_dataset(&file).map_err(|e| e.to_string())?;
+    // The groups below the root, when there are any (a tree whose groups do not align
+    // is described by its root alone, as before).
+    let tree = xr::DataTree::open(&file)
+        .ok()
+        .filter(|t| t.groups().len() > 1);
     if as_json {
-        let v = describe(&ds, stats).map_err(|e| e.to_string())?;
+        let mut v = describe(&ds, stats).map_err(|e| e.to_string())?;
+        if let Some(tree) = &tree {
+            let mut groups = Map::new();
+            for (path, node) in tree.subtree().into_iter().skip(1) {
+                let d = describe(&node.dataset(), stats).map_err(|e| format!("{path}: {e}"))?;
+                groups.insert(path, d);
+            }
+            v["groups"] = Value::Object(groups);
+        }
         println!(
             "{}",
             serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
         );
     } else {
-        println!("{ds}");
+        match &tree {
+            Some(tree) => println!("{tree}"),
+            None => println!("{ds}"),
+        }
         if stats {
             for (name, var) in ds.data_vars() {
                 if let Some(s) = var_stats(var).map_err(|e| format!("{name}: {e}"))? {

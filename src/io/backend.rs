@@ -75,6 +75,9 @@ pub enum Engine {
     /// Zarr v2 and v3 stores, through zarrs.
     #[cfg(feature = "zarr")]
     Zarr,
+    /// Any HDF5 file, as xarray's `h5netcdf` engine with `phony_dims="sort"` reads it.
+    #[cfg(feature = "netcdf")]
+    Hdf5,
 }
 
 impl Engine {
@@ -84,6 +87,8 @@ impl Engine {
         Engine::Zarr,
         #[cfg(feature = "netcdf")]
         Engine::Netcdf,
+        #[cfg(feature = "netcdf")]
+        Engine::Hdf5,
     ];
 
     /// The engine's backend.
@@ -93,6 +98,8 @@ impl Engine {
             Engine::Netcdf => &super::netcdf::NetcdfBackend,
             #[cfg(feature = "zarr")]
             Engine::Zarr => &super::zarr::ZarrBackend,
+            #[cfg(feature = "netcdf")]
+            Engine::Hdf5 => &super::hdf5::Hdf5Backend,
         }
     }
 
@@ -103,6 +110,8 @@ impl Engine {
             Engine::Netcdf => &super::netcdf::NetcdfBackend,
             #[cfg(feature = "zarr")]
             Engine::Zarr => &super::zarr::ZarrBackend,
+            #[cfg(feature = "netcdf")]
+            Engine::Hdf5 => &super::hdf5::Hdf5Backend,
         }
     }
 
@@ -143,6 +152,8 @@ impl std::str::FromStr for Engine {
             "netcdf4" | "netcdf" | "h5netcdf" | "scipy" => Ok(Engine::Netcdf),
             #[cfg(feature = "zarr")]
             "zarr" => Ok(Engine::Zarr),
+            #[cfg(feature = "netcdf")]
+            "hdf5" => Ok(Engine::Hdf5),
             other => Err(Error::invalid_argument(
                 "engine",
                 format!(

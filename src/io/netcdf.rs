@@ -25,6 +25,8 @@ use std::sync::{Mutex, PoisonError};
 
 pub use backend::NetcdfBackend;
 pub use read::{NetcdfSource, OpenOptions};
+pub(crate) use write::write_groups;
+pub use write::NetcdfMode;
 pub use write::{NetcdfFormat, ToNetcdf};
 
 use crate::error::Error;

@@ -662,7 +662,7 @@ fn collapse_char_dims(metas: &mut [VarMeta]) {
 }
 
 /// True for NetCDF-3 files (`CDF\x01`, `\x02` or `\x05` at the start).
-fn is_netcdf3(path: &Path) -> bool {
+pub(super) fn is_netcdf3(path: &Path) -> bool {
     use std::io::Read;
     let mut magic = [0u8; 3];
     std::fs::File::open(path)

@@ -40,6 +40,13 @@ use crate::lazy::lower::Lowering;
 use crate::lazy::Data;
 use crate::warning::warn;
 
+mod append;
+mod groups;
+
+pub(crate) use groups::write_groups;
+
+pub use append::NetcdfMode;
+
 /// The file being written, shared by the write tasks; taken back to be closed.
 type SharedFile = Arc<Mutex<Option<netcdf::FileMut>>>;
 
@@ -90,6 +97,7 @@ pub struct ToNetcdf<'a> {
     unlimited_dims: Vec<String>,
     group: Option<String>,
     encoding: IndexMap<String, Encoding>,
+    mode: NetcdfMode,
 }
 
 impl<'a> ToNetcdf<'a> {
@@ -102,7 +110,15 @@ impl<'a> ToNetcdf<'a> {
             unlimited_dims: Vec::new(),
             group: None,
             encoding: IndexMap::new(),
+            mode: NetcdfMode::default(),
         }
+    }
+
+    /// Whether to write a new file ([`NetcdfMode::Write`], the default) or append along
+    /// the unlimited dim of an existing one ([`NetcdfMode::Append`]).
+    pub fn mode(mut self, mode: NetcdfMode) -> Self {
+        self.mode = mode;
+        self
     }
 
     /// The file format.
@@ -166,6 +182,9 @@ impl<'a> ToNetcdf<'a> {
                     executor.name()
                 ),
             ));
+        }
+        if self.mode == NetcdfMode::Append && self.path.exists() {
+            return self.append(executor);
         }
         let tmp = temp_path(&self.path);
         let result = self.write_to(&tmp, executor).and_then(|()| {
@@ -279,116 +298,132 @@ impl<'a> ToNetcdf<'a> {
     }
 
     fn write_to(&self, tmp: &Path, executor: &dyn Executor) -> Result<()> {
-        let path = self.path.as_path();
+        groups::write_parts(&[self], tmp, executor)
+    }
+
+    /// The encoded variables and string-length dims of this part, prepared before the
+    /// library lock is taken: they may compute lazy values, which may read NetCDF files.
+    fn prepare(&self) -> Result<Defined> {
         let variables = self.encoded_variables()?;
         let char_dims = self.char_dims(&variables)?;
+        let prefix = self
+            .group
+            .as_ref()
+            .map_or_else(String::new, |g| format!("{g}/"));
+        Ok(Defined {
+            variables,
+            char_dims,
+            prefix,
+        })
+    }
+
+    /// Defines this part's group, dims, attributes and variables (`prepared`) in `file`
+    /// (in define mode, under [`with_lock`]; nothing here computes lazy values).
+    fn define(&self, file: &mut netcdf::FileMut, tmp: &Path, prepared: &Defined) -> Result<()> {
+        let path = self.path.as_path();
+        let Defined {
+            variables,
+            char_dims,
+            prefix,
+        } = prepared;
         let dims = self.dataset.dims();
         let nc4 = self.format.is_netcdf4();
         let unlimited = self.unlimited();
         if self.group.is_some() && !nc4 {
             return Err(format_error(path, None, "groups need a NetCDF-4 format"));
         }
-        let prefix = self
-            .group
-            .as_ref()
-            .map_or_else(String::new, |g| format!("{g}/"));
-        let file = with_lock(|| -> Result<netcdf::FileMut> {
-            let mut file =
-                netcdf::create_with(tmp, self.format.options() | netcdf::Options::NOCLOBBER)
-                    .map_err(|e| nc_error(path, None, "creating the file", e))?;
-            if let Some(g) = &self.group {
-                file.add_group(g)
-                    .map_err(|e| nc_error(path, None, &format!("creating group {g:?}"), e))?;
-            }
-            for (d, &n) in &dims {
-                let full = format!("{prefix}{d}");
-                let r = if unlimited.contains(d) {
-                    file.add_unlimited_dimension(&full).map(|_| ())
-                } else {
-                    file.add_dimension(&full, n).map(|_| ())
-                };
-                r.map_err(|e| nc_error(path, None, &format!("adding dimension {d:?}"), e))?;
-            }
-            let mut char_dim_lens: IndexMap<&str, usize> = IndexMap::new();
-            for (name, (d, n)) in &char_dims {
-                let known = dims.get(d).or_else(|| char_dim_lens.get(d.as_str()));
-                match known {
-                    Some(&m) if m == *n => {}
-                    Some(&m) => {
-                        return Err(format_error(
-                            path,
-                            Some(name),
-                            format!(
-                                "its string-length dim {d:?} needs length {n} but has {m}; \
-                                 set another char_dim_name in its encoding"
-                            ),
-                        ))
-                    }
-                    None => {
-                        file.add_dimension(&format!("{prefix}{d}"), *n)
-                            .map_err(|e| {
-                                nc_error(path, None, &format!("adding dimension {d:?}"), e)
-                            })?;
-                        char_dim_lens.insert(d, *n);
-                    }
+        if let Some(g) = &self.group {
+            file.add_group(g)
+                .map_err(|e| nc_error(path, None, &format!("creating group {g:?}"), e))?;
+        }
+        for (d, &n) in &dims {
+            let full = format!("{prefix}{d}");
+            let r = if unlimited.contains(d) {
+                file.add_unlimited_dimension(&full).map(|_| ())
+            } else {
+                file.add_dimension(&full, n).map(|_| ())
+            };
+            r.map_err(|e| nc_error(path, None, &format!("adding dimension {d:?}"), e))?;
+        }
+        let mut char_dim_lens: IndexMap<&str, usize> = IndexMap::new();
+        for (name, (d, n)) in char_dims {
+            let known = dims.get(d).or_else(|| char_dim_lens.get(d.as_str()));
+            match known {
+                Some(&m) if m == *n => {}
+                Some(&m) => {
+                    return Err(format_error(
+                        path,
+                        Some(name),
+                        format!(
+                            "its string-length dim {d:?} needs length {n} but has {m}; \
+                             set another char_dim_name in its encoding"
+                        ),
+                    ))
+                }
+                None => {
+                    file.add_dimension(&format!("{prefix}{d}"), *n)
+                        .map_err(|e| nc_error(path, None, &format!("adding dimension {d:?}"), e))?;
+                    char_dim_lens.insert(d, *n);
                 }
             }
-            for (k, v) in self.dataset.attrs() {
-                let v = if nc4 { v.clone() } else { nc3_attr(v) };
-                let value = nc_attr(&v)
-                    .map_err(|r| format_error(path, None, format!("attribute {k}: {r}")))?;
-                file.add_attribute(&format!("{prefix}{k}"), value)
-                    .map_err(|e| nc_error(path, None, &format!("writing attribute {k}"), e))?;
-            }
-            for (name, var) in &variables {
-                let target = Target {
-                    path,
-                    tmp,
-                    name: &format!("{prefix}{name}"),
-                    nc4,
-                    chars: char_dims
-                        .get(name)
-                        .map(|(d, n)| (format!("{prefix}{d}"), *n)),
-                };
-                define_variable(
-                    &mut file,
-                    &target,
-                    var,
-                    unlimited.iter().any(|d| var.dims().contains(d)),
-                )?;
-            }
-            file.enddef()
-                .map_err(|e| nc_error(path, None, "ending define mode", e))?;
-            Ok(file)
-        })?;
-        let file: SharedFile = Arc::new(Mutex::new(Some(file)));
-        let mut writes = Writes {
-            lowering: Lowering::new(),
-            last: None,
-            outputs: Vec::new(),
-        };
-        for (name, var) in &variables {
+        }
+        for (k, v) in self.dataset.attrs() {
+            let v = if nc4 { v.clone() } else { nc3_attr(v) };
+            let value =
+                nc_attr(&v).map_err(|r| format_error(path, None, format!("attribute {k}: {r}")))?;
+            file.add_attribute(&format!("{prefix}{k}"), value)
+                .map_err(|e| nc_error(path, None, &format!("writing attribute {k}"), e))?;
+        }
+        for (name, var) in variables {
+            let target = Target {
+                path,
+                tmp,
+                name: &format!("{prefix}{name}"),
+                nc4,
+                chars: char_dims
+                    .get(name)
+                    .map(|(d, n)| (format!("{prefix}{d}"), *n)),
+            };
+            define_variable(
+                file,
+                &target,
+                var,
+                unlimited.iter().any(|d| var.dims().contains(d)),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Adds the writes of this part's values (defined as `defined` says) to `writes`.
+    fn add_writes(&self, defined: &Defined, file: &SharedFile, writes: &mut Writes) -> Result<()> {
+        let path = self.path.as_path();
+        let Defined {
+            variables,
+            char_dims,
+            prefix,
+        } = defined;
+        for (name, var) in variables {
             let target = Write {
-                file: Arc::clone(&file),
+                file: Arc::clone(file),
                 path: Arc::from(path),
                 name: Arc::from(format!("{prefix}{name}")),
-                nc4,
+                nc4: self.format.is_netcdf4(),
                 chars: char_dims.get(name).map(|&(_, n)| n),
                 charset: Charset::named(var.encoding().string_encoding.as_deref()),
+                origin: Vec::new(),
             };
             writes.add(target, var)?;
         }
-        let mut graph = writes.lowering.graph;
-        graph.set_outputs(writes.outputs);
-        let result = executor.execute(graph);
-        // The write tasks are gone with the graph; the handle comes back here, to be
-        // closed (or, after an error, dropped, which closes it too).
-        let file = file.lock().unwrap_or_else(PoisonError::into_inner).take();
-        result?;
-        let file =
-            file.ok_or_else(|| Error::internal("the NetCDF file is taken back once, here"))?;
-        with_lock(|| file.close()).map_err(|e| nc_error(path, None, "closing the file", e))
+        Ok(())
     }
+}
+
+/// What [`ToNetcdf::define`] defined: the encoded variables, the string-length dims of
+/// those stored as characters, and the group's path prefix.
+struct Defined {
+    variables: IndexMap<String, Variable>,
+    char_dims: IndexMap<String, (String, usize)>,
+    prefix: String,
 }
 
 /// The string-length dim of `name`, strings of at most `len` bytes stored as characters,
@@ -751,6 +786,8 @@ struct Write {
     chars: Option<usize>,
     /// The characters' charset (`_Encoding`).
     charset: Charset,
+    /// Where the variable's values start in the file (appends); empty for the origin.
+    origin: Vec<usize>,
 }
 
 impl Write {
@@ -772,7 +809,15 @@ impl Write {
             )
         })?;
         let chars = self.chars.map(|len| (len, self.charset));
-        put_block(file, &self.path, &self.name, &block, region, chars)
+        let shifted: Vec<std::ops::Range<usize>> = region
+            .iter()
+            .enumerate()
+            .map(|(axis, r)| {
+                let start = self.origin.get(axis).copied().unwrap_or(0);
+                r.start + start..r.end + start
+            })
+            .collect();
+        put_block(file, &self.path, &self.name, &block, &shifted, chars)
     }
 }
 
