@@ -587,6 +587,7 @@ impl Dataset {
                 Some(_) => ticks_as_float(var.data())?,
                 None => var.data().clone(),
             };
+            let interpolated = interpolable(data.dtype());
             for (p, axis) in along {
                 data = if interpolable(data.dtype()) {
                     p.apply(&data, axis, options)
@@ -598,7 +599,14 @@ impl Dataset {
             if let Some(cal) = numpy_datetime {
                 data = float_as_ticks(&data, cal)?;
             }
-            vars.insert(name.clone(), var.replace(var.dims().to_vec(), data));
+            // As in xarray, interpolated values drop the source's encoding (its
+            // packing and chunking describe the source); reindexed ones keep it.
+            let var = if interpolated {
+                var.computed(var.dims().to_vec(), data)
+            } else {
+                var.replace(var.dims().to_vec(), data)
+            };
+            vars.insert(name.clone(), var);
         }
         let coord_names: IndexSet<String> = self.coord_names().clone();
         let mut coord_names = coord_names;
