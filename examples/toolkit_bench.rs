@@ -35,7 +35,11 @@ fn main() -> xr::Result<()> {
         }
         "interp" => {
             let grid = |first: f64, n: u32| -> xr::NdArray {
-                xr::NdArray::from((0..n).map(|k| first + 0.5 * f64::from(k)).collect::<Vec<_>>())
+                xr::NdArray::from(
+                    (0..n)
+                        .map(|k| first + 0.5 * f64::from(k))
+                        .collect::<Vec<_>>(),
+                )
             };
             let fine = ds.interp(
                 &[("lat", grid(-89.75, 360)), ("lon", grid(0.25, 720))],
@@ -43,7 +47,11 @@ fn main() -> xr::Result<()> {
             )?;
             let mut f32s = fine.clone();
             for (name, v) in fine.data_vars() {
-                f32s.insert(name.clone(), v.with_data(v.data().astype(xr::DType::F32)?)?, false)?;
+                f32s.insert(
+                    name.clone(),
+                    v.with_data(v.data().astype(xr::DType::F32)?)?,
+                    false,
+                )?;
             }
             f32s.to_netcdf(out)
         }

@@ -15,6 +15,7 @@ mod unary;
 mod weighted_quantile;
 
 pub use binary::{binary, broadcast_shapes, weak_scalar_dtype, BinaryOp};
+pub use missing::push_fill;
 pub use missing::{
     empty_carry, fill_null, interpolate_na, isnull, notnull, push, push_carried, push_combine,
     Direction, InterpMethod,
