@@ -36,9 +36,13 @@
 //! # }
 //! ```
 
+mod points;
+
 use std::fmt;
 
 use indexmap::{IndexMap, IndexSet};
+
+pub use points::InterpTarget;
 
 use super::calculus::{along, earliest, numpy_calendar};
 use super::shift::{check_array_dims, name_error, via_dataset};
@@ -458,6 +462,37 @@ fn fill_outside(out: &Data, axis: usize, outside: &[bool], fill: f64) -> Result<
     }
 }
 
+/// `var` with new `dims` and the data `f` makes of its data: `f` is told whether the
+/// values are interpolated (numbers, and numpy's datetimes, handed over as floats and
+/// turned back) or taken from the nearest source position (the other dtypes). As in
+/// xarray, interpolated values drop the source's encoding (its packing and chunking
+/// describe the source); values taken as they are keep it.
+fn interp_variable(
+    var: &Variable,
+    name: &str,
+    dims: Vec<String>,
+    f: impl FnOnce(&Data, bool) -> Result<Data>,
+) -> Result<Variable> {
+    let numpy_datetime = match var.dtype() {
+        DType::DateTime(cal) if numpy_calendar(cal) => Some(cal),
+        _ => None,
+    };
+    let data = match numpy_datetime {
+        Some(_) => ticks_as_float(var.data())?,
+        None => var.data().clone(),
+    };
+    let interpolated = interpolable(data.dtype());
+    let mut data = f(&data, interpolated).map_err(|e| name_error(e, name))?;
+    if let Some(cal) = numpy_datetime {
+        data = float_as_ticks(&data, cal)?;
+    }
+    Ok(if interpolated {
+        var.computed(dims, data)
+    } else {
+        var.replace(dims, data)
+    })
+}
+
 /// True for the dtypes xarray interpolates (numpy kinds `u`, `i`, `f`).
 fn interpolable(dtype: DType) -> bool {
     dtype.is_integer() || dtype.is_float()
@@ -539,14 +574,15 @@ impl Dataset {
     /// NaN, or fewer than two source points for `"linear"`; [`Error::DTypeMismatch`]
     /// for datetime targets on a numeric coordinate (or the other way round, or another
     /// calendar).
-    pub fn interp(
+    pub fn interp<T: Clone + Into<InterpTarget>>(
         &self,
-        coords: &[(&str, NdArray)],
+        coords: &[(&str, T)],
         options: impl Into<InterpOptions>,
     ) -> Result<Dataset> {
         let options = options.into();
-        let mut plans = Vec::with_capacity(coords.len());
-        for (dim, targets) in coords {
+        let mut orthogonal: Vec<(&str, NdArray)> = Vec::new();
+        let mut groups: IndexMap<String, Vec<(&str, DataArray)>> = IndexMap::new();
+        for (dim, target) in coords {
             if !self.dims().contains_key(*dim) {
                 return Err(Error::DimNotFound {
                     dim: dim.to_string(),
@@ -554,12 +590,42 @@ impl Dataset {
                     available: self.dims().keys().cloned().collect(),
                 });
             }
-            if plans.iter().any(|p: &Plan| p.dim == *dim) {
+            let given = orthogonal.iter().map(|(d, _)| *d);
+            if given
+                .chain(groups.values().flatten().map(|(d, _)| *d))
+                .any(|d| d == *dim)
+            {
                 return Err(Error::invalid_argument(
                     "coords",
                     format!("dim {dim:?} is given twice"),
                 ));
             }
+            match target.clone().into() {
+                InterpTarget::Values(values) => orthogonal.push((dim, values)),
+                InterpTarget::Points(points) => match points::new_dim(self, dim, &points)? {
+                    None => orthogonal.push((dim, points.values().compute()?)),
+                    Some(new) => groups.entry(new).or_default().push((dim, points)),
+                },
+            }
+        }
+        let mut ds = self.interp_orthogonal(&orthogonal, options)?;
+        for (new_dim, members) in &groups {
+            ds = ds.interp_points(new_dim, members, options)?;
+        }
+        Ok(ds)
+    }
+
+    /// [`Dataset::interp`] with 1-D targets, each dim on its own (the grid of targets).
+    fn interp_orthogonal(
+        &self,
+        coords: &[(&str, NdArray)],
+        options: InterpOptions,
+    ) -> Result<Dataset> {
+        if coords.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut plans = Vec::with_capacity(coords.len());
+        for (dim, targets) in coords {
             plans.push(Plan::new(self, dim, targets, options)?);
         }
         let mut vars = IndexMap::new();
@@ -579,33 +645,17 @@ impl Dataset {
                 vars.insert(name.clone(), var.clone());
                 continue;
             }
-            let numpy_datetime = match var.dtype() {
-                DType::DateTime(cal) if numpy_calendar(cal) => Some(cal),
-                _ => None,
-            };
-            let mut data = match numpy_datetime {
-                Some(_) => ticks_as_float(var.data())?,
-                None => var.data().clone(),
-            };
-            let interpolated = interpolable(data.dtype());
-            for (p, axis) in along {
-                data = if interpolable(data.dtype()) {
-                    p.apply(&data, axis, options)
-                } else {
-                    p.reindex(&data, axis)
+            let var = interp_variable(var, name, var.dims().to_vec(), |data, interpolated| {
+                let mut data = data.clone();
+                for &(p, axis) in &along {
+                    data = if interpolated {
+                        p.apply(&data, axis, options)?
+                    } else {
+                        p.reindex(&data, axis)?
+                    };
                 }
-                .map_err(|e| name_error(e, name))?;
-            }
-            if let Some(cal) = numpy_datetime {
-                data = float_as_ticks(&data, cal)?;
-            }
-            // As in xarray, interpolated values drop the source's encoding (its
-            // packing and chunking describe the source); reindexed ones keep it.
-            let var = if interpolated {
-                var.computed(var.dims().to_vec(), data)
-            } else {
-                var.replace(var.dims().to_vec(), data)
-            };
+                Ok(data)
+            })?;
             vars.insert(name.clone(), var);
         }
         let coord_names: IndexSet<String> = self.coord_names().clone();
@@ -672,9 +722,9 @@ impl DataArray {
     ///
     /// # Errors
     /// As [`Dataset::interp`], naming a dim the array lacks.
-    pub fn interp(
+    pub fn interp<T: Clone + Into<InterpTarget>>(
         &self,
-        coords: &[(&str, NdArray)],
+        coords: &[(&str, T)],
         options: impl Into<InterpOptions>,
     ) -> Result<DataArray> {
         check_array_dims(self, coords.iter().map(|(d, _)| *d))?;
