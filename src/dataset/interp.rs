@@ -47,7 +47,8 @@ pub use points::InterpTarget;
 use super::calculus::{along, earliest, numpy_calendar};
 use super::shift::{check_array_dims, name_error, via_dataset};
 use super::{DataArray, Dataset, Variable};
-use crate::array::kernels::BinaryOp;
+use crate::array::chunks::Region;
+use crate::array::kernels::{self, BinaryOp};
 use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
 use crate::lazy::Data;
@@ -329,6 +330,9 @@ impl Plan {
                     taken
                 }
             }
+            Interp::Linear if one_block(&y, axis) && !lo.is_empty() => {
+                linear_one_pass(&y, axis, lo, hi, dx, off)?
+            }
             Interp::Linear => {
                 let y_lo = y.take(axis, &lo)?;
                 // scipy: slope * (x_new - x_lo) + y_lo; NaN outside (offset NaN).
@@ -424,6 +428,53 @@ fn local(out: Data, axis: usize, source: &Data, lo: &[usize], hi: &[usize]) -> R
     let mut grid = l.chunks().to_vec();
     grid[axis] = sizes;
     Ok(Data::Lazy(l.rechunk_sizes(grid)?))
+}
+
+/// True when `data` is eager or in one block along `axis`: then each block is
+/// interpolated along it in one pass, reading each source block once.
+fn one_block(data: &Data, axis: usize) -> bool {
+    data.chunks().is_none_or(|c| c[axis].len() == 1)
+}
+
+/// `y` (floats) interpolated linearly along `axis` in one pass per block (see
+/// [`kernels::interp_linear`]); lazy data must be in one block along `axis`.
+fn linear_one_pass(
+    y: &Data,
+    axis: usize,
+    lo: Vec<usize>,
+    hi: Vec<usize>,
+    dx: Vec<f64>,
+    off: Vec<f64>,
+) -> Result<Data> {
+    let k = lo.len();
+    let run = move |block: &NdArray| {
+        let at = kernels::Brackets {
+            lo: &lo,
+            hi: &hi,
+            dx: &dx,
+            off: &off,
+        };
+        kernels::interp_linear(block, axis, at)
+    };
+    match y {
+        Data::Eager(a) => Ok(Data::Eager(run(a)?)),
+        Data::Lazy(l) => {
+            let n = l.shape()[axis];
+            let mut chunks = l.chunks().to_vec();
+            chunks[axis] = vec![k];
+            Ok(Data::Lazy(l.map_blocks_to(
+                chunks,
+                DType::F64,
+                "interp",
+                move |region: &Region| {
+                    let mut r = region.clone();
+                    r[axis] = 0..n;
+                    r
+                },
+                move |_, block| run(&block),
+            )?))
+        }
+    }
 }
 
 /// `out` with `fill` at the targets `outside` the source range, block by block.
