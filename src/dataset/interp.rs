@@ -655,7 +655,7 @@ impl Dataset {
                 InterpTarget::Values(values) => orthogonal.push((dim, values)),
                 InterpTarget::Points(points) => match points::new_dim(self, dim, &points)? {
                     None => orthogonal.push((dim, points.values().compute()?)),
-                    Some(new) => groups.entry(new).or_default().push((dim, points)),
+                    Some(new) => groups.entry(new).or_default().push((dim, *points)),
                 },
             }
         }

@@ -53,7 +53,7 @@ pub enum InterpTarget {
     /// the dims given points along the same new dim are interpolated together, one
     /// value per point. The DataArray's coordinates (station names, say) come along.
     /// A DataArray along the interpolated dim itself counts as [`InterpTarget::Values`].
-    Points(DataArray),
+    Points(Box<DataArray>),
 }
 
 impl InterpTarget {
@@ -62,7 +62,10 @@ impl InterpTarget {
     /// # Errors
     /// When `values` is not 1-D.
     pub fn points(dim: &str, values: NdArray) -> Result<Self> {
-        Ok(InterpTarget::Points(DataArray::new(values, &[dim])?))
+        Ok(InterpTarget::Points(Box::new(DataArray::new(
+            values,
+            &[dim],
+        )?)))
     }
 }
 
@@ -74,13 +77,13 @@ impl From<NdArray> for InterpTarget {
 
 impl From<DataArray> for InterpTarget {
     fn from(points: DataArray) -> Self {
-        InterpTarget::Points(points)
+        InterpTarget::Points(Box::new(points))
     }
 }
 
 impl From<&DataArray> for InterpTarget {
     fn from(points: &DataArray) -> Self {
-        InterpTarget::Points(points.clone())
+        InterpTarget::Points(Box::new(points.clone()))
     }
 }
 
