@@ -40,6 +40,8 @@ impl LazyArray {
             return Ok(self.clone());
         }
         let dtype = self.dtype;
+        let chunks = sizes;
+        let sizes = joined(self.grid.sizes(), axis, dtype.size());
         // Chunk i of the input spans `starts[i]..starts[i] + sizes[i]`; in the pushed
         // blocks, `starts[i] + 2 i` onwards, its carry rows first (forward) or last.
         let starts: Vec<usize> = sizes
@@ -112,9 +114,42 @@ impl LazyArray {
             });
         }
         let parts: Vec<LazyArray> = parts.into_iter().flatten().collect();
-        LazyArray::concatenate(axis, &parts)
+        let out = LazyArray::concatenate(axis, &parts)?;
+        if sizes == chunks {
+            return Ok(out);
+        }
+        // The array's own chunks back.
+        let mut grid = self.grid.sizes().to_vec();
+        grid[axis] = chunks;
+        out.rechunk_sizes(grid)
     }
 }
+
+/// Blocks along `axis` of whole consecutive chunks, each up to [`JOINED_BYTES`] (a
+/// chunk already larger stays as it is): chunks of a few rows (one time step each, as
+/// files often store them) would cost a task, a carry and a combine each for little
+/// work.
+fn joined(sizes: &[Vec<usize>], axis: usize, itemsize: usize) -> Vec<usize> {
+    let row_bytes: usize = sizes
+        .iter()
+        .enumerate()
+        .filter(|&(a, _)| a != axis)
+        .map(|(_, s)| s.iter().copied().max().unwrap_or(0).max(1))
+        .product::<usize>()
+        * itemsize.max(1);
+    let rows = (JOINED_BYTES / row_bytes.max(1)).max(1);
+    let mut out: Vec<usize> = Vec::new();
+    for &n in &sizes[axis] {
+        match out.last_mut() {
+            Some(last) if *last + n <= rows => *last += n,
+            _ => out.push(n),
+        }
+    }
+    out
+}
+
+/// The largest block [`joined`] makes of consecutive chunks.
+const JOINED_BYTES: usize = 8 << 20;
 
 impl Data {
     /// Fills nulls along `axis` from the last valid value before (or after) them; lazy
