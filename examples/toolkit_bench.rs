@@ -2,14 +2,18 @@
 //! `open_mfdataset(DIR/*.nc)`, then one of
 //! - `rolling`: `rolling("time", 30).center(true).mean()` of every variable, written to OUT;
 //! - `fldmean`: the `cos(lat)`-weighted mean over `lat` and `lon` (the global-mean time
-//!   series of every variable), written to OUT.
+//!   series of every variable), written to OUT;
+//! - `interp`: linear interpolation of every variable onto the 0.5° grid (`lat` −89.75 …
+//!   89.75, `lon` 0.25 … 359.75), written to OUT as float32 (what xarray + dask writes:
+//!   its lazy result is labelled float32, where an eager one, like xr's, is float64);
+//! - `ffill`: `ffill("time")` of every variable (of the data with gaps), written to OUT.
 //!
-//! Usage: `toolkit_bench DATADIR OUT.nc rolling|fldmean [TIME_CHUNK]`.
+//! Usage: `toolkit_bench DATADIR OUT.nc rolling|fldmean|interp|ffill [TIME_CHUNK]`.
 
 fn main() -> xr::Result<()> {
     let mut args = std::env::args().skip(1);
     let (Some(dir), Some(out), Some(what)) = (args.next(), args.next(), args.next()) else {
-        eprintln!("usage: toolkit_bench DATADIR OUT.nc rolling|fldmean [TIME_CHUNK]");
+        eprintln!("usage: toolkit_bench DATADIR OUT.nc rolling|fldmean|interp|ffill [TIME_CHUNK]");
         std::process::exit(2);
     };
     let mut ds = xr::Dataset::open_mfdataset(format!("{dir}/*.nc"))?;
@@ -29,8 +33,31 @@ fn main() -> xr::Result<()> {
             let weights = xr::DataArray::new(coslat, &["lat"])?;
             ds.weighted(&weights)?.mean(&["lat", "lon"])?.to_netcdf(out)
         }
+        "interp" => {
+            let grid = |first: f64, n: u32| -> xr::NdArray {
+                xr::NdArray::from(
+                    (0..n)
+                        .map(|k| first + 0.5 * f64::from(k))
+                        .collect::<Vec<_>>(),
+                )
+            };
+            let fine = ds.interp(
+                &[("lat", grid(-89.75, 360)), ("lon", grid(0.25, 720))],
+                xr::dataset::Interp::Linear,
+            )?;
+            let mut f32s = fine.clone();
+            for (name, v) in fine.data_vars() {
+                f32s.insert(
+                    name.clone(),
+                    v.with_data(v.data().astype(xr::DType::F32)?)?,
+                    false,
+                )?;
+            }
+            f32s.to_netcdf(out)
+        }
+        "ffill" => ds.ffill("time", None)?.to_netcdf(out),
         other => {
-            eprintln!("unknown benchmark {other:?}: rolling or fldmean");
+            eprintln!("unknown benchmark {other:?}: rolling, fldmean, interp or ffill");
             std::process::exit(2);
         }
     }

@@ -53,6 +53,7 @@ pub use encoding::EnumType;
 pub use encoding::{Compression, DatasetEncoding, Encoding};
 pub use index::{Index, Method};
 pub use indexing::{Indexer, Label, Sel};
+pub use interp::InterpTarget;
 pub use interp::{Interp, InterpOptions};
 pub use interpolate_na::{InterpMethod, MaxGap};
 pub use missing::How;

@@ -2,7 +2,10 @@
 one file per year, two variables as CMIP6 writes them: `tas` float32 and `pr` packed
 int16 (scale_factor/add_offset, _FillValue), deflate level 1 + shuffle, one time step per
 chunk, standard calendar (so leap years have 366 days).
-Usage: make_data.py OUTDIR YEARS
+With `gaps` (the ffill bench's input, written to its own directory), the same values with
+holes, stored as each variable's _FillValue so that they read as NaN: every day 20% of
+the cells at random, and every 50th day whole.
+Usage: make_data.py OUTDIR YEARS [gaps]
 """
 import os
 import sys
@@ -11,6 +14,9 @@ import netCDF4
 import numpy as np
 
 out, years = sys.argv[1], int(sys.argv[2])
+gaps = sys.argv[3:] == ["gaps"]
+if sys.argv[3:] and not gaps:
+    sys.exit(f"unknown variant {sys.argv[3]!r}: gaps or nothing")
 os.makedirs(out, exist_ok=True)
 lat = np.arange(-89.5, 90, 1.0)
 lon = np.arange(0.5, 360, 1.0)
@@ -20,6 +26,7 @@ amp = (4.0 + 18.0 * np.abs(np.sin(la)) + 12.0 * np.maximum(np.sin(2 * lo) * np.c
 wet = 3e-5 * (1.0 + 2.0 * np.exp(-((np.rad2deg(la) / 10.0) ** 2)))  # kg m-2 s-1, wet tropics
 PR_SCALE, PR_OFFSET, PR_FILL = np.float32(2e-8), np.float32(6.5e-4), np.int16(-32767)
 rng = np.random.default_rng(0)
+gap_rng = np.random.default_rng(1)
 for k in range(years):
     year = 1990 + k
     path = os.path.join(out, f"day_{year}.nc")
@@ -58,7 +65,15 @@ for k in range(years):
         t[:] = t0 + days + 0.5
         for d in days:
             cycle = np.cos(2 * np.pi * (d - 196) / 365.0)
-            tas[d] = (base + amp * cycle + rng.normal(0, 2.0, base.shape)).astype("f4")
+            t_d = (base + amp * cycle + rng.normal(0, 2.0, base.shape)).astype("f4")
             rain = wet * rng.gamma(0.6, 1.0 / 0.6, base.shape) * (rng.random(base.shape) < 0.6)
-            pr[d] = np.clip(rain, 0.0, 1.25e-3)  # packed by netCDF4 (auto scale)
+            p_d = np.clip(rain, 0.0, 1.25e-3)  # packed by netCDF4 (auto scale)
+            if gaps:
+                hole = gap_rng.random(base.shape) < 0.2
+                if (t0 + d) % 50 == 0:
+                    hole[:] = True
+                t_d = np.ma.masked_array(t_d, hole)
+                p_d = np.ma.masked_array(p_d, hole)
+            tas[d] = t_d
+            pr[d] = p_d
     os.replace(path + ".tmp", path)

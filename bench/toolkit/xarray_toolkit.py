@@ -1,7 +1,9 @@
 """The toolkit benchmark's xarray + dask contender (dask threads, chunks={"time": 365}).
-Usage: xarray_toolkit.py DATADIR OUT.nc rolling|fldmean
+Usage: xarray_toolkit.py DATADIR OUT.nc rolling|fldmean|interp|ffill
   rolling: ds.rolling(time=30, center=True).mean(), written to OUT
   fldmean: ds.weighted(cos(lat)).mean(("lat", "lon")), written to OUT
+  interp: ds.interp(lat=-89.75..89.75, lon=0.25..359.75, step 0.5, linear), written to OUT
+  ffill: ds.ffill("time") (of the data with gaps), written to OUT
 """
 import sys
 
@@ -16,6 +18,10 @@ if what == "rolling":
     res = ds.rolling(time=30, center=True).mean()
 elif what == "fldmean":
     res = ds.weighted(np.cos(np.deg2rad(ds.lat))).mean(("lat", "lon"))
+elif what == "interp":
+    res = ds.interp(lat=np.arange(-89.75, 90, 0.5), lon=np.arange(0.25, 360, 0.5), method="linear")
+elif what == "ffill":
+    res = ds.ffill("time")
 else:
-    sys.exit(f"unknown benchmark {what!r}: rolling or fldmean")
+    sys.exit(f"unknown benchmark {what!r}: rolling, fldmean, interp or ffill")
 res.to_netcdf(out)

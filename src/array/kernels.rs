@@ -6,6 +6,7 @@
 //! by trailing alignment, wrapping integer overflow, true division giving floats.
 
 mod binary;
+mod interp_linear;
 mod missing;
 mod quantile;
 mod reduce;
@@ -15,6 +16,8 @@ mod unary;
 mod weighted_quantile;
 
 pub use binary::{binary, broadcast_shapes, weak_scalar_dtype, BinaryOp};
+pub use interp_linear::{interp_linear, Brackets};
+pub use missing::push_fill;
 pub use missing::{
     empty_carry, fill_null, interpolate_na, isnull, notnull, push, push_carried, push_combine,
     Direction, InterpMethod,

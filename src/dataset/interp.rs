@@ -36,14 +36,19 @@
 //! # }
 //! ```
 
+mod points;
+
 use std::fmt;
 
 use indexmap::{IndexMap, IndexSet};
 
+pub use points::InterpTarget;
+
 use super::calculus::{along, earliest, numpy_calendar};
 use super::shift::{check_array_dims, name_error, via_dataset};
 use super::{DataArray, Dataset, Variable};
-use crate::array::kernels::BinaryOp;
+use crate::array::chunks::Region;
+use crate::array::kernels::{self, BinaryOp};
 use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
 use crate::lazy::Data;
@@ -325,6 +330,9 @@ impl Plan {
                     taken
                 }
             }
+            Interp::Linear if one_block(&y, axis) && !lo.is_empty() => {
+                linear_one_pass(&y, axis, lo, hi, dx, off)?
+            }
             Interp::Linear => {
                 let y_lo = y.take(axis, &lo)?;
                 // scipy: slope * (x_new - x_lo) + y_lo; NaN outside (offset NaN).
@@ -422,6 +430,53 @@ fn local(out: Data, axis: usize, source: &Data, lo: &[usize], hi: &[usize]) -> R
     Ok(Data::Lazy(l.rechunk_sizes(grid)?))
 }
 
+/// True when `data` is eager or in one block along `axis`: then each block is
+/// interpolated along it in one pass, reading each source block once.
+fn one_block(data: &Data, axis: usize) -> bool {
+    data.chunks().is_none_or(|c| c[axis].len() == 1)
+}
+
+/// `y` (floats) interpolated linearly along `axis` in one pass per block (see
+/// [`kernels::interp_linear`]); lazy data must be in one block along `axis`.
+fn linear_one_pass(
+    y: &Data,
+    axis: usize,
+    lo: Vec<usize>,
+    hi: Vec<usize>,
+    dx: Vec<f64>,
+    off: Vec<f64>,
+) -> Result<Data> {
+    let k = lo.len();
+    let run = move |block: &NdArray| {
+        let at = kernels::Brackets {
+            lo: &lo,
+            hi: &hi,
+            dx: &dx,
+            off: &off,
+        };
+        kernels::interp_linear(block, axis, at)
+    };
+    match y {
+        Data::Eager(a) => Ok(Data::Eager(run(a)?)),
+        Data::Lazy(l) => {
+            let n = l.shape()[axis];
+            let mut chunks = l.chunks().to_vec();
+            chunks[axis] = vec![k];
+            Ok(Data::Lazy(l.map_blocks_to(
+                chunks,
+                DType::F64,
+                "interp",
+                move |region: &Region| {
+                    let mut r = region.clone();
+                    r[axis] = 0..n;
+                    r
+                },
+                move |_, block| run(&block),
+            )?))
+        }
+    }
+}
+
 /// `out` with `fill` at the targets `outside` the source range, block by block.
 fn fill_outside(out: &Data, axis: usize, outside: &[bool], fill: f64) -> Result<Data> {
     let mut shape = vec![1; out.ndim()];
@@ -456,6 +511,37 @@ fn fill_outside(out: &Data, axis: usize, outside: &[bool], fill: f64) -> Result<
             )?))
         }
     }
+}
+
+/// `var` with new `dims` and the data `f` makes of its data: `f` is told whether the
+/// values are interpolated (numbers, and numpy's datetimes, handed over as floats and
+/// turned back) or taken from the nearest source position (the other dtypes). As in
+/// xarray, interpolated values drop the source's encoding (its packing and chunking
+/// describe the source); values taken as they are keep it.
+fn interp_variable(
+    var: &Variable,
+    name: &str,
+    dims: Vec<String>,
+    f: impl FnOnce(&Data, bool) -> Result<Data>,
+) -> Result<Variable> {
+    let numpy_datetime = match var.dtype() {
+        DType::DateTime(cal) if numpy_calendar(cal) => Some(cal),
+        _ => None,
+    };
+    let data = match numpy_datetime {
+        Some(_) => ticks_as_float(var.data())?,
+        None => var.data().clone(),
+    };
+    let interpolated = interpolable(data.dtype());
+    let mut data = f(&data, interpolated).map_err(|e| name_error(e, name))?;
+    if let Some(cal) = numpy_datetime {
+        data = float_as_ticks(&data, cal)?;
+    }
+    Ok(if interpolated {
+        var.computed(dims, data)
+    } else {
+        var.replace(dims, data)
+    })
 }
 
 /// True for the dtypes xarray interpolates (numpy kinds `u`, `i`, `f`).
@@ -539,14 +625,15 @@ impl Dataset {
     /// NaN, or fewer than two source points for `"linear"`; [`Error::DTypeMismatch`]
     /// for datetime targets on a numeric coordinate (or the other way round, or another
     /// calendar).
-    pub fn interp(
+    pub fn interp<T: Clone + Into<InterpTarget>>(
         &self,
-        coords: &[(&str, NdArray)],
+        coords: &[(&str, T)],
         options: impl Into<InterpOptions>,
     ) -> Result<Dataset> {
         let options = options.into();
-        let mut plans = Vec::with_capacity(coords.len());
-        for (dim, targets) in coords {
+        let mut orthogonal: Vec<(&str, NdArray)> = Vec::new();
+        let mut groups: IndexMap<String, Vec<(&str, DataArray)>> = IndexMap::new();
+        for (dim, target) in coords {
             if !self.dims().contains_key(*dim) {
                 return Err(Error::DimNotFound {
                     dim: dim.to_string(),
@@ -554,12 +641,42 @@ impl Dataset {
                     available: self.dims().keys().cloned().collect(),
                 });
             }
-            if plans.iter().any(|p: &Plan| p.dim == *dim) {
+            let given = orthogonal.iter().map(|(d, _)| *d);
+            if given
+                .chain(groups.values().flatten().map(|(d, _)| *d))
+                .any(|d| d == *dim)
+            {
                 return Err(Error::invalid_argument(
                     "coords",
                     format!("dim {dim:?} is given twice"),
                 ));
             }
+            match target.clone().into() {
+                InterpTarget::Values(values) => orthogonal.push((dim, values)),
+                InterpTarget::Points(points) => match points::new_dim(self, dim, &points)? {
+                    None => orthogonal.push((dim, points.values().compute()?)),
+                    Some(new) => groups.entry(new).or_default().push((dim, *points)),
+                },
+            }
+        }
+        let mut ds = self.interp_orthogonal(&orthogonal, options)?;
+        for (new_dim, members) in &groups {
+            ds = ds.interp_points(new_dim, members, options)?;
+        }
+        Ok(ds)
+    }
+
+    /// [`Dataset::interp`] with 1-D targets, each dim on its own (the grid of targets).
+    fn interp_orthogonal(
+        &self,
+        coords: &[(&str, NdArray)],
+        options: InterpOptions,
+    ) -> Result<Dataset> {
+        if coords.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut plans = Vec::with_capacity(coords.len());
+        for (dim, targets) in coords {
             plans.push(Plan::new(self, dim, targets, options)?);
         }
         let mut vars = IndexMap::new();
@@ -579,26 +696,18 @@ impl Dataset {
                 vars.insert(name.clone(), var.clone());
                 continue;
             }
-            let numpy_datetime = match var.dtype() {
-                DType::DateTime(cal) if numpy_calendar(cal) => Some(cal),
-                _ => None,
-            };
-            let mut data = match numpy_datetime {
-                Some(_) => ticks_as_float(var.data())?,
-                None => var.data().clone(),
-            };
-            for (p, axis) in along {
-                data = if interpolable(data.dtype()) {
-                    p.apply(&data, axis, options)
-                } else {
-                    p.reindex(&data, axis)
+            let var = interp_variable(var, name, var.dims().to_vec(), |data, interpolated| {
+                let mut data = data.clone();
+                for &(p, axis) in &along {
+                    data = if interpolated {
+                        p.apply(&data, axis, options)?
+                    } else {
+                        p.reindex(&data, axis)?
+                    };
                 }
-                .map_err(|e| name_error(e, name))?;
-            }
-            if let Some(cal) = numpy_datetime {
-                data = float_as_ticks(&data, cal)?;
-            }
-            vars.insert(name.clone(), var.replace(var.dims().to_vec(), data));
+                Ok(data)
+            })?;
+            vars.insert(name.clone(), var);
         }
         let coord_names: IndexSet<String> = self.coord_names().clone();
         let mut coord_names = coord_names;
@@ -664,9 +773,9 @@ impl DataArray {
     ///
     /// # Errors
     /// As [`Dataset::interp`], naming a dim the array lacks.
-    pub fn interp(
+    pub fn interp<T: Clone + Into<InterpTarget>>(
         &self,
-        coords: &[(&str, NdArray)],
+        coords: &[(&str, T)],
         options: impl Into<InterpOptions>,
     ) -> Result<DataArray> {
         check_array_dims(self, coords.iter().map(|(d, _)| *d))?;

@@ -1,12 +1,19 @@
-//! Forward and backward fill (`ffill`/`bfill`) of chunked arrays without a rechunk:
-//! each chunk along the axis is filled on its own from a carry, the last valid value
-//! before it and how far back it lies (for `limit`). The carries are a chain of small
-//! tasks, one per chunk: each combines the previous carry with the chunk's own summary
-//! (its carry from nothing), so the chunks themselves are read in parallel.
+//! Forward and backward fill (`ffill`/`bfill`) of chunked arrays without a rechunk, in
+//! three steps, each chunk read once:
+//! 1. every chunk is pushed on its own, from no carry, into a block with two more rows
+//!    along the axis: its own carry (the last valid value and how far back it lies);
+//! 2. the carries are chained, a small task per chunk combining the carry before it
+//!    with the chunk's own;
+//! 3. each chunk's leading nulls (those before its first valid value) are filled from
+//!    the carry before it.
+//!
+//! Steps 1 and 3 run on all chunks in parallel; only the small carries wait for each
+//! other.
 
 use super::{Data, LazyArray};
+use crate::array::chunks::Region;
 use crate::array::kernels::{self, Direction};
-use crate::array::DType;
+use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
 
 impl LazyArray {
@@ -33,67 +40,116 @@ impl LazyArray {
             return Ok(self.clone());
         }
         let dtype = self.dtype;
-        // The carry before the first chunk (in the direction of the push), chunked as
-        // the array on the other axes.
-        let mut carry_sizes = self.grid.sizes().to_vec();
-        carry_sizes[axis] = vec![2];
-        let empty = LazyArray::from_array(
-            kernels::empty_carry(&self.shape, axis, dtype)?,
-            &vec![0; self.ndim()],
-        )?
-        .rechunk_sizes(carry_sizes)?;
-        // A chunk with its carry rows as one block along the axis, pushed.
-        let pushed = |part: &LazyArray, carry: &LazyArray| -> Result<LazyArray> {
-            let ext = match dir {
-                Direction::Forward => LazyArray::concatenate(axis, &[carry.clone(), part.clone()])?,
-                Direction::Backward => {
-                    LazyArray::concatenate(axis, &[part.clone(), carry.clone()])?
-                }
-            };
-            let mut one = ext.grid.sizes().to_vec();
-            one[axis] = vec![ext.shape[axis]];
-            ext.rechunk_sizes(one)?
-                .map_blocks(&[], dtype, move |blocks| match blocks {
-                    [b] => kernels::push_carried(b, axis, limit, dir),
-                    _ => Err(Error::internal("a push takes one block")),
-                })
+        let chunks = sizes;
+        let sizes = joined(self.grid.sizes(), axis, dtype.size());
+        // Chunk i of the input spans `starts[i]..starts[i] + sizes[i]`; in the pushed
+        // blocks, `starts[i] + 2 i` onwards, its carry rows first (forward) or last.
+        let starts: Vec<usize> = sizes
+            .iter()
+            .scan(0, |acc, &n| {
+                let s = *acc;
+                *acc += n;
+                Some(s)
+            })
+            .collect();
+        let ext_starts: Vec<usize> = starts.iter().enumerate().map(|(i, s)| s + 2 * i).collect();
+        let rows = |i: usize| match dir {
+            Direction::Forward => (0, 2, 2, sizes[i] + 2),
+            Direction::Backward => (sizes[i], sizes[i] + 2, 0, sizes[i]),
         };
-        let mut starts = Vec::with_capacity(sizes.len());
-        let mut start = 0;
-        for &n in &sizes {
-            starts.push((start, n));
-            start += n;
-        }
+        let mut ext_sizes = self.grid.sizes().to_vec();
+        ext_sizes[axis] = sizes.iter().map(|n| n + 2).collect();
+        let (in_starts, in_sizes, out_starts) = (starts.clone(), sizes.clone(), ext_starts.clone());
+        let ext = self.map_blocks_to(
+            ext_sizes,
+            dtype,
+            "push",
+            move |region: &Region| {
+                let mut r = region.clone();
+                let i = out_starts.partition_point(|&s| s < region[axis].start);
+                let start = in_starts.get(i).copied().unwrap_or(0);
+                r[axis] = start..start + in_sizes.get(i).copied().unwrap_or(0);
+                r
+            },
+            move |_, values: NdArray| {
+                let empty = kernels::empty_carry(values.shape(), axis, dtype)?;
+                let parts = match dir {
+                    Direction::Forward => [empty, values],
+                    Direction::Backward => [values, empty],
+                };
+                kernels::push_carried(&NdArray::concatenate(axis, &parts)?, axis, limit, dir)
+            },
+        )?;
+        let mut order: Vec<usize> = (0..sizes.len()).collect();
         if dir == Direction::Backward {
-            starts.reverse();
+            order.reverse();
         }
-        let mut parts = Vec::with_capacity(starts.len());
-        let mut carry = empty.clone();
-        for (i, &(start, n)) in starts.iter().enumerate() {
-            let part = self.slice_axis(axis, start, start + n, 1)?;
-            let (rows, values) = match dir {
-                Direction::Forward => ((0, 2), (2, n + 2)),
-                Direction::Backward => ((n, n + 2), (0, n)),
-            };
-            let filled = pushed(&part, &carry)?;
-            parts.push(filled.slice_axis(axis, values.0, values.1, 1)?);
-            if i + 1 == starts.len() {
-                break;
-            }
-            // The chunk's own carry, then combined with the one before it: a small
-            // task per chunk, so that no chunk waits for the one before it to be filled.
-            let summary = pushed(&part, &empty)?.slice_axis(axis, rows.0, rows.1, 1)?;
-            carry = carry.map_blocks(&[summary], dtype, move |blocks| match blocks {
-                [c, s] => kernels::push_combine(c, s, axis, n, limit),
-                _ => Err(Error::internal("a push carry takes two blocks")),
-            })?;
+        let mut parts: Vec<Option<LazyArray>> = vec![None; sizes.len()];
+        let mut carry: Option<LazyArray> = None;
+        for &i in &order {
+            let (c0, c1, v0, v1) = rows(i);
+            let at = ext_starts[i];
+            let values = ext.slice_axis(axis, at + v0, at + v1, 1)?;
+            parts[i] = Some(match &carry {
+                None => values,
+                Some(c) => {
+                    let shape = values.shape().to_vec();
+                    let value = c.slice_axis(axis, 0, 1, 1)?.broadcast_to(&shape)?;
+                    let count = c.slice_axis(axis, 1, 2, 1)?.broadcast_to(&shape)?;
+                    values.map_blocks(&[value, count], dtype, move |blocks| match blocks {
+                        [b, v, c] => kernels::push_fill(b, v, c, axis, limit, dir),
+                        _ => Err(Error::internal("a push fill takes three blocks")),
+                    })?
+                }
+            });
+            let own = ext.slice_axis(axis, at + c0, at + c1, 1)?;
+            let n = sizes[i];
+            carry = Some(match carry {
+                None => own,
+                // A materialised task per carry, so the chain is k tasks, not k² fused steps.
+                Some(c) => c.map_blocks(&[own], dtype, move |blocks| match blocks {
+                    [c, s] => kernels::push_combine(c, s, axis, n, limit),
+                    _ => Err(Error::internal("a push carry takes two blocks")),
+                })?,
+            });
         }
-        if dir == Direction::Backward {
-            parts.reverse();
+        let parts: Vec<LazyArray> = parts.into_iter().flatten().collect();
+        let out = LazyArray::concatenate(axis, &parts)?;
+        if sizes == chunks {
+            return Ok(out);
         }
-        LazyArray::concatenate(axis, &parts)
+        // The array's own chunks back.
+        let mut grid = self.grid.sizes().to_vec();
+        grid[axis] = chunks;
+        out.rechunk_sizes(grid)
     }
 }
+
+/// Blocks along `axis` of whole consecutive chunks, each up to [`JOINED_BYTES`] (a
+/// chunk already larger stays as it is): chunks of a few rows (one time step each, as
+/// files often store them) would cost a task, a carry and a combine each for little
+/// work.
+fn joined(sizes: &[Vec<usize>], axis: usize, itemsize: usize) -> Vec<usize> {
+    let row_bytes: usize = sizes
+        .iter()
+        .enumerate()
+        .filter(|&(a, _)| a != axis)
+        .map(|(_, s)| s.iter().copied().max().unwrap_or(0).max(1))
+        .product::<usize>()
+        * itemsize.max(1);
+    let rows = (JOINED_BYTES / row_bytes.max(1)).max(1);
+    let mut out: Vec<usize> = Vec::new();
+    for &n in &sizes[axis] {
+        match out.last_mut() {
+            Some(last) if *last + n <= rows => *last += n,
+            _ => out.push(n),
+        }
+    }
+    out
+}
+
+/// The largest block [`joined`] makes of consecutive chunks.
+const JOINED_BYTES: usize = 8 << 20;
 
 impl Data {
     /// Fills nulls along `axis` from the last valid value before (or after) them; lazy

@@ -9,6 +9,8 @@
 //! that it fits the element type (beyond the limit the exact distance no longer
 //! matters).
 
+mod rows;
+
 use std::fmt;
 
 use ndarray::{s, ArcArray, Axis, IxDyn};
@@ -215,7 +217,12 @@ fn push_lane<'a, T: Nullable + 'a>(
 /// [`Error::InvalidArgument`] for an axis out of range.
 pub fn push(a: &NdArray, axis: usize, limit: Option<usize>, dir: Direction) -> Result<NdArray> {
     check_axis(a, axis, "push", 0)?;
-    Ok(with_nullable!(a, x => {
+    let whole = rows::Rows {
+        values: 0..a.shape()[axis],
+        carry: None,
+    };
+    Ok(
+        with_nullable!(a, x => rows::push_rows(x, axis, &whole, limit, 0, dir).unwrap_or_else(|| {
         let mut out = x.to_owned();
         for mut lane in out.lanes_mut(Axis(axis)) {
             let start = (Nullable::null(), 0);
@@ -225,7 +232,8 @@ pub fn push(a: &NdArray, axis: usize, limit: Option<usize>, dir: Direction) -> R
             };
         }
         out.into_shared()
-    }, other => other.clone()))
+    }), other => other.clone()),
+    )
 }
 
 /// [`push`] of a block extended by two carry rows along `axis` (value, count), before
@@ -242,7 +250,18 @@ pub fn push_carried(
 ) -> Result<NdArray> {
     let n = check_axis(ext, axis, "push", 2)?;
     let cap = count_cap(limit);
-    Ok(with_nullable!(ext, x => {
+    let rows = match dir {
+        Direction::Forward => rows::Rows {
+            values: 2..n + 2,
+            carry: Some((0, 1)),
+        },
+        Direction::Backward => rows::Rows {
+            values: 0..n,
+            carry: Some((n, n + 1)),
+        },
+    };
+    Ok(
+        with_nullable!(ext, x => rows::push_rows(x, axis, &rows, limit, cap, dir).unwrap_or_else(|| {
         let mut out = x.to_owned();
         for mut lane in out.lanes_mut(Axis(axis)) {
             let (v, c, data) = match dir {
@@ -259,7 +278,8 @@ pub fn push_carried(
             lane[c] = Nullable::from_count(since.min(cap));
         }
         out.into_shared()
-    }, other => other.clone()))
+    }), other => other.clone()),
+    )
 }
 
 /// The carry after `n` positions whose own carry (from no valid value before them) is
@@ -296,6 +316,9 @@ pub fn push_combine(
             left: carry.dtype(),
             right: T::DTYPE,
         })?;
+        if let Some(out) = rows::combine_rows(c, s, axis, n, cap) {
+            return Ok(out);
+        }
         let mut out = s.to_owned();
         for (mut o, c) in out
             .lanes_mut(Axis(axis))
@@ -318,6 +341,55 @@ pub fn push_combine(
         NdArray::TimeDelta(s) => NdArray::TimeDelta(combine(&storage(carry), s, axis, n, cap)?),
         other => other.clone(),
     })
+}
+
+/// `block` (pushed along `axis` within itself, from no carry, as [`push_carried`] with
+/// [`empty_carry`] rows gives it) with the nulls left filled from the carry of the
+/// positions before it (after it for [`Direction::Backward`]): `value` and `count` are
+/// the carry's two rows, each broadcast along `axis` to the block's length (only their
+/// first row is read).
+///
+/// # Errors
+/// When the three differ in dtype or shape, or `axis` is out of range.
+pub fn push_fill(
+    block: &NdArray,
+    value: &NdArray,
+    count: &NdArray,
+    axis: usize,
+    limit: Option<usize>,
+    dir: Direction,
+) -> Result<NdArray> {
+    check_axis(block, axis, "push", 1)?;
+    if block.shape() != value.shape() || block.shape() != count.shape() {
+        return Err(Error::ShapeMismatch {
+            what: "push: a block and its carry".into(),
+            expected: block.shape().to_vec(),
+            actual: value.shape().to_vec(),
+        });
+    }
+    fn fill<T: Nullable + Element>(
+        x: &ArcArray<T, IxDyn>,
+        value: &NdArray,
+        count: &NdArray,
+        axis: usize,
+        limit: Option<usize>,
+        dir: Direction,
+    ) -> Result<ArcArray<T, IxDyn>> {
+        let typed = |a: &NdArray| {
+            T::unwrap(&storage(a))
+                .cloned()
+                .ok_or_else(|| Error::DTypeMismatch {
+                    what: "push: a block and its carry".into(),
+                    left: T::DTYPE,
+                    right: a.dtype(),
+                })
+        };
+        let (v, c) = (typed(value)?, typed(count)?);
+        let (v, c) = (v.index_axis(Axis(axis), 0), c.index_axis(Axis(axis), 0));
+        rows::fill_from_carry(x, &v, &c, axis, limit, dir)
+            .ok_or_else(|| Error::internal("a standard-layout block is contiguous"))
+    }
+    Ok(with_nullable!(block, x => fill(x, value, count, axis, limit, dir)?, other => other.clone()))
 }
 
 /// The two carry rows before any value: no valid value, count 0; `shape` with 2 along

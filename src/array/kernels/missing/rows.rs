@@ -1,0 +1,183 @@
+//! The push kernels in memory order: a block seen as `(outer, len, inner)` around the
+//! pushed axis is walked one row of `inner` contiguous values at a time, each row
+//! filled from the running carry row before it. A lane at a time (the obvious loop)
+//! costs an iterator step per element when the axis is the outer one and short, as it
+//! is for blocks of one or a few time steps; rows keep the inner loop flat.
+
+use ndarray::{ArcArray, ArrayView, IxDyn};
+
+use super::{Direction, Nullable};
+use crate::array::Element;
+
+/// Where the pushed values and the carry rows lie along the axis of a block.
+pub(super) struct Rows {
+    /// The positions of the values, in block order.
+    pub values: std::ops::Range<usize>,
+    /// The carry rows (value, count), read before and written after the push; `None`
+    /// to start from nothing and keep no carry.
+    pub carry: Option<(usize, usize)>,
+}
+
+/// `x` pushed along `axis` as [`Rows`] says, or `None` when `x` is not in standard
+/// layout (the caller then walks lanes).
+pub(super) fn push_rows<T: Nullable + Element>(
+    x: &ArcArray<T, IxDyn>,
+    axis: usize,
+    rows: &Rows,
+    limit: Option<usize>,
+    cap: usize,
+    dir: Direction,
+) -> Option<ArcArray<T, IxDyn>> {
+    if !x.is_standard_layout() {
+        return None;
+    }
+    let shape = x.shape();
+    let len = shape[axis];
+    let outer: usize = shape[..axis].iter().product();
+    let inner: usize = shape[axis + 1..].iter().product();
+    let mut out = x.to_owned();
+    let s = out.as_slice_mut()?;
+    let mut last = vec![T::null(); inner];
+    let mut since = vec![0usize; inner];
+    for o in 0..outer {
+        let block = &mut s[o * len * inner..(o + 1) * len * inner];
+        match rows.carry {
+            Some((v, c)) => {
+                last.copy_from_slice(&block[v * inner..(v + 1) * inner]);
+                for (n, c) in since.iter_mut().zip(&block[c * inner..(c + 1) * inner]) {
+                    *n = c.to_count();
+                }
+            }
+            None => {
+                last.fill(T::null());
+                since.fill(0);
+            }
+        }
+        let mut step = |t: usize| {
+            let row = &mut block[t * inner..(t + 1) * inner];
+            match limit {
+                // No limit: a null takes the last value (null when there is none).
+                None => {
+                    for (v, l) in row.iter_mut().zip(last.iter_mut()) {
+                        if v.is_null() {
+                            *v = *l;
+                        }
+                        *l = *v;
+                    }
+                }
+                Some(limit) => {
+                    for ((v, l), n) in row.iter_mut().zip(last.iter_mut()).zip(since.iter_mut()) {
+                        if v.is_null() {
+                            *n = n.saturating_add(1);
+                            if *n <= limit && !l.is_null() {
+                                *v = *l;
+                            }
+                        } else {
+                            *l = *v;
+                            *n = 0;
+                        }
+                    }
+                }
+            }
+        };
+        match dir {
+            Direction::Forward => rows.values.clone().for_each(&mut step),
+            Direction::Backward => rows.values.clone().rev().for_each(&mut step),
+        }
+        if let Some((v, c)) = rows.carry {
+            block[v * inner..(v + 1) * inner].copy_from_slice(&last);
+            for (c, n) in block[c * inner..(c + 1) * inner].iter_mut().zip(&since) {
+                *c = T::from_count((*n).min(cap));
+            }
+        }
+    }
+    Some(out.into_shared())
+}
+
+/// The carry after `n` positions whose own carry is `summary`, given the carry before
+/// them (`carry`, the same shape, two rows along `axis`), row by row; `None` when either
+/// is not in standard layout.
+pub(super) fn combine_rows<T: Nullable + Element>(
+    carry: &ArcArray<T, IxDyn>,
+    summary: &ArcArray<T, IxDyn>,
+    axis: usize,
+    n: usize,
+    cap: usize,
+) -> Option<ArcArray<T, IxDyn>> {
+    if !carry.is_standard_layout() || !summary.is_standard_layout() {
+        return None;
+    }
+    let shape = summary.shape();
+    let outer: usize = shape[..axis].iter().product();
+    let inner: usize = shape[axis + 1..].iter().product();
+    let mut out = summary.to_owned();
+    let s = out.as_slice_mut()?;
+    let c = carry.as_slice()?;
+    for o in 0..outer {
+        let base = o * 2 * inner;
+        let (sv, sc) = s[base..base + 2 * inner].split_at_mut(inner);
+        let (cv, cc) = c[base..base + 2 * inner].split_at(inner);
+        for (((sv, sc), cv), cc) in sv.iter_mut().zip(sc.iter_mut()).zip(cv).zip(cc) {
+            if sv.is_null() {
+                *sv = *cv;
+                *sc = T::from_count(cc.to_count().saturating_add(n).min(cap));
+            }
+        }
+    }
+    Some(out.into_shared())
+}
+
+/// `x` (values already pushed within their block) with the nulls its block left
+/// filled from the carry before the block: `value` and `count` are the carry's rows
+/// (`axis` removed). The nulls left are those before the block's first valid value, or
+/// more than `limit` after a valid value, which the carry cannot reach either.
+pub(super) fn fill_from_carry<T: Nullable + Element>(
+    x: &ArcArray<T, IxDyn>,
+    value: &ArrayView<'_, T, IxDyn>,
+    count: &ArrayView<'_, T, IxDyn>,
+    axis: usize,
+    limit: Option<usize>,
+    dir: Direction,
+) -> Option<ArcArray<T, IxDyn>> {
+    let mut out = x.as_standard_layout().into_owned();
+    let shape = out.shape().to_vec();
+    let len = shape[axis];
+    let outer: usize = shape[..axis].iter().product();
+    let inner: usize = shape[axis + 1..].iter().product();
+    let value = value.as_standard_layout();
+    let count = count.as_standard_layout();
+    let (s, cv, cc) = (out.as_slice_mut()?, value.as_slice()?, count.as_slice()?);
+    for o in 0..outer {
+        let (cv, cc) = (
+            &cv[o * inner..(o + 1) * inner],
+            &cc[o * inner..(o + 1) * inner],
+        );
+        for k in 0..len {
+            if limit.is_some_and(|l| k >= l) {
+                break;
+            }
+            let t = match dir {
+                Direction::Forward => k,
+                Direction::Backward => len - 1 - k,
+            };
+            let row = &mut s[(o * len + t) * inner..(o * len + t + 1) * inner];
+            match limit {
+                None => {
+                    for (v, c) in row.iter_mut().zip(cv) {
+                        if v.is_null() {
+                            *v = *c;
+                        }
+                    }
+                }
+                Some(l) => {
+                    for ((v, c), n) in row.iter_mut().zip(cv).zip(cc) {
+                        if v.is_null() && n.to_count().saturating_add(k + 1) <= l {
+                            *v = *c;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Some(out.into_shared())
+}
