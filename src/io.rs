@@ -12,6 +12,8 @@ mod dataset;
 pub mod mf;
 #[cfg(feature = "netcdf")]
 pub mod netcdf;
+#[cfg(feature = "polars")]
+pub mod polars;
 #[cfg(feature = "zarr")]
 pub mod zarr;
 
