@@ -14,8 +14,11 @@ mod core;
 mod correlation;
 mod cumulative;
 mod data_array;
+#[cfg(feature = "serde")]
+mod dict;
 mod dt;
 mod encoding;
+mod html;
 mod idxminmax;
 mod index;
 mod indexing;

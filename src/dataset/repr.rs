@@ -126,7 +126,7 @@ impl Variable {
 }
 
 /// The stacked dims of `ds` that show as a MultiIndex, with their level names.
-fn stacked_dims(ds: &Dataset) -> IndexMap<String, Vec<String>> {
+pub(super) fn stacked_dims(ds: &Dataset) -> IndexMap<String, Vec<String>> {
     ds.dims()
         .keys()
         .filter_map(|d| {
@@ -242,7 +242,7 @@ fn summary_line(name: &str, marker: char, var: &Variable, col: usize) -> String 
 }
 
 /// The size numpy would report: strings count 4 bytes per character of the longest.
-fn numpy_nbytes(a: &Data) -> usize {
+pub(super) fn numpy_nbytes(a: &Data) -> usize {
     match a.dtype() {
         DType::Str => 4 * longest_str(a) * a.len(),
         _ => a.nbytes(),
@@ -255,7 +255,7 @@ fn longest_str(a: &Data) -> usize {
         .unwrap_or(0)
 }
 
-fn dtype_str(a: &Data) -> String {
+pub(super) fn dtype_str(a: &Data) -> String {
     match a.dtype() {
         DType::Str if a.is_lazy() => "object".to_string(),
         DType::Str => format!("<U{}", longest_str(a)),
@@ -265,7 +265,7 @@ fn dtype_str(a: &Data) -> String {
 
 /// As many values from the front and back as fit in `width`, joined by `...`
 /// (xarray's `format_array_flat`, step for step).
-fn flat_values(a: &Data, width: usize) -> String {
+pub(super) fn flat_values(a: &Data, width: usize) -> String {
     let a = match a {
         Data::Eager(a) => a,
         Data::Lazy(l) => return format!("xr.lazy<chunksize={}>", chunksize(l)),
@@ -359,7 +359,7 @@ fn trim_zeros(s: &str) -> String {
 }
 
 /// xarray's `render_human_readable_nbytes`: decimal units, no fraction.
-fn human_bytes(n: usize) -> String {
+pub(super) fn human_bytes(n: usize) -> String {
     const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
     let mut v = n as f64;
     let mut unit = UNITS[0];
@@ -400,7 +400,7 @@ fn chunksize(l: &LazyArray) -> String {
 
 /// numpy's `repr` of an array: `array([[1., 2.], [3., 4.]])`, edges only when large.
 /// Only the elements shown are formatted, so printing a huge array is cheap.
-fn array_repr(a: &Data) -> String {
+pub(super) fn array_repr(a: &Data) -> String {
     let a = match a {
         Data::Eager(a) => a,
         Data::Lazy(l) => {
