@@ -561,7 +561,10 @@ fn elements_to_array(
         DType::Str => {
             let v = items
                 .iter()
-                .map(|x| x.as_str().map(str::to_string).ok_or_else(|| bad(x)))
+                .map(|x| match x {
+                    Value::Null => Ok(String::new()),
+                    other => other.as_str().map(str::to_string).ok_or_else(|| bad(other)),
+                })
                 .collect::<Result<Vec<_>>>()?;
             NdArray::from_shape_vec(shape, v)?
         }
@@ -636,27 +639,35 @@ fn elements_to_array(
 }
 
 fn infer_dtype(name: &str, items: &[Value]) -> Result<DType> {
-    let kind = |v: &Value| -> u8 {
-        match v {
-            Value::Bool(_) => 0,
-            Value::Number(n) if n.is_i64() || n.is_u64() => 1,
-            Value::String(s) if MARKS.iter().any(|m| m.0 == s) => 2,
-            Value::Number(_) | Value::Null => 2,
-            Value::String(_) => 3,
-            Value::Array(_) | Value::Object(_) => 4,
-        }
+    #[derive(PartialEq, Eq, Hash, Clone, Copy)]
+    enum Kind {
+        Bool,
+        Int,
+        Float,
+        Null,
+        Str,
+        Nested,
+    }
+    let kind = |v: &Value| match v {
+        Value::Bool(_) => Kind::Bool,
+        Value::Number(n) if n.is_i64() || n.is_u64() => Kind::Int,
+        Value::String(s) if MARKS.iter().any(|m| m.0 == s) => Kind::Float,
+        Value::Number(_) => Kind::Float,
+        Value::Null => Kind::Null,
+        Value::String(_) => Kind::Str,
+        Value::Array(_) | Value::Object(_) => Kind::Nested,
     };
-    let kinds: IndexSet<u8> = items.iter().map(kind).collect();
-    let only = |k: u8| kinds.iter().all(|&x| x == k);
-    Ok(if kinds.is_empty() || (only(2) && !items.is_empty()) {
-        DType::F64
-    } else if only(0) {
+    let kinds: IndexSet<Kind> = items.iter().map(kind).collect();
+    let within = |allowed: &[Kind]| kinds.iter().all(|k| allowed.contains(k));
+    Ok(if within(&[Kind::Bool]) && !kinds.is_empty() {
         DType::Bool
-    } else if only(1) {
+    } else if within(&[Kind::Int]) && !kinds.is_empty() {
         DType::I64
-    } else if kinds.iter().all(|&k| k == 1 || k == 2) {
+    } else if within(&[Kind::Int, Kind::Float, Kind::Null]) {
+        // Also an empty list, as numpy's `np.array([])`.
         DType::F64
-    } else if only(3) {
+    } else if within(&[Kind::Str, Kind::Null]) {
+        // xarray's object arrays of strings with None: None is the empty string.
         DType::Str
     } else {
         return Err(Error::invalid_argument(
