@@ -1,6 +1,6 @@
 //! HTML representations in the layout of xarray's `_repr_html_`, for notebooks: a
 //! header, then collapsible sections (dimensions, coordinates, data variables,
-//! indexes, attributes); each variable shows its dims, dtype and a preview of its
+//! attributes); each variable shows its dims, dtype and a preview of its
 //! values, with its attributes and full data repr one click away. Pure HTML and CSS
 //! (checkbox toggles, no script), with the text repr as a fallback for front ends that
 //! strip styles. In a Rust Jupyter kernel (evcxr) a Dataset or DataArray that ends a
@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use indexmap::IndexMap;
 
-use super::repr::{array_repr, dtype_str, flat_values, human_bytes, numpy_nbytes};
+use super::repr::{array_repr, dtype_str, flat_values};
 use super::{Attrs, DataArray, Dataset, Variable};
 
 /// Width, in characters, of a variable's one-line preview.
@@ -44,7 +44,6 @@ impl Dataset {
         sections.push_str(&var_section(&ids, "Coordinates", &coords, &indexed));
         let data_vars: Vec<_> = self.data_vars().collect();
         sections.push_str(&var_section(&ids, "Data variables", &data_vars, &|_| false));
-        sections.push_str(&indexes_section(&ids, self.indexes().keys()));
         sections.push_str(&attrs_section(&ids, self.attrs()));
         wrap(
             &self.to_string(),
@@ -64,12 +63,17 @@ impl Dataset {
 impl DataArray {
     /// The array as HTML, like xarray's notebook repr (`DataArray._repr_html_`): the
     /// name and dims in the header, a preview of the values (the full repr one click
-    /// away), then coordinates, indexes and attributes.
+    /// away), then coordinates and attributes.
     pub fn to_html(&self) -> String {
         let ids = Ids::new();
         let name = self
             .name()
-            .map(|n| format!("<div class='xr-array-name'>'{}'</div>", escape(n)))
+            .map(|n| {
+                format!(
+                    "<div class='xr-obj-name'>{}</div>",
+                    escape(&format!("'{n}'"))
+                )
+            })
             .unwrap_or_default();
         let dims: String = self
             .sizes()
@@ -97,9 +101,8 @@ impl DataArray {
         let indexed = |d: &str| self.indexes().contains_key(d);
         let coords: Vec<_> = self.coords().iter().collect();
         let sections = format!(
-            "<ul class='xr-sections'>{values}{}{}{}</ul>",
+            "<ul class='xr-sections'>{values}{}{}</ul>",
             var_section(&ids, "Coordinates", &coords, &indexed),
-            indexes_section(&ids, self.indexes().keys()),
             attrs_section(&ids, self.attrs()),
         );
         wrap(&self.to_string(), "xr.DataArray", &header_extra, &sections)
@@ -231,7 +234,7 @@ fn var_item(ids: &Ids, name: &str, var: &Variable, indexed: bool) -> String {
         "<li class='xr-var-item'>\
          <div class='xr-var-name'><span{name_cls}>{}</span></div>\
          <div class='xr-var-dims'>{}</div>\
-         <div class='xr-var-dtype'>{} {}</div>\
+         <div class='xr-var-dtype'>{}</div>\
          <div class='xr-var-preview xr-preview'>{}</div>\
          <input id='{attrs_id}' class='xr-var-attrs-in' type='checkbox'{attrs_disabled}>\
          <label for='{attrs_id}' title='Show/Hide attributes'>{FILE_ICON}</label>\
@@ -242,35 +245,17 @@ fn var_item(ids: &Ids, name: &str, var: &Variable, indexed: bool) -> String {
         escape(name),
         escape(&dims),
         escape(&dtype_str(var.data())),
-        human_bytes(numpy_nbytes(var.data())),
         escape(&flat_values(var.data(), PREVIEW_WIDTH)),
         attrs_list(var.attrs()),
         escape(&array_repr(var.data())),
     )
 }
 
-fn indexes_section<'a>(ids: &Ids, names: impl Iterator<Item = &'a String>) -> String {
-    let names: Vec<&String> = names.collect();
-    let items: String = names
-        .iter()
-        .map(|n| {
-            format!(
-                "<li class='xr-var-item'><div class='xr-index-name'><div>{}</div></div>\
-                 <div class='xr-index-preview'>PandasIndex</div></li>",
-                escape(n)
-            )
-        })
-        .collect();
-    section(
-        ids,
-        "Indexes",
-        Some(names.len()),
-        "",
-        &format!("<ul class='xr-var-list'>{items}</ul>"),
-    )
-}
-
+/// The attributes section; none without attributes, as in xarray.
 fn attrs_section(ids: &Ids, attrs: &Attrs) -> String {
+    if attrs.is_empty() {
+        return String::new();
+    }
     section(ids, "Attributes", Some(attrs.len()), "", &attrs_list(attrs))
 }
 
@@ -328,7 +313,7 @@ const CSS: &str = "\
 .xr-text-repr-fallback{display:none}\
 .xr-header{padding:6px 0;margin-bottom:4px;border-bottom:solid 1px #ddd}\
 .xr-header>div,.xr-header>ul{display:inline;margin:0 6px 0 0}\
-.xr-obj-type,.xr-array-name{font-weight:bold}\
+.xr-obj-type,.xr-obj-name{font-weight:bold}\
 .xr-sections{padding-left:0!important;display:grid;grid-template-columns:150px auto auto 1fr 0 20px 0 20px}\
 .xr-section-item{display:contents}\
 .xr-section-item input,.xr-array-in,.xr-var-attrs-in,.xr-var-data-in{display:none}\

@@ -126,7 +126,7 @@ impl Variable {
 }
 
 /// The stacked dims of `ds` that show as a MultiIndex, with their level names.
-pub(super) fn stacked_dims(ds: &Dataset) -> IndexMap<String, Vec<String>> {
+fn stacked_dims(ds: &Dataset) -> IndexMap<String, Vec<String>> {
     ds.dims()
         .keys()
         .filter_map(|d| {
@@ -242,7 +242,7 @@ fn summary_line(name: &str, marker: char, var: &Variable, col: usize) -> String 
 }
 
 /// The size numpy would report: strings count 4 bytes per character of the longest.
-pub(super) fn numpy_nbytes(a: &Data) -> usize {
+fn numpy_nbytes(a: &Data) -> usize {
     match a.dtype() {
         DType::Str => 4 * longest_str(a) * a.len(),
         _ => a.nbytes(),
@@ -318,6 +318,14 @@ pub(crate) fn format_item(s: &Scalar) -> String {
     match s {
         Scalar::F64(v) => format_float(*v, 4),
         Scalar::Str(v) => format!("'{v}'"),
+        // xarray's `format_timestamp`: a datetime at midnight shows its date alone.
+        Scalar::DateTime(..) => {
+            let text = s.to_string();
+            match text.strip_suffix("T00:00:00") {
+                Some(date) => date.to_string(),
+                None => text,
+            }
+        }
         other => other.to_string(),
     }
 }
@@ -359,7 +367,7 @@ fn trim_zeros(s: &str) -> String {
 }
 
 /// xarray's `render_human_readable_nbytes`: decimal units, no fraction.
-pub(super) fn human_bytes(n: usize) -> String {
+fn human_bytes(n: usize) -> String {
     const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
     let mut v = n as f64;
     let mut unit = UNITS[0];
