@@ -153,10 +153,7 @@ impl DataArray {
             coords.insert(name.clone(), variable_to_dict(var, floats)?);
         }
         out.insert("coords".into(), Value::Object(coords));
-        out.insert(
-            "name".into(),
-            self.name().map_or(Value::Null, |n| Value::from(n)),
-        );
+        out.insert("name".into(), self.name().map_or(Value::Null, Value::from));
         Ok(Value::Object(out))
     }
 

@@ -354,9 +354,7 @@ fn series(name: &str, values: &NdArray) -> Result<Series> {
         NdArray::F32(a) => Series::new(name, contiguous(a)),
         NdArray::F64(a) => Series::new(name, contiguous(a)),
         NdArray::Str(a) => Series::new(name, a.iter().map(String::as_str).collect::<Vec<_>>()),
-        NdArray::DateTime(a, cal)
-            if matches!(cal, Calendar::Standard | Calendar::ProlepticGregorian) =>
-        {
+        NdArray::DateTime(a, Calendar::Standard | Calendar::ProlepticGregorian) => {
             ticks_series(name, a).into_datetime(TimeUnit::Microseconds, None)
         }
         NdArray::DateTime(a, cal) => {
