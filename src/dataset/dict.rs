@@ -5,18 +5,7 @@
 //! a Dataset is `{"coords": {...}, "attrs": {...}, "dims": {...}, "data_vars": {...}}`
 //! and a DataArray `{"dims", "attrs", "data", "coords", "name"}`, as in xarray.
 //!
-//! | xr dtype | `data` elements | read back as |
-//! | --- | --- | --- |
-//! | bool | `true`/`false` | bool |
-//! | integers | numbers | the `dtype` written (int64 without one) |
-//! | floats | numbers; NaN and ±inf as `NaN`/`Infinity` in [`Dataset::to_json`], `null` in [`Dataset::to_dict`] | the `dtype` written (float64 without one) |
-//! | strings | strings | strings |
-//! | datetimes | `"YYYY-MM-DD HH:MM:SS[.ffffff]"` (Python's `str` of a datetime, as `json.dumps(..., default=str)` writes xarray's), NaT as `null` | datetimes on the `"calendar"` written; without a `dtype`, strings as xarray reads them |
-//! | timedeltas | whole microseconds, NaT as `null` | timedeltas |
-//!
-//! `"dtype"` (numpy's name, the key xarray's `to_dict(data=False)` writes) and, for
-//! datetimes, `"calendar"` are extra keys that xarray's `from_dict` ignores: without them
-//! the list layout loses the types (float32 becomes float64), as it does in xarray.
+//! The dtype of each element is in [`Dataset::to_dict`]'s docs.
 
 use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value};
@@ -27,8 +16,21 @@ use crate::error::{Error, Result};
 use crate::time::{Calendar, CfDatetime, NAT};
 
 impl Dataset {
-    /// The dataset in xarray's `Dataset.to_dict(data="list")` layout (see the
-    /// [module docs](self) for each dtype). Lazy variables are computed: for small data.
+    /// The dataset in xarray's `Dataset.to_dict(data="list")` layout. Lazy variables
+    /// are computed: for small data.
+    ///
+    /// | xr dtype | `data` elements | read back as |
+    /// | --- | --- | --- |
+    /// | bool | `true`/`false` | bool |
+    /// | integers | numbers | the `dtype` written (int64 without one) |
+    /// | floats | numbers; NaN and ±inf as `NaN`/`Infinity` in [`Dataset::to_json`], `null` in [`Dataset::to_dict`] | the `dtype` written (float64 without one) |
+    /// | strings | strings | strings |
+    /// | datetimes | `"YYYY-MM-DD HH:MM:SS[.ffffff]"` (Python's `str` of a datetime, as `json.dumps(..., default=str)` writes xarray's), NaT as `null` | datetimes on the `"calendar"` written; without a `dtype`, strings as xarray reads them |
+    /// | timedeltas | whole microseconds, NaT as `null` | timedeltas |
+    ///
+    /// `"dtype"` (numpy's name, the key xarray's `to_dict(data=False)` writes) and, for
+    /// datetimes, `"calendar"` are extra keys that xarray's `from_dict` ignores: without them
+    /// the list layout loses the types (float32 becomes float64), as it does in xarray.
     ///
     /// ```
     /// # use xr::{Dataset, NdArray, Variable};
@@ -134,8 +136,8 @@ impl Dataset {
 
 impl DataArray {
     /// The array in xarray's `DataArray.to_dict(data="list")` layout:
-    /// `{"dims", "attrs", "data", "coords", "name"}` (and `"dtype"`, see the
-    /// [module docs](self)).
+    /// `{"dims", "attrs", "data", "coords", "name"}` (and `"dtype"`; each dtype as
+    /// [`Dataset::to_dict`] writes it).
     ///
     /// # Errors
     /// When lazy data fails to compute.
