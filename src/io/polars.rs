@@ -299,13 +299,26 @@ fn long_frame(ds: &Dataset, dims: &[String]) -> Result<DataFrame> {
 }
 
 /// `values` (1-D) with each element repeated `inner` times, the whole tiled `outer`
-/// times: an index column of the long format.
+/// times: an index column of the long format, written in one pass.
 fn repeat_tile(values: &NdArray, inner: usize, outer: usize) -> Result<NdArray> {
-    let n = values.len();
-    let idx: Vec<usize> = (0..outer)
-        .flat_map(|_| (0..n).flat_map(move |i| std::iter::repeat_n(i, inner)))
-        .collect();
-    values.take(0, &idx)
+    fn repeat<T: Clone>(a: &ArcArray<T, IxDyn>, inner: usize, outer: usize) -> ArcArray<T, IxDyn> {
+        let mut out = Vec::with_capacity(a.len() * inner * outer);
+        for _ in 0..outer {
+            match a.as_slice() {
+                Some(s) if inner == 1 => out.extend_from_slice(s),
+                _ => a
+                    .iter()
+                    .for_each(|x| out.extend(std::iter::repeat_n(x.clone(), inner))),
+            }
+        }
+        ArcArray::from_vec(out).into_dyn()
+    }
+    if values.ndim() != 1 {
+        return Err(Error::internal(
+            "an index column comes from a 1-D coordinate",
+        ));
+    }
+    Ok(crate::array::map_all!(values, a => repeat(a, inner, outer)))
 }
 
 /// The first dim's slabs for [`Dataset::write_ipc`]: its chunks when a variable is
