@@ -15,8 +15,11 @@ mod correlation;
 mod cumulative;
 mod data_array;
 mod datatree;
+#[cfg(feature = "serde")]
+mod dict;
 mod dt;
 mod encoding;
+mod html;
 mod idxminmax;
 mod index;
 mod indexing;

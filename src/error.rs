@@ -278,6 +278,24 @@ pub enum Error {
         /// The library's error.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// JSON text that does not parse (`Dataset::from_json`).
+    #[error("invalid JSON: {source}")]
+    Json {
+        /// What serde_json said, with the line and column.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A polars call that failed (`to_dataframe`, `from_dataframe`, IPC files): what
+    /// `xr` was doing, and polars' error.
+    #[cfg(feature = "polars")]
+    #[error("{what}: {source}")]
+    Polars {
+        /// What was being done, naming the column or variable.
+        what: String,
+        /// polars' error.
+        #[source]
+        source: polars::error::PolarsError,
+    },
     /// A broken internal invariant: a bug in `xr`; please report it.
     #[error("internal error (a bug in xr): {0}")]
     Internal(String),

@@ -16,6 +16,8 @@ pub mod hdf5;
 pub mod mf;
 #[cfg(feature = "netcdf")]
 pub mod netcdf;
+#[cfg(feature = "polars")]
+pub mod polars;
 #[cfg(feature = "zarr")]
 pub mod zarr;
 

@@ -255,7 +255,7 @@ fn longest_str(a: &Data) -> usize {
         .unwrap_or(0)
 }
 
-fn dtype_str(a: &Data) -> String {
+pub(super) fn dtype_str(a: &Data) -> String {
     match a.dtype() {
         DType::Str if a.is_lazy() => "object".to_string(),
         DType::Str => format!("<U{}", longest_str(a)),
@@ -265,7 +265,7 @@ fn dtype_str(a: &Data) -> String {
 
 /// As many values from the front and back as fit in `width`, joined by `...`
 /// (xarray's `format_array_flat`, step for step).
-fn flat_values(a: &Data, width: usize) -> String {
+pub(super) fn flat_values(a: &Data, width: usize) -> String {
     let a = match a {
         Data::Eager(a) => a,
         Data::Lazy(l) => return format!("xr.lazy<chunksize={}>", chunksize(l)),
@@ -318,6 +318,14 @@ pub(crate) fn format_item(s: &Scalar) -> String {
     match s {
         Scalar::F64(v) => format_float(*v, 4),
         Scalar::Str(v) => format!("'{v}'"),
+        // xarray's `format_timestamp`: a datetime at midnight shows its date alone.
+        Scalar::DateTime(..) => {
+            let text = s.to_string();
+            match text.strip_suffix("T00:00:00") {
+                Some(date) => date.to_string(),
+                None => text,
+            }
+        }
         other => other.to_string(),
     }
 }
@@ -400,7 +408,7 @@ fn chunksize(l: &LazyArray) -> String {
 
 /// numpy's `repr` of an array: `array([[1., 2.], [3., 4.]])`, edges only when large.
 /// Only the elements shown are formatted, so printing a huge array is cheap.
-fn array_repr(a: &Data) -> String {
+pub(super) fn array_repr(a: &Data) -> String {
     let a = match a {
         Data::Eager(a) => a,
         Data::Lazy(l) => {

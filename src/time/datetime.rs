@@ -248,6 +248,20 @@ impl Sub for CfDatetime {
     }
 }
 
+impl CfDatetime {
+    /// Python's `str()` of a `datetime` or `cftime` object: `2000-01-01 06:00:00`, with
+    /// six decimals when there is a fraction (pandas' and `json.dumps(default=str)`'s
+    /// text for xarray's datetimes).
+    pub fn to_python_string(&self) -> String {
+        let iso = self.to_string();
+        let (date, time) = iso.split_once('T').unwrap_or((&iso, "00:00:00"));
+        match time.split_once('.') {
+            Some((hms, frac)) => format!("{date} {hms}.{:0<6}", &frac[..frac.len().min(6)]),
+            None => format!("{date} {time}"),
+        }
+    }
+}
+
 impl fmt::Display for CfDatetime {
     /// ISO 8601: `YYYY-MM-DDTHH:MM:SS`, with a fraction when it is not zero. Years
     /// outside 0..=9999 carry a sign (`-0100`, `+12738`).
