@@ -206,7 +206,8 @@ where
         .map_err(|_| Error::internal("decoded values have the chunk's length"))
 }
 
-/// `stored` converted, masked (NaN where `is_fill`) and unpacked (`v · scale + offset`).
+/// `stored` converted, masked (NaN where `is_fill`) and unpacked (`v · scale + offset`),
+/// with the unpacking chosen once (each case its own loop, which the compiler vectorises).
 fn decode_values<S: Copy, T: Float>(
     stored: &[S],
     conv: impl Fn(S) -> T,
@@ -214,53 +215,32 @@ fn decode_values<S: Copy, T: Float>(
     scale: Option<T>,
     offset: Option<T>,
 ) -> Vec<T> {
-    let (s, o) = (scale.unwrap_or_else(T::one), offset.unwrap_or_else(T::zero));
-    match (scale.is_some(), offset.is_some()) {
-        (false, false) => stored
-            .iter()
-            .map(|&v| {
-                let v = conv(v);
-                if is_fill(v) {
-                    T::nan()
-                } else {
-                    v
-                }
-            })
-            .collect(),
-        (true, false) => stored
-            .iter()
-            .map(|&v| {
-                let v = conv(v);
-                if is_fill(v) {
-                    T::nan()
-                } else {
-                    v * s
-                }
-            })
-            .collect(),
-        (false, true) => stored
-            .iter()
-            .map(|&v| {
-                let v = conv(v);
-                if is_fill(v) {
-                    T::nan()
-                } else {
-                    v + o
-                }
-            })
-            .collect(),
-        (true, true) => stored
-            .iter()
-            .map(|&v| {
-                let v = conv(v);
-                if is_fill(v) {
-                    T::nan()
-                } else {
-                    v * s + o
-                }
-            })
-            .collect(),
+    match (scale, offset) {
+        (None, None) => masked(stored, &conv, &is_fill, |v| v),
+        (Some(s), None) => masked(stored, &conv, &is_fill, |v| v * s),
+        (None, Some(o)) => masked(stored, &conv, &is_fill, |v| v + o),
+        (Some(s), Some(o)) => masked(stored, &conv, &is_fill, |v| v * s + o),
     }
+}
+
+/// One loop of [`decode_values`], monomorphised per unpacking.
+fn masked<S: Copy, T: Float>(
+    stored: &[S],
+    conv: &impl Fn(S) -> T,
+    is_fill: &impl Fn(T) -> bool,
+    unpack: impl Fn(T) -> T,
+) -> Vec<T> {
+    stored
+        .iter()
+        .map(|&v| {
+            let v = conv(v);
+            if is_fill(v) {
+                T::nan()
+            } else {
+                unpack(v)
+            }
+        })
+        .collect()
 }
 
 fn mask_scale(

@@ -340,22 +340,7 @@ impl Lowering {
         out_block: &[usize],
         out_region: &Region,
     ) -> Result<TaskId> {
-        let overlap = input.grid().overlapping(&full);
-        let counts: Vec<usize> = overlap.iter().map(Vec::len).collect();
-        let mut regions = Vec::new();
-        for_each_index(&counts, |idx| {
-            let r: Region = idx
-                .iter()
-                .zip(&overlap)
-                .zip(&full)
-                .map(|((&i, o), f)| {
-                    let (_, local, off) = &o[i];
-                    let start = f.start + off;
-                    start..start + local.len()
-                })
-                .collect();
-            regions.push(r);
-        });
+        let regions = chunk_regions(input.grid(), &full);
         let combine = move |p: &[&TaskValue]| {
             let parts: Vec<&[NdArray]> = p.iter().map(|t| t.0.as_slice()).collect();
             Ok(TaskValue(plan.combine(&parts)?))
@@ -445,22 +430,7 @@ impl Lowering {
         for (k, &ax) in kept.iter().enumerate() {
             full[ax] = out_region[k + 1].clone();
         }
-        let overlap = data.grid().overlapping(&full);
-        let counts: Vec<usize> = overlap.iter().map(Vec::len).collect();
-        let mut regions = Vec::new();
-        for_each_index(&counts, |idx| {
-            let r: Region = idx
-                .iter()
-                .zip(&overlap)
-                .zip(&full)
-                .map(|((&i, o), f)| {
-                    let (_, local, off) = &o[i];
-                    let start = f.start + off;
-                    start..start + local.len()
-                })
-                .collect();
-            regions.push(r);
-        });
+        let regions = chunk_regions(data.grid(), &full);
         let add = |p: &[&TaskValue]| -> Result<TaskValue> {
             let mut parts = p.iter().filter_map(|t| t.0.first());
             let first = parts
@@ -879,6 +849,27 @@ impl Lowering {
         };
         self.region_task(input, wanted, Some(Box::new(then)))
     }
+}
+
+/// The parts of `full` in each chunk of `grid` it overlaps, row-major.
+fn chunk_regions(grid: &ChunkGrid, full: &Region) -> Vec<Region> {
+    let overlap = grid.overlapping(full);
+    let counts: Vec<usize> = overlap.iter().map(Vec::len).collect();
+    let mut regions = Vec::new();
+    for_each_index(&counts, |idx| {
+        let r: Region = idx
+            .iter()
+            .zip(&overlap)
+            .zip(full)
+            .map(|((&i, o), f)| {
+                let (_, local, off) = &o[i];
+                let start = f.start + off;
+                start..start + local.len()
+            })
+            .collect();
+        regions.push(r);
+    });
+    regions
 }
 
 /// A combine tree built as partials arrive, like a counter in base `FAN_IN`: a level is
