@@ -29,6 +29,7 @@ mod stored;
 mod write;
 
 pub use backend::ZarrBackend;
+pub(crate) use read::open_memory;
 pub use read::{OpenZarr, SkippedVariable, ZarrSource};
 pub use store::StorageOptions;
 pub use write::{ToZarr, ZarrMode};
