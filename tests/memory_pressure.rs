@@ -117,7 +117,10 @@ fn climatology_under_a_1_gib_address_space_limit() {
     );
     let line = stdout
         .lines()
-        .find_map(|l| l.split_once("climatology ").map(|(_, values)| values))
+        .find_map(|l| {
+            l.split_once("climatology [")
+                .map(|(_, values)| format!("[{values}"))
+        })
         .unwrap_or_else(|| panic!("no climatology printed: {stdout}"));
     assert_eq!(line, format!("{expected:?}"));
     let _ = std::fs::remove_dir_all(&dir);
