@@ -20,6 +20,12 @@ use xr::io::zarr::ZarrMode;
 use xr::lazy::{Data, LazyArray};
 use xr::{Dataset, Variable};
 
+/// One killed-writer test at a time. A child spawned while another test thread of this
+/// process has a NetCDF file open inherits that file's descriptor (libhdf5 does not open
+/// files close-on-exec) and with it HDF5's lock on the file, so this process could not
+/// open the file again until that child exits.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Time steps of a whole dataset, and of one stored chunk.
 const STEPS: usize = 600;
 const CHUNK: usize = 10;
@@ -134,6 +140,9 @@ fn killed_at_several_moments(
     prepare: impl Fn(&Path),
     check: impl Fn(&Path, u64),
 ) {
+    let _serial = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut interrupted = 0;
     for after in KILL_AFTER_MS {
         let dir = scratch(&format!("{name}-{after}"));
