@@ -18,6 +18,7 @@
 //! offers the handles an operation needs (reading; listing for stores without
 //! consolidated metadata; writing for `to_zarr`).
 
+mod atomic;
 mod backend;
 mod codecs;
 mod meta;
