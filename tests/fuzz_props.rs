@@ -272,3 +272,13 @@ proptest! {
         xr::fuzzing::mpi_wire(&data);
     }
 }
+
+/// Found by cargo-fuzz (`mpi_wire`, crash-fd2d8b88): a header-only bundle whose shape
+/// multiplies past `isize::MAX` made ndarray panic in `NdArray::zeros`; it is an error.
+#[cfg(feature = "mpi")]
+#[test]
+fn mpi_wire_header_with_an_overflowing_shape_is_an_error() {
+    let crash = b"\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\xbb\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x01\x88\x88\x88\x88\x88\x88\x00\x00\x00\x00\x00\x00\x00\x00";
+    // Returns (an error inside) instead of panicking.
+    xr::fuzzing::mpi_wire(crash);
+}

@@ -149,7 +149,17 @@ impl<'a> Reader<'a> {
             .map(|_| self.usize())
             .collect::<Result<Vec<_>>>()?;
         if !with_data {
-            element_count(&shape).ok_or_else(|| self.corrupt("the shape overflows"))?;
+            // ndarray panics on a shape whose non-zero lengths multiply past isize::MAX,
+            // and no allocation may be larger: a corrupt header is an error instead.
+            let fits = |n: &[usize]| {
+                element_count(n)
+                    .and_then(|k| k.checked_mul(dtype.size().max(1)))
+                    .is_some_and(|b| isize::try_from(b).is_ok())
+            };
+            let nonzero: Vec<usize> = shape.iter().copied().filter(|&d| d > 0).collect();
+            if !fits(&shape) || !fits(&nonzero) {
+                return Err(self.corrupt(&format!("the shape {shape:?} overflows")));
+            }
             return NdArray::zeros(&shape, dtype);
         }
         Ok(match dtype {
