@@ -282,3 +282,14 @@ fn mpi_wire_header_with_an_overflowing_shape_is_an_error() {
     // Returns (an error inside) instead of panicking.
     xr::fuzzing::mpi_wire(crash);
 }
+
+/// Found by cargo-fuzz (`mpi_wire`, crash-6588e278): a header-only bundle of a shape that
+/// fits in `isize` but needs 281 TB aborted the process when allocating its zeros; it is
+/// an error.
+#[cfg(feature = "mpi")]
+#[test]
+fn mpi_wire_header_of_a_huge_array_is_an_error_not_an_abort() {
+    let crash = b"\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x8c\x00\x00\x00\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xfd\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7a\x00\x00\x00\x00";
+    // Returns (an error inside) instead of aborting.
+    xr::fuzzing::mpi_wire(crash);
+}

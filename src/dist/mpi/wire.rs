@@ -160,6 +160,14 @@ impl<'a> Reader<'a> {
             if !fits(&shape) || !fits(&nonzero) {
                 return Err(self.corrupt(&format!("the shape {shape:?} overflows")));
             }
+            // A corrupt header can ask for terabytes from a few bytes: an allocation
+            // that fails is an error here, not the process aborted.
+            let bytes = element_count(&shape).unwrap_or(0) * dtype.size().max(1);
+            if Vec::<u8>::new().try_reserve_exact(bytes).is_err() {
+                return Err(self.corrupt(&format!(
+                    "the shape {shape:?} needs {bytes} bytes, more than can be allocated"
+                )));
+            }
             return NdArray::zeros(&shape, dtype);
         }
         Ok(match dtype {
