@@ -26,6 +26,8 @@ pub mod array;
 pub mod dataset;
 pub mod dist;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod groupby;
 pub mod io;
 pub mod lazy;

@@ -48,6 +48,7 @@ const FALLBACK_BUDGET: usize = 2 << 30;
 pub struct LocalExecutor {
     threads: Option<usize>,
     memory_budget: usize,
+    strict_budget: bool,
     progress: bool,
     pool: Mutex<Option<Arc<rayon::ThreadPool>>>,
     last_stats: Mutex<Option<ExecStats>>,
@@ -60,6 +61,7 @@ impl Default for LocalExecutor {
         LocalExecutor {
             threads: None,
             memory_budget: physical_memory().map_or(FALLBACK_BUDGET, |m| m / 4),
+            strict_budget: false,
             progress: true,
             pool: Mutex::new(None),
             last_stats: Mutex::new(None),
@@ -85,6 +87,27 @@ impl LocalExecutor {
     #[must_use]
     pub fn memory_budget(mut self, bytes: usize) -> Self {
         self.memory_budget = bytes;
+        self
+    }
+
+    /// Refuses (`true`) a graph with a task whose value alone is larger than the memory
+    /// budget (a chunk larger than the budget), instead of running it on its own over the
+    /// budget (the default). On a node with a hard memory limit, this turns a budget set
+    /// below one chunk into an error before anything runs, not a process killed or
+    /// aborted part way.
+    ///
+    /// ```
+    /// use xr::dist::{Executor, LocalExecutor, TaskGraph, TaskValue};
+    /// let exec = LocalExecutor::new().memory_budget(16).strict_budget(true).progress(false);
+    /// let mut g = TaskGraph::new();
+    /// let big = g.add_task(vec![], "big chunk", 1 << 20, Box::new(|_| Ok(TaskValue(vec![]))));
+    /// g.set_outputs(vec![big]);
+    /// let err = exec.execute(g).unwrap_err().to_string();
+    /// assert!(err.contains("memory_budget") && err.contains("big chunk"), "{err}");
+    /// ```
+    #[must_use]
+    pub fn strict_budget(mut self, on: bool) -> Self {
+        self.strict_budget = on;
         self
     }
 
@@ -159,6 +182,9 @@ impl LocalExecutor {
         structure: &GraphStructure,
         runs: Vec<ScopedFn<'s>>,
     ) -> Result<Vec<Arc<TaskValue>>> {
+        if self.strict_budget {
+            self.check_budget(structure)?;
+        }
         let progress = Progress::new(self.progress, structure.len());
         let result = match self.threads {
             Some(n) => {
@@ -177,6 +203,28 @@ impl LocalExecutor {
         let (result, stats) = result;
         *lock(&self.last_stats) = Some(stats);
         result
+    }
+}
+
+impl LocalExecutor {
+    /// Fails when one task's estimated value is larger than the whole memory budget.
+    fn check_budget(&self, structure: &GraphStructure) -> Result<()> {
+        let largest = (0..structure.len()).max_by_key(|&id| structure.est_bytes(id));
+        match largest {
+            Some(id) if structure.est_bytes(id) > self.memory_budget => {
+                Err(Error::invalid_argument(
+                    "memory_budget",
+                    format!(
+                        "{} bytes is smaller than one task's value: {} needs about {} bytes; \
+                         raise the budget or use smaller chunks",
+                        self.memory_budget,
+                        structure.label(id),
+                        structure.est_bytes(id)
+                    ),
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -40,7 +40,7 @@
 //! never leaves the execution early while the others wait for it in a collective.
 
 mod placement;
-mod wire;
+pub(crate) mod wire;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

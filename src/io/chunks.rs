@@ -12,6 +12,8 @@ mod filters;
 mod hdf5;
 
 pub(crate) use hdf5::silence_diagnostics;
+// The fuzz target encodes chunks with the checksum the decoder checks.
+pub(crate) use filters::fletcher32;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -140,6 +142,76 @@ impl DirectChunkSource {
             layout,
             grid,
         }))
+    }
+
+    /// A source of one variable made of a single stored chunk: the bytes at the start of
+    /// the file at `path`, `stored_size` of them claimed (more than the file holds is a
+    /// truncated chunk), undone by the HDF5 filters `filters` (id and client data, in
+    /// write order) with those of `filter_mask` skipped. No libhdf5 call: it is the chunk
+    /// decoder alone, for the fuzz targets.
+    ///
+    /// # Errors
+    /// [`Error::FileRead`] when the file cannot be opened; [`Error::InvalidArgument`]
+    /// for a filter this reader does not decode, a shape with a zero dimension, or a
+    /// chunk of more than `1 << 24` elements.
+    #[doc(hidden)]
+    pub fn single_chunk(
+        path: &Path,
+        dtype: DType,
+        big_endian: bool,
+        chunk_shape: &[usize],
+        filters: &[(i32, Vec<u32>)],
+        stored_size: u64,
+        filter_mask: u32,
+    ) -> Result<Self> {
+        chunk_shape
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+            .filter(|&n| n > 0 && n <= 1 << 24)
+            .ok_or_else(|| {
+                Error::invalid_argument(
+                    "chunk_shape",
+                    format!("{chunk_shape:?}: empty or too large"),
+                )
+            })?;
+        let filters = filters
+            .iter()
+            .map(|(id, cd)| {
+                Filter::from_hdf5(*id, cd, dtype.size())
+                    .ok_or_else(|| Error::invalid_argument("filters", format!("filter id {id}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let var = "/fuzz".to_string();
+        let file = File::open(path).map_err(|e| Error::FileRead {
+            file: path.display().to_string(),
+            var: var.clone(),
+            chunk: None,
+            reason: "cannot open".into(),
+            source: Some(e.into()),
+        })?;
+        let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let layout = Layout {
+            shape: chunk_shape.to_vec(),
+            chunk_shape: chunk_shape.to_vec(),
+            dtype,
+            big_endian,
+            filters,
+            fill: vec![0; dtype.size()],
+            chunks: vec![Some(hdf5::ChunkLoc {
+                addr: 0,
+                size: stored_size,
+                filter_mask,
+            })],
+        };
+        let grid = ChunkGrid::regular(&layout.shape, &layout.chunk_shape)?;
+        Ok(DirectChunkSource {
+            path: path.to_path_buf(),
+            var,
+            file,
+            file_len,
+            layout,
+            grid,
+        })
     }
 
     /// The variable's path in the file (`"/group/var"`).

@@ -24,6 +24,7 @@ use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
 pub use backend::NetcdfBackend;
+pub(crate) use classic::check_header_bytes;
 pub use read::{NetcdfSource, OpenOptions};
 pub(crate) use write::write_groups;
 pub use write::NetcdfMode;

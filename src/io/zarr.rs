@@ -18,6 +18,7 @@
 //! offers the handles an operation needs (reading; listing for stores without
 //! consolidated metadata; writing for `to_zarr`).
 
+mod atomic;
 mod backend;
 mod codecs;
 mod meta;
@@ -29,6 +30,7 @@ mod stored;
 mod write;
 
 pub use backend::ZarrBackend;
+pub(crate) use read::open_memory;
 pub use read::{OpenZarr, SkippedVariable, ZarrSource};
 pub use store::StorageOptions;
 pub use write::{ToZarr, ZarrMode};

@@ -149,7 +149,25 @@ impl<'a> Reader<'a> {
             .map(|_| self.usize())
             .collect::<Result<Vec<_>>>()?;
         if !with_data {
-            element_count(&shape).ok_or_else(|| self.corrupt("the shape overflows"))?;
+            // ndarray panics on a shape whose non-zero lengths multiply past isize::MAX,
+            // and no allocation may be larger: a corrupt header is an error instead.
+            let fits = |n: &[usize]| {
+                element_count(n)
+                    .and_then(|k| k.checked_mul(dtype.size().max(1)))
+                    .is_some_and(|b| isize::try_from(b).is_ok())
+            };
+            let nonzero: Vec<usize> = shape.iter().copied().filter(|&d| d > 0).collect();
+            if !fits(&shape) || !fits(&nonzero) {
+                return Err(self.corrupt(&format!("the shape {shape:?} overflows")));
+            }
+            // A corrupt header can ask for terabytes from a few bytes: an allocation
+            // that fails is an error here, not the process aborted.
+            let bytes = element_count(&shape).unwrap_or(0) * dtype.size().max(1);
+            if Vec::<u8>::new().try_reserve_exact(bytes).is_err() {
+                return Err(self.corrupt(&format!(
+                    "the shape {shape:?} needs {bytes} bytes, more than can be allocated"
+                )));
+            }
             return NdArray::zeros(&shape, dtype);
         }
         Ok(match dtype {

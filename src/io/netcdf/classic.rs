@@ -63,8 +63,25 @@ pub(super) fn check_header(path: &Path) -> Result<RecordsPastEnd> {
     };
     let file = File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
+    check_reader(BufReader::new(file), len, path)
+}
+
+/// Checks a classic header held in memory, as [`check_header`] checks a file's (errors
+/// name `name` as the file): for the fuzz targets, which try millions of headers.
+///
+/// # Errors
+/// As [`check_header`].
+pub(crate) fn check_header_bytes(bytes: &[u8], name: &Path) -> Result<()> {
+    check_reader(bytes, bytes.len() as u64, name).map(|_| ())
+}
+
+/// Checks the classic header read from `reader`, `len` bytes long; `path` names it.
+fn check_reader<R: Read>(mut reader: R, len: u64, path: &Path) -> Result<RecordsPastEnd> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut magic = [0u8; 4];
-    let mut reader = BufReader::new(file);
     if len < 4 {
         return Ok(RecordsPastEnd::default());
     }
@@ -95,8 +112,8 @@ pub(super) fn check_header(path: &Path) -> Result<RecordsPastEnd> {
 /// A failure: the variable concerned, if any, and what is wrong.
 type Fault = (Option<String>, String);
 
-struct Header {
-    reader: BufReader<File>,
+struct Header<R> {
+    reader: R,
     /// Bytes read so far.
     pos: u64,
     /// The file's length.
@@ -107,7 +124,7 @@ struct Header {
     io_error: Option<std::io::Error>,
 }
 
-impl Header {
+impl<R: Read> Header<R> {
     fn check(&mut self) -> std::result::Result<RecordsPastEnd, Fault> {
         if !matches!(self.version, 1 | 2 | 5) {
             return Err((

@@ -471,6 +471,38 @@ pub(crate) fn open_storages(
     open_group(storages, group, consolidated, options, false).map(|(ds, _)| ds)
 }
 
+/// Opens the root group of a store held in memory, made of `files` (key, bytes), and
+/// computes every variable: the whole read path without a filesystem, for the fuzz
+/// targets.
+///
+/// # Errors
+/// As [`OpenZarr::open`], and any error of reading a chunk.
+pub(crate) fn open_memory(files: &[(&str, &[u8])]) -> Result<Dataset> {
+    use zarrs::storage::store::MemoryStore;
+    use zarrs::storage::{StoreKey, WritableStorageTraits};
+    super::codecs::register();
+    let store = Arc::new(MemoryStore::new());
+    for (key, bytes) in files {
+        let Ok(key) = StoreKey::new(*key) else {
+            continue;
+        };
+        store
+            .set(&key, zarrs::storage::Bytes::copy_from_slice(bytes))
+            .map_err(|e| Error::internal(format!("memory store: {e}")))?;
+    }
+    let storages = Storages {
+        read: Arc::clone(&store) as _,
+        list: Some(Arc::clone(&store) as _),
+        write: None,
+        location: "memory".into(),
+    };
+    let ds = open_storages(&storages, "", None, &DecodeOptions::default())?;
+    for (_, var) in ds.variables() {
+        var.data().compute()?;
+    }
+    Ok(ds)
+}
+
 /// Opens the group `group` of an opened store, leaving out the variables that cannot
 /// be read when `skip_unreadable`.
 fn open_group(

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use zarrs::filesystem::FilesystemStore;
 use zarrs::storage::{ReadableListableStorage, ReadableStorage, ReadableWritableListableStorage};
 
+use super::atomic::AtomicFilesystemStore;
 use crate::error::{Error, Result};
 
 /// The storage handles of one store. All three point at the same store; a handle is
@@ -168,7 +169,9 @@ fn open_local(path: &Path, access: Access) -> Result<Storages> {
         doing: "not usable as a Zarr store".into(),
         source: Box::new(e),
     })?;
-    let store = Arc::new(store);
+    // Every write replaces its key whole (a temporary key, then a rename), so a writer
+    // killed part way leaves each chunk and metadata document old or new, never cut.
+    let store = Arc::new(AtomicFilesystemStore::new(store));
     Ok(Storages {
         read: store.clone(),
         list: Some(store.clone()),

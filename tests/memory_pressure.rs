@@ -1,0 +1,173 @@
+//! Memory pressure: the monthly climatology of 20 years of daily data (small in bytes,
+//! long in time, made here) computed lazily from a NetCDF file in a child process under
+//! a hard address-space limit of 1 GiB (`prlimit --as`), equal to the climatology
+//! computed eagerly without a limit; and a memory budget smaller than one chunk: by
+//! default a run that still finishes (one task at a time), with `strict_budget` a clear
+//! error before anything runs — never an abort.
+#![cfg(feature = "netcdf")]
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use xr::dist::LocalExecutor;
+use xr::time::date_range;
+use xr::{Calendar, CfDatetime, DataArray, Dataset, NdArray};
+
+const YEARS: usize = 20;
+const LIMIT_BYTES: u64 = 1 << 30;
+
+/// 20 years of daily `tas` (time, y: 3, x: 4) on the noleap calendar, with NaNs.
+fn twenty_years() -> DataArray {
+    let cal = Calendar::NoLeap;
+    let nt = YEARS * 365;
+    let values: Vec<f32> = (0..nt * 12)
+        .map(|i| {
+            if i % 97 == 0 {
+                f32::NAN
+            } else {
+                let day = (i / 12) as f32;
+                280.0 + 10.0 * (day * std::f32::consts::TAU / 365.0).sin() + (i % 12) as f32
+            }
+        })
+        .collect();
+    let data = NdArray::from_shape_vec(&[nt, 3, 4], values).unwrap();
+    let start = CfDatetime::new(1990, 1, 1, cal).unwrap();
+    let t = date_range(start, None, Some(nt), "D".parse().unwrap(), cal).unwrap();
+    let time = NdArray::datetime(ndarray::Array1::from(t).into_dyn().into_shared(), cal);
+    DataArray::new(data, &["time", "y", "x"])
+        .unwrap()
+        .with_coord("time", &["time"], time)
+        .unwrap()
+        .with_name("tas")
+}
+
+/// The climatology's values, as bit patterns (NaN equal to NaN).
+fn climatology_bits(da: &DataArray) -> Vec<u64> {
+    let clim = da.groupby("time.month").unwrap().mean().unwrap();
+    assert_eq!(clim.dims(), ["month", "y", "x"]);
+    clim.variable()
+        .data()
+        .compute()
+        .unwrap()
+        .to_f64_vec()
+        .unwrap()
+        .iter()
+        .map(|x| x.to_bits())
+        .collect()
+}
+
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("xr-memory-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Run by `climatology_under_a_1_gib_address_space_limit` in a child under the limit:
+/// opens `XR_MEMORY_FILE` lazily, a year per chunk, and prints the climatology.
+#[test]
+#[ignore = "the child process of the memory-limit test, run by it"]
+fn child_climatology() {
+    let path = PathBuf::from(std::env::var("XR_MEMORY_FILE").unwrap());
+    let ds = Dataset::open_dataset(&path)
+        .unwrap()
+        .chunk(&[("time", 365)])
+        .unwrap();
+    let bits = climatology_bits(&ds.get("tas").unwrap());
+    println!("climatology {bits:?}");
+}
+
+fn write_input(dir: &Path) -> PathBuf {
+    let path = dir.join("tas.nc");
+    twenty_years().to_dataset().to_netcdf(&path).unwrap();
+    path
+}
+
+#[test]
+fn climatology_under_a_1_gib_address_space_limit() {
+    let Ok(prlimit) = which("prlimit") else {
+        eprintln!("no prlimit on this machine: the limit cannot be set");
+        return;
+    };
+    let dir = scratch("limit");
+    let path = write_input(&dir);
+    let expected = climatology_bits(&twenty_years());
+    let out = Command::new(prlimit)
+        .arg(format!("--as={LIMIT_BYTES}"))
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "child_climatology",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("XR_MEMORY_FILE", &path)
+        // rayon's threads each reserve a stack; keep to the machine's cores.
+        .env("RAYON_NUM_THREADS", "2")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the child failed under the limit ({}): {stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = stdout
+        .lines()
+        .find_map(|l| {
+            l.split_once("climatology [")
+                .map(|(_, values)| format!("[{values}"))
+        })
+        .unwrap_or_else(|| panic!("no climatology printed: {stdout}"));
+    assert_eq!(line, format!("{expected:?}"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn which(name: &str) -> Result<PathBuf, ()> {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or(())
+}
+
+#[test]
+fn a_budget_smaller_than_one_chunk_is_an_error_when_strict() {
+    let dir = scratch("strict");
+    let path = write_input(&dir);
+    let ds = Dataset::open_dataset(&path)
+        .unwrap()
+        .chunk(&[("time", 365)])
+        .unwrap();
+    let da = ds.get("tas").unwrap();
+    let clim = da.groupby("time.month").unwrap().mean().unwrap();
+    // One chunk is 365 × 3 × 4 float32s: 17,520 bytes; the budget is 1 KiB.
+    let strict = LocalExecutor::new()
+        .memory_budget(1024)
+        .strict_budget(true)
+        .progress(false);
+    let err = clim.compute_with(&strict).unwrap_err().to_string();
+    assert!(
+        err.contains("memory_budget") && err.contains("1024 bytes is smaller than one task"),
+        "{err}"
+    );
+    // Without `strict_budget` the same budget runs one task at a time and finishes.
+    let lenient = LocalExecutor::new().memory_budget(1024).progress(false);
+    let got = clim.compute_with(&lenient).unwrap();
+    let bits: Vec<u64> = got
+        .variable()
+        .data()
+        .compute()
+        .unwrap()
+        .to_f64_vec()
+        .unwrap()
+        .iter()
+        .map(|x| x.to_bits())
+        .collect();
+    assert_eq!(bits, climatology_bits(&twenty_years()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
