@@ -166,6 +166,8 @@ fn garbage_metadata_is_an_error_naming_the_array() {
             ("a negative shape", "[8,4]", "[-8,4]"),
             ("a shape of the wrong rank", "[8,4]", "[8]"),
             ("a zero chunk", "[4,2]", "[0,2]"),
+            // Decoded whole, one such chunk would be 4 TiB: refused at open, not an abort.
+            ("a huge chunk", "[4,2]", "[1099511627776,2]"),
         ] {
             let compact = good.replace([' ', '\n'], "");
             assert!(compact.contains(from), "{format:?}: no {from} in {compact}");

@@ -327,6 +327,9 @@ fn array_with_metadata<S: ?Sized>(
 
 /// One array as an undecoded variable: dims, data (lazy unless a dimension coordinate
 /// or 0-d), attrs as xarray presents them, encoding as stored.
+/// The largest chunk (decoded, in bytes) a Zarr array may declare.
+const MAX_CHUNK_BYTES: usize = 4 << 30;
+
 fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
     let loc = storages.location.as_str();
     let md = meta.metadata(loc)?;
@@ -341,6 +344,22 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
         ));
     }
     let inner = meta.inner_chunk_shape(loc, &md)?;
+    // A chunk is decoded whole: one larger than this is refused here rather than
+    // aborting the process when its buffer cannot be allocated.
+    let decoded = inner.as_ref().unwrap_or(&stored);
+    let chunk_bytes = decoded
+        .iter()
+        .try_fold(dtype.size().max(1), |n, &d| n.checked_mul(d));
+    if chunk_bytes.is_none_or(|n| n > MAX_CHUNK_BYTES) {
+        return Err(meta.error(
+            loc,
+            format!(
+                "a chunk of shape {decoded:?} ({}) is larger than the {} GiB xr decodes at once",
+                dtype.name(),
+                MAX_CHUNK_BYTES >> 30
+            ),
+        ));
+    }
     let kind = Stored::of(&md);
     // A raw datetime64's fill value is its integer (NaT), as xarray shows it.
     let fill_dtype = match kind {
@@ -497,8 +516,15 @@ pub(crate) fn open_memory(files: &[(&str, &[u8])]) -> Result<Dataset> {
         location: "memory".into(),
     };
     let ds = open_storages(&storages, "", None, &DecodeOptions::default())?;
+    // Metadata may declare any size: arrays too large to hold are opened, not read.
     for (_, var) in ds.variables() {
-        var.data().compute()?;
+        let bytes = var
+            .shape()
+            .iter()
+            .try_fold(var.dtype().size(), |n, &d| n.checked_mul(d));
+        if bytes.is_some_and(|n| n <= 64 << 20) {
+            var.data().compute()?;
+        }
     }
     Ok(ds)
 }
