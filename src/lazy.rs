@@ -691,8 +691,39 @@ impl LazyArray {
         let kept: Vec<usize> = (0..self.ndim()).filter(|a| !axes.contains(a)).collect();
         let mut shape = vec![2];
         shape.extend(kept.iter().map(|&a| self.shape[a]));
+        // Along the kept axis of most chunks, consecutive chunks join into output blocks
+        // of up to `BATCH_BYTES` of input, each one task: one-step chunks would otherwise
+        // make a task, a label and an output block per step, and a graph that grows with
+        // the length of the series.
+        let join = kept
+            .iter()
+            .copied()
+            .max_by_key(|&a| self.grid.sizes()[a].len());
         let mut sizes = vec![vec![2]];
-        sizes.extend(kept.iter().map(|&a| self.grid.sizes()[a].clone()));
+        for &a in &kept {
+            let own = &self.grid.sizes()[a];
+            if Some(a) != join {
+                sizes.push(own.clone());
+                continue;
+            }
+            let row_bytes = (0..self.ndim())
+                .filter(|&d| d != a)
+                .map(|d| match axes.contains(&d) {
+                    true => self.shape[d],
+                    false => self.grid.sizes()[d].iter().copied().max().unwrap_or(1),
+                })
+                .product::<usize>()
+                .max(1)
+                * self.dtype.size();
+            let mut joined: Vec<usize> = Vec::new();
+            for &len in own {
+                match joined.last_mut() {
+                    Some(b) if (*b + len) * row_bytes <= lower::BATCH_BYTES => *b += len,
+                    _ => joined.push(len),
+                }
+            }
+            sizes.push(joined);
+        }
         let grid = ChunkGrid::from_sizes(sizes)?;
         Ok(self.derive(
             DType::F64,

@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 const FAN_IN: usize = 8;
 
 /// Input bytes a grouped-reduction partial task may cover when its chunks are small.
-const BATCH_BYTES: usize = 4 << 20;
+pub(crate) const BATCH_BYTES: usize = 4 << 20;
 
 /// One output block of [`Lowering::output_blocks`].
 pub(crate) struct OutputBlock {
@@ -430,7 +430,13 @@ impl Lowering {
         for (k, &ax) in kept.iter().enumerate() {
             full[ax] = out_region[k + 1].clone();
         }
-        let regions = chunk_regions(data.grid(), &full);
+        // A block of at most BATCH_BYTES of input (see `LazyArray::weighted_sums`, which
+        // joins short chunks into such blocks) is one task over its whole region.
+        let regions = if region_len(&full) * data.dtype().size() <= BATCH_BYTES {
+            vec![full]
+        } else {
+            chunk_regions(data.grid(), &full)
+        };
         let add = |p: &[&TaskValue]| -> Result<TaskValue> {
             let mut parts = p.iter().filter_map(|t| t.0.first());
             let first = parts
