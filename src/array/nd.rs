@@ -168,9 +168,7 @@ impl<T: Element> From<ArcArray<T, IxDyn>> for NdArray {
 impl<T: Element> From<Vec<T>> for NdArray {
     /// A 1-D array.
     fn from(v: Vec<T>) -> Self {
-        let n = v.len();
-        // A Vec always fits a 1-D shape of its own length.
-        T::wrap(ArcArray::from_shape_vec(IxDyn(&[n]), v).expect("1-D shape of a Vec"))
+        T::wrap(ArcArray::from_vec(v).into_dyn())
     }
 }
 

@@ -568,17 +568,13 @@ impl GroupPlan {
             Some(&first) => present.fold(first, |u, w| u.union(w)),
             None => Window::default(),
         };
+        let same = windows_equal(&windows);
         let mut present = parts
             .iter()
             .zip(windows)
             .filter(|(_, w)| w.width > 0 || union.width == 0)
             .map(|(p, w)| (&p[..p.len() - 1], w));
-        if windows_equal(
-            &parts
-                .iter()
-                .map(|p| Window::of_partial(p))
-                .collect::<Result<Vec<_>>>()?,
-        ) {
+        if same {
             let cols: Vec<&[NdArray]> = present.map(|(p, _)| p).collect();
             let mut out = self.combine_columns(&cols)?;
             out.push(union.column());
