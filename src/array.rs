@@ -11,6 +11,7 @@ pub mod linalg;
 pub(crate) mod lstsq;
 mod nd;
 mod scalar;
+pub(crate) mod simd;
 pub mod window;
 
 pub use bytes::FixedWidth;

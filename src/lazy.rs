@@ -831,19 +831,30 @@ impl LazyArray {
         self.tensordot(other, &[1], &[0])
     }
 
-    /// Applies `f` to every block (with the matching blocks of `others`, which must have
-    /// `self`'s shape); `f` must return an array of the block's shape and `dtype`.
+    /// Applies `f` to every block (with the matching blocks of `others`); `f` must
+    /// return an array of the block's shape and `dtype`.
+    ///
+    /// Each of `others` has `self`'s shape, except that it may have length 1 along an
+    /// axis: `f` then gets its one row there, not broadcast to the block (a carry, a
+    /// per-column parameter), so nothing of the block's size is made for it.
     ///
     /// # Errors
-    /// When `others` differ in shape; a wrong block shape surfaces at compute time,
-    /// naming the block.
+    /// When one of `others` has another shape; a wrong block shape surfaces at compute
+    /// time, naming the block.
     pub fn map_blocks(
         &self,
         others: &[LazyArray],
         dtype: DType,
         f: impl Fn(&[NdArray]) -> Result<NdArray> + Send + Sync + 'static,
     ) -> Result<Self> {
-        if let Some(o) = others.iter().find(|o| o.shape != self.shape) {
+        let fits = |o: &LazyArray| {
+            o.shape.len() == self.shape.len()
+                && o.shape
+                    .iter()
+                    .zip(&self.shape)
+                    .all(|(&n, &m)| n == m || n == 1)
+        };
+        if let Some(o) = others.iter().find(|o| !fits(o)) {
             return Err(Error::ShapeMismatch {
                 what: "map_blocks inputs".into(),
                 expected: self.shape.clone(),

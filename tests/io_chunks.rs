@@ -326,7 +326,7 @@ fn a_failed_decompression_keeps_the_decompressors_error() {
     };
     assert_eq!(chunk.as_deref(), Some(&[1, 1][..]));
     let inflate = std::error::Error::source(&err)
-        .and_then(|e| e.downcast_ref::<flate2::DecompressError>())
+        .and_then(|e| e.downcast_ref::<libdeflater::DecompressionError>())
         .unwrap_or_else(|| panic!("{err:?}"));
     // The message still says what the decompressor said.
     let msg = err.to_string();

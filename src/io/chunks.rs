@@ -30,7 +30,7 @@ use self::decode::{convert_into, fill_value, FromStored};
 use self::filters::Filter;
 use self::hdf5::{Layout, Probe};
 use crate::array::chunks::{for_each_index, ChunkGrid, Region};
-use crate::array::{with_numeric_dtype, DType, NdArray};
+use crate::array::{simd, with_numeric_dtype, DType, NdArray};
 use crate::error::{Error, Result};
 use crate::lazy::{assemble, ChunkSource};
 
@@ -363,7 +363,10 @@ impl DirectChunkSource {
                 )
             })?;
             let shuffled = self.unfilter_in(linear, loc.filter_mask, Some(T::SIZE), a, b)?;
-            convert_into(a, shuffled, layout.big_endian, skip, dst);
+            simd::wide(
+                #[inline(always)]
+                || convert_into(a, shuffled, layout.big_endian, skip, dst),
+            );
             Ok(())
         })
     }

@@ -801,7 +801,15 @@ impl Lowering {
         let region = grid.block_region(block);
         let deps = inputs
             .iter()
-            .map(|input| self.region_task(input, region.clone(), None))
+            .map(|input| {
+                // An input of length 1 along an axis gives its one row to every block.
+                let own: Region = region
+                    .iter()
+                    .zip(input.shape())
+                    .map(|(r, &n)| if n == 1 { 0..1 } else { r.clone() })
+                    .collect();
+                self.region_task(input, own, None)
+            })
             .collect::<Result<Vec<_>>>()?;
         let f = Arc::clone(f);
         let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();

@@ -71,14 +71,7 @@ impl LazyArray {
                 r[axis] = start..start + in_sizes.get(i).copied().unwrap_or(0);
                 r
             },
-            move |_, values: NdArray| {
-                let empty = kernels::empty_carry(values.shape(), axis, dtype)?;
-                let parts = match dir {
-                    Direction::Forward => [empty, values],
-                    Direction::Backward => [values, empty],
-                };
-                kernels::push_carried(&NdArray::concatenate(axis, &parts)?, axis, limit, dir)
-            },
+            move |_, values: NdArray| kernels::push_carried(&values, axis, limit, dir),
         )?;
         let mut order: Vec<usize> = (0..sizes.len()).collect();
         if dir == Direction::Backward {
@@ -93,9 +86,9 @@ impl LazyArray {
             parts[i] = Some(match &carry {
                 None => values,
                 Some(c) => {
-                    let shape = values.shape().to_vec();
-                    let value = c.slice_axis(axis, 0, 1, 1)?.broadcast_to(&shape)?;
-                    let count = c.slice_axis(axis, 1, 2, 1)?.broadcast_to(&shape)?;
+                    // One row each: `map_blocks` hands them to every block as they are.
+                    let value = c.slice_axis(axis, 0, 1, 1)?;
+                    let count = c.slice_axis(axis, 1, 2, 1)?;
                     values.map_blocks(&[value, count], dtype, move |blocks| match blocks {
                         [b, v, c] => kernels::push_fill(b, v, c, axis, limit, dir),
                         _ => Err(Error::internal("a push fill takes three blocks")),

@@ -21,7 +21,7 @@ use ndarray::{ArcArray, Axis, IxDyn};
 
 use super::{variance_from_moments, Accumulate, Combine, Finalize, GroupAgg, Intermediate, Method};
 use crate::array::kernels::Num;
-use crate::array::{match_numeric, DType, Element, NdArray};
+use crate::array::{match_numeric, simd, DType, Element, NdArray};
 use crate::error::{Error, Result};
 
 /// Where partial values that must stay exact live: `f64` for floats, `i64`/`u64` for
@@ -328,6 +328,34 @@ impl<'a, T> Rows<'a, T> {
     }
 }
 
+/// The sums and counts of the non-NaN values of every grouped row into their group's
+/// rows (a NaN makes the sum NaN unless `skipna`). Branch-free when skipping: adding 0
+/// to a sum that starts at +0 changes no bit.
+#[inline(always)]
+fn sum_count<T: GroupNum>(rows: &Rows<'_, T>, sum: &mut [f64], cnt: &mut [f64], skipna: bool) {
+    let inner = rows.inner;
+    for (_, base, row) in rows.iter() {
+        let (s, c) = (&mut sum[base..base + inner], &mut cnt[base..base + inner]);
+        let values = s.iter_mut().zip(c.iter_mut()).zip(row);
+        if skipna {
+            for ((s, c), &v) in values {
+                let valid = !v.is_nan();
+                *s += if valid { v.to_f64() } else { 0.0 };
+                *c += if valid { 1.0 } else { 0.0 };
+            }
+        } else {
+            for ((s, c), &v) in values {
+                if v.is_nan() {
+                    *s = f64::NAN;
+                } else {
+                    *s += v.to_f64();
+                    *c += 1.0;
+                }
+            }
+        }
+    }
+}
+
 /// Applies `f` to each value of every grouped row and its group's accumulator.
 fn each_row<T: Copy, A>(rows: &Rows<'_, T>, acc: &mut [A], f: impl Fn(&mut A, T)) {
     let inner = rows.inner;
@@ -441,17 +469,11 @@ impl GroupPlan {
             // The mean's two columns in one pass over the chunk, as it is the hot path
             // of climatologies.
             let (mut sum, mut cnt) = (vec![0.0; size], vec![0.0; size]);
-            for (_, base, row) in rows.iter() {
-                let (s, c) = (&mut sum[base..base + inner], &mut cnt[base..base + inner]);
-                for ((s, c), &v) in s.iter_mut().zip(c.iter_mut()).zip(row) {
-                    if !v.is_nan() {
-                        *s += v.to_f64();
-                        *c += 1.0;
-                    } else if !self.skipna {
-                        *s = f64::NAN;
-                    }
-                }
-            }
+            let skipna = self.skipna;
+            simd::wide(
+                #[inline(always)]
+                || sum_count(&rows, &mut sum, &mut cnt, skipna),
+            );
             return Ok(vec![f64s(sum)?, f64s(cnt)?, window.column()]);
         }
         for &i in agg.chunk {

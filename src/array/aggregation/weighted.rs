@@ -10,7 +10,7 @@
 use ndarray::{ArrayView1, ArrayViewD, Axis, IxDyn};
 
 use crate::array::kernels::Num;
-use crate::array::{match_numeric, DType, NdArray};
+use crate::array::{match_numeric, simd, DType, NdArray};
 use crate::error::{Error, Result};
 
 /// The two columns of a weighted reduction's partial, `[2, kept...]` in `f64`: row 0 is
@@ -58,7 +58,7 @@ pub(crate) fn weighted_sums(x: &NdArray, w: &NdArray, axes: &[usize]) -> Result<
     let w = w.permuted_axes(IxDyn(&order));
     let sums = match_numeric!(x, a => {
         let a = a.view().permuted_axes(IxDyn(&order));
-        sums_of(a, w, cells)
+        simd::wide(#[inline(always)] || sums_of(a, w, cells))
     }, other => return Err(Error::UnsupportedDType {
         op: "weighted sums".into(),
         dtype: other.dtype(),
@@ -69,65 +69,79 @@ pub(crate) fn weighted_sums(x: &NdArray, w: &NdArray, axes: &[usize]) -> Result<
 }
 
 /// `[Σ x·w per cell..., Σ w per cell...]` of views whose reduced axes are last.
+///
+/// The lanes along the last axis of a cell are added element by element into two rows
+/// of running sums, which are summed once per cell: a loop without a dependence from
+/// one element to the next, which the compiler vectorises (a running sum per lane
+/// would be a chain of dependent additions).
+#[inline(always)]
 fn sums_of<T: Num>(x: ArrayViewD<'_, T>, w: ArrayViewD<'_, f64>, cells: usize) -> Vec<f64> {
     let mut out = vec![0.0; 2 * cells];
     let last = Axis(x.ndim() - 1);
-    let lanes_per_cell = (x.len() / x.len_of(last).max(1))
-        .checked_div(cells)
-        .unwrap_or(0);
-    if lanes_per_cell == 0 || x.len_of(last) == 0 {
+    let len = x.len_of(last);
+    let lanes_per_cell = (x.len() / len.max(1)).checked_div(cells).unwrap_or(0);
+    if lanes_per_cell == 0 || len == 0 {
         return out;
     }
+    let (mut acc, mut cnt) = (vec![0.0; len], vec![0.0; len]);
     let x_lanes = x.lanes(last).into_iter();
     let w_lanes = w.lanes(last).into_iter();
     for (i, (xl, wl)) in x_lanes.zip(w_lanes).enumerate() {
-        let cell = i / lanes_per_cell;
-        let (s, sw) = lane_sums(xl, wl);
-        out[cell] += s;
-        out[cells + cell] += sw;
+        add_lane(xl, wl, &mut acc, &mut cnt);
+        if (i + 1) % lanes_per_cell == 0 {
+            let cell = i / lanes_per_cell;
+            out[cell] = acc.iter().sum();
+            out[cells + cell] = cnt.iter().sum();
+            acc.fill(0.0);
+            cnt.fill(0.0);
+        }
     }
     out
 }
 
-/// `(Σ x·w, Σ w)` over the non-NaN `x` of one lane.
-fn lane_sums<T: Num>(x: ArrayView1<'_, T>, w: ArrayView1<'_, f64>) -> (f64, f64) {
-    let (mut s, mut sw) = (0.0, 0.0);
-    match (x.as_slice(), w.strides()[0] == 0 || w.len() <= 1) {
+/// Adds `x·w` and `w` over the non-NaN `x` of one lane into the running sums.
+#[inline(always)]
+fn add_lane<T: Num>(
+    x: ArrayView1<'_, T>,
+    w: ArrayView1<'_, f64>,
+    acc: &mut [f64],
+    cnt: &mut [f64],
+) {
+    let sums = acc.iter_mut().zip(cnt.iter_mut());
+    match (
+        x.as_slice(),
+        w.strides()[0] == 0 || w.len() <= 1,
+        w.as_slice(),
+    ) {
         // One weight for the whole lane (weights along other dims, as cos(lat) is for a
-        // lane along lon): four running sums, which the compiler keeps in registers.
-        (Some(xs), true) => {
+        // lane along lon).
+        (Some(xs), true, _) => {
             let wv = w.first().copied().unwrap_or(0.0);
-            let (mut acc, mut cnt) = ([0.0f64; 4], [0.0f64; 4]);
-            let mut quads = xs.chunks_exact(4);
-            for q in &mut quads {
-                for k in 0..4 {
-                    let v = q[k].to_f64();
-                    let valid = !v.is_nan();
-                    acc[k] += if valid { v * wv } else { 0.0 };
-                    cnt[k] += if valid { wv } else { 0.0 };
-                }
-            }
-            for &v in quads.remainder() {
+            for ((a, c), &v) in sums.zip(xs) {
                 let v = v.to_f64();
-                if !v.is_nan() {
-                    s += v * wv;
-                    sw += wv;
-                }
+                let valid = !v.is_nan();
+                *a += if valid { v * wv } else { 0.0 };
+                *c += if valid { wv } else { 0.0 };
             }
-            s += (acc[0] + acc[1]) + (acc[2] + acc[3]);
-            sw += (cnt[0] + cnt[1]) + (cnt[2] + cnt[3]);
+        }
+        (Some(xs), false, Some(ws)) => {
+            for ((a, c), (&v, &wv)) in sums.zip(xs.iter().zip(ws)) {
+                let v = v.to_f64();
+                let valid = !v.is_nan();
+                *a += if valid { v * wv } else { 0.0 };
+                *c += if valid { wv } else { 0.0 };
+            }
         }
         _ => {
-            for (&v, &wv) in x.iter().zip(w.iter()) {
+            for ((a, c), (&v, &wv)) in sums.zip(x.iter().zip(w.iter())) {
                 let v = v.to_f64();
                 if !v.is_nan() {
-                    s += v * wv;
-                    sw += wv;
+                    *a += v * wv;
+                    *c += wv;
                 }
             }
         }
     }
-    (s, sw)
 }
 
 #[cfg(test)]

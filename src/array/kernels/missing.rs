@@ -101,6 +101,20 @@ impl Nullable for i64 {
 /// Runs `$body` with `$x` bound to the typed array of a dtype that has nulls (floats,
 /// datetimes and timedeltas), rewrapping the result; evaluates `$other` for any other
 /// dtype.
+/// `Some($body)` (wrapped in the array's dtype) when `$body`, run on the typed array of
+/// a dtype with nulls, gives `Some`; `None` otherwise or for dtypes without nulls.
+macro_rules! try_with_nullable {
+    ($arr:expr, $x:ident => $body:expr) => {
+        match $arr {
+            NdArray::F32($x) => $body.map(NdArray::F32),
+            NdArray::F64($x) => $body.map(NdArray::F64),
+            NdArray::DateTime($x, cal) => $body.map(|a| NdArray::DateTime(a, *cal)),
+            NdArray::TimeDelta($x) => $body.map(NdArray::TimeDelta),
+            _ => None,
+        }
+    };
+}
+
 macro_rules! with_nullable {
     ($arr:expr, $x:ident => $body:expr, $other:pat => $fallback:expr) => {
         match $arr {
@@ -222,7 +236,7 @@ pub fn push(a: &NdArray, axis: usize, limit: Option<usize>, dir: Direction) -> R
         carry: None,
     };
     Ok(
-        with_nullable!(a, x => rows::push_rows(x, axis, &whole, limit, 0, dir).unwrap_or_else(|| {
+        with_nullable!(a, x => rows::push_rows(x, axis, (0, 0), &whole, limit, 0, dir).unwrap_or_else(|| {
         let mut out = x.to_owned();
         for mut lane in out.lanes_mut(Axis(axis)) {
             let start = (Nullable::null(), 0);
@@ -236,32 +250,49 @@ pub fn push(a: &NdArray, axis: usize, limit: Option<usize>, dir: Direction) -> R
     )
 }
 
-/// [`push`] of a block extended by two carry rows along `axis` (value, count), before
-/// the block's values for [`Direction::Forward`] and after them for
-/// [`Direction::Backward`]: the carry rows of the result hold the carry after the block.
+/// [`push`] of a block from no carry, extended by two carry rows along `axis` (value,
+/// count) that hold the carry after it: before the block's values for
+/// [`Direction::Forward`] and after them for [`Direction::Backward`].
 ///
 /// # Errors
-/// As [`push`]; an internal error when the block has fewer than two rows.
+/// As [`push`].
 pub fn push_carried(
-    ext: &NdArray,
+    block: &NdArray,
     axis: usize,
     limit: Option<usize>,
     dir: Direction,
 ) -> Result<NdArray> {
-    let n = check_axis(ext, axis, "push", 2)?;
+    let n = check_axis(block, axis, "push", 0)?;
     let cap = count_cap(limit);
-    let rows = match dir {
-        Direction::Forward => rows::Rows {
-            values: 2..n + 2,
-            carry: Some((0, 1)),
-        },
-        Direction::Backward => rows::Rows {
-            values: 0..n,
-            carry: Some((n, n + 1)),
-        },
+    let (pad, rows) = match dir {
+        Direction::Forward => (
+            (2, 0),
+            rows::Rows {
+                values: 2..n + 2,
+                carry: Some((0, 1)),
+            },
+        ),
+        Direction::Backward => (
+            (0, 2),
+            rows::Rows {
+                values: 0..n,
+                carry: Some((n, n + 1)),
+            },
+        ),
     };
-    Ok(
-        with_nullable!(ext, x => rows::push_rows(x, axis, &rows, limit, cap, dir).unwrap_or_else(|| {
+    if let Some(out) =
+        try_with_nullable!(block, x => rows::push_rows(x, axis, pad, &rows, limit, cap, dir))
+    {
+        return Ok(out);
+    }
+    // Not in standard layout: the carry rows joined on, then a lane at a time.
+    let empty = empty_carry(block.shape(), axis, block.dtype())?;
+    let parts = match dir {
+        Direction::Forward => [empty, block.clone()],
+        Direction::Backward => [block.clone(), empty],
+    };
+    let ext = NdArray::concatenate(axis, &parts)?;
+    Ok(with_nullable!(&ext, x => {
         let mut out = x.to_owned();
         for mut lane in out.lanes_mut(Axis(axis)) {
             let (v, c, data) = match dir {
@@ -278,8 +309,7 @@ pub fn push_carried(
             lane[c] = Nullable::from_count(since.min(cap));
         }
         out.into_shared()
-    }), other => other.clone()),
-    )
+    }, other => other.clone()))
 }
 
 /// The carry after `n` positions whose own carry (from no valid value before them) is
@@ -360,7 +390,16 @@ pub fn push_fill(
     dir: Direction,
 ) -> Result<NdArray> {
     check_axis(block, axis, "push", 1)?;
-    if block.shape() != value.shape() || block.shape() != count.shape() {
+    // The carry is one row along `axis` (or, as before, broadcast to the block).
+    let fits = |c: &NdArray| {
+        c.ndim() == block.ndim()
+            && c.shape()
+                .iter()
+                .zip(block.shape())
+                .enumerate()
+                .all(|(a, (&n, &m))| n == m || (a == axis && n == 1))
+    };
+    if !fits(value) || !fits(count) {
         return Err(Error::ShapeMismatch {
             what: "push: a block and its carry".into(),
             expected: block.shape().to_vec(),

@@ -6,6 +6,7 @@ pub(super) use crate::array::FixedWidth as FromStored;
 
 /// Fills `dst` with elements `skip..skip + dst.len()` of a decoded chunk. `shuffled`:
 /// the bytes are still in HDF5's shuffle order (planes of byte `b` of every element).
+#[inline(always)]
 pub(super) fn convert_into<T: FromStored>(
     bytes: &[u8],
     shuffled: bool,

@@ -1,6 +1,8 @@
 //! The HDF5 filters this reader decodes, in Rust: deflate, shuffle, fletcher32, zstd.
 
-use flate2::{Decompress, FlushDecompress, Status};
+use std::cell::RefCell;
+
+use libdeflater::{DecompressionError, Decompressor};
 
 /// One stage of a dataset's filter pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +63,7 @@ impl Filter {
         }
     }
 
-    /// Undoes this filter on `data` into `out` (cleared first, its capacity reused);
+    /// Undoes this filter on `data` into `out` (its old contents dropped, its capacity reused);
     /// `expected` is the chunk's decoded size in bytes. Inner stages may be a little
     /// larger (a fletcher32 checksum under a compressor), so `HEADROOM` bytes more are
     /// allowed; the pipeline's end checks the exact size.
@@ -71,8 +73,10 @@ impl Filter {
         out: &mut Vec<u8>,
         expected: usize,
     ) -> Result<(), DecodeError> {
-        out.clear();
         let limit = expected + HEADROOM;
+        if self != Filter::Deflate {
+            out.clear();
+        }
         match self {
             Filter::Deflate => inflate(data, out, limit),
             Filter::Shuffle(size) => {
@@ -97,33 +101,24 @@ impl Filter {
 }
 
 /// Inflates a zlib stream into `out`; more than `limit` bytes is an error (corrupt data
-/// must not grow a buffer without bound).
+/// must not grow a buffer without bound). One libdeflate decompressor per thread.
 fn inflate(data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), DecodeError> {
-    out.reserve(limit + 1);
-    let mut z = Decompress::new(true);
-    loop {
-        let before = (z.total_in(), z.total_out());
-        let consumed = usize::try_from(z.total_in())
-            .unwrap_or(data.len())
-            .min(data.len());
-        let status = z
-            .decompress_vec(&data[consumed..], out, FlushDecompress::Finish)
-            .map_err(|e| DecodeError::library("inflate", e))?;
-        if out.len() > limit {
-            return Err(format!("inflate: decodes to more than {limit} bytes").into());
+    thread_local! {
+        static INFLATE: RefCell<Decompressor> = RefCell::new(Decompressor::new());
+    }
+    // Only bytes beyond the old length are zeroed: libdeflate overwrites what it returns.
+    out.resize(limit, 0);
+    let n = INFLATE.with(|z| z.borrow_mut().zlib_decompress(data, out));
+    match n {
+        Ok(n) => {
+            out.truncate(n);
+            Ok(())
         }
-        match status {
-            Status::StreamEnd => return Ok(()),
-            _ if (z.total_in(), z.total_out()) == before => {
-                return Err(format!(
-                    "inflate: stream ends early after {} of {} stored bytes",
-                    z.total_in(),
-                    data.len()
-                )
-                .into())
-            }
-            _ => {}
+        Err(DecompressionError::InsufficientSpace) => {
+            Err(format!("inflate: decodes to more than {limit} bytes").into())
         }
+        // Corrupted or truncated: libdeflate's error kept as the cause.
+        Err(e) => Err(DecodeError::library("inflate", e)),
     }
 }
 

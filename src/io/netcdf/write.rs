@@ -718,9 +718,14 @@ fn put_block(
                 }
                 Ok(())
             }
-            numeric => match_numeric!(numeric, a => {
-                let values: Vec<_> = a.iter().copied().collect();
-                v.put_values(&values, ext)
+            // Contiguous blocks (the usual case) go to libnetcdf as they are; others
+            // are gathered into one buffer first.
+            numeric => match_numeric!(numeric, a => match a.as_slice() {
+                Some(values) => v.put_values(values, ext),
+                None => {
+                    let values: Vec<_> = a.iter().copied().collect();
+                    v.put_values(&values, ext)
+                }
             }, other => {
                 return Err(format_error(
                     path,

@@ -7,7 +7,7 @@
 use ndarray::{ArcArray, ArrayView, IxDyn};
 
 use super::{Direction, Nullable};
-use crate::array::Element;
+use crate::array::{simd, Element};
 
 /// Where the pushed values and the carry rows lie along the axis of a block.
 pub(super) struct Rows {
@@ -18,11 +18,32 @@ pub(super) struct Rows {
     pub carry: Option<(usize, usize)>,
 }
 
-/// `x` pushed along `axis` as [`Rows`] says, or `None` when `x` is not in standard
-/// layout (the caller then walks lanes).
+/// `x`, with `pad.0` null rows before it and `pad.1` after it along `axis`, pushed
+/// along `axis` as [`Rows`] says (positions counted in the padded block), or `None`
+/// when `x` is not in standard layout (the caller then walks lanes). Null rows read as
+/// a carry of no value, count 0: a block is padded with its carry rows in the one copy
+/// the push makes anyway.
 pub(super) fn push_rows<T: Nullable + Element>(
     x: &ArcArray<T, IxDyn>,
     axis: usize,
+    pad: (usize, usize),
+    rows: &Rows,
+    limit: Option<usize>,
+    cap: usize,
+    dir: Direction,
+) -> Option<ArcArray<T, IxDyn>> {
+    simd::wide(
+        #[inline(always)]
+        || push_rows_in(x, axis, pad, rows, limit, cap, dir),
+    )
+}
+
+/// [`push_rows`]' body, inlined into its AVX2 build.
+#[inline(always)]
+fn push_rows_in<T: Nullable + Element>(
+    x: &ArcArray<T, IxDyn>,
+    axis: usize,
+    pad: (usize, usize),
     rows: &Rows,
     limit: Option<usize>,
     cap: usize,
@@ -31,11 +52,22 @@ pub(super) fn push_rows<T: Nullable + Element>(
     if !x.is_standard_layout() {
         return None;
     }
-    let shape = x.shape();
-    let len = shape[axis];
-    let outer: usize = shape[..axis].iter().product();
-    let inner: usize = shape[axis + 1..].iter().product();
-    let mut out = x.to_owned();
+    let (outer, own, inner) = around(x.shape(), axis);
+    let len = own + pad.0 + pad.1;
+    let mut out = if pad == (0, 0) {
+        x.to_owned()
+    } else {
+        let src = x.as_slice()?;
+        let mut buf = Vec::with_capacity(outer * len * inner);
+        for o in 0..outer {
+            buf.resize(buf.len() + pad.0 * inner, T::null());
+            buf.extend_from_slice(&src[o * own * inner..(o + 1) * own * inner]);
+            buf.resize(buf.len() + pad.1 * inner, T::null());
+        }
+        let mut shape = x.shape().to_vec();
+        shape[axis] = len;
+        ndarray::Array::from_shape_vec(IxDyn(&shape), buf).ok()?
+    };
     let s = out.as_slice_mut()?;
     let mut last = vec![T::null(); inner];
     let mut since = vec![0usize; inner];
@@ -57,12 +89,12 @@ pub(super) fn push_rows<T: Nullable + Element>(
             let row = &mut block[t * inner..(t + 1) * inner];
             match limit {
                 // No limit: a null takes the last value (null when there is none).
+                // Both stores unconditional, so that the loop compiles to a select.
                 None => {
                     for (v, l) in row.iter_mut().zip(last.iter_mut()) {
-                        if v.is_null() {
-                            *v = *l;
-                        }
-                        *l = *v;
+                        let kept = if v.is_null() { *l } else { *v };
+                        *v = kept;
+                        *l = kept;
                     }
                 }
                 Some(limit) => {
@@ -92,6 +124,15 @@ pub(super) fn push_rows<T: Nullable + Element>(
         }
     }
     Some(out.into_shared())
+}
+
+/// `(outer, len, inner)`: the sizes before, along and after `axis`.
+fn around(shape: &[usize], axis: usize) -> (usize, usize, usize) {
+    (
+        shape[..axis].iter().product(),
+        shape[axis],
+        shape[axis + 1..].iter().product(),
+    )
 }
 
 /// The carry after `n` positions whose own carry is `summary`, given the carry before
@@ -139,6 +180,22 @@ pub(super) fn fill_from_carry<T: Nullable + Element>(
     limit: Option<usize>,
     dir: Direction,
 ) -> Option<ArcArray<T, IxDyn>> {
+    simd::wide(
+        #[inline(always)]
+        || fill_from_carry_in(x, value, count, axis, limit, dir),
+    )
+}
+
+/// [`fill_from_carry`]'s body, inlined into its AVX2 build.
+#[inline(always)]
+fn fill_from_carry_in<T: Nullable + Element>(
+    x: &ArcArray<T, IxDyn>,
+    value: &ArrayView<'_, T, IxDyn>,
+    count: &ArrayView<'_, T, IxDyn>,
+    axis: usize,
+    limit: Option<usize>,
+    dir: Direction,
+) -> Option<ArcArray<T, IxDyn>> {
     let mut out = x.as_standard_layout().into_owned();
     let shape = out.shape().to_vec();
     let len = shape[axis];
@@ -163,10 +220,16 @@ pub(super) fn fill_from_carry<T: Nullable + Element>(
             let row = &mut s[(o * len + t) * inner..(o * len + t + 1) * inner];
             match limit {
                 None => {
+                    let mut nulls = 0usize;
                     for (v, c) in row.iter_mut().zip(cv) {
-                        if v.is_null() {
-                            *v = *c;
-                        }
+                        let null = v.is_null();
+                        nulls += usize::from(null);
+                        *v = if null { *c } else { *v };
+                    }
+                    // Pushed within the block, a column stays valid from its first
+                    // valid value on: a row without nulls has none after it either.
+                    if nulls == 0 {
+                        break;
                     }
                 }
                 Some(l) => {
