@@ -1,0 +1,106 @@
+"""Kerchunk references of NetCDF-4 fixtures, for tests/remote_netcdf.rs.
+
+Writes tests/golden/refs_golden.json: for each file, kerchunk's own references
+(`SingleHdf5ToZarr`, which reads the chunk index through h5py) as
+{key: [offset, length]} for every chunk it references by byte range, and the numcodecs
+ids of each variable's filters and compressor. xr's references must point at the same
+bytes. Tool versions are recorded in the file.
+
+With --check DIR (a directory holding xr's NAME.json for each NAME.nc, written by
+`xr refs tests/data/NAME.nc DIR/NAME.json`; `bench/remote/check_refs.sh` does both), opens each with xarray through fsspec's
+reference filesystem and the Zarr engine and compares it to xarray's open_dataset of the
+file (values, dims, dtypes, attrs, CF-decoded time): xarray reads what xr writes.
+
+Run: /work/venv/bin/python tests/golden/make_refs_golden.py [--check DIR]
+"""
+
+import json
+import os
+import sys
+import warnings
+
+import fsspec
+import h5py
+import kerchunk
+import numpy as np
+import xarray as xr
+from kerchunk.hdf import SingleHdf5ToZarr
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "..", "data")
+FILES = [
+    "chunks/basic",
+    "compressed_chunked",
+    "append_base_noleap",
+    "append_base_360_day",
+    "day360_daily",
+    "mf_2000",
+    "nc_sparse",
+]
+
+
+def kerchunk_golden(name):
+    path = os.path.join(DATA, name + ".nc")
+    refs = SingleHdf5ToZarr(path, inline_threshold=0).translate()["refs"]
+    chunks, codecs = {}, {}
+    for key, value in refs.items():
+        if key.endswith(".zarray"):
+            meta = json.loads(value)
+            ids = [f["id"] for f in (meta.get("filters") or [])]
+            if meta.get("compressor"):
+                ids.append(meta["compressor"]["id"])
+            codecs[key.split("/")[0]] = ids
+        elif isinstance(value, list) and len(value) == 3:
+            chunks[key] = [int(value[1]), int(value[2])]
+    # Only chunked variables: kerchunk references contiguous ones by one range, xr
+    # inlines them.
+    with h5py.File(path, "r") as f:
+        chunked = {n for n, d in f.items() if isinstance(d, h5py.Dataset) and d.chunks}
+    chunks = {k: v for k, v in chunks.items() if k.split("/")[0] in chunked}
+    codecs = {k: v for k, v in codecs.items() if k in chunked}
+    return {"chunks": chunks, "codecs": codecs}
+
+
+def check(directory):
+    failures = 0
+    # nc_sparse is 20 GB when loaded: its references are checked against kerchunk's only.
+    for name in [f for f in FILES if f != "nc_sparse"]:
+        refs = os.path.join(directory, os.path.basename(name) + ".json")
+        ours = xr.open_dataset(
+            "reference://",
+            engine="zarr",
+            backend_kwargs={"consolidated": False, "storage_options": {"fo": refs}},
+        )
+        theirs = xr.open_dataset(os.path.join(DATA, name + ".nc"))
+        warnings.simplefilter("ignore")  # basic.nc repeats dims on purpose
+        try:
+            xr.testing.assert_identical(ours.load(), theirs.load())
+            for v in theirs.variables:
+                assert ours[v].dtype == theirs[v].dtype, (v, ours[v].dtype, theirs[v].dtype)
+            print(f"{name}: identical")
+        except AssertionError as e:
+            failures += 1
+            print(f"{name}: DIFFERS\n{e}")
+    return failures
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--check":
+        sys.exit(1 if check(sys.argv[2]) else 0)
+    out = {
+        "tools": {
+            "kerchunk": kerchunk.__version__,
+            "h5py": h5py.__version__,
+            "xarray": xr.__version__,
+            "fsspec": fsspec.__version__,
+            "numpy": np.__version__,
+        },
+        "files": {name: kerchunk_golden(name) for name in FILES},
+    }
+    with open(os.path.join(HERE, "refs_golden.json"), "w") as f:
+        json.dump(out, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
