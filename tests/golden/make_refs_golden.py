@@ -29,6 +29,7 @@ from kerchunk.hdf import SingleHdf5ToZarr
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "data")
 FILES = [
+    "refs_filters",
     "chunks/basic",
     "compressed_chunked",
     "append_base_noleap",
@@ -37,6 +38,55 @@ FILES = [
     "mf_2000",
     "nc_sparse",
 ]
+
+
+def write_fixture(path):
+    """tests/data/refs_filters.nc: the filter pipelines, byte orders and fill rules a
+    reference file must carry (fletcher32 first, then shuffle and deflate, as netcdf-c
+    writes them; zstd; big-endian; chunks never written with and without _FillValue;
+    packed integers; a noleap time axis on an unlimited dim)."""
+    import netCDF4
+
+    rng = np.random.default_rng(17)
+    with netCDF4.Dataset(path, "w") as d:
+        d.title = "reference file fixture"
+        d.createDimension("time", None)
+        d.createDimension("lat", 5)
+        d.createDimension("lon", 7)
+        t = d.createVariable("time", "f8", ("time",))
+        t.units = "days since 2000-01-01"
+        t.calendar = "noleap"
+        t[:] = np.arange(6) * 1.5
+        lat = d.createVariable("lat", "f4", ("lat",), contiguous=True)
+        lat[:] = np.linspace(-60, 60, 5)
+        lat.units = "degrees_north"
+        lon = d.createVariable("lon", "f4", ("lon",), contiguous=True)
+        lon[:] = np.linspace(0, 300, 7)
+        dims = ("time", "lat", "lon")
+        a = d.createVariable("a", "f4", dims, zlib=True, shuffle=True, fletcher32=True,
+                             chunksizes=(2, 3, 4), fill_value=np.float32(np.nan))
+        va = rng.normal(size=(6, 5, 7)).astype("f4")
+        va[1, 2, 3] = np.nan
+        a[:] = va
+        a.valid_range = np.array([-10, 10], dtype="f4")
+        b = d.createVariable("b", "f8", dims, zlib=True, complevel=5, chunksizes=(3, 5, 7),
+                             endian="big")
+        b[:] = rng.normal(size=(6, 5, 7))
+        c = d.createVariable("c", "i2", dims, zlib=True, chunksizes=(1, 5, 7))
+        c.scale_factor = 0.5
+        c.add_offset = 10.0
+        c.set_auto_maskandscale(False)
+        c[0, :, :] = rng.integers(-100, 100, size=(5, 7)).astype("i2")
+        c[4, :, :] = rng.integers(-100, 100, size=(5, 7)).astype("i2")
+        e = d.createVariable("e", "u1", ("lat", "lon"), chunksizes=(5, 7), fill_value=255)
+        e[:] = rng.integers(0, 250, size=(5, 7)).astype("u1")
+        f = d.createVariable("f", "i8", ("time", "lon"), compression="zstd", complevel=3,
+                             chunksizes=(4, 4))
+        f[:] = rng.integers(-1000, 1000, size=(6, 7))
+        g = d.createVariable("g", "f4", ("lat", "lon"), fletcher32=True, chunksizes=(2, 7))
+        g[:] = rng.normal(size=(5, 7)).astype("f4")
+        h = d.createVariable("h", "i4", ("lat", "lon"), zlib=True, chunksizes=(2, 2))
+        h[0:2, 0:2] = np.arange(4).reshape(2, 2)
 
 
 def kerchunk_golden(name):
@@ -87,6 +137,7 @@ def check(directory):
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--check":
         sys.exit(1 if check(sys.argv[2]) else 0)
+    write_fixture(os.path.join(DATA, "refs_filters.nc"))
     out = {
         "tools": {
             "kerchunk": kerchunk.__version__,

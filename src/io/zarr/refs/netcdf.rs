@@ -11,7 +11,7 @@ use crate::array::{with_numeric_dtype, ByteOrder, DType, FixedWidth, NdArray};
 use crate::dataset::{AttrValue, Attrs, Compression, Variable};
 use crate::error::{Error, Result};
 use crate::io::chunks::filters::Filter;
-use crate::io::chunks::hdf5::{probe, Probe};
+use crate::io::chunks::hdf5::{probe, ChunkLoc, Probe};
 use crate::io::chunks::DirectChunkSource;
 use crate::io::netcdf::OpenOptions;
 use crate::io::zarr::meta::{attr_to_json, fill_value_json, to_json_text};
@@ -151,15 +151,36 @@ fn add_variable(
     )
     .map_err(|reason| var_error(path, name, reason))?;
     refs.insert(format!("{name}/.zarray"), Reference::Inline(zarray));
+    // A variable along an unlimited dim may be shorter in HDF5 than the dim is in
+    // netCDF; libnetcdf reads the rest as fill values, and so do these references.
     let counts: Vec<usize> = shape
         .iter()
         .zip(&layout.chunk_shape)
         .map(|(&n, &c)| n.div_ceil(c))
         .collect();
+    let stored: Vec<usize> = layout
+        .shape
+        .iter()
+        .zip(&layout.chunk_shape)
+        .map(|(&n, &c)| n.div_ceil(c))
+        .collect();
+    let locations: Vec<Option<ChunkLoc>> = (0..counts.iter().product())
+        .map(|linear| {
+            let index = unravel(linear, &counts);
+            if index.iter().zip(&stored).any(|(&i, &n)| i >= n) {
+                return None;
+            }
+            let at = index
+                .iter()
+                .zip(&stored)
+                .fold(0, |acc, (&i, &n)| acc * n + i);
+            layout.chunks.get(at).copied().flatten()
+        })
+        .collect();
     // Without a `_FillValue` attribute the Zarr fill value stays unset (xarray would
     // take it as `_FillValue` and mask), so unwritten chunks holding HDF5's fill value
     // (netCDF's default fill) are referenced as an encoded chunk of it.
-    let unwritten = layout.chunks.iter().filter(|c| c.is_none()).count();
+    let unwritten = locations.iter().filter(|c| c.is_none()).count();
     let fill_chunk = if has_fill || unwritten == 0 || layout.fill.iter().all(|&b| b == 0) {
         None
     } else {
@@ -177,7 +198,7 @@ fn add_variable(
         }
         Some(chunk)
     };
-    for (linear, loc) in layout.chunks.iter().enumerate() {
+    for (linear, loc) in locations.iter().enumerate() {
         let index = unravel(linear, &counts);
         let Some(loc) = loc else {
             if let Some(chunk) = &fill_chunk {

@@ -1,0 +1,364 @@
+//! NetCDF-4/HDF5 over HTTP and S3 through kerchunk references (see
+//! `src/io/zarr/refs.rs`), against real servers on 127.0.0.1 (`tests/common/servers.rs`):
+//! references as kerchunk writes them (`tests/golden/make_refs_golden.py`), read locally,
+//! over HTTP and from S3 as the file itself reads, and clear errors when they are wrong.
+#![cfg(feature = "remote")]
+#![allow(clippy::unwrap_used)]
+
+#[path = "common/servers.rs"]
+mod servers;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use xr::io::zarr::refs::{Reference, References};
+use xr::io::zarr::StorageOptions;
+use xr::{AttrValue, Dataset};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+/// Fixtures read the same through references (all numeric, chunked and contiguous,
+/// deflate, shuffle, fletcher32, zstd, big-endian, unwritten chunks with and without
+/// `_FillValue`, packed integers, CF times on three calendars). `chunks/basic.nc` is
+/// compared with kerchunk only: it repeats a dim, which the Zarr reader refuses.
+const FILES: &[&str] = &[
+    "refs_filters.nc",
+    "compressed_chunked.nc",
+    "append_base_noleap.nc",
+    "append_base_360_day.nc",
+    "day360_daily.nc",
+    "mf_2000.nc",
+];
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("xr-remote-nc-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write_refs(file: &Path, url: Option<&str>, out: &Path) {
+    let refs = References::from_netcdf(file, url).unwrap();
+    std::fs::write(out, refs.to_json().unwrap()).unwrap();
+}
+
+/// Attribute values equal as numbers or text: JSON holds numbers as f64/i64 where the
+/// NetCDF file has their stored width (float32, int16), as in xarray.
+fn same_attr(a: &AttrValue, b: &AttrValue) -> bool {
+    match (a, b) {
+        (AttrValue::Str(x), AttrValue::Str(y)) => x == y,
+        (AttrValue::Array(x), AttrValue::Array(y)) => match (x.to_f64_vec(), y.to_f64_vec()) {
+            (Ok(x), Ok(y)) => {
+                x.len() == y.len()
+                    && x.iter()
+                        .zip(&y)
+                        .all(|(p, q)| p == q || (p.is_nan() && q.is_nan()))
+            }
+            _ => x.equals(y),
+        },
+        _ => false,
+    }
+}
+
+fn assert_same_attrs(a: &xr::Attrs, b: &xr::Attrs, ctx: &str) {
+    let keys = |m: &xr::Attrs| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(a), keys(b), "{ctx}: attribute names");
+    for (k, v) in a {
+        assert!(
+            same_attr(v, &b[k]),
+            "{ctx}: attribute {k}: {v:?} vs {:?}",
+            b[k]
+        );
+    }
+}
+
+/// Same variables, coordinates, dims, dtypes, values (NaN = NaN, decoded times) and
+/// attrs; `a` is the file as `open_dataset` reads it.
+fn assert_same(a: &Dataset, b: &Dataset, ctx: &str) {
+    let names = |d: &Dataset| {
+        let mut n: Vec<String> = d.variables().keys().cloned().collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(a), names(b), "{ctx}: variables");
+    let mut ca: Vec<_> = a.coord_names().iter().cloned().collect();
+    let mut cb: Vec<_> = b.coord_names().iter().cloned().collect();
+    ca.sort();
+    cb.sort();
+    assert_eq!(ca, cb, "{ctx}: coords");
+    assert_same_attrs(a.attrs(), b.attrs(), ctx);
+    for (name, v) in a.variables() {
+        let w = b.variable(name).unwrap();
+        let ctx = format!("{ctx}: {name}");
+        assert_eq!(v.dims(), w.dims(), "{ctx} dims");
+        assert_eq!(v.dtype(), w.dtype(), "{ctx} dtype");
+        assert_same_attrs(v.attrs(), w.attrs(), &ctx);
+        let (x, y) = (v.values().unwrap(), w.values().unwrap());
+        assert!(x.equals(&y), "{ctx} values: {x:?} vs {y:?}");
+    }
+}
+
+#[test]
+fn references_point_at_the_bytes_kerchunk_finds() {
+    let text =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/refs_golden.json"))
+            .unwrap();
+    let golden: Value = serde_json::from_slice(&text).unwrap();
+    let files = golden["files"].as_object().unwrap();
+    assert!(files.len() >= 6);
+    for (name, expected) in files {
+        let refs = References::from_netcdf(&data(&format!("{name}.nc")), None).unwrap();
+        let chunks = expected["chunks"].as_object().unwrap();
+        for (key, range) in chunks {
+            let Some(Reference::Range { offset, length, .. }) = refs.get(key) else {
+                panic!("{name}: {key}: no range reference, got {:?}", refs.get(key));
+            };
+            assert_eq!(
+                [*offset, *length],
+                [range[0].as_u64().unwrap(), range[1].as_u64().unwrap()],
+                "{name}: {key}"
+            );
+        }
+        // No chunk kerchunk does not know of in the variables it reads (it refuses
+        // fletcher32, which xr reads).
+        let codecs = expected["codecs"].as_object().unwrap();
+        for (key, r) in refs.iter() {
+            let var = key.split('/').next().unwrap();
+            if let (Reference::Range { .. }, true) = (r, codecs.contains_key(var)) {
+                assert!(chunks.contains_key(key), "{name}: {key} not in kerchunk's");
+            }
+        }
+        for (var, ids) in codecs {
+            let Some(Reference::Inline(zarray)) = refs.get(&format!("{var}/.zarray")) else {
+                panic!("{name}: {var}: no .zarray");
+            };
+            let meta: Value = serde_json::from_slice(zarray).unwrap();
+            let mut ours: Vec<Value> = meta["filters"].as_array().cloned().unwrap_or_default();
+            ours.extend(
+                meta["compressor"]
+                    .as_object()
+                    .map(|c| Value::Object(c.clone())),
+            );
+            let ours: Vec<&str> = ours.iter().map(|c| c["id"].as_str().unwrap()).collect();
+            let ids: Vec<&str> = ids
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_str().unwrap())
+                .collect();
+            assert_eq!(ours, ids, "{name}: {var} codecs");
+        }
+    }
+}
+
+#[test]
+fn local_references_read_as_the_file() {
+    let dir = temp_dir("local");
+    for name in FILES {
+        let out = dir.join(format!("{}.json", name.replace('/', "_")));
+        write_refs(&data(name), None, &out);
+        let direct = Dataset::open_dataset(data(name)).unwrap();
+        let refs = Dataset::open_refs(out.to_str().unwrap()).unwrap();
+        // Data variables stay lazy: chunks are read when computed.
+        assert!(refs.data_vars().any(|(_, v)| v.data().is_lazy()), "{name}");
+        assert_same(&direct, &refs, name);
+        // open_dataset picks the references from the `.json` extension.
+        let guessed = Dataset::open_dataset(&out).unwrap();
+        assert_same(&direct, &guessed, name);
+        // Decoding options apply as for the file.
+        let raw = Dataset::refs(out.to_str().unwrap())
+            .decode_times(false)
+            .open()
+            .unwrap();
+        let raw_direct = Dataset::open(data(name))
+            .decode_times(false)
+            .open()
+            .unwrap();
+        assert_same(&raw_direct, &raw, name);
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// The fixtures copied into `dir` with references to them at `base/NAME`, written
+/// next to them.
+fn publish(dir: &Path, base: &str) {
+    for name in FILES {
+        let flat = name.replace('/', "_");
+        let copy = dir.join(&flat);
+        std::fs::copy(data(name), &copy).unwrap();
+        let url = format!("{base}/{flat}");
+        write_refs(&copy, Some(&url), &dir.join(format!("{flat}.json")));
+    }
+}
+
+#[test]
+fn references_to_http_files_read_as_the_files() {
+    let dir = temp_dir("http");
+    let server = servers::range_http_server(&dir);
+    publish(&dir, &server.url);
+    for name in FILES {
+        let flat = name.replace('/', "_");
+        let direct = Dataset::open_dataset(data(name)).unwrap();
+        // The reference file itself over HTTP too.
+        let url = format!("{}/{flat}.json", server.url);
+        let remote = Dataset::open_refs(&url).unwrap();
+        assert_same(&direct, &remote, &url);
+        let guessed = Dataset::open_dataset(&url).unwrap();
+        assert_same(&direct, &guessed, &url);
+    }
+    drop(server);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Uploads `file` to `s3://bucket/key` on the moto server.
+fn upload(s3: &servers::Server, bucket: &str, key: &str, bytes: Vec<u8>) {
+    use object_store::ObjectStoreExt as _;
+    let mut builder = object_store::aws::AmazonS3Builder::new().with_bucket_name(bucket);
+    for (k, v) in s3.s3_options().iter() {
+        builder = builder.with_config(k.parse().unwrap(), v);
+    }
+    let store = builder.build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(store.put(&object_store::path::Path::from(key), bytes.into()))
+        .unwrap();
+}
+
+#[test]
+fn references_to_s3_objects_read_as_the_files() {
+    let s3 = servers::s3_server();
+    s3.create_bucket("xr-nc");
+    let options = s3.s3_options();
+    let dir = temp_dir("s3");
+    for name in FILES {
+        let flat = name.replace('/', "_");
+        upload(&s3, "xr-nc", &flat, std::fs::read(data(name)).unwrap());
+        let refs =
+            References::from_netcdf(&data(name), Some(&format!("s3://xr-nc/{flat}"))).unwrap();
+        let json = refs.to_json().unwrap();
+        // The reference file on S3 too, and on disk.
+        upload(&s3, "xr-nc", &format!("{flat}.json"), json.clone());
+        let local = dir.join(format!("{flat}.json"));
+        std::fs::write(&local, json).unwrap();
+        let direct = Dataset::open_dataset(data(name)).unwrap();
+        for location in [
+            format!("s3://xr-nc/{flat}.json"),
+            local.display().to_string(),
+        ] {
+            let remote = Dataset::refs(&location)
+                .storage_options(options.clone())
+                .open()
+                .unwrap();
+            assert_same(&direct, &remote, &location);
+        }
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// A reference file for `compressed_chunked.nc` with `edit` applied to its JSON.
+fn edited_refs(
+    dir: &Path,
+    tag: &str,
+    edit: impl FnOnce(&mut serde_json::Map<String, Value>),
+) -> String {
+    let refs = References::from_netcdf(&data("compressed_chunked.nc"), None).unwrap();
+    let mut doc: Value = serde_json::from_slice(&refs.to_json().unwrap()).unwrap();
+    edit(doc["refs"].as_object_mut().unwrap());
+    let out = dir.join(format!("{tag}.json"));
+    std::fs::write(&out, serde_json::to_vec(&doc).unwrap()).unwrap();
+    out.display().to_string()
+}
+
+/// The error of computing `var` of the reference file at `location`.
+fn compute_error(location: &str, options: StorageOptions, var: &str) -> String {
+    let ds = Dataset::refs(location)
+        .storage_options(options)
+        .open()
+        .unwrap();
+    ds.variable(var).unwrap().values().unwrap_err().to_string()
+}
+
+#[test]
+fn broken_references_are_errors_naming_the_variable_and_chunk() {
+    let dir = temp_dir("errors");
+    // A chunk in a file that does not exist.
+    let missing = edited_refs(&dir, "missing", |refs| {
+        refs["z/0.0.0"] = serde_json::json!(["/nonexistent/xr/file.nc", 0, 10]);
+    });
+    let msg = compute_error(&missing, StorageOptions::new(), "z");
+    assert!(msg.contains("z") && msg.contains("[0, 0, 0]"), "{msg}");
+    assert!(msg.contains("/nonexistent/xr/file.nc"), "{msg}");
+    // A range past the end of the file.
+    let past = edited_refs(&dir, "past", |refs| {
+        let url = refs["z/0.1.0"][0].clone();
+        refs["z/0.1.0"] = serde_json::json!([url, 1u64 << 40, 100]);
+    });
+    let msg = compute_error(&past, StorageOptions::new(), "z");
+    assert!(
+        msg.contains("[0, 1, 0]") && msg.contains("past the end"),
+        "{msg}"
+    );
+    // A codec xr does not decode: an error naming the variable and the codec.
+    let codec = edited_refs(&dir, "codec", |refs| {
+        let text = refs["z/.zarray"].as_str().unwrap().to_string();
+        let mut meta: Value = serde_json::from_str(&text).unwrap();
+        meta["compressor"] = serde_json::json!({"id": "lzf"});
+        refs["z/.zarray"] = Value::from(meta.to_string());
+    });
+    let msg = match Dataset::open_refs(&codec) {
+        Err(e) => e.to_string(),
+        Ok(ds) => ds.variable("z").unwrap().values().unwrap_err().to_string(),
+    };
+    assert!(msg.contains('z') && msg.contains("lzf"), "{msg}");
+    // Malformed reference files.
+    for (tag, text, expect) in [
+        ("notjson", "{not json", "not JSON"),
+        (
+            "badref",
+            r#"{"version": 1, "refs": {"z/0.0.0": [1, 2, 3]}}"#,
+            "z/0.0.0",
+        ),
+        ("version", r#"{"version": 7, "refs": {}}"#, "version"),
+    ] {
+        let path = dir.join(format!("{tag}.json"));
+        std::fs::write(&path, text).unwrap();
+        let msg = Dataset::open_refs(path.to_str().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains(expect) && msg.contains(tag), "{tag}: {msg}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn missing_s3_objects_are_errors_naming_the_chunk() {
+    let s3 = servers::s3_server();
+    s3.create_bucket("xr-missing");
+    let dir = temp_dir("s3-missing");
+    let refs = References::from_netcdf(
+        &data("compressed_chunked.nc"),
+        Some("s3://xr-missing/gone.nc"),
+    )
+    .unwrap();
+    let path = dir.join("gone.json");
+    std::fs::write(&path, refs.to_json().unwrap()).unwrap();
+    let msg = compute_error(path.to_str().unwrap(), s3.s3_options(), "z");
+    assert!(
+        msg.contains("s3://xr-missing/gone.nc") && msg.contains('z'),
+        "{msg}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn variables_of_types_without_references_are_errors_naming_them() {
+    let err = References::from_netcdf(&data("nc_chars.nc"), None).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("nc_chars.nc"), "{msg}");
+    assert!(msg.contains("type"), "{msg}");
+}
