@@ -32,6 +32,10 @@
 //! # }
 //! ```
 
+#[cfg(feature = "direct")]
+mod build;
+#[cfg(all(feature = "remote", feature = "direct"))]
+mod hdf5;
 #[cfg(all(feature = "netcdf", feature = "direct"))]
 mod netcdf;
 mod store;
