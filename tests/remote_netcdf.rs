@@ -362,3 +362,15 @@ fn variables_of_types_without_references_are_errors_naming_them() {
     assert!(msg.contains("nc_chars.nc"), "{msg}");
     assert!(msg.contains("type"), "{msg}");
 }
+
+#[test]
+fn netcdf_files_at_urls_say_how_to_read_them() {
+    // Without an HDF5 metadata reader over byte ranges (see bench/remote/README.md), a
+    // NetCDF file at a URL is read through its references; the error says how.
+    for url in ["s3://bucket/file.nc", "https://host/data/file.h5"] {
+        let msg = Dataset::open_dataset(url).unwrap_err().to_string();
+        assert!(msg.contains(url) && msg.contains("xr refs"), "{msg}");
+        let msg = Dataset::refs(url).open().unwrap_err().to_string();
+        assert!(msg.contains(url) && msg.contains("xr refs"), "{msg}");
+    }
+}

@@ -60,7 +60,8 @@ impl Backend for ZarrBackend {
     }
 
     fn open_dataset(&self, location: &Path, decode: &DecodeOptions) -> Result<Dataset> {
-        if is_reference_file(text(location)?) {
+        let loc = text(location)?;
+        if is_reference_file(loc) || super::refs::is_remote_hdf5(loc) {
             return super::refs::OpenRefs::new(text(location)?)
                 .decode_options(*decode)
                 .open();

@@ -34,8 +34,6 @@
 
 #[cfg(feature = "direct")]
 mod build;
-#[cfg(all(feature = "remote", feature = "direct"))]
-mod hdf5;
 #[cfg(all(feature = "netcdf", feature = "direct"))]
 mod netcdf;
 mod store;
@@ -257,6 +255,34 @@ impl References {
     }
 }
 
+/// A NetCDF-4/HDF5 file at a URL (by its extension): opened through references built
+/// from its metadata, read by byte ranges.
+pub(crate) fn is_remote_hdf5(location: &str) -> bool {
+    let remote = location.contains("://") && !location.starts_with("file://");
+    let ext = location
+        .rsplit('/')
+        .next()
+        .and_then(|name| name.rsplit_once('.'))
+        .map(|(_, e)| e.to_ascii_lowercase());
+    remote
+        && ext.is_some_and(|e| matches!(e.as_str(), "nc" | "nc4" | "h5" | "hdf5" | "he5" | "hdf"))
+}
+
+/// Remote NetCDF-4/HDF5 files are read through a reference file: libhdf5 here reads
+/// local files only, and no HDF5 metadata reader over byte ranges reads netcdf-c's
+/// files yet (see `bench/remote/README.md`).
+fn remote_netcdf_references(url: &str, _options: &StorageOptions) -> Result<References> {
+    Err(refs_error(
+        url,
+        None,
+        format!(
+            "a NetCDF-4/HDF5 file at a URL is read through its kerchunk references: write \
+             them from a local copy with `xr refs FILE.nc OUT.json --url {url}` (or \
+             References::from_netcdf), then open OUT.json"
+        ),
+    ))
+}
+
 /// Zarr metadata documents, stored as text in reference files.
 fn is_metadata_key(key: &str) -> bool {
     let name = key.rsplit('/').next().unwrap_or(key);
@@ -302,8 +328,16 @@ impl OpenRefs {
     /// naming the file (and key) for a malformed reference file; then as
     /// [`super::OpenZarr::open`] for the Zarr metadata it holds. A chunk whose target
     /// is missing, or whose range runs past the end of its file, fails when computed,
-    /// with an [`Error::FileRead`] naming the variable and chunk.
+    /// with an [`Error::FileRead`] naming the variable and chunk. A NetCDF-4/HDF5 file
+    /// at a URL (`s3://bucket/file.nc`) is an [`Error::Format`] saying how to write
+    /// its references.
     pub fn open(&self) -> Result<Dataset> {
+        if is_remote_hdf5(&self.location) {
+            return self.open_references(remote_netcdf_references(
+                &self.location,
+                &self.storage_options,
+            )?);
+        }
         let text = store::read_location(&self.location, &self.storage_options)?;
         let refs = References::from_json(&text, &self.location)?;
         self.open_references(refs)

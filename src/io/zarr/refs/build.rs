@@ -1,6 +1,6 @@
 //! The Zarr v2 documents and chunk references of one variable, from a description of its
-//! HDF5 storage, whichever reader gave it (libhdf5 for local files, `async-hdf5` over
-//! byte ranges for remote ones).
+//! HDF5 storage (today libhdf5's, for local files; a reader of HDF5 metadata over byte
+//! ranges would give the same description for remote ones).
 
 use std::path::Path;
 
@@ -31,13 +31,6 @@ pub(super) struct StoredVariable {
 pub(super) enum Storage {
     /// Chunks, with their filters and locations.
     Chunked(Layout),
-    /// One unfiltered block of `length` bytes at `offset`.
-    Contiguous {
-        dtype: DType,
-        big_endian: bool,
-        offset: u64,
-        length: u64,
-    },
     /// The values themselves (read through a library): inlined.
     Values(NdArray),
 }
@@ -97,32 +90,6 @@ pub(super) fn add_variable(
     let zero = vec![0; v.shape.len()];
     let layout = match &v.storage {
         Storage::Chunked(layout) => layout,
-        Storage::Contiguous {
-            dtype,
-            big_endian,
-            offset,
-            length,
-        } => {
-            let order = if *big_endian {
-                ByteOrder::Big
-            } else {
-                ByteOrder::Little
-            };
-            let zarray = zarray(&v.shape, &whole, *dtype, order, fill, Vec::new(), None)
-                .map_err(|reason| var_error(file, name, reason))?;
-            refs.insert(format!("{name}/.zarray"), Reference::Inline(zarray));
-            if !v.shape.contains(&0) {
-                refs.insert(
-                    chunk_key(name, &zero),
-                    Reference::Range {
-                        url: url.to_string(),
-                        offset: *offset,
-                        length: *length,
-                    },
-                );
-            }
-            return Ok(());
-        }
         Storage::Values(values) => {
             let dtype = values.dtype();
             let zarray = zarray(
