@@ -7,7 +7,7 @@
 //! `shuffle`, `fletcher32` and `zstd`). A reference file lists, per chunk, where those
 //! bytes are, so the file can be read as a Zarr store: here through the Zarr driver
 //! (its metadata handling, codecs, CF decoding and lazy chunk sources), with a store
-//! ([`store`]) that answers each key from the references, fetching byte ranges with
+//! (`refs/store.rs`) that answers each key from the references, fetching byte ranges with
 //! positioned reads for local files and `object_store` range requests for URLs.
 //!
 //! - Reading: [`Dataset::open_refs`] (or [`Dataset::refs`] for options), and
@@ -17,6 +17,7 @@
 //!   `xr refs FILE.nc OUT.json` writes them.
 //!
 //! ```no_run
+//! # #[cfg(all(feature = "netcdf", feature = "direct"))]
 //! # fn main() -> xr::Result<()> {
 //! use xr::io::zarr::refs::References;
 //! let refs = References::from_netcdf("data.nc".as_ref(), Some("s3://bucket/data.nc"))?;
@@ -30,6 +31,8 @@
 //! # let _ = ds;
 //! # Ok(())
 //! # }
+//! # #[cfg(not(all(feature = "netcdf", feature = "direct")))]
+//! # fn main() {}
 //! ```
 
 #[cfg(feature = "direct")]
@@ -372,6 +375,7 @@ impl Dataset {
     /// all CF decoding on. Data variables are lazy.
     ///
     /// ```
+    /// # #[cfg(all(feature = "netcdf", feature = "direct"))]
     /// # fn main() -> xr::Result<()> {
     /// use xr::io::zarr::refs::References;
     /// let refs = References::from_netcdf("tests/data/compressed_chunked.nc".as_ref(), None)?;
@@ -383,6 +387,8 @@ impl Dataset {
     /// # std::fs::remove_file(out).ok();
     /// # Ok(())
     /// # }
+    /// # #[cfg(not(all(feature = "netcdf", feature = "direct")))]
+    /// # fn main() {}
     /// ```
     ///
     /// # Errors
