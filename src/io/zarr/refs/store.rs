@@ -192,11 +192,12 @@ pub(super) fn read_location(location: &str, options: &StorageOptions) -> Result<
             source,
         });
     }
-    let fetched = open_remote(location, options).and_then(|target| match target {
-        Target::Local { .. } => Err("not a remote URL".to_string()),
-        #[cfg(feature = "remote")]
-        Target::Object { store, path } => fetch_object(&store, &path, None),
-    });
+    let fetched: std::result::Result<Bytes, String> =
+        open_remote(location, options).and_then(|target| match target {
+            Target::Local { .. } => Err("not a remote URL".to_string()),
+            #[cfg(feature = "remote")]
+            Target::Object { store, path } => fetch_object(&store, &path, None),
+        });
     fetched.map(|b| b.to_vec()).map_err(|reason| Error::Format {
         path: PathBuf::from(location),
         variable: None,
