@@ -374,3 +374,111 @@ fn netcdf_files_at_urls_say_how_to_read_them() {
         assert!(msg.contains(url) && msg.contains("xr refs"), "{msg}");
     }
 }
+
+#[test]
+fn the_refs_command_writes_references_to_the_given_url() {
+    let dir = temp_dir("cli");
+    let out = dir.join("out.json");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_xr"))
+        .args(["refs", data("compressed_chunked.nc").to_str().unwrap()])
+        .arg(&out)
+        .args(["--url", "s3://bucket/cc.nc"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let refs = References::from_json(&std::fs::read(&out).unwrap(), "out.json").unwrap();
+    let Some(Reference::Range { url, .. }) = refs.get("z/0.0.0") else {
+        panic!("no chunk reference: {:?}", refs.get("z/0.0.0"));
+    };
+    assert_eq!(url, "s3://bucket/cc.nc");
+    // Unusable input: a message naming the variable, and a failure status.
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_xr"))
+        .args(["refs", data("nc_chars.nc").to_str().unwrap()])
+        .arg(dir.join("chars.json"))
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("nc_chars.nc") && err.contains("variable"),
+        "{err}"
+    );
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_xr"))
+        .args(["refs", "only-one-arg.nc"])
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("usage"));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+mod chunkings {
+    use super::*;
+    use proptest::prelude::*;
+    use xr::dataset::Compression;
+    use xr::{NdArray, Variable};
+
+    /// A NetCDF-4 file of `shape` (values `0, 1, ...` as `dtype`, every 7th a fill where
+    /// `fill` is set) stored in `chunks` with the filters chosen.
+    #[allow(clippy::too_many_arguments)]
+    fn write(
+        path: &Path,
+        shape: &[usize],
+        chunks: &[usize],
+        float: bool,
+        zlib: bool,
+        shuffle: bool,
+        fletcher32: bool,
+    ) {
+        let n: usize = shape.iter().product();
+        let data = if float {
+            NdArray::from_shape_vec(shape, (0..n).map(|i| i as f32 * 0.5).collect::<Vec<_>>())
+        } else {
+            NdArray::from_shape_vec(shape, (0..n).map(|i| i as i16 - 3).collect::<Vec<_>>())
+        }
+        .unwrap();
+        let dims: Vec<String> = (0..shape.len()).map(|d| format!("d{d}")).collect();
+        let mut v = Variable::new(&dims, data).unwrap();
+        let e = v.encoding_mut();
+        e.chunksizes = Some(chunks.to_vec());
+        e.compression = zlib.then_some(Compression::Zlib(1));
+        e.shuffle = Some(shuffle);
+        e.fletcher32 = Some(fletcher32);
+        let mut ds = Dataset::new();
+        ds.insert("v".into(), v, false).unwrap();
+        ds.to_netcdf(path).unwrap();
+    }
+
+    fn shape_and_chunks() -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
+        prop::collection::vec(1usize..9, 1..4).prop_flat_map(|shape| {
+            let chunks: Vec<_> = shape.iter().map(|&n| 1..=n).collect();
+            (Just(shape), chunks)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+
+        /// Whatever the chunking and filters, the references read as the file.
+        #[test]
+        fn references_read_as_the_file_for_any_chunking(
+            (shape, chunks) in shape_and_chunks(),
+            float in any::<bool>(),
+            zlib in any::<bool>(),
+            shuffle in any::<bool>(),
+            fletcher32 in any::<bool>(),
+        ) {
+            let dir = temp_dir("prop");
+            let file = dir.join("v.nc");
+            write(&file, &shape, &chunks, float, zlib, shuffle, fletcher32);
+            let out = dir.join("v.json");
+            write_refs(&file, None, &out);
+            let direct = Dataset::open_dataset(&file).unwrap();
+            let refs = Dataset::open_refs(out.to_str().unwrap()).unwrap();
+            let (a, b) = (direct.variable("v").unwrap(), refs.variable("v").unwrap());
+            prop_assert_eq!(a.dtype(), b.dtype());
+            prop_assert!(a.values().unwrap().equals(&b.values().unwrap()));
+            std::fs::remove_dir_all(dir).ok();
+        }
+    }
+}
