@@ -482,3 +482,19 @@ mod chunkings {
         }
     }
 }
+
+#[test]
+fn reference_files_kerchunk_wrote_read_as_the_files() {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let text = std::fs::read(golden.join("refs_golden.json")).unwrap();
+    let names: Value = serde_json::from_slice(&text).unwrap();
+    let names = names["kerchunk_written"].as_array().unwrap();
+    assert!(names.len() >= 4);
+    for name in names {
+        let name = name.as_str().unwrap();
+        let refs = golden.join(format!("kerchunk_{name}.json"));
+        let theirs = Dataset::open_refs(refs.to_str().unwrap()).unwrap();
+        let direct = Dataset::open_dataset(data(&format!("{name}.nc"))).unwrap();
+        assert_same(&direct, &theirs, name);
+    }
+}

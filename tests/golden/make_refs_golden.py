@@ -4,7 +4,9 @@ Writes tests/golden/refs_golden.json: for each file, kerchunk's own references
 (`SingleHdf5ToZarr`, which reads the chunk index through h5py) as
 {key: [offset, length]} for every chunk it references by byte range, and the numcodecs
 ids of each variable's filters and compressor. xr's references must point at the same
-bytes. Tool versions are recorded in the file.
+bytes. Also writes tests/golden/kerchunk_NAME.json, kerchunk's reference files as it
+writes them (raw and base64 inline data, ranges; targets made relative), for xr to read.
+Tool versions are recorded in refs_golden.json.
 
 With --check DIR (a directory holding xr's NAME.json for each NAME.nc, written by
 `xr refs tests/data/NAME.nc DIR/NAME.json`; `bench/remote/check_refs.sh` does both), opens each with xarray through fsspec's
@@ -111,6 +113,20 @@ def kerchunk_golden(name):
     return {"chunks": chunks, "codecs": codecs}
 
 
+# Written by kerchunk for xr to read (targets relative to tests/golden/).
+KERCHUNK_WRITTEN = ["compressed_chunked", "append_base_noleap", "day360_daily", "mf_2000"]
+
+
+def write_kerchunk_refs(name):
+    path = os.path.join(DATA, name + ".nc")
+    refs = SingleHdf5ToZarr(path).translate()
+    for key, value in refs["refs"].items():
+        if isinstance(value, list):
+            value[0] = "../data/" + name + ".nc"
+    with open(os.path.join(HERE, f"kerchunk_{name}.json"), "w") as f:
+        json.dump(refs, f)
+
+
 def check(directory):
     failures = 0
     # nc_sparse is 20 GB when loaded: its references are checked against kerchunk's only.
@@ -147,7 +163,10 @@ def main():
             "numpy": np.__version__,
         },
         "files": {name: kerchunk_golden(name) for name in FILES},
+        "kerchunk_written": KERCHUNK_WRITTEN,
     }
+    for name in KERCHUNK_WRITTEN:
+        write_kerchunk_refs(name)
     with open(os.path.join(HERE, "refs_golden.json"), "w") as f:
         json.dump(out, f, indent=1, sort_keys=True)
         f.write("\n")
