@@ -468,7 +468,10 @@ mod chunkings {
             shuffle in any::<bool>(),
             fletcher32 in any::<bool>(),
         ) {
-            let dir = temp_dir("prop");
+            // A new name per case: libhdf5 refuses a path it still holds open.
+            static CASE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let case = CASE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let dir = temp_dir(&format!("prop{case}"));
             let file = dir.join("v.nc");
             write(&file, &shape, &chunks, float, zlib, shuffle, fletcher32);
             let out = dir.join("v.json");
@@ -497,4 +500,28 @@ fn reference_files_kerchunk_wrote_read_as_the_files() {
         let direct = Dataset::open_dataset(data(&format!("{name}.nc"))).unwrap();
         assert_same(&direct, &theirs, name);
     }
+}
+
+#[test]
+fn subgroups_are_referenced_under_their_paths() {
+    let dir = temp_dir("groups");
+    for (name, groups) in [
+        (
+            "datatree.nc",
+            &["/", "model", "model/run1", "obs", "clim"][..],
+        ),
+        ("chunks/basic.nc", &["grp/sub"][..]),
+    ] {
+        let out = dir.join(format!("{}.json", name.replace('/', "_")));
+        write_refs(&data(name), None, &out);
+        for g in groups {
+            let direct = Dataset::open(data(name)).group(g).open().unwrap();
+            let refs = Dataset::refs(out.to_str().unwrap())
+                .group(g)
+                .open()
+                .unwrap();
+            assert_same(&direct, &refs, &format!("{name} {g}"));
+        }
+    }
+    std::fs::remove_dir_all(dir).ok();
 }

@@ -302,6 +302,7 @@ pub struct OpenRefs {
     location: String,
     decode: DecodeOptions,
     storage_options: StorageOptions,
+    group: String,
 }
 
 impl OpenRefs {
@@ -311,7 +312,15 @@ impl OpenRefs {
             location: location.as_ref().to_string(),
             decode: DecodeOptions::default(),
             storage_options: StorageOptions::default(),
+            group: String::new(),
         }
+    }
+
+    /// Opens the group at `path` (`"a/b"` or `"/a/b"`; `"/"` is the root), as
+    /// `Dataset::open(file).group(path)` opens it from the file.
+    pub fn group(mut self, path: &str) -> Self {
+        self.group = path.trim_matches('/').to_string();
+        self
     }
 
     crate::io::cf::decode_option_setters!();
@@ -323,7 +332,7 @@ impl OpenRefs {
         self
     }
 
-    /// Opens the references' root group: metadata now, data variables lazily; each
+    /// Opens the references' root group (or [`OpenRefs::group`]): metadata now, data variables lazily; each
     /// chunk is fetched (one positioned read or range request) when computed.
     ///
     /// # Errors
@@ -364,7 +373,7 @@ impl OpenRefs {
             write: None,
             location: self.location.clone(),
         };
-        let (ds, _) = super::read::open_group(&storages, "", None, &self.decode, false)?;
+        let (ds, _) = super::read::open_group(&storages, &self.group, None, &self.decode, false)?;
         Ok(ds)
     }
 }

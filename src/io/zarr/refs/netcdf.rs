@@ -13,9 +13,9 @@ use crate::io::chunks::DirectChunkSource;
 use crate::io::netcdf::OpenOptions;
 
 impl References {
-    /// The references of the root group of the local NetCDF-4/HDF5 file at `path`, as
-    /// kerchunk's `SingleHdf5ToZarr` makes them: `.zgroup`, `.zattrs` (the global
-    /// attributes), and per variable a Zarr v2 `.zarray` (shape, storage chunks, dtype in
+    /// The references of the local NetCDF-4/HDF5 file at `path`, as kerchunk's
+    /// `SingleHdf5ToZarr` makes them: per group (the root, and each subgroup under its
+    /// path) `.zgroup` and `.zattrs` (the group's attributes), and per variable a Zarr v2 `.zarray` (shape, storage chunks, dtype in
     /// the file's byte order, `_FillValue` as `fill_value`, the HDF5 filters as numcodecs
     /// `filters`/`compressor`), `.zattrs` (its attributes and `_ARRAY_DIMENSIONS`), and
     /// one `[url, offset, length]` per written chunk. Variables that are not chunked
@@ -33,7 +33,6 @@ impl References {
     /// shuffle, fletcher32 and zstd, or a chunk stored with one of its filters skipped
     /// (a per-chunk filter mask); [`Error::FileRead`] when libhdf5 fails on the file.
     pub fn from_netcdf(path: &Path, url: Option<&str>) -> Result<References> {
-        let raw = OpenOptions::new(path).decode_cf(false).open()?;
         let url = match url {
             Some(u) => u.to_string(),
             None => std::fs::canonicalize(path)
@@ -45,13 +44,27 @@ impl References {
                 .to_string(),
         };
         let mut refs = References::new();
-        refs.insert(
-            ".zgroup",
-            Reference::Inline(br#"{"zarr_format":2}"#.to_vec()),
-        );
-        refs.insert(".zattrs", Reference::Inline(attrs_json(raw.attrs(), &[])?));
-        for (name, var) in raw.variables() {
-            add_netcdf_variable(&mut refs, path, &url, name, var)?;
+        for group in crate::io::datatree::netcdf_groups(path)? {
+            let raw = OpenOptions::new(path)
+                .decode_cf(false)
+                .group(&group)
+                .open()?;
+            // Keys of a subgroup's documents and arrays start with its path.
+            let prefix = match group.trim_matches('/') {
+                "" => String::new(),
+                g => format!("{g}/"),
+            };
+            refs.insert(
+                format!("{prefix}.zgroup"),
+                Reference::Inline(br#"{"zarr_format":2}"#.to_vec()),
+            );
+            refs.insert(
+                format!("{prefix}.zattrs"),
+                Reference::Inline(attrs_json(raw.attrs(), &[])?),
+            );
+            for (name, var) in raw.variables() {
+                add_netcdf_variable(&mut refs, path, &url, &format!("{prefix}{name}"), var)?;
+            }
         }
         Ok(refs)
     }
