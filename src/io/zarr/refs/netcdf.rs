@@ -20,7 +20,7 @@ impl References {
     /// `filters`/`compressor`), `.zattrs` (its attributes and `_ARRAY_DIMENSIONS`), and
     /// one `[url, offset, length]` per written chunk. Variables that are not chunked
     /// (contiguous or compact storage, usually coordinates) are inlined, read through
-    /// libnetcdf. Chunks point at `url` (for a copy of the file elsewhere: `s3://...`,
+    /// libnetcdf (up to 64 MiB each). Chunks point at `url` (for a copy of the file elsewhere: `s3://...`,
     /// `https://...`), or at the file's absolute path.
     ///
     /// Values, attributes and CF encoding are kept as stored: opening the references
@@ -30,8 +30,9 @@ impl References {
     /// [`Error::Io`] or [`Error::Netcdf`] when the file cannot be opened; [`Error::Format`]
     /// naming the file and variable for a variable of a type a Zarr v2 reference cannot
     /// describe (strings, characters, user-defined types), a filter other than deflate,
-    /// shuffle, fletcher32 and zstd, or a chunk stored with one of its filters skipped
-    /// (a per-chunk filter mask); [`Error::FileRead`] when libhdf5 fails on the file.
+    /// shuffle, fletcher32 and zstd, a chunk stored with one of its filters skipped
+    /// (a per-chunk filter mask), or an unchunked variable of more than 64 MiB;
+    /// [`Error::FileRead`] when libhdf5 fails on the file.
     pub fn from_netcdf(path: &Path, url: Option<&str>) -> Result<References> {
         let url = match url {
             Some(u) => u.to_string(),
@@ -70,6 +71,9 @@ impl References {
     }
 }
 
+/// The most bytes of an unchunked variable's values a reference file inlines.
+const MAX_INLINE_BYTES: usize = 64 << 20;
+
 fn add_netcdf_variable(
     refs: &mut References,
     path: &Path,
@@ -100,6 +104,20 @@ fn add_netcdf_variable(
     };
     let storage = match layout {
         Some(layout) => Storage::Chunked(layout),
+        // Where contiguous data starts in the file is not asked of libhdf5 (the direct
+        // reader reads chunk indexes only), so such variables are inlined, up to a size.
+        None if var.data().nbytes() > MAX_INLINE_BYTES => {
+            return Err(var_error(
+                path,
+                name,
+                format!(
+                    "it is not chunked and holds {} bytes, more than the {MAX_INLINE_BYTES} \
+                     a reference file inlines; store it chunked (nccopy -c, or chunksizes \
+                     when writing) to reference it by ranges",
+                    var.data().nbytes()
+                ),
+            ))
+        }
         None => Storage::Values(var.values()?),
     };
     let deflate_level = match var.encoding().compression {
