@@ -525,3 +525,15 @@ fn subgroups_are_referenced_under_their_paths() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn netcdf3_files_have_no_references() {
+    let err = References::from_netcdf(&data("classic.nc"), None).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("classic.nc") && msg.contains("NetCDF-3"),
+        "{msg}"
+    );
+    let err = References::from_netcdf(&data("no-such-file.nc"), None).unwrap_err();
+    assert!(err.to_string().contains("no-such-file.nc"), "{err}");
+}

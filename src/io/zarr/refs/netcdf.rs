@@ -28,7 +28,8 @@ impl References {
     ///
     /// # Errors
     /// [`Error::Io`] or [`Error::Netcdf`] when the file cannot be opened; [`Error::Format`]
-    /// naming the file and variable for a variable of a type a Zarr v2 reference cannot
+    /// naming the file for a file that is not HDF5 (NetCDF-3), and naming the variable
+    /// for a variable of a type a Zarr v2 reference cannot
     /// describe (strings, characters, user-defined types), a filter other than deflate,
     /// shuffle, fletcher32 and zstd, a chunk stored with one of its filters skipped
     /// (a per-chunk filter mask), or an unchunked variable of more than 64 MiB;
@@ -44,6 +45,15 @@ impl References {
                 .display()
                 .to_string(),
         };
+        if !is_hdf5(path)? {
+            return Err(Error::Format {
+                path: path.to_path_buf(),
+                variable: None,
+                reason: "not a NetCDF-4/HDF5 file (NetCDF-3?): reference files point at \
+                         HDF5 chunks"
+                    .into(),
+            });
+        }
         let mut refs = References::new();
         for group in crate::io::datatree::netcdf_groups(path)? {
             let raw = OpenOptions::new(path)
@@ -69,6 +79,27 @@ impl References {
         }
         Ok(refs)
     }
+}
+
+/// Whether the file has HDF5's signature (at 0, 512, 1024, ...: after a user block).
+fn is_hdf5(path: &Path) -> Result<bool> {
+    use std::os::unix::fs::FileExt as _;
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    let mut at = 0u64;
+    while at + 8 <= len {
+        let mut sig = [0u8; 8];
+        file.read_exact_at(&mut sig, at).map_err(io)?;
+        if &sig == b"\x89HDF\r\n\x1a\n" {
+            return Ok(true);
+        }
+        at = if at == 0 { 512 } else { at * 2 };
+    }
+    Ok(false)
 }
 
 /// The most bytes of an unchunked variable's values a reference file inlines.
