@@ -39,6 +39,8 @@
 mod build;
 #[cfg(all(feature = "netcdf", feature = "direct"))]
 mod netcdf;
+#[cfg(feature = "remote")]
+mod readahead;
 mod store;
 
 use std::path::PathBuf;

@@ -39,6 +39,8 @@ pub(super) struct RefStore {
     base: String,
     options: StorageOptions,
     targets: Mutex<HashMap<String, Arc<Target>>>,
+    #[cfg(feature = "remote")]
+    readahead: super::readahead::Readahead,
 }
 
 impl RefStore {
@@ -47,11 +49,23 @@ impl RefStore {
             Some(i) => location[..=i].to_string(),
             None => String::new(),
         };
+        #[cfg(feature = "remote")]
+        let readahead =
+            super::readahead::Readahead::new(refs.iter().filter_map(|(k, r)| match r {
+                Reference::Range {
+                    url,
+                    offset,
+                    length,
+                } => Some((k, url.as_str(), *offset, *length)),
+                _ => None,
+            }));
         RefStore {
             refs,
             base,
             options,
             targets: Mutex::new(HashMap::new()),
+            #[cfg(feature = "remote")]
+            readahead,
         }
     }
 
@@ -100,9 +114,32 @@ impl RefStore {
                 Ok(Bytes::from(buf))
             }
             #[cfg(feature = "remote")]
-            (Target::Object { store, path }, range) => {
-                fetch_object(store, path, range).map_err(fail)
+            (Target::Object { store, path }, Some((offset, length))) => {
+                use super::readahead::{Piece, Plan};
+                let piece = Piece {
+                    key: key.to_string(),
+                    offset,
+                    length,
+                };
+                let alone = || fetch_object(store, path, Some((offset, length))).map_err(fail);
+                match self.readahead.plan(piece) {
+                    Plan::Ready(Some(bytes)) => Ok(bytes),
+                    Plan::Ready(None) => alone(),
+                    Plan::Fetch(run) => {
+                        let end = run.pieces.last().map_or(offset, |p| p.offset + p.length);
+                        let got = fetch_object(store, path, Some((offset, end - offset)));
+                        self.readahead.deliver(&run, got.as_ref().ok());
+                        match got {
+                            Ok(bytes) => Ok(bytes.slice(0..usize::try_from(length).unwrap_or(0))),
+                            // The run failed: this chunk alone, for its own error.
+                            Err(_) if run.pieces.len() > 1 => alone(),
+                            Err(reason) => Err(fail(reason)),
+                        }
+                    }
+                }
             }
+            #[cfg(feature = "remote")]
+            (Target::Object { store, path }, None) => fetch_object(store, path, None).map_err(fail),
         }
     }
 }
