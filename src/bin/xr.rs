@@ -5,6 +5,7 @@
 //!                                     (and each group of a file or store with groups)
 //! xr clim DIR_OR_GLOB OUT [--mpi]    seasonal climatology of a multi-file dataset (.nc, .zarr)
 //! xr convert IN OUT                   NetCDF <-> Zarr, streamed chunk by chunk
+//! xr refs FILE.nc OUT.json [--url U]  kerchunk references of a NetCDF-4/HDF5 file
 //! ```
 
 #[path = "xr/clim.rs"]
@@ -12,6 +13,9 @@ mod clim;
 #[cfg(feature = "zarr")]
 #[path = "xr/convert.rs"]
 mod convert;
+#[cfg(all(feature = "zarr", feature = "direct"))]
+#[path = "xr/refs.rs"]
+mod refs;
 
 use std::process::ExitCode;
 
@@ -20,7 +24,8 @@ use xr::{AttrValue, Attrs, Dataset, NdArray, Scalar, Variable};
 
 const USAGE: &str = "usage: xr info FILE [--json] [--stats]
        xr clim DIR_OR_GLOB OUT.nc|OUT.zarr [--mpi]
-       xr convert IN OUT [--overwrite] [--zarr-format 2|3]";
+       xr convert IN OUT [--overwrite] [--zarr-format 2|3]
+       xr refs FILE.nc OUT.json [--url URL]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +36,10 @@ fn main() -> ExitCode {
         Some("convert") => convert::run(&args[1..]),
         #[cfg(not(feature = "zarr"))]
         Some("convert") => Err("xr convert needs xr built with the `zarr` feature".into()),
+        #[cfg(all(feature = "zarr", feature = "direct"))]
+        Some("refs") => refs::run(&args[1..]),
+        #[cfg(not(all(feature = "zarr", feature = "direct")))]
+        Some("refs") => Err("xr refs needs xr built with the `zarr` and `direct` features".into()),
         Some("--version" | "-V") => {
             println!("xr {}", env!("CARGO_PKG_VERSION"));
             Ok(())

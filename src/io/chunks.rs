@@ -8,8 +8,8 @@
 //! [`DirectChunkSource::open`] return `Ok(None)`, and the driver falls back to the library.
 
 mod decode;
-mod filters;
-mod hdf5;
+pub(crate) mod filters;
+pub(crate) mod hdf5;
 
 pub(crate) use hdf5::silence_diagnostics;
 // The fuzz target encodes chunks with the checksum the decoder checks.

@@ -71,7 +71,8 @@ impl OpenDataset {
 impl Dataset {
     /// Opens a NetCDF file or a Zarr store (the engine picked from the location: URLs,
     /// `*.zarr` and Zarr directories are Zarr, anything else NetCDF) with all CF
-    /// decoding on; data variables are lazy, chunked as stored.
+    /// decoding on; data variables are lazy, chunked as stored. A `*.json` path or URL
+    /// is a kerchunk reference file, opened as `Dataset::open_refs` opens it.
     ///
     /// ```
     /// # fn main() -> xr::Result<()> {

@@ -95,7 +95,7 @@ fn open_group(
 }
 
 #[cfg(feature = "netcdf")]
-fn netcdf_groups(path: &Path) -> Result<Vec<String>> {
+pub(crate) fn netcdf_groups(path: &Path) -> Result<Vec<String>> {
     fn walk(group: &netcdf::Group<'_>, prefix: &str, out: &mut Vec<String>) {
         for child in group.groups() {
             let p = format!("{prefix}/{}", child.name());

@@ -23,6 +23,7 @@ mod backend;
 mod codecs;
 mod meta;
 mod read;
+pub mod refs;
 #[cfg(feature = "remote")]
 mod remote;
 pub(crate) mod store;

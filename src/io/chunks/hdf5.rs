@@ -38,7 +38,7 @@ use crate::array::DType;
 
 /// Where one stored chunk lives in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct ChunkLoc {
+pub(crate) struct ChunkLoc {
     /// Byte offset in the file.
     pub addr: u64,
     /// Stored (filtered) size in bytes.
@@ -49,7 +49,7 @@ pub(super) struct ChunkLoc {
 
 /// Everything needed to decode a variable's chunks without the library.
 #[derive(Debug, Clone)]
-pub(super) struct Layout {
+pub(crate) struct Layout {
     pub shape: Vec<usize>,
     pub chunk_shape: Vec<usize>,
     pub dtype: DType,
@@ -64,7 +64,7 @@ pub(super) struct Layout {
 
 /// What asking the library gave: a layout, or why this reader does not decode it.
 #[derive(Debug)]
-pub(super) enum Probe {
+pub(crate) enum Probe {
     Layout(Layout),
     Unsupported(String),
 }
@@ -129,7 +129,7 @@ pub(crate) fn silence_diagnostics() {
 /// Reads the layout of the dataset `var_path` in `path`.
 ///
 /// `Err` carries a reason without the file or variable name (the caller adds them).
-pub(super) fn probe(path: &Path, var_path: &str) -> Result<Probe, String> {
+pub(crate) fn probe(path: &Path, var_path: &str) -> Result<Probe, String> {
     let cpath = CString::new(path.as_os_str().as_encoded_bytes())
         .map_err(|_| "the path contains a NUL byte".to_string())?;
     let cvar =

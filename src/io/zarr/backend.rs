@@ -25,17 +25,26 @@ fn text(location: &Path) -> Result<&str> {
     })
 }
 
+/// A kerchunk reference file: a path or URL ending in `.json`.
+fn is_reference_file(location: &str) -> bool {
+    Path::new(location)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
 impl Backend for ZarrBackend {
     fn name(&self) -> &'static str {
         "zarr"
     }
 
-    /// URLs, `*.zarr`, and directories holding Zarr metadata.
+    /// URLs, `*.zarr`, directories holding Zarr metadata, and kerchunk reference files
+    /// (`*.json`).
     fn guess_can_open(&self, location: &Path) -> bool {
         let Some(s) = location.to_str() else {
             return false;
         };
-        if s.contains("://") {
+        if s.contains("://") || is_reference_file(s) {
             return true;
         }
         let path = Path::new(s.trim_end_matches('/'));
@@ -51,6 +60,12 @@ impl Backend for ZarrBackend {
     }
 
     fn open_dataset(&self, location: &Path, decode: &DecodeOptions) -> Result<Dataset> {
+        let loc = text(location)?;
+        if is_reference_file(loc) || super::refs::is_remote_hdf5(loc) {
+            return super::refs::OpenRefs::new(text(location)?)
+                .decode_options(*decode)
+                .open();
+        }
         OpenZarr::new(text(location)?)
             .decode_options(*decode)
             .open()

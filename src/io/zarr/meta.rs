@@ -1115,7 +1115,7 @@ pub(crate) fn attr_to_json(v: &AttrValue) -> Result<Value> {
 
 /// Standard base64: padded when written, padding optional when read (as xarray's
 /// `FillValueCoder` and zarr-python accept it).
-const BASE64: GeneralPurpose = GeneralPurpose::new(
+pub(crate) const BASE64: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
     GeneralPurposeConfig::new()
         .with_decode_padding_mode(DecodePaddingMode::Indifferent)

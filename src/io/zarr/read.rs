@@ -531,7 +531,7 @@ pub(crate) fn open_memory(files: &[(&str, &[u8])]) -> Result<Dataset> {
 
 /// Opens the group `group` of an opened store, leaving out the variables that cannot
 /// be read when `skip_unreadable`.
-fn open_group(
+pub(super) fn open_group(
     storages: &Storages,
     group: &str,
     consolidated: Option<bool>,

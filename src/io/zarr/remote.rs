@@ -114,6 +114,64 @@ fn open_s3(location: &str, options: &StorageOptions) -> Result<Storages> {
     })
 }
 
+/// The object store holding the object at `url` (`http(s)://host/path` or
+/// `s3://bucket/key`), and the object's path in it: for reading single files (the
+/// targets of a reference file) rather than stores. S3 settings come from the `AWS_*`
+/// environment variables, then from `options`; HTTP takes client settings.
+///
+/// # Errors
+/// [`Error::Format`] naming the URL for an unsupported scheme or no bucket or path;
+/// [`Error::Zarr`] (the library's error its source) for an option or URL that
+/// `object_store` refuses.
+pub(super) fn object_at(
+    url: &str,
+    options: &StorageOptions,
+) -> Result<(Arc<dyn ObjectStore>, object_store::path::Path)> {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let (host, key) = rest.split_once('/').unwrap_or((rest, ""));
+    if host.is_empty() || key.is_empty() {
+        return Err(invalid(url, "expected SCHEME://HOST_OR_BUCKET/PATH"));
+    }
+    let path = object_store::path::Path::from_url_path(key)
+        .map_err(|e| zarr_error(url, None, "not a valid object path", e))?;
+    match scheme.to_ascii_lowercase().as_str() {
+        "http" | "https" => {
+            let origin = format!("{scheme}://{host}");
+            let mut client = ClientOptions::new().with_allow_http(scheme == "http");
+            for (key, value) in options.iter() {
+                let key: ClientConfigKey = key
+                    .parse()
+                    .map_err(|e| zarr_error(url, None, format!("storage option {key:?}"), e))?;
+                client = client.with_config(key, value);
+            }
+            let store = HttpBuilder::new()
+                .with_url(origin)
+                .with_client_options(client)
+                .build()
+                .map_err(|e| zarr_error(url, None, "configuring the store", e))?;
+            Ok((Arc::new(store), path))
+        }
+        "s3" | "s3a" => {
+            let mut builder = AmazonS3Builder::from_env().with_bucket_name(host);
+            for (key, value) in options.iter() {
+                let parsed = key
+                    .to_ascii_lowercase()
+                    .parse::<AmazonS3ConfigKey>()
+                    .map_err(|e| zarr_error(url, None, format!("storage option {key:?}"), e))?;
+                builder = builder.with_config(parsed, value);
+            }
+            let store = builder
+                .build()
+                .map_err(|e| zarr_error(url, None, "configuring the store", e))?;
+            Ok((Arc::new(store), path))
+        }
+        other => Err(invalid(
+            url,
+            format!("unsupported URL scheme {other:?} (http, https and s3 are)"),
+        )),
+    }
+}
+
 fn invalid(location: &str, reason: impl Into<String>) -> Error {
     Error::Format {
         path: PathBuf::from(location),
@@ -124,7 +182,7 @@ fn invalid(location: &str, reason: impl Into<String>) -> Error {
 
 /// The runtime that drives every remote request of the process (its error, if it could
 /// not start, is kept for every later call).
-fn runtime() -> std::result::Result<tokio::runtime::Handle, Arc<std::io::Error>> {
+pub(super) fn runtime() -> std::result::Result<tokio::runtime::Handle, Arc<std::io::Error>> {
     static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, Arc<std::io::Error>>> =
         OnceLock::new();
     let rt = RUNTIME.get_or_init(|| {
@@ -145,7 +203,7 @@ fn runtime() -> std::result::Result<tokio::runtime::Handle, Arc<std::io::Error>>
 /// thread of another multi-threaded runtime, `Handle::block_on` would panic ("cannot
 /// start a runtime from within a runtime"): there the worker first hands its other
 /// tasks over to the runtime with `block_in_place`, after which blocking is allowed.
-fn block_on<F: Future>(runtime: &tokio::runtime::Handle, future: F) -> F::Output {
+pub(super) fn block_on<F: Future>(runtime: &tokio::runtime::Handle, future: F) -> F::Output {
     match tokio::runtime::Handle::try_current() {
         Ok(current) if current.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
             tokio::task::block_in_place(|| runtime.block_on(future))
