@@ -645,7 +645,8 @@ impl MpiExecutor {
             let bytes = &received[rstart[p]..rstart[p + 1]];
             match expect.get(&p) {
                 Some(ids) => {
-                    values.extend(wire::decode(bytes, round, ids, &format!("from rank {p}"))?);
+                    let from = format!("from rank {p}");
+                    values.extend(wire::decode(bytes, round, ids, &from, bytes.len())?);
                 }
                 None if bytes.is_empty() => {}
                 None => {
@@ -892,11 +893,17 @@ impl MpiExecutor {
             };
             let full = encode(true);
             // Every rank's bundle, in rank order, and whether they hold the values (or
-            // only dtypes and shapes).
-            let (all, lens, with_data) = match self.results {
+            // only dtypes and shapes); and the lengths of the bundles with the values,
+            // which bound the zeros a header-only bundle may ask for.
+            let (all, lens, with_data, whole_lens) = match self.results {
                 Results::AllRanks => {
                     let lens = to_usizes(&self.all_gather_sizes(&[full.len() as u64]))?;
-                    (self.all_gather_bytes(&full, &lens)?, lens, true)
+                    (
+                        self.all_gather_bytes(&full, &lens)?,
+                        lens.clone(),
+                        true,
+                        lens,
+                    )
                 }
                 Results::Root => {
                     let header = encode(false);
@@ -907,8 +914,8 @@ impl MpiExecutor {
                     let header_lens: Vec<usize> = lens.iter().skip(1).step_by(2).copied().collect();
                     let headers = self.all_gather_bytes(&header, &header_lens)?;
                     match self.gather_bytes(&full, &full_lens)? {
-                        Some(all) => (all, full_lens, true),
-                        None => (headers, header_lens, false),
+                        Some(all) => (all, full_lens.clone(), true, full_lens),
+                        None => (headers, header_lens, false, full_lens),
                     }
                 }
             };
@@ -930,6 +937,7 @@ impl MpiExecutor {
                     p.rounds,
                     &owned[q],
                     &format!("from rank {q}"),
+                    whole_lens[q],
                 )?);
             }
             if !with_data {
@@ -938,7 +946,7 @@ impl MpiExecutor {
                     if let Some(v) = store.get_mut(&t) {
                         let header = wire::encode(p.rounds, &[(t, v.as_ref())], false);
                         if let Some((_, z)) =
-                            wire::decode(&header, p.rounds, &[t], "this rank")?.pop()
+                            wire::decode(&header, p.rounds, &[t], "this rank", full.len())?.pop()
                         {
                             *v = z;
                         }
