@@ -59,7 +59,7 @@ use mpi::Count;
 
 use crate::dist::executor::{ExecStats, Executor};
 use crate::dist::graph::{GraphStructure, TaskFn, TaskGraph, TaskId, TaskValue};
-use crate::dist::local::LocalExecutor;
+use crate::dist::local::{check_budget, LocalExecutor};
 use crate::error::{Error, Result};
 use placement::{place, Placement};
 
@@ -132,6 +132,10 @@ pub struct MpiExecutor {
     /// This rank's memory budget, of which each round's local run gets what the values
     /// held by the rank leave.
     budget: usize,
+    /// Whether the budget is the caller's ([`MpiExecutor::memory_budget`]).
+    budget_set: bool,
+    /// [`MpiExecutor::strict_budget`]'s choice; `None`: strict when the budget was set.
+    strict_budget: Option<bool>,
     max_call: usize,
     results: Results,
     last_stats: Mutex<Option<ExecStats>>,
@@ -187,6 +191,8 @@ impl MpiExecutor {
             node_ranks,
             local: Mutex::new(Some(local)),
             budget,
+            budget_set: false,
+            strict_budget: None,
             max_call: MAX_CALL,
             results: Results::Root,
             last_stats: Mutex::new(None),
@@ -214,9 +220,25 @@ impl MpiExecutor {
     /// Keeps at most about `bytes` of task values alive on this rank at once (see
     /// [`LocalExecutor`]), values held for later rounds and values waiting to be sent
     /// to other ranks included.
+    ///
+    /// As with [`LocalExecutor::memory_budget`], a budget set here is strict: a graph
+    /// with a task whose value alone is larger than `bytes` fails before anything runs
+    /// (on a job of several ranks, by ending the job with that message), unless
+    /// [`strict_budget(false)`](Self::strict_budget).
     #[must_use]
     pub fn memory_budget(mut self, bytes: usize) -> Self {
         self.budget = bytes;
+        self.budget_set = true;
+        self
+    }
+
+    /// Refuses (`true`) a graph with a task whose value alone is larger than this rank's
+    /// memory budget, or runs such a task on its own over the budget (`false`). Without
+    /// this call, a budget set with [`memory_budget`](Self::memory_budget) is strict and
+    /// the default one is not, as for [`LocalExecutor::strict_budget`].
+    #[must_use]
+    pub fn strict_budget(mut self, on: bool) -> Self {
+        self.strict_budget = Some(on);
         self
     }
 
@@ -753,7 +775,10 @@ impl MpiExecutor {
         let local = slot
             .take()
             .ok_or_else(|| Error::internal("the MPI executor's local executor is in use"))?
-            .memory_budget(budget);
+            .memory_budget(budget)
+            // A round's budget is what the rank's budget leaves, which may be less than
+            // one task: the whole graph was checked against the rank's budget instead.
+            .strict_budget(false);
         let out = local.execute(sub);
         let stats = local.last_stats();
         *slot = Some(local);
@@ -982,6 +1007,13 @@ impl Executor for MpiExecutor {
             .structure()
             .validate()
             .and_then(|()| self.check_same_graph(graph.structure()))
+            .and_then(|()| {
+                if self.strict_budget.unwrap_or(self.budget_set) {
+                    check_budget(graph.structure(), self.budget)
+                } else {
+                    Ok(())
+                }
+            })
             .and_then(|()| self.run(graph))
             .map_err(|e| self.fail(e));
         let (out, stats) = result?;
