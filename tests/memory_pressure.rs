@@ -224,3 +224,52 @@ fn a_budget_set_smaller_than_one_chunk_is_an_error() {
     assert_eq!(bits, climatology_bits(&twenty_years()));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `xr clim DIR OUT --memory-budget SIZE`: a budget below one chunk ends the command with
+/// a message (exit status 1, not a signal); a budget that holds the chunks writes the
+/// climatology.
+#[test]
+fn xr_clim_with_a_memory_budget() {
+    let dir = scratch("cli");
+    write_input(&dir);
+    let xr_clim = |out: &Path, budget: &str| {
+        Command::new(env!("CARGO_BIN_EXE_xr"))
+            .args(["clim", dir.to_str().unwrap(), out.to_str().unwrap()])
+            .args(["--memory-budget", budget])
+            .output()
+            .unwrap()
+    };
+    let out = dir.join("small.nc");
+    let run = xr_clim(&out, "1K");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("memory_budget")
+            && stderr.contains("1024 bytes is smaller than one task's value")
+            && stderr.contains("tas"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+
+    let run = xr_clim(&out, "lots");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--memory-budget: \"lots\" is not a size"), "{stderr}");
+
+    let out = dir.join("clim.nc");
+    let run = xr_clim(&out, "64M");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let got = Dataset::open_dataset(&out).unwrap().get("tas").unwrap();
+    let want = twenty_years().groupby("time.season").unwrap().mean().unwrap();
+    assert_eq!(got.dims(), want.dims());
+    assert_eq!(got.shape(), want.shape());
+    let (got, want) = (
+        got.values().compute().unwrap().to_f64_vec().unwrap(),
+        want.values().compute().unwrap().to_f64_vec().unwrap(),
+    );
+    assert_eq!(got.len(), 4 * 3 * 4);
+    for (g, w) in got.iter().zip(&want) {
+        assert!(g == w || (g.is_nan() && w.is_nan()), "{got:?} != {want:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

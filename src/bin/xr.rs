@@ -3,7 +3,8 @@
 //! ```text
 //! xr info FILE [--json] [--stats]    describe a NetCDF file as xr decodes it
 //!                                     (and each group of a file or store with groups)
-//! xr clim DIR_OR_GLOB OUT [--mpi]    seasonal climatology of a multi-file dataset (.nc, .zarr)
+//! xr clim DIR_OR_GLOB OUT [--mpi] [--memory-budget SIZE]
+//!                                     seasonal climatology of a multi-file dataset (.nc, .zarr)
 //! xr convert IN OUT                   NetCDF <-> Zarr, streamed chunk by chunk
 //! ```
 
@@ -12,6 +13,8 @@ mod clim;
 #[cfg(feature = "zarr")]
 #[path = "xr/convert.rs"]
 mod convert;
+#[path = "xr/size.rs"]
+mod size;
 
 use std::process::ExitCode;
 
@@ -19,7 +22,7 @@ use serde_json::{json, Map, Value};
 use xr::{AttrValue, Attrs, Dataset, NdArray, Scalar, Variable};
 
 const USAGE: &str = "usage: xr info FILE [--json] [--stats]
-       xr clim DIR_OR_GLOB OUT.nc|OUT.zarr [--mpi]
+       xr clim DIR_OR_GLOB OUT.nc|OUT.zarr [--mpi] [--memory-budget SIZE]
        xr convert IN OUT [--overwrite] [--zarr-format 2|3]";
 
 fn main() -> ExitCode {
