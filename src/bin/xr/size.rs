@@ -11,12 +11,12 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
         format!("{text:?} is not a size: write bytes, or a number with K, M, G or T (e.g. 512M)")
     };
     let n: usize = number.parse().map_err(|_| bad())?;
-    let unit = unit.trim_start();
+    let unit = unit.trim_start().to_ascii_uppercase();
     let unit = unit
-        .strip_suffix("iB")
+        .strip_suffix("IB")
         .or_else(|| unit.strip_suffix('B'))
-        .unwrap_or(unit);
-    let power = match unit.to_ascii_uppercase().as_str() {
+        .unwrap_or(&unit);
+    let power = match unit {
         "" => 0,
         "K" => 1,
         "M" => 2,
