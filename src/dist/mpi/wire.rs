@@ -389,6 +389,55 @@ mod tests {
         );
     }
 
+    /// An array of dtype `kind` (f64, i16, bool, string, datetime) and `shape`.
+    fn array_of(kind: usize, shape: &[usize]) -> NdArray {
+        let n: usize = shape.iter().product();
+        let made = match kind {
+            0 => NdArray::from_shape_vec(shape, (0..n).map(|i| i as f64 / 3.0).collect()),
+            1 => NdArray::from_shape_vec(shape, (0..n).map(|i| i as i16).collect()),
+            2 => NdArray::from_shape_vec(shape, (0..n).map(|i| i % 3 == 0).collect()),
+            3 => NdArray::from_shape_vec(shape, (0..n).map(|i| "é".repeat(i % 4)).collect()),
+            _ => Ok(NdArray::datetime(
+                ArcArray::from_shape_vec(IxDyn(shape), (0..n as i64).collect())
+                    .unwrap_or_else(|e| panic!("{e}")),
+                Calendar::Day360,
+            )),
+        };
+        made.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    proptest::proptest! {
+        /// The bound never refuses what a sender really sends: the header-only bundle of
+        /// any values decodes under the length of their bundle with the elements.
+        #[test]
+        fn real_headers_meet_the_bound(
+            values in proptest::collection::vec(
+                proptest::collection::vec(
+                    (0usize..5, proptest::collection::vec(0usize..5, 0..4)),
+                    0..4,
+                ),
+                1..4,
+            ),
+        ) {
+            let vals: Vec<TaskValue> = values
+                .iter()
+                .map(|arrays| TaskValue(arrays.iter().map(|(k, s)| array_of(*k, s)).collect()))
+                .collect();
+            let refs: Vec<(TaskId, &TaskValue)> = vals.iter().enumerate().collect();
+            let ids: Vec<TaskId> = (0..vals.len()).collect();
+            let whole = encode(1, &refs, true);
+            let header = encode(1, &refs, false);
+            let back = decode(&header, 1, &ids, "r", whole.len());
+            proptest::prop_assert!(back.is_ok(), "{:?}", back.map(|_| ()));
+            for ((_, got), want) in back.unwrap_or_default().iter().zip(&vals) {
+                let shapes = |v: &TaskValue| -> Vec<(DType, Vec<usize>)> {
+                    v.0.iter().map(|a| (a.dtype(), a.shape().to_vec())).collect()
+                };
+                proptest::prop_assert_eq!(shapes(got), shapes(want));
+            }
+        }
+    }
+
     #[test]
     fn bad_messages_are_errors() {
         let vals = values();
