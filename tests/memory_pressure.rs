@@ -254,13 +254,24 @@ fn xr_clim_with_a_memory_budget() {
     let run = xr_clim(&out, "lots");
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("--memory-budget: \"lots\" is not a size"), "{stderr}");
+    assert!(
+        stderr.contains("--memory-budget: \"lots\" is not a size"),
+        "{stderr}"
+    );
 
     let out = dir.join("clim.nc");
     let run = xr_clim(&out, "64M");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let got = Dataset::open_dataset(&out).unwrap().get("tas").unwrap();
-    let want = twenty_years().groupby("time.season").unwrap().mean().unwrap();
+    let want = twenty_years()
+        .groupby("time.season")
+        .unwrap()
+        .mean()
+        .unwrap();
     assert_eq!(got.dims(), want.dims());
     assert_eq!(got.shape(), want.shape());
     let (got, want) = (
