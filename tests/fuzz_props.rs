@@ -236,19 +236,21 @@ proptest! {
     }
 }
 
-/// A wire bundle's bytes: round, with-data flag, values, each of id and arrays.
+/// A wire bundle's bytes: round, with-data flag (with elements or header-only), values,
+/// each of id and arrays.
 #[cfg(feature = "mpi")]
 fn wire_message() -> impl Strategy<Value = Vec<u8>> {
     (
         0u8..4,
         0u8..3,
+        any::<bool>(),
         prop::collection::vec(0u64..6, 0..12),
         prop::collection::vec(any::<u8>(), 0..64),
     )
-        .prop_map(|(round, count, words, tail)| {
+        .prop_map(|(round, count, with_data, words, tail)| {
             let mut data = vec![round, count];
             data.extend_from_slice(&u64::from(round).to_le_bytes());
-            data.push(1);
+            data.push(u8::from(with_data));
             data.extend_from_slice(&u64::from(count).to_le_bytes());
             for w in words {
                 data.extend_from_slice(&w.to_le_bytes());
