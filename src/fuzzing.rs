@@ -340,12 +340,30 @@ pub fn zarr_metadata(data: &[u8]) {
     let _ = crate::io::zarr::open_memory(&files);
 }
 
+/// The length the `mpi_wire` target takes for the sender's bundle with the elements,
+/// which bounds the zeros a header-only bundle may declare (see
+/// `dist::mpi::wire::decode`).
+#[cfg(feature = "mpi")]
+pub const MPI_WIRE_WHOLE_BUNDLE: usize = 64 << 20;
+
 /// The MPI wire format: a bundle of task values as a rank receives it, decoded for a
 /// round and task ids taken from the first bytes.
 #[cfg(feature = "mpi")]
 pub fn mpi_wire(data: &[u8]) {
+    let _ = mpi_wire_decode(data);
+}
+
+/// [`mpi_wire`], returning the decoder's answer: the number of arrays decoded, or the
+/// error.
+///
+/// # Errors
+/// The decoder's, for a bad message.
+#[cfg(feature = "mpi")]
+pub fn mpi_wire_decode(data: &[u8]) -> crate::Result<usize> {
     let mut b = Bytes(data);
     let round = usize::from(b.u8() % 4);
     let ids: Vec<usize> = (0..b.u8() % 4).map(|i| usize::from(i) * 3).collect();
-    let _ = crate::dist::mpi::wire::decode(b.0, round, &ids, "rank 1");
+    let values =
+        crate::dist::mpi::wire::decode(b.0, round, &ids, "from rank 1", MPI_WIRE_WHOLE_BUNDLE)?;
+    Ok(values.iter().map(|(_, v)| v.0.len()).sum())
 }

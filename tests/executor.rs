@@ -455,6 +455,40 @@ fn intermediates_are_freed_so_peak_stays_flat() {
 }
 
 #[test]
+fn a_budget_set_below_one_task_is_an_error_before_anything_runs() {
+    let budget = CHUNK_BYTES - 1;
+    let exec = exec().memory_budget(budget);
+    assert!(exec.is_budget_strict());
+    let (g, _) = reduction(8);
+    let err = exec.execute(g).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("memory_budget")
+            && msg.contains(&format!("{budget} bytes is smaller than one task's value"))
+            && msg.contains(&format!(
+                "array 'x' chunk (0,) needs about {CHUNK_BYTES} bytes"
+            )),
+        "{msg}"
+    );
+    // Nothing ran.
+    assert_eq!(exec.last_stats(), None);
+    // Opted out, the same budget runs each chunk alone, over the budget, to the end.
+    let lenient = exec.strict_budget(false);
+    assert!(!lenient.is_budget_strict());
+    run_reduction(&lenient, 8);
+}
+
+#[test]
+fn the_default_budget_is_not_strict_unless_asked() {
+    assert!(!LocalExecutor::default().is_budget_strict());
+    let exec = exec().strict_budget(true);
+    assert!(exec.is_budget_strict());
+    // A budget of a quarter of the machine's memory holds these tasks.
+    run_reduction(&exec, 8);
+}
+
+#[test]
 fn default_executor_has_a_budget_and_threads() {
     let exec = LocalExecutor::default();
     assert!(exec.budget() > 0);
@@ -520,7 +554,13 @@ mod random_graphs {
             let started = Arc::new(AtomicUsize::new(0));
             let mut g = build(&deps, None, &started);
             g.set_outputs(outs.clone());
-            let exec = LocalExecutor::new().threads(threads).memory_budget(budget).progress(false);
+            // Budgets below one task (8 bytes) too: opted out of the strict check, such a
+            // run takes one task at a time and still finishes.
+            let exec = LocalExecutor::new()
+                .threads(threads)
+                .memory_budget(budget)
+                .strict_budget(false)
+                .progress(false);
             let got = with_timeout(60, move || exec.execute(g)).unwrap();
             let got: Vec<f64> = got.iter().map(|v| values(v)[0]).collect();
             let want: Vec<f64> = outs.iter().map(|&o| expected[o]).collect();

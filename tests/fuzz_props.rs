@@ -236,19 +236,21 @@ proptest! {
     }
 }
 
-/// A wire bundle's bytes: round, with-data flag, values, each of id and arrays.
+/// A wire bundle's bytes: round, with-data flag (with elements or header-only), values,
+/// each of id and arrays.
 #[cfg(feature = "mpi")]
 fn wire_message() -> impl Strategy<Value = Vec<u8>> {
     (
         0u8..4,
         0u8..3,
+        any::<bool>(),
         prop::collection::vec(0u64..6, 0..12),
         prop::collection::vec(any::<u8>(), 0..64),
     )
-        .prop_map(|(round, count, words, tail)| {
+        .prop_map(|(round, count, with_data, words, tail)| {
             let mut data = vec![round, count];
             data.extend_from_slice(&u64::from(round).to_le_bytes());
-            data.push(1);
+            data.push(u8::from(with_data));
             data.extend_from_slice(&u64::from(count).to_le_bytes());
             for w in words {
                 data.extend_from_slice(&w.to_le_bytes());
@@ -279,8 +281,11 @@ proptest! {
 #[test]
 fn mpi_wire_header_with_an_overflowing_shape_is_an_error() {
     let crash = b"\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\xbb\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x01\x88\x88\x88\x88\x88\x88\x00\x00\x00\x00\x00\x00\x00\x00";
-    // Returns (an error inside) instead of panicking.
-    xr::fuzzing::mpi_wire(crash);
+    let err = xr::fuzzing::mpi_wire_decode(crash).unwrap_err().to_string();
+    assert!(
+        err.contains("bad message from rank 1") && err.contains("overflows"),
+        "{err}"
+    );
 }
 
 /// Found by cargo-fuzz (`mpi_wire`, crash-6588e278): a header-only bundle of a shape that
@@ -290,6 +295,32 @@ fn mpi_wire_header_with_an_overflowing_shape_is_an_error() {
 #[test]
 fn mpi_wire_header_of_a_huge_array_is_an_error_not_an_abort() {
     let crash = b"\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x8c\x00\x00\x00\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xfd\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7a\x00\x00\x00\x00";
-    // Returns (an error inside) instead of aborting.
-    xr::fuzzing::mpi_wire(crash);
+    // An error instead of an abort: since the bound on a header's zeros, that bound
+    // refuses it before any allocation is tried.
+    let err = xr::fuzzing::mpi_wire_decode(crash).unwrap_err().to_string();
+    assert!(
+        err.contains("bad message from rank 1") && err.contains("declares"),
+        "{err}"
+    );
+}
+
+/// Found by cargo-fuzz (`mpi_wire`, oom-fa4bc5c6, 84 bytes): a header-only bundle
+/// declaring zero-filled arrays of 2.5 GB, which the allocator granted, took the process
+/// past libFuzzer's 2 GiB RSS limit. A header may declare no more bytes of elements than
+/// the sender's bundle with the elements holds (here the harness's 64 MiB): it is an
+/// error naming the sender, the round and the task.
+#[cfg(feature = "mpi")]
+#[test]
+fn mpi_wire_header_declaring_more_than_its_whole_bundle_is_an_error() {
+    let oom = b"\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x21\x00\x00\xb5\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x0c\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x78\x00\x00\x00\x00\x00\x60\x00\x00\x00\x00\x00\x00\x00\x80\x00\x00\x00\x00\x26\x00\x00\x00\x00\x00\x00\x00\x0a\x3b";
+    let err = xr::fuzzing::mpi_wire_decode(oom).unwrap_err().to_string();
+    assert!(
+        err.contains("bad message from rank 1 in round 0")
+            && err.contains("task 0's array")
+            && err.contains(&format!(
+                "of the {} bytes",
+                xr::fuzzing::MPI_WIRE_WHOLE_BUNDLE
+            )),
+        "{err}"
+    );
 }

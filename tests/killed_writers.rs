@@ -1,8 +1,9 @@
-//! Writers killed part way (SIGKILL): `to_netcdf`, `to_zarr` (a new store, an append, a
-//! region write) and `xr convert` run in a child process that the test kills at several
-//! moments; the target must then be absent, the previous complete version, or the new
-//! complete version (for a region write: every chunk wholly old or wholly new) — a store
-//! whose metadata claims only chunks that exist and decode.
+//! Writers killed part way (SIGKILL): `to_netcdf`, `to_zarr` (a new store, a store
+//! replacing an existing one (mode `w`), an append, a region write) and `xr convert` (to
+//! Zarr, new and `--overwrite`, and to NetCDF) run in a child process that the test kills
+//! at several moments; the target must then be absent, the previous complete version, or
+//! the new complete version (for a region write: every chunk wholly old or wholly new) —
+//! a store whose metadata claims only chunks that exist and decode.
 //!
 //! The child is this test binary re-run (the ignored test `child_writer`, told what to
 //! write by `XR_KILLED_WRITER`), or the `xr` binary for `xr convert`.
@@ -82,6 +83,10 @@ fn child_writer() {
     let result = match case.as_str() {
         "netcdf" => dataset(2, 0, STEPS).to_netcdf(dir.join("out.nc")),
         "zarr_new" => dataset(2, 0, STEPS).to_zarr(s(&dir.join("out.zarr"))),
+        "zarr_overwrite" => dataset(2, 0, STEPS)
+            .write_zarr(s(&dir.join("out.zarr")))
+            .mode(ZarrMode::Write)
+            .write(),
         "zarr_append" => dataset(2, STEPS / 2, STEPS / 2)
             .write_zarr(s(&dir.join("out.zarr")))
             .append_dim("t")
@@ -194,6 +199,22 @@ fn check_new_zarr(path: &Path, new: &Dataset, when: &str) {
     }
 }
 
+/// A killed Zarr write replacing a store (mode `w`) leaves the previous store whole, no
+/// store (the old one is removed, its group metadata first, before the new chunks are
+/// written), or the whole new store.
+fn check_replaced_zarr(path: &Path, previous: &Dataset, new: &Dataset, when: &str) {
+    match Dataset::open_zarr(s(path)) {
+        Err(e) => assert!(
+            !path.join("zarr.json").exists() && !path.join(".zgroup").exists(),
+            "{when}: the store has root metadata but does not open: {e}"
+        ),
+        Ok(got) => assert!(
+            equals(&got, new) || equals(&got, previous),
+            "{when}: the store is neither the previous nor the new dataset"
+        ),
+    }
+}
+
 #[test]
 fn a_killed_to_netcdf_leaves_the_previous_or_the_new_file() {
     let previous = dataset(1, 0, STEPS).compute().unwrap();
@@ -223,6 +244,25 @@ fn a_killed_new_zarr_store_is_absent_or_whole() {
         |dir, after| {
             check_new_zarr(
                 &dir.join("out.zarr"),
+                &new,
+                &format!("killed after {after} ms"),
+            )
+        },
+    );
+}
+
+#[test]
+fn a_killed_zarr_overwrite_leaves_the_previous_store_none_or_the_new_one() {
+    let previous = dataset(1, 0, STEPS).compute().unwrap();
+    let new = dataset(2, 0, STEPS).compute().unwrap();
+    killed_at_several_moments(
+        "zarr_overwrite",
+        |dir| (child("zarr_overwrite", dir), true),
+        |dir| previous.to_zarr(s(&dir.join("out.zarr"))).unwrap(),
+        |dir, after| {
+            check_replaced_zarr(
+                &dir.join("out.zarr"),
+                &previous,
                 &new,
                 &format!("killed after {after} ms"),
             )
@@ -322,6 +362,25 @@ fn a_killed_xr_convert_leaves_no_output_or_a_whole_one() {
                 &dir.join("out.zarr"),
                 &new,
                 &format!("convert killed after {after} ms"),
+            )
+        },
+    );
+    killed_at_several_moments(
+        "convert_zarr_overwrite",
+        |dir| {
+            let (i, o) = (dir.join("in.nc"), dir.join("out.zarr"));
+            (xr_convert(&[&s(&i), &s(&o), "--overwrite"]), false)
+        },
+        |dir| {
+            input(dir);
+            previous.to_zarr(s(&dir.join("out.zarr"))).unwrap();
+        },
+        |dir, after| {
+            check_replaced_zarr(
+                &dir.join("out.zarr"),
+                &previous,
+                &new,
+                &format!("convert --overwrite killed after {after} ms"),
             )
         },
     );

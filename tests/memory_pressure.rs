@@ -1,9 +1,10 @@
 //! Memory pressure: the monthly climatology of 20 years of daily data (small in bytes,
 //! long in time, made here) computed lazily from a NetCDF file in a child process under
-//! a hard address-space limit of 1 GiB (`prlimit --as`), equal to the climatology
-//! computed eagerly without a limit; and a memory budget smaller than one chunk: by
-//! default a run that still finishes (one task at a time), with `strict_budget` a clear
-//! error before anything runs — never an abort.
+//! a hard address-space limit of 1 GiB (`prlimit --as`, or the shell's `ulimit -v` where
+//! there is no `prlimit`; the child reports the limit it runs under), equal to the
+//! climatology computed eagerly without a limit; and a memory budget set smaller than
+//! one chunk: a clear error before anything runs — never an abort — and, opted out with
+//! `strict_budget(false)`, a run that still finishes (one task at a time).
 #![cfg(feature = "netcdf")]
 #![allow(clippy::unwrap_used)]
 
@@ -65,10 +66,18 @@ fn scratch(test: &str) -> PathBuf {
 }
 
 /// Run by `climatology_under_a_1_gib_address_space_limit` in a child under the limit:
-/// opens `XR_MEMORY_FILE` lazily, a year per chunk, and prints the climatology.
+/// prints the address-space limit it runs under, opens `XR_MEMORY_FILE` lazily, a year
+/// per chunk, and prints the climatology.
 #[test]
 #[ignore = "the child process of the memory-limit test, run by it"]
 fn child_climatology() {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap();
+    let address_space = limits
+        .lines()
+        .find(|l| l.starts_with("Max address space"))
+        .unwrap();
+    // "Max address space  <soft>  <hard>  bytes"
+    println!("limit {address_space}");
     let path = PathBuf::from(std::env::var("XR_MEMORY_FILE").unwrap());
     let ds = Dataset::open_dataset(&path)
         .unwrap()
@@ -84,18 +93,35 @@ fn write_input(dir: &Path) -> PathBuf {
     path
 }
 
+/// `program` run under a hard and soft address-space limit of `LIMIT_BYTES`: through
+/// `prlimit`, or where it is missing through the POSIX shell's `ulimit -v` (KiB), which
+/// the child inherits.
+fn limited(program: &Path) -> Command {
+    match which("prlimit") {
+        Ok(prlimit) => {
+            let mut c = Command::new(prlimit);
+            c.arg(format!("--as={LIMIT_BYTES}")).arg(program);
+            c
+        }
+        Err(()) => {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg(format!(
+                    "ulimit -v {} && exec \"$0\" \"$@\"",
+                    LIMIT_BYTES / 1024
+                ))
+                .arg(program);
+            c
+        }
+    }
+}
+
 #[test]
 fn climatology_under_a_1_gib_address_space_limit() {
-    let Ok(prlimit) = which("prlimit") else {
-        eprintln!("no prlimit on this machine: the limit cannot be set");
-        return;
-    };
     let dir = scratch("limit");
     let path = write_input(&dir);
     let expected = climatology_bits(&twenty_years());
-    let out = Command::new(prlimit)
-        .arg(format!("--as={LIMIT_BYTES}"))
-        .arg(std::env::current_exe().unwrap())
+    let out = limited(&std::env::current_exe().unwrap())
         .args([
             "--ignored",
             "--exact",
@@ -123,6 +149,20 @@ fn climatology_under_a_1_gib_address_space_limit() {
         })
         .unwrap_or_else(|| panic!("no climatology printed: {stdout}"));
     assert_eq!(line, format!("{expected:?}"));
+    // The child ran under the limit: soft and hard, in bytes.
+    let limit = stdout
+        .lines()
+        .find_map(|l| l.split_once("limit Max address space").map(|(_, v)| v))
+        .unwrap_or_else(|| panic!("no limit printed: {stdout}"));
+    let limit: Vec<&str> = limit.split_whitespace().collect();
+    assert_eq!(
+        limit,
+        [
+            LIMIT_BYTES.to_string().as_str(),
+            &LIMIT_BYTES.to_string(),
+            "bytes"
+        ]
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -136,7 +176,7 @@ fn which(name: &str) -> Result<PathBuf, ()> {
 }
 
 #[test]
-fn a_budget_smaller_than_one_chunk_is_an_error_when_strict() {
+fn a_budget_set_smaller_than_one_chunk_is_an_error() {
     let dir = scratch("strict");
     let path = write_input(&dir);
     let ds = Dataset::open_dataset(&path)
@@ -145,18 +185,31 @@ fn a_budget_smaller_than_one_chunk_is_an_error_when_strict() {
         .unwrap();
     let da = ds.get("tas").unwrap();
     let clim = da.groupby("time.month").unwrap().mean().unwrap();
-    // One chunk is 365 × 3 × 4 float32s: 17,520 bytes; the budget is 1 KiB.
-    let strict = LocalExecutor::new()
-        .memory_budget(1024)
-        .strict_budget(true)
-        .progress(false);
-    let err = clim.compute_with(&strict).unwrap_err().to_string();
+    // One chunk is 365 × 3 × 4 float32s: 17,520 bytes; the budget is 1 KiB. A budget
+    // the caller sets is strict without being told.
+    let strict = LocalExecutor::new().memory_budget(1024).progress(false);
+    let err = clim.compute_with(&strict).unwrap_err();
+    assert!(matches!(err, xr::Error::InvalidArgument { .. }), "{err:?}");
+    let err = err.to_string();
     assert!(
-        err.contains("memory_budget") && err.contains("1024 bytes is smaller than one task"),
+        err.contains("memory_budget")
+            && err.contains("1024 bytes is smaller than one task's value")
+            && err.contains("tas"),
         "{err}"
     );
-    // Without `strict_budget` the same budget runs one task at a time and finishes.
-    let lenient = LocalExecutor::new().memory_budget(1024).progress(false);
+    // It names the task's size: at least one chunk's.
+    let needs: usize = err
+        .split_once("needs about ")
+        .and_then(|(_, rest)| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no size in {err}"));
+    assert!(needs >= 365 * 3 * 4 * 4, "{err}");
+    // Opted out with `strict_budget(false)`, the same budget runs one task at a time and
+    // finishes.
+    let lenient = LocalExecutor::new()
+        .memory_budget(1024)
+        .strict_budget(false)
+        .progress(false);
     let got = clim.compute_with(&lenient).unwrap();
     let bits: Vec<u64> = got
         .variable()
@@ -169,5 +222,65 @@ fn a_budget_smaller_than_one_chunk_is_an_error_when_strict() {
         .map(|x| x.to_bits())
         .collect();
     assert_eq!(bits, climatology_bits(&twenty_years()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `xr clim DIR OUT --memory-budget SIZE`: a budget below one chunk ends the command with
+/// a message (exit status 1, not a signal); a budget that holds the chunks writes the
+/// climatology.
+#[test]
+fn xr_clim_with_a_memory_budget() {
+    let dir = scratch("cli");
+    write_input(&dir);
+    let xr_clim = |out: &Path, budget: &str| {
+        Command::new(env!("CARGO_BIN_EXE_xr"))
+            .args(["clim", dir.to_str().unwrap(), out.to_str().unwrap()])
+            .args(["--memory-budget", budget])
+            .output()
+            .unwrap()
+    };
+    let out = dir.join("small.nc");
+    let run = xr_clim(&out, "1K");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("memory_budget")
+            && stderr.contains("1024 bytes is smaller than one task's value")
+            && stderr.contains("tas"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+
+    let run = xr_clim(&out, "lots");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--memory-budget: \"lots\" is not a size"),
+        "{stderr}"
+    );
+
+    let out = dir.join("clim.nc");
+    let run = xr_clim(&out, "64M");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let got = Dataset::open_dataset(&out).unwrap().get("tas").unwrap();
+    let want = twenty_years()
+        .groupby("time.season")
+        .unwrap()
+        .mean()
+        .unwrap();
+    assert_eq!(got.dims(), want.dims());
+    assert_eq!(got.shape(), want.shape());
+    let (got, want) = (
+        got.values().compute().unwrap().to_f64_vec().unwrap(),
+        want.values().compute().unwrap().to_f64_vec().unwrap(),
+    );
+    assert_eq!(got.len(), 4 * 3 * 4);
+    for (g, w) in got.iter().zip(&want) {
+        assert!(g == w || (g.is_nan() && w.is_nan()), "{got:?} != {want:?}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -438,3 +438,38 @@ fn xr_clim_on_mpi_ranks_writes_the_local_climatology() {
         );
     }
 }
+
+/// `xr clim --mpi --memory-budget SIZE` with a budget below one chunk's task: every rank
+/// refuses the graph before anything runs, and the job ends quickly with the message
+/// (naming the budget) and a failing status, writing nothing.
+#[test]
+fn xr_clim_on_mpi_ranks_with_a_budget_below_one_chunk_fails_with_the_message() {
+    let dir = tmp("clim-budget");
+    let data = dir.join("data");
+    write_years(&data);
+    let out = dir.join("clim.nc");
+    let glob = format!("{}/*.nc", data.display());
+    let r = mpirun(
+        2,
+        TCP,
+        env!("CARGO_BIN_EXE_xr"),
+        &[
+            "clim",
+            &glob,
+            out.to_str().unwrap(),
+            "--mpi",
+            "--memory-budget",
+            "8",
+        ],
+    );
+    assert!(!r.ok, "the job succeeded\n{}", r.stderr);
+    assert!(
+        r.stderr.contains("memory_budget")
+            && r.stderr
+                .contains("8 bytes is smaller than one task's value"),
+        "{}",
+        r.stderr
+    );
+    assert!(!out.exists());
+    assert!(r.elapsed < Duration::from_secs(30), "{:?}", r.elapsed);
+}

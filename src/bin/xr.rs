@@ -3,7 +3,8 @@
 //! ```text
 //! xr info FILE [--json] [--stats]    describe a NetCDF file as xr decodes it
 //!                                     (and each group of a file or store with groups)
-//! xr clim DIR_OR_GLOB OUT [--mpi]    seasonal climatology of a multi-file dataset (.nc, .zarr)
+//! xr clim DIR_OR_GLOB OUT [--mpi] [--memory-budget SIZE]
+//!                                     seasonal climatology of a multi-file dataset (.nc, .zarr)
 //! xr convert IN OUT                   NetCDF <-> Zarr, streamed chunk by chunk
 //! xr refs FILE.nc OUT.json [--url U]  kerchunk references of a NetCDF-4/HDF5 file
 //! ```
@@ -16,6 +17,8 @@ mod convert;
 #[cfg(all(feature = "zarr", feature = "direct"))]
 #[path = "xr/refs.rs"]
 mod refs;
+#[path = "xr/size.rs"]
+mod size;
 
 use std::process::ExitCode;
 
@@ -23,7 +26,7 @@ use serde_json::{json, Map, Value};
 use xr::{AttrValue, Attrs, Dataset, NdArray, Scalar, Variable};
 
 const USAGE: &str = "usage: xr info FILE [--json] [--stats]
-       xr clim DIR_OR_GLOB OUT.nc|OUT.zarr [--mpi]
+       xr clim DIR_OR_GLOB OUT.nc|OUT.zarr [--mpi] [--memory-budget SIZE]
        xr convert IN OUT [--overwrite] [--zarr-format 2|3]
        xr refs FILE.nc OUT.json [--url URL]";
 

@@ -34,7 +34,8 @@ const FALLBACK_BUDGET: usize = 2 << 30;
 ///   unless nothing else is running, so the run always progresses; a task with
 ///   dependencies (which usually frees more than it makes) is preferred over a new source
 ///   read. Peak memory is thus at most the budget plus one task's value (when each
-///   `est_bytes` is right). Finished outputs are the caller's result and do not count
+///   `est_bytes` is right). A task larger than a budget the caller set is an error
+///   before anything runs (see [`LocalExecutor::strict_budget`]). Finished outputs are the caller's result and do not count
 ///   against the budget, so a result larger than the budget does not serialize the run.
 /// - The first failing or panicking task stops the run: no other task starts, and its
 ///   error names the task's label.
@@ -48,7 +49,10 @@ const FALLBACK_BUDGET: usize = 2 << 30;
 pub struct LocalExecutor {
     threads: Option<usize>,
     memory_budget: usize,
-    strict_budget: bool,
+    /// Whether the budget is the caller's ([`LocalExecutor::memory_budget`]).
+    budget_set: bool,
+    /// [`LocalExecutor::strict_budget`]'s choice; `None`: strict when the budget was set.
+    strict_budget: Option<bool>,
     progress: bool,
     pool: Mutex<Option<Arc<rayon::ThreadPool>>>,
     last_stats: Mutex<Option<ExecStats>>,
@@ -61,7 +65,8 @@ impl Default for LocalExecutor {
         LocalExecutor {
             threads: None,
             memory_budget: physical_memory().map_or(FALLBACK_BUDGET, |m| m / 4),
-            strict_budget: false,
+            budget_set: false,
+            strict_budget: None,
             progress: true,
             pool: Mutex::new(None),
             last_stats: Mutex::new(None),
@@ -84,21 +89,15 @@ impl LocalExecutor {
     }
 
     /// Keeps at most about `bytes` of task values alive (see the type's docs).
-    #[must_use]
-    pub fn memory_budget(mut self, bytes: usize) -> Self {
-        self.memory_budget = bytes;
-        self
-    }
-
-    /// Refuses (`true`) a graph with a task whose value alone is larger than the memory
-    /// budget (a chunk larger than the budget), instead of running it on its own over the
-    /// budget (the default). On a node with a hard memory limit, this turns a budget set
-    /// below one chunk into an error before anything runs, not a process killed or
-    /// aborted part way.
+    ///
+    /// A budget set here is strict (see [`strict_budget`](Self::strict_budget)): a graph
+    /// with a task whose value alone is larger than `bytes` (a chunk larger than the
+    /// budget) is an error before anything runs, naming the task, its size and the
+    /// budget.
     ///
     /// ```
     /// use xr::dist::{Executor, LocalExecutor, TaskGraph, TaskValue};
-    /// let exec = LocalExecutor::new().memory_budget(16).strict_budget(true).progress(false);
+    /// let exec = LocalExecutor::new().memory_budget(16).progress(false);
     /// let mut g = TaskGraph::new();
     /// let big = g.add_task(vec![], "big chunk", 1 << 20, Box::new(|_| Ok(TaskValue(vec![]))));
     /// g.set_outputs(vec![big]);
@@ -106,9 +105,39 @@ impl LocalExecutor {
     /// assert!(err.contains("memory_budget") && err.contains("big chunk"), "{err}");
     /// ```
     #[must_use]
-    pub fn strict_budget(mut self, on: bool) -> Self {
-        self.strict_budget = on;
+    pub fn memory_budget(mut self, bytes: usize) -> Self {
+        self.memory_budget = bytes;
+        self.budget_set = true;
         self
+    }
+
+    /// Refuses (`true`) a graph with a task whose value alone is larger than the memory
+    /// budget (a chunk larger than the budget), or runs such a task on its own over the
+    /// budget (`false`). Without this call, a budget set with
+    /// [`memory_budget`](Self::memory_budget) is strict and the default budget (a
+    /// quarter of the physical memory) is not: on a node with a hard memory limit, a
+    /// budget set below one chunk is an error before anything runs, not a process
+    /// killed or aborted part way, while a default run never fails for its budget.
+    ///
+    /// ```
+    /// use xr::dist::{Executor, LocalExecutor, TaskGraph, TaskValue};
+    /// // Opting out: the task larger than the budget runs alone.
+    /// let exec = LocalExecutor::new().memory_budget(16).strict_budget(false).progress(false);
+    /// let mut g = TaskGraph::new();
+    /// let big = g.add_task(vec![], "big chunk", 1 << 20, Box::new(|_| Ok(TaskValue(vec![]))));
+    /// g.set_outputs(vec![big]);
+    /// assert_eq!(exec.execute(g).unwrap().len(), 1);
+    /// ```
+    #[must_use]
+    pub fn strict_budget(mut self, on: bool) -> Self {
+        self.strict_budget = Some(on);
+        self
+    }
+
+    /// True when a task larger than the budget is an error (see
+    /// [`strict_budget`](Self::strict_budget)).
+    pub fn is_budget_strict(&self) -> bool {
+        self.strict_budget.unwrap_or(self.budget_set)
     }
 
     /// Allows (the default) or forbids the progress bar. Even when allowed, it is drawn
@@ -182,8 +211,8 @@ impl LocalExecutor {
         structure: &GraphStructure,
         runs: Vec<ScopedFn<'s>>,
     ) -> Result<Vec<Arc<TaskValue>>> {
-        if self.strict_budget {
-            self.check_budget(structure)?;
+        if self.is_budget_strict() {
+            check_budget(structure, self.memory_budget)?;
         }
         let progress = Progress::new(self.progress, structure.len());
         let result = match self.threads {
@@ -206,25 +235,26 @@ impl LocalExecutor {
     }
 }
 
-impl LocalExecutor {
-    /// Fails when one task's estimated value is larger than the whole memory budget.
-    fn check_budget(&self, structure: &GraphStructure) -> Result<()> {
-        let largest = (0..structure.len()).max_by_key(|&id| structure.est_bytes(id));
-        match largest {
-            Some(id) if structure.est_bytes(id) > self.memory_budget => {
-                Err(Error::invalid_argument(
-                    "memory_budget",
-                    format!(
-                        "{} bytes is smaller than one task's value: {} needs about {} bytes; \
-                         raise the budget or use smaller chunks",
-                        self.memory_budget,
-                        structure.label(id),
-                        structure.est_bytes(id)
-                    ),
-                ))
-            }
-            _ => Ok(()),
-        }
+/// Fails when one task's estimated value is larger than the whole memory `budget`.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for `memory_budget`, naming the task, its size and the
+/// budget.
+pub(crate) fn check_budget(structure: &GraphStructure, budget: usize) -> Result<()> {
+    // The first of the largest: the chunk a user finds first.
+    let largest = (0..structure.len()).min_by_key(|&id| std::cmp::Reverse(structure.est_bytes(id)));
+    match largest {
+        Some(id) if structure.est_bytes(id) > budget => Err(Error::invalid_argument(
+            "memory_budget",
+            format!(
+                "{budget} bytes is smaller than one task's value: {} needs about {} bytes; \
+                 raise the budget or use smaller chunks (or `strict_budget(false)` to run \
+                 such a task alone, over the budget)",
+                structure.label(id),
+                structure.est_bytes(id)
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -59,7 +59,7 @@ use mpi::Count;
 
 use crate::dist::executor::{ExecStats, Executor};
 use crate::dist::graph::{GraphStructure, TaskFn, TaskGraph, TaskId, TaskValue};
-use crate::dist::local::LocalExecutor;
+use crate::dist::local::{check_budget, LocalExecutor};
 use crate::error::{Error, Result};
 use placement::{place, Placement};
 
@@ -132,6 +132,10 @@ pub struct MpiExecutor {
     /// This rank's memory budget, of which each round's local run gets what the values
     /// held by the rank leave.
     budget: usize,
+    /// Whether the budget is the caller's ([`MpiExecutor::memory_budget`]).
+    budget_set: bool,
+    /// [`MpiExecutor::strict_budget`]'s choice; `None`: strict when the budget was set.
+    strict_budget: Option<bool>,
     max_call: usize,
     results: Results,
     last_stats: Mutex<Option<ExecStats>>,
@@ -187,6 +191,8 @@ impl MpiExecutor {
             node_ranks,
             local: Mutex::new(Some(local)),
             budget,
+            budget_set: false,
+            strict_budget: None,
             max_call: MAX_CALL,
             results: Results::Root,
             last_stats: Mutex::new(None),
@@ -214,9 +220,25 @@ impl MpiExecutor {
     /// Keeps at most about `bytes` of task values alive on this rank at once (see
     /// [`LocalExecutor`]), values held for later rounds and values waiting to be sent
     /// to other ranks included.
+    ///
+    /// As with [`LocalExecutor::memory_budget`], a budget set here is strict: a graph
+    /// with a task whose value alone is larger than `bytes` fails before anything runs
+    /// (on a job of several ranks, by ending the job with that message), unless
+    /// [`strict_budget(false)`](Self::strict_budget).
     #[must_use]
     pub fn memory_budget(mut self, bytes: usize) -> Self {
         self.budget = bytes;
+        self.budget_set = true;
+        self
+    }
+
+    /// Refuses (`true`) a graph with a task whose value alone is larger than this rank's
+    /// memory budget, or runs such a task on its own over the budget (`false`). Without
+    /// this call, a budget set with [`memory_budget`](Self::memory_budget) is strict and
+    /// the default one is not, as for [`LocalExecutor::strict_budget`].
+    #[must_use]
+    pub fn strict_budget(mut self, on: bool) -> Self {
+        self.strict_budget = Some(on);
         self
     }
 
@@ -645,7 +667,8 @@ impl MpiExecutor {
             let bytes = &received[rstart[p]..rstart[p + 1]];
             match expect.get(&p) {
                 Some(ids) => {
-                    values.extend(wire::decode(bytes, round, ids, &format!("from rank {p}"))?);
+                    let from = format!("from rank {p}");
+                    values.extend(wire::decode(bytes, round, ids, &from, bytes.len())?);
                 }
                 None if bytes.is_empty() => {}
                 None => {
@@ -752,7 +775,10 @@ impl MpiExecutor {
         let local = slot
             .take()
             .ok_or_else(|| Error::internal("the MPI executor's local executor is in use"))?
-            .memory_budget(budget);
+            .memory_budget(budget)
+            // A round's budget is what the rank's budget leaves, which may be less than
+            // one task: the whole graph was checked against the rank's budget instead.
+            .strict_budget(false);
         let out = local.execute(sub);
         let stats = local.last_stats();
         *slot = Some(local);
@@ -892,11 +918,17 @@ impl MpiExecutor {
             };
             let full = encode(true);
             // Every rank's bundle, in rank order, and whether they hold the values (or
-            // only dtypes and shapes).
-            let (all, lens, with_data) = match self.results {
+            // only dtypes and shapes); and the lengths of the bundles with the values,
+            // which bound the zeros a header-only bundle may ask for.
+            let (all, lens, with_data, whole_lens) = match self.results {
                 Results::AllRanks => {
                     let lens = to_usizes(&self.all_gather_sizes(&[full.len() as u64]))?;
-                    (self.all_gather_bytes(&full, &lens)?, lens, true)
+                    (
+                        self.all_gather_bytes(&full, &lens)?,
+                        lens.clone(),
+                        true,
+                        lens,
+                    )
                 }
                 Results::Root => {
                     let header = encode(false);
@@ -907,8 +939,8 @@ impl MpiExecutor {
                     let header_lens: Vec<usize> = lens.iter().skip(1).step_by(2).copied().collect();
                     let headers = self.all_gather_bytes(&header, &header_lens)?;
                     match self.gather_bytes(&full, &full_lens)? {
-                        Some(all) => (all, full_lens, true),
-                        None => (headers, header_lens, false),
+                        Some(all) => (all, full_lens.clone(), true, full_lens),
+                        None => (headers, header_lens, false, full_lens),
                     }
                 }
             };
@@ -930,6 +962,7 @@ impl MpiExecutor {
                     p.rounds,
                     &owned[q],
                     &format!("from rank {q}"),
+                    whole_lens[q],
                 )?);
             }
             if !with_data {
@@ -938,7 +971,7 @@ impl MpiExecutor {
                     if let Some(v) = store.get_mut(&t) {
                         let header = wire::encode(p.rounds, &[(t, v.as_ref())], false);
                         if let Some((_, z)) =
-                            wire::decode(&header, p.rounds, &[t], "this rank")?.pop()
+                            wire::decode(&header, p.rounds, &[t], "this rank", full.len())?.pop()
                         {
                             *v = z;
                         }
@@ -974,6 +1007,13 @@ impl Executor for MpiExecutor {
             .structure()
             .validate()
             .and_then(|()| self.check_same_graph(graph.structure()))
+            .and_then(|()| {
+                if self.strict_budget.unwrap_or(self.budget_set) {
+                    check_budget(graph.structure(), self.budget)
+                } else {
+                    Ok(())
+                }
+            })
             .and_then(|()| self.run(graph))
             .map_err(|e| self.fail(e));
         let (out, stats) = result?;

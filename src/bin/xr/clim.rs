@@ -5,20 +5,36 @@
 //! (`mpirun -n 4 xr clim ... --mpi`): a NetCDF file is written by rank 0 from the result
 //! gathered there; a Zarr store is written by the ranks that computed each chunk, rank 0
 //! writing its metadata.
+//!
+//! `--memory-budget SIZE` (bytes, or `512M`, `2G`): the most bytes of task values kept
+//! alive at once (per rank with `--mpi`); without it, a quarter of the machine's memory
+//! (shared by the node's ranks). A budget smaller than one chunk's task is an error
+//! before anything is read, naming the task, its size and the budget.
 
 use std::path::Path;
 use std::time::Instant;
 
+use xr::dist::LocalExecutor;
 use xr::Dataset;
 
-pub const USAGE: &str = "xr clim DIR_OR_GLOB OUT.nc|OUT.zarr [--mpi]";
+use crate::size::parse_size;
+
+pub const USAGE: &str = "xr clim DIR_OR_GLOB OUT.nc|OUT.zarr [--mpi] [--memory-budget SIZE]";
 
 pub fn clim(args: &[String]) -> Result<(), String> {
     let mut paths = Vec::new();
     let mut use_mpi = false;
-    for a in args {
+    let mut budget = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
         match a.as_str() {
             "--mpi" => use_mpi = true,
+            "--memory-budget" => {
+                let size = it
+                    .next()
+                    .ok_or_else(|| format!("--memory-budget needs a size\nusage: {USAGE}"))?;
+                budget = Some(parse_size(size).map_err(|e| format!("--memory-budget: {e}"))?);
+            }
             flag if flag.starts_with('-') => {
                 return Err(format!("unknown option {flag:?}\nusage: {USAGE}"))
             }
@@ -34,15 +50,19 @@ pub fn clim(args: &[String]) -> Result<(), String> {
         input.clone()
     };
     if use_mpi {
-        return clim_mpi(&pattern, out);
+        return clim_mpi(&pattern, out, budget);
     }
     let t = Instant::now();
     let clim = seasonal_mean(&pattern).map_err(|e| e.to_string())?;
+    let local = match budget {
+        Some(bytes) => LocalExecutor::default().memory_budget(bytes),
+        None => LocalExecutor::default(),
+    };
     if is_zarr(out) {
         // Streamed: each chunk written by the task that computed it.
-        write_zarr(&clim, out, &xr::dist::LocalExecutor::default())
+        write_zarr(&clim, out, &local)
     } else {
-        clim.compute().and_then(|ds| ds.to_netcdf(out))
+        clim.compute_with(&local).and_then(|ds| ds.to_netcdf(out))
     }
     .map_err(|e| e.to_string())?;
     eprintln!("xr clim: {pattern} -> {out} in {:.2?}", t.elapsed());
@@ -80,8 +100,11 @@ fn write_zarr(_ds: &Dataset, out: &str, _executor: &dyn xr::dist::Executor) -> x
 }
 
 #[cfg(feature = "mpi")]
-fn clim_mpi(pattern: &str, out: &str) -> Result<(), String> {
-    let mpi = xr::dist::MpiExecutor::new().map_err(|e| e.to_string())?;
+fn clim_mpi(pattern: &str, out: &str, budget: Option<usize>) -> Result<(), String> {
+    let mut mpi = xr::dist::MpiExecutor::new().map_err(|e| e.to_string())?;
+    if let Some(bytes) = budget {
+        mpi = mpi.memory_budget(bytes);
+    }
     let t = Instant::now();
     let run = || -> xr::Result<()> {
         let clim = seasonal_mean(pattern)?;
@@ -119,6 +142,6 @@ fn clim_mpi(pattern: &str, out: &str) -> Result<(), String> {
 }
 
 #[cfg(not(feature = "mpi"))]
-fn clim_mpi(_pattern: &str, _out: &str) -> Result<(), String> {
+fn clim_mpi(_pattern: &str, _out: &str, _budget: Option<usize>) -> Result<(), String> {
     Err("--mpi: this xr was built without the `mpi` feature (cargo build --features mpi)".into())
 }

@@ -5,6 +5,13 @@
 //! row-major order, little-endian. A header-only bundle leaves the elements out (for the
 //! ranks that only need to know the results' dtypes and shapes). Decoding checks every
 //! length against the message, so a short or corrupt message is an error, never a panic.
+//!
+//! A header-only bundle decodes to zero-filled arrays, so a few corrupt bytes could
+//! declare gigabytes of them. Its sender made it from values it holds and also sends
+//! whole (to rank 0, [`Results::Root`](super::Results::Root)), and every rank learns the
+//! length of that whole bundle: a header-only bundle may declare at most as many bytes of
+//! elements as the whole one holds ([`decode`]'s `elements_at_most`), a bound a real
+//! bundle always meets.
 
 use std::sync::Arc;
 
@@ -87,6 +94,10 @@ struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
     from: &'a str,
+    round: usize,
+    /// The bytes of elements a header-only bundle may declare in all, and still may.
+    elements_at_most: usize,
+    elements_left: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -115,7 +126,10 @@ impl<'a> Reader<'a> {
     }
 
     fn corrupt(&self, why: &str) -> Error {
-        Error::internal(format!("bad message {}: {why}", self.from))
+        Error::internal(format!(
+            "bad message {} in round {}: {why}",
+            self.from, self.round
+        ))
     }
 
     fn elements<T: FixedWidth>(&mut self, shape: &[usize]) -> Result<ArcArray<T, IxDyn>> {
@@ -128,7 +142,8 @@ impl<'a> Reader<'a> {
         ArcArray::from_shape_vec(IxDyn(shape), v).map_err(|e| self.corrupt(&e.to_string()))
     }
 
-    fn array(&mut self, with_data: bool) -> Result<NdArray> {
+    /// One array of task `task`'s value.
+    fn array(&mut self, task: TaskId, with_data: bool) -> Result<NdArray> {
         let code = self.u8()?;
         let dtype = match DType::from_wire_code(code) {
             Some(DType::DateTime(_)) => {
@@ -160,9 +175,21 @@ impl<'a> Reader<'a> {
             if !fits(&shape) || !fits(&nonzero) {
                 return Err(self.corrupt(&format!("the shape {shape:?} overflows")));
             }
-            // A corrupt header can ask for terabytes from a few bytes: an allocation
-            // that fails is an error here, not the process aborted.
-            let bytes = element_count(&shape).unwrap_or(0) * dtype.size().max(1);
+            // A corrupt header can ask for gigabytes from a few bytes: no more than the
+            // sender's whole bundle holds.
+            let count = element_count(&shape).unwrap_or(0);
+            let declared = count.saturating_mul(wire_bytes_per_element(dtype));
+            if declared > self.elements_left {
+                return Err(self.corrupt(&format!(
+                    "task {task}'s array of {dtype} and shape {shape:?} declares {declared} \
+                     bytes of elements, but only {} are left of the {} bytes that the bundle \
+                     with the elements holds",
+                    self.elements_left, self.elements_at_most,
+                )));
+            }
+            self.elements_left -= declared;
+            // And an allocation that fails is an error here, not the process aborted.
+            let bytes = count * dtype.size().max(1);
             if Vec::<u8>::new().try_reserve_exact(bytes).is_err() {
                 return Err(self.corrupt(&format!(
                     "the shape {shape:?} needs {bytes} bytes, more than can be allocated"
@@ -198,26 +225,43 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The fewest bytes an element takes in a bundle with the elements (a string: its
+/// length, then its bytes).
+fn wire_bytes_per_element(dtype: DType) -> usize {
+    match dtype {
+        DType::Str => 8,
+        d => d.size(),
+    }
+}
+
 fn element_count(shape: &[usize]) -> Option<usize> {
     shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
 }
 
 /// Decodes a bundle made by [`encode`] for `round`, checking that it holds the values of
 /// `expected`, in order. A header-only bundle decodes to zero-filled arrays of the
-/// values' dtypes and shapes. `from` names the sender in errors.
+/// values' dtypes and shapes, of at most `elements_at_most` bytes of elements in all as
+/// a bundle with the elements would hold them: the length of the sender's bundle of the
+/// same values with their elements (a bundle with elements is bounded by its own length).
+/// `from` names the sender in errors.
 ///
 /// # Errors
-/// [`Error::Internal`] when the message is short, corrupt, or not the one expected.
+/// [`Error::Internal`] when the message is short, corrupt, declares more elements than
+/// `elements_at_most` bytes, or is not the one expected.
 pub(crate) fn decode(
     bytes: &[u8],
     round: usize,
     expected: &[TaskId],
     from: &str,
+    elements_at_most: usize,
 ) -> Result<Vec<(TaskId, Arc<TaskValue>)>> {
     let mut r = Reader {
         bytes,
         pos: 0,
         from,
+        round,
+        elements_at_most,
+        elements_left: elements_at_most,
     };
     let got_round = r.usize()?;
     if got_round != round {
@@ -239,7 +283,7 @@ pub(crate) fn decode(
         }
         let narrays = r.usize()?;
         let arrays = (0..narrays)
-            .map(|_| r.array(with_data))
+            .map(|_| r.array(id, with_data))
             .collect::<Result<Vec<_>>>()?;
         out.push((id, Arc::new(TaskValue(arrays))));
     }
@@ -282,7 +326,8 @@ mod tests {
         let vals = values();
         let refs: Vec<(TaskId, &TaskValue)> = vec![(3, &vals[0]), (9, &vals[1])];
         let bytes = encode(2, &refs, true);
-        let back = decode(&bytes, 2, &[3, 9], "from rank 1").unwrap_or_else(|e| panic!("{e}"));
+        let back = decode(&bytes, 2, &[3, 9], "from rank 1", bytes.len())
+            .unwrap_or_else(|e| panic!("{e}"));
         for ((id, v), (want_id, want)) in back.iter().zip(&refs) {
             assert_eq!(id, want_id);
             assert_eq!(v.0.len(), want.0.len());
@@ -308,7 +353,7 @@ mod tests {
         let vals = values();
         let bytes = encode(0, &[(1, &vals[1])], false);
         assert!(bytes.len() < 200);
-        let back = decode(&bytes, 0, &[1], "x").unwrap_or_else(|e| panic!("{e}"));
+        let back = decode(&bytes, 0, &[1], "x", 1000).unwrap_or_else(|e| panic!("{e}"));
         let arrays = &back[0].1 .0;
         assert_eq!(arrays[2].dtype(), DType::DateTime(Calendar::NoLeap));
         assert_eq!(arrays[1].to_f64_vec().unwrap_or_default(), vec![0.0, 0.0]);
@@ -316,17 +361,98 @@ mod tests {
     }
 
     #[test]
+    fn a_header_declares_no_more_elements_than_its_whole_bundle_holds() {
+        let vals = values();
+        let refs: Vec<(TaskId, &TaskValue)> = vec![(1, &vals[0]), (4, &vals[1])];
+        let whole = encode(3, &refs, true);
+        let header = encode(3, &refs, false);
+        // What a sender really sends meets the bound.
+        let back = decode(&header, 3, &[1, 4], "from rank 2", whole.len())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back[1].1 .0[3].shape(), &[2]);
+        // Task 1 declares 2 × 3 f64 and 3 f32: 60 bytes; task 4 two more for its bools.
+        let err = |limit| {
+            decode(&header, 3, &[1, 4], "from rank 2", limit)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
+        };
+        let e = err(59);
+        assert!(
+            e.contains("bad message from rank 2 in round 3") && e.contains("task 1's array"),
+            "{e}"
+        );
+        let e = err(60);
+        assert!(
+            e.contains("task 4's array of bool") && e.contains("of the 60 bytes"),
+            "{e}"
+        );
+    }
+
+    /// An array of dtype `kind` (f64, i16, bool, string, datetime) and `shape`.
+    fn array_of(kind: usize, shape: &[usize]) -> NdArray {
+        let n: usize = shape.iter().product();
+        let made = match kind {
+            0 => NdArray::from_shape_vec(shape, (0..n).map(|i| i as f64 / 3.0).collect()),
+            1 => NdArray::from_shape_vec(shape, (0..n).map(|i| i as i16).collect()),
+            2 => NdArray::from_shape_vec(shape, (0..n).map(|i| i % 3 == 0).collect()),
+            3 => NdArray::from_shape_vec(shape, (0..n).map(|i| "é".repeat(i % 4)).collect()),
+            _ => Ok(NdArray::datetime(
+                ArcArray::from_shape_vec(IxDyn(shape), (0..n as i64).collect())
+                    .unwrap_or_else(|e| panic!("{e}")),
+                Calendar::Day360,
+            )),
+        };
+        made.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    proptest::proptest! {
+        /// The bound never refuses what a sender really sends: the header-only bundle of
+        /// any values decodes under the length of their bundle with the elements.
+        #[test]
+        fn real_headers_meet_the_bound(
+            values in proptest::collection::vec(
+                proptest::collection::vec(
+                    (0usize..5, proptest::collection::vec(0usize..5, 0..4)),
+                    0..4,
+                ),
+                1..4,
+            ),
+        ) {
+            let vals: Vec<TaskValue> = values
+                .iter()
+                .map(|arrays| TaskValue(arrays.iter().map(|(k, s)| array_of(*k, s)).collect()))
+                .collect();
+            let refs: Vec<(TaskId, &TaskValue)> = vals.iter().enumerate().collect();
+            let ids: Vec<TaskId> = (0..vals.len()).collect();
+            let whole = encode(1, &refs, true);
+            let header = encode(1, &refs, false);
+            let back = decode(&header, 1, &ids, "r", whole.len());
+            proptest::prop_assert!(back.is_ok(), "{:?}", back.map(|_| ()));
+            for ((_, got), want) in back.unwrap_or_default().iter().zip(&vals) {
+                let shapes = |v: &TaskValue| -> Vec<(DType, Vec<usize>)> {
+                    v.0.iter().map(|a| (a.dtype(), a.shape().to_vec())).collect()
+                };
+                proptest::prop_assert_eq!(shapes(got), shapes(want));
+            }
+        }
+    }
+
+    #[test]
     fn bad_messages_are_errors() {
         let vals = values();
         let bytes = encode(1, &[(5, &vals[0])], true);
         for cut in [0, 5, 17, bytes.len() - 1] {
-            assert!(decode(&bytes[..cut], 1, &[5], "r").is_err(), "cut at {cut}");
+            assert!(
+                decode(&bytes[..cut], 1, &[5], "r", cut).is_err(),
+                "cut at {cut}"
+            );
         }
-        assert!(decode(&bytes, 2, &[5], "r").is_err());
-        assert!(decode(&bytes, 1, &[6], "r").is_err());
+        assert!(decode(&bytes, 2, &[5], "r", bytes.len()).is_err());
+        assert!(decode(&bytes, 1, &[6], "r", bytes.len()).is_err());
         let mut longer = bytes.clone();
         longer.push(0);
-        let err = decode(&longer, 1, &[5], "from rank 3")
+        let err = decode(&longer, 1, &[5], "from rank 3", longer.len())
             .map(|_| ())
             .unwrap_err();
         assert!(err.to_string().contains("from rank 3"), "{err}");
