@@ -49,6 +49,14 @@ clim_data() { # years
   fi
 }
 
+# `clim_build CARGO_ARGS...`: a release build of what the script runs (niced), unless
+# BUILD=0 (then the binaries already in target/release are used as they are).
+clim_build() {
+  if [ "${BUILD:-1}" != 0 ]; then
+    (cd "$root" && nice -n 10 cargo build -q --release "$@")
+  fi
+}
+
 # One line of context for the figures: date, commit, machine, load average.
 clim_context() {
   local commit

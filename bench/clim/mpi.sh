@@ -24,7 +24,7 @@ source "$here/lib.sh"
 clim_python
 clim_data "$years"
 bash "$root/scripts/deps-mpi.sh"
-(cd "$root" && nice -n 10 cargo build -q --release --features mpi --bin xr)
+clim_build --features mpi --bin xr
 xr_bin=$root/target/release/xr
 # OpenMPI refuses to run as root (containers) without these; ranks bound to no core, so
 # that THREADS > 1 can use both.

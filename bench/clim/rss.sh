@@ -26,7 +26,7 @@ for years in "${lengths[@]}"; do
   clim_data "$years"
   dirs[$years]=$data
 done
-(cd "$root" && nice -n 10 cargo build -q --release --example clim_bench)
+clim_build --example clim_bench
 xr_bin=$root/target/release/examples/clim_bench
 
 echo "xr's seasonal climatology of tas + pr on ${lengths[*]} years, $runs rounds"

@@ -22,7 +22,7 @@ trap 'rm -rf "$out"' EXIT
 source "$here/lib.sh"
 clim_python
 clim_data "$years"
-(cd "$root" && nice -n 10 cargo build -q --release --example clim_bench --bin xr)
+clim_build --example clim_bench --bin xr
 xr_bin=$root/target/release/examples/clim_bench
 suffix=""
 [ "$format" = 3 ] || suffix=".v$format"
