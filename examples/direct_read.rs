@@ -33,7 +33,9 @@ fn best<F: FnMut() -> usize>(repeat: usize, mut f: F) -> (f64, usize) {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let vars = args.next().expect("usage: direct_read VAR[,VAR...] FILE...");
+    let vars = args
+        .next()
+        .expect("usage: direct_read VAR[,VAR...] FILE...");
     let files: Vec<PathBuf> = args.map(PathBuf::from).collect();
     // Every (file, variable) pair, files first: the units each timing goes through.
     let pairs: Vec<(&PathBuf, &str)> = files
