@@ -1,9 +1,11 @@
 //! Cross-tool read benchmark, the Rust side (see bench/read/README.md).
 //!
-//! `cargo run --release --example direct_read -- VAR FILE...` prints two timings in
-//! seconds, best of `XR_BENCH_REPEAT` (default 3) runs, as `name seconds` lines:
-//! - `direct`: open every file with `DirectChunkSource` and read every value of `VAR`
-//!   (chunks decoded on all cores);
+//! `cargo run --release --example direct_read -- VAR[,VAR...] FILE...` prints three
+//! timings in seconds, best of `XR_BENCH_REPEAT` (default 3) runs, as `name seconds`
+//! lines; with several variables (`tas,pr`) each timing covers all of them, their chunks
+//! in one parallel pass:
+//! - `direct`: open every file with `DirectChunkSource` and read every value of each
+//!   variable (chunks decoded on all cores);
 //! - `open_only`: opening every file (reading the chunk index through libhdf5), serially;
 //! - `decompress_only`: the same chunks' bytes, read into memory beforehand, only
 //!   inflated and unshuffled on all cores (no I/O, no byte order, no assembly).
@@ -31,18 +33,25 @@ fn best<F: FnMut() -> usize>(repeat: usize, mut f: F) -> (f64, usize) {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let var = args.next().expect("usage: direct_read VAR FILE...");
+    let vars = args
+        .next()
+        .expect("usage: direct_read VAR[,VAR...] FILE...");
     let files: Vec<PathBuf> = args.map(PathBuf::from).collect();
+    // Every (file, variable) pair, files first: the units each timing goes through.
+    let pairs: Vec<(&PathBuf, &str)> = files
+        .iter()
+        .flat_map(|f| vars.split(',').map(move |v| (f, v)))
+        .collect();
     let repeat: usize = std::env::var("XR_BENCH_REPEAT")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(3);
 
     let read_all = || -> usize {
-        files
+        pairs
             .par_iter()
-            .map(|f| {
-                let src = DirectChunkSource::open(f, &var).unwrap().unwrap();
+            .map(|&(f, var)| {
+                let src = DirectChunkSource::open(f, var).unwrap().unwrap();
                 let full: Vec<Range<usize>> = src.shape().iter().map(|&n| 0..n).collect();
                 src.read(&full).unwrap().len()
             })
@@ -51,10 +60,10 @@ fn main() {
 
     // Opening alone: the chunk index through libhdf5, under its lock.
     let (open, _) = best(repeat, || {
-        files
+        pairs
             .iter()
-            .map(|f| {
-                DirectChunkSource::open(f, &var)
+            .map(|&(f, var)| {
+                DirectChunkSource::open(f, var)
                     .unwrap()
                     .unwrap()
                     .manifest()
@@ -64,15 +73,15 @@ fn main() {
     });
 
     // Every chunk's stored bytes, in memory.
-    let sources: Vec<DirectChunkSource> = files
+    let sources: Vec<DirectChunkSource> = pairs
         .iter()
-        .map(|f| DirectChunkSource::open(f, &var).unwrap().unwrap())
+        .map(|&(f, var)| DirectChunkSource::open(f, var).unwrap().unwrap())
         .collect();
     let stored: Vec<(usize, StoredChunk, Vec<u8>)> = sources
         .iter()
         .enumerate()
         .flat_map(|(i, src)| {
-            let file = std::fs::File::open(&files[i]).unwrap();
+            let file = std::fs::File::open(pairs[i].0).unwrap();
             src.manifest()
                 .into_iter()
                 .map(|c| {
@@ -102,6 +111,7 @@ fn main() {
         bytes = n;
     }
 
+    println!("variables {vars}");
     println!("values {values}");
     println!("decoded_bytes {bytes}");
     println!("threads {}", rayon::current_num_threads());

@@ -150,3 +150,25 @@ fn convert_refuses_to_overwrite_or_guess() {
     assert!(!ok && err.contains("--overwrite"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_glob_of_files_converts_to_one_store() {
+    let dir = scratch("glob");
+    let out = dir.join("mf.zarr");
+    let o = out.to_str().unwrap();
+    let pattern = data("mf_*.nc");
+    let (ok, err) = xr(&["convert", &pattern, o]);
+    assert!(ok, "{err}");
+    let want = Dataset::open_mfdataset(pattern.as_str()).unwrap();
+    let got = Dataset::open_zarr(o).unwrap();
+    assert_eq!(want.dims(), got.dims());
+    assert!(want.dims().values().any(|&n| n > 1));
+    for (name, v) in want.variables() {
+        let w = got.variable(name).unwrap();
+        assert_eq!(v.dims(), w.dims(), "{name} dims");
+        assert!(v.data().equals(w.data()), "{name} values");
+    }
+    let (ok, err) = xr(&["convert", &data("nothing_*.nc"), o, "--overwrite"]);
+    assert!(!ok && err.contains("nothing_"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

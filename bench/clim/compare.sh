@@ -6,13 +6,14 @@
 #
 # Usage: bench/clim/compare.sh BEFORE AFTER [REPS] [DATADIR]
 #   BEFORE, AFTER: clim_bench binaries (cargo build --release --example clim_bench, in two
-#   checkouts); REPS defaults to 5, DATADIR to bench/clim/data/y10 (made by run.sh).
+#   checkouts); REPS defaults to 5, DATADIR to bench/toolkit/data/y10 (issue 18's data,
+#   made by run.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 before=$1
 after=$2
 reps=${3:-5}
-data=$(cd "${4:-$here/data/y10}" && pwd)
+data=$(cd "${4:-$here/../toolkit/data/y10}" && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -41,9 +42,14 @@ else
   py=${PYTHON:-$here/../../.venv/bin/python}
   "$py" - "$out/before.nc" "$out/after.nc" <<'PY'
 import sys, netCDF4, numpy as np
-a, b = (netCDF4.Dataset(p)["tas"][:] for p in sys.argv[1:])
-same = a.shape == b.shape and np.array_equal(np.ma.filled(a, np.nan), np.ma.filled(b, np.nan), equal_nan=True)
-print("outputs: same values" if same else "outputs: VALUES DIFFER")
+fa, fb = (netCDF4.Dataset(p) for p in sys.argv[1:])
+same = True
+for v in fa.variables:
+    if "season" in fa[v].dimensions and v != "season":
+        a, b = fa[v][:], fb[v][:]
+        ok = a.shape == b.shape and np.array_equal(np.ma.filled(a, np.nan), np.ma.filled(b, np.nan), equal_nan=True)
+        print(f"outputs {v}: {'same values' if ok else 'VALUES DIFFER'}")
+        same &= ok
 sys.exit(0 if same else 1)
 PY
 fi

@@ -1,4 +1,6 @@
 //! `xr convert IN OUT`: NetCDF ↔ Zarr (and Zarr → Zarr, NetCDF → NetCDF), streamed.
+//! IN may be a glob pattern (`'data/*.nc'`): the files are opened as one dataset
+//! (`open_mfdataset`) and written to the one OUT.
 //!
 //! The input is opened lazily and the output written chunk by chunk from the lazy
 //! variables (in parallel for Zarr), so memory holds a few chunks, never the dataset.
@@ -12,7 +14,9 @@ use xr::Dataset;
 pub const USAGE: &str = "usage: xr convert IN OUT [--overwrite] [--zarr-format 2|3]
   IN, OUT: a NetCDF file (*.nc, *.nc4, *.cdf), or a Zarr store: a path ending in .zarr,
   an existing Zarr directory, or a URL (http(s):// to read, s3://bucket/prefix; s3 takes
-  its endpoint and credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...)";
+  its endpoint and credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...)
+  IN may also be a glob pattern ('data/*.nc', quoted): its files opened as one dataset
+  (open_mfdataset, combined along the record dimension) and written to OUT";
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut paths = Vec::new();
@@ -38,10 +42,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let [input, output] = paths.as_slice() else {
         return Err(USAGE.to_string());
     };
-    let ds = Dataset::open_with(input)
-        .engine(engine_of(input)?)
-        .open()
-        .map_err(|e| e.to_string())?;
+    let ds = if is_glob(input) {
+        Dataset::open_mfdataset(input.as_str())
+    } else {
+        Dataset::open_with(input).engine(engine_of(input)?).open()
+    }
+    .map_err(|e| e.to_string())?;
     match engine_of(output)? {
         Engine::Zarr => {
             let mode = if overwrite {
@@ -60,6 +66,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         other => return Err(format!("xr convert cannot write {other:?} output")),
     }
     .map_err(|e| e.to_string())
+}
+
+/// A glob pattern (many inputs) rather than one file or store.
+fn is_glob(input: &str) -> bool {
+    !input.contains("://") && input.contains(['*', '?', '['])
 }
 
 /// The engine whose backend claims `location` (Zarr for URLs, `*.zarr` and Zarr
