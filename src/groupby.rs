@@ -416,7 +416,7 @@ impl<T: Grouped> GroupBy<T> {
             };
             let mut dims = var.dims().to_vec();
             dims[axis] = g.name.clone();
-            vars.insert(name.clone(), var.replace(dims, data));
+            vars.insert(name.clone(), var.computed(dims, data));
         }
         if let GroupAgg::Quantile(q) = r.agg {
             vars.insert("quantile".into(), Variable::scalar(&Scalar::F64(q)));

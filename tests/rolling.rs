@@ -758,6 +758,8 @@ fn computed_results_drop_the_source_encoding_as_xarray() {
         ("clip", rain.clip(Some(0.0.into()), None).unwrap()),
         ("fillna", rain.fillna(0.0).unwrap()),
         ("ffill", rain.ffill("x", None).unwrap()),
+        ("groupby mean", rain.groupby("x").unwrap().mean().unwrap()),
+        ("mean", rain.mean(&["x"]).unwrap()),
     ];
     for (what, got) in &computed {
         assert_eq!(
