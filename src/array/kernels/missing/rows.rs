@@ -91,8 +91,11 @@ fn push_rows_in<T: Nullable + Element>(
                 // No limit: a null takes the last value (null when there is none).
                 // Both stores unconditional, so that the loop compiles to a select.
                 None => {
+                    // Both values loaded first: a select of values, not of the
+                    // addresses to load from, which would not vectorise.
                     for (v, l) in row.iter_mut().zip(last.iter_mut()) {
-                        let kept = if v.is_null() { *l } else { *v };
+                        let (value, carried) = (*v, *l);
+                        let kept = if value.is_null() { carried } else { value };
                         *v = kept;
                         *l = kept;
                     }
@@ -222,9 +225,10 @@ fn fill_from_carry_in<T: Nullable + Element>(
                 None => {
                     let mut nulls = 0usize;
                     for (v, c) in row.iter_mut().zip(cv) {
-                        let null = v.is_null();
+                        let (value, carried) = (*v, *c);
+                        let null = value.is_null();
                         nulls += usize::from(null);
-                        *v = if null { *c } else { *v };
+                        *v = if null { carried } else { value };
                     }
                     // Pushed within the block, a column stays valid from its first
                     // valid value on: a row without nulls has none after it either.
