@@ -38,7 +38,9 @@ sys.exit(any(m.version(k) != v for k, v in pins.items()))" "${PIP_PINS[@]}" 2>/d
 fi
 
 # 2. The kernel. Its own target dir, so that an interrupted build resumes.
-if [ "$("$EVCXR/bin/evcxr_jupyter" --version 2>/dev/null | awk '{print $2}')" != "$EVCXR_VERSION" ]; then
+# (evcxr_jupyter has no --version: cargo's install record says which one is there.)
+if ! { [ -x "$EVCXR/bin/evcxr_jupyter" ] \
+       && grep -q "^\"evcxr_jupyter $EVCXR_VERSION " "$EVCXR/.crates.toml" 2>/dev/null; }; then
   cargo install --locked --version "$EVCXR_VERSION" --root "$EVCXR" \
     --target-dir "$EVCXR/target" evcxr_jupyter
 fi
