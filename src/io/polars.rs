@@ -298,8 +298,9 @@ fn long_frame(ds: &Dataset, dims: &[String]) -> Result<DataFrame> {
         if dims.contains(name) {
             continue;
         }
-        // Broadcast (a view): read in row-major order, it is the column.
-        let values = var.set_dims(dims, &sizes)?.values()?;
+        // Computed, then broadcast as a view (not materialized at full size), which
+        // read in row-major order is the column.
+        let values = var.load()?.set_dims(dims, &sizes)?.values()?;
         sources.push((name, values, Repeat::ONCE));
     }
     let columns = sources
