@@ -450,6 +450,103 @@ fn write_ipc_streams_the_same_rows_as_to_dataframe() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Three dims: the middle dim's index column is repeated over the last dim and tiled
+/// over the first, a string coordinate and a variable lacking dims are broadcast, a
+/// transposed variable is read in the dataset's dim order; each row is checked against
+/// its row-major position.
+#[test]
+fn three_dims_rows_follow_row_major_order() {
+    let (nt, ny, nx) = (3, 4, 5);
+    let t: Vec<i64> = (0..nt as i64)
+        .map(|k| 946_684_800_000_000 + k * 86_400_000_000)
+        .collect();
+    let y: Vec<f32> = (0..ny).map(|j| j as f32 * 1.5 - 2.0).collect();
+    let x: Vec<String> = (0..nx).map(|i| format!("x{i}")).collect();
+    let v: Vec<f64> = (0..nt * ny * nx).map(|k| k as f64 * 0.5 - 7.0).collect();
+    let w: Vec<i32> = (0..ny).map(|j| 10 * j as i32 + 1).collect();
+    // u over (x, time): u[i][k] = 100 i + k.
+    let u: Vec<i64> = (0..nx * nt)
+        .map(|k| 100 * (k / nt) as i64 + (k % nt) as i64)
+        .collect();
+    let ds = Dataset::new()
+        .with_coord(
+            "time",
+            Variable::new(
+                &["time"],
+                NdArray::datetime(ArcArray::from_vec(t.clone()).into_dyn(), Calendar::Standard),
+            )
+            .unwrap(),
+        )
+        .unwrap()
+        .with_coord(
+            "y",
+            Variable::new(&["y"], NdArray::from(y.clone())).unwrap(),
+        )
+        .unwrap()
+        .with_coord(
+            "x",
+            Variable::new(&["x"], NdArray::from(x.clone())).unwrap(),
+        )
+        .unwrap()
+        .with_data_var(
+            "v",
+            Variable::new(
+                &["time", "y", "x"],
+                NdArray::from(v.clone()).reshape(&[nt, ny, nx]).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap()
+        .with_data_var(
+            "w",
+            Variable::new(&["y"], NdArray::from(w.clone())).unwrap(),
+        )
+        .unwrap()
+        .with_data_var(
+            "u",
+            Variable::new(&["x", "time"], NdArray::from(u).reshape(&[nx, nt]).unwrap()).unwrap(),
+        )
+        .unwrap();
+    for (what, ds) in [
+        ("eager", ds.clone()),
+        ("chunked", ds.chunk(&[("y", 3), ("x", 2)]).unwrap()),
+    ] {
+        let df = ds.to_dataframe().unwrap();
+        assert_eq!(
+            df.get_column_names(),
+            ["time", "y", "x", "v", "w", "u"],
+            "{what}"
+        );
+        assert_eq!(df.height(), nt * ny * nx, "{what}");
+        let col = |n: &str| df.column(n).unwrap().as_materialized_series().clone();
+        let times: Vec<i64> = col("time")
+            .datetime()
+            .unwrap()
+            .physical()
+            .into_no_null_iter()
+            .collect();
+        let ys: Vec<f32> = col("y").f32().unwrap().into_no_null_iter().collect();
+        let xs: Vec<String> = col("x")
+            .str()
+            .unwrap()
+            .iter()
+            .map(|s| s.unwrap().to_string())
+            .collect();
+        let vs: Vec<f64> = col("v").f64().unwrap().into_no_null_iter().collect();
+        let ws: Vec<i32> = col("w").i32().unwrap().into_no_null_iter().collect();
+        let us: Vec<i64> = col("u").i64().unwrap().into_no_null_iter().collect();
+        for r in 0..nt * ny * nx {
+            let (k, j, i) = (r / (ny * nx), (r / nx) % ny, r % nx);
+            assert_eq!(times[r], t[k], "{what} row {r} time");
+            assert_eq!(ys[r], y[j], "{what} row {r} y");
+            assert_eq!(xs[r], x[i], "{what} row {r} x");
+            assert_eq!(vs[r], v[r], "{what} row {r} v");
+            assert_eq!(ws[r], w[j], "{what} row {r} w");
+            assert_eq!(us[r], 100 * i as i64 + k as i64, "{what} row {r} u");
+        }
+    }
+}
+
 #[test]
 fn bad_input_is_an_error_naming_it() {
     let unnamed = DataArray::new(NdArray::from(vec![1.0, 2.0]), &["x"]).unwrap();

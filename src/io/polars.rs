@@ -30,11 +30,14 @@ use std::fs::File;
 use std::path::Path;
 
 use ::polars::prelude::{
-    Column, CompatLevel, DataFrame, DataType, IntoColumn, IpcWriter, NamedFrom, PlSmallStr,
-    SchemaExt, SerWriter, Series, TimeUnit,
+    ChunkedArray, Column, CompatLevel, DataFrame, DataType, Float32Type, Float64Type, Int16Type,
+    Int32Type, Int64Chunked, Int64Type, Int8Type, IntoColumn, IntoSeries, IpcWriter, NamedFrom,
+    PlSmallStr, PolarsNumericType, SchemaExt, SerWriter, Series, TimeUnit, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
 };
 use indexmap::{IndexMap, IndexSet};
 use ndarray::{ArcArray, IxDyn};
+use rayon::prelude::*;
 
 use crate::array::{DType, Element, NdArray};
 use crate::dataset::{Attrs, DataArray, Dataset, Indexer, Variable};
@@ -272,53 +275,80 @@ impl DataArray {
     }
 }
 
-/// The long frame of `ds` over `dims` (all of its dims, slowest first).
+/// The long frame of `ds` over `dims` (all of its dims, slowest first). Lazy
+/// variables are computed first; then the columns are written in parallel, each in one
+/// pass straight into the buffer polars keeps.
 fn long_frame(ds: &Dataset, dims: &[String]) -> Result<DataFrame> {
     let sizes: Vec<usize> = dims.iter().map(|d| ds.dim_size(d)).collect::<Result<_>>()?;
     let rows: usize = sizes.iter().product();
-    let mut columns: Vec<Column> = Vec::with_capacity(ds.variables().len() + dims.len());
+    let mut sources: Vec<(&str, NdArray, Repeat)> =
+        Vec::with_capacity(ds.variables().len() + dims.len());
     for (k, d) in dims.iter().enumerate() {
         let values = match ds.variables().get(d) {
             Some(v) if v.dims() == [d.as_str()] => v.values()?,
             _ => NdArray::from((0..sizes[k] as i64).collect::<Vec<_>>()),
         };
-        let inner: usize = sizes[k + 1..].iter().product();
-        let outer: usize = sizes[..k].iter().product();
-        let repeated = repeat_tile(&values, inner, outer)?;
-        columns.push(series(d, &repeated)?.into_column());
+        let repeat = Repeat {
+            inner: sizes[k + 1..].iter().product(),
+            outer: sizes[..k].iter().product(),
+        };
+        sources.push((d, values, repeat));
     }
     for (name, var) in ds.variables() {
         if dims.contains(name) {
             continue;
         }
-        let full = var.set_dims(dims, &sizes)?;
-        let values = full.values()?.reshape(&[rows])?;
-        columns.push(series(name, &values)?.into_column());
+        // Computed, then broadcast as a view (not materialized at full size), which
+        // read in row-major order is the column.
+        let values = var.load()?.set_dims(dims, &sizes)?.values()?;
+        sources.push((name, values, Repeat::ONCE));
     }
+    let columns = sources
+        .par_iter()
+        .map(|(name, values, repeat)| Ok(series(name, values, *repeat)?.into_column()))
+        .collect::<Result<Vec<Column>>>()?;
     DataFrame::new(rows, columns).map_err(polars_err("building the DataFrame"))
 }
 
-/// `values` (1-D) with each element repeated `inner` times, the whole tiled `outer`
-/// times: an index column of the long format, written in one pass.
-fn repeat_tile(values: &NdArray, inner: usize, outer: usize) -> Result<NdArray> {
-    fn repeat<T: Clone>(a: &ArcArray<T, IxDyn>, inner: usize, outer: usize) -> ArcArray<T, IxDyn> {
-        let mut out = Vec::with_capacity(a.len() * inner * outer);
-        for _ in 0..outer {
-            match a.as_slice() {
-                Some(s) if inner == 1 => out.extend_from_slice(s),
-                _ => a
-                    .iter()
-                    .for_each(|x| out.extend(std::iter::repeat_n(x.clone(), inner))),
-            }
-        }
-        ArcArray::from_vec(out).into_dyn()
+/// How an array's elements (in row-major order) become a column: each repeated
+/// `inner` times, the whole tiled `outer` times. A dim's index column in the long
+/// format repeats its coordinate over the faster dims and tiles it over the slower.
+#[derive(Debug, Clone, Copy)]
+struct Repeat {
+    inner: usize,
+    outer: usize,
+}
+
+impl Repeat {
+    /// Every element once: a data variable's column.
+    const ONCE: Repeat = Repeat { inner: 1, outer: 1 };
+}
+
+/// The column of `a` (read in row-major order, so a broadcast view gives its full
+/// extent) as `repeat` lays it out, each element mapped by `f`: written in one pass,
+/// `f` run once per element of `a`, the tiles after the first copied from it.
+fn tile<'a, T, U: Clone>(
+    a: &'a ArcArray<T, IxDyn>,
+    repeat: Repeat,
+    f: impl Fn(&'a T) -> U,
+) -> Vec<U> {
+    let Repeat { inner, outer } = repeat;
+    let block = a.len() * inner;
+    let mut out = Vec::with_capacity(block * outer);
+    if outer == 0 {
+        return out;
     }
-    if values.ndim() != 1 {
-        return Err(Error::internal(
-            "an index column comes from a 1-D coordinate",
-        ));
+    match (a.as_slice(), inner) {
+        (Some(s), 1) => out.extend(s.iter().map(f)),
+        (None, 1) => out.extend(a.iter().map(f)),
+        _ => a
+            .iter()
+            .for_each(|x| out.extend(std::iter::repeat_n(f(x), inner))),
     }
-    Ok(crate::array::map_all!(values, a => repeat(a, inner, outer)))
+    for _ in 1..outer {
+        out.extend_from_within(..block);
+    }
+    out
 }
 
 /// The first dim's slabs for [`Dataset::write_ipc`]: its chunks when a variable is
@@ -350,34 +380,41 @@ fn slab_bounds(ds: &Dataset, first: &str) -> Result<Vec<(usize, usize)>> {
     Ok(out)
 }
 
-/// A 1-D array as a polars Series, one copy for contiguous numeric data.
-fn series(name: &str, values: &NdArray) -> Result<Series> {
+/// An array as a polars Series laid out by `repeat` (see [`tile`]): numeric columns
+/// are written once, into the vector polars takes over.
+fn series(name: &str, values: &NdArray, repeat: Repeat) -> Result<Series> {
+    fn numeric<P: PolarsNumericType>(
+        name: PlSmallStr,
+        a: &ArcArray<P::Native, IxDyn>,
+        repeat: Repeat,
+    ) -> Series {
+        ChunkedArray::<P>::from_vec(name, tile(a, repeat, |x| *x)).into_series()
+    }
     let name = PlSmallStr::from_str(name);
-    let values = values.to_standard_layout();
-    Ok(match &values {
-        NdArray::Bool(a) => Series::new(name, contiguous(a)),
-        NdArray::I8(a) => Series::new(name, contiguous(a)),
-        NdArray::I16(a) => Series::new(name, contiguous(a)),
-        NdArray::I32(a) => Series::new(name, contiguous(a)),
-        NdArray::I64(a) => Series::new(name, contiguous(a)),
-        NdArray::U8(a) => Series::new(name, contiguous(a)),
-        NdArray::U16(a) => Series::new(name, contiguous(a)),
-        NdArray::U32(a) => Series::new(name, contiguous(a)),
-        NdArray::U64(a) => Series::new(name, contiguous(a)),
-        NdArray::F32(a) => Series::new(name, contiguous(a)),
-        NdArray::F64(a) => Series::new(name, contiguous(a)),
-        NdArray::Str(a) => Series::new(name, a.iter().map(String::as_str).collect::<Vec<_>>()),
+    Ok(match values {
+        NdArray::Bool(a) => Series::new(name, tile(a, repeat, |x| *x)),
+        NdArray::I8(a) => numeric::<Int8Type>(name, a, repeat),
+        NdArray::I16(a) => numeric::<Int16Type>(name, a, repeat),
+        NdArray::I32(a) => numeric::<Int32Type>(name, a, repeat),
+        NdArray::I64(a) => numeric::<Int64Type>(name, a, repeat),
+        NdArray::U8(a) => numeric::<UInt8Type>(name, a, repeat),
+        NdArray::U16(a) => numeric::<UInt16Type>(name, a, repeat),
+        NdArray::U32(a) => numeric::<UInt32Type>(name, a, repeat),
+        NdArray::U64(a) => numeric::<UInt64Type>(name, a, repeat),
+        NdArray::F32(a) => numeric::<Float32Type>(name, a, repeat),
+        NdArray::F64(a) => numeric::<Float64Type>(name, a, repeat),
+        NdArray::Str(a) => Series::new(name, tile(a, repeat, String::as_str)),
         NdArray::DateTime(a, Calendar::Standard | Calendar::ProlepticGregorian) => {
-            ticks_series(name, a).into_datetime(TimeUnit::Microseconds, None)
+            ticks_series(name, a, repeat).into_datetime(TimeUnit::Microseconds, None)
         }
         NdArray::DateTime(a, cal) => {
-            let text: Vec<Option<String>> = a
-                .iter()
-                .map(|&t| (t != NAT).then(|| CfDatetime::from_ticks(t, *cal).to_python_string()))
-                .collect();
-            Series::new(name, text)
+            let text =
+                |&t: &i64| (t != NAT).then(|| CfDatetime::from_ticks(t, *cal).to_python_string());
+            Series::new(name, tile(a, repeat, text))
         }
-        NdArray::TimeDelta(a) => ticks_series(name, a).into_duration(TimeUnit::Microseconds),
+        NdArray::TimeDelta(a) => {
+            ticks_series(name, a, repeat).into_duration(TimeUnit::Microseconds)
+        }
         #[allow(unreachable_patterns)] // NdArray is non-exhaustive
         other => {
             return Err(Error::UnsupportedDType {
@@ -388,24 +425,12 @@ fn series(name: &str, values: &NdArray) -> Result<Series> {
     })
 }
 
-fn contiguous<T: Clone>(a: &ArcArray<T, IxDyn>) -> Vec<T> {
-    match a.as_slice() {
-        Some(s) => s.to_vec(),
-        None => a.iter().cloned().collect(),
-    }
-}
-
 /// Datetime or duration ticks as an Int64 Series, NaT as null.
-fn ticks_series(name: PlSmallStr, a: &ArcArray<i64, IxDyn>) -> Series {
+fn ticks_series(name: PlSmallStr, a: &ArcArray<i64, IxDyn>, repeat: Repeat) -> Series {
     if a.iter().any(|&t| t == NAT) {
-        Series::new(
-            name,
-            a.iter()
-                .map(|&t| (t != NAT).then_some(t))
-                .collect::<Vec<_>>(),
-        )
+        Series::new(name, tile(a, repeat, |&t| (t != NAT).then_some(t)))
     } else {
-        Series::new(name, contiguous(a))
+        Int64Chunked::from_vec(name, tile(a, repeat, |&t| t)).into_series()
     }
 }
 
