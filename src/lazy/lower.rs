@@ -562,10 +562,10 @@ impl Lowering {
                 Ok(TaskValue(p.combine(&parts)?))
             }
         };
-        // The combine tree is built as the partials come, so that task ids (the
-        // executor's order) finish each combine before starting more partials: at most
-        // FAN_IN partials per tree level are alive at once.
-        let mut tree = CombineTree::default();
+        // The combines are made as the partials come, so that task ids (the executor's
+        // order) finish each combine before starting more partials; a chain, not a
+        // tree, so that the partials alive at once do not grow with the grouped axis.
+        let mut tree = CombineChain::default();
         let mut offset = 0;
         // Consecutive chunks along the grouped axis share one partial task, up to about
         // BATCH_BYTES of input: one time step per chunk would otherwise make a dense
@@ -924,6 +924,39 @@ impl CombineTree {
             };
         }
         carry
+    }
+}
+
+/// Partials combined `FAN_IN` at a time into one running result, as they arrive: at
+/// most `FAN_IN - 1` finished partials and the running result wait, however many
+/// partials there are, where a [`CombineTree`] keeps up to `FAN_IN - 1` per level and
+/// gains a level each `FAN_IN` times more partials. For partials as large as their
+/// result (a grouped reduction's rows), so that memory stays flat in the length of
+/// the reduced axis; each combine waits for the one before it.
+#[derive(Default)]
+struct CombineChain {
+    waiting: Vec<TaskId>,
+    result: Option<TaskId>,
+}
+
+impl CombineChain {
+    fn push(&mut self, id: TaskId, combine: impl FnOnce(Vec<TaskId>) -> TaskId) {
+        self.waiting.push(id);
+        if self.waiting.len() == FAN_IN {
+            let mut members: Vec<TaskId> = self.result.take().into_iter().collect();
+            members.append(&mut self.waiting);
+            self.result = Some(combine(members));
+        }
+    }
+
+    /// Folds what is left into the running result; `None` when nothing was pushed.
+    fn finish(mut self, combine: impl FnOnce(Vec<TaskId>) -> TaskId) -> Option<TaskId> {
+        let mut members: Vec<TaskId> = self.result.take().into_iter().collect();
+        members.append(&mut self.waiting);
+        match members.len() {
+            0 | 1 => members.pop(),
+            _ => Some(combine(members)),
+        }
     }
 }
 
