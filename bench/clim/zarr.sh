@@ -48,34 +48,33 @@ echo
 summary xr-netcdf
 echo
 echo "zarr / netcdf: $(ratio "$(median xr-zarr)" "$(median xr-netcdf)")  (target <= 1)"
-# Equal: identical values, or for a variable that xr writes packed (pr), codes at most one
-# packing step apart. The store keeps scale_factor and add_offset as JSON numbers, so
-# pr's float32 packing attributes come back float64 and pr decodes to float64 from the
-# store (float32 from the files, as xarray does both), which can round a mean to the
-# neighbouring int16 code.
+# Equal: identical values, or within 1e-6 relative. The store keeps scale_factor and
+# add_offset as JSON numbers, so pr's float32 packing attributes come back float64 and pr
+# decodes to float64 from the store (float32 from the files); xarray does the same with
+# both (`xr.open_zarr(STORE).pr.dtype` is float64), and its seasonal means differ from the
+# float32 ones by float32 rounding.
 "$py" - "$out/netcdf.nc" "$out/zarr.nc" <<'PY'
 import sys
 
 import numpy as np
 import xarray as xr
 
-# Stored values: a packed variable compared as its integer codes.
-a, b = (xr.open_dataset(p, mask_and_scale=False) for p in sys.argv[1:])
+a, b = (xr.open_dataset(p) for p in sys.argv[1:])
 ok = sorted(a.data_vars) == sorted(b.data_vars) and list(a.season.values) == list(b.season.values)
 for v in a.data_vars:
     x, y = a[v].values, b[v].transpose(*a[v].dims).values
-    if x.shape != y.shape or x.dtype != y.dtype:
-        print(f"answers {v}: shapes or types differ {x.shape} {x.dtype} vs {y.shape} {y.dtype}  FAIL")
+    if x.shape != y.shape:
+        print(f"answers {v}: shapes differ {x.shape} vs {y.shape}  FAIL")
         ok = False
         continue
-    if np.array_equal(x, y, equal_nan=x.dtype.kind == "f"):
+    if x.dtype == y.dtype and np.array_equal(x, y, equal_nan=x.dtype.kind == "f"):
         print(f"answers {v}: identical")
         continue
-    n = int(np.count_nonzero(x != y))
-    step = int(np.max(np.abs(x.astype("i8") - y.astype("i8")))) if x.dtype.kind in "iu" else None
-    within = step == 1
-    print(f"answers {v}: {n} of {x.size} values differ"
-          + (f", by one step of the output's int16 packing" if within else "  FAIL"))
+    x, y = x.astype("f8"), y.astype("f8")
+    rel = float(np.nanmax(np.abs(x - y) / np.abs(x)))
+    within = rel <= 1e-6 and np.array_equal(np.isnan(x), np.isnan(y))
+    print(f"answers {v}: {a[v].dtype} vs {b[v].dtype}, max relative difference {rel:.2e}"
+          + ("" if within else "  FAIL"))
     ok &= within
 sys.exit(0 if ok else 1)
 PY

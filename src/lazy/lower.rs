@@ -31,6 +31,13 @@ const FAN_IN: usize = 8;
 /// Input bytes a grouped-reduction partial task may cover when its chunks are small.
 pub(crate) const BATCH_BYTES: usize = 4 << 20;
 
+/// Steps along the grouped axis a partial task takes even when they exceed
+/// [`BATCH_BYTES`], up to [`MAX_BATCH_BYTES`] of input.
+const MIN_BATCH_ROWS: usize = 16;
+
+/// The most input a partial task of a grouped reduction takes.
+const MAX_BATCH_BYTES: usize = 24 << 20;
+
 /// One output block of [`Lowering::output_blocks`].
 pub(crate) struct OutputBlock {
     /// The task computing the block.
@@ -578,10 +585,19 @@ impl Lowering {
             .product::<usize>()
             .max(1)
             * input.dtype().size();
+        // Large chunks (a step of a fine grid) still join up to MIN_BATCH_ROWS steps, up
+        // to MAX_BATCH_BYTES: a partial holds two f64 columns per cell of its groups, so
+        // a partial per 4-byte step would cost four times the data it sums, and the
+        // combines copy it again.
         let mut batches: Vec<usize> = Vec::new();
         for &len in &along {
             match batches.last_mut() {
-                Some(b) if (*b + len) * row_bytes <= BATCH_BYTES => *b += len,
+                Some(b)
+                    if (*b + len) * row_bytes <= BATCH_BYTES
+                        || (*b < MIN_BATCH_ROWS && (*b + len) * row_bytes <= MAX_BATCH_BYTES) =>
+                {
+                    *b += len
+                }
                 _ => batches.push(len),
             }
         }
