@@ -588,3 +588,52 @@ mod random_graphs {
         }
     }
 }
+
+/// While the lowest unfinished task runs long, the other thread starts no task more than
+/// 16 ids per thread past it (the run-ahead bound), however many are ready: producers
+/// ahead of a slow consumer would only hold memory.
+#[test]
+fn tasks_do_not_run_far_ahead_of_the_lowest_unfinished_one() {
+    let started = Arc::new(AtomicUsize::new(0));
+    let seen_while_slow = Arc::new(AtomicUsize::new(usize::MAX));
+    let mut g = TaskGraph::new();
+    {
+        let (started, seen) = (Arc::clone(&started), Arc::clone(&seen_while_slow));
+        g.add_task(
+            vec![],
+            "slow",
+            0,
+            Box::new(move |_| {
+                std::thread::sleep(Duration::from_millis(300));
+                seen.store(started.load(Ordering::SeqCst), Ordering::SeqCst);
+                Ok(TaskValue(vec![]))
+            }),
+        );
+    }
+    let mut outs = vec![0];
+    for i in 0..200 {
+        let started = Arc::clone(&started);
+        outs.push(g.add_task(
+            vec![],
+            format!("quick {i}"),
+            0,
+            Box::new(move |_| {
+                started.fetch_add(1, Ordering::SeqCst);
+                Ok(TaskValue(vec![]))
+            }),
+        ));
+    }
+    g.set_outputs(outs);
+    with_timeout(30, move || exec().execute(g).unwrap());
+    let seen = seen_while_slow.load(Ordering::SeqCst);
+    // Ids 1..=32 may start while task 0 runs (16 per thread, 2 threads).
+    assert!(
+        seen <= 32,
+        "{seen} tasks started while the lowest unfinished one ran"
+    );
+    assert_eq!(
+        started.load(Ordering::SeqCst),
+        200,
+        "every task ran in the end"
+    );
+}

@@ -314,7 +314,19 @@ struct State<'g> {
     peak: usize,
     tasks_run: usize,
     error: Option<Error>,
+    /// Tasks finished (or failed), and the lowest id not finished: no task starts more
+    /// than [`RUN_AHEAD_PER_SLOT`] × slots ids past it.
+    done: Vec<bool>,
+    frontier: TaskId,
 }
+
+/// How far past the lowest unfinished task, in task ids per slot, a task may start. Task
+/// ids follow the graph's order (a task's dependencies come before it), which the
+/// lowerings make depth first: a producer far ahead of the task that consumes its
+/// predecessors' values (a combine, a write waiting on the file) would only hold memory.
+/// The lowest unfinished task always has its dependencies finished, so the bound never
+/// stops a run.
+const RUN_AHEAD_PER_SLOT: usize = 16;
 
 /// A task taken out of the state, ready to run outside the lock.
 struct Started<'g> {
@@ -366,6 +378,8 @@ fn run_graph<'g, 'f>(
             peak: 0,
             tasks_run: 0,
             error: None,
+            done: vec![false; n],
+            frontier: 0,
         }),
     };
     rayon::in_place_scope(|scope| {
@@ -461,6 +475,12 @@ impl<'g> State<'g> {
         let s = run.structure;
         self.running -= 1;
         self.tasks_run += 1;
+        if let Some(d) = self.done.get_mut(id) {
+            *d = true;
+        }
+        while self.done.get(self.frontier).copied().unwrap_or(false) {
+            self.frontier += 1;
+        }
         self.alive = self
             .alive
             .saturating_sub(s.est_bytes(id))
@@ -538,6 +558,11 @@ impl<'g> State<'g> {
                 }
             }
         };
+        let next = if from_compute { compute } else { source }?;
+        let ahead = RUN_AHEAD_PER_SLOT.saturating_mul(run.slots);
+        if self.running > 0 && next > self.frontier.saturating_add(ahead) {
+            return None;
+        }
         let id = if from_compute {
             self.ready_compute.pop()
         } else {
