@@ -126,7 +126,8 @@ impl LocalExecutor {
     /// let mut g = TaskGraph::new();
     /// let big = g.add_task(vec![], "big chunk", 1 << 20, Box::new(|_| Ok(TaskValue(vec![]))));
     /// g.set_outputs(vec![big]);
-    /// assert_eq!(exec.execute(g).unwrap().len(), 1);
+    /// assert_eq!(exec.execute(g)?.len(), 1);
+    /// # Ok::<(), xr::Error>(())
     /// ```
     #[must_use]
     pub fn strict_budget(mut self, on: bool) -> Self {
