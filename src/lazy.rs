@@ -29,7 +29,7 @@ use self::expr::{BlockFn, Expr};
 pub use self::overlap::OverlapBoundary;
 pub use self::source::{ChunkSource, RandomSource};
 use crate::array::aggregation::{GroupPlan, Method};
-use crate::array::chunks::{for_each_index, ChunkGrid, Region};
+use crate::array::chunks::{for_each_index, join_runs, ChunkGrid, Region};
 use crate::array::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
 use crate::array::{DType, Element, NdArray};
 use crate::dist::{Executor, LocalExecutor};
@@ -715,14 +715,9 @@ impl LazyArray {
                 .product::<usize>()
                 .max(1)
                 * self.dtype.size();
-            let mut joined: Vec<usize> = Vec::new();
-            for &len in own {
-                match joined.last_mut() {
-                    Some(b) if (*b + len) * row_bytes <= lower::BATCH_BYTES => *b += len,
-                    _ => joined.push(len),
-                }
-            }
-            sizes.push(joined);
+            sizes.push(join_runs(own, |b, len| {
+                (b + len) * row_bytes <= lower::BATCH_BYTES
+            }));
         }
         let grid = ChunkGrid::from_sizes(sizes)?;
         Ok(self.derive(

@@ -236,9 +236,32 @@ pub(crate) fn for_each_index(counts: &[usize], mut f: impl FnMut(&[usize])) {
     }
 }
 
+/// Consecutive chunk sizes along one axis joined into blocks: each chunk joins the block
+/// before it while `joins(block, chunk)` (their sizes) says so, and starts a block
+/// otherwise. Every chunk stays whole, so each block reads whole chunks.
+pub(crate) fn join_runs(sizes: &[usize], joins: impl Fn(usize, usize) -> bool) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for &n in sizes {
+        match out.last_mut() {
+            Some(block) if joins(*block, n) => *block += n,
+            _ => out.push(n),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn join_runs_keeps_chunks_whole_and_starts_a_block_when_one_cannot_join() {
+        let sizes = [1, 1, 1, 5, 1, 1, 2];
+        assert_eq!(join_runs(&sizes, |block, n| block + n <= 3), [3, 5, 2, 2]);
+        assert_eq!(join_runs(&sizes, |_, _| false), sizes);
+        assert_eq!(join_runs(&sizes, |_, _| true), [12]);
+        assert!(join_runs(&[], |_, _| true).is_empty());
+    }
 
     #[test]
     fn regular_grid_splits_with_a_short_tail() {

@@ -19,7 +19,7 @@ use super::expr::{
 use super::overlap::RegionMap;
 use super::{reduce_dtype, LazyArray};
 use crate::array::aggregation::{weighted_sums, GroupPlan, Method, ReducePlan};
-use crate::array::chunks::{for_each_index, region_len, ChunkGrid, Region};
+use crate::array::chunks::{for_each_index, join_runs, region_len, ChunkGrid, Region};
 use crate::array::kernels;
 use crate::array::{DType, NdArray};
 use crate::dist::{TaskGraph, TaskId, TaskValue};
@@ -589,18 +589,10 @@ impl Lowering {
         // to MAX_BATCH_BYTES: a partial holds two f64 columns per cell of its groups, so
         // a partial per 4-byte step would cost four times the data it sums, and the
         // combines copy it again.
-        let mut batches: Vec<usize> = Vec::new();
-        for &len in &along {
-            match batches.last_mut() {
-                Some(b)
-                    if (*b + len) * row_bytes <= BATCH_BYTES
-                        || (*b < MIN_BATCH_ROWS && (*b + len) * row_bytes <= MAX_BATCH_BYTES) =>
-                {
-                    *b += len
-                }
-                _ => batches.push(len),
-            }
-        }
+        let batches = join_runs(&along, |b, len| {
+            (b + len) * row_bytes <= BATCH_BYTES
+                || (b < MIN_BATCH_ROWS && (b + len) * row_bytes <= MAX_BATCH_BYTES)
+        });
         for &len in &batches {
             let mut r = out_region.clone();
             r[axis] = offset..offset + len;

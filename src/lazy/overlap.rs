@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::expr::Expr;
 use super::LazyArray;
-use crate::array::chunks::{ChunkGrid, Region};
+use crate::array::chunks::{join_runs, ChunkGrid, Region};
 use crate::array::{DType, NdArray, Scalar};
 use crate::error::{Error, Result};
 
@@ -232,16 +232,9 @@ fn joined_grid(grid: &ChunkGrid, depth: &[(usize, usize)], itemsize: usize) -> R
                 .product::<usize>()
                 * itemsize;
             let want = halo * BLOCK_PER_HALO;
-            let mut out: Vec<usize> = Vec::new();
-            for &n in sizes {
-                match out.last_mut() {
-                    Some(last) if *last < want && (*last + n) * row_bytes <= MAX_JOINED_BYTES => {
-                        *last += n
-                    }
-                    _ => out.push(n),
-                }
-            }
-            out
+            join_runs(sizes, |block, n| {
+                block < want && (block + n) * row_bytes <= MAX_JOINED_BYTES
+            })
         })
         .collect();
     ChunkGrid::from_sizes(sizes)

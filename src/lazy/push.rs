@@ -11,7 +11,7 @@
 //! other.
 
 use super::{Data, LazyArray};
-use crate::array::chunks::Region;
+use crate::array::chunks::{join_runs, Region};
 use crate::array::kernels::{self, Direction};
 use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
@@ -131,14 +131,7 @@ fn joined(sizes: &[Vec<usize>], axis: usize, itemsize: usize) -> Vec<usize> {
         .product::<usize>()
         * itemsize.max(1);
     let rows = (JOINED_BYTES / row_bytes.max(1)).max(1);
-    let mut out: Vec<usize> = Vec::new();
-    for &n in &sizes[axis] {
-        match out.last_mut() {
-            Some(last) if *last + n <= rows => *last += n,
-            _ => out.push(n),
-        }
-    }
-    out
+    join_runs(&sizes[axis], |block, n| block + n <= rows)
 }
 
 /// The largest block [`joined`] makes of consecutive chunks.
