@@ -25,6 +25,12 @@ use std::process::ExitCode;
 use serde_json::{json, Map, Value};
 use xr::{AttrValue, Attrs, Dataset, NdArray, Scalar, Variable};
 
+/// mimalloc, not glibc's malloc, whose retained blocks made RSS grow to 1-2 GB when the
+/// writer lagged (Cargo feature `mimalloc`).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: xr info FILE [--json] [--stats]
        xr clim DIR_OR_GLOB OUT.nc|OUT.zarr [--mpi] [--memory-budget SIZE]
        xr convert IN OUT [--overwrite] [--zarr-format 2|3]
