@@ -363,16 +363,196 @@ fn variables_of_types_without_references_are_errors_naming_them() {
     assert!(msg.contains("type"), "{msg}");
 }
 
-#[test]
-fn netcdf_files_at_urls_say_how_to_read_them() {
-    // Without an HDF5 metadata reader over byte ranges (see bench/remote/README.md), a
-    // NetCDF file at a URL is read through its references; the error says how.
-    for url in ["s3://bucket/file.nc", "https://host/data/file.h5"] {
-        let msg = Dataset::open_dataset(url).unwrap_err().to_string();
-        assert!(msg.contains(url) && msg.contains("xr refs"), "{msg}");
-        let msg = Dataset::refs(url).open().unwrap_err().to_string();
-        assert!(msg.contains(url) && msg.contains("xr refs"), "{msg}");
+/// Files read at a URL without a reference file: the chunked and contiguous fixtures,
+/// and the grouped one.
+const DIRECT_FILES: &[&str] = &[
+    "refs_filters.nc",
+    "compressed_chunked.nc",
+    "append_base_noleap.nc",
+    "append_base_360_day.nc",
+    "day360_daily.nc",
+    "mf_2000.nc",
+    "datatree.nc",
+];
+
+/// The CF encoding both readers keep: stored dtype, time units and calendar, fill.
+fn assert_same_encoding(a: &Dataset, b: &Dataset, ctx: &str) {
+    for (name, v) in a.variables() {
+        let (e, f) = (v.encoding(), b.variable(name).unwrap().encoding());
+        let ctx = format!("{ctx}: {name} encoding");
+        assert_eq!(e.dtype, f.dtype, "{ctx} dtype");
+        assert_eq!(e.units, f.units, "{ctx} units");
+        assert_eq!(e.calendar, f.calendar, "{ctx} calendar");
+        match (&e.fill_value, &f.fill_value) {
+            (Some(x), Some(y)) => assert!(same_attr(x, y), "{ctx} fill {x:?} vs {y:?}"),
+            (x, y) => assert_eq!(x.is_some(), y.is_some(), "{ctx} fill"),
+        }
     }
+}
+
+/// Undecoded, the same variables, dims, dtypes, values and attributes; the Zarr reader
+/// lists `_FillValue` (from the array's `fill_value`) last where libnetcdf lists it in
+/// file order, so attributes compare as maps.
+fn assert_same_raw(a: &Dataset, b: &Dataset, ctx: &str) {
+    let sorted = |m: &xr::Attrs| {
+        let mut v: Vec<(String, AttrValue)> =
+            m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        v.sort_by(|x, y| x.0.cmp(&y.0));
+        v.into_iter().collect::<xr::Attrs>()
+    };
+    assert_same_attrs(&sorted(a.attrs()), &sorted(b.attrs()), ctx);
+    assert_eq!(a.variables().len(), b.variables().len(), "{ctx}: variables");
+    for (name, v) in a.variables() {
+        let w = b.variable(name).unwrap();
+        let ctx = format!("{ctx}: {name}");
+        assert_eq!(v.dims(), w.dims(), "{ctx} dims");
+        assert_eq!(v.dtype(), w.dtype(), "{ctx} dtype");
+        assert_same_attrs(&sorted(v.attrs()), &sorted(w.attrs()), &ctx);
+        let (x, y) = (v.values().unwrap(), w.values().unwrap());
+        assert!(x.equals(&y), "{ctx} values: {x:?} vs {y:?}");
+    }
+}
+
+/// Every group of `name` opened at `open(group)` reads as the local file's group, decoded
+/// and raw.
+fn assert_groups_read_as_the_file(name: &str, open: impl Fn(&str, bool) -> Dataset) {
+    let groups: &[&str] = if name == "datatree.nc" {
+        &["/", "model", "model/run1", "obs", "clim"]
+    } else {
+        &["/"]
+    };
+    for g in groups {
+        let ctx = format!("{name} {g}");
+        let direct = Dataset::open(data(name)).group(g).open().unwrap();
+        let remote = open(g, true);
+        assert!(
+            remote
+                .data_vars()
+                .all(|(_, v)| v.data().is_lazy() || v.ndim() <= 1),
+            "{ctx}: chunked data variables stay lazy"
+        );
+        assert_same(&direct, &remote, &ctx);
+        assert_same_encoding(&direct, &remote, &ctx);
+        let raw = Dataset::open(data(name))
+            .group(g)
+            .decode_cf(false)
+            .open()
+            .unwrap();
+        assert_same_raw(&raw, &open(g, false), &format!("{ctx} raw"));
+    }
+}
+
+#[test]
+fn netcdf_files_over_http_open_directly() {
+    let dir = temp_dir("direct-http");
+    for name in DIRECT_FILES {
+        std::fs::copy(data(name), dir.join(name)).unwrap();
+    }
+    let server = servers::range_http_server(&dir);
+    for name in DIRECT_FILES {
+        let url = format!("{}/{name}", server.url);
+        // open_dataset picks the route from the URL's extension.
+        let guessed = Dataset::open_dataset(&url).unwrap();
+        assert_same(&Dataset::open_dataset(data(name)).unwrap(), &guessed, &url);
+        assert_groups_read_as_the_file(name, |g, decode| {
+            Dataset::refs(&url)
+                .group(g)
+                .decode_cf(decode)
+                .open()
+                .unwrap()
+        });
+    }
+    drop(server);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn netcdf_files_on_s3_open_directly() {
+    let s3 = servers::s3_server();
+    s3.create_bucket("xr-direct");
+    let options = s3.s3_options();
+    for name in DIRECT_FILES {
+        upload(&s3, "xr-direct", name, std::fs::read(data(name)).unwrap());
+        let url = format!("s3://xr-direct/{name}");
+        assert_groups_read_as_the_file(name, |g, decode| {
+            Dataset::refs(&url)
+                .storage_options(options.clone())
+                .group(g)
+                .decode_cf(decode)
+                .open()
+                .unwrap()
+        });
+    }
+}
+
+#[test]
+fn direct_references_are_those_of_a_local_copy() {
+    let s3 = servers::s3_server();
+    s3.create_bucket("xr-same");
+    for name in DIRECT_FILES {
+        upload(&s3, "xr-same", name, std::fs::read(data(name)).unwrap());
+        let url = format!("s3://xr-same/{name}");
+        let remote = References::from_hdf5_url(&url, &s3.s3_options()).unwrap();
+        let local = References::from_netcdf(&data(name), Some(&url)).unwrap();
+        // The same keys in the same order, the same documents and ranges: the same file.
+        assert_eq!(
+            String::from_utf8(remote.to_json().unwrap()).unwrap(),
+            String::from_utf8(local.to_json().unwrap()).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn netcdf_files_at_urls_that_cannot_be_read_are_errors_naming_them() {
+    let s3 = servers::s3_server();
+    s3.create_bucket("xr-bad");
+    let options = s3.s3_options();
+    upload(
+        &s3,
+        "xr-bad",
+        "classic.nc",
+        std::fs::read(data("classic.nc")).unwrap(),
+    );
+    upload(&s3, "xr-bad", "text.nc", b"not a netCDF file\n".repeat(100));
+    upload(
+        &s3,
+        "xr-bad",
+        "chars.nc",
+        std::fs::read(data("nc_chars.nc")).unwrap(),
+    );
+    let open = |key: &str| {
+        let url = format!("s3://xr-bad/{key}");
+        let msg = Dataset::refs(&url)
+            .storage_options(options.clone())
+            .open()
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains(&url), "{msg}");
+        msg
+    };
+    let msg = open("missing.nc");
+    assert!(msg.to_lowercase().contains("not found"), "{msg}");
+    let msg = open("classic.nc");
+    assert!(msg.contains("NetCDF-3"), "{msg}");
+    let msg = open("text.nc");
+    assert!(msg.contains("not an HDF5 file"), "{msg}");
+    // A character variable: the error names it and its type, as from a local copy.
+    let msg = open("chars.nc");
+    let local = References::from_netcdf(&data("nc_chars.nc"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("variable") && msg.contains("type"), "{msg}");
+    assert!(local.contains("variable"), "{local}");
+    // No server at the address.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/file.nc");
+    let msg = Dataset::open_dataset(&url).unwrap_err().to_string();
+    assert!(msg.contains(&url), "{msg}");
 }
 
 #[test]

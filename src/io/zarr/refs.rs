@@ -37,6 +37,8 @@
 
 #[cfg(feature = "direct")]
 mod build;
+#[cfg(all(feature = "remote", feature = "direct"))]
+mod hdf5_remote;
 #[cfg(all(feature = "netcdf", feature = "direct"))]
 mod netcdf;
 #[cfg(feature = "remote")]
@@ -273,17 +275,24 @@ pub(crate) fn is_remote_hdf5(location: &str) -> bool {
         && ext.is_some_and(|e| matches!(e.as_str(), "nc" | "nc4" | "h5" | "hdf5" | "he5" | "hdf"))
 }
 
-/// Remote NetCDF-4/HDF5 files are read through a reference file: libhdf5 here reads
-/// local files only, and no HDF5 metadata reader over byte ranges reads netcdf-c's
-/// files yet (see `bench/remote/README.md`).
+/// The references of a NetCDF-4/HDF5 file at a URL, read from its metadata by range
+/// requests ([`References::from_hdf5_url`]).
+#[cfg(all(feature = "remote", feature = "direct"))]
+fn remote_netcdf_references(url: &str, options: &StorageOptions) -> Result<References> {
+    References::from_hdf5_url(url, options)
+}
+
+/// Without the HDF5 metadata reader (feature `direct`) or remote reads (`remote`), a
+/// remote NetCDF-4/HDF5 file is read through a reference file written elsewhere.
+#[cfg(not(all(feature = "remote", feature = "direct")))]
 fn remote_netcdf_references(url: &str, _options: &StorageOptions) -> Result<References> {
     Err(refs_error(
         url,
         None,
         format!(
-            "a NetCDF-4/HDF5 file at a URL is read through its kerchunk references: write \
-             them from a local copy with `xr refs FILE.nc OUT.json --url {url}` (or \
-             References::from_netcdf), then open OUT.json"
+            "opening a NetCDF-4/HDF5 file at a URL needs xr built with the features \
+             `remote` and `direct`; otherwise write its kerchunk references from a local \
+             copy with `xr refs FILE.nc OUT.json --url {url}` and open OUT.json"
         ),
     ))
 }

@@ -27,6 +27,9 @@ pub(super) struct StoredVariable {
     pub storage: Storage,
 }
 
+/// The most bytes of an unchunked variable's values a reference file inlines.
+pub(super) const MAX_INLINE_BYTES: usize = 64 << 20;
+
 /// Where a variable's values are.
 pub(super) enum Storage {
     /// Chunks, with their filters and locations.
