@@ -636,6 +636,47 @@ mod chunkings {
         })
     }
 
+    /// Whatever the chunking and filters, the references built from the file at a URL are
+    /// those of the local file, and the file opened at the URL reads as the local one.
+    /// One range server for every case (a proptest runner inside one test).
+    #[test]
+    fn direct_references_are_the_local_ones_for_any_chunking() {
+        let dir = temp_dir("prop-direct");
+        let server = servers::range_http_server(&dir);
+        let case = std::sync::atomic::AtomicUsize::new(0);
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(12));
+        let cases = (
+            shape_and_chunks(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        );
+        runner
+            .run(
+                &cases,
+                |((shape, chunks), float, zlib, shuffle, fletcher32)| {
+                    let n = case.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let name = format!("v{n}.nc");
+                    let file = dir.join(&name);
+                    write(&file, &shape, &chunks, float, zlib, shuffle, fletcher32);
+                    let url = format!("{}/{name}", server.url);
+                    let remote = References::from_hdf5_url(&url, &StorageOptions::new()).unwrap();
+                    let local = References::from_netcdf(&file, Some(&url)).unwrap();
+                    prop_assert_eq!(remote.to_json().unwrap(), local.to_json().unwrap());
+                    let a = Dataset::open_dataset(&file).unwrap();
+                    let b = Dataset::open_dataset(&url).unwrap();
+                    let (a, b) = (a.variable("v").unwrap(), b.variable("v").unwrap());
+                    prop_assert_eq!(a.dtype(), b.dtype());
+                    prop_assert!(a.values().unwrap().equals(&b.values().unwrap()));
+                    Ok(())
+                },
+            )
+            .unwrap();
+        drop(server);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(16))]
 

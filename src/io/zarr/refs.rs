@@ -12,6 +12,10 @@
 //!
 //! - Reading: [`Dataset::open_refs`] (or [`Dataset::refs`] for options), and
 //!   [`Dataset::open_dataset`] on a `*.json` path or URL.
+//! - A NetCDF-4/HDF5 file at a URL (features `remote` and `direct`):
+//!   `References::from_hdf5_url` builds its references from its metadata, read by
+//!   libhdf5 through range requests; [`Dataset::open_dataset`] and
+//!   [`Dataset::open_refs`] on `s3://bucket/file.nc` or `https://host/file.nc` use it.
 //! - Writing (features `netcdf` and `direct`): [`References::from_netcdf`] builds the
 //!   references of a local NetCDF-4/HDF5 file from the direct reader's chunk index;
 //!   `xr refs FILE.nc OUT.json` writes them.
@@ -351,9 +355,14 @@ impl OpenRefs {
     /// naming the file (and key) for a malformed reference file; then as
     /// [`super::OpenZarr::open`] for the Zarr metadata it holds. A chunk whose target
     /// is missing, or whose range runs past the end of its file, fails when computed,
-    /// with an [`Error::FileRead`] naming the variable and chunk. A NetCDF-4/HDF5 file
-    /// at a URL (`s3://bucket/file.nc`) is an [`Error::Format`] saying how to write
-    /// its references.
+    /// with an [`Error::FileRead`] naming the variable and chunk.
+    ///
+    /// A NetCDF-4/HDF5 file at a URL (`s3://bucket/file.nc`, `https://host/file.h5`:
+    /// `.nc`, `.nc4`, `.h5`, `.hdf5`, `.he5`, `.hdf`) needs no reference file: its
+    /// references are built from its metadata, read by range requests
+    /// ([`References::from_hdf5_url`], features `remote` and `direct`), with its errors
+    /// (a missing or unreachable object, NetCDF-3, not HDF5: [`Error::Format`] naming
+    /// the URL).
     pub fn open(&self) -> Result<Dataset> {
         if is_remote_hdf5(&self.location) {
             return self.open_references(remote_netcdf_references(

@@ -125,7 +125,11 @@ pub(crate) fn read_groups(
             found: Vec::new(),
             max_inline,
         };
-        walk.group(&file, String::new())?;
+        // The root group as an object (attribute calls on a file id fail in 1.10).
+        // SAFETY: `file` is open; the name is NUL-terminated.
+        let raw = unsafe { H5Oopen(file.id, c"/".as_ptr(), H5P_DEFAULT) };
+        let root = id(raw, H5Oclose, "opening the root group")?;
+        walk.group(&root, String::new())?;
         Ok::<_, String>(walk)
     })();
     let walk = walked.map_err(|reason| match shared.error() {

@@ -456,3 +456,87 @@ pub(super) fn access_list(shared: &Shared) -> Result<Id, String> {
 pub(super) fn file_name(url: &str) -> Result<CString, String> {
     CString::new(url).map_err(|_| "the URL contains a NUL byte".to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// `len` bytes `i % 251`, counting the reads.
+    struct Counted {
+        len: u64,
+        reads: AtomicUsize,
+    }
+
+    impl RangeSource for Counted {
+        fn size(&self) -> u64 {
+            self.len
+        }
+        fn read(&self, offset: u64, length: u64) -> Result<Vec<u8>, String> {
+            self.reads.fetch_add(1, Ordering::Relaxed);
+            if offset + length > self.len {
+                return Err(format!("{offset}+{length} past {}", self.len));
+            }
+            Ok((offset..offset + length).map(|i| (i % 251) as u8).collect())
+        }
+    }
+
+    fn file(shared: &Shared, eof: u64) -> File {
+        File {
+            public: [0; 16],
+            shared: ptr::from_ref(shared),
+            eoa: 0,
+            eof,
+            pages: HashMap::new(),
+        }
+    }
+
+    #[test]
+    fn reads_come_from_cached_pages_one_request_per_run() {
+        let len = 5 * PAGE + 123;
+        let source = Arc::new(Counted {
+            len,
+            reads: AtomicUsize::new(0),
+        });
+        let shared = Shared::new(Arc::clone(&source) as Arc<dyn RangeSource>);
+        let mut f = file(&shared, len);
+        let expect = |addr: u64, n: usize| -> Vec<u8> {
+            (addr..addr + n as u64)
+                .map(|i| if i < len { (i % 251) as u8 } else { 0 })
+                .collect()
+        };
+        // Within the first page, then again: one request.
+        let mut buf = vec![0u8; 100];
+        f.read(10, &mut buf).unwrap();
+        assert_eq!(buf, expect(10, 100));
+        f.read(20, &mut buf).unwrap();
+        assert_eq!(source.reads.load(Ordering::Relaxed), 1);
+        // Across pages 2..4 (page 0 cached): one request for the missing run.
+        let mut big = vec![0u8; (2 * PAGE) as usize + 7];
+        f.read(2 * PAGE - 3, &mut big).unwrap();
+        assert_eq!(big, expect(2 * PAGE - 3, big.len()));
+        assert_eq!(source.reads.load(Ordering::Relaxed), 2);
+        // Past the end of the file: the last (short) page, then zeros.
+        let mut tail = vec![1u8; 300];
+        f.read(len - 100, &mut tail).unwrap();
+        assert_eq!(tail, expect(len - 100, 300));
+        let mut beyond = vec![1u8; 10];
+        f.read(len + 10, &mut beyond).unwrap();
+        assert_eq!(beyond, vec![0u8; 10]);
+    }
+
+    #[test]
+    fn a_failed_read_is_an_error_with_its_reason() {
+        let source = Arc::new(Counted {
+            len: 10,
+            reads: AtomicUsize::new(0),
+        });
+        let shared = Shared::new(source);
+        // The driver believes the file is longer than the source is.
+        let mut f = file(&shared, 2 * PAGE);
+        let mut buf = vec![0u8; 64];
+        let err = f.read(PAGE + 1, &mut buf).unwrap_err();
+        assert!(err.contains("past"), "{err}");
+    }
+}
