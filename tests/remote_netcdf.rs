@@ -373,6 +373,8 @@ const DIRECT_FILES: &[&str] = &[
     "day360_daily.nc",
     "mf_2000.nc",
     "datatree.nc",
+    // Plain HDF5 (h5py): dims from netcdf-c's phony dims where no scale is attached.
+    "hdf5_phony.h5",
 ];
 
 /// The CF encoding both readers keep: stored dtype, time units and calendar, fill.
@@ -416,10 +418,10 @@ fn assert_same_raw(a: &Dataset, b: &Dataset, ctx: &str) {
 /// Every group of `name` opened at `open(group)` reads as the local file's group, decoded
 /// and raw.
 fn assert_groups_read_as_the_file(name: &str, open: impl Fn(&str, bool) -> Dataset) {
-    let groups: &[&str] = if name == "datatree.nc" {
-        &["/", "model", "model/run1", "obs", "clim"]
-    } else {
-        &["/"]
+    let groups: &[&str] = match name {
+        "datatree.nc" => &["/", "model", "model/run1", "obs", "clim"],
+        "hdf5_phony.h5" => &["/", "grp", "grp/sub", "other"],
+        _ => &["/"],
     };
     for g in groups {
         let ctx = format!("{name} {g}");

@@ -31,9 +31,9 @@ use hdf5_metno_sys::h5s::{
     H5Sget_simple_extent_npoints, H5Sget_simple_extent_type, H5S_ALL,
 };
 use hdf5_metno_sys::h5t::{
-    hvl_t, H5T_class_t, H5T_direction_t, H5Tclose, H5Tcopy, H5Tget_class, H5Tget_native_type,
-    H5Tget_size, H5Tis_variable_str, H5Tset_size, H5Tvlen_create, H5T_C_S1, H5T_STD_REF_OBJ,
-    H5T_VARIABLE,
+    hvl_t, H5T_class_t, H5T_direction_t, H5Tclose, H5Tcopy, H5Tget_class, H5Tget_cset,
+    H5Tget_native_type, H5Tget_size, H5Tis_variable_str, H5Tset_cset, H5Tset_size, H5Tvlen_create,
+    H5T_C_S1, H5T_STD_REF_OBJ, H5T_VARIABLE,
 };
 use hdf5_metno_sys::h5z::H5Z_FILTER_DEFLATE;
 
@@ -79,6 +79,9 @@ struct Found {
     name: String,
     /// Each dim's scale dataset (its full path) and name.
     dims: Vec<(String, String)>,
+    /// Without dimension scales: per axis whether it is unlimited, for netcdf-c's
+    /// phony dims (made once every group is read).
+    phony: Option<Vec<bool>>,
     extent: Vec<usize>,
     attrs: Attrs,
     deflate_level: i64,
@@ -122,6 +125,9 @@ pub(crate) fn read_groups(
         let file = id(raw, H5Fclose, "opening the file (H5Fopen)")?;
         let mut walk = Walk {
             groups: Vec::new(),
+            children: Vec::new(),
+            dims: Vec::new(),
+            next_dimid: 0,
             found: Vec::new(),
             max_inline,
         };
@@ -141,8 +147,23 @@ pub(crate) fn read_groups(
 
 struct Walk {
     groups: Vec<Group>,
+    /// Per group, its subgroups.
+    children: Vec<Vec<usize>>,
+    /// Per group, its dims in the order netcdf-c makes them.
+    dims: Vec<Vec<Dim>>,
+    /// netcdf-c's next dim id: phony dims are named after it.
+    next_dimid: i64,
     found: Vec<Found>,
     max_inline: usize,
+}
+
+/// One dim of a group: its key (the scale's full path, or a phony dim's), name, length
+/// and whether it is unlimited.
+struct Dim {
+    key: String,
+    name: String,
+    len: usize,
+    unlimited: bool,
 }
 
 impl Walk {
@@ -156,6 +177,8 @@ impl Walk {
             attrs,
             variables: Vec::new(),
         });
+        self.children.push(Vec::new());
+        self.dims.push(Vec::new());
         let mut subgroups = Vec::new();
         for name in link_names(g.id)? {
             let cname = CString::new(name.as_str()).map_err(|_| "a NUL in a name")?;
@@ -197,16 +220,34 @@ impl Walk {
             } else {
                 format!("{path}/{name}")
             };
+            let child = self.groups.len();
+            self.children[at].push(child);
             self.group(&sub, sub_path)?;
         }
         Ok(())
     }
 
     /// A dataset as a netCDF variable; `None` for a dimension without a variable.
-    fn dataset(&self, d: &Id, group: usize, name: &str) -> Result<Option<Found>, String> {
+    fn dataset(&mut self, d: &Id, group: usize, name: &str) -> Result<Option<Found>, String> {
         let all = read_all_attrs(d.id)?;
         let is_scale =
             matches!(all.get("CLASS"), Some(AttrValue::Str(c)) if c == "DIMENSION_SCALE");
+        let (extent, unlimited) = extent(d)?;
+        if is_scale {
+            // A dim of this group, with netcdf-c's id (its own, if it kept one).
+            match all.get("_Netcdf4Dimid").and_then(AttrValue::as_f64) {
+                Some(dimid) => self.next_dimid = self.next_dimid.max(dimid as i64 + 1),
+                None => self.next_dimid += 1,
+            }
+            if let (&[len], &[unlimited]) = (extent.as_slice(), unlimited.as_slice()) {
+                self.dims[group].push(Dim {
+                    key: object_path(d.id)?,
+                    name: dim_name(name),
+                    len,
+                    unlimited,
+                });
+            }
+        }
         if let Some(AttrValue::Str(n)) = all.get("NAME") {
             if is_scale && n.starts_with(DIM_ONLY) {
                 return Ok(None);
@@ -217,35 +258,6 @@ impl Walk {
             .filter(|(k, _)| !HIDDEN.contains(&k.as_str()))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let extent = extent(d)?;
-        let dims: Vec<(String, String)> = if extent.is_empty() {
-            Vec::new()
-        } else if is_scale {
-            if extent.len() != 1 {
-                return Err("a multidimensional coordinate variable (netCDF's \
-                            _Netcdf4Coordinates) is not supported"
-                    .into());
-            }
-            let own = object_path(d.id)?;
-            vec![(own, dim_name(name))]
-        } else {
-            let scales = dimension_list(d.id)?;
-            if scales.len() != extent.len() {
-                return Err(format!(
-                    "it has {} dimensions and {} dimension scales (DIMENSION_LIST): not a \
-                     netCDF-4 variable",
-                    extent.len(),
-                    scales.len()
-                ));
-            }
-            scales
-                .into_iter()
-                .map(|p| {
-                    let n = dim_name(p.rsplit('/').next().unwrap_or(&p));
-                    (p, n)
-                })
-                .collect()
-        };
         // SAFETY: `d` is an open dataset.
         let dtype = id(unsafe { H5Dget_type(d.id) }, H5Tclose, "H5Dget_type")?;
         let numeric = element_type(&dtype);
@@ -291,10 +303,54 @@ impl Walk {
                 }
             }
         };
+        // Dims of a variable that will be an error anyway are not looked for: its type
+        // is the error, as for a local file.
+        let dims: Vec<(String, String)> =
+            if extent.is_empty() || matches!(content, Content::Unsupported(_)) {
+                Vec::new()
+            } else if is_scale {
+                if extent.len() != 1 {
+                    return Err("a multidimensional coordinate variable (netCDF's \
+                            _Netcdf4Coordinates) is not supported"
+                        .into());
+                }
+                let own = object_path(d.id)?;
+                vec![(own, dim_name(name))]
+            } else {
+                let Some(scales) = dimension_list(d.id)? else {
+                    return Ok(Some(Found {
+                        group,
+                        name: dim_name(name),
+                        dims: Vec::new(),
+                        phony: Some(unlimited),
+                        extent,
+                        attrs,
+                        deflate_level,
+                        content,
+                    }));
+                };
+                if scales.len() != extent.len() {
+                    return Err(format!(
+                        "it has {} dimensions and {} dimension scales (DIMENSION_LIST): not a \
+                     netCDF-4 variable",
+                        extent.len(),
+                        scales.len()
+                    ));
+                }
+                scales
+                    .into_iter()
+                    .map(|p| {
+                        let n = dim_name(p.rsplit('/').next().unwrap_or(&p));
+                        (p, n)
+                    })
+                    .collect()
+            };
         Ok(Some(Found {
             group,
-            name: name.to_string(),
+            // netcdf-c's name for a variable named as a dim it does not have.
+            name: dim_name(name),
             dims,
+            phony: None,
             extent,
             attrs,
             deflate_level,
@@ -305,6 +361,7 @@ impl Walk {
     /// The groups with their variables, shapes from the dims' lengths: a dim is as
     /// long as its scale, or as the longest variable along it (an unlimited dim).
     fn finish(mut self) -> Vec<Group> {
+        self.phony_dims(0);
         let mut lengths: HashMap<String, usize> = HashMap::new();
         for f in &self.found {
             for ((path, _), &n) in f.dims.iter().zip(&f.extent) {
@@ -329,6 +386,47 @@ impl Walk {
             });
         }
         self.groups
+    }
+}
+
+impl Walk {
+    /// netcdf-c's dims for variables without dimension scales, subgroups first: per
+    /// axis, the first dim of the variable's group with its length (and
+    /// unlimitedness) that no earlier axis took, else a new `phony_dim_<next id>`.
+    fn phony_dims(&mut self, group: usize) {
+        for child in self.children[group].clone() {
+            self.phony_dims(child);
+        }
+        for f in self.found.iter_mut().filter(|f| f.group == group) {
+            let Some(unlimited) = f.phony.take() else {
+                continue;
+            };
+            let mut dims: Vec<(String, String)> = Vec::new();
+            for (&len, &unlimited) in f.extent.iter().zip(&unlimited) {
+                let found = self.dims[group].iter().find(|d| {
+                    d.len == len
+                        && d.unlimited == unlimited
+                        && !dims.iter().any(|(key, _)| *key == d.key)
+                });
+                let dim = match found {
+                    Some(d) => (d.key.clone(), d.name.clone()),
+                    None => {
+                        let name = format!("phony_dim_{}", self.next_dimid);
+                        self.next_dimid += 1;
+                        let key = format!("{}#{name}", self.groups[group].path);
+                        self.dims[group].push(Dim {
+                            key: key.clone(),
+                            name: name.clone(),
+                            len,
+                            unlimited,
+                        });
+                        (key, name)
+                    }
+                };
+                dims.push(dim);
+            }
+            f.dims = dims;
+        }
     }
 }
 
@@ -409,28 +507,30 @@ fn object_path(obj: hid_t) -> Result<String, String> {
 }
 
 /// The dataset's extent (`[]` for a scalar).
-fn extent(d: &Id) -> Result<Vec<usize>, String> {
+/// The dataset's extent (`[]` for a scalar) and, per axis, whether it is unlimited.
+fn extent(d: &Id) -> Result<(Vec<usize>, Vec<bool>), String> {
     // SAFETY: `d` is an open dataset.
     let space = id(unsafe { H5Dget_space(d.id) }, H5Sclose, "H5Dget_space")?;
-    space_dims(&space)
-}
-
-fn space_dims(space: &Id) -> Result<Vec<usize>, String> {
     // SAFETY: `space` is an open dataspace.
     match unsafe { H5Sget_simple_extent_type(space.id) } {
         H5S_class_t::H5S_SIMPLE => {}
-        H5S_class_t::H5S_SCALAR => return Ok(Vec::new()),
+        H5S_class_t::H5S_SCALAR => return Ok((Vec::new(), Vec::new())),
         other => return Err(format!("dataspace of class {other:?}")),
     }
     // SAFETY: `space` is an open dataspace.
     let ndims = unsafe { H5Sget_simple_extent_ndims(space.id) };
     let ndims = usize::try_from(ndims).map_err(|_| "H5Sget_simple_extent_ndims failed")?;
     let mut dims: Vec<hsize_t> = vec![0; ndims];
-    // SAFETY: `dims` has room for `ndims` values; the max-dims pointer may be null.
-    if unsafe { H5Sget_simple_extent_dims(space.id, dims.as_mut_ptr(), ptr::null_mut()) } < 0 {
+    let mut max: Vec<hsize_t> = vec![0; ndims];
+    // SAFETY: `dims` and `max` have room for `ndims` values each.
+    if unsafe { H5Sget_simple_extent_dims(space.id, dims.as_mut_ptr(), max.as_mut_ptr()) } < 0 {
         return Err("H5Sget_simple_extent_dims failed".into());
     }
-    Ok(dims.iter().map(|&d| d as usize).collect())
+    Ok((
+        dims.iter().map(|&d| d as usize).collect(),
+        // H5S_UNLIMITED
+        max.iter().map(|&m| m == hsize_t::MAX).collect(),
+    ))
 }
 
 unsafe extern "C" {
@@ -441,14 +541,11 @@ unsafe extern "C" {
 }
 
 /// The full paths of the scale datasets of each dim of `d`, from its `DIMENSION_LIST`
-/// (one variable-length list of object references per dim; the first is the scale).
-fn dimension_list(d: hid_t) -> Result<Vec<String>, String> {
+/// (one variable-length list of object references per dim; the first is the scale);
+/// `None` without one.
+fn dimension_list(d: hid_t) -> Result<Option<Vec<String>>, String> {
     let Some(attr) = open_attr_by_name(d, "DIMENSION_LIST")? else {
-        return Err(
-            "it has dimensions but no dimension scales (DIMENSION_LIST): not a \
-                    netCDF-4 variable"
-                .into(),
-        );
+        return Ok(None);
     };
     // SAFETY: `attr` is an open attribute.
     let space = id(unsafe { H5Aget_space(attr.id) }, H5Sclose, "H5Aget_space")?;
@@ -502,7 +599,7 @@ fn dimension_list(d: hid_t) -> Result<Vec<String>, String> {
     };
     match failed {
         Some(e) => Err(e),
-        None => Ok(out),
+        None => Ok(Some(out)),
     }
 }
 
@@ -597,12 +694,9 @@ fn attr_value(attr: &Id) -> Result<Option<AttrValue>, String> {
             }
             // SAFETY: `ftype` is an open string type.
             if unsafe { H5Tis_variable_str(ftype.id) } > 0 {
-                let strings = read_vlen_strings(attr, &space, n)?;
-                return Ok(Some(if strings.len() == 1 {
-                    AttrValue::Str(strings.into_iter().next().unwrap_or_default())
-                } else {
-                    AttrValue::Array(NdArray::from(strings))
-                }));
+                // As libnetcdf gives NC_STRING attributes: a list, even of one.
+                let strings = read_vlen_strings(attr, &ftype, &space, n)?;
+                return Ok(Some(AttrValue::Array(NdArray::from(strings))));
             }
             // SAFETY: `ftype` is an open datatype.
             let size = unsafe { H5Tget_size(ftype.id) };
@@ -637,12 +731,17 @@ fn attr_value(attr: &Id) -> Result<Option<AttrValue>, String> {
     }
 }
 
-fn read_vlen_strings(attr: &Id, space: &Id, n: usize) -> Result<Vec<String>, String> {
+fn read_vlen_strings(attr: &Id, ftype: &Id, space: &Id, n: usize) -> Result<Vec<String>, String> {
     // SAFETY: copies the library's C string type (valid after `H5open`).
     let memtype = id(unsafe { H5Tcopy(*H5T_C_S1) }, H5Tclose, "H5Tcopy")?;
     // SAFETY: `memtype` is an open string type.
     if unsafe { H5Tset_size(memtype.id, H5T_VARIABLE) } < 0 {
         return Err("H5Tset_size failed".into());
+    }
+    // The file's character set (ASCII or UTF-8): libhdf5 converts between neither.
+    // SAFETY: `ftype` and `memtype` are open string types.
+    if unsafe { H5Tset_cset(memtype.id, H5Tget_cset(ftype.id)) } < 0 {
+        return Err("H5Tset_cset failed".into());
     }
     let mut ptrs: Vec<*mut c_char> = vec![ptr::null_mut(); n];
     // SAFETY: `ptrs` has room for `n` string pointers.
