@@ -375,6 +375,8 @@ const DIRECT_FILES: &[&str] = &[
     "datatree.nc",
     // Plain HDF5 (h5py): dims from netcdf-c's phony dims where no scale is attached.
     "hdf5_phony.h5",
+    // An enum variable (its integers, CF flags), a variable-length one skipped.
+    "nc_enum.nc",
 ];
 
 /// The CF encoding both readers keep: stored dtype, time units and calendar, fill.

@@ -11,7 +11,9 @@ use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr;
 
-use hdf5_metno_sys::h5::{herr_t, hsize_t, H5_INDEX_CRT_ORDER, H5_INDEX_NAME, H5_ITER_INC};
+use hdf5_metno_sys::h5::{
+    herr_t, hsize_t, H5free_memory, H5_INDEX_CRT_ORDER, H5_INDEX_NAME, H5_ITER_INC,
+};
 #[allow(deprecated)] // H5Aget_num_attrs: the count without version-dependent structs.
 use hdf5_metno_sys::h5a::{
     H5Aclose, H5Aget_name, H5Aget_num_attrs, H5Aget_space, H5Aget_type, H5Aopen_by_idx, H5Aread,
@@ -32,8 +34,9 @@ use hdf5_metno_sys::h5s::{
 };
 use hdf5_metno_sys::h5t::{
     hvl_t, H5T_class_t, H5T_direction_t, H5Tclose, H5Tcopy, H5Tget_class, H5Tget_cset,
-    H5Tget_native_type, H5Tget_size, H5Tis_variable_str, H5Tset_cset, H5Tset_size, H5Tvlen_create,
-    H5T_C_S1, H5T_STD_REF_OBJ, H5T_VARIABLE,
+    H5Tget_member_name, H5Tget_member_value, H5Tget_native_type, H5Tget_nmembers, H5Tget_size,
+    H5Tget_super, H5Tis_variable_str, H5Tset_cset, H5Tset_size, H5Tvlen_create, H5T_C_S1,
+    H5T_STD_REF_OBJ, H5T_VARIABLE,
 };
 use hdf5_metno_sys::h5z::H5Z_FILTER_DEFLATE;
 
@@ -130,6 +133,7 @@ pub(crate) fn read_groups(
             next_dimid: 0,
             found: Vec::new(),
             max_inline,
+            url: url.to_string(),
         };
         // The root group as an object (attribute calls on a file id fail in 1.10).
         // SAFETY: `file` is open; the name is NUL-terminated.
@@ -155,6 +159,8 @@ struct Walk {
     next_dimid: i64,
     found: Vec<Found>,
     max_inline: usize,
+    /// The file, for warnings.
+    url: String,
 }
 
 /// One dim of a group: its key (the scale's full path, or a phony dim's), name, length
@@ -260,7 +266,33 @@ impl Walk {
             .collect();
         // SAFETY: `d` is an open dataset.
         let dtype = id(unsafe { H5Dget_type(d.id) }, H5Tclose, "H5Dget_type")?;
-        let numeric = element_type(&dtype);
+        // SAFETY: `dtype` is an open datatype.
+        let class = unsafe { H5Tget_class(dtype.id) };
+        if matches!(class, H5T_class_t::H5T_VLEN | H5T_class_t::H5T_OPAQUE) {
+            // Skipped, as the netCDF reader skips them.
+            crate::warning::warn(format!(
+                "{}: variable {name:?} has a {} type, which xr cannot represent; it is skipped",
+                self.url,
+                if class == H5T_class_t::H5T_VLEN {
+                    "variable-length"
+                } else {
+                    "opaque"
+                }
+            ));
+            return Ok(None);
+        }
+        // An enum reads as its integers (as libnetcdf reads it), its labels as CF flags.
+        let mut attrs = attrs;
+        let numeric = match enum_flags(&dtype)? {
+            Some((base, values, labels)) => {
+                if !attrs.contains_key("flag_values") && !attrs.contains_key("flag_meanings") {
+                    attrs.insert("flag_values".into(), AttrValue::Array(values));
+                    attrs.insert("flag_meanings".into(), AttrValue::Str(labels.join(" ")));
+                }
+                element_type(&base)
+            }
+            None => element_type(&dtype),
+        };
         let dcpl = id(
             // SAFETY: `d` is an open dataset.
             unsafe { H5Dget_create_plist(d.id) },
@@ -774,6 +806,50 @@ fn ne_array(dtype: DType, shape: &[usize], bytes: &[u8]) -> Result<NdArray, Stri
         NdArray::from_shape_vec(shape, values).map_err(|e| e.to_string())
     }
     with_numeric_dtype!(dtype, |T| build::<T>(shape, bytes), other => Err(format!("no array of {other}")))
+}
+
+/// For an enum type: its base integer type, its values and labels (in the type's
+/// member order, as libnetcdf lists them).
+fn enum_flags(t: &Id) -> Result<Option<(Id, NdArray, Vec<String>)>, String> {
+    // SAFETY: `t` is an open datatype.
+    if unsafe { H5Tget_class(t.id) } != H5T_class_t::H5T_ENUM {
+        return Ok(None);
+    }
+    // SAFETY: `t` is an open enum type.
+    let base = id(unsafe { H5Tget_super(t.id) }, H5Tclose, "H5Tget_super")?;
+    let Some((dtype, big_endian, size)) = element_type(&base) else {
+        return Ok(None);
+    };
+    // SAFETY: `t` is an open enum type.
+    let n = u32::try_from(unsafe { H5Tget_nmembers(t.id) }).map_err(|_| "H5Tget_nmembers")?;
+    let mut bytes = Vec::with_capacity(n as usize * size);
+    let mut labels = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let mut value = vec![0u8; size];
+        // SAFETY: `value` holds one element of the enum's base type.
+        if unsafe { H5Tget_member_value(t.id, i, value.as_mut_ptr().cast()) } < 0 {
+            return Err("H5Tget_member_value failed".into());
+        }
+        if big_endian != cfg!(target_endian = "big") {
+            value.reverse();
+        }
+        bytes.extend_from_slice(&value);
+        // SAFETY: the library allocates the name; it is freed below, once.
+        let name = unsafe { H5Tget_member_name(t.id, i) };
+        if name.is_null() {
+            return Err("H5Tget_member_name failed".into());
+        }
+        // SAFETY: a NUL-terminated string from the library.
+        labels.push(
+            unsafe { CStr::from_ptr(name) }
+                .to_string_lossy()
+                .into_owned(),
+        );
+        // SAFETY: allocated by the library, freed once.
+        unsafe { H5free_memory(name.cast()) };
+    }
+    let values = ne_array(dtype, &[n as usize], &bytes)?;
+    Ok(Some((base, values, labels)))
 }
 
 /// The whole dataset, in the machine's byte order.
