@@ -107,16 +107,18 @@ const DIM_ONLY: &str = "This is a netCDF dimension but not a netCDF variable";
 /// netcdf-c's prefix for a dim whose name a non-coordinate variable also has.
 const NON_COORD: &str = "_nc4_non_coord_";
 
-/// Reads the groups of the HDF5 file behind `source` (`url` names it), in netcdf-c's
-/// order; unchunked variables up to `max_inline` bytes are read whole.
+/// Reads the groups of the HDF5 file behind `source` (`url` names it; `first_page` is
+/// its first [`super::vfd::PAGE`] bytes, already read), in netcdf-c's order; unchunked
+/// variables up to `max_inline` bytes are read whole.
 ///
 /// `Err` is a reason without the URL (the caller adds it).
 pub(crate) fn read_groups(
     url: &str,
     source: std::sync::Arc<dyn RangeSource>,
+    first_page: Vec<u8>,
     max_inline: usize,
 ) -> Result<Vec<Group>, String> {
-    let shared = Shared::new(source);
+    let shared = Shared::new(source).with_first_page(first_page);
     let name = file_name(url)?;
     let _lock = hdf5_metno_sys::LOCK.lock();
     let _quiet = QuietErrors::new();

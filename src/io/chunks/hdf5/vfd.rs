@@ -38,6 +38,8 @@ pub(crate) trait RangeSource: Send + Sync {
 pub(crate) struct Shared {
     source: Arc<dyn RangeSource>,
     error: Mutex<Option<String>>,
+    /// The file's first page, if the caller already read it.
+    first_page: Option<Vec<u8>>,
 }
 
 impl Shared {
@@ -45,7 +47,15 @@ impl Shared {
         Shared {
             source,
             error: Mutex::new(None),
+            first_page: None,
         }
+    }
+
+    /// With the file's first page (its first [`PAGE`] bytes, or all of a shorter file)
+    /// already read: files opened through it start with it cached.
+    pub(crate) fn with_first_page(mut self, page: Vec<u8>) -> Self {
+        self.first_page = Some(page);
+        self
     }
 
     /// The first error of a read, if any.
@@ -67,7 +77,8 @@ struct Info {
     shared: *const Shared,
 }
 
-const PAGE: u64 = 64 << 10;
+/// The driver's unit of reading and caching.
+pub(crate) const PAGE: u64 = 64 << 10;
 
 /// One open file: libhdf5's public `H5FD_t` fields first (it fills them in), then ours.
 #[repr(C)]
@@ -256,14 +267,21 @@ unsafe extern "C" fn open(
     if shared.is_null() {
         return ptr::null_mut();
     }
-    // SAFETY: the caller of `open_file` keeps `Shared` alive while the file is open.
-    let eof = unsafe { &*shared }.source.size();
+    // SAFETY: the caller of `access_list` keeps `Shared` alive while the file is open.
+    let shared_ref = unsafe { &*shared };
+    let eof = shared_ref.source.size();
+    let mut pages = HashMap::new();
+    if let Some(page) = &shared_ref.first_page {
+        if page.len() as u64 == PAGE.min(eof) {
+            pages.insert(0, page.clone());
+        }
+    }
     let file = Box::new(File {
         public: [0; 16],
         shared,
         eoa: 0,
         eof,
-        pages: HashMap::new(),
+        pages,
     });
     Box::into_raw(file).cast()
 }
