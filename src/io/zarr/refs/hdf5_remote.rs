@@ -16,7 +16,7 @@ use super::store::fetch_object;
 use super::{refs_error, Reference, References};
 use crate::error::Result;
 use crate::io::chunks::hdf5::tree::{read_groups, Content};
-use crate::io::chunks::hdf5::vfd::RangeSource;
+use crate::io::chunks::hdf5::vfd::{RangeSource, PAGE};
 use crate::io::zarr::remote::{block_on, object_at, runtime};
 use crate::io::zarr::store::StorageOptions;
 
@@ -73,8 +73,8 @@ impl References {
             path,
             size: meta.size,
         };
-        check_signature(&source).map_err(fail)?;
-        let groups = read_groups(url, Arc::new(source), MAX_INLINE_BYTES)
+        let first = check_signature(&source).map_err(fail)?;
+        let groups = read_groups(url, Arc::new(source), first, MAX_INLINE_BYTES)
             .map_err(|e| fail(format!("reading the HDF5 metadata: {e}")))?;
         let file = Path::new(url);
         let mut refs = References::new();
@@ -118,22 +118,22 @@ impl References {
 }
 
 /// Fails unless the object starts with HDF5's signature (at 0, 512, 1024, ...: after a
-/// user block), saying what it is instead.
-fn check_signature(source: &ObjectSource) -> std::result::Result<(), String> {
-    let head = source.read(0, source.size.min(8))?;
+/// user block), saying what it is instead; else the file's first page, which libhdf5
+/// reads next (so that the check costs no request of its own).
+fn check_signature(source: &ObjectSource) -> std::result::Result<Vec<u8>, String> {
+    let head = source.read(0, source.size.min(PAGE))?;
     if head.starts_with(b"CDF\x01") || head.starts_with(b"CDF\x02") || head.starts_with(b"CDF\x05")
     {
         return Err(format!("a NetCDF-3 file: {NOT_HDF5}"));
     }
     let mut at = 0u64;
     while at + 8 <= source.size {
-        let sig = if at == 0 {
-            head.clone()
-        } else {
-            source.read(at, 8)?
+        let sig = match head.get(at as usize..at as usize + 8) {
+            Some(sig) => sig.to_vec(),
+            None => source.read(at, 8)?,
         };
         if sig == b"\x89HDF\r\n\x1a\n" {
-            return Ok(());
+            return Ok(head);
         }
         at = if at == 0 { 512 } else { at * 2 };
     }
