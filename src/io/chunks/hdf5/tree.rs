@@ -33,10 +33,10 @@ use hdf5_metno_sys::h5s::{
     H5Sget_simple_extent_npoints, H5Sget_simple_extent_type, H5S_ALL,
 };
 use hdf5_metno_sys::h5t::{
-    hvl_t, H5T_class_t, H5T_direction_t, H5Tclose, H5Tcopy, H5Tget_class, H5Tget_cset,
-    H5Tget_member_name, H5Tget_member_value, H5Tget_native_type, H5Tget_nmembers, H5Tget_size,
-    H5Tget_super, H5Tis_variable_str, H5Tset_cset, H5Tset_size, H5Tvlen_create, H5T_C_S1,
-    H5T_STD_REF_OBJ, H5T_VARIABLE,
+    hvl_t, H5T_class_t, H5T_direction_t, H5Tclose, H5Tcopy, H5Tcreate, H5Tget_class, H5Tget_cset,
+    H5Tget_member_name, H5Tget_member_type, H5Tget_member_value, H5Tget_native_type,
+    H5Tget_nmembers, H5Tget_size, H5Tget_super, H5Tinsert, H5Tis_variable_str, H5Tset_cset,
+    H5Tset_size, H5Tvlen_create, H5T_C_S1, H5T_STD_REF_OBJ, H5T_VARIABLE,
 };
 use hdf5_metno_sys::h5z::H5Z_FILTER_DEFLATE;
 
@@ -205,12 +205,10 @@ impl Walk {
                     } else {
                         format!("{path}/{name}")
                     };
-                    if let Some(found) = self
+                    let found = self
                         .dataset(&obj, at, &name)
-                        .map_err(|e| format!("variable {full}: {e}"))?
-                    {
-                        self.found.push(found);
-                    }
+                        .map_err(|e| format!("variable {full}: {e}"))?;
+                    self.found.extend(found);
                 }
                 _ => {}
             }
@@ -236,7 +234,7 @@ impl Walk {
     }
 
     /// A dataset as a netCDF variable; `None` for a dimension without a variable.
-    fn dataset(&mut self, d: &Id, group: usize, name: &str) -> Result<Option<Found>, String> {
+    fn dataset(&mut self, d: &Id, group: usize, name: &str) -> Result<Vec<Found>, String> {
         let all = read_all_attrs(d.id)?;
         let is_scale =
             matches!(all.get("CLASS"), Some(AttrValue::Str(c)) if c == "DIMENSION_SCALE");
@@ -258,7 +256,7 @@ impl Walk {
         }
         if let Some(AttrValue::Str(n)) = all.get("NAME") {
             if is_scale && n.starts_with(DIM_ONLY) {
-                return Ok(None);
+                return Ok(Vec::new());
             }
         }
         let attrs: Attrs = all
@@ -281,7 +279,7 @@ impl Walk {
                     "opaque"
                 }
             ));
-            return Ok(None);
+            return Ok(Vec::new());
         }
         // An enum reads as its integers (as libnetcdf reads it), its labels as CF flags.
         let mut attrs = attrs;
@@ -302,94 +300,165 @@ impl Walk {
             "H5Dget_create_plist",
         )?;
         let deflate_level = deflate_level(&dcpl);
-        let content = match numeric {
-            None => Content::Unsupported(format!(
-                "its type ({}) has no Zarr v2 reference (numbers only)",
-                type_name(&dtype)
-            )),
-            Some((dt, _, size)) => {
-                // SAFETY: `dcpl` is an open dataset creation property list.
-                let chunked = unsafe { H5Pget_layout(dcpl.id) } == H5D_layout_t::H5D_CHUNKED;
-                let layout = if chunked {
-                    match probe_dataset(d)? {
-                        Probe::Layout(l) => Some(l),
-                        Probe::Unsupported(_) => None,
-                    }
-                } else {
-                    None
-                };
-                match layout {
-                    Some(l) => Content::Chunked(l),
-                    None => {
-                        let n: usize = extent.iter().product();
-                        let bytes = n.saturating_mul(size);
-                        if bytes > self.max_inline {
-                            Content::Unsupported(format!(
-                                "it is not chunked and holds {bytes} bytes, more than the {} \
-                                 a reference file inlines; store it chunked (nccopy -c, or \
-                                 chunksizes when writing) to reference it by ranges",
-                                self.max_inline
-                            ))
-                        } else {
-                            Content::Values(read_values(d, &dtype, dt, &extent)?)
+        let contents = if class == H5T_class_t::H5T_COMPOUND {
+            self.compound_members(d, &dtype, name, &extent)?
+        } else {
+            let content = match numeric {
+                None => Content::Unsupported(format!(
+                    "its type ({}) has no Zarr v2 reference (numbers only)",
+                    type_name(&dtype)
+                )),
+                Some((dt, _, size)) => {
+                    // SAFETY: `dcpl` is an open dataset creation property list.
+                    let chunked = unsafe { H5Pget_layout(dcpl.id) } == H5D_layout_t::H5D_CHUNKED;
+                    let layout = if chunked {
+                        match probe_dataset(d)? {
+                            Probe::Layout(l) => Some(l),
+                            Probe::Unsupported(_) => None,
+                        }
+                    } else {
+                        None
+                    };
+                    match layout {
+                        Some(l) => Content::Chunked(l),
+                        None => {
+                            self.inline(&extent, size, || read_values(d, &dtype, dt, &extent))?
                         }
                     }
                 }
-            }
+            };
+            // netcdf-c's name for a variable named as a dim it does not have.
+            vec![(dim_name(name), content)]
         };
-        // Dims of a variable that will be an error anyway are not looked for: its type
+        // Dims of variables that will be errors anyway are not looked for: their type
         // is the error, as for a local file.
-        let dims: Vec<(String, String)> =
-            if extent.is_empty() || matches!(content, Content::Unsupported(_)) {
-                Vec::new()
-            } else if is_scale {
-                if extent.len() != 1 {
-                    return Err("a multidimensional coordinate variable (netCDF's \
+        let needs_dims = !extent.is_empty()
+            && contents
+                .iter()
+                .any(|(_, c)| !matches!(c, Content::Unsupported(_)));
+        let (dims, phony) = if !needs_dims {
+            (Vec::new(), None)
+        } else if is_scale {
+            if extent.len() != 1 {
+                return Err("a multidimensional coordinate variable (netCDF's \
                             _Netcdf4Coordinates) is not supported"
-                        .into());
-                }
-                let own = object_path(d.id)?;
-                vec![(own, dim_name(name))]
-            } else {
-                let Some(scales) = dimension_list(d.id)? else {
-                    return Ok(Some(Found {
-                        group,
-                        name: dim_name(name),
-                        dims: Vec::new(),
-                        phony: Some(unlimited),
-                        extent,
-                        attrs,
-                        deflate_level,
-                        content,
-                    }));
-                };
-                if scales.len() != extent.len() {
+                    .into());
+            }
+            (vec![(object_path(d.id)?, dim_name(name))], None)
+        } else {
+            match dimension_list(d.id)? {
+                None => (Vec::new(), Some(unlimited)),
+                Some(scales) if scales.len() != extent.len() => {
                     return Err(format!(
-                        "it has {} dimensions and {} dimension scales (DIMENSION_LIST): not a \
-                     netCDF-4 variable",
+                        "it has {} dimensions and {} dimension scales (DIMENSION_LIST): not \
+                         a netCDF-4 variable",
                         extent.len(),
                         scales.len()
-                    ));
+                    ))
                 }
-                scales
-                    .into_iter()
-                    .map(|p| {
-                        let n = dim_name(p.rsplit('/').next().unwrap_or(&p));
-                        (p, n)
-                    })
-                    .collect()
+                Some(scales) => {
+                    let dims = scales
+                        .into_iter()
+                        .map(|p| {
+                            let n = dim_name(p.rsplit('/').next().unwrap_or(&p));
+                            (p, n)
+                        })
+                        .collect();
+                    (dims, None)
+                }
+            }
+        };
+        Ok(contents
+            .into_iter()
+            .map(|(name, content)| Found {
+                group,
+                name,
+                dims: dims.clone(),
+                phony: phony.clone(),
+                extent: extent.clone(),
+                attrs: attrs.clone(),
+                deflate_level,
+                content,
+            })
+            .collect())
+    }
+
+    /// Values of `extent` elements of `size` bytes read by `read`, or an error past the
+    /// inline limit.
+    fn inline(
+        &self,
+        extent: &[usize],
+        size: usize,
+        read: impl FnOnce() -> Result<NdArray, String>,
+    ) -> Result<Content, String> {
+        let bytes = extent.iter().product::<usize>().saturating_mul(size);
+        if bytes > self.max_inline {
+            return Ok(Content::Unsupported(format!(
+                "it is not chunked and holds {bytes} bytes, more than the {} a reference file \
+                 inlines; store it chunked (nccopy -c, or chunksizes when writing) to \
+                 reference it by ranges",
+                self.max_inline
+            )));
+        }
+        read().map(Content::Values)
+    }
+
+    /// The members of a compound variable as the netCDF reader gives them: one variable
+    /// `name.member` per member of numbers (its values read and inlined) or characters
+    /// (an error: text has no reference); other members skipped with a warning.
+    fn compound_members(
+        &self,
+        d: &Id,
+        dtype: &Id,
+        name: &str,
+        extent: &[usize],
+    ) -> Result<Vec<(String, Content)>, String> {
+        let name = dim_name(name);
+        // SAFETY: `dtype` is an open compound type.
+        let n = u32::try_from(unsafe { H5Tget_nmembers(dtype.id) })
+            .map_err(|_| "H5Tget_nmembers failed")?;
+        let mut out = Vec::new();
+        for i in 0..n {
+            let member = member_name(dtype, i)?;
+            // SAFETY: `dtype` is an open compound type with more than `i` members.
+            let mtype = id(
+                unsafe { H5Tget_member_type(dtype.id, i) },
+                H5Tclose,
+                "H5Tget_member_type",
+            )?;
+            let full = format!("{name}.{member}");
+            // SAFETY: `mtype` is an open datatype.
+            let class = unsafe { H5Tget_class(mtype.id) };
+            let chars = match class {
+                // SAFETY: as above.
+                H5T_class_t::H5T_STRING => (unsafe { H5Tis_variable_str(mtype.id) }) <= 0,
+                H5T_class_t::H5T_ARRAY => {
+                    // SAFETY: `mtype` is an open array type.
+                    let base = id(unsafe { H5Tget_super(mtype.id) }, H5Tclose, "H5Tget_super")?;
+                    // SAFETY: `base` is an open datatype.
+                    (unsafe { H5Tget_class(base.id) }) == H5T_class_t::H5T_STRING
+                }
+                _ => false,
             };
-        Ok(Some(Found {
-            group,
-            // netcdf-c's name for a variable named as a dim it does not have.
-            name: dim_name(name),
-            dims,
-            phony: None,
-            extent,
-            attrs,
-            deflate_level,
-            content,
-        }))
+            let content = match element_type(&mtype) {
+                Some((dt, _, size)) => {
+                    self.inline(extent, size, || read_member(d, &mtype, &member, dt, extent))?
+                }
+                None if chars => Content::Unsupported(
+                    "its type (char) has no Zarr v2 reference (numbers only)".into(),
+                ),
+                None => {
+                    crate::warning::warn(format!(
+                        "{}: member {member:?} of the compound variable {name:?} has a type \
+                         xr cannot represent; it is skipped",
+                        self.url
+                    ));
+                    continue;
+                }
+            };
+            out.push((full, content));
+        }
+        Ok(out)
     }
 
     /// The groups with their variables, shapes from the dims' lengths: a dim is as
@@ -810,6 +879,69 @@ fn ne_array(dtype: DType, shape: &[usize], bytes: &[u8]) -> Result<NdArray, Stri
     with_numeric_dtype!(dtype, |T| build::<T>(shape, bytes), other => Err(format!("no array of {other}")))
 }
 
+/// The name of member `i` of a compound or enum type.
+fn member_name(t: &Id, i: u32) -> Result<String, String> {
+    // SAFETY: the library allocates the name; it is freed below, once.
+    let name = unsafe { H5Tget_member_name(t.id, i) };
+    if name.is_null() {
+        return Err("H5Tget_member_name failed".into());
+    }
+    // SAFETY: a NUL-terminated string from the library.
+    let out = unsafe { CStr::from_ptr(name) }
+        .to_string_lossy()
+        .into_owned();
+    // SAFETY: allocated by the library, freed once.
+    unsafe { H5free_memory(name.cast()) };
+    Ok(out)
+}
+
+/// Member `member` (of type `mtype`) of every record of the compound dataset `d`, in
+/// the machine's byte order.
+fn read_member(
+    d: &Id,
+    mtype: &Id,
+    member: &str,
+    dtype: DType,
+    extent: &[usize],
+) -> Result<NdArray, String> {
+    let cname = CString::new(member).map_err(|_| "a NUL in a member name")?;
+    // SAFETY: `mtype` is an open datatype.
+    let native = id(
+        unsafe { H5Tget_native_type(mtype.id, H5T_direction_t::H5T_DIR_ASCEND) },
+        H5Tclose,
+        "H5Tget_native_type",
+    )?;
+    // A compound of that member alone: libhdf5 picks it out of each record by name.
+    // SAFETY: a new compound type of one member's size.
+    let memtype = id(
+        unsafe { H5Tcreate(H5T_class_t::H5T_COMPOUND, dtype.size()) },
+        H5Tclose,
+        "H5Tcreate",
+    )?;
+    // SAFETY: `memtype` is open, `cname` NUL-terminated, the member at offset 0 fits.
+    if unsafe { H5Tinsert(memtype.id, cname.as_ptr(), 0, native.id) } < 0 {
+        return Err("H5Tinsert failed".into());
+    }
+    let n: usize = extent.iter().product();
+    let mut buf = vec![0u8; n * dtype.size()];
+    // SAFETY: `buf` holds `n` records of `memtype`.
+    if n > 0
+        && unsafe {
+            H5Dread(
+                d.id,
+                memtype.id,
+                H5S_ALL,
+                H5S_ALL,
+                H5P_DEFAULT,
+                buf.as_mut_ptr().cast(),
+            )
+        } < 0
+    {
+        return Err(format!("reading member {member:?} (H5Dread) failed"));
+    }
+    ne_array(dtype, extent, &buf)
+}
+
 /// For an enum type: its base integer type, its values and labels (in the type's
 /// member order, as libnetcdf lists them).
 fn enum_flags(t: &Id) -> Result<Option<(Id, NdArray, Vec<String>)>, String> {
@@ -836,19 +968,7 @@ fn enum_flags(t: &Id) -> Result<Option<(Id, NdArray, Vec<String>)>, String> {
             value.reverse();
         }
         bytes.extend_from_slice(&value);
-        // SAFETY: the library allocates the name; it is freed below, once.
-        let name = unsafe { H5Tget_member_name(t.id, i) };
-        if name.is_null() {
-            return Err("H5Tget_member_name failed".into());
-        }
-        // SAFETY: a NUL-terminated string from the library.
-        labels.push(
-            unsafe { CStr::from_ptr(name) }
-                .to_string_lossy()
-                .into_owned(),
-        );
-        // SAFETY: allocated by the library, freed once.
-        unsafe { H5free_memory(name.cast()) };
+        labels.push(member_name(t, i)?);
     }
     let values = ne_array(dtype, &[n as usize], &bytes)?;
     Ok(Some((base, values, labels)))
