@@ -375,7 +375,8 @@ const DIRECT_FILES: &[&str] = &[
     "datatree.nc",
     // Plain HDF5 (h5py): dims from netcdf-c's phony dims where no scale is attached.
     "hdf5_phony.h5",
-    // An enum variable (its integers, CF flags), a variable-length one skipped.
+    // An enum variable (its integers, CF flags), a compound one (a variable per member),
+    // a variable-length one skipped.
     "nc_enum.nc",
 ];
 
@@ -498,6 +499,23 @@ fn direct_references_are_those_of_a_local_copy() {
         let url = format!("s3://xr-same/{name}");
         let remote = References::from_hdf5_url(&url, &s3.s3_options()).unwrap();
         let local = References::from_netcdf(&data(name), Some(&url)).unwrap();
+        if *name == "nc_enum.nc" {
+            // The user types are there: compound members, the enum's flags.
+            for key in ["obs.time/.zarray", "obs.temp/0", "cloud/0"] {
+                assert!(remote.get(key).is_some(), "{key}");
+            }
+            let Some(Reference::Inline(attrs)) = remote.get("cloud/.zattrs") else {
+                panic!("no cloud/.zattrs");
+            };
+            let attrs: Value = serde_json::from_slice(attrs).unwrap();
+            // In the order the members were defined, as libnetcdf lists them.
+            assert_eq!(attrs["flag_meanings"], "stratus clear cumulus", "{attrs}");
+            assert_eq!(
+                attrs["flag_values"],
+                serde_json::json!([2, 0, 1]),
+                "{attrs}"
+            );
+        }
         // The same keys in the same order, the same documents and ranges: the same file.
         assert_eq!(
             String::from_utf8(remote.to_json().unwrap()).unwrap(),

@@ -4,8 +4,9 @@
   string datasets (`fixed`, `vlen`), so that every variable has references: a plain HDF5
   file (h5py, no netCDF attributes) whose datasets without dimension scales take
   netcdf-c's phony dims.
-- tests/data/nc_enum.nc: a netCDF-4 enum variable (members inserted out of value order)
-  and a variable-length one (skipped, as the netCDF reader skips it) beside a chunked float.
+- tests/data/nc_enum.nc: a netCDF-4 enum variable (members inserted out of value order),
+  a compound one of two numbers (read as one variable per member) and a variable-length
+  one (skipped, as the netCDF reader skips it) beside a chunked float.
 
 Run: /work/venv/bin/python tests/golden/make_url_fixtures.py   (h5py 3, netCDF4 1.7)
 """
@@ -37,6 +38,10 @@ def enum():
         v = d.createVariable("cloud", t, ("d",))
         v[:] = np.array([0, 1, 2, 1], np.uint8)
         v.long_name = "cloud type"
+        obs_t = d.createCompoundType(np.dtype([("time", "f8"), ("temp", "f4")]), "obs_t")
+        o = d.createVariable("obs", obs_t, ("d",))
+        o[:] = np.array([(i * 0.5, 10 + i) for i in range(4)], dtype=obs_t.dtype)
+        o.units = "various"
         vlen = d.createVLType(np.int32, "ragged_t")
         r = d.createVariable("ragged", vlen, ("d",))
         for i in range(4):
