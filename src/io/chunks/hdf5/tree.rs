@@ -1,10 +1,13 @@
 //! A NetCDF-4 file's groups, variables and attributes read with the HDF5 C API, as
-//! netcdf-c maps them: links in creation order, dimensions from dimension scales
-//! (`DIMENSION_LIST` references on variables, the scales' names), scales that are
-//! dimensions only (`NAME` "This is a netCDF dimension but not a netCDF variable")
-//! left out of the variables, netCDF's and HDF5's bookkeeping attributes dropped.
-//! Used for files at a URL, which libnetcdf cannot open: the file is opened through
-//! the range-read driver (`vfd.rs`).
+//! netcdf-c (and xr's netCDF reader on top of it) maps them: links in creation order,
+//! dimensions from dimension scales (`DIMENSION_LIST` references on variables, the
+//! scales' names), scales that are dimensions only (`NAME` "This is a netCDF dimension
+//! but not a netCDF variable") left out of the variables, netcdf-c's phony dims for
+//! datasets without scales, `_nc4_non_coord_` names, netCDF's and HDF5's bookkeeping
+//! attributes dropped, enums as their integers with CF flags, compounds as one variable
+//! per member, variable-length and opaque variables skipped. Used for files at a URL,
+//! which libnetcdf cannot open: the file is opened through the range-read driver
+//! (`vfd.rs`).
 
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
