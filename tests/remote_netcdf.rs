@@ -363,16 +363,271 @@ fn variables_of_types_without_references_are_errors_naming_them() {
     assert!(msg.contains("type"), "{msg}");
 }
 
-#[test]
-fn netcdf_files_at_urls_say_how_to_read_them() {
-    // Without an HDF5 metadata reader over byte ranges (see bench/remote/README.md), a
-    // NetCDF file at a URL is read through its references; the error says how.
-    for url in ["s3://bucket/file.nc", "https://host/data/file.h5"] {
-        let msg = Dataset::open_dataset(url).unwrap_err().to_string();
-        assert!(msg.contains(url) && msg.contains("xr refs"), "{msg}");
-        let msg = Dataset::refs(url).open().unwrap_err().to_string();
-        assert!(msg.contains(url) && msg.contains("xr refs"), "{msg}");
+/// Files read at a URL without a reference file: the chunked and contiguous fixtures,
+/// and the grouped one.
+const DIRECT_FILES: &[&str] = &[
+    "refs_filters.nc",
+    "compressed_chunked.nc",
+    "append_base_noleap.nc",
+    "append_base_360_day.nc",
+    "day360_daily.nc",
+    "mf_2000.nc",
+    "datatree.nc",
+    // Plain HDF5 (h5py): dims from netcdf-c's phony dims where no scale is attached.
+    "hdf5_phony.h5",
+    // An enum variable (its integers, CF flags), a compound one (a variable per member),
+    // a variable-length one skipped.
+    "nc_enum.nc",
+];
+
+/// The CF encoding both readers keep: stored dtype, time units and calendar, fill.
+fn assert_same_encoding(a: &Dataset, b: &Dataset, ctx: &str) {
+    for (name, v) in a.variables() {
+        let (e, f) = (v.encoding(), b.variable(name).unwrap().encoding());
+        let ctx = format!("{ctx}: {name} encoding");
+        assert_eq!(e.dtype, f.dtype, "{ctx} dtype");
+        assert_eq!(e.units, f.units, "{ctx} units");
+        assert_eq!(e.calendar, f.calendar, "{ctx} calendar");
+        match (&e.fill_value, &f.fill_value) {
+            (Some(x), Some(y)) => assert!(same_attr(x, y), "{ctx} fill {x:?} vs {y:?}"),
+            (x, y) => assert_eq!(x.is_some(), y.is_some(), "{ctx} fill"),
+        }
     }
+}
+
+/// Undecoded, the same variables, dims, dtypes, values and attributes; the Zarr reader
+/// lists `_FillValue` (from the array's `fill_value`) last where libnetcdf lists it in
+/// file order, so attributes compare as maps.
+fn assert_same_raw(a: &Dataset, b: &Dataset, ctx: &str) {
+    let sorted = |m: &xr::Attrs| {
+        let mut v: Vec<(String, AttrValue)> =
+            m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        v.sort_by(|x, y| x.0.cmp(&y.0));
+        v.into_iter().collect::<xr::Attrs>()
+    };
+    assert_same_attrs(&sorted(a.attrs()), &sorted(b.attrs()), ctx);
+    assert_eq!(a.variables().len(), b.variables().len(), "{ctx}: variables");
+    for (name, v) in a.variables() {
+        let w = b.variable(name).unwrap();
+        let ctx = format!("{ctx}: {name}");
+        assert_eq!(v.dims(), w.dims(), "{ctx} dims");
+        assert_eq!(v.dtype(), w.dtype(), "{ctx} dtype");
+        assert_same_attrs(&sorted(v.attrs()), &sorted(w.attrs()), &ctx);
+        let (x, y) = (v.values().unwrap(), w.values().unwrap());
+        assert!(x.equals(&y), "{ctx} values: {x:?} vs {y:?}");
+    }
+}
+
+/// Every group of `name` opened at `open(group)` reads as the local file's group, decoded
+/// and raw.
+fn assert_groups_read_as_the_file(name: &str, open: impl Fn(&str, bool) -> Dataset) {
+    let groups: &[&str] = match name {
+        "datatree.nc" => &["/", "model", "model/run1", "obs", "clim"],
+        "hdf5_phony.h5" => &["/", "grp", "grp/sub", "other"],
+        _ => &["/"],
+    };
+    for g in groups {
+        let ctx = format!("{name} {g}");
+        let direct = Dataset::open(data(name)).group(g).open().unwrap();
+        let remote = open(g, true);
+        assert!(
+            remote
+                .data_vars()
+                .all(|(_, v)| v.data().is_lazy() || v.ndim() <= 1),
+            "{ctx}: chunked data variables stay lazy"
+        );
+        assert_same(&direct, &remote, &ctx);
+        assert_same_encoding(&direct, &remote, &ctx);
+        let raw = Dataset::open(data(name))
+            .group(g)
+            .decode_cf(false)
+            .open()
+            .unwrap();
+        assert_same_raw(&raw, &open(g, false), &format!("{ctx} raw"));
+    }
+}
+
+#[test]
+fn netcdf_files_over_http_open_directly() {
+    let dir = temp_dir("direct-http");
+    for name in DIRECT_FILES {
+        std::fs::copy(data(name), dir.join(name)).unwrap();
+    }
+    let server = servers::range_http_server(&dir);
+    for name in DIRECT_FILES {
+        let url = format!("{}/{name}", server.url);
+        // open_dataset picks the route from the URL's extension.
+        let guessed = Dataset::open_dataset(&url).unwrap();
+        assert_same(&Dataset::open_dataset(data(name)).unwrap(), &guessed, &url);
+        assert_groups_read_as_the_file(name, |g, decode| {
+            Dataset::refs(&url)
+                .group(g)
+                .decode_cf(decode)
+                .open()
+                .unwrap()
+        });
+    }
+    drop(server);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn netcdf_files_on_s3_open_directly() {
+    let s3 = servers::s3_server();
+    s3.create_bucket("xr-direct");
+    let options = s3.s3_options();
+    for name in DIRECT_FILES {
+        upload(&s3, "xr-direct", name, std::fs::read(data(name)).unwrap());
+        let url = format!("s3://xr-direct/{name}");
+        assert_groups_read_as_the_file(name, |g, decode| {
+            Dataset::refs(&url)
+                .storage_options(options.clone())
+                .group(g)
+                .decode_cf(decode)
+                .open()
+                .unwrap()
+        });
+    }
+}
+
+#[test]
+fn direct_references_are_those_of_a_local_copy() {
+    let s3 = servers::s3_server();
+    s3.create_bucket("xr-same");
+    for name in DIRECT_FILES {
+        upload(&s3, "xr-same", name, std::fs::read(data(name)).unwrap());
+        let url = format!("s3://xr-same/{name}");
+        let remote = References::from_hdf5_url(&url, &s3.s3_options()).unwrap();
+        let local = References::from_netcdf(&data(name), Some(&url)).unwrap();
+        if *name == "nc_enum.nc" {
+            // The user types are there: compound members, the enum's flags.
+            for key in ["obs.time/.zarray", "obs.temp/0", "cloud/0"] {
+                assert!(remote.get(key).is_some(), "{key}");
+            }
+            let Some(Reference::Inline(attrs)) = remote.get("cloud/.zattrs") else {
+                panic!("no cloud/.zattrs");
+            };
+            let attrs: Value = serde_json::from_slice(attrs).unwrap();
+            // In the order the members were defined, as libnetcdf lists them.
+            assert_eq!(attrs["flag_meanings"], "stratus clear cumulus", "{attrs}");
+            assert_eq!(
+                attrs["flag_values"],
+                serde_json::json!([2, 0, 1]),
+                "{attrs}"
+            );
+        }
+        // The same keys in the same order, the same documents and ranges: the same file.
+        assert_eq!(
+            String::from_utf8(remote.to_json().unwrap()).unwrap(),
+            String::from_utf8(local.to_json().unwrap()).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+/// The variable an error names, if any.
+fn error_variable(e: &xr::Error) -> Option<String> {
+    match e {
+        xr::Error::Format { variable, .. } => variable.clone(),
+        _ => None,
+    }
+}
+
+/// Every fixture of `tests/data` (NetCDF-3, NetCDF-4, plain HDF5, truncated, with types
+/// references cannot hold): at a URL, the same references as from the local file, or an
+/// error where the local file has one, naming the same variable.
+#[test]
+fn every_fixture_at_a_url_has_the_references_of_the_local_file() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let server = servers::range_http_server(&dir);
+    let mut names: Vec<String> = Vec::new();
+    for sub in ["", "chunks/"] {
+        for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".nc") || name.ends_with(".h5") {
+                names.push(format!("{sub}{name}"));
+            }
+        }
+    }
+    names.sort();
+    assert!(names.len() > 40, "{names:?}");
+    let mut same = 0;
+    for name in &names {
+        let url = format!("{}/{name}", server.url);
+        let local = References::from_netcdf(&dir.join(name), Some(&url));
+        let remote = References::from_hdf5_url(&url, &StorageOptions::new());
+        match (local, remote) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(
+                    String::from_utf8(b.to_json().unwrap()).unwrap(),
+                    String::from_utf8(a.to_json().unwrap()).unwrap(),
+                    "{name}"
+                );
+                same += 1;
+            }
+            (Err(a), Err(b)) => {
+                assert_eq!(error_variable(&a), error_variable(&b), "{name}: {a} | {b}");
+                assert!(b.to_string().contains(&url), "{name}: {b}");
+            }
+            // libnetcdf refuses to read a variable behind a filter it does not know
+            // (chunks/corrupt.h5's lzf) where libhdf5 alone may have the filter.
+            (Err(a), Ok(_)) if !matches!(a, xr::Error::Format { .. }) => {}
+            (a, b) => panic!("{name}: local {:?}, at the URL {:?}", a.err(), b.err()),
+        }
+    }
+    assert!(same >= 25, "{same} of {} files referenced", names.len());
+}
+
+#[test]
+fn netcdf_files_at_urls_that_cannot_be_read_are_errors_naming_them() {
+    let s3 = servers::s3_server();
+    s3.create_bucket("xr-bad");
+    let options = s3.s3_options();
+    upload(
+        &s3,
+        "xr-bad",
+        "classic.nc",
+        std::fs::read(data("classic.nc")).unwrap(),
+    );
+    upload(&s3, "xr-bad", "text.nc", b"not a netCDF file\n".repeat(100));
+    upload(
+        &s3,
+        "xr-bad",
+        "chars.nc",
+        std::fs::read(data("nc_chars.nc")).unwrap(),
+    );
+    let open = |key: &str| {
+        let url = format!("s3://xr-bad/{key}");
+        let msg = Dataset::refs(&url)
+            .storage_options(options.clone())
+            .open()
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains(&url), "{msg}");
+        msg
+    };
+    let msg = open("missing.nc");
+    assert!(msg.to_lowercase().contains("not found"), "{msg}");
+    let msg = open("classic.nc");
+    assert!(msg.contains("NetCDF-3"), "{msg}");
+    let msg = open("text.nc");
+    assert!(msg.contains("not an HDF5 file"), "{msg}");
+    // A character variable: the error names it and its type, as from a local copy.
+    let msg = open("chars.nc");
+    let local = References::from_netcdf(&data("nc_chars.nc"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("variable") && msg.contains("type"), "{msg}");
+    assert!(local.contains("variable"), "{local}");
+    // No server at the address.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/file.nc");
+    let msg = Dataset::open_dataset(&url).unwrap_err().to_string();
+    assert!(msg.contains(&url), "{msg}");
 }
 
 #[test]
@@ -454,6 +709,47 @@ mod chunkings {
             let chunks: Vec<_> = shape.iter().map(|&n| 1..=n).collect();
             (Just(shape), chunks)
         })
+    }
+
+    /// Whatever the chunking and filters, the references built from the file at a URL are
+    /// those of the local file, and the file opened at the URL reads as the local one.
+    /// One range server for every case (a proptest runner inside one test).
+    #[test]
+    fn direct_references_are_the_local_ones_for_any_chunking() {
+        let dir = temp_dir("prop-direct");
+        let server = servers::range_http_server(&dir);
+        let case = std::sync::atomic::AtomicUsize::new(0);
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(12));
+        let cases = (
+            shape_and_chunks(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        );
+        runner
+            .run(
+                &cases,
+                |((shape, chunks), float, zlib, shuffle, fletcher32)| {
+                    let n = case.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let name = format!("v{n}.nc");
+                    let file = dir.join(&name);
+                    write(&file, &shape, &chunks, float, zlib, shuffle, fletcher32);
+                    let url = format!("{}/{name}", server.url);
+                    let remote = References::from_hdf5_url(&url, &StorageOptions::new()).unwrap();
+                    let local = References::from_netcdf(&file, Some(&url)).unwrap();
+                    prop_assert_eq!(remote.to_json().unwrap(), local.to_json().unwrap());
+                    let a = Dataset::open_dataset(&file).unwrap();
+                    let b = Dataset::open_dataset(&url).unwrap();
+                    let (a, b) = (a.variable("v").unwrap(), b.variable("v").unwrap());
+                    prop_assert_eq!(a.dtype(), b.dtype());
+                    prop_assert!(a.values().unwrap().equals(&b.values().unwrap()));
+                    Ok(())
+                },
+            )
+            .unwrap();
+        drop(server);
+        std::fs::remove_dir_all(dir).ok();
     }
 
     proptest! {

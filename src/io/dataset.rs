@@ -72,7 +72,12 @@ impl Dataset {
     /// Opens a NetCDF file or a Zarr store (the engine picked from the location: URLs,
     /// `*.zarr` and Zarr directories are Zarr, anything else NetCDF) with all CF
     /// decoding on; data variables are lazy, chunked as stored. A `*.json` path or URL
-    /// is a kerchunk reference file, opened as `Dataset::open_refs` opens it.
+    /// is a kerchunk reference file, opened as `Dataset::open_refs` opens it. A
+    /// NetCDF-4/HDF5 file at a URL (`s3://bucket/file.nc`, `https://host/file.h5`;
+    /// features `remote` and `direct`) needs no reference file: its metadata is read by
+    /// range requests and its chunks fetched when computed
+    /// (`References::from_hdf5_url`; S3 settings from the `AWS_*` variables, or
+    /// `Dataset::refs(url).storage_options(..)`).
     ///
     /// ```
     /// # fn main() -> xr::Result<()> {

@@ -36,6 +36,11 @@ use hdf5_metno_sys::h5t::{
 use super::filters::Filter;
 use crate::array::DType;
 
+#[cfg(feature = "remote")]
+pub(crate) mod tree;
+#[cfg(feature = "remote")]
+pub(crate) mod vfd;
+
 /// Where one stored chunk lives in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ChunkLoc {
@@ -151,7 +156,11 @@ pub(crate) fn probe(path: &Path, var_path: &str) -> Result<Probe, String> {
     // SAFETY: as above.
     let raw = unsafe { H5Dopen2(file.id, cvar.as_ptr(), H5P_DEFAULT) };
     let dset = id(raw, H5Dclose, "opening the dataset (H5Dopen2)")?;
+    probe_dataset(&dset)
+}
 
+/// Reads the layout of the open dataset `dset` (the caller holds the HDF5 lock).
+fn probe_dataset(dset: &Id) -> Result<Probe, String> {
     // SAFETY: `dset` is an open dataset.
     let dtype_id = id(unsafe { H5Dget_type(dset.id) }, H5Tclose, "H5Dget_type")?;
     let Some((dtype, big_endian, elem_size)) = element_type(&dtype_id) else {
@@ -249,7 +258,7 @@ pub(crate) fn probe(path: &Path, var_path: &str) -> Result<Probe, String> {
     if chunk_shape.contains(&0) {
         return Err(format!("chunk shape {chunk_shape:?} has a zero"));
     }
-    let chunks = chunk_index(&dset, &space, &shape, &chunk_shape)?;
+    let chunks = chunk_index(dset, &space, &shape, &chunk_shape)?;
     Ok(Probe::Layout(Layout {
         shape,
         chunk_shape,

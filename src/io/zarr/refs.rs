@@ -12,6 +12,10 @@
 //!
 //! - Reading: [`Dataset::open_refs`] (or [`Dataset::refs`] for options), and
 //!   [`Dataset::open_dataset`] on a `*.json` path or URL.
+//! - A NetCDF-4/HDF5 file at a URL (features `remote` and `direct`):
+//!   `References::from_hdf5_url` builds its references from its metadata, read by
+//!   libhdf5 through range requests; [`Dataset::open_dataset`] and
+//!   [`Dataset::open_refs`] on `s3://bucket/file.nc` or `https://host/file.nc` use it.
 //! - Writing (features `netcdf` and `direct`): [`References::from_netcdf`] builds the
 //!   references of a local NetCDF-4/HDF5 file from the direct reader's chunk index;
 //!   `xr refs FILE.nc OUT.json` writes them.
@@ -37,6 +41,8 @@
 
 #[cfg(feature = "direct")]
 mod build;
+#[cfg(all(feature = "remote", feature = "direct"))]
+mod hdf5_remote;
 #[cfg(all(feature = "netcdf", feature = "direct"))]
 mod netcdf;
 #[cfg(feature = "remote")]
@@ -273,17 +279,24 @@ pub(crate) fn is_remote_hdf5(location: &str) -> bool {
         && ext.is_some_and(|e| matches!(e.as_str(), "nc" | "nc4" | "h5" | "hdf5" | "he5" | "hdf"))
 }
 
-/// Remote NetCDF-4/HDF5 files are read through a reference file: libhdf5 here reads
-/// local files only, and no HDF5 metadata reader over byte ranges reads netcdf-c's
-/// files yet (see `bench/remote/README.md`).
+/// The references of a NetCDF-4/HDF5 file at a URL, read from its metadata by range
+/// requests ([`References::from_hdf5_url`]).
+#[cfg(all(feature = "remote", feature = "direct"))]
+fn remote_netcdf_references(url: &str, options: &StorageOptions) -> Result<References> {
+    References::from_hdf5_url(url, options)
+}
+
+/// Without the HDF5 metadata reader (feature `direct`) or remote reads (`remote`), a
+/// remote NetCDF-4/HDF5 file is read through a reference file written elsewhere.
+#[cfg(not(all(feature = "remote", feature = "direct")))]
 fn remote_netcdf_references(url: &str, _options: &StorageOptions) -> Result<References> {
     Err(refs_error(
         url,
         None,
         format!(
-            "a NetCDF-4/HDF5 file at a URL is read through its kerchunk references: write \
-             them from a local copy with `xr refs FILE.nc OUT.json --url {url}` (or \
-             References::from_netcdf), then open OUT.json"
+            "opening a NetCDF-4/HDF5 file at a URL needs xr built with the features \
+             `remote` and `direct`; otherwise write its kerchunk references from a local \
+             copy with `xr refs FILE.nc OUT.json --url {url}` and open OUT.json"
         ),
     ))
 }
@@ -342,9 +355,14 @@ impl OpenRefs {
     /// naming the file (and key) for a malformed reference file; then as
     /// [`super::OpenZarr::open`] for the Zarr metadata it holds. A chunk whose target
     /// is missing, or whose range runs past the end of its file, fails when computed,
-    /// with an [`Error::FileRead`] naming the variable and chunk. A NetCDF-4/HDF5 file
-    /// at a URL (`s3://bucket/file.nc`) is an [`Error::Format`] saying how to write
-    /// its references.
+    /// with an [`Error::FileRead`] naming the variable and chunk.
+    ///
+    /// A NetCDF-4/HDF5 file at a URL (`s3://bucket/file.nc`, `https://host/file.h5`:
+    /// `.nc`, `.nc4`, `.h5`, `.hdf5`, `.he5`, `.hdf`) needs no reference file: its
+    /// references are built from its metadata, read by range requests
+    /// ([`References::from_hdf5_url`], features `remote` and `direct`), with its errors
+    /// (a missing or unreachable object, NetCDF-3, not HDF5: [`Error::Format`] naming
+    /// the URL).
     pub fn open(&self) -> Result<Dataset> {
         if is_remote_hdf5(&self.location) {
             return self.open_references(remote_netcdf_references(

@@ -1,6 +1,6 @@
 //! The Zarr v2 documents and chunk references of one variable, from a description of its
-//! HDF5 storage (today libhdf5's, for local files; a reader of HDF5 metadata over byte
-//! ranges would give the same description for remote ones).
+//! HDF5 storage (libhdf5's, for local files and, through range reads, for files at a
+//! URL).
 
 use std::path::Path;
 
@@ -26,6 +26,9 @@ pub(super) struct StoredVariable {
     pub deflate_level: i64,
     pub storage: Storage,
 }
+
+/// The most bytes of an unchunked variable's values a reference file inlines.
+pub(super) const MAX_INLINE_BYTES: usize = 64 << 20;
 
 /// Where a variable's values are.
 pub(super) enum Storage {

@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use super::build::{add_variable, attrs_json, var_error, Storage, StoredVariable};
+use super::build::{
+    add_variable, attrs_json, var_error, Storage, StoredVariable, MAX_INLINE_BYTES,
+};
 use super::{Reference, References};
 use crate::dataset::{Compression, Variable};
 use crate::error::{Error, Result};
@@ -101,9 +103,6 @@ fn is_hdf5(path: &Path) -> Result<bool> {
     }
     Ok(false)
 }
-
-/// The most bytes of an unchunked variable's values a reference file inlines.
-const MAX_INLINE_BYTES: usize = 64 << 20;
 
 fn add_netcdf_variable(
     refs: &mut References,

@@ -188,7 +188,7 @@ fn open_remote(_url: &str, _options: &StorageOptions) -> std::result::Result<Tar
 /// One GET (a range request when `range` is set) on the remote-IO runtime; the answer
 /// must hold exactly the bytes asked for.
 #[cfg(feature = "remote")]
-fn fetch_object(
+pub(super) fn fetch_object(
     store: &Arc<dyn object_store::ObjectStore>,
     path: &object_store::path::Path,
     range: Option<(u64, u64)>,
