@@ -34,7 +34,12 @@ fi
 PORT=$("$TESTPY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$MOTO" -H 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
 MOTO_PID=$!
-trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
+# The same file over plain HTTP with byte ranges (the tests' range server): a server
+# whose cost per request does not grow with the object (moto's does, see README.md).
+HTTP_PORT=$("$TESTPY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd "$DATA" && exec python3 ../../../tests/common/range_server.py "$HTTP_PORT") >/dev/null 2>&1 &
+HTTP_PID=$!
+trap 'kill "$MOTO_PID" "$HTTP_PID" 2>/dev/null || true' EXIT
 export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT" AWS_ACCESS_KEY_ID=testing \
   AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_ALLOW_HTTP=true
 for _ in $(seq 100); do
@@ -59,6 +64,8 @@ for _ in $(seq "$REPEAT"); do
   "$BIN/examples/remote_read_bench" local "$FILE" tas | tee -a "$OUT"
   "$BIN/examples/remote_read_bench" refs "s3://xr-bench/$(basename "$REFS")" tas | tee -a "$OUT"
   "$BIN/examples/remote_read_bench" direct "s3://xr-bench/$NAME" tas | tee -a "$OUT"
+  "$BIN/examples/remote_read_bench" direct "http://127.0.0.1:$HTTP_PORT/$NAME" tas |
+    sed 's/^direct /direct-http /' | tee -a "$OUT"
 done
 "$TESTPY" - "$OUT" <<'PY'
 import statistics, sys
@@ -67,12 +74,14 @@ for line in open(sys.argv[1]):
     mode, secs, total = line.split()
     times.setdefault(mode, []).append(float(secs))
     sums.setdefault(mode, set()).add(total)
-if not sums["local"] == sums["refs"] == sums["direct"]:
+if not sums["local"] == sums["refs"] == sums["direct"] == sums["direct-http"]:
     sys.exit(f"SUMS DIFFER: {sums}")
 local = statistics.median(times["local"])
 refs, direct = statistics.median(times["refs"]), statistics.median(times["direct"])
 print(f"\nlocal direct read:        {local:.3f} s (median of {len(times['local'])})")
 print(f"S3 through references:    {refs:.3f} s   {refs / local:.2f}x local (target <= 1.5)")
 print(f"S3 file opened directly:  {direct:.3f} s   {direct / local:.2f}x local")
+http = statistics.median(times["direct-http"])
+print(f"HTTP file opened directly: {http:.3f} s   {http / local:.2f}x local")
 PY
 rm -f "$OUT"
