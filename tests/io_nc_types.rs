@@ -378,3 +378,49 @@ fn what_is_read_writes_back_and_reads_the_same() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Opens of one file while it is open share its handle: after the first Dataset is
+/// dropped the second still reads (libhdf5 once crashed converting a string fill value
+/// through a closed handle); a file rewritten since is opened anew, with its new values.
+#[test]
+fn a_file_open_twice_reads_after_the_first_is_dropped_and_a_rewrite_is_read_anew() {
+    let first = open("nc_user_types.nc").0;
+    let second = open("nc_user_types.nc").0;
+    let names: Vec<String> = first.variables().keys().cloned().collect();
+    drop(first);
+    let third = open("nc_user_types.nc").0;
+    for name in &names {
+        assert_eq!(
+            values_json(second.variable(name).unwrap()),
+            values_json(third.variable(name).unwrap()),
+            "{name}"
+        );
+    }
+
+    let dir = std::env::temp_dir().join(format!("xr_reopen_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("a.nc");
+    let write = |v: f64| {
+        let mut ds = Dataset::new();
+        ds.insert(
+            "x".to_string(),
+            Variable::new(&["n"], NdArray::from(vec![v, v + 1.0])).unwrap(),
+            false,
+        )
+        .unwrap();
+        ds.to_netcdf(&path).unwrap();
+    };
+    write(1.0);
+    let old = open_path(&path).0;
+    write(5.0);
+    let new = open_path(&path).0;
+    assert_eq!(
+        values_json(old.variable("x").unwrap()),
+        vec![Value::from(1.0), Value::from(2.0)]
+    );
+    assert_eq!(
+        values_json(new.variable("x").unwrap()),
+        vec![Value::from(5.0), Value::from(6.0)]
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

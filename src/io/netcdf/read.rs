@@ -3,7 +3,7 @@
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use indexmap::IndexMap;
 use netcdf::types::{
@@ -85,7 +85,61 @@ impl OpenOptions {
 /// An open file shared by every source reading from it.
 struct NcFile {
     path: PathBuf,
-    file: netcdf::File,
+    /// `None` only while it is being closed.
+    file: Option<netcdf::File>,
+}
+
+impl Drop for NcFile {
+    /// Closes the file under [`with_lock`], not only the `netcdf` crate's per-call lock:
+    /// a close between the calls of another thread's open of the same file (which libhdf5
+    /// shares between the two handles) left that open converting a variable-length fill
+    /// value through the closed handle, and crashed (1 run in 10 of `tests/io_nc_types.rs`).
+    fn drop(&mut self) {
+        let file = self.file.take();
+        with_lock(|| drop(file));
+    }
+}
+
+/// The files this process has open through libnetcdf, by identity: opening a file
+/// that is open already reuses its handle. Two handles on one file share libhdf5's
+/// objects, and libhdf5 converts a variable-length fill value through the handle that
+/// first opened its dataset: once that handle was closed while another stayed open,
+/// reading the variables' metadata through the other crashed (`tests/io_nc_types.rs`,
+/// its tests opening the same fixtures in parallel). xarray also keeps one handle per
+/// file (its file cache).
+static OPEN_FILES: Mutex<Vec<(FileKey, Weak<NcFile>)>> = Mutex::new(Vec::new());
+
+/// A file's identity and version: device, inode, size and modification time, so that
+/// a file replaced or rewritten since it was opened is opened anew.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileKey([i128; 5]);
+
+impl FileKey {
+    #[cfg(unix)]
+    fn of(path: &Path) -> Option<FileKey> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(FileKey([
+            m.dev().into(),
+            m.ino().into(),
+            m.size().into(),
+            m.mtime().into(),
+            m.mtime_nsec().into(),
+        ]))
+    }
+
+    #[cfg(not(unix))]
+    fn of(_path: &Path) -> Option<FileKey> {
+        None
+    }
+
+    /// The open handle on this file in `open` (the registry), if one is alive.
+    fn open_file(&self, open: &mut Vec<(FileKey, Weak<NcFile>)>) -> Option<Arc<NcFile>> {
+        open.retain(|(_, w)| w.strong_count() > 0);
+        open.iter()
+            .find(|(k, _)| k == self)
+            .and_then(|(_, w)| w.upgrade())
+    }
 }
 
 impl fmt::Debug for NcFile {
@@ -199,7 +253,8 @@ impl NetcdfSource {
             let var = self
                 .file
                 .file
-                .variable(&self.var_path)
+                .as_ref()
+                .and_then(|f| f.variable(&self.var_path))
                 .ok_or_else(|| format_error(path, name, "variable vanished from the file"))?;
             let ext: netcdf::Extents = if extents.is_empty() {
                 netcdf::Extents::All
@@ -817,19 +872,32 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
     let past_end = super::classic::check_header(path)?;
     // The netcdf crate unwraps some library results internally (listing variables and
     // attributes); a corrupt file must give an error, not a panic.
+    // A file this process has open already is read through the same handle (see
+    // `OPEN_FILES`, held until the new handle is in it, so that two threads opening one
+    // file make one handle).
+    let key = FileKey::of(path);
+    let mut registry = OPEN_FILES.lock().unwrap_or_else(PoisonError::into_inner);
+    let shared = key.as_ref().and_then(|k| k.open_file(&mut registry));
     let scan = std::panic::AssertUnwindSafe(|| {
         with_lock(|| -> Result<_> {
             #[cfg(feature = "direct")]
             crate::io::chunks::silence_diagnostics();
             let nc4 = !is_netcdf3(path);
-            let file = netcdf::open(path).map_err(|e| {
-                nc_error(
-                    path,
-                    None,
-                    "cannot open as NetCDF (not NetCDF, truncated or corrupt?)",
-                    e,
-                )
-            })?;
+            let opened = match &shared {
+                Some(_) => None,
+                None => Some(netcdf::open(path).map_err(|e| {
+                    nc_error(
+                        path,
+                        None,
+                        "cannot open as NetCDF (not NetCDF, truncated or corrupt?)",
+                        e,
+                    )
+                })?),
+            };
+            let file = opened
+                .as_ref()
+                .or_else(|| shared.as_ref().and_then(|nc| nc.file.as_ref()))
+                .ok_or_else(|| Error::internal("an open NetCDF file without its handle"))?;
             let (metas, global) = match group {
                 None => {
                     let metas = file
@@ -857,10 +925,10 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
                     (metas, read_attrs(path, None, grp.attributes())?)
                 }
             };
-            Ok((file, metas, global))
+            Ok((opened, metas, global))
         })
     });
-    let (file, metas, global) = crate::panic::catch_quietly(scan).map_err(|panic| {
+    let (opened, metas, global) = crate::panic::catch_quietly(scan).map_err(|panic| {
         format_error(
             path,
             None,
@@ -869,10 +937,20 @@ fn open(path: &Path, group: Option<&str>, options: &DecodeOptions) -> Result<Dat
             ),
         )
     })??;
-    let file = Arc::new(NcFile {
-        path: path.to_path_buf(),
-        file,
-    });
+    let file = match shared {
+        Some(nc) => nc,
+        None => {
+            let nc = Arc::new(NcFile {
+                path: path.to_path_buf(),
+                file: opened,
+            });
+            if let Some(key) = key {
+                registry.push((key, Arc::downgrade(&nc)));
+            }
+            nc
+        }
+    };
+    drop(registry);
     let mut unlimited_dims: Vec<String> = Vec::new();
     for d in metas.iter().flat_map(|m| &m.unlimited) {
         if !unlimited_dims.contains(d) {
