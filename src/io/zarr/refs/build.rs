@@ -47,6 +47,25 @@ pub(super) fn var_error(file: &Path, name: &str, reason: impl Into<String>) -> E
     }
 }
 
+/// A group's documents, `.zgroup` and `.zattrs` (its attributes), under `path` (the
+/// group's path in the file, without slashes at its ends; empty for the root); returns
+/// the prefix of the group's keys (`path/`, or nothing for the root).
+pub(super) fn add_group(refs: &mut References, path: &str, attrs: &Attrs) -> Result<String> {
+    let prefix = match path {
+        "" => String::new(),
+        g => format!("{g}/"),
+    };
+    refs.insert(
+        format!("{prefix}.zgroup"),
+        Reference::Inline(br#"{"zarr_format":2}"#.to_vec()),
+    );
+    refs.insert(
+        format!("{prefix}.zattrs"),
+        Reference::Inline(attrs_json(attrs, &[])?),
+    );
+    Ok(prefix)
+}
+
 /// Attributes as a `.zattrs` document, with `extra` entries after them.
 pub(super) fn attrs_json(attrs: &Attrs, extra: &[(&str, Value)]) -> Result<Vec<u8>> {
     let mut m = Map::new();

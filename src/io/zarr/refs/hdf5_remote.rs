@@ -9,11 +9,9 @@ use std::sync::Arc;
 
 use object_store::{ObjectStore, ObjectStoreExt as _};
 
-use super::build::{
-    add_variable, attrs_json, var_error, Storage, StoredVariable, MAX_INLINE_BYTES,
-};
+use super::build::{add_group, add_variable, var_error, Storage, StoredVariable, MAX_INLINE_BYTES};
 use super::store::fetch_object;
-use super::{refs_error, Reference, References};
+use super::{refs_error, References};
 use crate::error::Result;
 use crate::io::chunks::hdf5::tree::{read_groups, Content};
 use crate::io::chunks::hdf5::vfd::{RangeSource, PAGE};
@@ -79,18 +77,7 @@ impl References {
         let file = Path::new(url);
         let mut refs = References::new();
         for group in groups {
-            let prefix = match group.path.as_str() {
-                "" => String::new(),
-                g => format!("{g}/"),
-            };
-            refs.insert(
-                format!("{prefix}.zgroup"),
-                Reference::Inline(br#"{"zarr_format":2}"#.to_vec()),
-            );
-            refs.insert(
-                format!("{prefix}.zattrs"),
-                Reference::Inline(attrs_json(&group.attrs, &[])?),
-            );
+            let prefix = add_group(&mut refs, &group.path, &group.attrs)?;
             for v in group.variables {
                 let name = format!("{prefix}{}", v.name);
                 let storage = match v.content {

@@ -4,10 +4,8 @@
 
 use std::path::Path;
 
-use super::build::{
-    add_variable, attrs_json, var_error, Storage, StoredVariable, MAX_INLINE_BYTES,
-};
-use super::{Reference, References};
+use super::build::{add_group, add_variable, var_error, Storage, StoredVariable, MAX_INLINE_BYTES};
+use super::References;
 use crate::dataset::{Compression, Variable};
 use crate::error::{Error, Result};
 use crate::io::chunks::hdf5::{probe, Probe};
@@ -63,18 +61,7 @@ impl References {
                 .group(&group)
                 .open()?;
             // Keys of a subgroup's documents and arrays start with its path.
-            let prefix = match group.trim_matches('/') {
-                "" => String::new(),
-                g => format!("{g}/"),
-            };
-            refs.insert(
-                format!("{prefix}.zgroup"),
-                Reference::Inline(br#"{"zarr_format":2}"#.to_vec()),
-            );
-            refs.insert(
-                format!("{prefix}.zattrs"),
-                Reference::Inline(attrs_json(raw.attrs(), &[])?),
-            );
+            let prefix = add_group(&mut refs, group.trim_matches('/'), raw.attrs())?;
             for (name, var) in raw.variables() {
                 add_netcdf_variable(&mut refs, path, &url, &format!("{prefix}{name}"), var)?;
             }
