@@ -925,9 +925,21 @@ fn read_member(
     if unsafe { H5Tinsert(memtype.id, cname.as_ptr(), 0, native.id) } < 0 {
         return Err("H5Tinsert failed".into());
     }
+    read_whole(d, &memtype, dtype, extent, &format!("member {member:?}"))
+}
+
+/// Every element of the dataset `d` read as `memtype`, a type of `dtype`'s size in the
+/// machine's byte order; `what` names the values read in the error.
+fn read_whole(
+    d: &Id,
+    memtype: &Id,
+    dtype: DType,
+    extent: &[usize],
+    what: &str,
+) -> Result<NdArray, String> {
     let n: usize = extent.iter().product();
     let mut buf = vec![0u8; n * dtype.size()];
-    // SAFETY: `buf` holds `n` records of `memtype`.
+    // SAFETY: `buf` holds `n` elements of `memtype` (`dtype.size()` bytes each).
     if n > 0
         && unsafe {
             H5Dread(
@@ -940,7 +952,7 @@ fn read_member(
             )
         } < 0
     {
-        return Err(format!("reading member {member:?} (H5Dread) failed"));
+        return Err(format!("reading {what} (H5Dread) failed"));
     }
     ne_array(dtype, extent, &buf)
 }
@@ -985,24 +997,7 @@ fn read_values(d: &Id, ftype: &Id, dtype: DType, extent: &[usize]) -> Result<NdA
         H5Tclose,
         "H5Tget_native_type",
     )?;
-    let n: usize = extent.iter().product();
-    let mut buf = vec![0u8; n * dtype.size()];
-    // SAFETY: `buf` holds the whole dataset in the native type of the same size.
-    if n > 0
-        && unsafe {
-            H5Dread(
-                d.id,
-                native.id,
-                H5S_ALL,
-                H5S_ALL,
-                H5P_DEFAULT,
-                buf.as_mut_ptr().cast(),
-            )
-        } < 0
-    {
-        return Err("reading the values (H5Dread) failed".into());
-    }
-    ne_array(dtype, extent, &buf)
+    read_whole(d, &native, dtype, extent, "the values")
 }
 
 /// The deflate level of a dataset's pipeline (1 without deflate, as `from_netcdf`).
