@@ -126,14 +126,12 @@ impl RefStore {
                     Plan::Ready(Some(bytes)) => Ok(bytes),
                     Plan::Ready(None) => alone(),
                     Plan::Fetch(run) => {
-                        let end = run.pieces.last().map_or(offset, |p| p.offset + p.length);
-                        let got = fetch_object(store, path, Some((offset, end - offset)));
-                        self.readahead.deliver(&run, got.as_ref().ok());
-                        match got {
-                            Ok(bytes) => Ok(bytes.slice(0..usize::try_from(length).unwrap_or(0))),
+                        let (start, length) = super::readahead::Readahead::range(&run);
+                        let frames = stream_object(store, path, start, length).ok();
+                        match self.readahead.stream(run, frames) {
+                            Some(bytes) => Ok(bytes),
                             // The run failed: this chunk alone, for its own error.
-                            Err(_) if run.pieces.len() > 1 => alone(),
-                            Err(reason) => Err(fail(reason)),
+                            None => alone(),
                         }
                     }
                 }
@@ -213,6 +211,47 @@ pub(super) fn fetch_object(
         }
         None => block_on(&runtime, async { store.get(path).await?.bytes().await })
             .map_err(|e| e.to_string()),
+    }
+}
+
+/// The bytes `offset..offset + length` of an object as they arrive: one range request,
+/// its answer's body read frame by frame on the remote-IO runtime.
+#[cfg(feature = "remote")]
+fn stream_object(
+    store: &Arc<dyn object_store::ObjectStore>,
+    path: &object_store::path::Path,
+    offset: u64,
+    length: u64,
+) -> std::result::Result<Frames, String> {
+    use crate::io::zarr::remote::{block_on, runtime};
+    let runtime = runtime().map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
+    let options = object_store::GetOptions::new().with_range(Some(offset..offset + length));
+    let answer = block_on(&runtime, store.get_opts(path, options))
+        .map_err(|e| format!("bytes {offset}..{}: {e}", offset + length))?;
+    Ok(Frames {
+        runtime,
+        body: answer.into_stream(),
+    })
+}
+
+/// The body of a range request, a frame at a time (blocking on the remote-IO runtime).
+#[cfg(feature = "remote")]
+struct Frames {
+    runtime: tokio::runtime::Handle,
+    body: futures_core::stream::BoxStream<'static, object_store::Result<Bytes>>,
+}
+
+#[cfg(feature = "remote")]
+impl Iterator for Frames {
+    type Item = std::result::Result<Bytes, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let body = &mut self.body;
+        let frame = crate::io::zarr::remote::block_on(
+            &self.runtime,
+            std::future::poll_fn(|cx| body.as_mut().poll_next(cx)),
+        );
+        frame.map(|f| f.map_err(|e| e.to_string()))
     }
 }
 
