@@ -2,6 +2,7 @@
 
 use std::cell::RefCell;
 
+use crate::io::shuffle::unshuffle;
 use libdeflater::{DecompressionError, Decompressor};
 
 /// One stage of a dataset's filter pipeline.
@@ -102,7 +103,7 @@ impl Filter {
 
 /// Inflates a zlib stream into `out`; more than `limit` bytes is an error (corrupt data
 /// must not grow a buffer without bound). One libdeflate decompressor per thread.
-fn inflate(data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), DecodeError> {
+pub(crate) fn inflate(data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), DecodeError> {
     thread_local! {
         static INFLATE: RefCell<Decompressor> = RefCell::new(Decompressor::new());
     }
@@ -120,31 +121,6 @@ fn inflate(data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), DecodeErr
         // Corrupted or truncated: libdeflate's error kept as the cause.
         Err(e) => Err(DecodeError::library("inflate", e)),
     }
-}
-
-/// Undoes HDF5's byte shuffle into `out` (as long as `data`): byte `b` of element `i`
-/// was stored at `b * n + i`.
-pub(crate) fn unshuffle(data: &[u8], size: usize, out: &mut [u8]) {
-    if size <= 1 || data.len() < size {
-        out.copy_from_slice(data);
-        return;
-    }
-    let n = data.len() / size;
-    if size == 4 {
-        let p = |b: usize| &data[b * n..(b + 1) * n];
-        let planes = out.chunks_exact_mut(4).zip(p(0)).zip(p(1)).zip(p(2));
-        for ((((dst, &b0), &b1), &b2), &b3) in planes.zip(p(3)) {
-            dst.copy_from_slice(&[b0, b1, b2, b3]);
-        }
-    } else {
-        for (b, plane) in data[..n * size].chunks_exact(n).enumerate() {
-            for (dst, &src) in out.chunks_exact_mut(size).zip(plane) {
-                dst[b] = src;
-            }
-        }
-    }
-    // Trailing bytes that do not fill an element are stored as they are.
-    out[n * size..].copy_from_slice(&data[n * size..]);
 }
 
 /// HDF5's Fletcher-32 (`H5_checksum_fletcher32`): big-endian 16-bit words.
@@ -195,22 +171,6 @@ fn verify_fletcher32(data: &[u8]) -> Result<&[u8], String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unshuffle_inverts_shuffle() {
-        let elems: Vec<u8> = (0..23).collect();
-        // 5 elements of 4 bytes, 3 trailing bytes.
-        let mut shuffled = vec![0u8; 23];
-        for i in 0..5 {
-            for b in 0..4 {
-                shuffled[b * 5 + i] = elems[i * 4 + b];
-            }
-        }
-        shuffled[20..].copy_from_slice(&elems[20..]);
-        let mut out = vec![0u8; 23];
-        unshuffle(&shuffled, 4, &mut out);
-        assert_eq!(out, elems);
-    }
 
     #[test]
     fn fletcher32_matches_hdf5_on_known_input() {

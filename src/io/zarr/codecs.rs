@@ -13,9 +13,11 @@
 //! | `bitround` | (zarrs' `numcodecs.bitround`) | [`bitround`] | filter |
 //! | `fixedscaleoffset` | `numcodecs.fixedscaleoffset` | [`fixedscaleoffset`] | filter (in place of zarrs') |
 //! | `lzma` | `numcodecs.lzma` | [`lzma`] | compressor (bytes → bytes) |
+//! | `shuffle` | `numcodecs.shuffle` | [`shuffle`] | bytes → bytes (in place of zarrs', faster) |
+//! | `zlib` | `numcodecs.zlib` | `zlib` (feature `direct`) | zarrs' compressor, decoded by libdeflate |
 //!
 //! zarrs itself (cargo features of the `zarrs` dependency) reads and writes `zlib`, `bz2`
-//! (pure-Rust libbz2-rs), `shuffle` and v3 `numcodecs.bitround`; [`register`] gives
+//! (pure-Rust libbz2-rs) and v3 `numcodecs.bitround`; [`register`] gives
 //! `numcodecs.zlib`/`numcodecs.bz2` numcodecs' default level when zarr-python omits it.
 //!
 //! numcodecs filters see the chunk in memory, in the byte order of the filter's `dtype`;
@@ -32,7 +34,10 @@ mod fixedscaleoffset;
 mod lzma;
 mod packbits;
 mod quantize;
+mod shuffle;
 mod whole_chunk;
+#[cfg(feature = "direct")]
+mod zlib;
 
 use std::fmt;
 
@@ -50,7 +55,7 @@ pub(crate) fn register() {
     ONCE.call_once(|| {
         use zarrs::array::codec::api::{
             register_codec_v2, register_codec_v3, CodecRuntimePluginV2, CodecRuntimePluginV3,
-            CodecTraitsV3,
+            CodecTraitsV2, CodecTraitsV3,
         };
         use zarrs::array::codec::{Bz2Codec, ZlibCodec};
         use zarrs::metadata::v2::MetadataV2;
@@ -81,14 +86,40 @@ pub(crate) fn register() {
                 create_filter::<fixedscaleoffset::FixedScaleOffset>(metadata.configuration())
             },
         ));
+        // Ours in place of zarrs' `shuffle` (see `shuffle`), under both names.
+        let _ = register_codec_v3(CodecRuntimePluginV3::new(
+            |name| name == "numcodecs.shuffle",
+            |metadata: &MetadataV3| {
+                let config = metadata
+                    .configuration()
+                    .map(|c| (**c).clone())
+                    .unwrap_or_default();
+                shuffle::Shuffle::create(&config)
+            },
+        ));
+        let _ = register_codec_v2(CodecRuntimePluginV2::new(
+            |name| name == "shuffle",
+            |metadata: &MetadataV2| shuffle::Shuffle::create(metadata.configuration()),
+        ));
         let _ = register_codec_v2(CodecRuntimePluginV2::new(
             |name| name == blosc_typesize::ID,
             blosc_typesize::create,
         ));
         // The handles are dropped: the plugins stay registered for the process.
+        // With the direct reader's libdeflate: zarrs' codec decoded by it (see `zlib`).
+        #[cfg(feature = "direct")]
+        let zlib = zlib::Zlib::wrap;
+        #[cfg(not(feature = "direct"))]
+        let zlib = |codec| codec;
         let _ = register_codec_v3(CodecRuntimePluginV3::new(
             |name| name == "numcodecs.zlib",
-            |metadata: &MetadataV3| <ZlibCodec as CodecTraitsV3>::create(&with_level(metadata)),
+            move |metadata: &MetadataV3| {
+                zlib(<ZlibCodec as CodecTraitsV3>::create(&with_level(metadata)))
+            },
+        ));
+        let _ = register_codec_v2(CodecRuntimePluginV2::new(
+            |name| name == "zlib",
+            move |metadata: &MetadataV2| zlib(<ZlibCodec as CodecTraitsV2>::create(metadata)),
         ));
         let _ = register_codec_v3(CodecRuntimePluginV3::new(
             |name| name == "numcodecs.bz2",
