@@ -453,6 +453,31 @@ fn grouped_arithmetic_drops_ungrouped_and_adds_virtual_coord() {
 
 /// Many years of a lazy source: the number of tasks grows with the chunks only (not
 /// with the groups), and the peak memory does not grow with the number of years.
+/// Enough partial tasks (input batches of about 4 MB) that the partials are folded in
+/// several chains whose results are combined two by two: the same answer as eager.
+#[test]
+fn many_partials_in_several_chains_equal_eager() {
+    use xr::lazy::LazyArray;
+    let cal = Calendar::NoLeap;
+    let n = 365 * 2;
+    let start = CfDatetime::new(1900, 1, 1, cal).unwrap();
+    let t = date_range(start, None, Some(n), "D".parse().unwrap(), cal).unwrap();
+    let time = NdArray::datetime(ndarray::Array1::from(t).into_dyn().into_shared(), cal);
+    // Chunks of 37 steps of 50 x 50 f64 (740 KB): 20 chunks, about 5 per partial.
+    let src = LazyArray::random(&[n, 50, 50], &[37, 50, 50], 11).unwrap();
+    let lazy = DataArray::new(src, &["time", "y", "x"])
+        .unwrap()
+        .with_coord("time", &["time"], time)
+        .unwrap();
+    let eager = lazy.compute().unwrap();
+    for key in ["time.season", "time.month"] {
+        let l = lazy.groupby(key).unwrap().mean().unwrap();
+        assert!(l.values().is_lazy());
+        let e = eager.groupby(key).unwrap().mean().unwrap();
+        assert_same(&format!("mean by {key}"), &e, &l.compute().unwrap());
+    }
+}
+
 #[test]
 fn map_reduce_is_memory_bounded() {
     use xr::dist::LocalExecutor;

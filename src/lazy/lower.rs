@@ -28,6 +28,14 @@ use crate::error::{Error, Result};
 /// Partials combined per combine task.
 const FAN_IN: usize = 8;
 
+/// The most independent combine chains a grouped reduction's partials are split into
+/// (contiguous runs of its partials, each folded on its own, then one combine of their
+/// results). A fixed number, not the executor's: the graph, and so the answer's bits,
+/// are the same whatever runs it. On MPI, each rank's share of the partials is then a
+/// few whole chains whose results alone cross ranks, instead of one chain that every
+/// partial of the other ranks has to reach.
+const CHAIN_SEGMENTS: usize = 8;
+
 /// Input bytes a grouped-reduction partial task may cover when its chunks are small.
 pub(crate) const BATCH_BYTES: usize = 4 << 20;
 
@@ -570,9 +578,11 @@ impl Lowering {
             }
         };
         // The combines are made as the partials come, so that task ids (the executor's
-        // order) finish each combine before starting more partials; a chain, not a
-        // tree, so that the partials alive at once do not grow with the grouped axis.
-        let mut tree = CombineChain::default();
+        // order) finish each combine before starting more partials; chains, not a tree,
+        // so that the partials alive at once do not grow with the grouped axis; a few
+        // chains one after the other (CHAIN_SEGMENTS), each finished before the next.
+        let mut chain = CombineChain::default();
+        let mut roots = PairTree::default();
         let mut offset = 0;
         // Consecutive chunks along the grouped axis share one partial task, up to about
         // BATCH_BYTES of input: one time step per chunk would otherwise make a dense
@@ -593,7 +603,14 @@ impl Lowering {
             (b + len) * row_bytes <= BATCH_BYTES
                 || (b < MIN_BATCH_ROWS && (b + len) * row_bytes <= MAX_BATCH_BYTES)
         });
-        for &len in &batches {
+        let segments = batches.len().clamp(1, CHAIN_SEGMENTS);
+        for (i, &len) in batches.iter().enumerate() {
+            if i > 0 && i * segments / batches.len() != (i - 1) * segments / batches.len() {
+                let done = std::mem::take(&mut chain);
+                if let Some(root) = done.finish(|deps| self.combine(deps, label, combine(plan))) {
+                    roots.push(root, |deps| self.combine(deps, label, combine(plan)));
+                }
+            }
             let mut r = out_region.clone();
             r[axis] = offset..offset + len;
             let p = Arc::clone(plan);
@@ -606,9 +623,12 @@ impl Lowering {
                 })),
             )?;
             offset += len;
-            tree.push(id, |deps| self.combine(deps, label, combine(plan)));
+            chain.push(id, |deps| self.combine(deps, label, combine(plan)));
         }
-        let root = tree
+        if let Some(root) = chain.finish(|deps| self.combine(deps, label, combine(plan))) {
+            roots.push(root, |deps| self.combine(deps, label, combine(plan)));
+        }
+        let root = roots
             .finish(|deps| self.combine(deps, label, combine(plan)))
             .ok_or_else(|| Error::internal("a grouped reduction has at least one partial"))?;
         let p = Arc::clone(plan);
@@ -968,10 +988,86 @@ impl CombineChain {
     }
 }
 
+/// Results combined two by two as they arrive (a binary counter): the results of the
+/// chains of one grouped reduction. At most one result per level is waiting, and a
+/// contiguous run of chains (one MPI rank's share) is combined within the run before
+/// anything leaves it.
+#[derive(Default)]
+struct PairTree {
+    /// (level, task): the levels strictly decrease from the bottom.
+    waiting: Vec<(u32, TaskId)>,
+}
+
+impl PairTree {
+    fn push(&mut self, id: TaskId, mut combine: impl FnMut(Vec<TaskId>) -> TaskId) {
+        let mut top = (0, id);
+        while let Some(&(level, left)) = self.waiting.last() {
+            if level != top.0 {
+                break;
+            }
+            self.waiting.pop();
+            top = (level + 1, combine(vec![left, top.1]));
+        }
+        self.waiting.push(top);
+    }
+
+    /// One combine of what is left; `None` when nothing was pushed.
+    fn finish(mut self, combine: impl FnOnce(Vec<TaskId>) -> TaskId) -> Option<TaskId> {
+        match self.waiting.len() {
+            0 | 1 => self.waiting.pop().map(|(_, id)| id),
+            _ => Some(combine(
+                self.waiting.into_iter().map(|(_, id)| id).collect(),
+            )),
+        }
+    }
+}
+
 fn fmt_region(region: &Region) -> String {
     let parts: Vec<String> = region
         .iter()
         .map(|r| format!("{}..{}", r.start, r.end))
         .collect();
     format!("[{}]", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A combine that records its members and returns ids from 100 on.
+    fn recorder(log: &mut Vec<Vec<TaskId>>) -> impl FnMut(Vec<TaskId>) -> TaskId + '_ {
+        move |members| {
+            log.push(members);
+            100 + log.len() - 1
+        }
+    }
+
+    #[test]
+    fn chains_results_are_combined_two_by_two_as_they_arrive() {
+        let mut log = Vec::new();
+        let mut tree = PairTree::default();
+        for id in 0..6 {
+            tree.push(id, recorder(&mut log));
+        }
+        let root = tree.finish(recorder(&mut log));
+        // (0 1) (2 3) ((0 1) (2 3)) (4 5), then the two left over in one.
+        assert_eq!(
+            log,
+            vec![
+                vec![0, 1],
+                vec![2, 3],
+                vec![100, 101],
+                vec![4, 5],
+                vec![102, 103]
+            ]
+        );
+        assert_eq!(root, Some(104));
+
+        let mut log = Vec::new();
+        let mut tree = PairTree::default();
+        tree.push(7, recorder(&mut log));
+        assert_eq!(tree.finish(recorder(&mut log)), Some(7));
+        assert!(log.is_empty());
+        assert_eq!(PairTree::default().finish(recorder(&mut log)), None);
+    }
 }

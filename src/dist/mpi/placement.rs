@@ -6,6 +6,11 @@
 //! - Source tasks (no dependencies: the tasks that read chunks) are split into
 //!   contiguous runs of ids, balanced by their estimated bytes: rank 0 reads the first
 //!   chunks (the first files), rank 1 the next, and every chunk is read by one rank.
+//!   With several outputs, each output's sources (those it is the first output to need)
+//!   are split so on their own when they are many ([`SPLIT_SOURCES_PER_RANK`] per rank
+//!   or more), so that every rank gets a share of every variable (two variables that
+//!   cost differently per chunk would otherwise give one rank each); an output with
+//!   fewer goes whole to the rank with the least bytes so far.
 //! - Every other task runs on the rank holding most of its inputs' bytes (ties go to the
 //!   rank of the first such input), so a combine tree stays on the rank that made its
 //!   partials and only a few partials cross ranks.
@@ -23,6 +28,10 @@ pub(crate) struct Placement {
     pub rounds: usize,
 }
 
+/// Sources per rank from which an output's sources are split across the ranks rather
+/// than given whole to one (when the graph has several outputs).
+const SPLIT_SOURCES_PER_RANK: usize = 4;
+
 /// The weight of a task for balancing: its estimated bytes, at least 1.
 fn weight(s: &GraphStructure, t: TaskId) -> u128 {
     s.est_bytes(t) as u128 + 1
@@ -33,16 +42,33 @@ pub(crate) fn place(s: &GraphStructure, ranks: usize) -> Placement {
     let ranks = ranks.max(1);
     let n = s.len();
     let mut owner = vec![0usize; n];
-    let sources: Vec<TaskId> = (0..n).filter(|&t| s.deps(t).is_empty()).collect();
-    let total: u128 = sources.iter().map(|&t| weight(s, t)).sum();
-    let mut before = 0u128;
-    for &t in &sources {
-        let w = weight(s, t);
-        // The rank whose share of the total holds the middle of this task's bytes.
-        let mid2 = 2 * before + w;
-        let r = (mid2 * ranks as u128) / (2 * total.max(1));
-        owner[t] = usize::try_from(r).map_or(ranks - 1, |r| r.min(ranks - 1));
-        before += w;
+    let groups = source_groups(s);
+    let mut load = vec![0u128; ranks];
+    for sources in &groups {
+        let total: u128 = sources.iter().map(|&t| weight(s, t)).sum();
+        if groups.len() == 1 || sources.len() >= ranks * SPLIT_SOURCES_PER_RANK {
+            let mut before = 0u128;
+            for &t in sources {
+                let w = weight(s, t);
+                // The rank whose share of the total holds the middle of this task's bytes.
+                let mid2 = 2 * before + w;
+                let r = (mid2 * ranks as u128) / (2 * total.max(1));
+                let r = usize::try_from(r).map_or(ranks - 1, |r| r.min(ranks - 1));
+                owner[t] = r;
+                load[r] += w;
+                before += w;
+            }
+        } else {
+            let (r, _) = load
+                .iter()
+                .enumerate()
+                .min_by_key(|&(_, l)| *l)
+                .unwrap_or((0, &0));
+            for &t in sources {
+                owner[t] = r;
+            }
+            load[r] += total;
+        }
     }
     let mut round = vec![0usize; n];
     let mut tally: Vec<(usize, u128)> = Vec::new();
@@ -78,6 +104,40 @@ pub(crate) fn place(s: &GraphStructure, ranks: usize) -> Placement {
         round,
         rounds,
     }
+}
+
+/// The source tasks, grouped by the first output (in output order) that needs them,
+/// each group in id order; sources no output needs make one last group.
+fn source_groups(s: &GraphStructure) -> Vec<Vec<TaskId>> {
+    let n = s.len();
+    let mut seen = vec![false; n];
+    let mut groups = Vec::new();
+    let mut stack = Vec::new();
+    for &o in s.outputs() {
+        let mut group = Vec::new();
+        stack.push(o);
+        while let Some(t) = stack.pop() {
+            if t >= n || std::mem::replace(&mut seen[t], true) {
+                continue;
+            }
+            let deps = s.deps(t);
+            if deps.is_empty() {
+                group.push(t);
+            }
+            stack.extend_from_slice(deps);
+        }
+        if !group.is_empty() {
+            group.sort_unstable();
+            groups.push(group);
+        }
+    }
+    let rest: Vec<TaskId> = (0..n)
+        .filter(|&t| !seen[t] && s.deps(t).is_empty())
+        .collect();
+    if !rest.is_empty() {
+        groups.push(rest);
+    }
+    groups
 }
 
 #[cfg(test)]
@@ -118,6 +178,40 @@ mod tests {
         // A heavy first source takes a rank of its own.
         let p = place(&graph(&[(&[], 300), (&[], 100), (&[], 100), (&[], 100)]), 2);
         assert_eq!(p.owner, vec![0, 1, 1, 1]);
+    }
+
+    fn graph_with_outputs(tasks: &[(&[TaskId], usize)], outputs: &[TaskId]) -> GraphStructure {
+        let mut g = TaskGraph::new();
+        for (deps, est) in tasks {
+            g.add_task(
+                deps.to_vec(),
+                "t",
+                *est,
+                Box::new(|_| Ok(TaskValue(Vec::new()))),
+            );
+        }
+        g.set_outputs(outputs.to_vec());
+        g.into_parts().0
+    }
+
+    #[test]
+    fn every_rank_gets_a_share_of_each_large_output_and_small_outputs_spread() {
+        // Two outputs of 8 sources each (a variable's chunks, then another's), each
+        // folded by one task: each output's sources are split 4 + 4, not 8 + 8.
+        let mut tasks: Vec<(&[TaskId], usize)> = vec![(&[], 100); 8];
+        tasks.push((&[0, 1, 2, 3, 4, 5, 6, 7], 10));
+        tasks.extend(vec![(&[] as &[TaskId], 100); 8]);
+        tasks.push((&[9, 10, 11, 12, 13, 14, 15, 16], 10));
+        let p = place(&graph_with_outputs(&tasks, &[8, 17]), 2);
+        assert_eq!(&p.owner[..8], &[0, 0, 0, 0, 1, 1, 1, 1]);
+        assert_eq!(&p.owner[9..17], &[0, 0, 0, 0, 1, 1, 1, 1]);
+        assert_eq!(p.rounds, 2);
+
+        // Four outputs of one source each go to the least loaded rank in turn.
+        let tasks: Vec<(&[TaskId], usize)> = vec![(&[], 100); 4];
+        let p = place(&graph_with_outputs(&tasks, &[0, 1, 2, 3]), 2);
+        assert_eq!(p.owner, vec![0, 1, 0, 1]);
+        assert_eq!(p.rounds, 1);
     }
 
     #[test]
