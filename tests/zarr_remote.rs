@@ -183,6 +183,22 @@ fn appending_to_an_s3_store_gives_the_whole_array() {
 // Runs the `xr` binary, which needs the netcdf feature.
 #[cfg(feature = "netcdf")]
 #[test]
+fn a_malformed_s3_endpoint_is_an_error_naming_it() {
+    for endpoint in ["http://", "127.0.0.1:9000", "https:// x"] {
+        let options = xr::io::zarr::StorageOptions::new()
+            .with("endpoint", endpoint)
+            .with("region", "us-east-1");
+        let err = Dataset::zarr("s3://bucket/store.zarr")
+            .storage_options(options)
+            .open()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("{endpoint:?}")), "{err}");
+        assert!(err.contains("s3://bucket/store.zarr"), "{err}");
+    }
+}
+
+#[test]
 fn s3_settings_come_from_the_aws_environment() {
     // In a child process (the CLI), so the environment is its own.
     let s3 = servers::s3_server();

@@ -86,17 +86,7 @@ fn open_s3(location: &str, options: &StorageOptions) -> Result<Storages> {
     if bucket.is_empty() {
         return Err(invalid(location, "no bucket name (s3://BUCKET/PREFIX)"));
     }
-    let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
-    for (key, value) in options.iter() {
-        let parsed = key
-            .to_ascii_lowercase()
-            .parse::<AmazonS3ConfigKey>()
-            .map_err(|e| zarr_error(location, None, format!("storage option {key:?}"), e))?;
-        builder = builder.with_config(parsed, value);
-    }
-    let store = builder
-        .build()
-        .map_err(|e| zarr_error(location, None, "configuring the store", e))?;
+    let store = s3_store(location, bucket, options)?;
     let prefix = prefix.trim_matches('/');
     let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
         Arc::new(store)
@@ -151,25 +141,48 @@ pub(super) fn object_at(
                 .map_err(|e| zarr_error(url, None, "configuring the store", e))?;
             Ok((Arc::new(store), path))
         }
-        "s3" | "s3a" => {
-            let mut builder = AmazonS3Builder::from_env().with_bucket_name(host);
-            for (key, value) in options.iter() {
-                let parsed = key
-                    .to_ascii_lowercase()
-                    .parse::<AmazonS3ConfigKey>()
-                    .map_err(|e| zarr_error(url, None, format!("storage option {key:?}"), e))?;
-                builder = builder.with_config(parsed, value);
-            }
-            let store = builder
-                .build()
-                .map_err(|e| zarr_error(url, None, "configuring the store", e))?;
-            Ok((Arc::new(store), path))
-        }
+        "s3" | "s3a" => Ok((Arc::new(s3_store(url, host, options)?), path)),
         other => Err(invalid(
             url,
             format!("unsupported URL scheme {other:?} (http, https and s3 are)"),
         )),
     }
+}
+
+/// The S3 store of `bucket`: settings from the `AWS_*` environment variables, then from
+/// `options`. An endpoint that is not an `http(s)://` URL with a host is refused here,
+/// naming where it came from: `object_store` accepts it and panics on the first request.
+fn s3_store(
+    location: &str,
+    bucket: &str,
+    options: &StorageOptions,
+) -> Result<object_store::aws::AmazonS3> {
+    let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+    for (key, value) in options.iter() {
+        let parsed = key
+            .to_ascii_lowercase()
+            .parse::<AmazonS3ConfigKey>()
+            .map_err(|e| zarr_error(location, None, format!("storage option {key:?}"), e))?;
+        builder = builder.with_config(parsed, value);
+    }
+    if let Some(endpoint) = builder.get_config_value(&AmazonS3ConfigKey::Endpoint) {
+        let host = ["http://", "https://"]
+            .iter()
+            .find_map(|scheme| endpoint.strip_prefix(scheme))
+            .map(|rest| rest.split(['/', ':', '?', '#']).next().unwrap_or(""));
+        if host.is_none_or(|h| h.is_empty() || h.contains(char::is_whitespace)) {
+            return Err(invalid(
+                location,
+                format!(
+                    "the S3 endpoint {endpoint:?} (the `endpoint` storage option or \
+                     AWS_ENDPOINT_URL) is not an http:// or https:// URL with a host"
+                ),
+            ));
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| zarr_error(location, None, "configuring the store", e))
 }
 
 fn invalid(location: &str, reason: impl Into<String>) -> Error {
