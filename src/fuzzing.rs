@@ -273,16 +273,8 @@ fn encode_filter(id: i32, cd: &[u32], bytes: Vec<u8>) -> Vec<u8> {
         }
         2 => {
             let size = cd.first().map_or(1, |&s| s as usize);
-            if size <= 1 || bytes.len() < size {
-                return bytes;
-            }
-            let n = bytes.len() / size;
-            let mut out = bytes.clone();
-            for i in 0..n {
-                for k in 0..size {
-                    out[k * n + i] = bytes[i * size + k];
-                }
-            }
+            let mut out = vec![0u8; bytes.len()];
+            crate::io::shuffle::shuffle(&bytes, size, &mut out);
             out
         }
         3 => {

@@ -146,16 +146,7 @@ mod tests {
     use crate::dist::{TaskGraph, TaskValue};
 
     fn graph(tasks: &[(&[TaskId], usize)]) -> GraphStructure {
-        let mut g = TaskGraph::new();
-        for (deps, est) in tasks {
-            g.add_task(
-                deps.to_vec(),
-                "t",
-                *est,
-                Box::new(|_| Ok(TaskValue(Vec::new()))),
-            );
-        }
-        g.into_parts().0
+        graph_with_outputs(tasks, &[])
     }
 
     #[test]
