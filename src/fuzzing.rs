@@ -288,9 +288,13 @@ fn encode_filter(id: i32, cd: &[u32], bytes: Vec<u8>) -> Vec<u8> {
 }
 
 /// A good Zarr v2 array with its attributes, for the templates below.
+#[cfg(feature = "zarr")]
 const V2_ZARRAY: &str = r#"{"zarr_format":2,"shape":[4],"chunks":[2],"dtype":"<f4","compressor":{"id":"zlib","level":1},"fill_value":"NaN","filters":null,"order":"C"}"#;
+#[cfg(feature = "zarr")]
 const V2_ZATTRS: &str = r#"{"_ARRAY_DIMENSIONS":["x"],"units":"days since 2000-01-01"}"#;
+#[cfg(feature = "zarr")]
 const V3_ROOT: &str = r#"{"zarr_format":3,"node_type":"group","attributes":{}}"#;
+#[cfg(feature = "zarr")]
 const V3_ARRAY: &str = r#"{"zarr_format":3,"node_type":"array","shape":[4],"data_type":"float32","chunk_grid":{"name":"regular","configuration":{"chunk_shape":[2]}},"chunk_key_encoding":{"name":"default","configuration":{"separator":"/"}},"fill_value":"NaN","codecs":[{"name":"bytes","configuration":{"endian":"little"}},{"name":"zstd","configuration":{"level":1,"checksum":false}}],"dimension_names":["x"],"attributes":{}}"#;
 
 /// Zarr metadata: the fuzz bytes as one metadata document (`.zarray`, `.zattrs`,

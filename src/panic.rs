@@ -16,6 +16,8 @@ thread_local! {
     static QUIET: Cell<usize> = const { Cell::new(0) };
 }
 
+// Used by the NetCDF driver only.
+#[cfg_attr(not(feature = "netcdf"), allow(dead_code))]
 static HOOK: Once = Once::new();
 
 /// True inside [`catch_quietly`] on this thread: a hook that would report a panic (or
@@ -36,6 +38,7 @@ pub(crate) fn message(payload: &(dyn Any + Send)) -> String {
 }
 
 /// Runs `f`; if it panics, returns the panic's message as `Err`, with nothing printed.
+#[cfg_attr(not(feature = "netcdf"), allow(dead_code))]
 pub(crate) fn catch_quietly<T>(f: impl FnOnce() -> T + UnwindSafe) -> Result<T, String> {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();

@@ -11,6 +11,7 @@ mod decode;
 pub(crate) mod filters;
 pub(crate) mod hdf5;
 
+#[cfg(feature = "netcdf")]
 pub(crate) use hdf5::silence_diagnostics;
 // The fuzz target encodes chunks with the checksum the decoder checks.
 pub(crate) use filters::fletcher32;

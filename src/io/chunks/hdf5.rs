@@ -125,6 +125,7 @@ impl Drop for QuietErrors {
 ///
 /// libnetcdf 4.9.0 probes optional attributes (`_QuantizeBitGroom...`) on every variable
 /// it opens, and each miss prints an HDF5 error stack; xr reports real errors itself.
+#[cfg(feature = "netcdf")]
 pub(crate) fn silence_diagnostics() {
     let _lock = hdf5_metno_sys::LOCK.lock();
     // SAFETY: setting the default stack's handler to none is always valid.
