@@ -205,7 +205,7 @@ impl Readahead {
         let mut pieces = vec![first];
         while let Some(p) = self.next.get(&pieces[pieces.len() - 1].key) {
             if state.total >= MAX_HELD_BYTES
-                || (p.offset + p.length).saturating_sub(start) > MAX_RUN_BYTES
+                || p.offset.saturating_add(p.length).saturating_sub(start) > MAX_RUN_BYTES
                 || state.held.contains_key(&p.key)
             {
                 break;
@@ -235,8 +235,11 @@ impl Readahead {
     /// The byte range `run` reads: from its first chunk's start to its last chunk's end.
     pub(super) fn range(run: &Run) -> (u64, u64) {
         let start = run.pieces.first().map_or(0, |p| p.offset);
-        let end = run.pieces.last().map_or(start, |p| p.offset + p.length);
-        (start, end - start)
+        let end = run
+            .pieces
+            .last()
+            .map_or(start, |p| p.offset.saturating_add(p.length));
+        (start, end.saturating_sub(start))
     }
 
     /// Hands the chunks of `run` over as `frames` (its [`Readahead::range`], in pieces of
@@ -291,18 +294,18 @@ where
                 let skip = usize::try_from(piece.offset - at).unwrap_or(usize::MAX);
                 let skip = skip.min(frame.len());
                 let _ = frame.split_to(skip);
-                at += skip as u64;
+                at = at.saturating_add(skip as u64);
                 continue;
             }
             let length = usize::try_from(piece.length).unwrap_or(usize::MAX);
             let bytes = if partial.is_empty() && frame.len() >= length {
-                at += piece.length;
+                at = at.saturating_add(piece.length);
                 frame.split_to(length)
             } else {
                 partial.reserve_exact(length - partial.len());
                 let take = (length - partial.len()).min(frame.len());
                 partial.extend_from_slice(&frame.split_to(take));
-                at += take as u64;
+                at = at.saturating_add(take as u64);
                 if partial.len() < length {
                     continue;
                 }
@@ -460,6 +463,20 @@ mod tests {
             assert_eq!(&ready(&r, piece("c/1", 115, 10)).unwrap()[..], &all[15..25]);
             assert_eq!(&ready(&r, piece("c/2", 125, 3)).unwrap()[..], &all[25..28]);
         }
+    }
+
+    #[test]
+    fn ranges_at_the_end_of_the_offsets_do_not_overflow() {
+        // A reference file's offsets are input: a range that runs past u64::MAX.
+        let refs = [
+            ("x/0", "f", u64::MAX - 5, 10),
+            ("x/1", "f", u64::MAX - 2, 10),
+        ];
+        let r = Readahead::new(refs.into_iter());
+        let run = fetch(&r, piece("x/0", u64::MAX - 5, 10));
+        assert_eq!(Readahead::range(&run).0, u64::MAX - 5);
+        let none: Option<std::iter::Empty<Result<Bytes, String>>> = None;
+        assert!(r.stream(run, none).is_none());
     }
 
     #[test]

@@ -225,9 +225,12 @@ fn stream_object(
 ) -> std::result::Result<Frames, String> {
     use crate::io::zarr::remote::{block_on, runtime};
     let runtime = runtime().map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
-    let options = object_store::GetOptions::new().with_range(Some(offset..offset + length));
+    let end = offset
+        .checked_add(length)
+        .ok_or_else(|| format!("range {offset} + {length} overflows"))?;
+    let options = object_store::GetOptions::new().with_range(Some(offset..end));
     let answer = block_on(&runtime, store.get_opts(path, options))
-        .map_err(|e| format!("bytes {offset}..{}: {e}", offset + length))?;
+        .map_err(|e| format!("bytes {offset}..{end}: {e}"))?;
     Ok(Frames {
         runtime,
         body: answer.into_stream(),
