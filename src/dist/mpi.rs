@@ -1063,18 +1063,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    /// Tasks of 8 estimated bytes each.
     fn graph(tasks: &[&[TaskId]], outputs: &[TaskId]) -> GraphStructure {
-        let mut g = TaskGraph::new();
-        for deps in tasks {
-            g.add_task(
-                deps.to_vec(),
-                "t",
-                8,
-                Box::new(|_| Ok(TaskValue(Vec::new()))),
-            );
-        }
-        g.set_outputs(outputs.to_vec());
-        g.into_parts().0
+        let tasks: Vec<(&[TaskId], usize)> = tasks.iter().map(|&d| (d, 8)).collect();
+        placement::test_graph(&tasks, outputs)
     }
 
     #[test]

@@ -140,13 +140,29 @@ fn source_groups(s: &GraphStructure) -> Vec<Vec<TaskId>> {
     groups
 }
 
+/// A graph of tasks given as (dependencies, estimated bytes), with `outputs`, whose
+/// closures return nothing: for the placement and exchange-plan tests.
+#[cfg(test)]
+pub(super) fn test_graph(tasks: &[(&[TaskId], usize)], outputs: &[TaskId]) -> GraphStructure {
+    let mut g = crate::dist::TaskGraph::new();
+    for (deps, est) in tasks {
+        g.add_task(
+            deps.to_vec(),
+            "t",
+            *est,
+            Box::new(|_| Ok(crate::dist::TaskValue(Vec::new()))),
+        );
+    }
+    g.set_outputs(outputs.to_vec());
+    g.into_parts().0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dist::{TaskGraph, TaskValue};
 
     fn graph(tasks: &[(&[TaskId], usize)]) -> GraphStructure {
-        graph_with_outputs(tasks, &[])
+        test_graph(tasks, &[])
     }
 
     #[test]
@@ -171,20 +187,6 @@ mod tests {
         assert_eq!(p.owner, vec![0, 1, 1, 1]);
     }
 
-    fn graph_with_outputs(tasks: &[(&[TaskId], usize)], outputs: &[TaskId]) -> GraphStructure {
-        let mut g = TaskGraph::new();
-        for (deps, est) in tasks {
-            g.add_task(
-                deps.to_vec(),
-                "t",
-                *est,
-                Box::new(|_| Ok(TaskValue(Vec::new()))),
-            );
-        }
-        g.set_outputs(outputs.to_vec());
-        g.into_parts().0
-    }
-
     #[test]
     fn every_rank_gets_a_share_of_each_large_output_and_small_outputs_spread() {
         // Two outputs of 8 sources each (a variable's chunks, then another's), each
@@ -193,14 +195,14 @@ mod tests {
         tasks.push((&[0, 1, 2, 3, 4, 5, 6, 7], 10));
         tasks.extend(vec![(&[] as &[TaskId], 100); 8]);
         tasks.push((&[9, 10, 11, 12, 13, 14, 15, 16], 10));
-        let p = place(&graph_with_outputs(&tasks, &[8, 17]), 2);
+        let p = place(&test_graph(&tasks, &[8, 17]), 2);
         assert_eq!(&p.owner[..8], &[0, 0, 0, 0, 1, 1, 1, 1]);
         assert_eq!(&p.owner[9..17], &[0, 0, 0, 0, 1, 1, 1, 1]);
         assert_eq!(p.rounds, 2);
 
         // Four outputs of one source each go to the least loaded rank in turn.
         let tasks: Vec<(&[TaskId], usize)> = vec![(&[], 100); 4];
-        let p = place(&graph_with_outputs(&tasks, &[0, 1, 2, 3]), 2);
+        let p = place(&test_graph(&tasks, &[0, 1, 2, 3]), 2);
         assert_eq!(p.owner, vec![0, 1, 0, 1]);
         assert_eq!(p.rounds, 1);
     }
