@@ -30,7 +30,7 @@ pub use self::overlap::OverlapBoundary;
 pub use self::source::{ChunkSource, RandomSource};
 use crate::array::aggregation::{GroupPlan, Method};
 use crate::array::chunks::{for_each_index, join_runs, ChunkGrid, Region};
-use crate::array::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
+use crate::array::kernels::{self, BinaryOp, MaskScale, ReduceParams, Reduction, UnaryOp};
 use crate::array::{DType, Element, NdArray};
 use crate::dist::{Executor, LocalExecutor};
 use crate::error::{Error, Result};
@@ -321,7 +321,21 @@ impl LazyArray {
             dtype,
             self.shape.clone(),
             self.grid.clone(),
-            Expr::Map(f, self.clone()),
+            Expr::Map(f, self.clone(), None),
+        )
+    }
+
+    /// CF masking and unpacking: [`Self::map_elementwise`] of [`MaskScale::apply`], which
+    /// the grouped mean may instead do value by value as it reads the stored chunk.
+    pub fn mask_scale(&self, decode: MaskScale) -> Self {
+        let decode = Arc::new(decode);
+        let d = Arc::clone(&decode);
+        let f: expr::ElemFn = Arc::new(move |chunk: &NdArray| d.apply(chunk));
+        self.derive(
+            decode.dtype(),
+            self.shape.clone(),
+            self.grid.clone(),
+            Expr::Map(f, self.clone(), Some(decode)),
         )
     }
 

@@ -718,3 +718,86 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// A packed variable (CF masking and unpacking on lazy data, as files are opened) in
+    /// two parts, concatenated along time as `open_mfdataset` does, maybe transposed: the
+    /// grouped mean, which decodes each stored value as it reads it, equals the mean of
+    /// the eagerly decoded values bit for bit; so do the cases it leaves to the decoded
+    /// chunk (several fill values, parts packed differently) and another aggregation.
+    #[test]
+    fn packed_mean_decoded_as_read_equals_eager(
+        n in 2usize..80,
+        chunk_t in 1usize..20,
+        cut in 1usize..79,
+        seed in 0u64..1000,
+        packing in 0usize..4,
+        transpose in any::<bool>(),
+        skipna in any::<bool>(),
+    ) {
+        use xr::array::kernels::MaskScale;
+        use xr::lazy::LazyArray;
+        let cut = cut.min(n - 1);
+        let mut s = seed;
+        let raw: Vec<i16> = (0..n * 3)
+            .map(|_| {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                if (s >> 20) % 7 == 0 { -32767 } else { ((s >> 33) % 2000) as i16 - 1000 }
+            })
+            .collect();
+        let (fill, scale, offset) = (vec![-32767.0], Some(2e-3), Some(6.5e-1));
+        let decodings = |part: usize| match packing {
+            0 => MaskScale::new(xr::DType::F32, fill.clone(), scale, offset),
+            1 => MaskScale::new(xr::DType::F64, vec![], Some(0.25), None),
+            2 => MaskScale::new(xr::DType::F32, vec![-32767.0, 5.0], scale, None),
+            _ => MaskScale::new(xr::DType::F32, fill.clone(), scale, Some(part as f64)),
+        };
+        let mut lazy_parts = Vec::new();
+        let mut eager_parts = Vec::new();
+        for (part, rows) in [(0, 0..cut), (1, cut..n)] {
+            let len = rows.len();
+            let values = raw[rows.start * 3..rows.end * 3].to_vec();
+            let stored = NdArray::from_shape_vec(&[len, 3], values).unwrap();
+            eager_parts.push(decodings(part).apply(&stored).unwrap());
+            let lazy = if transpose {
+                let t = stored.permute(&[1, 0]).unwrap();
+                LazyArray::from_array(t, &[2, chunk_t])
+                    .unwrap()
+                    .mask_scale(decodings(part))
+                    .permute(&[1, 0])
+                    .unwrap()
+            } else {
+                LazyArray::from_array(stored, &[chunk_t, 3]).unwrap().mask_scale(decodings(part))
+            };
+            lazy_parts.push(lazy);
+        }
+        let cal = Calendar::Standard;
+        let start = CfDatetime::new(2001, 1, 20, cal).unwrap();
+        let t = date_range(start, None, Some(n), "9D".parse().unwrap(), cal).unwrap();
+        let time = NdArray::datetime(ndarray::Array1::from(t).into_dyn().into_shared(), cal);
+        let eager = DataArray::new(NdArray::concatenate(0, &eager_parts).unwrap(), &["time", "x"])
+            .unwrap()
+            .with_coord("time", &["time"], time.clone())
+            .unwrap();
+        let lazy = DataArray::new(LazyArray::concatenate(0, &lazy_parts).unwrap(), &["time", "x"])
+            .unwrap()
+            .with_coord("time", &["time"], time)
+            .unwrap();
+        for agg in [GroupAgg::Mean, GroupAgg::Max] {
+            let e = eager.groupby("time.season").unwrap().aggregate(agg).skipna(skipna).run().unwrap();
+            let l = lazy.groupby("time.season").unwrap().aggregate(agg).skipna(skipna).run().unwrap();
+            prop_assert!(l.values().is_lazy());
+            let l = l.compute().unwrap();
+            prop_assert_eq!(e.dtype(), l.dtype());
+            let (x, y) = (e.values().to_f64_vec().unwrap(), l.values().to_f64_vec().unwrap());
+            for (i, (p, q)) in x.iter().zip(&y).enumerate() {
+                prop_assert!(
+                    p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()),
+                    "{agg} [{i}]: eager {p}, lazy {q}"
+                );
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@
 
 mod binary;
 mod interp_linear;
+mod mask_scale;
 mod missing;
 mod quantile;
 mod reduce;
@@ -17,6 +18,7 @@ mod weighted_quantile;
 
 pub use binary::{binary, broadcast_shapes, weak_scalar_dtype, BinaryOp};
 pub use interp_linear::{interp_linear, Brackets};
+pub use mask_scale::MaskScale;
 pub use missing::push_fill;
 pub use missing::{
     empty_carry, fill_null, interpolate_na, isnull, notnull, push, push_carried, push_combine,

@@ -121,6 +121,8 @@ pub trait Element: Clone + Send + Sync + 'static {
     fn wrap(a: ArcArray<Self, IxDyn>) -> NdArray;
     /// The typed array, if `arr` holds this element type.
     fn unwrap(arr: &NdArray) -> Option<&ArcArray<Self, IxDyn>>;
+    /// The typed array, mutable, if `arr` holds this element type.
+    fn unwrap_mut(arr: &mut NdArray) -> Option<&mut ArcArray<Self, IxDyn>>;
 }
 
 macro_rules! impl_element {
@@ -131,6 +133,12 @@ macro_rules! impl_element {
                 NdArray::$variant(a)
             }
             fn unwrap(arr: &NdArray) -> Option<&ArcArray<Self, IxDyn>> {
+                match arr {
+                    NdArray::$variant(a) => Some(a),
+                    _ => None,
+                }
+            }
+            fn unwrap_mut(arr: &mut NdArray) -> Option<&mut ArcArray<Self, IxDyn>> {
                 match arr {
                     NdArray::$variant(a) => Some(a),
                     _ => None,

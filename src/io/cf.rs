@@ -4,14 +4,15 @@
 //! `scale_factor`, `add_offset`, `_Unsigned`, time `units`/`calendar`, `coordinates`)
 //! from `attrs` into `encoding`, next to the on-disk `dtype`, so that
 //! [`encode_variable`] can restore them on write. On lazy data every step is a
-//! [`crate::lazy::Data::map_elementwise`], so masking, scaling and time decoding run fused, once per
-//! chunk, in the task that reads it.
+//! [`crate::lazy::Data::map_elementwise`] (masking and unpacking a
+//! [`crate::lazy::Data::mask_scale`], which the grouped mean does value by value as it
+//! reads), so decoding runs fused, once per chunk, in the task that reads it.
 
 use indexmap::{IndexMap, IndexSet};
 use ndarray::{ArcArray, IxDyn};
-use num_traits::{AsPrimitive, Float};
 
-use crate::array::{match_numeric, simd};
+use crate::array::kernels::MaskScale;
+use crate::array::match_numeric;
 use crate::array::{DType, NdArray};
 use crate::dataset::{AttrValue, Attrs, Dataset, Variable};
 use crate::error::{Error, Result};
@@ -162,110 +163,6 @@ fn choose_float_dtype(dtype: DType, scale: Option<DType>, offset: Option<DType>)
     DType::F64
 }
 
-/// Masks `fills` to NaN, then scales, computing in `T` as numpy does.
-fn mask_scale_typed<T>(
-    raw: &NdArray,
-    fills: &[f64],
-    scale: Option<f64>,
-    offset: Option<f64>,
-) -> Result<ArcArray<T, IxDyn>>
-where
-    T: Float + crate::array::Element + 'static,
-    f64: AsPrimitive<T>,
-{
-    let fills: Vec<T> = fills.iter().map(|f| f.as_()).collect();
-    let scale: Option<T> = scale.map(AsPrimitive::as_);
-    let offset: Option<T> = offset.map(AsPrimitive::as_);
-    let any = |v: T| fills.iter().any(|&f| f == v || (f.is_nan() && v.is_nan()));
-    let values: Vec<T> = match_numeric!(raw, a => {
-        if matches!(raw, NdArray::I64(_) | NdArray::U64(_)) {
-            // Through f64 these could round twice: cast as `astype` does.
-            let wide = raw.astype(T::DTYPE)?;
-            let w = T::unwrap(&wide).ok_or_else(|| Error::internal("astype gave another dtype"))?;
-            let w = w.as_standard_layout();
-            let w = w.as_slice().unwrap_or_default();
-            decode_values(w, |v| v, any, scale, offset)
-        } else {
-            // One pass from the stored type over contiguous values, the fill test chosen
-            // once (no fill, one number, NaN, several).
-            let a = a.as_standard_layout();
-            let a = a.as_slice().unwrap_or_default();
-            let conv = |v| -> T { crate::array::kernels::Num::to_f64(v).as_() };
-            match fills.as_slice() {
-                [] => decode_values(a, conv, |_| false, scale, offset),
-                [f] if f.is_nan() => decode_values(a, conv, |x: T| x.is_nan(), scale, offset),
-                &[f] => decode_values(a, conv, move |x| x == f, scale, offset),
-                _ => decode_values(a, conv, any, scale, offset),
-            }
-        }
-    }, other => return Err(Error::UnsupportedDType {
-        op: "decoding a packed or masked variable".into(),
-        dtype: other.dtype(),
-    }));
-    ArcArray::from_shape_vec(IxDyn(raw.shape()), values)
-        .map_err(|_| Error::internal("decoded values have the chunk's length"))
-}
-
-/// `stored` converted, masked (NaN where `is_fill`) and unpacked (`v · scale + offset`),
-/// with the unpacking chosen once (each case its own loop, which the compiler vectorises).
-fn decode_values<S: Copy, T: Float>(
-    stored: &[S],
-    conv: impl Fn(S) -> T,
-    is_fill: impl Fn(T) -> bool,
-    scale: Option<T>,
-    offset: Option<T>,
-) -> Vec<T> {
-    // `move`: the closures' captures become locals of the loop, not memory it reads
-    // through a pointer on every element (which keeps it from vectorising).
-    simd::wide(
-        #[inline(always)]
-        move || match (scale, offset) {
-            (None, None) => masked(stored, &conv, &is_fill, |v| v),
-            (Some(s), None) => masked(stored, &conv, &is_fill, |v| v * s),
-            (None, Some(o)) => masked(stored, &conv, &is_fill, |v| v + o),
-            (Some(s), Some(o)) => masked(stored, &conv, &is_fill, |v| v * s + o),
-        },
-    )
-}
-
-/// One loop of [`decode_values`], monomorphised per unpacking.
-#[inline(always)]
-fn masked<S: Copy, T: Float>(
-    stored: &[S],
-    conv: &impl Fn(S) -> T,
-    is_fill: &impl Fn(T) -> bool,
-    unpack: impl Fn(T) -> T,
-) -> Vec<T> {
-    stored
-        .iter()
-        .map(|&v| {
-            let v = conv(v);
-            if is_fill(v) {
-                T::nan()
-            } else {
-                unpack(v)
-            }
-        })
-        .collect()
-}
-
-fn mask_scale(
-    raw: &NdArray,
-    out: DType,
-    fills: &[f64],
-    scale: Option<f64>,
-    offset: Option<f64>,
-) -> Result<NdArray> {
-    match out {
-        DType::F32 => Ok(NdArray::F32(mask_scale_typed::<f32>(
-            raw, fills, scale, offset,
-        )?)),
-        _ => Ok(NdArray::F64(mask_scale_typed::<f64>(
-            raw, fills, scale, offset,
-        )?)),
-    }
-}
-
 fn decode_time_chunk(chunk: &NdArray, units: &CfUnits) -> Result<NdArray> {
     let ticks = match chunk {
         // xarray writes NaT as int64's minimum, without a _FillValue, and reads it
@@ -368,9 +265,7 @@ pub fn decode_variable(name: &str, var: Variable, options: &DecodeOptions) -> Re
                 scale_attr.as_ref().and_then(attr_dtype),
                 offset_attr.as_ref().and_then(attr_dtype),
             );
-            data = data.map_elementwise(out, move |chunk| {
-                mask_scale(chunk, out, &fills, scale, offset)
-            })?;
+            data = data.mask_scale(MaskScale::new(out, fills, scale, offset))?;
         }
         if scale_attr.is_some() {
             encoding.scale_factor = scale_attr;

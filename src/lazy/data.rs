@@ -5,7 +5,7 @@ use std::fmt;
 use ndarray::{ArcArray, ArrayD, IxDyn};
 
 use super::LazyArray;
-use crate::array::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
+use crate::array::kernels::{self, BinaryOp, MaskScale, ReduceParams, Reduction, UnaryOp};
 use crate::array::{DType, Element, NdArray, Scalar};
 use crate::error::{Error, Result};
 
@@ -322,6 +322,17 @@ impl Data {
         match self {
             Data::Eager(a) => Ok(Data::Eager(f(a)?)),
             Data::Lazy(l) => Ok(Data::Lazy(l.map_elementwise(dtype, f))),
+        }
+    }
+
+    /// CF masking and unpacking ([`LazyArray::mask_scale`] on lazy data).
+    ///
+    /// # Errors
+    /// As [`MaskScale::apply`], on eager data.
+    pub fn mask_scale(&self, decode: MaskScale) -> Result<Data> {
+        match self {
+            Data::Eager(a) => Ok(Data::Eager(decode.apply(a)?)),
+            Data::Lazy(l) => Ok(Data::Lazy(l.mask_scale(decode))),
         }
     }
 

@@ -10,7 +10,7 @@ use super::overlap::RegionMap;
 use super::{assemble, ChunkSource, LazyArray};
 use crate::array::aggregation::{GroupPlan, Method};
 use crate::array::chunks::{ChunkGrid, Region};
-use crate::array::kernels::{self, BinaryOp, ReduceParams, Reduction, UnaryOp};
+use crate::array::kernels::{self, BinaryOp, MaskScale, ReduceParams, Reduction, UnaryOp};
 use crate::array::{DType, NdArray};
 use crate::dist::TaskValue;
 use crate::error::{Error, Result};
@@ -40,8 +40,10 @@ pub(crate) enum Expr {
     Unary(UnaryOp, LazyArray),
     Binary(BinaryOp, LazyArray, LazyArray),
     Cast(DType, LazyArray),
-    /// An elementwise function, fused into the task that reads its input.
-    Map(ElemFn, LazyArray),
+    /// An elementwise function, fused into the task that reads its input; with the CF
+    /// decoding it is, when it is one (a kernel that reads every value may then decode
+    /// them as it reads, see [`eval_undecoded`]).
+    Map(ElemFn, LazyArray, Option<Arc<MaskScale>>),
     /// Axis `i` of the result is axis `perm[i]` of the input.
     Permute(Vec<usize>, LazyArray),
     InsertAxis(usize, LazyArray),
@@ -173,7 +175,7 @@ impl Expr {
             | Expr::GroupReduce { .. }
             | Expr::WeightedSums { .. }
             | Expr::RegionMap { .. } => Vec::new(),
-            Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Map(_, a) => vec![(a, region.clone())],
+            Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Map(_, a, _) => vec![(a, region.clone())],
             Expr::Binary(_, a, b) => vec![(a, same_or_one(a)), (b, same_or_one(b))],
             Expr::BroadcastTo(a) => vec![(a, same_or_one(a))],
             Expr::Permute(perm, a) => {
@@ -330,7 +332,7 @@ pub(crate) fn constant_region(arr: &LazyArray, region: &Region) -> Option<NdArra
             kernels::binary(&va, &vb, *op).ok()?
         }
         Expr::Cast(dtype, a) => constant_region(a, region)?.astype(*dtype).ok()?,
-        Expr::Map(f, a) => {
+        Expr::Map(f, a, _) => {
             let v = constant_region(a, region)?;
             let out = f(&v).ok()?;
             (out.len() == 1).then_some(out)?
@@ -446,7 +448,7 @@ pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<
             _ => Err(Error::internal("binary node needs two inputs")),
         },
         Expr::Cast(dtype, _) => first()?.astype(*dtype),
-        Expr::Map(f, _) => {
+        Expr::Map(f, _, _) => {
             let input = first()?;
             let out = f(&input)?;
             if out.shape() != input.shape() {
@@ -495,6 +497,65 @@ pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<
             "materialised nodes are read from their blocks",
         )),
     }
+}
+
+/// `region` of `arr` as [`eval`] gives it, or, when `arr` is a CF decoding (or a
+/// concatenation or transpose of parts decoded alike, which `open_mfdataset` makes), its
+/// stored values and the decoding left to do: for a kernel that decodes each value as it
+/// reads it.
+pub(crate) fn eval_undecoded(
+    arr: &LazyArray,
+    region: &Region,
+    inputs: &Inputs,
+) -> Result<(NdArray, Option<Arc<MaskScale>>)> {
+    if constant_region(arr, region).is_none() {
+        match &*arr.expr {
+            Expr::Map(_, input, Some(decode)) => {
+                return Ok((eval(input, region, inputs)?, Some(Arc::clone(decode))));
+            }
+            // Decoding is elementwise: it commutes with a transpose (`open_mfdataset`
+            // puts one on each file's variable).
+            Expr::Permute(perm, _) => {
+                if let [(input, r)] = &arr.expr.input_regions(region)[..] {
+                    let (raw, decode) = eval_undecoded(input, r, inputs)?;
+                    return Ok((raw.permute(perm)?, decode));
+                }
+            }
+            Expr::Concat { axis, .. } => {
+                let mut parts = Vec::new();
+                for (part, r) in arr.expr.input_regions(region) {
+                    parts.push(eval_undecoded(part, &r, inputs)?);
+                }
+                let alike = parts.windows(2).all(|w| match (&w[0], &w[1]) {
+                    ((a, Some(da)), (b, Some(db))) => a.dtype() == b.dtype() && da == db,
+                    _ => false,
+                });
+                if let (true, Some((_, Some(decode)))) = (alike, parts.first()) {
+                    let decode = Arc::clone(decode);
+                    let raws: Vec<NdArray> = parts.into_iter().map(|(raw, _)| raw).collect();
+                    let raw = match <[NdArray; 1]>::try_from(raws) {
+                        Ok([one]) => one,
+                        Err(raws) => NdArray::concatenate(*axis, &raws)?,
+                    };
+                    return Ok((raw, Some(decode)));
+                }
+                let decoded = parts
+                    .into_iter()
+                    .map(|(v, d)| match d {
+                        Some(d) => d.apply(&v),
+                        None => Ok(v),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                return match <[NdArray; 1]>::try_from(decoded) {
+                    Ok([one]) => Ok((one, None)),
+                    Err(v) if v.is_empty() => Ok((empty_region(arr.dtype(), region)?, None)),
+                    Err(v) => Ok((NdArray::concatenate(*axis, &v)?, None)),
+                };
+            }
+            _ => {}
+        }
+    }
+    Ok((eval(arr, region, inputs)?, None))
 }
 
 /// The part of an in-memory array inside `region` (a view, no copy).

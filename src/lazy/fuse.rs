@@ -96,7 +96,7 @@ impl Program {
             Expr::Unary(op, _) => Instr::Unary(*op),
             Expr::Binary(op, _, _) => Instr::Binary(*op),
             Expr::Cast(dtype, _) => Instr::Cast(*dtype),
-            Expr::Map(f, _) => Instr::Map(Arc::clone(f)),
+            Expr::Map(f, _, _) => Instr::Map(Arc::clone(f)),
             _ => unreachable!("only elementwise nodes are compiled"),
         });
     }

@@ -13,14 +13,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::expr::{
-    constant_region, eval, needed_blocks, node_key, reads_a_region_twice, with_read_cache, BlockFn,
-    Expr, Inputs,
+    constant_region, eval, eval_undecoded, needed_blocks, node_key, reads_a_region_twice,
+    with_read_cache, BlockFn, Expr, Inputs,
 };
 use super::overlap::RegionMap;
 use super::{reduce_dtype, LazyArray};
 use crate::array::aggregation::{weighted_sums, GroupPlan, Method, ReducePlan};
 use crate::array::chunks::{for_each_index, join_runs, region_len, ChunkGrid, Region};
-use crate::array::kernels;
+use crate::array::kernels::{self, MaskScale};
 use crate::array::{DType, NdArray};
 use crate::dist::{TaskGraph, TaskId, TaskValue};
 use crate::error::{Error, Result};
@@ -166,6 +166,19 @@ impl Lowering {
         region: Region,
         then: Option<Box<dyn FnOnce(NdArray) -> Result<TaskValue> + Send>>,
     ) -> Result<TaskId> {
+        let then = then.unwrap_or_else(|| Box::new(|v| Ok(TaskValue::single(v))));
+        self.region_task_by(arr, region, eval, then)
+    }
+
+    /// [`Self::region_task`] with the region's values from `evaluate` ([`eval`], or
+    /// [`eval_undecoded`] for a kernel that decodes as it reads).
+    fn region_task_by<V: 'static>(
+        &mut self,
+        arr: &LazyArray,
+        region: Region,
+        evaluate: fn(&LazyArray, &Region, &Inputs) -> Result<V>,
+        then: Box<dyn FnOnce(V) -> Result<TaskValue> + Send>,
+    ) -> Result<TaskId> {
         let (deps, keys) = self.dependencies(arr, &region)?;
         let label = format!("{} block {}", arr.label(), fmt_region(&region));
         let est = region_len(&region) * arr.dtype().size();
@@ -178,14 +191,11 @@ impl Lowering {
             Box::new(move |values: Vec<Arc<TaskValue>>| {
                 let inputs: Inputs = keys.into_iter().zip(values).collect();
                 let v = if cache_reads {
-                    with_read_cache(|| eval(&arr, &region, &inputs))?
+                    with_read_cache(|| evaluate(&arr, &region, &inputs))?
                 } else {
-                    eval(&arr, &region, &inputs)?
+                    evaluate(&arr, &region, &inputs)?
                 };
-                match then {
-                    Some(f) => f(v),
-                    None => Ok(TaskValue::single(v)),
-                }
+                then(v)
             }),
         );
         Ok(id)
@@ -503,20 +513,27 @@ impl Lowering {
         label: &str,
         combine: impl FnOnce(&[&TaskValue]) -> Result<TaskValue> + Send + 'static,
     ) -> TaskId {
+        self.combine_owned(deps, label, move |v: Vec<Arc<TaskValue>>| {
+            let refs: Vec<&TaskValue> = v.iter().map(AsRef::as_ref).collect();
+            combine(&refs)
+        })
+    }
+
+    /// [`Self::combine`] with the partials themselves: a value whose last consumer this
+    /// is arrives unshared, and can be added into.
+    fn combine_owned(
+        &mut self,
+        deps: Vec<TaskId>,
+        label: &str,
+        combine: impl FnOnce(Vec<Arc<TaskValue>>) -> Result<TaskValue> + Send + 'static,
+    ) -> TaskId {
         let est = deps
             .iter()
             .map(|&d| self.graph.est_bytes(d))
             .max()
             .unwrap_or(0);
-        self.graph.add_task(
-            deps,
-            format!("combine {label}"),
-            est,
-            Box::new(move |v: Vec<Arc<TaskValue>>| {
-                let refs: Vec<&TaskValue> = v.iter().map(AsRef::as_ref).collect();
-                combine(&refs)
-            }),
-        )
+        self.graph
+            .add_task(deps, format!("combine {label}"), est, Box::new(combine))
     }
 
     /// One output block (of the other dims' chunks) of a grouped aggregation, by the
@@ -572,11 +589,17 @@ impl Lowering {
     ) -> Result<TaskId> {
         let along: Vec<usize> = input.grid().sizes()[axis].clone();
         let out_bytes = region_len(out_region) * plan.out_dtype.size();
+        // The first partial is the chain's running result: when the executor hands it
+        // over (its last consumer), the others are added into it in place.
         let combine = |p: &Arc<GroupPlan>| {
             let p = Arc::clone(p);
-            move |v: &[&TaskValue]| {
-                let parts: Vec<&[NdArray]> = v.iter().map(|t| t.0.as_slice()).collect();
-                Ok(TaskValue(p.combine(&parts)?))
+            move |mut v: Vec<Arc<TaskValue>>| {
+                if v.is_empty() {
+                    return Err(Error::internal("combine of no partials"));
+                }
+                let first = Arc::try_unwrap(v.remove(0)).unwrap_or_else(|shared| (*shared).clone());
+                let rest: Vec<&[NdArray]> = v.iter().map(|t| t.0.as_slice()).collect();
+                Ok(TaskValue(p.combine(first.0, &rest)?))
             }
         };
         // The combines are made as the partials come, so that task ids (the executor's
@@ -609,29 +632,38 @@ impl Lowering {
         for (i, &len) in batches.iter().enumerate() {
             if i > 0 && i * segments / batches.len() != (i - 1) * segments / batches.len() {
                 let done = std::mem::take(&mut chain);
-                if let Some(root) = done.finish(|deps| self.combine(deps, label, combine(plan))) {
-                    roots.push(root, |deps| self.combine(deps, label, combine(plan)));
+                if let Some(root) =
+                    done.finish(|deps| self.combine_owned(deps, label, combine(plan)))
+                {
+                    roots.push(root, |deps| self.combine_owned(deps, label, combine(plan)));
                 }
             }
             let mut r = out_region.clone();
             r[axis] = offset..offset + len;
             let p = Arc::clone(plan);
             let start = offset;
-            let id = self.region_task(
+            // The stored values, decoded by the chunk step as it reads them.
+            let id = self.region_task_by(
                 input,
                 r,
-                Some(Box::new(move |chunk: NdArray| {
-                    Ok(TaskValue(p.chunk(&chunk, axis, start)?))
-                })),
+                eval_undecoded,
+                Box::new(move |(raw, decode): (NdArray, Option<Arc<MaskScale>>)| {
+                    Ok(TaskValue(p.chunk_decoded(
+                        &raw,
+                        decode.as_deref(),
+                        axis,
+                        start,
+                    )?))
+                }),
             )?;
             offset += len;
-            chain.push(id, |deps| self.combine(deps, label, combine(plan)));
+            chain.push(id, |deps| self.combine_owned(deps, label, combine(plan)));
         }
-        if let Some(root) = chain.finish(|deps| self.combine(deps, label, combine(plan))) {
-            roots.push(root, |deps| self.combine(deps, label, combine(plan)));
+        if let Some(root) = chain.finish(|deps| self.combine_owned(deps, label, combine(plan))) {
+            roots.push(root, |deps| self.combine_owned(deps, label, combine(plan)));
         }
         let root = roots
-            .finish(|deps| self.combine(deps, label, combine(plan)))
+            .finish(|deps| self.combine_owned(deps, label, combine(plan)))
             .ok_or_else(|| Error::internal("a grouped reduction has at least one partial"))?;
         let p = Arc::clone(plan);
         Ok(self.graph.add_task(

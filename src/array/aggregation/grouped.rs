@@ -20,7 +20,7 @@ use std::sync::Arc;
 use ndarray::{ArcArray, Axis, IxDyn};
 
 use super::{variance_from_moments, Accumulate, Combine, Finalize, GroupAgg, Intermediate, Method};
-use crate::array::kernels::Num;
+use crate::array::kernels::{MaskScale, Num};
 use crate::array::{match_numeric, simd, DType, Element, NdArray};
 use crate::error::{Error, Result};
 
@@ -147,21 +147,54 @@ fn column<A: Element>(part: &[NdArray], k: usize) -> Result<(&[A], &[usize])> {
     Ok((s, a.shape()))
 }
 
-/// Merges column `k` of every partial elementwise with `f`.
-fn fold<A: Wide>(parts: &[&[NdArray]], k: usize, f: impl Fn(A, A) -> A) -> Result<NdArray> {
-    let first = parts
-        .first()
-        .ok_or_else(|| Error::internal("combine of no partials"))?;
-    let (s, shape) = column::<A>(first, k)?;
-    let mut acc = s.to_vec();
-    for p in &parts[1..] {
-        let (b, _) = column::<A>(p, k)?;
-        if b.len() != acc.len() {
-            return Err(Error::internal("partials of one block have one shape"));
-        }
-        acc.iter_mut().zip(b).for_each(|(x, &y)| *x = f(*x, y));
+/// Column `k` of a partial, mutable and contiguous: copied first only if it is shared.
+fn column_mut<A: Element>(part: &mut [NdArray], k: usize) -> Result<&mut [A]> {
+    part.get_mut(k)
+        .and_then(A::unwrap_mut)
+        .and_then(|a| a.as_slice_mut())
+        .ok_or_else(|| Error::internal("partial width and column types"))
+}
+
+/// Merges column `k` of `p` into the same column of `acc` from value `at`, with `f`.
+fn merge_column<A: Wide>(
+    acc: &mut [NdArray],
+    at: usize,
+    p: &[NdArray],
+    k: usize,
+    f: impl Fn(&mut A, A),
+) -> Result<()> {
+    let (b, _) = column::<A>(p, k)?;
+    let a = column_mut::<A>(acc, k)?
+        .get_mut(at..at + b.len())
+        .ok_or_else(|| Error::internal("a partial's rows lie in the combined window"))?;
+    a.iter_mut().zip(b).for_each(|(x, &y)| f(x, y));
+    Ok(())
+}
+
+/// Merges columns `k` (values) and `k + 1` (their counts or positions) of `p` into
+/// `acc` from value `at`, pair by pair with `f`.
+fn merge_pairs<A: Wide>(
+    acc: &mut [NdArray],
+    at: usize,
+    p: &[NdArray],
+    k: usize,
+    f: impl Fn(&mut A, &mut f64, A, f64),
+) -> Result<()> {
+    let (vb, _) = column::<A>(p, k)?;
+    let (cb, _) = column::<f64>(p, k + 1)?;
+    let (head, tail) = acc.split_at_mut(k + 1);
+    let range = at..at + vb.len();
+    let va = column_mut::<A>(head, k)?.get_mut(range.clone());
+    let ca = column_mut::<f64>(tail, 0)?.get_mut(range);
+    let (Some(va), Some(ca)) = (va, ca) else {
+        return Err(Error::internal(
+            "a partial's rows lie in the combined window",
+        ));
+    };
+    for (((va, ca), &vb), &cb) in va.iter_mut().zip(ca).zip(vb).zip(cb) {
+        f(va, ca, vb, cb);
     }
-    NdArray::from_shape_vec(shape, acc)
+    Ok(())
 }
 
 /// Runs `$body` with `$a` the type of column `$k` of the partials (`i64`, `u64` or
@@ -185,12 +218,13 @@ macro_rules! by_column_type {
     };
 }
 
-/// Adds (or multiplies) column `k` of every partial, in the column's own type.
-fn fold_wide(parts: &[&[NdArray]], k: usize, mul: bool) -> Result<NdArray> {
-    by_column_type!(parts, k, A => if mul {
-        fold::<A>(parts, k, <A as Wide>::mul)
+/// Adds (or multiplies) column `k` of `p` into `acc` from value `at`, in the column's
+/// own type.
+fn merge_wide(acc: &mut [NdArray], at: usize, p: &[NdArray], k: usize, mul: bool) -> Result<()> {
+    by_column_type!([p], k, A => if mul {
+        merge_column::<A>(acc, at, p, k, |x, y| *x = <A as Wide>::mul(*x, y))
     } else {
-        fold::<A>(parts, k, <A as Wide>::add)
+        merge_column::<A>(acc, at, p, k, |x, y| *x = <A as Wide>::add(*x, y))
     })
 }
 
@@ -249,38 +283,6 @@ impl Window {
     }
 }
 
-/// Whether every window is the same (the partials can be merged row by row).
-fn windows_equal(windows: &[Window]) -> bool {
-    windows.windows(2).all(|w| w[0] == w[1])
-}
-
-/// Writes `rows` (a column's merged rows) into column `c` from row `at`.
-fn put_rows(c: &mut NdArray, at: usize, rows: &NdArray) -> Result<()> {
-    let inner: usize = c.shape()[1..].iter().product();
-    macro_rules! put {
-        ($a:expr, $t:ty) => {{
-            let src = rows
-                .as_array::<$t>()
-                .and_then(|r| r.as_slice())
-                .ok_or_else(|| Error::internal("merged partial rows of the column's type"))?;
-            let dst = $a
-                .as_slice_mut()
-                .ok_or_else(|| Error::internal("group partials are contiguous"))?;
-            dst[at * inner..at * inner + src.len()].copy_from_slice(src);
-            Ok(())
-        }};
-    }
-    match c {
-        NdArray::F64(a) => put!(a, f64),
-        NdArray::I64(a) => put!(a, i64),
-        NdArray::U64(a) => put!(a, u64),
-        other => Err(Error::internal(format!(
-            "a partial column of dtype {}",
-            other.dtype()
-        ))),
-    }
-}
-
 /// The value a partial's column starts from, before any member.
 #[derive(Debug, Clone, Copy)]
 enum Start {
@@ -331,20 +333,30 @@ impl<'a, T> Rows<'a, T> {
 /// The sums and counts of the non-NaN values of every grouped row into their group's
 /// rows (a NaN makes the sum NaN unless `skipna`). Branch-free when skipping: adding 0
 /// to a sum that starts at +0 changes no bit.
+/// Each stored value is `decode`d as it is read.
 #[inline(always)]
-fn sum_count<T: GroupNum>(rows: &Rows<'_, T>, sum: &mut [f64], cnt: &mut [f64], skipna: bool) {
+fn sum_count<S: Copy, T: Num>(
+    rows: &Rows<'_, S>,
+    sum: &mut [f64],
+    cnt: &mut [f64],
+    skipna: bool,
+    decode: impl Fn(S) -> T,
+) {
     let inner = rows.inner;
     for (_, base, row) in rows.iter() {
         let (s, c) = (&mut sum[base..base + inner], &mut cnt[base..base + inner]);
-        let values = s.iter_mut().zip(c.iter_mut()).zip(row);
+        let values = s
+            .iter_mut()
+            .zip(c.iter_mut())
+            .zip(row.iter().map(|&v| decode(v)));
         if skipna {
-            for ((s, c), &v) in values {
+            for ((s, c), v) in values {
                 let valid = !v.is_nan();
                 *s += if valid { v.to_f64() } else { 0.0 };
                 *c += if valid { 1.0 } else { 0.0 };
             }
         } else {
-            for ((s, c), &v) in values {
+            for ((s, c), v) in values {
                 if v.is_nan() {
                     *s = f64::NAN;
                 } else {
@@ -404,6 +416,103 @@ impl GroupPlan {
         }))
     }
 
+    /// [`Self::chunk`] of `raw` decoded by `decode`. The mean's columns decode each
+    /// value as they read it, with no decoded copy of the chunk; the other aggregations
+    /// (and stored `i64`/`u64`, or several fill values) decode the chunk first.
+    pub fn chunk_decoded(
+        &self,
+        raw: &NdArray,
+        decode: Option<&MaskScale>,
+        axis: usize,
+        offset: usize,
+    ) -> Result<Vec<NdArray>> {
+        let Some(decode) = decode else {
+            return self.chunk(raw, axis, offset);
+        };
+        if self.sums_and_counts() && !matches!(raw, NdArray::I64(_) | NdArray::U64(_)) {
+            macro_rules! fused {
+                ($t:ty) => {
+                    decode.unpack::<$t>().map(|u| {
+                        match_numeric!(raw, x => self.sum_count_chunk(x, axis, offset, #[inline(always)] move |v| u.decode(v)),
+                        other => Err(Error::UnsupportedDType {
+                            op: "decoding a packed or masked variable".into(),
+                            dtype: other.dtype(),
+                        }))
+                    })
+                };
+            }
+            let fused = match decode.dtype() {
+                DType::F32 => fused!(f32),
+                _ => fused!(f64),
+            };
+            if let Some(partial) = fused {
+                return partial;
+            }
+        }
+        self.chunk(&decode.apply(raw)?, axis, offset)
+    }
+
+    /// Whether the partial is the mean's sums and counts, the hot path of climatologies.
+    fn sums_and_counts(&self) -> bool {
+        let agg = self.agg.aggregation();
+        agg.combine == Combine::Columns
+            && agg.accumulate != Accumulate::Native
+            && agg.chunk == [Intermediate::Sum, Intermediate::Count]
+    }
+
+    /// The rows of a chunk (`flat`: `n` rows of `inner` values, from position `offset`
+    /// along the grouped axis) with their group codes, and the window of groups they
+    /// reach.
+    fn rows<'a, S>(
+        &self,
+        flat: &'a [S],
+        n: usize,
+        inner: usize,
+        offset: usize,
+    ) -> Result<(Rows<'a, S>, Window)> {
+        let codes = (0..n)
+            .map(|i| self.code(offset + i))
+            .collect::<Result<Vec<_>>>()?;
+        let window = Window::of(&codes);
+        let rows = Rows {
+            flat,
+            inner,
+            codes: codes
+                .into_iter()
+                .map(|c| c.map(|c| c - window.first))
+                .collect(),
+        };
+        Ok((rows, window))
+    }
+
+    /// The mean's two columns of a chunk in one pass, each value `decode`d as it is read.
+    fn sum_count_chunk<S: Copy, T: Num>(
+        &self,
+        x: &ArcArray<S, IxDyn>,
+        axis: usize,
+        offset: usize,
+        decode: impl Fn(S) -> T,
+    ) -> Result<Vec<NdArray>> {
+        let (flat, n, rest) = axis_first(x, axis);
+        let inner: usize = rest.iter().product();
+        let (rows, window) = self.rows(&flat, n, inner, offset)?;
+        let mut shape = vec![window.width];
+        shape.extend(&rest);
+        let size = window.width * inner;
+        let (mut sum, mut cnt) = (vec![0.0; size], vec![0.0; size]);
+        let (s, c) = (sum.as_mut_slice(), cnt.as_mut_slice());
+        let skipna = self.skipna;
+        simd::wide(
+            #[inline(always)]
+            move || sum_count(&rows, s, c, skipna, decode),
+        );
+        Ok(vec![
+            NdArray::from_shape_vec(&shape, sum)?,
+            NdArray::from_shape_vec(&shape, cnt)?,
+            window.column(),
+        ])
+    }
+
     fn chunk_typed<T: GroupNum>(
         &self,
         x: &ArcArray<T, IxDyn>,
@@ -411,23 +520,15 @@ impl GroupPlan {
         offset: usize,
     ) -> Result<Vec<NdArray>> {
         let agg = self.agg.aggregation();
+        if self.sums_and_counts() {
+            return self.sum_count_chunk(x, axis, offset, |v| v);
+        }
         let (flat, n, rest) = axis_first(x, axis);
         let inner: usize = rest.iter().product();
-        let codes = (0..n)
-            .map(|i| self.code(offset + i))
-            .collect::<Result<Vec<_>>>()?;
-        let window = Window::of(&codes);
+        let (rows, window) = self.rows(&flat, n, inner, offset)?;
         let mut shape = vec![window.width];
         shape.extend(&rest);
         let size = window.width * inner;
-        let rows = Rows {
-            flat: &flat,
-            inner,
-            codes: codes
-                .into_iter()
-                .map(|c| c.map(|c| c - window.first))
-                .collect(),
-        };
         let skip = |v: T| self.skipna && v.is_nan();
         let f64s = |v: Vec<f64>| NdArray::from_shape_vec(&shape, v);
         if agg.combine == Combine::Moments {
@@ -465,17 +566,6 @@ impl GroupPlan {
         }
         let native = agg.accumulate == Accumulate::Native;
         let mut out = Vec::with_capacity(agg.chunk.len() + 1);
-        if !native && agg.chunk == [Intermediate::Sum, Intermediate::Count] {
-            // The mean's two columns in one pass over the chunk, as it is the hot path
-            // of climatologies.
-            let (mut sum, mut cnt) = (vec![0.0; size], vec![0.0; size]);
-            let skipna = self.skipna;
-            simd::wide(
-                #[inline(always)]
-                || sum_count(&rows, &mut sum, &mut cnt, skipna),
-            );
-            return Ok(vec![f64s(sum)?, f64s(cnt)?, window.column()]);
-        }
         for &i in agg.chunk {
             match i {
                 Intermediate::Sum if native => {
@@ -578,48 +668,37 @@ impl GroupPlan {
         Ok(out)
     }
 
-    /// Combines partials of the same output block, in any grouping: over the union of
-    /// their group windows.
-    pub fn combine(&self, parts: &[&[NdArray]]) -> Result<Vec<NdArray>> {
-        let windows = parts
+    /// Combines partials of the same output block, in any grouping, over the union of
+    /// their group windows: `rest` merged into `acc`, in place when `acc`'s columns are
+    /// not shared and hold every group of `rest` (as the running result of a chain of
+    /// combines does, handed over by the executor), else into copies. Merged in order,
+    /// value by value, so the bits are the same either way.
+    pub fn combine(&self, acc: Vec<NdArray>, rest: &[&[NdArray]]) -> Result<Vec<NdArray>> {
+        let window = Window::of_partial(&acc)?;
+        let windows = rest
             .iter()
             .map(|p| Window::of_partial(p))
             .collect::<Result<Vec<_>>>()?;
-        let mut present = windows.iter().filter(|w| w.width > 0);
+        // Partials without any group add nothing (unless no partial has one).
+        let mut present = std::iter::once(window)
+            .chain(windows.iter().copied())
+            .filter(|w| w.width > 0);
         let union = match present.next() {
-            Some(&first) => present.fold(first, |u, w| u.union(w)),
+            Some(first) => present.fold(first, |u, w| u.union(&w)),
             None => Window::default(),
         };
-        let same = windows_equal(&windows);
-        let mut present = parts
-            .iter()
-            .zip(windows)
-            .filter(|(_, w)| w.width > 0 || union.width == 0)
-            .map(|(p, w)| (&p[..p.len() - 1], w));
-        if same {
-            let cols: Vec<&[NdArray]> = present.map(|(p, _)| p).collect();
-            let mut out = self.combine_columns(&cols)?;
-            out.push(union.column());
-            return Ok(out);
+        let mut acc = acc;
+        acc.pop();
+        if window != union {
+            acc = self.widen(&acc, window, union)?.into_owned();
         }
-        // Windows differ: the first partial widened to the union, then each other one
-        // merged into its own rows only.
-        let (first, w) = present
-            .next()
-            .ok_or_else(|| Error::internal("combine of no partials"))?;
-        let mut acc = self.widen(first, w, union)?.into_owned();
-        for (p, w) in present {
-            let at = w.first - union.first;
-            let rows = acc
-                .iter()
-                .map(|c| c.slice_axis(0, at, at + w.width, 1))
-                .collect::<Result<Vec<_>>>()?;
-            let merged = self.combine_columns(&[&rows, p])?;
-            // The row views share `acc`'s buffers: gone first, the writes copy nothing.
-            drop(rows);
-            for (c, m) in acc.iter_mut().zip(&merged) {
-                put_rows(c, at, m)?;
+        for (p, w) in rest.iter().zip(windows) {
+            if w.width == 0 {
+                continue;
             }
+            let cols = &p[..p.len() - 1];
+            let inner: usize = cols.first().map_or(0, |c| c.shape()[1..].iter().product());
+            self.merge_into(&mut acc, (w.first - union.first) * inner, cols)?;
         }
         acc.push(union.column());
         Ok(acc)
@@ -680,41 +759,40 @@ impl GroupPlan {
             .collect()
     }
 
-    /// Combines partials over one window, column by column (no window column).
-    fn combine_columns(&self, parts: &[&[NdArray]]) -> Result<Vec<NdArray>> {
+    /// Merges the columns of a partial (`p`, no window column) into `acc`'s from value
+    /// `at` (the first of `p`'s rows), column by column.
+    fn merge_into(&self, acc: &mut [NdArray], at: usize, p: &[NdArray]) -> Result<()> {
         let agg = self.agg.aggregation();
         match agg.combine {
-            Combine::Moments => return combine_moments(parts),
+            Combine::Moments => return merge_moments(acc, at, p),
             Combine::Columns => {}
             Combine::Holistic => {
                 return Err(Error::internal("holistic aggregations have no partials"))
             }
         }
-        let mut out = Vec::new();
         let mut k = 0;
         for &i in agg.chunk {
             match i {
-                Intermediate::Prod => out.push(fold_wide(parts, k, true)?),
+                Intermediate::Prod => merge_wide(acc, at, p, k, true)?,
                 Intermediate::Sum
                 | Intermediate::Count
                 | Intermediate::WeightedSum
-                | Intermediate::Weight => out.push(fold_wide(parts, k, false)?),
+                | Intermediate::Weight => merge_wide(acc, at, p, k, false)?,
                 Intermediate::Min | Intermediate::Max => {
                     let want_max = i == Intermediate::Max;
-                    let mut val = by_column_type!(parts, k, A => {
-                        fold_pairs::<A>(parts, k, |va, ca, vb, cb| {
+                    by_column_type!([p], k, A => {
+                        merge_pairs::<A>(acc, at, p, k, |va, ca, vb, cb| {
                             if cb > 0.0 {
                                 merge_extreme(va, ca, vb, cb, want_max);
                             }
                         })
                     })?;
-                    out.append(&mut val);
                     k += 1;
                 }
                 Intermediate::First | Intermediate::Last => {
                     let last = i == Intermediate::Last;
-                    let mut val = by_column_type!(parts, k, A => {
-                        fold_pairs::<A>(parts, k, |va, pa, vb, pb| {
+                    by_column_type!([p], k, A => {
+                        merge_pairs::<A>(acc, at, p, k, |va, pa, vb, pb| {
                             if pb >= 0.0
                                 && (*pa < 0.0 || (last && pb > *pa) || (!last && pb < *pa))
                             {
@@ -723,7 +801,6 @@ impl GroupPlan {
                             }
                         })
                     })?;
-                    out.append(&mut val);
                     k += 1;
                 }
                 other => {
@@ -734,7 +811,7 @@ impl GroupPlan {
             }
             k += 1;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The result from a combined partial: the group axis moves to `axis` and values
@@ -922,75 +999,42 @@ impl GroupPlan {
     }
 }
 
-/// Merges the (value, companion) column pairs `k, k + 1` of every partial with `f`.
-fn fold_pairs<A: Wide>(
-    parts: &[&[NdArray]],
-    k: usize,
-    f: impl Fn(&mut A, &mut f64, A, f64),
-) -> Result<Vec<NdArray>> {
-    let first = parts
-        .first()
-        .ok_or_else(|| Error::internal("combine of no partials"))?;
-    let (v, shape) = column::<A>(first, k)?;
-    let (c, _) = column::<f64>(first, k + 1)?;
-    let (mut va, mut ca) = (v.to_vec(), c.to_vec());
-    for p in &parts[1..] {
-        let (vb, _) = column::<A>(p, k)?;
-        let (cb, _) = column::<f64>(p, k + 1)?;
-        if vb.len() != va.len() || cb.len() != ca.len() {
-            return Err(Error::internal("partials of one block have one shape"));
+/// Merges the moments `(n, mean, m2)` of `p` into `acc`'s from value `at` (Chan et
+/// al.'s pairwise update).
+fn merge_moments(acc: &mut [NdArray], at: usize, p: &[NdArray]) -> Result<()> {
+    let (nb, mb, m2b) = (
+        column::<f64>(p, 0)?.0,
+        column::<f64>(p, 1)?.0,
+        column::<f64>(p, 2)?.0,
+    );
+    let range = at..at + nb.len();
+    let (n_col, rest) = acc.split_at_mut(1);
+    let (m_col, m2_col) = rest.split_at_mut(1);
+    let na = column_mut::<f64>(n_col, 0)?.get_mut(range.clone());
+    let ma = column_mut::<f64>(m_col, 0)?.get_mut(range.clone());
+    let m2a = column_mut::<f64>(m2_col, 0)?.get_mut(range);
+    let (Some(na), Some(ma), Some(m2a)) = (na, ma, m2a) else {
+        return Err(Error::internal(
+            "a partial's rows lie in the combined window",
+        ));
+    };
+    for k in 0..nb.len() {
+        if nb[k] == 0.0 {
+            continue;
         }
-        for j in 0..va.len() {
-            f(&mut va[j], &mut ca[j], vb[j], cb[j]);
+        if na[k] == 0.0 {
+            na[k] = nb[k];
+            ma[k] = mb[k];
+            m2a[k] = m2b[k];
+            continue;
         }
+        let total = na[k] + nb[k];
+        let delta = mb[k] - ma[k];
+        ma[k] += delta * nb[k] / total;
+        m2a[k] = m2a[k] + m2b[k] + delta * delta * na[k] * nb[k] / total;
+        na[k] = total;
     }
-    Ok(vec![
-        NdArray::from_shape_vec(shape, va)?,
-        NdArray::from_shape_vec(shape, ca)?,
-    ])
-}
-
-/// Chan et al.'s pairwise update of (count, mean, M2) per group.
-fn combine_moments(parts: &[&[NdArray]]) -> Result<Vec<NdArray>> {
-    let first = parts
-        .first()
-        .ok_or_else(|| Error::internal("combine of no partials"))?;
-    let (n, shape) = column::<f64>(first, 0)?;
-    let mut acc = [
-        n.to_vec(),
-        column::<f64>(first, 1)?.0.to_vec(),
-        column::<f64>(first, 2)?.0.to_vec(),
-    ];
-    for p in &parts[1..] {
-        let (nb, mb, m2b) = (
-            column::<f64>(p, 0)?.0,
-            column::<f64>(p, 1)?.0,
-            column::<f64>(p, 2)?.0,
-        );
-        if nb.len() != acc[0].len() {
-            return Err(Error::internal("partials of one block have one shape"));
-        }
-        for k in 0..nb.len() {
-            let (na, ma, m2a) = (acc[0][k], acc[1][k], acc[2][k]);
-            if nb[k] == 0.0 {
-                continue;
-            }
-            if na == 0.0 {
-                acc[0][k] = nb[k];
-                acc[1][k] = mb[k];
-                acc[2][k] = m2b[k];
-                continue;
-            }
-            let total = na + nb[k];
-            let delta = mb[k] - ma;
-            acc[1][k] = ma + delta * nb[k] / total;
-            acc[2][k] = m2a + m2b[k] + delta * delta * na * nb[k] / total;
-            acc[0][k] = total;
-        }
-    }
-    acc.into_iter()
-        .map(|c| NdArray::from_shape_vec(shape, c))
-        .collect()
+    Ok(())
 }
 
 /// Merges `(v, c)` (a value seen `c` times) into the running extreme `(val, cnt)`. A
@@ -1037,4 +1081,87 @@ fn group_axis_to(a: &NdArray, axis: usize) -> Result<NdArray> {
         })
         .collect();
     a.permute(&perm)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(agg: GroupAgg, codes: Vec<i64>, ngroups: usize) -> GroupPlan {
+        GroupPlan {
+            agg,
+            method: Method::MapReduce,
+            skipna: true,
+            ddof: 0,
+            ngroups,
+            codes: codes.into(),
+            weights: None,
+            empty: vec![false; ngroups].into(),
+            out_dtype: DType::F64,
+        }
+    }
+
+    fn chunk(p: &GroupPlan, values: &[f64], offset: usize) -> Vec<NdArray> {
+        let a = NdArray::from_shape_vec(&[values.len(), 1], values.to_vec()).unwrap();
+        p.chunk(&a, 0, offset).unwrap()
+    }
+
+    fn f64s(a: &NdArray) -> Vec<f64> {
+        a.to_f64_vec().unwrap()
+    }
+
+    fn assert_close(got: &NdArray, want: &NdArray, what: &str) {
+        let (g, w) = (f64s(got), f64s(want));
+        assert_eq!(g.len(), w.len(), "{what}");
+        for (a, b) in g.iter().zip(&w) {
+            assert!(
+                (a - b).abs() <= 1e-12 * b.abs().max(1.0),
+                "{what}: {g:?} vs {w:?}"
+            );
+        }
+    }
+
+    /// Partials over different windows combine to the eager answer, whichever holds the
+    /// union; a shared running result is left as it was.
+    #[test]
+    fn combine_in_place_leaves_shared_partials_alone() {
+        // Groups 0 0 1 1 2 2 3 3 over 8 steps.
+        let codes: Vec<i64> = (0..8).map(|i| i / 2).collect();
+        let values = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
+        for agg in [
+            GroupAgg::Mean,
+            GroupAgg::Max,
+            GroupAgg::First,
+            GroupAgg::Std,
+        ] {
+            let p = plan(agg, codes.clone(), 4);
+            let eager = p.finalize(&chunk(&p, &values, 0), 0).unwrap();
+            // Steps 2..6 (groups 1, 2), then 0..2 (group 0), then 6..8 (group 3).
+            let middle = chunk(&p, &values[2..6], 2);
+            let shared = middle.clone();
+            let before: Vec<Vec<f64>> = shared.iter().map(f64s).collect();
+            let head = chunk(&p, &values[..2], 0);
+            let tail = chunk(&p, &values[6..], 6);
+            let all = p.combine(middle, &[&head, &tail]).unwrap();
+            let after: Vec<Vec<f64>> = shared.iter().map(f64s).collect();
+            assert_eq!(before, after, "{agg}: a shared partial changed");
+            let got = p.finalize(&all, 0).unwrap();
+            assert_close(&got, &eager, &format!("{agg}"));
+            // In place (the running result holds every group): group 0 gets the first
+            // step again, the others stay.
+            let whole = p.combine(all, &[&chunk(&p, &values[..1], 0)]).unwrap();
+            let again: Vec<f64> = [1.0, 1.0, 2.0]
+                .into_iter()
+                .chain(values[2..].iter().copied())
+                .collect();
+            let codes: Vec<i64> = [0].into_iter().chain(codes.iter().copied()).collect();
+            let q = plan(agg, codes, 4);
+            let want = q.finalize(&chunk(&q, &again, 0), 0).unwrap();
+            assert_close(
+                &p.finalize(&whole, 0).unwrap(),
+                &want,
+                &format!("{agg} again"),
+            );
+        }
+    }
 }
