@@ -317,7 +317,27 @@ impl Start {
 struct Rows<'a, T> {
     flat: &'a [T],
     inner: usize,
+    codes: &'a [Option<usize>],
+}
+
+/// A chunk as [`GroupPlan::lay_out`] gives it.
+struct Layout<'a, S: Clone> {
+    flat: Cow<'a, [S]>,
+    inner: usize,
+    /// Relative to the window's first group.
     codes: Vec<Option<usize>>,
+    window: Window,
+    shape: Vec<usize>,
+}
+
+impl<S: Clone> Layout<'_, S> {
+    fn rows(&self) -> Rows<'_, S> {
+        Rows {
+            flat: &self.flat,
+            inner: self.inner,
+            codes: &self.codes,
+        }
+    }
 }
 
 impl<'a, T> Rows<'a, T> {
@@ -460,29 +480,32 @@ impl GroupPlan {
             && agg.chunk == [Intermediate::Sum, Intermediate::Count]
     }
 
-    /// The rows of a chunk (`flat`: `n` rows of `inner` values, from position `offset`
-    /// along the grouped axis) with their group codes, and the window of groups they
-    /// reach.
-    fn rows<'a, S>(
+    /// A chunk laid out for the grouped kernels: its values with the grouped `axis`
+    /// first, the group code of each row (from position `offset` along it), the window of
+    /// groups they reach and the shape of the partial over that window.
+    fn lay_out<'a, S: Clone>(
         &self,
-        flat: &'a [S],
-        n: usize,
-        inner: usize,
+        x: &'a ArcArray<S, IxDyn>,
+        axis: usize,
         offset: usize,
-    ) -> Result<(Rows<'a, S>, Window)> {
+    ) -> Result<Layout<'a, S>> {
+        let (flat, n, rest) = axis_first(x, axis);
         let codes = (0..n)
             .map(|i| self.code(offset + i))
             .collect::<Result<Vec<_>>>()?;
         let window = Window::of(&codes);
-        let rows = Rows {
+        let mut shape = vec![window.width];
+        shape.extend(&rest);
+        Ok(Layout {
             flat,
-            inner,
+            inner: rest.iter().product(),
             codes: codes
                 .into_iter()
                 .map(|c| c.map(|c| c - window.first))
                 .collect(),
-        };
-        Ok((rows, window))
+            window,
+            shape,
+        })
     }
 
     /// The mean's two columns of a chunk in one pass, each value `decode`d as it is read.
@@ -493,12 +516,9 @@ impl GroupPlan {
         offset: usize,
         decode: impl Fn(S) -> T,
     ) -> Result<Vec<NdArray>> {
-        let (flat, n, rest) = axis_first(x, axis);
-        let inner: usize = rest.iter().product();
-        let (rows, window) = self.rows(&flat, n, inner, offset)?;
-        let mut shape = vec![window.width];
-        shape.extend(&rest);
-        let size = window.width * inner;
+        let laid = self.lay_out(x, axis, offset)?;
+        let (rows, window, shape) = (laid.rows(), laid.window, &laid.shape);
+        let size = window.width * rows.inner;
         let (mut sum, mut cnt) = (vec![0.0; size], vec![0.0; size]);
         let (s, c) = (sum.as_mut_slice(), cnt.as_mut_slice());
         let skipna = self.skipna;
@@ -507,8 +527,8 @@ impl GroupPlan {
             move || sum_count(&rows, s, c, skipna, decode),
         );
         Ok(vec![
-            NdArray::from_shape_vec(&shape, sum)?,
-            NdArray::from_shape_vec(&shape, cnt)?,
+            NdArray::from_shape_vec(shape, sum)?,
+            NdArray::from_shape_vec(shape, cnt)?,
             window.column(),
         ])
     }
@@ -523,14 +543,11 @@ impl GroupPlan {
         if self.sums_and_counts() {
             return self.sum_count_chunk(x, axis, offset, |v| v);
         }
-        let (flat, n, rest) = axis_first(x, axis);
-        let inner: usize = rest.iter().product();
-        let (rows, window) = self.rows(&flat, n, inner, offset)?;
-        let mut shape = vec![window.width];
-        shape.extend(&rest);
-        let size = window.width * inner;
+        let laid = self.lay_out(x, axis, offset)?;
+        let (rows, window, shape) = (laid.rows(), laid.window, &laid.shape);
+        let (inner, size) = (rows.inner, window.width * rows.inner);
         let skip = |v: T| self.skipna && v.is_nan();
-        let f64s = |v: Vec<f64>| NdArray::from_shape_vec(&shape, v);
+        let f64s = |v: Vec<f64>| NdArray::from_shape_vec(shape, v);
         if agg.combine == Combine::Moments {
             let mut cnt = vec![0.0; size];
             let mut sum = vec![0.0; size];
@@ -575,7 +592,7 @@ impl GroupPlan {
                             *a = a.add(v.wide());
                         }
                     });
-                    out.push(NdArray::from_shape_vec(&shape, acc)?);
+                    out.push(NdArray::from_shape_vec(shape, acc)?);
                 }
                 Intermediate::Prod if native => {
                     let mut acc = vec![T::Wide::ONE; size];
@@ -584,7 +601,7 @@ impl GroupPlan {
                             *a = a.mul(v.wide());
                         }
                     });
-                    out.push(NdArray::from_shape_vec(&shape, acc)?);
+                    out.push(NdArray::from_shape_vec(shape, acc)?);
                 }
                 Intermediate::Sum => {
                     let mut acc = vec![0.0; size];
@@ -638,7 +655,7 @@ impl GroupPlan {
                             }
                         }
                     }
-                    out.push(NdArray::from_shape_vec(&shape, val)?);
+                    out.push(NdArray::from_shape_vec(shape, val)?);
                     out.push(f64s(cnt)?);
                 }
                 Intermediate::First | Intermediate::Last => {
@@ -654,7 +671,7 @@ impl GroupPlan {
                             }
                         }
                     }
-                    out.push(NdArray::from_shape_vec(&shape, val)?);
+                    out.push(NdArray::from_shape_vec(shape, val)?);
                     out.push(f64s(pos)?);
                 }
                 other => {
