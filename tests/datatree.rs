@@ -14,7 +14,7 @@ use common::golden_file::{values_f64, GoldenFile};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use ndarray::{arr1, arr2};
 use proptest::prelude::*;
@@ -37,6 +37,16 @@ fn scratch(ext: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("xr_datatree_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(format!("t{}.{ext}", N.fetch_add(1, Ordering::Relaxed)))
+}
+
+/// The tests that write NetCDF files and the one that starts `xr` processes take turns.
+/// A process started while libhdf5 holds a file open inherits the descriptor (libhdf5
+/// 1.10 does not open with `O_CLOEXEC`) and with it the file's `flock`, so that opening
+/// the file just written failed (`NC_EHDFERR`, once in a clean-clone run) until that
+/// process ended.
+fn hdf5_turn() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn as_f64(v: &Variable) -> Vec<f64> {
@@ -183,6 +193,7 @@ fn zarr_groups_open_as_xarray_opens_them() {
 
 #[test]
 fn trees_written_by_xr_read_back_the_same() {
+    let _turn = hdf5_turn();
     let (tree, _) = open_both(&data("datatree.nc"));
     let nc = scratch("nc");
     tree.to_netcdf(&nc).unwrap();
@@ -218,6 +229,7 @@ fn chunked(tree: &DataTree, t: usize, lat: usize) -> DataTree {
 
 #[test]
 fn chunked_trees_are_written_like_eager_ones() {
+    let _turn = hdf5_turn();
     let (tree, _) = open_both(&data("datatree.nc"));
     let lazy = chunked(&tree, 2, 2);
     assert!(lazy["model"]
@@ -344,6 +356,7 @@ proptest! {
     fn any_chunking_writes_the_same_tree(t in 1_usize..6, lat in 1_usize..4) {
         static TREE: OnceLock<DataTree> = OnceLock::new();
         let tree = TREE.get_or_init(|| DataTree::open(data("datatree.nc")).unwrap());
+        let _turn = hdf5_turn();
         let nc = scratch("nc");
         chunked(tree, t, lat).to_netcdf(&nc).unwrap();
         let (back, raw) = open_both(&nc);
@@ -355,6 +368,7 @@ proptest! {
 #[test]
 fn xr_info_shows_every_group() {
     let run = |args: &[&str]| {
+        let _turn = hdf5_turn();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_xr"))
             .args(args)
             .output()
