@@ -479,15 +479,7 @@ pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<
             let local: Vec<usize> = wanted.iter().map(|&i| i - lo).collect();
             v.take(*axis, &local)
         }
-        Expr::Concat { axis, .. } => {
-            if vals.len() == 1 {
-                first()
-            } else if vals.is_empty() {
-                empty_region(arr.dtype(), region)
-            } else {
-                NdArray::concatenate(*axis, &vals)
-            }
-        }
+        Expr::Concat { axis, .. } => join(*axis, vals, arr.dtype(), region),
         Expr::Reduce { .. }
         | Expr::TensorDot { .. }
         | Expr::MapBlocks { .. }
@@ -508,54 +500,55 @@ pub(crate) fn eval_undecoded(
     region: &Region,
     inputs: &Inputs,
 ) -> Result<(NdArray, Option<Arc<MaskScale>>)> {
-    if constant_region(arr, region).is_none() {
-        match &*arr.expr {
-            Expr::Map(_, input, Some(decode)) => {
-                return Ok((eval(input, region, inputs)?, Some(Arc::clone(decode))));
-            }
-            // Decoding is elementwise: it commutes with a transpose (`open_mfdataset`
-            // puts one on each file's variable).
-            Expr::Permute(perm, _) => {
-                if let [(input, r)] = &arr.expr.input_regions(region)[..] {
-                    let (raw, decode) = eval_undecoded(input, r, inputs)?;
-                    return Ok((raw.permute(perm)?, decode));
-                }
-            }
-            Expr::Concat { axis, .. } => {
-                let mut parts = Vec::new();
-                for (part, r) in arr.expr.input_regions(region) {
-                    parts.push(eval_undecoded(part, &r, inputs)?);
-                }
-                let alike = parts.windows(2).all(|w| match (&w[0], &w[1]) {
-                    ((a, Some(da)), (b, Some(db))) => a.dtype() == b.dtype() && da == db,
-                    _ => false,
-                });
-                if let (true, Some((_, Some(decode)))) = (alike, parts.first()) {
-                    let decode = Arc::clone(decode);
-                    let raws: Vec<NdArray> = parts.into_iter().map(|(raw, _)| raw).collect();
-                    let raw = match <[NdArray; 1]>::try_from(raws) {
-                        Ok([one]) => one,
-                        Err(raws) => NdArray::concatenate(*axis, &raws)?,
-                    };
-                    return Ok((raw, Some(decode)));
-                }
-                let decoded = parts
-                    .into_iter()
-                    .map(|(v, d)| match d {
-                        Some(d) => d.apply(&v),
-                        None => Ok(v),
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                return match <[NdArray; 1]>::try_from(decoded) {
-                    Ok([one]) => Ok((one, None)),
-                    Err(v) if v.is_empty() => Ok((empty_region(arr.dtype(), region)?, None)),
-                    Err(v) => Ok((NdArray::concatenate(*axis, &v)?, None)),
-                };
-            }
-            _ => {}
+    match &*arr.expr {
+        // A never-written region is one value, which `eval` broadcasts decoded.
+        Expr::Map(_, input, Some(decode)) if constant_region(arr, region).is_none() => {
+            Ok((eval(input, region, inputs)?, Some(Arc::clone(decode))))
         }
+        // Decoding is elementwise: it commutes with a transpose (`open_mfdataset` puts
+        // one on each file's variable).
+        Expr::Permute(perm, _) => {
+            let pulled = arr.expr.input_regions(region);
+            let [(input, r)] = &pulled[..] else {
+                return Err(Error::internal("a transpose has one input"));
+            };
+            let (raw, decode) = eval_undecoded(input, r, inputs)?;
+            Ok((raw.permute(perm)?, decode))
+        }
+        Expr::Concat { axis, .. } => {
+            let mut parts = Vec::new();
+            for (part, r) in arr.expr.input_regions(region) {
+                parts.push(eval_undecoded(part, &r, inputs)?);
+            }
+            let alike = parts.windows(2).all(|w| match (&w[0], &w[1]) {
+                ((a, Some(da)), (b, Some(db))) => a.dtype() == b.dtype() && da == db,
+                _ => false,
+            });
+            let decode = match parts.first() {
+                Some((_, Some(d))) if alike => Some(Arc::clone(d)),
+                _ => None,
+            };
+            let values = parts
+                .into_iter()
+                .map(|(v, d)| match d {
+                    Some(d) if decode.is_none() => d.apply(&v),
+                    _ => Ok(v),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok((join(*axis, values, arr.dtype(), region)?, decode))
+        }
+        _ => Ok((eval(arr, region, inputs)?, None)),
     }
-    Ok((eval(arr, region, inputs)?, None))
+}
+
+/// The parts of a concatenation along `axis`, joined: the one part as it is, none as an
+/// empty `region` of `dtype`.
+fn join(axis: usize, mut parts: Vec<NdArray>, dtype: DType, region: &Region) -> Result<NdArray> {
+    match parts.len() {
+        0 => empty_region(dtype, region),
+        1 => Ok(parts.swap_remove(0)),
+        _ => NdArray::concatenate(axis, &parts),
+    }
 }
 
 /// The part of an in-memory array inside `region` (a view, no copy).

@@ -351,9 +351,8 @@ impl<'a, T> Rows<'a, T> {
 }
 
 /// The sums and counts of the non-NaN values of every grouped row into their group's
-/// rows (a NaN makes the sum NaN unless `skipna`). Branch-free when skipping: adding 0
-/// to a sum that starts at +0 changes no bit.
-/// Each stored value is `decode`d as it is read.
+/// rows (a NaN makes the sum NaN unless `skipna`), each stored value `decode`d as it is
+/// read. Branch-free when skipping: adding 0 to a sum that starts at +0 changes no bit.
 #[inline(always)]
 fn sum_count<S: Copy, T: Num>(
     rows: &Rows<'_, S>,
