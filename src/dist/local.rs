@@ -326,8 +326,11 @@ struct State<'g> {
 /// lowerings make depth first: a producer far ahead of the task that consumes its
 /// predecessors' values (a combine, a write waiting on the file) would only hold memory.
 /// The lowest unfinished task always has its dependencies finished, so the bound never
-/// stops a run.
-const RUN_AHEAD_PER_SLOT: usize = 16;
+/// stops a run. Ids are a coarse measure: `ffill` of one-step chunks spends about 66 ids
+/// per 8 MB block (a slice and a write per step), so 16 per slot kept a thread idle for
+/// a fifth of the run while the other wrote; 64 lets the next block's read start while
+/// the writer works (bench/toolkit/README.md, 2026-12-06 20:25).
+const RUN_AHEAD_PER_SLOT: usize = 64;
 
 /// A task taken out of the state, ready to run outside the lock.
 struct Started<'g> {
