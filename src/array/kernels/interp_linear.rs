@@ -195,13 +195,13 @@ mod tests {
         };
         let want =
             |v: &[f32], t: usize| (v[hi[t]] - v[lo[t]]).wide() / dx[t] * off[t] + v[lo[t]].wide();
-        let a = NdArray::F32(
-            Array::from_shape_vec(IxDyn(&[rows_n, n]), src.clone())
+        let run = |shape: &[usize], values: Vec<f32>, axis: usize| {
+            let a = Array::from_shape_vec(IxDyn(shape), values).unwrap_or_else(|e| panic!("{e}"));
+            interp_linear(&NdArray::F32(a.into_shared()), axis, at)
+                .and_then(|r| r.to_f64_vec())
                 .unwrap_or_else(|e| panic!("{e}"))
-                .into_shared(),
-        );
-        let last = interp_linear(&a, 1, at).unwrap_or_else(|e| panic!("{e}"));
-        let last = last.to_f64_vec().unwrap_or_else(|e| panic!("{e}"));
+        };
+        let last = run(&[rows_n, n], src.clone(), 1);
         for r in 0..rows_n {
             for t in 0..k {
                 let (got, w) = (last[r * k + t], want(&src[r * n..(r + 1) * n], t));
@@ -215,13 +215,7 @@ mod tests {
         let t_src: Vec<f32> = (0..n * rows_n)
             .map(|i| src[(i % rows_n) * n + i / rows_n])
             .collect();
-        let b = NdArray::F32(
-            Array::from_shape_vec(IxDyn(&[n, rows_n]), t_src)
-                .unwrap_or_else(|e| panic!("{e}"))
-                .into_shared(),
-        );
-        let first = interp_linear(&b, 0, at).unwrap_or_else(|e| panic!("{e}"));
-        let first = first.to_f64_vec().unwrap_or_else(|e| panic!("{e}"));
+        let first = run(&[n, rows_n], t_src, 0);
         for r in 0..rows_n {
             for t in 0..k {
                 assert_eq!(first[t * rows_n + r].to_bits(), last[r * k + t].to_bits());
