@@ -331,6 +331,11 @@ struct Layout<'a, S: Clone> {
 }
 
 impl<S: Clone> Layout<'_, S> {
+    /// The number of values of one partial column over the window.
+    fn size(&self) -> usize {
+        self.window.width * self.inner
+    }
+
     fn rows(&self) -> Rows<'_, S> {
         Rows {
             flat: &self.flat,
@@ -516,8 +521,7 @@ impl GroupPlan {
         decode: impl Fn(S) -> T,
     ) -> Result<Vec<NdArray>> {
         let laid = self.lay_out(x, axis, offset)?;
-        let (rows, window, shape) = (laid.rows(), laid.window, &laid.shape);
-        let size = window.width * rows.inner;
+        let (rows, window, shape, size) = (laid.rows(), laid.window, &laid.shape, laid.size());
         let (mut sum, mut cnt) = (vec![0.0; size], vec![0.0; size]);
         let (s, c) = (sum.as_mut_slice(), cnt.as_mut_slice());
         let skipna = self.skipna;
@@ -543,8 +547,8 @@ impl GroupPlan {
             return self.sum_count_chunk(x, axis, offset, |v| v);
         }
         let laid = self.lay_out(x, axis, offset)?;
-        let (rows, window, shape) = (laid.rows(), laid.window, &laid.shape);
-        let (inner, size) = (rows.inner, window.width * rows.inner);
+        let (rows, window, shape, size) = (laid.rows(), laid.window, &laid.shape, laid.size());
+        let inner = rows.inner;
         let skip = |v: T| self.skipna && v.is_nan();
         let f64s = |v: Vec<f64>| NdArray::from_shape_vec(shape, v);
         if agg.combine == Combine::Moments {
