@@ -637,3 +637,47 @@ fn tasks_do_not_run_far_ahead_of_the_lowest_unfinished_one() {
         "every task ran in the end"
     );
 }
+
+/// Blocks of 24 MB (two ids each: the block and its write) behind a writer that takes
+/// 20 ms per block: the id bound would let 64 blocks (1.5 GB) wait for the writer; the
+/// byte bound (64 MiB per thread, or twice the largest estimate) keeps them to a few.
+#[test]
+fn blocks_do_not_pile_up_behind_a_slow_writer() {
+    const BLOCK: usize = 24 << 20;
+    const BLOCKS: usize = 40;
+    let mut g = TaskGraph::new();
+    let mut last_write = None;
+    for i in 0..BLOCKS {
+        // Zeroed and never touched: the pages are not resident, the bytes still count.
+        let block = g.add_task(
+            vec![],
+            format!("block {i}"),
+            BLOCK,
+            Box::new(|_| Ok(vector(vec![0.0; BLOCK / 8]))),
+        );
+        let deps = last_write.into_iter().chain([block]).collect();
+        last_write = Some(g.add_task(
+            deps,
+            format!("write {i}"),
+            0,
+            Box::new(|_| {
+                std::thread::sleep(Duration::from_millis(20));
+                Ok(TaskValue(vec![]))
+            }),
+        ));
+    }
+    g.set_outputs(last_write.into_iter().collect());
+    let stats = with_timeout(60, move || {
+        let exec = exec();
+        exec.execute(g).unwrap();
+        exec.last_stats().unwrap()
+    });
+    // Two threads: at most 128 MiB alive before a task ahead starts, plus that task.
+    let bound = (128 << 20) + BLOCK;
+    assert!(
+        stats.peak_bytes <= bound,
+        "{} MB alive at the peak (bound {} MB)",
+        stats.peak_bytes >> 20,
+        bound >> 20
+    );
+}

@@ -30,6 +30,10 @@ const FALLBACK_BUDGET: usize = 2 << 30;
 /// - Ready tasks run lowest id first, so a reduction's combine runs as soon as its
 ///   partials are done instead of after every chunk was read.
 /// - An intermediate value is dropped as soon as its last consumer ran (outputs are kept).
+/// - While other work runs, a task does not start far ahead of the lowest unfinished one
+///   (in task ids, and in bytes alive: 64 MiB per thread, or twice the largest task's
+///   estimate), so producers racing ahead of a slow consumer, a lagging writer, do not
+///   hold memory.
 /// - A task does not start while the bytes alive plus its `est_bytes` exceed the budget,
 ///   unless nothing else is running, so the run always progresses; a task with
 ///   dependencies (which usually frees more than it makes) is preferred over a new source
@@ -296,6 +300,8 @@ struct Run<'g, 'f> {
     is_output: Vec<bool>,
     slots: usize,
     budget: usize,
+    /// See [`RUN_AHEAD_BYTES_PER_SLOT`].
+    ahead_bytes: usize,
     progress: &'g Progress,
     state: Mutex<State<'f>>,
 }
@@ -316,7 +322,8 @@ struct State<'g> {
     tasks_run: usize,
     error: Option<Error>,
     /// Tasks finished (or failed), and the lowest id not finished: no task starts more
-    /// than [`RUN_AHEAD_PER_SLOT`] × slots ids past it.
+    /// than [`RUN_AHEAD_PER_SLOT`] × slots ids past it, nor past it at all while the bytes
+    /// alive would exceed [`Run::ahead_bytes`].
     done: Vec<bool>,
     frontier: TaskId,
 }
@@ -331,6 +338,12 @@ struct State<'g> {
 /// a fifth of the run while the other wrote; 64 lets the next block's read start while
 /// the writer works (bench/toolkit/README.md, 2026-12-06 20:25).
 const RUN_AHEAD_PER_SLOT: usize = 64;
+
+/// The bytes alive (values and running tasks' estimates) past which a task ahead of the
+/// lowest unfinished one does not start, per slot, or twice the graph's largest task
+/// estimate when that is more. The id bound alone let `rolling`'s 40 MB blocks (two ids
+/// each) pile up 2.4 GB behind a lagging NetCDF writer.
+const RUN_AHEAD_BYTES_PER_SLOT: usize = 64 << 20;
 
 /// A task taken out of the state, ready to run outside the lock.
 struct Started<'g> {
@@ -362,6 +375,10 @@ fn run_graph<'g, 'f>(
         .map(|i| to_u32(cons_start[i + 1] - cons_start[i]))
         .collect();
     let sources: Vec<Reverse<TaskId>> = (0..n).filter(|&i| pending[i] == 0).map(Reverse).collect();
+    let largest = (0..n).map(|i| structure.est_bytes(i)).max().unwrap_or(0);
+    let ahead_bytes = RUN_AHEAD_BYTES_PER_SLOT
+        .max(largest.saturating_mul(2))
+        .saturating_mul(slots.max(1));
     let run = Run {
         structure,
         cons_start,
@@ -369,6 +386,7 @@ fn run_graph<'g, 'f>(
         is_output,
         slots: slots.max(1),
         budget,
+        ahead_bytes,
         progress,
         state: Mutex::new(State {
             runs: runs.into_iter().map(Some).collect(),
@@ -564,7 +582,11 @@ impl<'g> State<'g> {
         };
         let next = if from_compute { compute } else { source }?;
         let ahead = RUN_AHEAD_PER_SLOT.saturating_mul(run.slots);
-        if self.running > 0 && next > self.frontier.saturating_add(ahead) {
+        if self.running > 0
+            && next > self.frontier
+            && (next > self.frontier.saturating_add(ahead)
+                || self.alive.saturating_add(s.est_bytes(next)) > run.ahead_bytes)
+        {
             return None;
         }
         let id = if from_compute {
