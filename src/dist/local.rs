@@ -7,6 +7,7 @@
 //! with nothing to pick returns to rayon, so tasks that use rayon inside get every idle
 //! thread. Every completion refills the free slots, so the run always progresses.
 
+use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -443,8 +444,19 @@ fn run_graph<'g, 'f>(
     (result, stats)
 }
 
-/// Runs `task`, then as long as the state hands it another one.
+thread_local! {
+    /// Whether this thread is running a task. A task waiting on rayon inside (a parallel
+    /// decode) lets its thread take other jobs, this executor's `work` among them, on the
+    /// same stack: the waiting task cannot finish until that job returns.
+    static IN_TASK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `task`, then as long as the state hands it another one; inside another task (see
+/// [`IN_TASK`]) only `task`, its successor spawned for any thread, so that the task
+/// underneath resumes. Looping there kept it, and the lowest unfinished id with it, stuck
+/// while the run went ahead: partials piled up to the run-ahead bound.
 fn work<'s, 'f: 's>(run: &'s Run<'s, 'f>, scope: &rayon::Scope<'s>, mut task: Started<'f>) {
+    let nested = IN_TASK.with(Cell::get);
     let mut spawn: Vec<Started<'f>> = Vec::new();
     loop {
         let Started {
@@ -454,11 +466,18 @@ fn work<'s, 'f: 's>(run: &'s Run<'s, 'f>, scope: &rayon::Scope<'s>, mut task: St
             release,
         } = task;
         let result = match f {
-            Some(f) => match catch_unwind(AssertUnwindSafe(move || f(args))) {
-                Ok(Ok(v)) => Ok(Arc::new(v)),
-                Ok(Err(e)) => Err(e),
-                Err(payload) => Err(Error::TaskPanicked(crate::panic::message(payload.as_ref()))),
-            },
+            Some(f) => {
+                IN_TASK.with(|t| t.set(true));
+                let outcome = catch_unwind(AssertUnwindSafe(move || f(args)));
+                IN_TASK.with(|t| t.set(nested));
+                match outcome {
+                    Ok(Ok(v)) => Ok(Arc::new(v)),
+                    Ok(Err(e)) => Err(e),
+                    Err(payload) => {
+                        Err(Error::TaskPanicked(crate::panic::message(payload.as_ref())))
+                    }
+                }
+            }
             None => Err(Error::internal(format!(
                 "task {id} was started twice or without its dependencies"
             ))),
@@ -475,6 +494,13 @@ fn work<'s, 'f: 's>(run: &'s Run<'s, 'f>, scope: &rayon::Scope<'s>, mut task: St
             }
         }
         drop(garbage);
+        let next = match next {
+            Some(t) if nested => {
+                spawn.push(t);
+                None
+            }
+            next => next,
+        };
         for t in spawn.drain(..) {
             scope.spawn(move |s| work(run, s, t));
         }
