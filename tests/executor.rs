@@ -639,8 +639,8 @@ fn tasks_do_not_run_far_ahead_of_the_lowest_unfinished_one() {
 }
 
 /// Blocks of 24 MB (two ids each: the block and its write) behind a writer that takes
-/// 20 ms per block: the id bound would let 64 blocks (1.5 GB) wait for the writer; the
-/// byte bound (64 MiB per thread, or twice the largest estimate) keeps them to a few.
+/// 20 ms per block: the id bound alone let all 40 blocks (960 MB) wait for the writer;
+/// the byte bound (64 MiB per thread, or twice the largest estimate) keeps them to a few.
 #[test]
 fn blocks_do_not_pile_up_behind_a_slow_writer() {
     const BLOCK: usize = 24 << 20;
