@@ -681,3 +681,66 @@ fn blocks_do_not_pile_up_behind_a_slow_writer() {
         bound >> 20
     );
 }
+
+/// A task waiting inside a rayon join (its other half taken by an idle thread) may run a
+/// queued executor job on its own stack. That job must hand the thread back after its one
+/// task: looping there kept the task underneath from finishing until the run could go no
+/// further (the lowest unfinished id stuck), here half a second of other tasks.
+#[test]
+fn a_task_waiting_inside_rayon_resumes_soon_after_its_work_is_done() {
+    let t0 = std::time::Instant::now();
+    let resumed = Arc::new(Mutex::new(None));
+    let mut g = TaskGraph::new();
+    {
+        let resumed = Arc::clone(&resumed);
+        g.add_task(
+            vec![],
+            "waits inside rayon",
+            0,
+            Box::new(move |_| {
+                // The second half is taken by the idle third thread; this one waits for it
+                // from 150 ms to 200 ms, free to take queued jobs meanwhile.
+                rayon::join(
+                    || std::thread::sleep(Duration::from_millis(150)),
+                    || std::thread::sleep(Duration::from_millis(200)),
+                );
+                *resumed.lock().unwrap() = Some(t0.elapsed());
+                Ok(TaskValue(vec![]))
+            }),
+        );
+    }
+    let gate = g.add_task(
+        vec![],
+        "gate",
+        0,
+        Box::new(|_| {
+            std::thread::sleep(Duration::from_millis(50));
+            Ok(TaskValue(vec![]))
+        }),
+    );
+    let mut outs = vec![0];
+    for i in 0..300 {
+        outs.push(g.add_task(
+            vec![gate],
+            format!("quick {i}"),
+            0,
+            Box::new(|_| {
+                std::thread::sleep(Duration::from_millis(5));
+                Ok(TaskValue(vec![]))
+            }),
+        ));
+    }
+    g.set_outputs(outs);
+    with_timeout(60, move || {
+        LocalExecutor::new()
+            .threads(3)
+            .progress(false)
+            .execute(g)
+            .unwrap()
+    });
+    let resumed = resumed.lock().unwrap().expect("the waiting task ran");
+    assert!(
+        resumed < Duration::from_millis(400),
+        "the task waiting inside rayon resumed after {resumed:?} (its work was done at 200 ms)"
+    );
+}
