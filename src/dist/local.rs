@@ -241,15 +241,19 @@ impl LocalExecutor {
     }
 }
 
+/// The task with the largest estimated value, the first of them (the chunk a user finds
+/// first); `None` for an empty graph.
+fn largest_task(structure: &GraphStructure) -> Option<TaskId> {
+    (0..structure.len()).min_by_key(|&id| Reverse(structure.est_bytes(id)))
+}
+
 /// Fails when one task's estimated value is larger than the whole memory `budget`.
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] for `memory_budget`, naming the task, its size and the
 /// budget.
 pub(crate) fn check_budget(structure: &GraphStructure, budget: usize) -> Result<()> {
-    // The first of the largest: the chunk a user finds first.
-    let largest = (0..structure.len()).min_by_key(|&id| std::cmp::Reverse(structure.est_bytes(id)));
-    match largest {
+    match largest_task(structure) {
         Some(id) if structure.est_bytes(id) > budget => Err(Error::invalid_argument(
             "memory_budget",
             format!(
@@ -376,7 +380,7 @@ fn run_graph<'g, 'f>(
         .map(|i| to_u32(cons_start[i + 1] - cons_start[i]))
         .collect();
     let sources: Vec<Reverse<TaskId>> = (0..n).filter(|&i| pending[i] == 0).map(Reverse).collect();
-    let largest = (0..n).map(|i| structure.est_bytes(i)).max().unwrap_or(0);
+    let largest = largest_task(structure).map_or(0, |id| structure.est_bytes(id));
     let ahead_bytes = RUN_AHEAD_BYTES_PER_SLOT
         .max(largest.saturating_mul(2))
         .saturating_mul(slots.max(1));
@@ -483,7 +487,7 @@ fn work<'s, 'f: 's>(run: &'s Run<'s, 'f>, scope: &rayon::Scope<'s>, mut task: St
             ))),
         };
         run.progress.inc();
-        let next;
+        let mut next;
         let garbage;
         {
             let mut st = lock(&run.state);
@@ -494,13 +498,9 @@ fn work<'s, 'f: 's>(run: &'s Run<'s, 'f>, scope: &rayon::Scope<'s>, mut task: St
             }
         }
         drop(garbage);
-        let next = match next {
-            Some(t) if nested => {
-                spawn.push(t);
-                None
-            }
-            next => next,
-        };
+        if nested {
+            spawn.extend(next.take());
+        }
         for t in spawn.drain(..) {
             scope.spawn(move |s| work(run, s, t));
         }
