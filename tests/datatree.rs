@@ -10,11 +10,12 @@
 mod common;
 
 use common::golden_file::{values_f64, GoldenFile};
+use common::hdf5_turn;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::OnceLock;
 
 use ndarray::{arr1, arr2};
 use proptest::prelude::*;
@@ -37,16 +38,6 @@ fn scratch(ext: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("xr_datatree_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(format!("t{}.{ext}", N.fetch_add(1, Ordering::Relaxed)))
-}
-
-/// The tests that write NetCDF files and the one that starts `xr` processes take turns.
-/// A process started while libhdf5 holds a file open inherits the descriptor (libhdf5
-/// 1.10 does not open with `O_CLOEXEC`) and with it the file's `flock`, so that opening
-/// the file just written failed (`NC_EHDFERR`, once in a clean-clone run) until that
-/// process ended.
-fn hdf5_turn() -> MutexGuard<'static, ()> {
-    static TURN: Mutex<()> = Mutex::new(());
-    TURN.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn as_f64(v: &Variable) -> Vec<f64> {

@@ -20,6 +20,9 @@ use std::time::{Duration, Instant};
 
 use xr::{Calendar, CfDatetime, Dataset, NdArray, Variable};
 
+mod common;
+use common::hdf5_turn;
+
 /// Transports: TCP over loopback, and shared memory (vader). `pml ob1` makes OpenMPI use
 /// these byte transfer layers rather than UCX when it was built with it.
 const TCP: &[&str] = &[
@@ -62,9 +65,12 @@ fn mpirun(ranks: usize, transport: &[&str], program: &str, args: &[&str]) -> Run
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let start = Instant::now();
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start mpirun (run `make deps`): {e}"));
+    let spawned = {
+        let _turn = hdf5_turn();
+        cmd.spawn()
+    };
+    let mut child =
+        spawned.unwrap_or_else(|e| panic!("cannot start mpirun (run `make deps`): {e}"));
     loop {
         if child.try_wait().unwrap().is_some() {
             break;
@@ -290,6 +296,7 @@ fn a_failing_rank_ends_the_job_with_its_message() {
 /// Three small yearly files of daily data, one time step per chunk, as the climatology
 /// reads them.
 fn write_years(dir: &Path) {
+    let _turn = hdf5_turn();
     std::fs::create_dir_all(dir).unwrap();
     let (ny, nx) = (3, 4);
     let cal = Calendar::NoLeap;
@@ -360,6 +367,7 @@ fn xr_clim_on_mpi_ranks_writes_the_local_climatology() {
     let xr = env!("CARGO_BIN_EXE_xr");
     // `xr clim DATA OUT` on this process alone.
     let clim_locally = |out: &Path| {
+        let _turn = hdf5_turn();
         let run = Command::new(xr)
             .args(["clim", data.to_str().unwrap(), out.to_str().unwrap()])
             .output()

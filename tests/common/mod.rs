@@ -3,6 +3,8 @@
 
 pub mod golden_file;
 
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
 use xr::{DataArray, NdArray};
 
 /// A golden value, whatever its Rust type.
@@ -103,4 +105,14 @@ pub fn check_attrs(what: &str, attrs: &xr::Attrs, expected: &[(&str, Attr)]) {
             Attr::N(x) => assert_eq!(v.as_f64(), Some(*x), "{what}: attr {k:?}"),
         }
     }
+}
+
+/// The tests of one binary that write NetCDF files and the ones that start processes take
+/// turns. A process started while libhdf5 holds a file open for writing inherits the
+/// descriptor (libhdf5 1.10 does not open with `O_CLOEXEC`) and with it the file's
+/// `flock`, so that opening the file just written failed (`NC_EHDFERR`, in clean-clone
+/// runs) until that process ended.
+pub fn hdf5_turn() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(PoisonError::into_inner)
 }
