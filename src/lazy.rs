@@ -29,7 +29,7 @@ use self::expr::{BlockFn, Expr};
 pub use self::overlap::OverlapBoundary;
 pub use self::source::{ChunkSource, RandomSource};
 use crate::array::aggregation::{GroupPlan, Method};
-use crate::array::chunks::{for_each_index, join_runs, ChunkGrid, Region};
+use crate::array::chunks::{for_each_index, join_runs_within, ChunkGrid, Region};
 use crate::array::kernels::{self, BinaryOp, MaskScale, ReduceParams, Reduction, UnaryOp};
 use crate::array::{DType, Element, NdArray};
 use crate::dist::{Executor, LocalExecutor};
@@ -729,7 +729,9 @@ impl LazyArray {
                 .product::<usize>()
                 .max(1)
                 * self.dtype.size();
-            sizes.push(join_runs(own, |b, len| {
+            // Not across a file boundary (see `part_starts`).
+            let breaks = expr::part_starts(self, a);
+            sizes.push(join_runs_within(own, &breaks, |b, len| {
                 (b + len) * row_bytes <= lower::BATCH_BYTES
             }));
         }
@@ -1036,6 +1038,33 @@ mod tests {
 
     fn exec() -> LocalExecutor {
         LocalExecutor::new().progress(false)
+    }
+
+    /// The starts of a concatenation's parts, seen through elementwise nodes, a transpose
+    /// and a nested concatenation; a weighted sum's output blocks along that axis end at
+    /// them (a block spanning two parts would be read in two and copied into one).
+    #[test]
+    fn part_starts_end_the_weighted_sums_blocks() {
+        let ok = |r: Result<LazyArray>| r.unwrap_or_else(|e| panic!("{e}"));
+        let part = |n: usize| {
+            let a = NdArray::zeros(&[n, 3], DType::F32).unwrap_or_else(|e| panic!("{e}"));
+            ok(LazyArray::from_array(a, &[1, 3]))
+        };
+        let cat = ok(LazyArray::concatenate(0, &[part(4), part(5), part(2)]));
+        assert_eq!(expr::part_starts(&cat, 0), [4, 9]);
+        assert!(expr::part_starts(&cat, 1).is_empty());
+        let t = ok(ok(ok(cat.unary(UnaryOp::Abs)).astype(DType::F64)).permute(&[1, 0]));
+        assert_eq!(expr::part_starts(&t, 1), [4, 9]);
+        assert!(expr::part_starts(&t, 0).is_empty());
+        let nested = ok(LazyArray::concatenate(0, &[cat.clone(), part(3)]));
+        assert_eq!(expr::part_starts(&nested, 0), [4, 9, 11]);
+
+        let w = ok(LazyArray::from_array(
+            NdArray::zeros(&[1, 3], DType::F32).unwrap_or_else(|e| panic!("{e}")),
+            &[1, 3],
+        ));
+        let sums = ok(nested.weighted_sums(&w, &[1]));
+        assert_eq!(sums.grid().sizes()[1], [4, 5, 2, 3]);
     }
 
     /// `compute` (each block written in place) equals `compute_with` (blocks returned

@@ -240,12 +240,36 @@ pub(crate) fn for_each_index(counts: &[usize], mut f: impl FnMut(&[usize])) {
 /// before it while `joins(block, chunk)` (their sizes) says so, and starts a block
 /// otherwise. Every chunk stays whole, so each block reads whole chunks.
 pub(crate) fn join_runs(sizes: &[usize], joins: impl Fn(usize, usize) -> bool) -> Vec<usize> {
+    join_runs_within(sizes, &[], joins)
+}
+
+/// [`join_runs`], except that a chunk starting at or after one of the increasing offsets
+/// `breaks` never joins a block that starts before that break: a block spans a break only
+/// inside one of its chunks.
+pub(crate) fn join_runs_within(
+    sizes: &[usize],
+    breaks: &[usize],
+    joins: impl Fn(usize, usize) -> bool,
+) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();
+    let mut block_start = 0;
+    let mut offset = 0;
+    let mut next_break = 0;
     for &n in sizes {
-        match out.last_mut() {
-            Some(block) if joins(*block, n) => *block += n,
-            _ => out.push(n),
+        // The breaks up to this chunk's start; one after the block's start stops the join.
+        let mut crossed = false;
+        while let Some(&b) = breaks.get(next_break).filter(|&&b| b <= offset) {
+            crossed |= b > block_start;
+            next_break += 1;
         }
+        match out.last_mut() {
+            Some(block) if !crossed && joins(*block, n) => *block += n,
+            _ => {
+                out.push(n);
+                block_start = offset;
+            }
+        }
+        offset += n;
     }
     out
 }
@@ -261,6 +285,20 @@ mod tests {
         assert_eq!(join_runs(&sizes, |_, _| false), sizes);
         assert_eq!(join_runs(&sizes, |_, _| true), [12]);
         assert!(join_runs(&[], |_, _| true).is_empty());
+    }
+
+    #[test]
+    fn join_runs_within_starts_a_block_at_a_break_between_chunks() {
+        let sizes = [1, 1, 1, 1, 1, 1];
+        assert_eq!(join_runs_within(&sizes, &[2, 5], |_, _| true), [2, 3, 1]);
+        assert_eq!(join_runs_within(&sizes, &[2], |b, n| b + n <= 2), [2, 2, 2]);
+        // A break inside a chunk ends the block after that chunk.
+        assert_eq!(join_runs_within(&[2, 2, 2], &[3], |_, _| true), [4, 2]);
+        assert_eq!(
+            join_runs_within(&[2, 2, 2], &[1, 4], |_, _| true),
+            [2, 2, 2]
+        );
+        assert_eq!(join_runs_within(&sizes, &[], |_, _| true), [6]);
     }
 
     #[test]

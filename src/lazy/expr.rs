@@ -541,6 +541,34 @@ pub(crate) fn eval_undecoded(
     }
 }
 
+/// The offsets along `axis` of `arr` where a part of a concatenation starts (increasing,
+/// none at 0), seen through the nodes that [`eval_undecoded`] reads through: a region
+/// that spans one is read part by part and joined, a copy that a region ending there
+/// avoids (`open_mfdataset`'s file boundaries along `time`).
+pub(crate) fn part_starts(arr: &LazyArray, axis: usize) -> Vec<usize> {
+    match &*arr.expr {
+        Expr::Map(_, input, _) | Expr::Unary(_, input) | Expr::Cast(_, input) => {
+            part_starts(input, axis)
+        }
+        Expr::Permute(perm, input) => perm
+            .get(axis)
+            .map_or_else(Vec::new, |&a| part_starts(input, a)),
+        Expr::Concat { axis: a, parts } if *a == axis => {
+            let mut starts = Vec::new();
+            let mut offset = 0;
+            for part in parts {
+                if offset > 0 {
+                    starts.push(offset);
+                }
+                starts.extend(part_starts(part, axis).into_iter().map(|s| s + offset));
+                offset += part.shape().get(axis).copied().unwrap_or(0);
+            }
+            starts
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The parts of a concatenation along `axis`, joined: the one part as it is, none as an
 /// empty `region` of `dtype`.
 fn join(axis: usize, mut parts: Vec<NdArray>, dtype: DType, region: &Region) -> Result<NdArray> {

@@ -13,13 +13,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::expr::{
-    constant_region, eval, eval_undecoded, needed_blocks, node_key, reads_a_region_twice,
-    with_read_cache, BlockFn, Expr, Inputs,
+    constant_region, eval, eval_undecoded, needed_blocks, node_key, part_starts,
+    reads_a_region_twice, with_read_cache, BlockFn, Expr, Inputs,
 };
 use super::overlap::RegionMap;
 use super::{reduce_dtype, LazyArray};
 use crate::array::aggregation::{weighted_sums, GroupPlan, Method, ReducePlan};
-use crate::array::chunks::{for_each_index, join_runs, region_len, ChunkGrid, Region};
+use crate::array::chunks::{for_each_index, join_runs_within, region_len, ChunkGrid, Region};
 use crate::array::kernels::{self, MaskScale};
 use crate::array::{DType, NdArray};
 use crate::dist::{TaskGraph, TaskId, TaskValue};
@@ -624,7 +624,10 @@ impl Lowering {
         // to MAX_BATCH_BYTES: a partial holds two f64 columns per cell of its groups, so
         // a partial per 4-byte step would cost four times the data it sums, and the
         // combines copy it again.
-        let batches = join_runs(&along, |b, len| {
+        // A batch ends at a file's end (`open_mfdataset`): one spanning two would be read
+        // as two parts and copied into one.
+        let breaks = part_starts(input, axis);
+        let batches = join_runs_within(&along, &breaks, |b, len| {
             (b + len) * row_bytes <= BATCH_BYTES
                 || (b < MIN_BATCH_ROWS && (b + len) * row_bytes <= MAX_BATCH_BYTES)
         });
@@ -1067,6 +1070,7 @@ fn fmt_region(region: &Region) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::array::aggregation::GroupAgg;
 
     /// A combine that records its members and returns ids from 100 on.
     fn recorder(log: &mut Vec<Vec<TaskId>>) -> impl FnMut(Vec<TaskId>) -> TaskId + '_ {
@@ -1103,5 +1107,53 @@ mod tests {
         assert_eq!(tree.finish(recorder(&mut log)), Some(7));
         assert!(log.is_empty());
         assert_eq!(PairTree::default().finish(recorder(&mut log)), None);
+    }
+
+    /// Three "files" of 4, 5 and 2 one-step chunks, small enough to join into one batch:
+    /// the grouped mean's partials still read each file on its own (no batch read in two
+    /// parts and copied into one), and the answer is the eager one.
+    #[test]
+    fn grouped_batches_end_at_a_file_boundary() {
+        let ok = |r: Result<LazyArray>| r.unwrap_or_else(|e| panic!("{e}"));
+        let part = |n: usize, first: usize| {
+            let vals: Vec<f64> = (first..first + n)
+                .flat_map(|i| [i as f64, -(i as f64)])
+                .collect();
+            let a = NdArray::from_shape_vec(&[n, 2], vals).unwrap_or_else(|e| panic!("{e}"));
+            ok(LazyArray::from_array(a, &[1, 2]))
+        };
+        let cat = ok(LazyArray::concatenate(
+            0,
+            &[part(4, 0), part(5, 4), part(2, 9)],
+        ));
+        let codes: Vec<i64> = (0..11).map(|i| i % 3).collect();
+        let plan = GroupPlan {
+            agg: GroupAgg::Mean,
+            method: Method::MapReduce,
+            skipna: true,
+            ddof: 0,
+            ngroups: 3,
+            codes: codes.into(),
+            weights: None,
+            empty: vec![false; 3].into(),
+            out_dtype: DType::F64,
+        };
+        let values = cat.compute().unwrap_or_else(|e| panic!("{e}"));
+        let eager = plan.eager(&values, 0).unwrap_or_else(|e| panic!("{e}"));
+        let grouped = ok(cat.group_reduce(0, plan));
+        let mut low = Lowering::new();
+        low.blocks(&grouped, grouped.grid())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let reads: Vec<&str> = (0..low.graph.len())
+            .map(|t| low.graph.label(t))
+            .filter(|l| l.starts_with("in-memory array block ["))
+            .collect();
+        let starts: Vec<&str> = reads
+            .iter()
+            .filter_map(|l| l.split(" block [").nth(1)?.split(',').next())
+            .collect();
+        assert_eq!(starts, ["0..4", "4..9", "9..11"], "{reads:?}");
+        let lazy = grouped.compute().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(lazy.to_f64_vec().ok(), eager.to_f64_vec().ok());
     }
 }
