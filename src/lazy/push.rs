@@ -10,8 +10,9 @@
 //! Steps 1 and 3 run on all chunks in parallel; only the small carries wait for each
 //! other.
 
+use super::expr::part_starts;
 use super::{Data, LazyArray};
-use crate::array::chunks::{join_runs, Region};
+use crate::array::chunks::{join_runs_within, Region};
 use crate::array::kernels::{self, Direction};
 use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
@@ -41,7 +42,7 @@ impl LazyArray {
         }
         let dtype = self.dtype;
         let chunks = sizes;
-        let sizes = joined(self.grid.sizes(), axis, dtype.size());
+        let sizes = joined(self, axis, dtype.size());
         // Chunk i of the input spans `starts[i]..starts[i] + sizes[i]`; in the pushed
         // blocks, `starts[i] + 2 i` onwards, its carry rows first (forward) or last.
         let starts: Vec<usize> = sizes
@@ -121,8 +122,9 @@ impl LazyArray {
 /// Blocks along `axis` of whole consecutive chunks, each up to [`JOINED_BYTES`] (a
 /// chunk already larger stays as it is): chunks of a few rows (one time step each, as
 /// files often store them) would cost a task, a carry and a combine each for little
-/// work.
-fn joined(sizes: &[Vec<usize>], axis: usize, itemsize: usize) -> Vec<usize> {
+/// work. A block ends at a file boundary (see `part_starts`).
+fn joined(arr: &LazyArray, axis: usize, itemsize: usize) -> Vec<usize> {
+    let sizes = arr.grid.sizes();
     let row_bytes: usize = sizes
         .iter()
         .enumerate()
@@ -131,7 +133,9 @@ fn joined(sizes: &[Vec<usize>], axis: usize, itemsize: usize) -> Vec<usize> {
         .product::<usize>()
         * itemsize.max(1);
     let rows = (JOINED_BYTES / row_bytes.max(1)).max(1);
-    join_runs(&sizes[axis], |block, n| block + n <= rows)
+    join_runs_within(&sizes[axis], &part_starts(arr, axis), |block, n| {
+        block + n <= rows
+    })
 }
 
 /// The largest block [`joined`] makes of consecutive chunks.
@@ -195,6 +199,24 @@ mod tests {
                         .all(|(g, w)| g == w || (g.is_nan() && w.is_nan()));
                     assert!(same, "{dir:?} {limit:?} chunk {chunk}: {got:?} vs {want:?}");
                 }
+                // Three "files" of one-step chunks: blocks end at their boundaries.
+                let file = |lo: usize, hi: usize| {
+                    let part = NdArray::from(a.to_f64_vec().unwrap_or_default()[lo..hi].to_vec());
+                    LazyArray::from_array(part, &[1]).unwrap_or_else(|e| panic!("{e}"))
+                };
+                let files = [file(0, 4), file(4, 9), file(9, 12)];
+                let cat = LazyArray::concatenate(0, &files).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(joined(&cat, 0, 8), [4, 5, 3]);
+                let got = cat
+                    .push(0, limit, dir)
+                    .and_then(|l| l.compute())
+                    .and_then(|r| r.to_f64_vec())
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let same = got
+                    .iter()
+                    .zip(&want)
+                    .all(|(g, w)| g == w || (g.is_nan() && w.is_nan()));
+                assert!(same, "{dir:?} {limit:?} three files: {got:?} vs {want:?}");
             }
         }
     }
