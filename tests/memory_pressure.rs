@@ -11,6 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 use xr::dist::LocalExecutor;
 use xr::time::date_range;
 use xr::{Calendar, CfDatetime, DataArray, Dataset, NdArray};
@@ -89,6 +91,7 @@ fn child_climatology() {
 
 fn write_input(dir: &Path) -> PathBuf {
     let path = dir.join("tas.nc");
+    let _turn = common::hdf5_turn();
     twenty_years().to_dataset().to_netcdf(&path).unwrap();
     path
 }
@@ -121,7 +124,8 @@ fn climatology_under_a_1_gib_address_space_limit() {
     let dir = scratch("limit");
     let path = write_input(&dir);
     let expected = climatology_bits(&twenty_years());
-    let out = limited(&std::env::current_exe().unwrap())
+    let mut child = limited(&std::env::current_exe().unwrap());
+    child
         .args([
             "--ignored",
             "--exact",
@@ -131,9 +135,11 @@ fn climatology_under_a_1_gib_address_space_limit() {
         ])
         .env("XR_MEMORY_FILE", &path)
         // rayon's threads each reserve a stack; keep to the machine's cores.
-        .env("RAYON_NUM_THREADS", "2")
-        .output()
-        .unwrap();
+        .env("RAYON_NUM_THREADS", "2");
+    let out = {
+        let _turn = common::hdf5_turn();
+        child.output().unwrap()
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -233,6 +239,7 @@ fn xr_clim_with_a_memory_budget() {
     let dir = scratch("cli");
     write_input(&dir);
     let xr_clim = |out: &Path, budget: &str| {
+        let _turn = common::hdf5_turn();
         Command::new(env!("CARGO_BIN_EXE_xr"))
             .args(["clim", dir.to_str().unwrap(), out.to_str().unwrap()])
             .args(["--memory-budget", budget])

@@ -5,6 +5,7 @@
 #![cfg(feature = "remote")]
 #![allow(clippy::unwrap_used)]
 
+mod common;
 #[path = "common/servers.rs"]
 mod servers;
 
@@ -631,6 +632,7 @@ fn netcdf_files_at_urls_that_cannot_be_read_are_errors_naming_them() {
 
 #[test]
 fn the_refs_command_writes_references_to_the_given_url() {
+    let _turn = common::hdf5_turn();
     let dir = temp_dir("cli");
     let out = dir.join("out.json");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_xr"))
@@ -700,6 +702,7 @@ mod chunkings {
         e.fletcher32 = Some(fletcher32);
         let mut ds = Dataset::new();
         ds.insert("v".into(), v, false).unwrap();
+        let _turn = crate::common::hdf5_turn();
         ds.to_netcdf(path).unwrap();
     }
 

@@ -116,6 +116,7 @@ fn zarr_written_by_xarray_decodes_as_xarray() {
 
 #[test]
 fn timedeltas_round_trip_through_netcdf_and_zarr() {
+    let _turn = common::hdf5_turn();
     let ds = Dataset::open_dataset(NC).unwrap();
     let dir = std::env::temp_dir().join(format!("xr_timedelta_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -187,6 +188,7 @@ fn half_hours(values: &[i64]) -> xr::Variable {
 
 #[test]
 fn packed_and_integer_encodings_of_timedeltas() {
+    let _turn = common::hdf5_turn();
     let dir = std::env::temp_dir().join(format!("xr_timedelta_enc_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     // Half hours packed as int16 with scale_factor 0.5 and a fill value for NaT.
@@ -234,6 +236,7 @@ fn packed_and_integer_encodings_of_timedeltas() {
 
 #[test]
 fn xr_info_prints_timedeltas() {
+    let _turn = common::hdf5_turn();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_xr"))
         .args(["info", NC, "--json"])
         .output()

@@ -3,6 +3,7 @@
 #![cfg(feature = "remote")]
 #![allow(clippy::unwrap_used)]
 
+mod common;
 #[path = "common/servers.rs"]
 mod servers;
 

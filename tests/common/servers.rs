@@ -34,12 +34,16 @@ fn free_port() -> u16 {
 }
 
 fn start(what: &'static str, mut cmd: Command, port: u16) -> Server {
+    // Not while a test of this binary writes a NetCDF file: the server would inherit the
+    // descriptor and its lock for as long as it runs (see `common::hdf5_turn`).
+    let turn = crate::common::hdf5_turn();
     let child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {what} ({cmd:?}): {e}"));
+    drop(turn);
     let mut server = Server {
         child,
         url: format!("http://127.0.0.1:{port}"),
