@@ -14,7 +14,7 @@ use std::ptr;
 use hdf5_metno_sys::h5::{haddr_t, herr_t, hsize_t, HADDR_UNDEF};
 use hdf5_metno_sys::h5d::{
     H5D_fill_value_t, H5D_layout_t, H5Dclose, H5Dget_chunk_info_by_coord, H5Dget_create_plist,
-    H5Dget_num_chunks, H5Dget_space, H5Dget_type, H5Dopen2,
+    H5Dget_num_chunks, H5Dget_space, H5Dget_type, H5Dopen2, H5Dread,
 };
 use hdf5_metno_sys::h5e::{H5E_auto2_t, H5Eget_auto2, H5Eset_auto2, H5E_DEFAULT};
 use hdf5_metno_sys::h5f::{H5Fclose, H5Fopen, H5F_ACC_RDONLY};
@@ -25,12 +25,12 @@ use hdf5_metno_sys::h5p::{
     H5Pget_layout, H5Pget_nfilters, H5P_DEFAULT,
 };
 use hdf5_metno_sys::h5s::{
-    H5S_class_t, H5Sclose, H5Sget_simple_extent_dims, H5Sget_simple_extent_ndims,
-    H5Sget_simple_extent_type,
+    H5S_class_t, H5S_seloper_t, H5Sclose, H5Screate, H5Screate_simple, H5Sget_simple_extent_dims,
+    H5Sget_simple_extent_ndims, H5Sget_simple_extent_type, H5Sselect_hyperslab,
 };
 use hdf5_metno_sys::h5t::{
-    H5T_class_t, H5T_order_t, H5T_sign_t, H5Tclose, H5Tget_class, H5Tget_offset, H5Tget_order,
-    H5Tget_precision, H5Tget_sign, H5Tget_size,
+    H5T_class_t, H5T_order_t, H5T_sign_t, H5T_str_t, H5Tclose, H5Tget_class, H5Tget_offset,
+    H5Tget_order, H5Tget_precision, H5Tget_sign, H5Tget_size, H5Tget_strpad, H5Tis_variable_str,
 };
 
 use super::filters::Filter;
@@ -136,28 +136,132 @@ pub(crate) fn silence_diagnostics() {
 ///
 /// `Err` carries a reason without the file or variable name (the caller adds them).
 pub(crate) fn probe(path: &Path, var_path: &str) -> Result<Probe, String> {
-    let cpath = CString::new(path.as_os_str().as_encoded_bytes())
-        .map_err(|_| "the path contains a NUL byte".to_string())?;
-    let cvar =
-        CString::new(var_path).map_err(|_| "the variable path contains a NUL byte".to_string())?;
     // The HDF5 lock `netcdf` itself takes: no other thread is inside libhdf5 or libnetcdf
     // while we are. Ids are declared after the guard so they close before it unlocks.
     let _lock = hdf5_metno_sys::LOCK.lock();
     let _quiet = QuietErrors::new();
+    let Some((_file, dset)) = open_dataset(path, var_path)? else {
+        return Ok(Probe::Unsupported(format!(
+            "no HDF5 dataset at {var_path:?}"
+        )));
+    };
+    probe_dataset(&dset)
+}
+
+/// The file and the dataset at `var_path` in it, open read-only; `None` when there is no
+/// such dataset. The caller holds the HDF5 lock.
+fn open_dataset(path: &Path, var_path: &str) -> Result<Option<(Id, Id)>, String> {
+    let cpath = CString::new(path.as_os_str().as_encoded_bytes())
+        .map_err(|_| "the path contains a NUL byte".to_string())?;
+    let cvar =
+        CString::new(var_path).map_err(|_| "the variable path contains a NUL byte".to_string())?;
     // SAFETY: `cpath` is a NUL-terminated string that outlives the call.
     let raw = unsafe { H5Fopen(cpath.as_ptr(), H5F_ACC_RDONLY, H5P_DEFAULT) };
     let file = id(raw, H5Fclose, "opening the file (H5Fopen)")?;
     // SAFETY: `file` is open and `cvar` is NUL-terminated.
     let exists = unsafe { H5Lexists(file.id, cvar.as_ptr(), H5P_DEFAULT) };
     if exists <= 0 {
-        return Ok(Probe::Unsupported(format!(
-            "no HDF5 dataset at {var_path:?}"
-        )));
+        return Ok(None);
     }
     // SAFETY: as above.
     let raw = unsafe { H5Dopen2(file.id, cvar.as_ptr(), H5P_DEFAULT) };
     let dset = id(raw, H5Dclose, "opening the dataset (H5Dopen2)")?;
-    probe_dataset(&dset)
+    Ok(Some((file, dset)))
+}
+
+/// The values at `start`, `count` (row-major) of the dataset `var_path` when its type is
+/// a fixed-length string: each its stored bytes up to the padding (the first NUL, or the
+/// trailing spaces of a space-padded type). `None` when the dataset is not of that type.
+///
+/// For libnetcdf before 4.9.1, which reads an array of such strings as its first value
+/// followed by empty ones (Unidata/netcdf-c#2159).
+pub(crate) fn read_fixed_strings(
+    path: &Path,
+    var_path: &str,
+    start: &[usize],
+    count: &[usize],
+) -> Result<Option<Vec<Vec<u8>>>, String> {
+    let _lock = hdf5_metno_sys::LOCK.lock();
+    let _quiet = QuietErrors::new();
+    let Some((_file, dset)) = open_dataset(path, var_path)? else {
+        return Ok(None);
+    };
+    // SAFETY: `dset` is an open dataset.
+    let dtype = id(unsafe { H5Dget_type(dset.id) }, H5Tclose, "H5Dget_type")?;
+    // SAFETY (the three calls): `dtype` is an open datatype.
+    let fixed = unsafe { H5Tget_class(dtype.id) } == H5T_class_t::H5T_STRING
+        && unsafe { H5Tis_variable_str(dtype.id) } == 0;
+    if !fixed {
+        return Ok(None);
+    }
+    let size = unsafe { H5Tget_size(dtype.id) };
+    // SAFETY: `dtype` is an open string datatype.
+    let space_padded = unsafe { H5Tget_strpad(dtype.id) } == H5T_str_t::H5T_STR_SPACEPAD;
+    let n: usize = count.iter().product();
+    let mut buf = vec![0u8; n * size];
+    if n > 0 {
+        let to_h = |v: &[usize]| v.iter().map(|&x| x as hsize_t).collect::<Vec<hsize_t>>();
+        let (h_start, h_count) = (to_h(start), to_h(count));
+        // SAFETY: `dset` is an open dataset.
+        let file_space = id(unsafe { H5Dget_space(dset.id) }, H5Sclose, "H5Dget_space")?;
+        let mem_space = if count.is_empty() {
+            // SAFETY: a plain call.
+            id(
+                unsafe { H5Screate(H5S_class_t::H5S_SCALAR) },
+                H5Sclose,
+                "H5Screate",
+            )?
+        } else {
+            // SAFETY: `file_space` is open; `h_start` and `h_count` hold its rank of values
+            // (the caller's region has the dataset's rank); null stride and block are 1s.
+            let selected = unsafe {
+                H5Sselect_hyperslab(
+                    file_space.id,
+                    H5S_seloper_t::H5S_SELECT_SET,
+                    h_start.as_ptr(),
+                    ptr::null(),
+                    h_count.as_ptr(),
+                    ptr::null(),
+                )
+            };
+            if selected < 0 {
+                return Err("H5Sselect_hyperslab failed".into());
+            }
+            let rank = c_int::try_from(count.len()).map_err(|_| "rank too large")?;
+            // SAFETY: `h_count` holds `rank` values; null max dims means the same.
+            let raw = unsafe { H5Screate_simple(rank, h_count.as_ptr(), ptr::null()) };
+            id(raw, H5Sclose, "H5Screate_simple")?
+        };
+        // SAFETY: `buf` holds the `n` selected elements of `size` bytes each, the memory
+        // type being the file's own fixed-length string type.
+        let read = unsafe {
+            H5Dread(
+                dset.id,
+                dtype.id,
+                mem_space.id,
+                file_space.id,
+                H5P_DEFAULT,
+                buf.as_mut_ptr().cast(),
+            )
+        };
+        if read < 0 {
+            return Err("reading the strings (H5Dread) failed".into());
+        }
+    }
+    let values = buf
+        .chunks(size.max(1))
+        .take(n)
+        .map(|s| {
+            let s = &s[..s.iter().position(|&b| b == 0).unwrap_or(s.len())];
+            let end = if space_padded {
+                s.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1)
+            } else {
+                s.len()
+            };
+            s[..end].to_vec()
+        })
+        .collect();
+    Ok(Some(values))
 }
 
 /// Reads the layout of the open dataset `dset` (the caller holds the HDF5 lock).
@@ -354,4 +458,33 @@ fn chunk_index(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hdf5_plain.h5")
+    }
+
+    /// h5py's `S3` dataset `["ab", "cde", ""]` (tests/golden/make_hdf5_golden.py), read
+    /// whole and in part; a variable-length string dataset and a missing one are not
+    /// fixed-length strings.
+    #[test]
+    fn fixed_length_strings_read_through_libhdf5() {
+        let read = |var: &str, start: &[usize], count: &[usize]| {
+            read_fixed_strings(&fixture(), var, start, count).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let all = read("/fixed", &[0], &[3]).map(|v| {
+            v.into_iter()
+                .map(|b| String::from_utf8(b).unwrap_or_default())
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(all, Some(vec!["ab".into(), "cde".into(), String::new()]));
+        assert_eq!(read("/fixed", &[1], &[1]), Some(vec![b"cde".to_vec()]));
+        assert_eq!(read("/fixed", &[1], &[0]), Some(vec![]));
+        assert_eq!(read("/vlen", &[0], &[3]), None);
+        assert_eq!(read("/nothing", &[0], &[1]), None);
+    }
 }

@@ -17,7 +17,36 @@ use netcdf_sys::{
     libnetcdf_lock, nc_def_var_chunking, nc_def_var_fletcher32, nc_inq_path, nc_inq_var_deflate,
     nc_inq_var_fletcher32, nc_inq_varname, NC_CONTIGUOUS, NC_MAX_NAME, NC_NOERR,
 };
-use netcdf_sys::{nc_free_string, nc_get_vara_string};
+use netcdf_sys::{nc_free_string, nc_get_vara_string, nc_inq_libvers};
+
+/// Whether the linked libnetcdf reads an array of HDF5 fixed-length strings as its first
+/// value followed by empty ones: versions before 4.9.1 (Unidata/netcdf-c#2159, fixed by
+/// #2466), such as Debian 12's 4.9.0.
+pub(super) fn fixed_strings_misread() -> bool {
+    static MISREAD: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *MISREAD.get_or_init(|| {
+        // SAFETY: returns a pointer to a static NUL-terminated string ("4.9.0 of ...").
+        let text = unsafe { CStr::from_ptr(nc_inq_libvers()) }.to_string_lossy();
+        libvers_before(&text, (4, 9, 1))
+    })
+}
+
+/// True when the version at the start of `text` ("4.9.0 of Jan  1 2023") is below
+/// `min`; false when it cannot be read.
+fn libvers_before(text: &str, min: (u32, u32, u32)) -> bool {
+    let number = text.split_whitespace().next().unwrap_or("");
+    let mut parts = number.split('.').map(|p| {
+        p.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse::<u32>()
+    });
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(Ok(a)), Some(Ok(b)), Some(Ok(c))) => (a, b, c) < min,
+        (Some(Ok(a)), Some(Ok(b)), None) => (a, b, 0) < min,
+        _ => false,
+    }
+}
 
 /// One NetCDF text character (`NC_CHAR`), for defining and writing char variables.
 #[repr(transparent)]
@@ -215,6 +244,24 @@ fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(x), Ok(y)) => x == y,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod libvers_tests {
+    use super::libvers_before;
+
+    #[test]
+    fn library_versions_compare_by_number() {
+        assert!(libvers_before("4.9.0 of Jan  1 2023 $", (4, 9, 1)));
+        assert!(!libvers_before("4.9.1 of Feb  1 2023 $", (4, 9, 1)));
+        assert!(!libvers_before(
+            "4.9.3-development of Mar 3 2025",
+            (4, 9, 1)
+        ));
+        assert!(!libvers_before("4.10 of 2026", (4, 9, 1)));
+        assert!(libvers_before("4.8.1", (4, 9, 1)));
+        assert!(!libvers_before("unknown", (4, 9, 1)));
     }
 }
 

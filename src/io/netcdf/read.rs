@@ -12,7 +12,7 @@ use netcdf::types::{
 use netcdf::AttributeValue;
 
 use super::classic::RecordsPastEnd;
-use super::ffi::{Filters, VarIds};
+use super::ffi::{self, Filters, VarIds};
 use super::{format_error, nc_error, with_lock};
 use crate::array::chunks::ChunkGrid;
 use crate::array::{with_numeric_dtype, DType, FixedWidth, NdArray};
@@ -319,11 +319,27 @@ impl NetcdfSource {
                     NdArray::from_shape_vec(&shape, strings)
                 }
                 Storage::Strings => {
+                    let start: Vec<usize> = region.iter().map(|r| r.start).collect();
+                    #[cfg(feature = "direct")]
+                    if ffi::fixed_strings_misread() {
+                        // An HDF5 fixed-length string dataset: read through libhdf5.
+                        let fixed = crate::io::chunks::hdf5::read_fixed_strings(
+                            path,
+                            &format!("/{}", self.var_path.trim_start_matches('/')),
+                            &start,
+                            &shape,
+                        )
+                        .map_err(|reason| format_error(path, name, reason))?;
+                        if let Some(values) = fixed {
+                            let strings: Vec<String> =
+                                values.iter().map(|b| self.charset.decode(b)).collect();
+                            return NdArray::from_shape_vec(&shape, strings);
+                        }
+                    }
                     // Not the netcdf crate's `get_string`: it calls `strlen` on NIL values.
                     let ids = VarIds::of(&var, path).ok_or_else(|| {
                         format_error(path, name, "cannot find the variable in libnetcdf")
                     })?;
-                    let start: Vec<usize> = region.iter().map(|r| r.start).collect();
                     let strings = ids
                         .get_strings(&start, &shape)
                         .map_err(|e| nc_error(path, name, "reading strings", e))?;
