@@ -44,34 +44,6 @@ fn combines_yearly_files_along_time_like_xarray() {
     }
 }
 
-/// As xarray (2026.9.0): the files' `time` is unlimited, but `open_mfdataset`'s dataset
-/// has no `unlimited_dims` encoding, so it is written with a fixed `time` and contiguous
-/// variables (`xr.open_mfdataset("tests/data/mf_*.nc").to_netcdf(...)`); a dataset opened
-/// from one file keeps its unlimited dim.
-#[test]
-fn an_mfdataset_is_written_without_the_files_unlimited_dim() {
-    let dir = tmp("unlimited");
-    let ds = Dataset::open_mfdataset("tests/data/mf_*.nc").unwrap();
-    assert_eq!(ds.encoding().unlimited_dims, None);
-    let out = dir.join("all.nc");
-    ds.to_netcdf(&out).unwrap();
-    let back = Dataset::open_dataset(&out).unwrap();
-    assert_eq!(back.encoding().unlimited_dims.as_deref(), Some(&[][..]));
-    assert_eq!(
-        back.variable("v").unwrap().encoding().contiguous,
-        Some(true)
-    );
-    let one = Dataset::open_dataset("tests/data/mf_2000.nc").unwrap();
-    let out = dir.join("one.nc");
-    one.to_netcdf(&out).unwrap();
-    let back = Dataset::open_dataset(&out).unwrap();
-    assert_eq!(
-        back.encoding().unlimited_dims.as_deref(),
-        Some(&["time".to_string()][..])
-    );
-    std::fs::remove_dir_all(&dir).unwrap();
-}
-
 #[test]
 fn file_order_does_not_matter_when_combining_by_coords() {
     let paths: Vec<PathBuf> = ["mf_2002.nc", "mf_2000.nc", "mf_2001.nc"]

@@ -201,23 +201,28 @@ impl<'a> ToNetcdf<'a> {
     }
 
     /// The dims to write as unlimited: those given, else the dataset's `unlimited_dims`
-    /// encoding, as xarray. Not the dims its variables were read with: a dataset that
-    /// lost its encoding (`open_mfdataset`'s, or one built from computed variables) is
-    /// written without an unlimited dim, as xarray writes it, and so contiguous where it
-    /// is not compressed.
+    /// encoding (as xarray), else those its variables were read with.
     fn unlimited(&self) -> Vec<String> {
         if !self.unlimited_dims.is_empty() {
             return self.unlimited_dims.clone();
         }
         let dims = self.dataset.dims();
-        self.dataset
-            .encoding()
-            .unlimited_dims
-            .iter()
-            .flatten()
-            .filter(|d| dims.contains_key(*d))
-            .cloned()
-            .collect()
+        if let Some(from_dataset) = &self.dataset.encoding().unlimited_dims {
+            return from_dataset
+                .iter()
+                .filter(|d| dims.contains_key(*d))
+                .cloned()
+                .collect();
+        }
+        let mut out: Vec<String> = Vec::new();
+        for var in self.dataset.variables().values() {
+            for d in &var.encoding().unlimited_dims {
+                if var.dims().contains(d) && !out.contains(d) {
+                    out.push(d.clone());
+                }
+            }
+        }
+        out
     }
 
     fn encoded_variables(&self) -> Result<IndexMap<String, Variable>> {
@@ -379,7 +384,12 @@ impl<'a> ToNetcdf<'a> {
                     .get(name)
                     .map(|(d, n)| (format!("{prefix}{d}"), *n)),
             };
-            define_variable(file, &target, var, &unlimited)?;
+            define_variable(
+                file,
+                &target,
+                var,
+                unlimited.iter().any(|d| var.dims().contains(d)),
+            )?;
         }
         Ok(())
     }
@@ -511,9 +521,8 @@ fn define_variable(
     file: &mut netcdf::FileMut,
     target: &Target<'_>,
     var: &Variable,
-    unlimited: &[String],
+    has_unlimited: bool,
 ) -> Result<()> {
-    let has_unlimited = var.dims().iter().any(|d| unlimited.contains(d));
     let &Target {
         path, name, nc4, ..
     } = target;
@@ -545,19 +554,7 @@ fn define_variable(
     let enc = var.encoding();
     if nc4 && !dims.is_empty() {
         let mut chunked = false;
-        // As xarray: chunk sizes read from a file are dropped once the variable's shape
-        // is not the one they were read with (a concatenation, a selection) or a chunk is
-        // larger than a fixed dim.
-        let mut shape = var.shape().to_vec();
-        shape.extend(target.chars.as_ref().map(|&(_, n)| n));
-        let reshaped = enc.original_shape.as_ref().is_some_and(|o| *o != shape);
-        let too_big = |c: &[usize]| {
-            c.iter()
-                .zip(&shape)
-                .zip(&dims)
-                .any(|((&c, &n), d)| c > n && !unlimited.iter().any(|u| u == d))
-        };
-        if let Some(c) = enc.chunksizes.as_ref().filter(|_| !reshaped) {
+        if let Some(c) = &enc.chunksizes {
             let mut c = c.clone();
             if let Some((_, n)) = &target.chars {
                 // Chunk sizes read from a char variable omit the string-length dim.
@@ -565,7 +562,9 @@ fn define_variable(
                     c.push(*n);
                 }
             }
-            if c.len() == dims.len() && !too_big(&c) {
+            let mut shape = var.shape().to_vec();
+            shape.extend(target.chars.as_ref().map(|&(_, n)| n));
+            if c.len() == dims.len() {
                 let c: Vec<usize> = c
                     .iter()
                     .zip(&shape)
