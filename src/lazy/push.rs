@@ -187,8 +187,9 @@ mod tests {
                 let want = kernels::push(&a, 0, limit, dir)
                     .and_then(|r| r.to_f64_vec())
                     .unwrap_or_else(|e| panic!("{e}"));
-                for chunk in [1, 2, 3, 5, 12] {
-                    let got = LazyArray::from_array(a.clone(), &[chunk])
+                // `lazy`, pushed and computed, equals the eager push.
+                let check = |lazy: Result<LazyArray>, what: &str| {
+                    let got = lazy
                         .and_then(|l| l.push(0, limit, dir))
                         .and_then(|l| l.compute())
                         .and_then(|r| r.to_f64_vec())
@@ -197,7 +198,13 @@ mod tests {
                         .iter()
                         .zip(&want)
                         .all(|(g, w)| g == w || (g.is_nan() && w.is_nan()));
-                    assert!(same, "{dir:?} {limit:?} chunk {chunk}: {got:?} vs {want:?}");
+                    assert!(same, "{dir:?} {limit:?} {what}: {got:?} vs {want:?}");
+                };
+                for chunk in [1, 2, 3, 5, 12] {
+                    check(
+                        LazyArray::from_array(a.clone(), &[chunk]),
+                        &format!("chunk {chunk}"),
+                    );
                 }
                 // Three "files" of one-step chunks: blocks end at their boundaries.
                 let file = |lo: usize, hi: usize| {
@@ -207,16 +214,7 @@ mod tests {
                 let files = [file(0, 4), file(4, 9), file(9, 12)];
                 let cat = LazyArray::concatenate(0, &files).unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(joined(&cat, 0, 8), [4, 5, 3]);
-                let got = cat
-                    .push(0, limit, dir)
-                    .and_then(|l| l.compute())
-                    .and_then(|r| r.to_f64_vec())
-                    .unwrap_or_else(|e| panic!("{e}"));
-                let same = got
-                    .iter()
-                    .zip(&want)
-                    .all(|(g, w)| g == w || (g.is_nan() && w.is_nan()));
-                assert!(same, "{dir:?} {limit:?} three files: {got:?} vs {want:?}");
+                check(Ok(cat), "three files");
             }
         }
     }
