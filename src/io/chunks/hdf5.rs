@@ -188,12 +188,13 @@ pub(crate) fn read_fixed_strings(
     };
     // SAFETY: `dset` is an open dataset.
     let dtype = id(unsafe { H5Dget_type(dset.id) }, H5Tclose, "H5Dget_type")?;
-    // SAFETY (the three calls): `dtype` is an open datatype.
+    // SAFETY (both calls): `dtype` is an open datatype.
     let fixed = unsafe { H5Tget_class(dtype.id) } == H5T_class_t::H5T_STRING
         && unsafe { H5Tis_variable_str(dtype.id) } == 0;
     if !fixed {
         return Ok(None);
     }
+    // SAFETY: `dtype` is an open datatype.
     let size = unsafe { H5Tget_size(dtype.id) };
     // SAFETY: `dtype` is an open string datatype.
     let space_padded = unsafe { H5Tget_strpad(dtype.id) } == H5T_str_t::H5T_STR_SPACEPAD;

@@ -17,22 +17,25 @@ use netcdf_sys::{
     libnetcdf_lock, nc_def_var_chunking, nc_def_var_fletcher32, nc_inq_path, nc_inq_var_deflate,
     nc_inq_var_fletcher32, nc_inq_varname, NC_CONTIGUOUS, NC_MAX_NAME, NC_NOERR,
 };
-use netcdf_sys::{nc_free_string, nc_get_vara_string, nc_inq_libvers};
+use netcdf_sys::{nc_free_string, nc_get_vara_string};
 
 /// Whether the linked libnetcdf reads an array of HDF5 fixed-length strings as its first
 /// value followed by empty ones: versions before 4.9.1 (Unidata/netcdf-c#2159, fixed by
-/// #2466), such as Debian 12's 4.9.0.
+/// #2466), such as Debian 12's 4.9.0. (Such datasets are then read through libhdf5, which
+/// the `direct` feature links.)
+#[cfg(feature = "direct")]
 pub(super) fn fixed_strings_misread() -> bool {
     static MISREAD: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *MISREAD.get_or_init(|| {
         // SAFETY: returns a pointer to a static NUL-terminated string ("4.9.0 of ...").
-        let text = unsafe { CStr::from_ptr(nc_inq_libvers()) }.to_string_lossy();
+        let text = unsafe { CStr::from_ptr(netcdf_sys::nc_inq_libvers()) }.to_string_lossy();
         libvers_before(&text, (4, 9, 1))
     })
 }
 
 /// True when the version at the start of `text` ("4.9.0 of Jan  1 2023") is below
 /// `min`; false when it cannot be read.
+#[cfg(any(feature = "direct", test))]
 fn libvers_before(text: &str, min: (u32, u32, u32)) -> bool {
     let number = text.split_whitespace().next().unwrap_or("");
     let mut parts = number.split('.').map(|p| {

@@ -12,7 +12,7 @@ use netcdf::types::{
 use netcdf::AttributeValue;
 
 use super::classic::RecordsPastEnd;
-use super::ffi::{self, Filters, VarIds};
+use super::ffi::{Filters, VarIds};
 use super::{format_error, nc_error, with_lock};
 use crate::array::chunks::ChunkGrid;
 use crate::array::{with_numeric_dtype, DType, FixedWidth, NdArray};
@@ -321,7 +321,7 @@ impl NetcdfSource {
                 Storage::Strings => {
                     let start: Vec<usize> = region.iter().map(|r| r.start).collect();
                     #[cfg(feature = "direct")]
-                    if ffi::fixed_strings_misread() {
+                    if super::ffi::fixed_strings_misread() {
                         // An HDF5 fixed-length string dataset: read through libhdf5.
                         let fixed = crate::io::chunks::hdf5::read_fixed_strings(
                             path,
