@@ -28,7 +28,7 @@ use ndarray::{ArcArray, ArrayD, IxDyn, Slice};
 use rayon::prelude::*;
 
 use self::decode::{convert_into, fill_value, FromStored};
-use self::filters::Filter;
+use self::filters::{DecodeError, Filter};
 use self::hdf5::{Layout, Probe};
 use crate::array::chunks::{for_each_index, ChunkGrid, Region};
 use crate::array::{simd, with_numeric_dtype, DType, NdArray};
@@ -282,8 +282,7 @@ impl DirectChunkSource {
     }
 
     /// Undoes the filters on the stored bytes in `a`, leaving the result in `a` (`b` is
-    /// scratch). When `fuse` is the element size of a shuffle that is the last step, that
-    /// step is left to the caller; the return value says whether it was.
+    /// scratch). See [`unfilter_bytes`].
     fn unfilter_in(
         &self,
         linear: usize,
@@ -294,23 +293,8 @@ impl DirectChunkSource {
     ) -> Result<bool> {
         let layout = &self.layout;
         let expected = layout.chunk_shape.iter().product::<usize>() * layout.dtype.size();
-        let deferred = mask & 1 == 0
-            && matches!(layout.filters.first(), Some(Filter::Shuffle(n)) if Some(*n) == fuse);
-        for (i, f) in layout.filters.iter().enumerate().rev() {
-            if mask & (1 << i) != 0 || (i == 0 && deferred) {
-                continue;
-            }
-            f.decode(a, b, expected)
-                .map_err(|e| self.error_from(Some(linear), e.reason, e.source))?;
-            std::mem::swap(a, b);
-        }
-        if a.len() != expected {
-            return Err(self.error(
-                Some(linear),
-                format!("decodes to {} bytes, expected {expected}", a.len()),
-            ));
-        }
-        Ok(deferred)
+        unfilter_bytes(&layout.filters, mask, fuse, expected, None, a, b)
+            .map_err(|e| self.error_from(Some(linear), e.reason, e.source))
     }
 
     fn error(&self, linear: Option<usize>, reason: String) -> Error {
@@ -489,6 +473,79 @@ fn check_length(file: &File, at: u64) -> std::io::Result<std::result::Result<(),
         )));
     }
     Ok(Ok(()))
+}
+
+/// Undoes `filters` (bit `i` of `mask` set: filter `i` was skipped when the chunk was
+/// stored) on a chunk's stored bytes, `stored`, or those in `a` when `None`. The result
+/// is left in `a` (`b` is scratch) and must be `expected` bytes. When `fuse` is the
+/// element size of a shuffle that is the last step, that step is left to the caller;
+/// the return value says whether it was.
+fn unfilter_bytes(
+    filters: &[Filter],
+    mask: u32,
+    fuse: Option<usize>,
+    expected: usize,
+    mut stored: Option<&[u8]>,
+    a: &mut Vec<u8>,
+    b: &mut Vec<u8>,
+) -> std::result::Result<bool, DecodeError> {
+    let deferred =
+        mask & 1 == 0 && matches!(filters.first(), Some(Filter::Shuffle(n)) if Some(*n) == fuse);
+    for (i, f) in filters.iter().enumerate().rev() {
+        if mask & (1 << i) != 0 || (i == 0 && deferred) {
+            continue;
+        }
+        match stored.take() {
+            // The first step reads the stored bytes where they are.
+            Some(bytes) => f.decode(bytes, a, expected)?,
+            None => {
+                f.decode(a, b, expected)?;
+                std::mem::swap(a, b);
+            }
+        }
+    }
+    if let Some(bytes) = stored {
+        a.clear();
+        a.extend_from_slice(bytes);
+    }
+    if a.len() != expected {
+        return Err(format!("decodes to {} bytes, expected {expected}", a.len()).into());
+    }
+    Ok(deferred)
+}
+
+/// Fills `dst` with elements `skip..skip + dst.len()` of a chunk of `expected` bytes
+/// whose stored bytes are `stored`, undoing `filters` as [`DirectChunkSource`] does (a
+/// final unshuffle fused into the conversion to `T` in the given byte order): for
+/// chunks of HDF5's filters kept elsewhere than in a local file (kerchunk references, a
+/// Zarr v2 store with the same codecs).
+pub(crate) fn decode_stored_into<T: FromStored>(
+    stored: &[u8],
+    filters: &[Filter],
+    big_endian: bool,
+    expected: usize,
+    skip: usize,
+    dst: &mut [T],
+) -> std::result::Result<(), DecodeError> {
+    SCRATCH.with(|s| {
+        let mut s = s
+            .try_borrow_mut()
+            .map_err(|_| DecodeError::from("chunk scratch buffers borrowed twice".to_string()))?;
+        let (a, b) = &mut *s;
+        let shuffled = unfilter_bytes(filters, 0, Some(T::SIZE), expected, Some(stored), a, b)?;
+        if (skip + dst.len()) * T::SIZE > a.len() {
+            return Err(format!(
+                "{} values from value {skip} of a chunk of {expected} bytes",
+                dst.len()
+            )
+            .into());
+        }
+        simd::wide(
+            #[inline(always)]
+            || convert_into(a, shuffled, big_endian, skip, dst),
+        );
+        Ok(())
+    })
 }
 
 fn read_rows_of<T: FromStored>(src: &DirectChunkSource, region: &Region) -> Result<NdArray> {

@@ -22,6 +22,8 @@ mod atomic;
 mod backend;
 mod codecs;
 mod meta;
+#[cfg(feature = "direct")]
+mod plain;
 mod read;
 pub mod refs;
 #[cfg(feature = "remote")]

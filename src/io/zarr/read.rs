@@ -169,6 +169,9 @@ pub struct ZarrSource {
     stored: Stored,
     shape: Vec<usize>,
     grid: ChunkGrid,
+    /// Set when the chunks are HDF5's filters, read without zarrs' codec chain.
+    #[cfg(feature = "direct")]
+    plain: Option<super::plain::Plain>,
 }
 
 impl fmt::Debug for ZarrSource {
@@ -177,7 +180,7 @@ impl fmt::Debug for ZarrSource {
     }
 }
 
-fn subset(region: &[Range<usize>]) -> ArraySubset {
+pub(super) fn subset(region: &[Range<usize>]) -> ArraySubset {
     let ranges: Vec<Range<u64>> = region
         .iter()
         .map(|r| r.start as u64..r.end as u64)
@@ -263,6 +266,14 @@ impl ChunkSource for ZarrSource {
     }
 
     fn read(&self, region: &[Range<usize>]) -> Result<NdArray> {
+        #[cfg(feature = "direct")]
+        if let Some(read) = self
+            .plain
+            .as_ref()
+            .and_then(|p| p.read(&self.array, self.dtype, &self.shape, region))
+        {
+            return read.map_err(|e| self.read_error(region, e));
+        }
         retrieve(&self.array, self.dtype, self.stored, region)
             .map_err(|e| self.read_error(region, e))
     }
@@ -391,6 +402,10 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
             )?);
         }
     }
+    #[cfg(feature = "direct")]
+    let plain = (kind == Stored::Native)
+        .then(|| super::plain::Plain::of(&md, dtype, Arc::clone(&storages.read)))
+        .flatten();
     let array = array_with_metadata(Arc::clone(&storages.read), loc, meta, md)?;
 
     let mut attrs = meta::json_to_attrs(&meta.attrs, &["_ARRAY_DIMENSIONS"]);
@@ -439,6 +454,8 @@ fn raw_variable(storages: &Storages, meta: &ArrayMeta) -> Result<Variable> {
         stored: kind,
         grid: task_grid(&shape, &stored, inner.as_deref(), item)?,
         shape: shape.clone(),
+        #[cfg(feature = "direct")]
+        plain,
     };
     let is_index = dims.len() == 1 && dims[0] == meta.name;
     let data: Data = if is_index || shape.is_empty() {
