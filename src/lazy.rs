@@ -29,7 +29,7 @@ use self::expr::{BlockFn, Expr};
 pub use self::overlap::OverlapBoundary;
 pub use self::source::{ChunkSource, RandomSource};
 use crate::array::aggregation::{GroupPlan, Method};
-use crate::array::chunks::{for_each_index, join_runs_within, ChunkGrid, Region};
+use crate::array::chunks::{for_each_index, ChunkGrid, Region};
 use crate::array::kernels::{self, BinaryOp, MaskScale, ReduceParams, Reduction, UnaryOp};
 use crate::array::{DType, Element, NdArray};
 use crate::dist::{Executor, LocalExecutor};
@@ -729,11 +729,7 @@ impl LazyArray {
                 .product::<usize>()
                 .max(1)
                 * self.dtype.size();
-            // Not across a file boundary (see `part_starts`).
-            let breaks = expr::part_starts(self, a);
-            sizes.push(join_runs_within(own, &breaks, |b, len| {
-                (b + len) * row_bytes <= lower::BATCH_BYTES
-            }));
+            sizes.push(self.joined_chunks(a, |b, len| (b + len) * row_bytes <= lower::BATCH_BYTES));
         }
         let grid = ChunkGrid::from_sizes(sizes)?;
         Ok(self.derive(

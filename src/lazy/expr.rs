@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::overlap::RegionMap;
 use super::{assemble, ChunkSource, LazyArray};
 use crate::array::aggregation::{GroupPlan, Method};
-use crate::array::chunks::{ChunkGrid, Region};
+use crate::array::chunks::{join_runs_within, ChunkGrid, Region};
 use crate::array::kernels::{self, BinaryOp, MaskScale, ReduceParams, Reduction, UnaryOp};
 use crate::array::{DType, NdArray};
 use crate::dist::TaskValue;
@@ -566,6 +566,22 @@ pub(crate) fn part_starts(arr: &LazyArray, axis: usize) -> Vec<usize> {
             starts
         }
         _ => Vec::new(),
+    }
+}
+
+impl LazyArray {
+    /// The chunks of `axis` joined into blocks of whole chunks, each chunk joining the
+    /// block before it while `joins(block, chunk)` (their sizes) says so, and never
+    /// across a part of a concatenation (a file of `open_mfdataset`, see
+    /// [`part_starts`]): a block spanning two would be read in two parts and copied into
+    /// one. Grouped reductions, weighted sums and `ffill` batch one-step chunks so.
+    pub(crate) fn joined_chunks(
+        &self,
+        axis: usize,
+        joins: impl Fn(usize, usize) -> bool,
+    ) -> Vec<usize> {
+        let sizes = self.grid.sizes().get(axis).map_or(&[][..], Vec::as_slice);
+        join_runs_within(sizes, &part_starts(self, axis), joins)
     }
 }
 

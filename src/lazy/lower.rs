@@ -13,13 +13,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::expr::{
-    constant_region, eval, eval_undecoded, needed_blocks, node_key, part_starts,
-    reads_a_region_twice, with_read_cache, BlockFn, Expr, Inputs,
+    constant_region, eval, eval_undecoded, needed_blocks, node_key, reads_a_region_twice,
+    with_read_cache, BlockFn, Expr, Inputs,
 };
 use super::overlap::RegionMap;
 use super::{reduce_dtype, LazyArray};
 use crate::array::aggregation::{weighted_sums, GroupPlan, Method, ReducePlan};
-use crate::array::chunks::{for_each_index, join_runs_within, region_len, ChunkGrid, Region};
+use crate::array::chunks::{for_each_index, region_len, ChunkGrid, Region};
 use crate::array::kernels::{self, MaskScale};
 use crate::array::{DType, NdArray};
 use crate::dist::{TaskGraph, TaskId, TaskValue};
@@ -587,7 +587,6 @@ impl Lowering {
         label: &str,
         task_label: String,
     ) -> Result<TaskId> {
-        let along: Vec<usize> = input.grid().sizes()[axis].clone();
         let out_bytes = region_len(out_region) * plan.out_dtype.size();
         // The first partial is the chain's running result: when the executor hands it
         // over (its last consumer), the others are added into it in place.
@@ -626,8 +625,7 @@ impl Lowering {
         // combines copy it again.
         // A batch ends at a file's end (`open_mfdataset`): one spanning two would be read
         // as two parts and copied into one.
-        let breaks = part_starts(input, axis);
-        let batches = join_runs_within(&along, &breaks, |b, len| {
+        let batches = input.joined_chunks(axis, |b, len| {
             (b + len) * row_bytes <= BATCH_BYTES
                 || (b < MIN_BATCH_ROWS && (b + len) * row_bytes <= MAX_BATCH_BYTES)
         });

@@ -10,9 +10,8 @@
 //! Steps 1 and 3 run on all chunks in parallel; only the small carries wait for each
 //! other.
 
-use super::expr::part_starts;
 use super::{Data, LazyArray};
-use crate::array::chunks::{join_runs_within, Region};
+use crate::array::chunks::Region;
 use crate::array::kernels::{self, Direction};
 use crate::array::{DType, NdArray};
 use crate::error::{Error, Result};
@@ -133,9 +132,7 @@ fn joined(arr: &LazyArray, axis: usize, itemsize: usize) -> Vec<usize> {
         .product::<usize>()
         * itemsize.max(1);
     let rows = (JOINED_BYTES / row_bytes.max(1)).max(1);
-    join_runs_within(&sizes[axis], &part_starts(arr, axis), |block, n| {
-        block + n <= rows
-    })
+    arr.joined_chunks(axis, |block, n| block + n <= rows)
 }
 
 /// The largest block [`joined`] makes of consecutive chunks.
