@@ -20,6 +20,8 @@ pub mod netcdf;
 pub mod polars;
 #[cfg(any(feature = "direct", feature = "zarr"))]
 pub(crate) mod shuffle;
+#[cfg(feature = "netcdf")]
+pub(crate) mod writeback;
 #[cfg(feature = "zarr")]
 pub mod zarr;
 

@@ -311,6 +311,7 @@ fn write_records(
             chars: r.chars,
             charset,
             origin: r.origin.clone(),
+            writeback: None,
         };
         writes.add(w, &r.encoded)?;
     }

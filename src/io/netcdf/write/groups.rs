@@ -9,6 +9,7 @@ use super::{temp_path, ToNetcdf, Writes};
 use crate::dist::Executor;
 use crate::error::{Error, Result};
 use crate::io::netcdf::{format_error, nc_error, with_lock};
+use crate::io::writeback::WriteBack;
 use crate::lazy::lower::Lowering;
 
 /// Writes `parts` (the first one's path and format) into the new file `tmp`.
@@ -39,13 +40,14 @@ pub(super) fn write_parts(
         Ok(file)
     })?;
     let file = Arc::new(Mutex::new(Some(file)));
+    let writeback = WriteBack::open(tmp).map(Arc::new);
     let mut writes = Writes {
         lowering: Lowering::new(),
         last: None,
         outputs: Vec::new(),
     };
     for (part, defined) in parts.iter().zip(&defined) {
-        part.add_writes(defined, &file, &mut writes)?;
+        part.add_writes(defined, &file, writeback.as_ref(), &mut writes)?;
     }
     let mut graph = writes.lowering.graph;
     graph.set_outputs(writes.outputs);
