@@ -154,7 +154,8 @@ impl<'a> ToNetcdf<'a> {
     /// chunks in parallel within the executor's memory budget, and written as they come,
     /// in the file's order, by write tasks chained one after the other. Once the file
     /// is larger than the kernel's background write-back threshold (on Linux,
-    /// `vm.dirty_background_ratio` of the available memory, a few GB), it is written to
+    /// `vm.dirty_background_bytes`, or `vm.dirty_background_ratio` percent of the
+    /// available memory: 10% by default), it is written to
     /// the disk as it grows and its pages leave the page cache, 64 MiB behind the
     /// writer: a multi-gigabyte output neither fills the page cache nor waits for the
     /// kernel to find fresh pages, and is on disk, not in memory, once written.
