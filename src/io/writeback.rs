@@ -79,8 +79,17 @@ pub(crate) struct WriteBack {
 #[derive(Debug)]
 struct State {
     marks: Marks,
-    /// To the thread doing the calls; `None` when it could not start (no write-back).
-    jobs: Option<Sender<(Marks, u64)>>,
+    /// The thread doing the calls, started by the first write-back (most files never
+    /// reach the threshold).
+    jobs: Jobs,
+}
+
+#[derive(Debug)]
+enum Jobs {
+    NotStarted,
+    Running(Sender<(Marks, u64)>),
+    /// The thread could not start, or ended: no write-back.
+    Off,
 }
 
 /// `[dropped, started)`: handed to the disk, to wait for and drop next; `[started, ..)`:
@@ -92,30 +101,15 @@ struct Marks {
 }
 
 impl WriteBack {
-    /// For the file at `path`, being written; `None` when it cannot be opened or the
-    /// thread cannot start (the write then goes on without).
+    /// For the file at `path`, being written; `None` when it cannot be opened (the write
+    /// then goes on without).
     pub(crate) fn open(path: &Path) -> Option<WriteBack> {
-        let file = Arc::new(File::open(path).ok()?);
-        let (jobs, next) = channel::<(Marks, u64)>();
-        let theirs = Arc::clone(&file);
-        std::thread::Builder::new()
-            .name("xr-writeback".into())
-            .spawn(move || {
-                // Ends when the last sender is dropped: with the `WriteBack`.
-                for (old, len) in next {
-                    start_write_out(&theirs, old.started, len - old.started);
-                    if old.started > old.dropped {
-                        wait_and_drop(&theirs, old.dropped, old.started - old.dropped);
-                    }
-                }
-            })
-            .ok()?;
         Some(WriteBack {
-            file,
+            file: Arc::new(File::open(path).ok()?),
             start: threshold(),
             state: Mutex::new(State {
                 marks: Marks::default(),
-                jobs: Some(jobs),
+                jobs: Jobs::NotStarted,
             }),
         })
     }
@@ -137,17 +131,37 @@ impl WriteBack {
         if len < old.started.saturating_add(WINDOW) {
             return;
         }
-        if state
-            .jobs
-            .as_ref()
-            .is_some_and(|j| j.send((old, len)).is_err())
-        {
-            state.jobs = None;
+        if matches!(state.jobs, Jobs::NotStarted) {
+            state.jobs = self.start_thread().map_or(Jobs::Off, Jobs::Running);
+        }
+        if let Jobs::Running(jobs) = &state.jobs {
+            if jobs.send((old, len)).is_err() {
+                state.jobs = Jobs::Off;
+            }
         }
         state.marks = Marks {
             dropped: old.started,
             started: len,
         };
+    }
+
+    /// The thread that makes the calls, which wait for the disk; it ends when the
+    /// sender, kept in `state`, is dropped with the `WriteBack`.
+    fn start_thread(&self) -> Option<Sender<(Marks, u64)>> {
+        let (jobs, next) = channel::<(Marks, u64)>();
+        let file = Arc::clone(&self.file);
+        std::thread::Builder::new()
+            .name("xr-writeback".into())
+            .spawn(move || {
+                for (old, len) in next {
+                    start_write_out(&file, old.started, len - old.started);
+                    if old.started > old.dropped {
+                        wait_and_drop(&file, old.dropped, old.started - old.dropped);
+                    }
+                }
+            })
+            .ok()?;
+        Some(jobs)
     }
 }
 
