@@ -14,13 +14,13 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde_json::Value;
 use zarrs::array::{Array, ArrayMetadata};
 use zarrs::storage::ReadableStorageTraits;
 
-use crate::array::{with_numeric_dtype, DType, Element, FixedWidth, NdArray};
+use crate::array::{with_numeric_dtype, ByteOrder, DType, Element, FixedWidth, NdArray};
 use crate::io::chunks::decode_stored_into;
 use crate::io::chunks::filters::Filter;
+use crate::io::zarr::refs::hdf5_filter;
 
 /// How the chunks of such an array are stored.
 pub(super) struct Plain {
@@ -37,8 +37,9 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 impl Plain {
     /// The stored form of the array of `md` (values of `dtype`), when it is one this
-    /// path reads: Zarr v2, C order, a little- or big-endian integer or float of
-    /// `dtype`'s size, no compressor or `zlib`, no filters or one `shuffle`.
+    /// path reads: Zarr v2, C order, a number whose v2 type name is `dtype`'s in either
+    /// byte order ([`DType::from_zarr_v2`]), filters and compressor among `shuffle` and
+    /// `zlib` (the numcodecs the references give HDF5's filters).
     pub(super) fn of(
         md: &ArrayMetadata,
         dtype: DType,
@@ -54,35 +55,22 @@ impl Plain {
         if json.get("order")?.as_str()? != "C" {
             return None;
         }
-        let code = json.get("dtype")?.as_str()?;
-        let (order, kind, size) = (code.get(..1)?, code.get(1..2)?, code.get(2..)?);
-        if !matches!(kind, "i" | "u" | "f") || size.parse::<usize>().ok()? != dtype.size() {
+        let (stored, order) = DType::from_zarr_v2(json.get("dtype")?.as_str()?)?;
+        if stored != dtype {
             return None;
         }
-        let big_endian = match order {
-            ">" => true,
-            "<" | "|" => false,
-            _ => return None,
-        };
-        let mut filters = Vec::new();
-        for f in json
+        // Encode order: the filters, then the compressor; of HDF5's, those `unfilter`
+        // fuses with the conversion or decodes with libdeflate.
+        let codecs = json
             .get("filters")?
             .as_array()
-            .map_or(&[][..], Vec::as_slice)
-        {
-            match f.get("id")?.as_str()? {
-                "shuffle" if filters.is_empty() => {
-                    let size = f.get("elementsize").and_then(Value::as_u64).unwrap_or(4);
-                    filters.push(Filter::Shuffle(usize::try_from(size).ok()?));
-                }
-                _ => return None,
-            }
-        }
-        match json.get("compressor")? {
-            Value::Null => {}
-            c if c.get("id")?.as_str()? == "zlib" => filters.push(Filter::Deflate),
-            _ => return None,
-        }
+            .map_or(&[][..], Vec::as_slice);
+        let compressor = json.get("compressor").filter(|c| !c.is_null());
+        let filters = codecs
+            .iter()
+            .chain(compressor)
+            .map(|c| hdf5_filter(c).filter(|f| matches!(f, Filter::Shuffle(_) | Filter::Deflate)))
+            .collect::<Option<Vec<Filter>>>()?;
         let chunk = json
             .get("chunks")?
             .as_array()?
@@ -91,7 +79,7 @@ impl Plain {
             .collect::<Option<Vec<usize>>>()?;
         Some(Plain {
             filters,
-            big_endian,
+            big_endian: order == ByteOrder::Big,
             chunk,
             storage,
         })

@@ -41,6 +41,8 @@
 
 #[cfg(feature = "direct")]
 mod build;
+#[cfg(feature = "direct")]
+pub(super) use build::hdf5_filter;
 #[cfg(all(feature = "remote", feature = "direct"))]
 mod hdf5_remote;
 #[cfg(all(feature = "netcdf", feature = "direct"))]

@@ -294,6 +294,21 @@ fn numcodecs(pipeline: &[Filter], level: i64) -> (Vec<Value>, Option<Value>) {
     (codecs, compressor)
 }
 
+/// The HDF5 filter a numcodecs codec of [`numcodecs`] stands for (its inverse); `None`
+/// for any other codec.
+pub(in crate::io::zarr) fn hdf5_filter(codec: &Value) -> Option<Filter> {
+    Some(match codec.get("id")?.as_str()? {
+        "zlib" => Filter::Deflate,
+        // numcodecs' default element size.
+        "shuffle" => Filter::Shuffle(
+            usize::try_from(codec.get("elementsize").map_or(Some(4), Value::as_u64)?).ok()?,
+        ),
+        "fletcher32" => Filter::Fletcher32,
+        "zstd" => Filter::Zstd,
+        _ => return None,
+    })
+}
+
 /// A Zarr v2 `.zarray` document; `Err` says why the dtype has none.
 fn zarray(
     shape: &[usize],
@@ -350,4 +365,28 @@ fn le_bytes(values: &NdArray) -> Option<Vec<u8>> {
         Some(out)
     }
     with_numeric_dtype!(values.dtype(), |T| put::<T>(values), _ => None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hdf5_filters_and_their_numcodecs_map_both_ways() {
+        let pipeline = [Filter::Shuffle(4), Filter::Fletcher32, Filter::Deflate];
+        let (filters, compressor) = numcodecs(&pipeline, 1);
+        let back: Vec<Option<Filter>> =
+            filters.iter().chain(&compressor).map(hdf5_filter).collect();
+        assert_eq!(back, pipeline.map(Some));
+        assert_eq!(
+            hdf5_filter(&json!({"id": "zstd", "level": 3})),
+            Some(Filter::Zstd)
+        );
+        assert_eq!(
+            hdf5_filter(&json!({"id": "shuffle"})),
+            Some(Filter::Shuffle(4))
+        );
+        assert_eq!(hdf5_filter(&json!({"id": "gzip", "level": 1})), None);
+        assert_eq!(hdf5_filter(&json!({"level": 1})), None);
+    }
 }
