@@ -17,8 +17,9 @@
 #        REPEAT=3 runs every contender 3 times, interleaved, and reports the median time
 #        (default 1). For interp and ffill, `dd-write` is the time dd takes to write as
 #        many bytes as xr's output has: the disk's part of both contenders' times.
-# Needs: python3 (a venv with xarray, dask, netCDF4 is made in .venv at the repo root if
-# missing; PYTHON=... picks another), cdo (apt-get install cdo; skipped if missing),
+# Needs: python3 (a venv with xarray, dask, netCDF4, bottleneck (xarray's ffill) and
+# scipy (its interp) is made in .venv at the repo root if missing; PYTHON=... picks
+# another), cdo (apt-get install cdo; skipped if missing),
 # /usr/bin/time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +28,7 @@ years=${1:-10}
 py=${PYTHON:-$root/.venv/bin/python}
 if [ ! -x "$py" ]; then
   python3 -m venv "$root/.venv"
-  "$root/.venv/bin/pip" install -q xarray dask netCDF4 cftime
+  "$root/.venv/bin/pip" install -q xarray dask netCDF4 cftime bottleneck scipy
   py=$root/.venv/bin/python
 fi
 data=$here/data/y$years

@@ -19,9 +19,8 @@ mod weighted_quantile;
 pub use binary::{binary, broadcast_shapes, weak_scalar_dtype, BinaryOp};
 pub use interp_linear::{interp_linear, Brackets};
 pub use mask_scale::MaskScale;
-pub use missing::push_fill;
 pub use missing::{
-    empty_carry, fill_null, interpolate_na, isnull, notnull, push, push_carried, push_combine,
+    fill_null, interpolate_na, isnull, notnull, push, push_combine, push_from, push_summary,
     Direction, InterpMethod,
 };
 pub use quantile::{Quantile, QuantileMethod};

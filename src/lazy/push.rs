@@ -1,11 +1,10 @@
 //! Forward and backward fill (`ffill`/`bfill`) of chunked arrays without a rechunk, in
-//! three steps, each chunk read once:
-//! 1. every chunk is pushed on its own, from no carry, into a block with two more rows
-//!    along the axis: its own carry (the last valid value and how far back it lies);
+//! three steps, each chunk read and decoded once:
+//! 1. every chunk's own carry (its last valid value and how far back it lies) is found
+//!    from its last rows, without pushing it;
 //! 2. the carries are chained, a small task per chunk combining the carry before it
 //!    with the chunk's own;
-//! 3. each chunk's leading nulls (those before its first valid value) are filled from
-//!    the carry before it.
+//! 3. each chunk is pushed from the carry before it, in one pass that writes its output.
 //!
 //! Steps 1 and 3 run on all chunks in parallel; only the small carries wait for each
 //! other.
@@ -42,8 +41,8 @@ impl LazyArray {
         let dtype = self.dtype;
         let chunks = sizes;
         let sizes = joined(self, axis, dtype.size());
-        // Chunk i of the input spans `starts[i]..starts[i] + sizes[i]`; in the pushed
-        // blocks, `starts[i] + 2 i` onwards, its carry rows first (forward) or last.
+        // Block i spans `starts[i]..starts[i] + sizes[i]`; its carry, rows `2 i..2 i + 2`
+        // of the summaries.
         let starts: Vec<usize> = sizes
             .iter()
             .scan(0, |acc, &n| {
@@ -52,26 +51,25 @@ impl LazyArray {
                 Some(s)
             })
             .collect();
-        let ext_starts: Vec<usize> = starts.iter().enumerate().map(|(i, s)| s + 2 * i).collect();
-        let rows = |i: usize| match dir {
-            Direction::Forward => (0, 2, 2, sizes[i] + 2),
-            Direction::Backward => (sizes[i], sizes[i] + 2, 0, sizes[i]),
-        };
-        let mut ext_sizes = self.grid.sizes().to_vec();
-        ext_sizes[axis] = sizes.iter().map(|n| n + 2).collect();
-        let (in_starts, in_sizes, out_starts) = (starts.clone(), sizes.clone(), ext_starts.clone());
-        let ext = self.map_blocks_to(
-            ext_sizes,
+        // The chunks joined into blocks, each read once, for its summary and its push.
+        let mut joined_sizes = self.grid.sizes().to_vec();
+        joined_sizes[axis] = sizes.clone();
+        let raw = self.map_blocks_to(joined_sizes, dtype, "push", Region::clone, |_, v| Ok(v))?;
+        let mut summary_sizes = self.grid.sizes().to_vec();
+        summary_sizes[axis] = vec![2; sizes.len()];
+        let (in_starts, in_sizes) = (starts.clone(), sizes.clone());
+        let summaries = raw.map_blocks_to(
+            summary_sizes,
             dtype,
-            "push",
+            "push carry",
             move |region: &Region| {
                 let mut r = region.clone();
-                let i = out_starts.partition_point(|&s| s < region[axis].start);
+                let i = region[axis].start / 2;
                 let start = in_starts.get(i).copied().unwrap_or(0);
                 r[axis] = start..start + in_sizes.get(i).copied().unwrap_or(0);
                 r
             },
-            move |_, values: NdArray| kernels::push_carried(&values, axis, limit, dir),
+            move |_, values: NdArray| kernels::push_summary(&values, axis, limit, dir),
         )?;
         let mut order: Vec<usize> = (0..sizes.len()).collect();
         if dir == Direction::Backward {
@@ -80,22 +78,23 @@ impl LazyArray {
         let mut parts: Vec<Option<LazyArray>> = vec![None; sizes.len()];
         let mut carry: Option<LazyArray> = None;
         for &i in &order {
-            let (c0, c1, v0, v1) = rows(i);
-            let at = ext_starts[i];
-            let values = ext.slice_axis(axis, at + v0, at + v1, 1)?;
+            let values = raw.slice_axis(axis, starts[i], starts[i] + sizes[i], 1)?;
             parts[i] = Some(match &carry {
-                None => values,
+                None => values.map_blocks(&[], dtype, move |blocks| match blocks {
+                    [b] => kernels::push_from(b, None, axis, limit, dir),
+                    _ => Err(Error::internal("a push takes one block")),
+                })?,
                 Some(c) => {
                     // One row each: `map_blocks` hands them to every block as they are.
                     let value = c.slice_axis(axis, 0, 1, 1)?;
                     let count = c.slice_axis(axis, 1, 2, 1)?;
                     values.map_blocks(&[value, count], dtype, move |blocks| match blocks {
-                        [b, v, c] => kernels::push_fill(b, v, c, axis, limit, dir),
-                        _ => Err(Error::internal("a push fill takes three blocks")),
+                        [b, v, c] => kernels::push_from(b, Some((v, c)), axis, limit, dir),
+                        _ => Err(Error::internal("a push from a carry takes three blocks")),
                     })?
                 }
             });
-            let own = ext.slice_axis(axis, at + c0, at + c1, 1)?;
+            let own = summaries.slice_axis(axis, 2 * i, 2 * i + 2, 1)?;
             let n = sizes[i];
             carry = Some(match carry {
                 None => own,

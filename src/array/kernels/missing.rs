@@ -13,9 +13,9 @@ mod rows;
 
 use std::fmt;
 
-use ndarray::{s, ArcArray, Axis, IxDyn};
+use ndarray::{ArcArray, Axis, IxDyn};
 
-use crate::array::{DType, Element, NdArray, Scalar};
+use crate::array::{Element, NdArray, Scalar};
 use crate::error::{Error, Result};
 use crate::time::NAT;
 
@@ -101,20 +101,6 @@ impl Nullable for i64 {
 /// Runs `$body` with `$x` bound to the typed array of a dtype that has nulls (floats,
 /// datetimes and timedeltas), rewrapping the result; evaluates `$other` for any other
 /// dtype.
-/// `Some($body)` (wrapped in the array's dtype) when `$body`, run on the typed array of
-/// a dtype with nulls, gives `Some`; `None` otherwise or for dtypes without nulls.
-macro_rules! try_with_nullable {
-    ($arr:expr, $x:ident => $body:expr) => {
-        match $arr {
-            NdArray::F32($x) => $body.map(NdArray::F32),
-            NdArray::F64($x) => $body.map(NdArray::F64),
-            NdArray::DateTime($x, cal) => $body.map(|a| NdArray::DateTime(a, *cal)),
-            NdArray::TimeDelta($x) => $body.map(NdArray::TimeDelta),
-            _ => None,
-        }
-    };
-}
-
 macro_rules! with_nullable {
     ($arr:expr, $x:ident => $body:expr, $other:pat => $fallback:expr) => {
         match $arr {
@@ -202,27 +188,6 @@ fn count_cap(limit: Option<usize>) -> usize {
     limit.map_or(0, |l| l.saturating_add(1))
 }
 
-/// Pushes one lane's values from the carry `(last, since)`; returns the carry after it.
-fn push_lane<'a, T: Nullable + 'a>(
-    lane: impl Iterator<Item = &'a mut T>,
-    (mut last, mut since): (T, usize),
-    limit: Option<usize>,
-) -> (T, usize) {
-    let limit = limit.unwrap_or(usize::MAX);
-    for v in lane {
-        if v.is_null() {
-            since = since.saturating_add(1);
-            if since <= limit && !last.is_null() {
-                *v = last;
-            }
-        } else {
-            last = *v;
-            since = 0;
-        }
-    }
-    (last, since)
-}
-
 /// Fills the nulls of `a` along `axis` with the last valid value before them (after them
 /// for [`Direction::Backward`]) at most `limit` positions away (bottleneck's `push`).
 /// Arrays without nulls come back as they are.
@@ -230,85 +195,28 @@ fn push_lane<'a, T: Nullable + 'a>(
 /// # Errors
 /// [`Error::InvalidArgument`] for an axis out of range.
 pub fn push(a: &NdArray, axis: usize, limit: Option<usize>, dir: Direction) -> Result<NdArray> {
-    check_axis(a, axis, "push", 0)?;
-    let whole = rows::Rows {
-        values: 0..a.shape()[axis],
-        carry: None,
-    };
-    Ok(
-        with_nullable!(a, x => rows::push_rows(x, axis, (0, 0), &whole, limit, 0, dir).unwrap_or_else(|| {
-        let mut out = x.to_owned();
-        for mut lane in out.lanes_mut(Axis(axis)) {
-            let start = (Nullable::null(), 0);
-            match dir {
-                Direction::Forward => push_lane(lane.iter_mut(), start, limit),
-                Direction::Backward => push_lane(lane.iter_mut().rev(), start, limit),
-            };
-        }
-        out.into_shared()
-    }), other => other.clone()),
-    )
+    push_from(a, None, axis, limit, dir)
 }
 
-/// [`push`] of a block from no carry, extended by two carry rows along `axis` (value,
-/// count) that hold the carry after it: before the block's values for
-/// [`Direction::Forward`] and after them for [`Direction::Backward`].
+/// The carry after `block` along `axis`, from no carry before it: its last valid value
+/// (its first for [`Direction::Backward`]; null when it has none) and the number of
+/// positions after (before) it, capped at `limit + 1`, as two rows along `axis`. Only
+/// the rows from the block's end back to each column's last valid value are read.
 ///
 /// # Errors
 /// As [`push`].
-pub fn push_carried(
+pub fn push_summary(
     block: &NdArray,
     axis: usize,
     limit: Option<usize>,
     dir: Direction,
 ) -> Result<NdArray> {
-    let n = check_axis(block, axis, "push", 0)?;
+    check_axis(block, axis, "push", 0)?;
     let cap = count_cap(limit);
-    let (pad, rows) = match dir {
-        Direction::Forward => (
-            (2, 0),
-            rows::Rows {
-                values: 2..n + 2,
-                carry: Some((0, 1)),
-            },
-        ),
-        Direction::Backward => (
-            (0, 2),
-            rows::Rows {
-                values: 0..n,
-                carry: Some((n, n + 1)),
-            },
-        ),
-    };
-    if let Some(out) =
-        try_with_nullable!(block, x => rows::push_rows(x, axis, pad, &rows, limit, cap, dir))
-    {
-        return Ok(out);
-    }
-    // Not in standard layout: the carry rows joined on, then a lane at a time.
-    let empty = empty_carry(block.shape(), axis, block.dtype())?;
-    let parts = match dir {
-        Direction::Forward => [empty, block.clone()],
-        Direction::Backward => [block.clone(), empty],
-    };
-    let ext = NdArray::concatenate(axis, &parts)?;
-    Ok(with_nullable!(&ext, x => {
-        let mut out = x.to_owned();
-        for mut lane in out.lanes_mut(Axis(axis)) {
-            let (v, c, data) = match dir {
-                Direction::Forward => (0, 1, s![2..]),
-                Direction::Backward => (n, n + 1, s![..n]),
-            };
-            let start = (lane[v], lane[c].to_count());
-            let mut values = lane.slice_mut(data);
-            let (last, since) = match dir {
-                Direction::Forward => push_lane(values.iter_mut(), start, limit),
-                Direction::Backward => push_lane(values.iter_mut().rev(), start, limit),
-            };
-            lane[v] = last;
-            lane[c] = Nullable::from_count(since.min(cap));
-        }
-        out.into_shared()
+    Ok(with_nullable!(block, x => {
+        let x = standard(x);
+        rows::summary_rows(&x, axis, cap, dir)
+            .ok_or_else(|| Error::internal("a standard-layout block is contiguous"))?
     }, other => other.clone()))
 }
 
@@ -373,23 +281,22 @@ pub fn push_combine(
     })
 }
 
-/// `block` (pushed along `axis` within itself, from no carry, as [`push_carried`] with
-/// [`empty_carry`] rows gives it) with the nulls left filled from the carry of the
-/// positions before it (after it for [`Direction::Backward`]): `value` and `count` are
-/// the carry's two rows, each broadcast along `axis` to the block's length (only their
-/// first row is read).
+/// `block` pushed along `axis` (as [`push`]) from the carry of the positions before it
+/// (after it for [`Direction::Backward`]), in one pass: `carry` is the carry's value and
+/// count rows ([`push_summary`], [`push_combine`]), each of length 1 along `axis` (or
+/// broadcast to the block: only the first row is read); `None` for no valid value
+/// before the block.
 ///
 /// # Errors
 /// When the three differ in dtype or shape, or `axis` is out of range.
-pub fn push_fill(
+pub fn push_from(
     block: &NdArray,
-    value: &NdArray,
-    count: &NdArray,
+    carry: Option<(&NdArray, &NdArray)>,
     axis: usize,
     limit: Option<usize>,
     dir: Direction,
 ) -> Result<NdArray> {
-    check_axis(block, axis, "push", 1)?;
+    check_axis(block, axis, "push", 0)?;
     // The carry is one row along `axis` (or, as before, broadcast to the block).
     let fits = |c: &NdArray| {
         c.ndim() == block.ndim()
@@ -399,70 +306,51 @@ pub fn push_fill(
                 .enumerate()
                 .all(|(a, (&n, &m))| n == m || (a == axis && n == 1))
     };
-    if !fits(value) || !fits(count) {
-        return Err(Error::ShapeMismatch {
-            what: "push: a block and its carry".into(),
-            expected: block.shape().to_vec(),
-            actual: value.shape().to_vec(),
-        });
+    if let Some((value, count)) = carry {
+        if !fits(value) || !fits(count) {
+            return Err(Error::ShapeMismatch {
+                what: "push: a block and its carry".into(),
+                expected: block.shape().to_vec(),
+                actual: value.shape().to_vec(),
+            });
+        }
     }
-    fn fill<T: Nullable + Element>(
+    fn from<T: Nullable + Element>(
         x: &ArcArray<T, IxDyn>,
-        value: &NdArray,
-        count: &NdArray,
+        carry: Option<(&NdArray, &NdArray)>,
         axis: usize,
         limit: Option<usize>,
         dir: Direction,
     ) -> Result<ArcArray<T, IxDyn>> {
-        let typed = |a: &NdArray| {
+        // The carry's first row along `axis`, in standard layout.
+        let row = |a: &NdArray| {
             T::unwrap(&storage(a))
-                .cloned()
+                .map(|t| t.index_axis(Axis(axis), 0).as_standard_layout().to_owned())
                 .ok_or_else(|| Error::DTypeMismatch {
                     what: "push: a block and its carry".into(),
                     left: T::DTYPE,
                     right: a.dtype(),
                 })
         };
-        let (v, c) = (typed(value)?, typed(count)?);
-        let (v, c) = (v.index_axis(Axis(axis), 0), c.index_axis(Axis(axis), 0));
-        rows::fill_from_carry(x, &v, &c, axis, limit, dir)
+        let carry = carry
+            .map(|(v, c)| Ok::<_, Error>((row(v)?, row(c)?)))
+            .transpose()?;
+        let rows = carry
+            .as_ref()
+            .and_then(|(v, c)| Some((v.as_slice()?, c.as_slice()?)));
+        rows::push_from(&standard(x), rows, axis, limit, dir)
             .ok_or_else(|| Error::internal("a standard-layout block is contiguous"))
     }
-    Ok(with_nullable!(block, x => fill(x, value, count, axis, limit, dir)?, other => other.clone()))
+    Ok(with_nullable!(block, x => from(x, carry, axis, limit, dir)?, other => other.clone()))
 }
 
-/// The two carry rows before any value: no valid value, count 0; `shape` with 2 along
-/// `axis`.
-///
-/// # Errors
-/// For dtypes without nulls (they need no push).
-pub fn empty_carry(shape: &[usize], axis: usize, dtype: DType) -> Result<NdArray> {
-    let mut shape = shape.to_vec();
-    shape[axis] = 2;
-    let null = match dtype {
-        DType::F32 | DType::F64 => Scalar::F64(f64::NAN),
-        DType::DateTime(cal) => Scalar::DateTime(NAT, cal),
-        DType::TimeDelta => Scalar::TimeDelta(NAT),
-        other => {
-            return Err(Error::UnsupportedDType {
-                op: "push (only floats, datetimes and timedeltas have nulls)".into(),
-                dtype: other,
-            })
-        }
-    };
-    let mut out = NdArray::full(&shape, &null, dtype)?;
-    let zero = NdArray::zeros(
-        &shape
-            .iter()
-            .enumerate()
-            .map(|(i, &n)| if i == axis { 1 } else { n })
-            .collect::<Vec<_>>(),
-        dtype,
-    )?;
-    let mut offset = vec![0; shape.len()];
-    offset[axis] = 1;
-    out.assign_at(&offset, &zero)?;
-    Ok(out)
+/// `x` in standard layout: itself (shared) when it is, else a copy.
+fn standard<T: Element>(x: &ArcArray<T, IxDyn>) -> ArcArray<T, IxDyn> {
+    if x.is_standard_layout() {
+        x.clone()
+    } else {
+        x.as_standard_layout().into_owned().into_shared()
+    }
 }
 
 /// Fills the gaps of nulls of `a` along `axis` from the valid values around them, at
@@ -616,5 +504,79 @@ mod tests {
             .iter()
             .zip(want)
             .all(|(g, w)| g == &w || (g.is_nan() && w.is_nan())));
+    }
+
+    fn same(a: &[f64], b: &[f64]) -> bool {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()))
+    }
+
+    /// A block in another layout (a transposed view) is pushed as its standard copy.
+    #[test]
+    fn push_of_a_transposed_block() {
+        let nan = f64::NAN;
+        let values = vec![nan, 1.0, nan, 4.0, nan, nan, nan, 2.0, nan, nan, 3.0, nan];
+        let a = NdArray::from(ndarray::ArrayD::from_shape_vec(vec![3, 4], values).unwrap());
+        let t = a.permute(&[1, 0]).unwrap_or_else(|e| panic!("{e}"));
+        let standard =
+            NdArray::from(ndarray::ArrayD::from_shape_vec(vec![4, 3], f64s(&t)).unwrap());
+        for dir in [Direction::Forward, Direction::Backward] {
+            for axis in 0..2 {
+                let got = push(&t, axis, Some(1), dir).unwrap_or_else(|e| panic!("{e}"));
+                let want = push(&standard, axis, Some(1), dir).unwrap_or_else(|e| panic!("{e}"));
+                assert!(same(&f64s(&got), &f64s(&want)), "{dir:?} along {axis}");
+            }
+        }
+    }
+
+    /// A lane pushed in two blocks, the second from the first's summary, equals the lane
+    /// pushed whole, for every split, limit and direction.
+    #[test]
+    fn push_from_a_summary_equals_push_whole() {
+        let nan = f64::NAN;
+        let lane = [nan, 1.0, nan, nan, nan, 2.0, nan, nan, nan, nan];
+        let n = lane.len();
+        for dir in [Direction::Forward, Direction::Backward] {
+            for limit in [None, Some(0), Some(1), Some(3)] {
+                let whole = push(&NdArray::from(lane.to_vec()), 0, limit, dir)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                for cut in 1..n {
+                    let (a, b) = (lane[..cut].to_vec(), lane[cut..].to_vec());
+                    // The block pushed first is the one the carry comes from.
+                    let (first, second) = match dir {
+                        Direction::Forward => (a, b),
+                        Direction::Backward => (b, a),
+                    };
+                    let first = NdArray::from(first);
+                    let summary =
+                        push_summary(&first, 0, limit, dir).unwrap_or_else(|e| panic!("{e}"));
+                    let value = summary
+                        .slice_axis(0, 0, 1, 1)
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    let count = summary
+                        .slice_axis(0, 1, 2, 1)
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    let pushed = [
+                        push(&first, 0, limit, dir).unwrap_or_else(|e| panic!("{e}")),
+                        push_from(
+                            &NdArray::from(second),
+                            Some((&value, &count)),
+                            0,
+                            limit,
+                            dir,
+                        )
+                        .unwrap_or_else(|e| panic!("{e}")),
+                    ];
+                    let mut got = f64s(&pushed[0]);
+                    match dir {
+                        Direction::Forward => got.extend(f64s(&pushed[1])),
+                        Direction::Backward => got.splice(0..0, f64s(&pushed[1])).for_each(drop),
+                    }
+                    assert!(same(&got, &f64s(&whole)), "{dir:?} {limit:?} cut at {cut}");
+                }
+            }
+        }
     }
 }
