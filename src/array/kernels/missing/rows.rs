@@ -11,9 +11,10 @@ use crate::array::{simd, Element};
 
 /// `x` pushed along `axis` from the carry before it (`carry`: the carry's value and
 /// count rows, `axis` removed, each `outer * inner` long in standard layout; `None` for
-/// no valid value before), in one pass over the block: each row is copied into the
-/// output and its nulls filled there from the output row before it (the carry for the
-/// first), which is still in cache. `None` when `x` is not in standard layout.
+/// no valid value before), in one pass over the block. Forward, each output row is
+/// written once, from the block's row and a running row of the last valid values (in
+/// cache); backward, the block is copied and its rows filled from its end. `None` when
+/// `x` is not in standard layout.
 pub(super) fn push_from<T: Nullable + Element>(
     x: &ArcArray<T, IxDyn>,
     carry: Option<(&[T], &[T])>,
@@ -27,52 +28,86 @@ pub(super) fn push_from<T: Nullable + Element>(
         || {
             let src = x.as_slice()?;
             let (outer, len, inner) = around(x.shape(), axis);
-            // Forward, the rows are appended in order, each filled as it lands; backward,
-            // the block is copied first and filled from its end.
             let mut out: Vec<T> = match dir {
                 Direction::Forward => Vec::with_capacity(src.len()),
                 Direction::Backward => src.to_vec(),
             };
-            let null_row = vec![T::null(); inner];
+            let mut last = vec![T::null(); inner];
             let mut since = vec![0usize; if limit.is_some() { inner } else { 0 }];
             for o in 0..outer {
                 let lane = o * len * inner..(o + 1) * len * inner;
-                let (first, counts) = match carry {
-                    Some((v, c)) => (
-                        &v[o * inner..(o + 1) * inner],
-                        Some(&c[o * inner..(o + 1) * inner]),
-                    ),
-                    None => (&null_row[..], None),
-                };
+                let carried = carry.map(|(v, c)| {
+                    let at = o * inner..(o + 1) * inner;
+                    (&v[at.clone()], &c[at])
+                });
+                match carried {
+                    Some((v, _)) => last.copy_from_slice(v),
+                    None => last.fill(T::null()),
+                }
                 if limit.is_some() {
-                    match counts {
-                        Some(c) => since.iter_mut().zip(c).for_each(|(n, c)| *n = c.to_count()),
+                    match carried {
+                        Some((_, c)) => {
+                            since.iter_mut().zip(c).for_each(|(n, c)| *n = c.to_count())
+                        }
                         None => since.fill(0),
                     }
                 }
                 for k in 0..len {
-                    let (cur, prev) = match dir {
+                    match dir {
                         Direction::Forward => {
-                            let at = out.len();
-                            out.extend_from_slice(&src[lane.start + k * inner..][..inner]);
-                            let (done, cur) = out.split_at_mut(at);
-                            let prev = if k == 0 { first } else { &done[at - inner..] };
-                            (cur, prev)
+                            let row = &src[lane.start + k * inner..][..inner];
+                            emit_row(&mut out, row, &mut last, &mut since, limit);
                         }
                         Direction::Backward => {
                             let t = lane.start + (len - 1 - k) * inner;
                             let (head, tail) = out.split_at_mut(t + inner);
-                            let prev = if k == 0 { first } else { &tail[..inner] };
-                            (&mut head[t..], prev)
+                            let prev = if k == 0 { &last[..] } else { &tail[..inner] };
+                            fill_row(&mut head[t..], prev, &mut since, limit);
                         }
-                    };
-                    fill_row(cur, prev, &mut since, limit);
+                    }
                 }
             }
             let out = ndarray::Array::from_shape_vec(IxDyn(x.shape()), out).ok()?;
             Some(out.into_shared())
         },
     )
+}
+
+/// One row pushed forward onto the end of `out`: each value, or where it is null the
+/// running last valid value of its column (`last`, updated as it goes); with a limit,
+/// only nulls at most `limit` positions after a valid value, `since` counting them.
+#[inline(always)]
+fn emit_row<T: Nullable>(
+    out: &mut Vec<T>,
+    row: &[T],
+    last: &mut [T],
+    since: &mut [usize],
+    limit: Option<usize>,
+) {
+    match limit {
+        // The carry updated and the value stored unconditionally, so that the loop
+        // compiles to selects.
+        None => out.extend(last.iter_mut().zip(row).map(|(l, &v)| {
+            *l = if v.is_null() { *l } else { v };
+            *l
+        })),
+        Some(limit) => out.extend(last.iter_mut().zip(row).zip(since.iter_mut()).map(
+            |((l, &v), n)| {
+                if v.is_null() {
+                    *n = n.saturating_add(1);
+                    if *n <= limit {
+                        *l
+                    } else {
+                        v
+                    }
+                } else {
+                    *n = 0;
+                    *l = v;
+                    v
+                }
+            },
+        )),
+    }
 }
 
 /// One row's nulls filled from the row before it (`prev`, already filled): without a
@@ -120,32 +155,34 @@ pub(super) fn summary_rows<T: Nullable + Element>(
     let src = x.as_slice()?;
     let (outer, len, inner) = around(x.shape(), axis);
     let mut out = vec![T::null(); outer * 2 * inner];
+    // The columns still without a valid value: all of them before the first row, then
+    // only those, so that the rows after the first cost what their open columns do.
+    let mut open: Vec<usize> = Vec::with_capacity(inner);
     for o in 0..outer {
         let (value, count) = out[o * 2 * inner..(o + 1) * 2 * inner].split_at_mut(inner);
-        let mut open = inner;
+        open.clear();
+        open.extend(0..inner);
         for d in 0..len {
+            if open.is_empty() {
+                break;
+            }
             let t = match dir {
                 Direction::Forward => len - 1 - d,
                 Direction::Backward => d,
             };
             let row = &src[(o * len + t) * inner..][..inner];
-            for ((v, c), x) in value.iter_mut().zip(count.iter_mut()).zip(row) {
-                if v.is_null() && !x.is_null() {
-                    *v = *x;
-                    *c = T::from_count(d.min(cap));
-                    open -= 1;
+            open.retain(|&j| {
+                let x = row[j];
+                if x.is_null() {
+                    return true;
                 }
-            }
-            if open == 0 {
-                break;
-            }
+                value[j] = x;
+                count[j] = T::from_count(d.min(cap));
+                false
+            });
         }
-        if open > 0 {
-            for (v, c) in value.iter().zip(count.iter_mut()) {
-                if v.is_null() {
-                    *c = T::from_count(len.min(cap));
-                }
-            }
+        for &j in &open {
+            count[j] = T::from_count(len.min(cap));
         }
     }
     let mut shape = x.shape().to_vec();
