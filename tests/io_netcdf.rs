@@ -1024,3 +1024,60 @@ fn library_errors_keep_their_cause() {
         "{msg}"
     );
 }
+
+/// Unfiltered chunks that every write covers whole go to the file past libhdf5's cache
+/// and without a fill value written first (`NC_NOFILL`); blocks that split chunks keep
+/// the default. Either way the file reads back as written, its `_FillValue` attribute
+/// (set before `NC_NOFILL`, which would delete it) kept, and masked values stored as it.
+#[test]
+fn unfiltered_chunks_read_back_whether_written_whole_or_not() {
+    let nan = f64::NAN;
+    let values: Vec<f64> = (0..6 * 4 * 5)
+        .map(|i| if i % 7 == 3 { nan } else { f64::from(i) * 0.5 })
+        .collect();
+    let data = NdArray::from_shape_vec(&[6, 4, 5], values.clone()).unwrap();
+    for (block, chunk) in [(2, 2), (3, 2), (1, 6)] {
+        let ds = Dataset::new()
+            .with_data_var("v", Variable::new(&["t", "y", "x"], data.clone()).unwrap())
+            .unwrap()
+            .chunk(&[("t", block)])
+            .unwrap();
+        let enc = Encoding {
+            dtype: Some(DType::I16),
+            fill_value: Some(AttrValue::from(-99_i16)),
+            chunksizes: Some(vec![chunk, 4, 5]),
+            ..Encoding::default()
+        };
+        let out = scratch(&format!("unfiltered-{block}-{chunk}.nc"));
+        ds.write_netcdf(&out).encoding("v", enc).write().unwrap();
+        let what = format!("blocks of {block}, chunks of {chunk}");
+        let back = Dataset::open_dataset(&out).unwrap();
+        let got = back
+            .variable("v")
+            .unwrap()
+            .values()
+            .unwrap()
+            .to_f64_vec()
+            .unwrap();
+        let same = got
+            .iter()
+            .zip(&values)
+            .all(|(g, w)| g == &w.round() || (g.is_nan() && w.is_nan()));
+        assert!(same, "{what}: {got:?}");
+        let raw = Dataset::open(&out).decode_cf(false).open().unwrap();
+        let v = raw.variable("v").unwrap();
+        assert_eq!(
+            v.attrs().get("_FillValue"),
+            Some(&AttrValue::from(-99_i16)),
+            "{what}"
+        );
+        let stored = v.values().unwrap().to_f64_vec().unwrap();
+        assert_eq!(stored[3], -99.0, "{what}");
+        // libnetcdf's view: no fill for the chunks written whole, the fill value else.
+        let file = netcdf::open(&out).unwrap();
+        let fill = file.variable("v").unwrap().fill_value::<i16>().unwrap();
+        let whole = block % chunk == 0;
+        assert_eq!(fill, (!whole).then_some(-99), "{what}");
+        std::fs::remove_file(&out).unwrap();
+    }
+}

@@ -14,8 +14,9 @@ use std::path::Path;
 
 use netcdf::types::{NcTypeDescriptor, NcVariableType};
 use netcdf_sys::{
-    libnetcdf_lock, nc_def_var_chunking, nc_def_var_fletcher32, nc_inq_path, nc_inq_var_deflate,
-    nc_inq_var_fletcher32, nc_inq_varname, NC_CONTIGUOUS, NC_MAX_NAME, NC_NOERR,
+    libnetcdf_lock, nc_def_var_chunking, nc_def_var_fill, nc_def_var_fletcher32, nc_inq_path,
+    nc_inq_var_deflate, nc_inq_var_fletcher32, nc_inq_varname, nc_set_var_chunk_cache,
+    NC_CONTIGUOUS, NC_MAX_NAME, NC_NOERR, NC_NOFILL,
 };
 use netcdf_sys::{nc_free_string, nc_get_vara_string};
 
@@ -221,6 +222,20 @@ impl VarIds {
         // SAFETY: the pointers the library just filled (NULLs are skipped by it).
         status(unsafe { nc_free_string(pointers.len(), pointers.as_mut_ptr()) })?;
         Ok(strings)
+    }
+
+    /// Writes the variable's chunks straight to the file (define mode, NetCDF-4, a
+    /// chunked variable without filters whose every chunk is then written whole): no
+    /// fill value written into a chunk before its data (`NC_NOFILL`), and a chunk cache
+    /// of one byte (libnetcdf ignores 0), too small for any chunk, so that libhdf5 writes
+    /// whole chunks without copying them into its cache first. Call it before writing
+    /// the `_FillValue` attribute: `NC_NOFILL` deletes one already written.
+    pub(super) fn write_chunks_direct(self) -> Result<(), netcdf::Error> {
+        let _lock = libnetcdf_lock.lock();
+        // SAFETY: checked ids; no fill value pointer is read for NC_NOFILL.
+        status(unsafe { nc_def_var_fill(self.ncid, self.varid, NC_NOFILL, std::ptr::null()) })?;
+        // SAFETY: checked ids, plain values.
+        status(unsafe { nc_set_var_chunk_cache(self.ncid, self.varid, 1, 1, 0.0) })
     }
 
     /// Asks for contiguous storage (define mode, NetCDF-4, no unlimited dim or filter).

@@ -566,6 +566,8 @@ fn define_variable(
     }
     .map_err(err("defining the variable".into()))?;
     let enc = var.encoding();
+    // Without filters, chunks can go to the file past libhdf5's cache.
+    let mut unfiltered = false;
     if nc4 && !dims.is_empty() {
         let mut chunked = false;
         if let Some(c) = &enc.chunksizes {
@@ -605,6 +607,7 @@ fn define_variable(
                 .map_err(err("setting compression".into()))?;
             chunked = true;
         }
+        unfiltered = deflate.is_none() && shuffle != Some(true) && !fletcher32;
         let contiguous = enc.contiguous == Some(true) && !chunked && !has_unlimited;
         if fletcher32 || contiguous {
             let failed = |doing: &'static str| move |e: netcdf::Error| nc_error(path, vn, doing, e);
@@ -627,6 +630,22 @@ fn define_variable(
             }
         }
     }
+    // Chunks (those asked for or libnetcdf's default) written whole, each by one write:
+    // their data straight to the file, and no fill value first, as every chunk is
+    // written before the file is renamed into place. Without the ids, through the cache.
+    let direct = unfiltered
+        && target.chars.is_none()
+        && dtype != DType::Str
+        && v.chunking()
+            .ok()
+            .flatten()
+            .is_some_and(|c| writes_whole_chunks(var, &c));
+    if direct {
+        if let Some(ids) = VarIds::of(&v, target.tmp) {
+            ids.write_chunks_direct()
+                .map_err(|e| nc_error(path, vn, "setting direct chunk writes", e))?;
+        }
+    }
     if var.dtype() == DType::Bool {
         v.put_attribute("dtype", "bool")
             .map_err(err("writing attribute dtype".into()))?;
@@ -643,6 +662,23 @@ fn define_variable(
             .map_err(err(format!("writing attribute {k}")))?;
     }
     Ok(())
+}
+
+/// Whether each of `var`'s writes covers whole chunks of sizes `chunks` (the last along
+/// a dim may be cut by the dim's end): in-memory values are written in one piece, lazy
+/// ones a block at a time, so their blocks must start and end on chunk boundaries.
+fn writes_whole_chunks(var: &Variable, chunks: &[usize]) -> bool {
+    match var.data() {
+        Data::Eager(_) => true,
+        Data::Lazy(l) => {
+            let sizes = l.grid().sizes();
+            sizes.len() == chunks.len()
+                && sizes.iter().zip(chunks).all(|(blocks, &c)| {
+                    let inner = &blocks[..blocks.len().saturating_sub(1)];
+                    c > 0 && inner.iter().all(|&n| n % c == 0)
+                })
+        }
+    }
 }
 
 /// Strings as `len` characters each (UTF-8 bytes, NUL-padded), row-major.
