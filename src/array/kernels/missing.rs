@@ -213,11 +213,10 @@ pub fn push_summary(
 ) -> Result<NdArray> {
     check_axis(block, axis, "push", 0)?;
     let cap = count_cap(limit);
-    Ok(with_nullable!(block, x => {
-        let x = standard(x);
-        rows::summary_rows(&x, axis, cap, dir)
-            .ok_or_else(|| Error::internal("a standard-layout block is contiguous"))?
-    }, other => other.clone()))
+    Ok(
+        with_nullable!(&block.to_standard_layout(), x => rows::summary_rows(x, axis, cap, dir)
+        .ok_or_else(|| Error::internal("a standard-layout block is contiguous"))?, other => other.clone()),
+    )
 }
 
 /// The carry after `n` positions whose own carry (from no valid value before them) is
@@ -338,19 +337,12 @@ pub fn push_from(
         let rows = carry
             .as_ref()
             .and_then(|(v, c)| Some((v.as_slice()?, c.as_slice()?)));
-        rows::push_from(&standard(x), rows, axis, limit, dir)
+        rows::push_from(x, rows, axis, limit, dir)
             .ok_or_else(|| Error::internal("a standard-layout block is contiguous"))
     }
-    Ok(with_nullable!(block, x => from(x, carry, axis, limit, dir)?, other => other.clone()))
-}
-
-/// `x` in standard layout: itself (shared) when it is, else a copy.
-fn standard<T: Element>(x: &ArcArray<T, IxDyn>) -> ArcArray<T, IxDyn> {
-    if x.is_standard_layout() {
-        x.clone()
-    } else {
-        x.as_standard_layout().into_owned().into_shared()
-    }
+    Ok(
+        with_nullable!(&block.to_standard_layout(), x => from(x, carry, axis, limit, dir)?, other => other.clone()),
+    )
 }
 
 /// Fills the gaps of nulls of `a` along `axis` from the valid values around them, at

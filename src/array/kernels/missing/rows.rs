@@ -11,10 +11,10 @@ use crate::array::{simd, Element};
 
 /// `x` pushed along `axis` from the carry before it (`carry`: the carry's value and
 /// count rows, `axis` removed, each `outer * inner` long in standard layout; `None` for
-/// no valid value before), in one pass over the block. Forward, each output row is
-/// written once, from the block's row and a running row of the last valid values (in
-/// cache); backward, the block is copied and its rows filled from its end. `None` when
-/// `x` is not in standard layout.
+/// no valid value before), in one pass over the block, a running row of the last valid
+/// values (in cache) carried from row to row. Forward, each output row is written once,
+/// from the block's row; backward, the block is copied and its rows pushed in place
+/// from its end. `None` when `x` is not in standard layout.
 pub(super) fn push_from<T: Nullable + Element>(
     x: &ArcArray<T, IxDyn>,
     carry: Option<(&[T], &[T])>,
@@ -60,9 +60,18 @@ pub(super) fn push_from<T: Nullable + Element>(
                         }
                         Direction::Backward => {
                             let t = lane.start + (len - 1 - k) * inner;
-                            let (head, tail) = out.split_at_mut(t + inner);
-                            let prev = if k == 0 { &last[..] } else { &tail[..inner] };
-                            fill_row(&mut head[t..], prev, &mut since, limit);
+                            let row = &mut out[t..t + inner];
+                            match limit {
+                                None => row
+                                    .iter_mut()
+                                    .zip(last.iter_mut())
+                                    .for_each(|(v, l)| *v = step(*v, l)),
+                                Some(limit) => row
+                                    .iter_mut()
+                                    .zip(last.iter_mut())
+                                    .zip(since.iter_mut())
+                                    .for_each(|((v, l), n)| *v = step_limited(*v, l, n, limit)),
+                            }
                         }
                     }
                 }
@@ -85,59 +94,39 @@ fn emit_row<T: Nullable>(
     limit: Option<usize>,
 ) {
     match limit {
-        // The carry updated and the value stored unconditionally, so that the loop
-        // compiles to selects.
-        None => out.extend(last.iter_mut().zip(row).map(|(l, &v)| {
-            *l = if v.is_null() { *l } else { v };
-            *l
-        })),
-        Some(limit) => out.extend(last.iter_mut().zip(row).zip(since.iter_mut()).map(
-            |((l, &v), n)| {
-                if v.is_null() {
-                    *n = n.saturating_add(1);
-                    if *n <= limit {
-                        *l
-                    } else {
-                        v
-                    }
-                } else {
-                    *n = 0;
-                    *l = v;
-                    v
-                }
-            },
-        )),
+        None => out.extend(last.iter_mut().zip(row).map(|(l, &v)| step(v, l))),
+        Some(limit) => out.extend(
+            last.iter_mut()
+                .zip(row)
+                .zip(since.iter_mut())
+                .map(|((l, &v), n)| step_limited(v, l, n, limit)),
+        ),
     }
 }
 
-/// One row's nulls filled from the row before it (`prev`, already filled): without a
-/// limit, every null; with one, those at most `limit` positions after a valid value,
-/// `since` counting the positions per column.
+/// One value pushed without a limit: itself, or the last valid value `last` when it is
+/// null; `last` updated. Unconditional, so that a loop of it compiles to selects.
 #[inline(always)]
-fn fill_row<T: Nullable>(cur: &mut [T], prev: &[T], since: &mut [usize], limit: Option<usize>) {
-    match limit {
-        // Both values loaded and the store unconditional, so that the loop compiles to
-        // a select.
-        None => {
-            for (v, p) in cur.iter_mut().zip(prev) {
-                let (value, carried) = (*v, *p);
-                *v = if value.is_null() { carried } else { value };
-            }
+fn step<T: Nullable>(v: T, last: &mut T) -> T {
+    *last = if v.is_null() { *last } else { v };
+    *last
+}
+
+/// One value pushed with a limit: a null takes the last valid value `last` when at most
+/// `limit` positions lie since it (`since`, counted here).
+#[inline(always)]
+fn step_limited<T: Nullable>(v: T, last: &mut T, since: &mut usize, limit: usize) -> T {
+    if v.is_null() {
+        *since = since.saturating_add(1);
+        if *since <= limit {
+            *last
+        } else {
+            v
         }
-        Some(limit) => {
-            for ((v, p), n) in cur.iter_mut().zip(prev).zip(since.iter_mut()) {
-                if v.is_null() {
-                    *n = n.saturating_add(1);
-                    // Every position since the last valid value was filled from it, so
-                    // the row before holds it.
-                    if *n <= limit {
-                        *v = *p;
-                    }
-                } else {
-                    *n = 0;
-                }
-            }
-        }
+    } else {
+        *since = 0;
+        *last = v;
+        v
     }
 }
 
