@@ -18,6 +18,8 @@ pub mod mf;
 pub mod netcdf;
 #[cfg(feature = "polars")]
 pub mod polars;
+#[cfg(feature = "netcdf")]
+pub(crate) mod prealloc;
 #[cfg(any(feature = "direct", feature = "zarr"))]
 pub(crate) mod shuffle;
 #[cfg(feature = "netcdf")]

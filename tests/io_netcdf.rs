@@ -1081,3 +1081,41 @@ fn unfiltered_chunks_read_back_whether_written_whole_or_not() {
         std::fs::remove_file(&out).unwrap();
     }
 }
+
+/// The writer reserves the blocks of unfiltered values before writing them (and gives
+/// back any reserved past the file's end): the file reads back as written and takes no
+/// more disk than its size.
+#[test]
+fn a_file_written_into_reserved_blocks_reads_back_and_takes_its_size() {
+    let values: Vec<f64> = (0..64 * 1024).map(|i| f64::from(i % 977)).collect();
+    let data = NdArray::from_shape_vec(&[64, 1024], values.clone()).unwrap();
+    let ds = Dataset::new()
+        .with_data_var("v", Variable::new(&["t", "x"], data).unwrap())
+        .unwrap()
+        .chunk(&[("t", 16)])
+        .unwrap();
+    let out = scratch("reserved.nc");
+    ds.write_netcdf(&out).write().unwrap();
+    let got = Dataset::open_dataset(&out)
+        .unwrap()
+        .variable("v")
+        .unwrap()
+        .values()
+        .unwrap()
+        .to_f64_vec()
+        .unwrap();
+    assert_eq!(got, values);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let meta = std::fs::metadata(&out).unwrap();
+        assert!(meta.len() >= 512 * 1024, "{} bytes", meta.len());
+        assert!(
+            meta.blocks() * 512 <= meta.len() + (64 << 10),
+            "{} bytes on disk for a file of {}",
+            meta.blocks() * 512,
+            meta.len()
+        );
+    }
+    std::fs::remove_file(&out).unwrap();
+}

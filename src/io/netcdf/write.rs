@@ -325,8 +325,9 @@ impl<'a> ToNetcdf<'a> {
     }
 
     /// Defines this part's group, dims, attributes and variables (`prepared`) in `file`
-    /// (in define mode, under [`with_lock`]; nothing here computes lazy values).
-    fn define(&self, file: &mut netcdf::FileMut, tmp: &Path, prepared: &Defined) -> Result<()> {
+    /// (in define mode, under [`with_lock`]; nothing here computes lazy values); returns
+    /// the bytes its variables store without filters (see [`define_variable`]).
+    fn define(&self, file: &mut netcdf::FileMut, tmp: &Path, prepared: &Defined) -> Result<u64> {
         let path = self.path.as_path();
         let Defined {
             variables,
@@ -381,6 +382,7 @@ impl<'a> ToNetcdf<'a> {
             file.add_attribute(&format!("{prefix}{k}"), value)
                 .map_err(|e| nc_error(path, None, &format!("writing attribute {k}"), e))?;
         }
+        let mut unfiltered_bytes = 0u64;
         for (name, var) in variables {
             let target = Target {
                 path,
@@ -391,14 +393,14 @@ impl<'a> ToNetcdf<'a> {
                     .get(name)
                     .map(|(d, n)| (format!("{prefix}{d}"), *n)),
             };
-            define_variable(
+            unfiltered_bytes = unfiltered_bytes.saturating_add(define_variable(
                 file,
                 &target,
                 var,
                 unlimited.iter().any(|d| var.dims().contains(d)),
-            )?;
+            )?);
         }
-        Ok(())
+        Ok(unfiltered_bytes)
     }
 
     /// Adds the writes of this part's values (defined as `defined` says) to `writes`.
@@ -531,12 +533,14 @@ struct Target<'a> {
     chars: Option<(String, usize)>,
 }
 
+/// Defines `var` as `target` says; returns the bytes its values take in the file when
+/// it has no filters (0 with filters, or for strings, whose size is not known yet).
 fn define_variable(
     file: &mut netcdf::FileMut,
     target: &Target<'_>,
     var: &Variable,
     has_unlimited: bool,
-) -> Result<()> {
+) -> Result<u64> {
     let &Target {
         path, name, nc4, ..
     } = target;
@@ -567,7 +571,7 @@ fn define_variable(
     .map_err(err("defining the variable".into()))?;
     let enc = var.encoding();
     // Without filters, chunks can go to the file past libhdf5's cache.
-    let mut unfiltered = false;
+    let mut unfiltered = !nc4;
     if nc4 && !dims.is_empty() {
         let mut chunked = false;
         if let Some(c) = &enc.chunksizes {
@@ -661,7 +665,16 @@ fn define_variable(
         v.put_attribute(k, value)
             .map_err(err(format!("writing attribute {k}")))?;
     }
-    Ok(())
+    let stored = match dtype {
+        DType::Str => 0,
+        DType::Bool => 1,
+        d => d.size(),
+    };
+    Ok(if unfiltered {
+        (var.shape().iter().product::<usize>() as u64).saturating_mul(stored as u64)
+    } else {
+        0
+    })
 }
 
 /// Whether each of `var`'s writes covers whole chunks of sizes `chunks` (the last along

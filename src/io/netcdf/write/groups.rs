@@ -9,6 +9,7 @@ use super::{temp_path, ToNetcdf, Writes};
 use crate::dist::Executor;
 use crate::error::{Error, Result};
 use crate::io::netcdf::{format_error, nc_error, with_lock};
+use crate::io::prealloc::Reserved;
 use crate::io::writeback::WriteBack;
 use crate::lazy::lower::Lowering;
 
@@ -28,17 +29,21 @@ pub(super) fn write_parts(
         .iter()
         .map(|p| p.prepare())
         .collect::<Result<Vec<_>>>()?;
-    let file = with_lock(|| -> Result<_> {
+    let (file, unfiltered_bytes) = with_lock(|| -> Result<_> {
         let mut file =
             netcdf::create_with(tmp, first.format.options() | netcdf::Options::NOCLOBBER)
                 .map_err(|e| nc_error(path, None, "creating the file", e))?;
+        let mut bytes = 0u64;
         for (p, d) in parts.iter().zip(&defined) {
-            p.define(&mut file, tmp, d)?;
+            bytes = bytes.saturating_add(p.define(&mut file, tmp, d)?);
         }
         file.enddef()
             .map_err(|e| nc_error(path, None, "ending define mode", e))?;
-        Ok(file)
+        Ok((file, bytes))
     })?;
+    // Blocks for the unfiltered values (the header and the filtered ones grow the file
+    // as before); a failed write removes the file, and so its blocks, anyway.
+    let reserved = Reserved::reserve(tmp, unfiltered_bytes);
     let file = Arc::new(Mutex::new(Some(file)));
     let writeback = WriteBack::open(tmp).map(Arc::new);
     let mut writes = Writes {
@@ -57,7 +62,11 @@ pub(super) fn write_parts(
     let file = file.lock().unwrap_or_else(PoisonError::into_inner).take();
     result?;
     let file = file.ok_or_else(|| Error::internal("the NetCDF file is taken back once, here"))?;
-    with_lock(|| file.close()).map_err(|e| nc_error(path, None, "closing the file", e))
+    with_lock(|| file.close()).map_err(|e| nc_error(path, None, "closing the file", e))?;
+    if let Some(r) = reserved {
+        r.release();
+    }
+    Ok(())
 }
 
 /// Writes `parts`, each a dataset into its group, to the NetCDF-4 file `path`
