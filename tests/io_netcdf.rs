@@ -47,6 +47,18 @@ fn scratch(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// The decoded values of `var` in the file at `path`, as f64.
+fn decoded_values(path: &Path, var: &str) -> Vec<f64> {
+    Dataset::open_dataset(path)
+        .unwrap()
+        .variable(var)
+        .unwrap()
+        .values()
+        .unwrap()
+        .to_f64_vec()
+        .unwrap()
+}
+
 fn dtype_name(d: DType) -> String {
     match d {
         DType::DateTime(_) => "datetime".into(),
@@ -1051,14 +1063,7 @@ fn unfiltered_chunks_read_back_whether_written_whole_or_not() {
         let out = scratch(&format!("unfiltered-{block}-{chunk}.nc"));
         ds.write_netcdf(&out).encoding("v", enc).write().unwrap();
         let what = format!("blocks of {block}, chunks of {chunk}");
-        let back = Dataset::open_dataset(&out).unwrap();
-        let got = back
-            .variable("v")
-            .unwrap()
-            .values()
-            .unwrap()
-            .to_f64_vec()
-            .unwrap();
+        let got = decoded_values(&out, "v");
         let same = got
             .iter()
             .zip(&values)
@@ -1096,15 +1101,7 @@ fn a_file_written_into_reserved_blocks_reads_back_and_takes_its_size() {
         .unwrap();
     let out = scratch("reserved.nc");
     ds.write_netcdf(&out).write().unwrap();
-    let got = Dataset::open_dataset(&out)
-        .unwrap()
-        .variable("v")
-        .unwrap()
-        .values()
-        .unwrap()
-        .to_f64_vec()
-        .unwrap();
-    assert_eq!(got, values);
+    assert_eq!(decoded_values(&out, "v"), values);
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::fs::MetadataExt as _;

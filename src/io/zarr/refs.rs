@@ -362,9 +362,9 @@ impl OpenRefs {
     /// A NetCDF-4/HDF5 file at a URL (`s3://bucket/file.nc`, `https://host/file.h5`:
     /// `.nc`, `.nc4`, `.h5`, `.hdf5`, `.he5`, `.hdf`) needs no reference file: its
     /// references are built from its metadata, read by range requests
-    /// ([`References::from_hdf5_url`], features `remote` and `direct`), with its errors
-    /// (a missing or unreachable object, NetCDF-3, not HDF5: [`Error::Format`] naming
-    /// the URL).
+    /// (`References::from_hdf5_url`, with the features `remote` and `direct`), with its
+    /// errors (a missing or unreachable object, NetCDF-3, not HDF5: [`Error::Format`]
+    /// naming the URL).
     pub fn open(&self) -> Result<Dataset> {
         if is_remote_hdf5(&self.location) {
             return self.open_references(remote_netcdf_references(
