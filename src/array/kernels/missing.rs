@@ -213,10 +213,15 @@ pub fn push_summary(
 ) -> Result<NdArray> {
     check_axis(block, axis, "push", 0)?;
     let cap = count_cap(limit);
+    let block = block.to_standard_layout();
     Ok(
-        with_nullable!(&block.to_standard_layout(), x => rows::summary_rows(x, axis, cap, dir)
-        .ok_or_else(|| Error::internal("a standard-layout block is contiguous"))?, other => other.clone()),
+        with_nullable!(&block, x => contiguous(rows::summary_rows(x, axis, cap, dir))?, other => other.clone()),
     )
+}
+
+/// What a row kernel gave for a block in standard layout, which is always contiguous.
+fn contiguous<T>(rows: Option<T>) -> Result<T> {
+    rows.ok_or_else(|| Error::internal("a standard-layout block is contiguous"))
 }
 
 /// The carry after `n` positions whose own carry (from no valid value before them) is
@@ -337,12 +342,10 @@ pub fn push_from(
         let rows = carry
             .as_ref()
             .and_then(|(v, c)| Some((v.as_slice()?, c.as_slice()?)));
-        rows::push_from(x, rows, axis, limit, dir)
-            .ok_or_else(|| Error::internal("a standard-layout block is contiguous"))
+        contiguous(rows::push_from(x, rows, axis, limit, dir))
     }
-    Ok(
-        with_nullable!(&block.to_standard_layout(), x => from(x, carry, axis, limit, dir)?, other => other.clone()),
-    )
+    let block = block.to_standard_layout();
+    Ok(with_nullable!(&block, x => from(x, carry, axis, limit, dir)?, other => other.clone()))
 }
 
 /// Fills the gaps of nulls of `a` along `axis` from the valid values around them, at
