@@ -12,6 +12,7 @@ pub(crate) mod lstsq;
 mod nd;
 mod scalar;
 pub(crate) mod simd;
+pub(crate) mod sink;
 pub mod window;
 
 pub use bytes::FixedWidth;

@@ -7,6 +7,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use xr::array::kernels::MaskScale;
 use xr::array::{DType, NdArray};
 use xr::io::chunks::DirectChunkSource;
 use xr::lazy::{ChunkSource, LazyArray};
@@ -164,6 +165,85 @@ fn every_fixture_matches_the_library_byte_for_byte() {
             row.var
         );
     }
+}
+
+/// A CF decoding read in the pass that unpacks the bytes (`read_decoded`) gives, byte for
+/// byte, what decoding the stored values read as they are gives, for every fixture,
+/// decoding and region it takes; regions of whole chunks in every dimension but the
+/// first are taken, other regions and 64-bit integers are left to the caller.
+#[test]
+fn decoding_as_chunks_unpack_equals_decoding_what_they_read() {
+    let mut taken = 0;
+    for row in manifest().iter().filter(|r| r.expect_values) {
+        let src = open(&row.file, &row.var).unwrap();
+        let full: Vec<Range<usize>> = row.shape.iter().map(|&n| 0..n).collect();
+        let Ok(some) = src
+            .read(&full)
+            .unwrap()
+            .get_flat(row.shape.iter().product::<usize>() / 2)
+        else {
+            continue;
+        };
+        let Some(fill) = some.as_f64() else {
+            continue;
+        };
+        let decodings = [
+            MaskScale::new(DType::F32, vec![fill], Some(0.5), Some(-3.0)),
+            MaskScale::new(DType::F64, vec![], Some(2.0), None),
+            MaskScale::new(DType::F32, vec![f64::NAN], None, None),
+            MaskScale::new(DType::F64, vec![fill], None, Some(1.5)),
+            MaskScale::new(DType::F64, vec![fill, 0.0], Some(0.25), Some(1.0)),
+        ];
+        let first = |r: Range<usize>| -> Vec<Range<usize>> {
+            row.shape
+                .iter()
+                .enumerate()
+                .map(|(d, &n)| if d == 0 { r.clone() } else { 0..n })
+                .collect()
+        };
+        let n0 = row.shape.first().copied().unwrap_or(0);
+        let odd: Vec<Range<usize>> = row.shape.iter().map(|&n| n / 3..n - n / 4).collect();
+        // Whole chunks in every dimension but the first.
+        let whole = |region: &[Range<usize>]| {
+            (1..row.shape.len())
+                .all(|d| region[d] == (0..row.shape[d]) && row.chunks[d] == row.shape[d])
+        };
+        let wide = matches!(src.dtype(), DType::I64 | DType::U64);
+        for d in &decodings {
+            for region in [full.clone(), first(n0 / 3..n0), first(0..1), odd.clone()] {
+                if region.iter().any(Range::is_empty) {
+                    continue;
+                }
+                let whole = whole(&region);
+                let want = d.apply(&src.read(&region).unwrap()).unwrap();
+                match src.read_decoded(&region, d) {
+                    Some(got) => {
+                        let got = got.unwrap();
+                        assert!(whole && !wide, "{} {region:?}: taken", row.var);
+                        assert_eq!(got.dtype(), want.dtype(), "{} {d:?}", row.var);
+                        assert_eq!(got.shape(), want.shape(), "{} {region:?}", row.var);
+                        assert!(
+                            le_bytes(&got) == le_bytes(&want),
+                            "{} {d:?} {region:?}: {got:?} vs {want:?}",
+                            row.var
+                        );
+                        taken += 1;
+                    }
+                    None => assert!(!whole || wide, "{} {region:?}: not taken", row.var),
+                }
+            }
+        }
+    }
+    // Enough fixtures of rows (shuffled, big-endian, 1- and 2-byte, plain) to mean it.
+    assert!(taken >= 60, "{taken} reads decoded as they unpacked");
+    // A region outside the shape is an error that names it, as `read`'s is.
+    let src = open("basic.nc", "/cmip_like").unwrap();
+    let d = MaskScale::new(DType::F32, vec![], None, None);
+    let err = src
+        .read_decoded(&[0..8, 0..10, 0..13], &d)
+        .unwrap()
+        .unwrap_err();
+    assert!(err.to_string().contains("0..8"), "{err}");
 }
 
 #[test]

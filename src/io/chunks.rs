@@ -20,6 +20,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
+use std::marker::PhantomData;
 use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -27,11 +28,15 @@ use std::path::{Path, PathBuf};
 use ndarray::{ArcArray, ArrayD, IxDyn, Slice};
 use rayon::prelude::*;
 
-use self::decode::{convert_into, fill_value, FromStored};
+use num_traits::{AsPrimitive, Float};
+
+use self::decode::{convert, fill_value, Decoded, FromStored};
 use self::filters::{DecodeError, Filter};
 use self::hdf5::{Layout, Probe};
 use crate::array::chunks::{for_each_index, ChunkGrid, Region};
-use crate::array::{simd, with_numeric_dtype, DType, NdArray};
+use crate::array::kernels::{MaskScale, Num};
+use crate::array::sink::{par_filled, Sink, Uninit};
+use crate::array::{simd, with_numeric_dtype, DType, Element, NdArray};
 use crate::error::{Error, Result};
 use crate::lazy::{assemble, ChunkSource};
 
@@ -317,15 +322,20 @@ impl DirectChunkSource {
         }
     }
 
-    /// Fills `dst` with elements `skip..` of chunk `linear` (row-major in the full,
-    /// uncut storage chunk).
-    fn decode_into<T: FromStored>(&self, linear: usize, skip: usize, dst: &mut [T]) -> Result<()> {
+    /// Elements `skip..skip + len` of chunk `linear` (row-major in the full, uncut
+    /// storage chunk), into `sink`.
+    fn decode_into<T: FromStored, K: Sink<T>>(
+        &self,
+        linear: usize,
+        skip: usize,
+        len: usize,
+        sink: K,
+    ) -> Result<K::Out> {
         let layout = &self.layout;
         let Some(loc) = layout.chunks.get(linear).copied().flatten() else {
             let fill = fill_value::<T>(&layout.fill, layout.big_endian)
                 .ok_or_else(|| self.error(None, "the fill value is too short".into()))?;
-            dst.fill(fill);
-            return Ok(());
+            return Ok(sink.put(std::iter::repeat_n(fill, len)));
         };
         if loc.addr.saturating_add(loc.size) > self.file_len {
             return Err(self.error(
@@ -348,11 +358,10 @@ impl DirectChunkSource {
                 )
             })?;
             let shuffled = self.unfilter_in(linear, loc.filter_mask, Some(T::SIZE), a, b)?;
-            simd::wide(
+            Ok(simd::wide(
                 #[inline(always)]
-                || convert_into(a, shuffled, layout.big_endian, skip, dst),
-            );
-            Ok(())
+                || convert(a, shuffled, layout.big_endian, skip, len, sink),
+            ))
         })
     }
 
@@ -364,28 +373,94 @@ impl DirectChunkSource {
         }))
     }
 
-    /// `region` (within the shape) when it spans whole storage chunks in every dimension
-    /// but the first: each chunk then lands in one contiguous run of the output, and
-    /// the chunks decode in parallel straight into it.
-    fn read_rows<T: FromStored>(&self, region: &Region) -> Result<NdArray> {
+    /// Whether `region` (within the shape, not empty) spans whole storage chunks in
+    /// every dimension but the first, each of them one chunk: each chunk along the
+    /// first then lands in one contiguous run of the values.
+    fn spans_rows(&self, region: &Region) -> bool {
+        let (shape, chunk) = (&self.layout.shape, &self.layout.chunk_shape);
+        !shape.is_empty()
+            && !region.iter().any(Range::is_empty)
+            && (1..shape.len()).all(|d| region[d] == (0..shape[d]) && chunk[d] == shape[d])
+    }
+
+    /// `region` of rows ([`Self::spans_rows`]): the chunks decode in parallel, each by
+    /// `decode(linear, skip, len, sink)` straight into its run of the values.
+    fn read_rows<U: Element + Send>(
+        &self,
+        region: &Region,
+        decode: impl Fn(usize, usize, usize, Uninit<'_, U>) -> Result<()> + Sync,
+    ) -> Result<NdArray> {
         let shape: Vec<usize> = region.iter().map(Range::len).collect();
         let row: usize = shape[1..].iter().product();
-        let mut out = vec![T::default(); shape.iter().product()];
-        let mut parts = Vec::new();
-        let mut rest = out.as_mut_slice();
+        let mut index = vec![0; shape.len()];
+        let (mut lens, mut at) = (Vec::new(), Vec::new());
         for (block, local, _) in &self.grid.overlapping(&region[..1])[0] {
-            let (head, tail) = std::mem::take(&mut rest).split_at_mut(local.len() * row);
-            let mut index = vec![0; shape.len()];
             index[0] = *block;
-            parts.push((self.grid.linear_index(&index), local.start * row, head));
-            rest = tail;
+            lens.push(local.len() * row);
+            at.push((self.grid.linear_index(&index), local.start * row));
         }
-        parts
-            .into_par_iter()
-            .try_for_each(|(linear, skip, dst)| self.decode_into(linear, skip, dst))?;
+        let out = par_filled(&lens, |i, len, sink| {
+            let (linear, skip) = at[i];
+            decode(linear, skip, len, sink)
+        })?;
         let arr = ArcArray::from_shape_vec(IxDyn(&shape), out)
             .map_err(|e| Error::internal(format!("read_rows: {e}")))?;
-        Ok(T::wrap(arr))
+        Ok(U::wrap(arr))
+    }
+
+    /// `region` of rows, the stored values as they are.
+    fn read_rows_stored<T: FromStored>(&self, region: &Region) -> Result<NdArray> {
+        self.read_rows(region, |linear, skip, len, sink: Uninit<'_, T>| {
+            self.decode_into(linear, skip, len, sink)
+        })
+    }
+
+    /// `region` of rows of stored type `S`, decoded by `decode` into `T` as each value
+    /// is unpacked; `None` when `decode` does not take `S` values into `T`.
+    fn read_rows_decoded<S, T>(
+        &self,
+        region: &Region,
+        decode: &MaskScale,
+    ) -> Option<Result<NdArray>>
+    where
+        S: FromStored + Num,
+        T: Float + Element + Send + 'static,
+        f64: AsPrimitive<T>,
+    {
+        // What `decode_into` takes, checked once instead of per chunk.
+        decode.decode_into(std::iter::empty::<S>(), &mut [] as &mut [T])?;
+        Some(
+            self.read_rows(region, |linear, skip, len, into: Uninit<'_, T>| {
+                let decoded = PhantomData;
+                self.decode_into::<S, _>(
+                    linear,
+                    skip,
+                    len,
+                    Decoded {
+                        decode,
+                        into,
+                        decoded,
+                    },
+                )?
+                .ok_or_else(|| Error::internal("a decoding that took the type once refused it"))
+            }),
+        )
+    }
+
+    /// Fails with [`Error::IndexOutOfBounds`] unless `region` lies within the shape.
+    fn check_region(&self, region: &[Range<usize>]) -> Result<()> {
+        let shape = &self.layout.shape;
+        if region.len() != shape.len()
+            || region
+                .iter()
+                .zip(shape)
+                .any(|(r, &n)| r.start > r.end || r.end > n)
+        {
+            return Err(Error::IndexOutOfBounds {
+                what: format!("region {region:?} of {} with shape {shape:?}", self.label()),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -394,7 +469,8 @@ fn decode_block_typed<T: FromStored>(src: &DirectChunkSource, linear: usize) -> 
     let region = src.grid.block_region(&src.grid.block_index(linear));
     let keep: Vec<usize> = region.iter().map(Range::len).collect();
     let mut values = vec![T::default(); full.iter().product()];
-    src.decode_into(linear, 0, &mut values)?;
+    let len = values.len();
+    src.decode_into(linear, 0, len, values.as_mut_slice())?;
     let arr = ArrayD::from_shape_vec(IxDyn(full), values)
         .map_err(|e| Error::internal(format!("decode_block: {e}")))?;
     let arr = if *full == keep {
@@ -540,16 +616,17 @@ pub(crate) fn decode_stored_into<T: FromStored>(
             )
             .into());
         }
+        let len = dst.len();
         simd::wide(
             #[inline(always)]
-            || convert_into(a, shuffled, big_endian, skip, dst),
+            || convert(a, shuffled, big_endian, skip, len, dst),
         );
         Ok(())
     })
 }
 
 fn read_rows_of<T: FromStored>(src: &DirectChunkSource, region: &Region) -> Result<NdArray> {
-    src.read_rows::<T>(region)
+    src.read_rows_stored::<T>(region)
 }
 
 impl ChunkSource for DirectChunkSource {
@@ -566,17 +643,7 @@ impl ChunkSource for DirectChunkSource {
     }
 
     fn read(&self, region: &[Range<usize>]) -> Result<NdArray> {
-        let shape = &self.layout.shape;
-        if region.len() != shape.len()
-            || region
-                .iter()
-                .zip(shape)
-                .any(|(r, &n)| r.start > r.end || r.end > n)
-        {
-            return Err(Error::IndexOutOfBounds {
-                what: format!("region {region:?} of {} with shape {shape:?}", self.label()),
-            });
-        }
+        self.check_region(region)?;
         let region: Region = region.to_vec();
         let overlap = self.grid.overlapping(&region);
         let mut blocks = vec![Vec::new()];
@@ -598,11 +665,7 @@ impl ChunkSource for DirectChunkSource {
                 return self.decode_block(one);
             }
         }
-        let chunk = &self.layout.chunk_shape;
-        let rows = linear.len() > 1
-            && !region.iter().any(Range::is_empty)
-            && (1..shape.len()).all(|d| region[d] == (0..shape[d]) && chunk[d] == shape[d]);
-        if rows {
+        if linear.len() > 1 && self.spans_rows(&region) {
             return with_numeric_dtype!(self.layout.dtype, |T| read_rows_of::<T>(self, &region), other => Err(Error::UnsupportedDType {
                 op: "direct chunk reads".into(),
                 dtype: other,
@@ -617,6 +680,29 @@ impl ChunkSource for DirectChunkSource {
                 .remove(&l)
                 .ok_or_else(|| Error::internal(format!("chunk {l} was not decoded")))
         })
+    }
+
+    /// Regions of whole chunks in every dimension but the first decode into `f32` or
+    /// `f64` in the pass that unshuffles them; other regions and 64-bit integers are left
+    /// to the caller.
+    fn read_decoded(&self, region: &[Range<usize>], decode: &MaskScale) -> Option<Result<NdArray>> {
+        if let Err(e) = self.check_region(region) {
+            return Some(Err(e));
+        }
+        let region: Region = region.to_vec();
+        if !self.spans_rows(&region) {
+            return None;
+        }
+        let dtype = self.layout.dtype;
+        match decode.dtype() {
+            DType::F32 => {
+                with_numeric_dtype!(dtype, |S| self.read_rows_decoded::<S, f32>(&region, decode), _ => None)
+            }
+            DType::F64 => {
+                with_numeric_dtype!(dtype, |S| self.read_rows_decoded::<S, f64>(&region, decode), _ => None)
+            }
+            _ => None,
+        }
     }
 
     fn constant(&self, region: &[Range<usize>]) -> Option<NdArray> {

@@ -309,6 +309,23 @@ fn read_source(expr: &Arc<Expr>, src: &Arc<dyn ChunkSource>, region: &Region) ->
     }
 }
 
+/// `region` of a CF decoding of a source, read and decoded by the source in one pass
+/// ([`ChunkSource::read_decoded`]); `None` when `arr` is something else or the source
+/// does not decode, or when the task shares its reads through the read cache (which
+/// holds stored values).
+fn read_decoded(arr: &LazyArray, region: &Region) -> Option<Result<NdArray>> {
+    let Expr::Map(_, input, Some(decode)) = &*arr.expr else {
+        return None;
+    };
+    let Expr::Source(src) = &*input.expr else {
+        return None;
+    };
+    if READS.with(|r| r.borrow().is_some()) {
+        return None;
+    }
+    src.read_decoded(region, decode)
+}
+
 /// The one value every element of `arr` over `region` holds, when the sources know it
 /// without reading (never-written chunks, see [`ChunkSource::constant`]) and it flows
 /// through the fused nodes in between: elementwise nodes (a CF mask/scale `Map`) apply to
@@ -414,6 +431,9 @@ pub(crate) fn eval(arr: &LazyArray, region: &Region, inputs: &Inputs) -> Result<
             let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
             return v.broadcast_to(&shape);
         }
+    }
+    if let Some(v) = read_decoded(arr, region) {
+        return v;
     }
     if matches!(
         &**expr,

@@ -7,6 +7,7 @@ use ndarray::{ArcArray, IxDyn};
 
 use super::assemble;
 use crate::array::chunks::{ChunkGrid, Region};
+use crate::array::kernels::MaskScale;
 use crate::array::{DType, NdArray};
 use crate::error::Result;
 
@@ -36,6 +37,18 @@ pub trait ChunkSource: Send + Sync + fmt::Debug {
     /// region, so the cost of a sparse file follows its written data.
     fn constant(&self, region: &[Range<usize>]) -> Option<NdArray> {
         let _ = region;
+        None
+    }
+    /// `region` read and decoded by `decode` (the values of [`MaskScale::apply`] on
+    /// [`read`](Self::read)'s), when the source decodes each value in the pass that
+    /// unpacks its stored bytes, so that no array of stored values is written and read
+    /// again; `None`, the default, when it does not (the caller then reads, then
+    /// decodes).
+    ///
+    /// # Errors
+    /// As [`read`](Self::read).
+    fn read_decoded(&self, region: &[Range<usize>], decode: &MaskScale) -> Option<Result<NdArray>> {
+        let _ = (region, decode);
         None
     }
     /// What to call this source in errors and progress (`"file.nc: air"`).

@@ -9,6 +9,7 @@ use ndarray::{ArcArray, IxDyn};
 use num_traits::{AsPrimitive, Float};
 
 use super::Num;
+use crate::array::sink::{Collect, Sink};
 use crate::array::{match_numeric, simd, DType, Element, NdArray};
 use crate::error::{Error, Result};
 
@@ -73,16 +74,34 @@ impl MaskScale {
         })
     }
 
+    /// `stored` values, one by one, decoded as [`MaskScale::apply`] decodes them, into
+    /// `sink`: for a reader that decodes each value in the pass that unpacks its bytes,
+    /// instead of writing the stored values and decoding them in a second pass. `None`
+    /// when `T` is not the decoded type, or the stored type is a 64-bit integer (which
+    /// [`MaskScale::apply`] casts first, so as not to round twice).
+    pub(crate) fn decode_into<S, T, K>(
+        &self,
+        stored: impl Iterator<Item = S>,
+        sink: K,
+    ) -> Option<K::Out>
+    where
+        S: Num,
+        T: Float + Element + 'static,
+        f64: AsPrimitive<T>,
+        K: Sink<T>,
+    {
+        if T::DTYPE != self.out || matches!(S::DTYPE, DType::I64 | DType::U64) {
+            return None;
+        }
+        Some(self.decode_with(stored, |v: S| -> T { v.to_f64().as_() }, sink))
+    }
+
     /// Masks, then unpacks, computing in `T` as numpy does.
     fn apply_typed<T>(&self, raw: &NdArray) -> Result<ArcArray<T, IxDyn>>
     where
         T: Float + Element + 'static,
         f64: AsPrimitive<T>,
     {
-        let fills: Vec<T> = self.fills.iter().map(|f| f.as_()).collect();
-        let scale: Option<T> = self.scale.map(AsPrimitive::as_);
-        let offset: Option<T> = self.offset.map(AsPrimitive::as_);
-        let any = |v: T| fills.iter().any(|&f| f == v || (f.is_nan() && v.is_nan()));
         let values: Vec<T> = match_numeric!(raw, a => {
             if matches!(raw, NdArray::I64(_) | NdArray::U64(_)) {
                 // Through f64 these could round twice: cast as `astype` does.
@@ -90,19 +109,12 @@ impl MaskScale {
                 let w = T::unwrap(&wide).ok_or_else(|| Error::internal("astype gave another dtype"))?;
                 let w = w.as_standard_layout();
                 let w = w.as_slice().unwrap_or_default();
-                decode_values(w, |v| v, any, scale, offset)
+                self.decode_with(w.iter().copied(), |v| v, Collect)
             } else {
-                // One pass from the stored type over contiguous values, the fill test chosen
-                // once (no fill, one number, NaN, several).
+                // One pass from the stored type over contiguous values.
                 let a = a.as_standard_layout();
                 let a = a.as_slice().unwrap_or_default();
-                let conv = |v| -> T { Num::to_f64(v).as_() };
-                match fills.as_slice() {
-                    [] => decode_values(a, conv, |_| false, scale, offset),
-                    [f] if f.is_nan() => decode_values(a, conv, |x: T| x.is_nan(), scale, offset),
-                    &[f] => decode_values(a, conv, move |x| x == f, scale, offset),
-                    _ => decode_values(a, conv, any, scale, offset),
-                }
+                self.decode_with(a.iter().copied(), |v| -> T { Num::to_f64(v).as_() }, Collect)
             }
         }, other => return Err(Error::UnsupportedDType {
             op: "decoding a packed or masked variable".into(),
@@ -110,6 +122,33 @@ impl MaskScale {
         }));
         ArcArray::from_shape_vec(IxDyn(raw.shape()), values)
             .map_err(|_| Error::internal("decoded values have the chunk's length"))
+    }
+
+    /// `stored`, converted to `T` by `conv`, masked and unpacked into `sink`, the fill
+    /// test chosen once (no fill, one number, NaN, several).
+    fn decode_with<S, T, K>(
+        &self,
+        stored: impl Iterator<Item = S>,
+        conv: impl Fn(S) -> T,
+        sink: K,
+    ) -> K::Out
+    where
+        T: Float + 'static,
+        f64: AsPrimitive<T>,
+        K: Sink<T>,
+    {
+        let fills: Vec<T> = self.fills.iter().map(|f| f.as_()).collect();
+        let scale: Option<T> = self.scale.map(AsPrimitive::as_);
+        let offset: Option<T> = self.offset.map(AsPrimitive::as_);
+        let any = |v: T| fills.iter().any(|&f| f == v || (f.is_nan() && v.is_nan()));
+        match fills.as_slice() {
+            [] => decode_values(stored, conv, |_| false, scale, offset, sink),
+            [f] if f.is_nan() => {
+                decode_values(stored, conv, |x: T| x.is_nan(), scale, offset, sink)
+            }
+            &[f] => decode_values(stored, conv, move |x| x == f, scale, offset, sink),
+            _ => decode_values(stored, conv, any, scale, offset, sink),
+        }
     }
 }
 
@@ -138,47 +177,46 @@ where
     }
 }
 
-/// `stored` converted, masked (NaN where `is_fill`) and unpacked (`v · scale + offset`),
-/// with the unpacking chosen once (each case its own loop, which the compiler vectorises).
-fn decode_values<S: Copy, T: Float>(
-    stored: &[S],
+/// `stored` converted, masked (NaN where `is_fill`) and unpacked (`v · scale + offset`)
+/// into `sink`, with the unpacking chosen once (each case its own loop, which the
+/// compiler vectorises).
+fn decode_values<S, T: Float, K: Sink<T>>(
+    stored: impl Iterator<Item = S>,
     conv: impl Fn(S) -> T,
     is_fill: impl Fn(T) -> bool,
     scale: Option<T>,
     offset: Option<T>,
-) -> Vec<T> {
+    sink: K,
+) -> K::Out {
     // `move`: the closures' captures become locals of the loop, not memory it reads
     // through a pointer on every element (which keeps it from vectorising).
     simd::wide(
         #[inline(always)]
         move || match (scale, offset) {
-            (None, None) => masked(stored, &conv, &is_fill, |v| v),
-            (Some(s), None) => masked(stored, &conv, &is_fill, |v| v * s),
-            (None, Some(o)) => masked(stored, &conv, &is_fill, |v| v + o),
-            (Some(s), Some(o)) => masked(stored, &conv, &is_fill, |v| v * s + o),
+            (None, None) => sink.put(masked(stored, conv, is_fill, |v| v)),
+            (Some(s), None) => sink.put(masked(stored, conv, is_fill, |v| v * s)),
+            (None, Some(o)) => sink.put(masked(stored, conv, is_fill, |v| v + o)),
+            (Some(s), Some(o)) => sink.put(masked(stored, conv, is_fill, |v| v * s + o)),
         },
     )
 }
 
 /// One loop of [`decode_values`], monomorphised per unpacking.
 #[inline(always)]
-fn masked<S: Copy, T: Float>(
-    stored: &[S],
-    conv: &impl Fn(S) -> T,
-    is_fill: &impl Fn(T) -> bool,
+fn masked<S, T: Float>(
+    stored: impl Iterator<Item = S>,
+    conv: impl Fn(S) -> T,
+    is_fill: impl Fn(T) -> bool,
     unpack: impl Fn(T) -> T,
-) -> Vec<T> {
-    stored
-        .iter()
-        .map(|&v| {
-            let v = conv(v);
-            if is_fill(v) {
-                T::nan()
-            } else {
-                unpack(v)
-            }
-        })
-        .collect()
+) -> impl Iterator<Item = T> {
+    stored.map(move |v| {
+        let v = conv(v);
+        if is_fill(v) {
+            T::nan()
+        } else {
+            unpack(v)
+        }
+    })
 }
 
 #[cfg(test)]
@@ -220,6 +258,32 @@ mod tests {
         let ms = MaskScale::new(DType::F64, vec![1.0], None, None);
         assert!(ms.unpack::<f32>().is_none());
         assert!(ms.unpack::<f64>().is_some());
+    }
+
+    #[test]
+    fn decode_into_writes_apply_values_in_the_decoded_type_only() {
+        let raw: Vec<i16> = vec![-32767, -3, 0, 1, 7, 32766];
+        let ms = MaskScale::new(DType::F32, vec![-32767.0, 7.0], Some(0.5), Some(2.0));
+        let want = ms.apply(&i16s(&raw)).unwrap();
+        let mut got = vec![0f32; raw.len()];
+        assert!(ms
+            .decode_into(raw.iter().copied(), got.as_mut_slice())
+            .is_some());
+        let want: Vec<u32> = want
+            .as_array::<f32>()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect();
+        assert_eq!(got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want);
+        // Another type than the decoded one, or 64-bit integers (which `apply` casts).
+        let mut f64s = vec![0f64; raw.len()];
+        assert!(ms
+            .decode_into(raw.iter().copied(), f64s.as_mut_slice())
+            .is_none());
+        assert!(ms
+            .decode_into([1i64].into_iter(), got.as_mut_slice())
+            .is_none());
     }
 
     #[test]
