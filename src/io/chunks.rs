@@ -427,8 +427,9 @@ impl DirectChunkSource {
         T: Float + Element + Send + 'static,
         f64: AsPrimitive<T>,
     {
-        // What `decode_into` takes, checked once instead of per chunk.
-        decode.decode_into(std::iter::empty::<S>(), &mut [] as &mut [T])?;
+        if !decode.takes::<S, T>() {
+            return None;
+        }
         Some(
             self.read_rows(region, |linear, skip, len, into: Uninit<'_, T>| {
                 let decoded = PhantomData;
@@ -625,10 +626,6 @@ pub(crate) fn decode_stored_into<T: FromStored>(
     })
 }
 
-fn read_rows_of<T: FromStored>(src: &DirectChunkSource, region: &Region) -> Result<NdArray> {
-    src.read_rows_stored::<T>(region)
-}
-
 impl ChunkSource for DirectChunkSource {
     fn dtype(&self) -> DType {
         self.layout.dtype
@@ -666,7 +663,7 @@ impl ChunkSource for DirectChunkSource {
             }
         }
         if linear.len() > 1 && self.spans_rows(&region) {
-            return with_numeric_dtype!(self.layout.dtype, |T| read_rows_of::<T>(self, &region), other => Err(Error::UnsupportedDType {
+            return with_numeric_dtype!(self.layout.dtype, |T| self.read_rows_stored::<T>(&region), other => Err(Error::UnsupportedDType {
                 op: "direct chunk reads".into(),
                 dtype: other,
             }));

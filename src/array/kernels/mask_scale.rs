@@ -90,10 +90,15 @@ impl MaskScale {
         f64: AsPrimitive<T>,
         K: Sink<T>,
     {
-        if T::DTYPE != self.out || matches!(S::DTYPE, DType::I64 | DType::U64) {
+        if !self.takes::<S, T>() {
             return None;
         }
         Some(self.decode_with(stored, |v: S| -> T { v.to_f64().as_() }, sink))
+    }
+
+    /// Whether [`MaskScale::decode_into`] takes values stored as `S` into `T`.
+    pub(crate) fn takes<S: Element, T: Element>(&self) -> bool {
+        T::DTYPE == self.out && !matches!(S::DTYPE, DType::I64 | DType::U64)
     }
 
     /// Masks, then unpacks, computing in `T` as numpy does.
