@@ -1036,6 +1036,37 @@ mod tests {
         LocalExecutor::new().progress(false)
     }
 
+    /// A writer joins one-step chunks into the blocks they are views of: a materialised
+    /// node's blocks and a concatenation's parts, seen through elementwise nodes and a
+    /// broadcast row, never across a break, up to the byte budget; a slice is not looked
+    /// through, and chunks that are blocks of their own stay as they are.
+    #[test]
+    fn write_grid_joins_chunks_within_blocks() {
+        let ok = |r: Result<LazyArray>| r.unwrap_or_else(|e| panic!("{e}"));
+        let zeros = |n: usize, chunk: usize| {
+            let a = NdArray::zeros(&[n, 3], DType::F32).unwrap_or_else(|e| panic!("{e}"));
+            ok(LazyArray::from_array(a, &[chunk, 3]))
+        };
+        let same = |b: &[NdArray]| Ok(b[0].clone());
+        // Blocks of 4 and 4, then a part of 5 in one block; one-step chunks over them.
+        let blocks = ok(zeros(8, 4).map_blocks(&[], DType::F32, same));
+        let cat = ok(LazyArray::concatenate(0, &[blocks, zeros(5, 5)]));
+        assert_eq!(expr::block_breaks(&cat, 0), Some(vec![4, 8]));
+        let fine = ok(cat.rechunk_sizes(vec![vec![1; 13], vec![3]]));
+        let row = 3 * DType::F32.size();
+        assert_eq!(fine.write_grid(1 << 20).sizes()[0], [4, 4, 5]);
+        assert_eq!(fine.write_grid(2 * row).sizes()[0], [2, 2, 2, 2, 2, 2, 1]);
+        assert_eq!(fine.write_grid(row).sizes()[0], [1; 13]);
+        let shifted = ok(ok(fine.unary(UnaryOp::Abs)).binary(&zeros(1, 1), BinaryOp::Add));
+        assert_eq!(shifted.write_grid(1 << 20).sizes()[0], [4, 4, 5]);
+        // Not looked through: a slice.
+        let sliced = ok(fine.slice_axis(0, 1, 13, 1));
+        assert_eq!(expr::block_breaks(&sliced, 0), None);
+        assert_eq!(sliced.write_grid(1 << 20).sizes()[0], [1; 12]);
+        // In-memory blocks of one step each: nothing to join.
+        assert_eq!(zeros(6, 1).write_grid(1 << 20).sizes()[0], [1; 6]);
+    }
+
     /// The starts of a concatenation's parts, seen through elementwise nodes, a transpose
     /// and a nested concatenation; a weighted sum's output blocks along that axis end at
     /// them (a block spanning two parts would be read in two and copied into one).

@@ -316,6 +316,33 @@ fn dataset_verbs_match_xarray() {
     }
 }
 
+/// A chunked ffill of one-step chunks written to NetCDF (each push block, many chunks
+/// long, in one write) reads back as the eager ffill.
+#[cfg(feature = "netcdf")]
+#[test]
+fn chunked_ffill_written_to_netcdf_reads_back_as_eager() {
+    let path = std::env::temp_dir().join(format!("xr-missing-ffill-{}.nc", std::process::id()));
+    let ds = dataset(true).chunk(&[("time", 1)]).unwrap();
+    ds.ffill("time", None).unwrap().to_netcdf(&path).unwrap();
+    let back = Dataset::open_dataset(&path).unwrap();
+    let want = dataset(false).ffill("time", None).unwrap();
+    for name in ["f", "g", "i"] {
+        let got = back.get(name).unwrap().values().to_f64_vec().unwrap();
+        let want = want.get(name).unwrap().values().to_f64_vec().unwrap();
+        assert_eq!(got.len(), want.len(), "{name}");
+        let same = got
+            .iter()
+            .zip(&want)
+            .all(|(g, w)| g == w || (g.is_nan() && w.is_nan()));
+        assert!(same, "{name}: {got:?} against {want:?}");
+        assert!(
+            want.iter().any(|v| v.is_nan()) || name == "i",
+            "{name} keeps some NaN"
+        );
+    }
+    std::fs::remove_file(&path).unwrap();
+}
+
 // ---- errors ----
 
 fn is_dim_error(err: &Error, name: &str) -> bool {

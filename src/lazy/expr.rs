@@ -589,6 +589,94 @@ pub(crate) fn part_starts(arr: &LazyArray, axis: usize) -> Vec<usize> {
     }
 }
 
+/// The offsets along `axis` of `arr` (increasing, none at 0 or at the end) where its
+/// values pass from one block to the next: the blocks of a materialised node or of
+/// in-memory blocks, the chunks of a source, the parts of a concatenation; seen through
+/// elementwise nodes, broadcasts and transposes. A region that crosses none is
+/// evaluated without joining blocks into a new array. `None` for what is not looked
+/// through (slices, gathers, axes inserted or removed).
+pub(crate) fn block_breaks(arr: &LazyArray, axis: usize) -> Option<Vec<usize>> {
+    let within = |grid: &ChunkGrid| -> Option<Vec<usize>> {
+        let sizes = grid.sizes().get(axis)?;
+        let mut starts: Vec<usize> = sizes
+            .iter()
+            .scan(0, |end, &n| {
+                *end += n;
+                Some(*end)
+            })
+            .collect();
+        starts.pop();
+        Some(starts)
+    };
+    // The breaks of every input that is not one row along `axis` (broadcast), merged.
+    let union = |inputs: &[&LazyArray]| -> Option<Vec<usize>> {
+        let mut all = Vec::new();
+        for input in inputs {
+            if input.shape().get(axis) != Some(&1) {
+                all.extend(block_breaks(input, axis)?);
+            }
+        }
+        all.sort_unstable();
+        all.dedup();
+        Some(all)
+    };
+    if let Some(grid) = arr.expr.materialized_grid() {
+        return within(grid);
+    }
+    match &*arr.expr {
+        Expr::Memory(_) => Some(Vec::new()),
+        Expr::Source(_) => within(&arr.grid),
+        Expr::Blocks { grid, .. } => within(grid),
+        Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Map(_, a, _) | Expr::BroadcastTo(a) => {
+            union(&[a])
+        }
+        Expr::Binary(_, a, b) => union(&[a, b]),
+        Expr::Permute(perm, a) => block_breaks(a, *perm.get(axis)?),
+        Expr::Concat { axis: along, parts } if *along == axis => {
+            let mut breaks = Vec::new();
+            let mut offset = 0;
+            for part in parts {
+                if offset > 0 {
+                    breaks.push(offset);
+                }
+                breaks.extend(block_breaks(part, axis)?.into_iter().map(|b| b + offset));
+                offset += part.shape().get(axis).copied().unwrap_or(0);
+            }
+            Some(breaks)
+        }
+        Expr::Concat { parts, .. } => union(&parts.iter().collect::<Vec<_>>()),
+        _ => None,
+    }
+}
+
+impl LazyArray {
+    /// The grid a writer writes the array in: its own, with consecutive chunks along
+    /// the first axis joined into blocks of up to `max_bytes`, where no
+    /// [`block_breaks`] lies between them. Each joined block is then a view of one
+    /// block already computed (`ffill`'s blocks of many one-step chunks), and is written
+    /// in one call, not one per chunk. The array's own grid when nothing joins.
+    pub(crate) fn write_grid(&self, max_bytes: usize) -> ChunkGrid {
+        let sizes = self.grid.sizes();
+        let (Some(first), Some(breaks)) = (sizes.first(), block_breaks(self, 0)) else {
+            return self.grid.clone();
+        };
+        let row_bytes = sizes[1..]
+            .iter()
+            .map(|s| s.iter().copied().max().unwrap_or(0).max(1))
+            .product::<usize>()
+            * self.dtype.size().max(1);
+        let joined = join_runs_within(first, &breaks, |block, n| {
+            (block + n).saturating_mul(row_bytes) <= max_bytes
+        });
+        if joined.len() == first.len() {
+            return self.grid.clone();
+        }
+        let mut sizes = sizes.to_vec();
+        sizes[0] = joined;
+        ChunkGrid::from_sizes(sizes).unwrap_or_else(|_| self.grid.clone())
+    }
+}
+
 impl LazyArray {
     /// The chunks of `axis` joined into blocks of whole chunks, each chunk joining the
     /// block before it while `joins(block, chunk)` (their sizes) says so, and never
