@@ -675,9 +675,7 @@ impl LazyArray {
         sizes[0] = joined;
         ChunkGrid::from_sizes(sizes).unwrap_or_else(|_| self.grid.clone())
     }
-}
 
-impl LazyArray {
     /// The chunks of `axis` joined into blocks of whole chunks, each chunk joining the
     /// block before it while `joins(block, chunk)` (their sizes) says so, and never
     /// across a part of a concatenation (a file of `open_mfdataset`, see

@@ -896,14 +896,14 @@ impl Write {
     }
 }
 
-/// The graph writing every variable, as it is built: one lowering for all lazy
-/// variables, and the write tasks chained in the file's order.
 /// The largest block of joined chunks a lazy variable is written in (see
-/// `LazyArray::write_grid`): libnetcdf's work per call is that of a whole chunk or
-/// more, so `ffill`'s output of one-step chunks (1.9 GB, 7300 chunks), written in its
-/// blocks of 8 MiB instead, took 10% less time (`bench/toolkit/README.md`).
+/// `LazyArray::write_grid`): libnetcdf works per call as well as per chunk, and
+/// `ffill`'s output of one-step chunks (1.9 GB, 7300 chunks), written in its blocks of
+/// 8 MiB instead, took 11% less wall time in 2 of 3 rounds (`bench/toolkit/README.md`).
 const WRITE_BYTES: usize = 8 << 20;
 
+/// The graph writing every variable, as it is built: one lowering for all lazy
+/// variables, and the write tasks chained in the file's order.
 struct Writes {
     lowering: Lowering,
     /// The last write task added, which the next one waits for.
