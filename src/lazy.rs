@@ -854,6 +854,20 @@ impl LazyArray {
         dtype: DType,
         f: impl Fn(&[NdArray]) -> Result<NdArray> + Send + Sync + 'static,
     ) -> Result<Self> {
+        self.map_blocks_owned(others, dtype, move |blocks| f(&blocks))
+    }
+
+    /// [`LazyArray::map_blocks`] with `f` handed the blocks: a block that no other task
+    /// still reads has its data unshared, for `f` to change in place.
+    ///
+    /// # Errors
+    /// As [`LazyArray::map_blocks`].
+    pub(crate) fn map_blocks_owned(
+        &self,
+        others: &[LazyArray],
+        dtype: DType,
+        f: impl Fn(Vec<NdArray>) -> Result<NdArray> + Send + Sync + 'static,
+    ) -> Result<Self> {
         let fits = |o: &LazyArray| {
             o.shape.len() == self.shape.len()
                 && o.shape

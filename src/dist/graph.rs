@@ -25,6 +25,15 @@ impl TaskValue {
         TaskValue(vec![a])
     }
 
+    /// Its first array, taken out when this is the value's last holder (the executor
+    /// hands a value to its last consumer), else shared with the other holders.
+    pub fn into_first(value: Arc<TaskValue>) -> Option<NdArray> {
+        match Arc::try_unwrap(value) {
+            Ok(TaskValue(arrays)) => arrays.into_iter().next(),
+            Err(shared) => shared.0.first().cloned(),
+        }
+    }
+
     /// The bytes held by the arrays' data.
     pub fn nbytes(&self) -> usize {
         self.0.iter().map(NdArray::nbytes).sum()

@@ -15,8 +15,9 @@ use crate::array::{DType, NdArray};
 use crate::dist::TaskValue;
 use crate::error::{Error, Result};
 
-/// A user function applied block by block (`map_blocks`).
-pub type BlockFn = Arc<dyn Fn(&[NdArray]) -> Result<NdArray> + Send + Sync>;
+/// A function applied block by block (`map_blocks`), handed the blocks: one no other
+/// task still reads is its own (its data not shared), to change in place.
+pub type BlockFn = Arc<dyn Fn(Vec<NdArray>) -> Result<NdArray> + Send + Sync>;
 
 /// An elementwise function of one array (any region in, same shape out), fused.
 pub type ElemFn = Arc<dyn Fn(&NdArray) -> Result<NdArray> + Send + Sync>;

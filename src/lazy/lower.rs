@@ -883,8 +883,8 @@ impl Lowering {
             task_label,
             region_len(&region) * 8,
             Box::new(move |v: Vec<Arc<TaskValue>>| {
-                let args: Vec<NdArray> = v.iter().filter_map(|t| t.0.first().cloned()).collect();
-                let out = f(&args)?;
+                let args: Vec<NdArray> = v.into_iter().filter_map(TaskValue::into_first).collect();
+                let out = f(args)?;
                 if out.shape() != shape.as_slice() {
                     return Err(Error::ShapeMismatch {
                         what: format!("result of the function in {err_label}"),

@@ -79,22 +79,30 @@ impl LazyArray {
         let mut carry: Option<LazyArray> = None;
         for &i in &order {
             let values = raw.slice_axis(axis, starts[i], starts[i] + sizes[i], 1)?;
+            let own = summaries.slice_axis(axis, 2 * i, 2 * i + 2, 1)?;
+            // The block's own carry (its first row, unread) makes the push wait for it,
+            // so that the push is the raw block's last reader: it is handed the block and
+            // pushes it in place.
+            let after_summary = own.slice_axis(axis, 0, 1, 1)?;
             parts[i] = Some(match &carry {
-                None => values.map_blocks(&[], dtype, move |blocks| match blocks {
-                    [b] => kernels::push_from(b, None, axis, limit, dir),
-                    _ => Err(Error::internal("a push takes one block")),
+                None => values.map_blocks_owned(&[after_summary], dtype, move |blocks| {
+                    let [b, _] = <[NdArray; 2]>::try_from(blocks)
+                        .map_err(|_| Error::internal("a push takes a block and its carry"))?;
+                    kernels::push_from(b, None, axis, limit, dir)
                 })?,
                 Some(c) => {
                     // One row each: `map_blocks` hands them to every block as they are.
                     let value = c.slice_axis(axis, 0, 1, 1)?;
                     let count = c.slice_axis(axis, 1, 2, 1)?;
-                    values.map_blocks(&[value, count], dtype, move |blocks| match blocks {
-                        [b, v, c] => kernels::push_from(b, Some((v, c)), axis, limit, dir),
-                        _ => Err(Error::internal("a push from a carry takes three blocks")),
+                    let inputs = [value, count, after_summary];
+                    values.map_blocks_owned(&inputs, dtype, move |blocks| {
+                        let [b, v, c, _] = <[NdArray; 4]>::try_from(blocks).map_err(|_| {
+                            Error::internal("a push from a carry takes four blocks")
+                        })?;
+                        kernels::push_from(b, Some((&v, &c)), axis, limit, dir)
                     })?
                 }
             });
-            let own = summaries.slice_axis(axis, 2 * i, 2 * i + 2, 1)?;
             let n = sizes[i];
             carry = Some(match carry {
                 None => own,

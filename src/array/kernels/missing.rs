@@ -13,9 +13,9 @@ mod rows;
 
 use std::fmt;
 
-use ndarray::{ArcArray, Axis, IxDyn};
+use ndarray::{ArcArray, Axis, CowArray, IxDyn};
 
-use crate::array::{Element, NdArray, Scalar};
+use crate::array::{DType, Element, NdArray, Scalar};
 use crate::error::{Error, Result};
 use crate::time::NAT;
 
@@ -195,7 +195,7 @@ fn count_cap(limit: Option<usize>) -> usize {
 /// # Errors
 /// [`Error::InvalidArgument`] for an axis out of range.
 pub fn push(a: &NdArray, axis: usize, limit: Option<usize>, dir: Direction) -> Result<NdArray> {
-    push_from(a, None, axis, limit, dir)
+    push_from(a.clone(), None, axis, limit, dir)
 }
 
 /// The carry after `block` along `axis`, from no carry before it: its last valid value
@@ -285,22 +285,43 @@ pub fn push_combine(
     })
 }
 
+/// The first row along `axis` of a carry as stored (`a`, of `dtype` as the user sees
+/// it), in standard layout: a view when it already is, so that a carry is not copied
+/// for each block it is handed to.
+fn first_row<T: Element>(
+    (a, dtype): &(NdArray, DType),
+    axis: usize,
+) -> Result<CowArray<'_, T, IxDyn>> {
+    let t = T::unwrap(a).ok_or_else(|| Error::DTypeMismatch {
+        what: "push: a block and its carry".into(),
+        left: T::DTYPE,
+        right: *dtype,
+    })?;
+    let row = t.index_axis(Axis(axis), 0);
+    Ok(if row.is_standard_layout() {
+        row.into()
+    } else {
+        row.as_standard_layout().into_owned().into()
+    })
+}
+
 /// `block` pushed along `axis` (as [`push`]) from the carry of the positions before it
 /// (after it for [`Direction::Backward`]), in one pass: `carry` is the carry's value and
 /// count rows ([`push_summary`], [`push_combine`]), each of length 1 along `axis` (or
 /// broadcast to the block: only the first row is read); `None` for no valid value
-/// before the block.
+/// before the block. A block whose data no other array shares (one a task was handed)
+/// is pushed in place; a shared one is left as it is.
 ///
 /// # Errors
 /// When the three differ in dtype or shape, or `axis` is out of range.
 pub fn push_from(
-    block: &NdArray,
+    block: NdArray,
     carry: Option<(&NdArray, &NdArray)>,
     axis: usize,
     limit: Option<usize>,
     dir: Direction,
 ) -> Result<NdArray> {
-    check_axis(block, axis, "push", 0)?;
+    check_axis(&block, axis, "push", 0)?;
     // The carry is one row along `axis` (or, as before, broadcast to the block).
     let fits = |c: &NdArray| {
         c.ndim() == block.ndim()
@@ -320,32 +341,35 @@ pub fn push_from(
         }
     }
     fn from<T: Nullable + Element>(
-        x: &ArcArray<T, IxDyn>,
+        x: ArcArray<T, IxDyn>,
         carry: Option<(&NdArray, &NdArray)>,
         axis: usize,
         limit: Option<usize>,
         dir: Direction,
     ) -> Result<ArcArray<T, IxDyn>> {
-        // The carry's first row along `axis`, in standard layout.
-        let row = |a: &NdArray| {
-            T::unwrap(&storage(a))
-                .map(|t| t.index_axis(Axis(axis), 0).as_standard_layout().to_owned())
-                .ok_or_else(|| Error::DTypeMismatch {
-                    what: "push: a block and its carry".into(),
-                    left: T::DTYPE,
-                    right: a.dtype(),
-                })
-        };
-        let carry = carry
-            .map(|(v, c)| Ok::<_, Error>((row(v)?, row(c)?)))
+        // The carry as stored (datetimes as their ticks), and its first rows.
+        let stored = carry.map(|(v, c)| ((storage(v), v.dtype()), (storage(c), c.dtype())));
+        let carry = stored
+            .as_ref()
+            .map(|(v, c)| Ok::<_, Error>((first_row::<T>(v, axis)?, first_row::<T>(c, axis)?)))
             .transpose()?;
         let rows = carry
             .as_ref()
             .and_then(|(v, c)| Some((v.as_slice()?, c.as_slice()?)));
+        let x = if x.is_standard_layout() {
+            x
+        } else {
+            x.as_standard_layout().into_owned().into_shared()
+        };
         contiguous(rows::push_from(x, rows, axis, limit, dir))
     }
-    let block = block.to_standard_layout();
-    Ok(with_nullable!(&block, x => from(x, carry, axis, limit, dir)?, other => other.clone()))
+    Ok(match block {
+        NdArray::F32(x) => NdArray::F32(from(x, carry, axis, limit, dir)?),
+        NdArray::F64(x) => NdArray::F64(from(x, carry, axis, limit, dir)?),
+        NdArray::DateTime(x, cal) => NdArray::DateTime(from(x, carry, axis, limit, dir)?, cal),
+        NdArray::TimeDelta(x) => NdArray::TimeDelta(from(x, carry, axis, limit, dir)?),
+        other => other,
+    })
 }
 
 /// Fills the gaps of nulls of `a` along `axis` from the valid values around them, at
@@ -555,14 +579,8 @@ mod tests {
                         .unwrap_or_else(|e| panic!("{e}"));
                     let pushed = [
                         push(&first, 0, limit, dir).unwrap_or_else(|e| panic!("{e}")),
-                        push_from(
-                            &NdArray::from(second),
-                            Some((&value, &count)),
-                            0,
-                            limit,
-                            dir,
-                        )
-                        .unwrap_or_else(|e| panic!("{e}")),
+                        push_from(NdArray::from(second), Some((&value, &count)), 0, limit, dir)
+                            .unwrap_or_else(|e| panic!("{e}")),
                     ];
                     let mut got = f64s(&pushed[0]);
                     match dir {
@@ -570,6 +588,60 @@ mod tests {
                         Direction::Backward => got.splice(0..0, f64s(&pushed[1])).for_each(drop),
                     }
                     assert!(same(&got, &f64s(&whole)), "{dir:?} {limit:?} cut at {cut}");
+                }
+            }
+        }
+    }
+
+    /// A block handed over (its data not shared) is pushed in place, to the values a
+    /// shared one gets in a new array; the shared one is left as it was. Several
+    /// columns and lanes around the pushed axis, with and without a carry.
+    #[test]
+    fn push_in_place_equals_push_into_a_new_array() {
+        let nan = f64::NAN;
+        let shape = [2, 5, 7];
+        let values: Vec<f64> = (0..70)
+            .map(|i| {
+                if (i * 7 + i / 5) % 3 == 0 {
+                    f64::from(i)
+                } else {
+                    nan
+                }
+            })
+            .collect();
+        let block = || {
+            NdArray::from(ndarray::ArrayD::from_shape_vec(shape.to_vec(), values.clone()).unwrap())
+        };
+        let carry = |v: f64| NdArray::from(ndarray::ArrayD::from_elem(vec![2, 1, 7], v));
+        let ptr = |a: &NdArray| match a {
+            NdArray::F64(x) => x.as_ptr(),
+            _ => std::ptr::null(),
+        };
+        for dir in [Direction::Forward, Direction::Backward] {
+            for limit in [None, Some(0), Some(2)] {
+                for with_carry in [false, true] {
+                    let (value, count) = (carry(-1.0), carry(1.0));
+                    let c = with_carry.then_some((&value, &count));
+                    let what = format!("{dir:?} {limit:?} carry {with_carry}");
+                    let shared = block();
+                    let kept = shared.clone();
+                    let copied =
+                        push_from(shared, c, 1, limit, dir).unwrap_or_else(|e| panic!("{e}"));
+                    assert!(
+                        same(&f64s(&kept), &values),
+                        "{what}: the shared block changed"
+                    );
+                    assert_ne!(ptr(&copied), ptr(&kept), "{what}");
+                    let owned = block();
+                    let at = ptr(&owned);
+                    let pushed =
+                        push_from(owned, c, 1, limit, dir).unwrap_or_else(|e| panic!("{e}"));
+                    assert_eq!(ptr(&pushed), at, "{what}: not pushed in place");
+                    assert!(same(&f64s(&pushed), &f64s(&copied)), "{what}");
+                    if !with_carry {
+                        let whole = push(&block(), 1, limit, dir).unwrap_or_else(|e| panic!("{e}"));
+                        assert!(same(&f64s(&pushed), &f64s(&whole)), "{what}");
+                    }
                 }
             }
         }

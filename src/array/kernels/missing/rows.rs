@@ -11,75 +11,157 @@ use crate::array::{simd, Element};
 
 /// `x` pushed along `axis` from the carry before it (`carry`: the carry's value and
 /// count rows, `axis` removed, each `outer * inner` long in standard layout; `None` for
-/// no valid value before), in one pass over the block, a running row of the last valid
-/// values (in cache) carried from row to row. Forward, each output row is written once,
-/// from the block's row; backward, the block is copied and its rows pushed in place
-/// from its end. `None` when `x` is not in standard layout.
+/// no valid value before), in one pass over the block, row by row. When `x` holds its
+/// data alone (the lazy push hands over each block it read), or for
+/// [`Direction::Backward`], the rows are pushed in place (see [`push_in_place`]); else
+/// forward into a new array, each output row written once from the block's row and a
+/// running row of the last valid values. `None` when `x` is not in standard layout.
 pub(super) fn push_from<T: Nullable + Element>(
-    x: &ArcArray<T, IxDyn>,
+    mut x: ArcArray<T, IxDyn>,
     carry: Option<(&[T], &[T])>,
     axis: usize,
     limit: Option<usize>,
     dir: Direction,
 ) -> Option<ArcArray<T, IxDyn>> {
+    if !x.is_standard_layout() {
+        return None;
+    }
+    if dir == Direction::Backward || x.is_unique() {
+        let (outer, len, inner) = around(x.shape(), axis);
+        // Copies the data first only when it is shared (a backward push of a borrowed
+        // block).
+        let values = x.as_slice_mut()?;
+        push_in_place(values, (outer, len, inner), carry, limit, dir);
+        return Some(x);
+    }
     // The whole body in the closure, so that all of it is compiled for AVX2.
     simd::wide(
         #[inline(always)]
         || {
             let src = x.as_slice()?;
             let (outer, len, inner) = around(x.shape(), axis);
-            let mut out: Vec<T> = match dir {
-                Direction::Forward => Vec::with_capacity(src.len()),
-                Direction::Backward => src.to_vec(),
-            };
+            let mut out: Vec<T> = Vec::with_capacity(src.len());
             let mut last = vec![T::null(); inner];
             let mut since = vec![0usize; if limit.is_some() { inner } else { 0 }];
             for o in 0..outer {
                 let lane = o * len * inner..(o + 1) * len * inner;
-                let carried = carry.map(|(v, c)| {
-                    let at = o * inner..(o + 1) * inner;
-                    (&v[at.clone()], &c[at])
-                });
-                match carried {
-                    Some((v, _)) => last.copy_from_slice(v),
-                    None => last.fill(T::null()),
-                }
-                if limit.is_some() {
-                    match carried {
-                        Some((_, c)) => {
-                            since.iter_mut().zip(c).for_each(|(n, c)| *n = c.to_count())
-                        }
-                        None => since.fill(0),
-                    }
-                }
+                start_carry(&mut last, &mut since, carry, o, limit);
                 for k in 0..len {
-                    match dir {
-                        Direction::Forward => {
-                            let row = &src[lane.start + k * inner..][..inner];
-                            emit_row(&mut out, row, &mut last, &mut since, limit);
-                        }
-                        Direction::Backward => {
-                            let t = lane.start + (len - 1 - k) * inner;
-                            let row = &mut out[t..t + inner];
-                            match limit {
-                                None => row
-                                    .iter_mut()
-                                    .zip(last.iter_mut())
-                                    .for_each(|(v, l)| *v = step(*v, l)),
-                                Some(limit) => row
-                                    .iter_mut()
-                                    .zip(last.iter_mut())
-                                    .zip(since.iter_mut())
-                                    .for_each(|((v, l), n)| *v = step_limited(*v, l, n, limit)),
-                            }
-                        }
-                    }
+                    let row = &src[lane.start + k * inner..][..inner];
+                    emit_row(&mut out, row, &mut last, &mut since, limit);
                 }
             }
             let out = ndarray::Array::from_shape_vec(IxDyn(x.shape()), out).ok()?;
             Some(out.into_shared())
         },
     )
+}
+
+/// Pushes `values` (`(outer, len, inner)` around the axis, standard layout) in place.
+/// Without a limit, the last valid values before a row are the row before it, already
+/// pushed (the carry for the first row): a row's nulls are filled from it, and no
+/// running row is kept. With a limit, a running row of the last valid values and their
+/// distances is carried, and each row rewritten.
+fn push_in_place<T: Nullable>(
+    values: &mut [T],
+    (outer, len, inner): (usize, usize, usize),
+    carry: Option<(&[T], &[T])>,
+    limit: Option<usize>,
+    dir: Direction,
+) {
+    if len * inner == 0 {
+        return;
+    }
+    // The whole body in the closure, so that all of it is compiled for AVX2.
+    simd::wide(
+        #[inline(always)]
+        || {
+            // Rows in the order the push goes.
+            let row_at = |k: usize| match dir {
+                Direction::Forward => k,
+                Direction::Backward => len - 1 - k,
+            };
+            let mut last = vec![T::null(); if limit.is_some() { inner } else { 0 }];
+            let mut since = vec![0usize; last.len()];
+            for (o, lane) in values.chunks_exact_mut(len * inner).take(outer).enumerate() {
+                let Some(limit) = limit else {
+                    if let Some((v, _)) = carry {
+                        let first = row_at(0) * inner;
+                        fill_nulls(&mut lane[first..first + inner], &v[o * inner..][..inner]);
+                    }
+                    for k in 1..len {
+                        let (at, before) = (row_at(k) * inner, row_at(k - 1) * inner);
+                        let (row, prev) = if at > before {
+                            let (head, tail) = lane.split_at_mut(at);
+                            (&mut tail[..inner], &head[before..before + inner])
+                        } else {
+                            let (head, tail) = lane.split_at_mut(before);
+                            (&mut head[at..at + inner], &tail[..inner])
+                        };
+                        fill_nulls(row, prev);
+                    }
+                    continue;
+                };
+                start_carry(&mut last, &mut since, carry, o, Some(limit));
+                for k in 0..len {
+                    let at = row_at(k) * inner;
+                    lane[at..at + inner]
+                        .iter_mut()
+                        .zip(last.iter_mut())
+                        .zip(since.iter_mut())
+                        .for_each(|((v, l), n)| *v = step_limited(*v, l, n, limit));
+                }
+            }
+        },
+    );
+}
+
+/// Sets the running rows of a push to the carry of lane `o` (null and 0 without one).
+#[inline(always)]
+fn start_carry<T: Nullable>(
+    last: &mut [T],
+    since: &mut [usize],
+    carry: Option<(&[T], &[T])>,
+    o: usize,
+    limit: Option<usize>,
+) {
+    let inner = last.len();
+    let carried = carry.map(|(v, c)| {
+        let at = o * inner..(o + 1) * inner;
+        (&v[at.clone()], &c[at])
+    });
+    match carried {
+        Some((v, _)) => last.copy_from_slice(v),
+        None => last.fill(T::null()),
+    }
+    if limit.is_some() {
+        match carried {
+            Some((_, c)) => since.iter_mut().zip(c).for_each(|(n, c)| *n = c.to_count()),
+            None => since.fill(0),
+        }
+    }
+}
+
+/// Sets each null of `row` to the value at its place in `prev`. Each group of values
+/// is written whole, from a copy: a store of only the nulls compiles to masked stores,
+/// which cost more than the plain ones on some CPUs (AMD's), and nulls are seldom rare
+/// enough to skip the groups without one.
+#[inline(always)]
+fn fill_nulls<T: Nullable>(row: &mut [T], prev: &[T]) {
+    const GROUP: usize = 16;
+    let pick = |v: T, p: T| if v.is_null() { p } else { v };
+    let mut rows = row.chunks_exact_mut(GROUP);
+    let mut prevs = prev.chunks_exact(GROUP);
+    for (r, p) in (&mut rows).zip(&mut prevs) {
+        let mut filled = [T::null(); GROUP];
+        for ((f, &v), &p) in filled.iter_mut().zip(r.iter()).zip(p) {
+            *f = pick(v, p);
+        }
+        r.copy_from_slice(&filled);
+    }
+    for (v, &p) in rows.into_remainder().iter_mut().zip(prevs.remainder()) {
+        *v = pick(*v, p);
+    }
 }
 
 /// One row pushed forward onto the end of `out`: each value, or where it is null the
