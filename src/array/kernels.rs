@@ -20,8 +20,8 @@ pub use binary::{binary, broadcast_shapes, weak_scalar_dtype, BinaryOp};
 pub use interp_linear::{interp_linear, Brackets};
 pub use mask_scale::MaskScale;
 pub use missing::{
-    fill_null, interpolate_na, isnull, notnull, push, push_combine, push_from, push_summary,
-    Direction, InterpMethod,
+    fill_null, interpolate_na, isnull, notnull, push, push_combine, push_from, push_leading,
+    push_summary, pushed_summary, Direction, InterpMethod,
 };
 pub use quantile::{Quantile, QuantileMethod};
 pub use reduce::{reduce, ReduceParams, Reduction};

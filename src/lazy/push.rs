@@ -1,12 +1,14 @@
 //! Forward and backward fill (`ffill`/`bfill`) of chunked arrays without a rechunk, in
-//! three steps, each chunk read and decoded once:
-//! 1. every chunk's own carry (its last valid value and how far back it lies) is found
-//!    from its last rows, without pushing it;
-//! 2. the carries are chained, a small task per chunk combining the carry before it
-//!    with the chunk's own;
-//! 3. each chunk is pushed from the carry before it, in one pass that writes its output.
+//! three steps, each block of chunks read and decoded once:
+//! 1. every block's own carry (its last valid value and how far back it lies) is found
+//!    from its last rows, without pushing it; without a limit, the block is pushed from
+//!    no carry as it is read, and its carry is its last row;
+//! 2. the carries are chained, a small task per block combining the carry before it
+//!    with the block's own;
+//! 3. each block is pushed from the carry before it, in place; without a limit, only
+//!    each column's nulls before its first valid value are left to fill.
 //!
-//! Steps 1 and 3 run on all chunks in parallel; only the small carries wait for each
+//! Steps 1 and 3 run on all blocks in parallel; only the small carries wait for each
 //! other.
 
 use super::{Data, LazyArray};
@@ -52,9 +54,19 @@ impl LazyArray {
             })
             .collect();
         // The chunks joined into blocks, each read once, for its summary and its push.
+        // Without a limit, each block is pushed from no carry as soon as it is read (in
+        // place, while its values are still in cache); its carry is then its last row,
+        // and the push from the carry before it changes only each column's first nulls.
+        let pushed_first = limit.is_none();
         let mut joined_sizes = self.grid.sizes().to_vec();
         joined_sizes[axis] = sizes.clone();
-        let raw = self.map_blocks_to(joined_sizes, dtype, "push", Region::clone, |_, v| Ok(v))?;
+        let raw = self.map_blocks_to(joined_sizes, dtype, "push", Region::clone, move |_, v| {
+            if pushed_first {
+                kernels::push_from(v, None, axis, None, dir)
+            } else {
+                Ok(v)
+            }
+        })?;
         let mut summary_sizes = self.grid.sizes().to_vec();
         summary_sizes[axis] = vec![2; sizes.len()];
         let (in_starts, in_sizes) = (starts.clone(), sizes.clone());
@@ -69,7 +81,13 @@ impl LazyArray {
                 r[axis] = start..start + in_sizes.get(i).copied().unwrap_or(0);
                 r
             },
-            move |_, values: NdArray| kernels::push_summary(&values, axis, limit, dir),
+            move |_, values: NdArray| {
+                if pushed_first {
+                    kernels::pushed_summary(&values, axis, dir)
+                } else {
+                    kernels::push_summary(&values, axis, limit, dir)
+                }
+            },
         )?;
         let mut order: Vec<usize> = (0..sizes.len()).collect();
         if dir == Direction::Backward {
@@ -85,6 +103,15 @@ impl LazyArray {
             // pushes it in place.
             let after_summary = own.slice_axis(axis, 0, 1, 1)?;
             parts[i] = Some(match &carry {
+                // Pushed already when read; a node of its own all the same, as the other
+                // parts are, so that a writer sees one block (`block_breaks` does not look
+                // through slices).
+                None if pushed_first => values.map_blocks_owned(&[], dtype, |blocks| {
+                    blocks
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| Error::internal("a push takes a block"))
+                })?,
                 None => values.map_blocks_owned(&[after_summary], dtype, move |blocks| {
                     let [b, _] = <[NdArray; 2]>::try_from(blocks)
                         .map_err(|_| Error::internal("a push takes a block and its carry"))?;
@@ -93,14 +120,23 @@ impl LazyArray {
                 Some(c) => {
                     // One row each: `map_blocks` hands them to every block as they are.
                     let value = c.slice_axis(axis, 0, 1, 1)?;
-                    let count = c.slice_axis(axis, 1, 2, 1)?;
-                    let inputs = [value, count, after_summary];
-                    values.map_blocks_owned(&inputs, dtype, move |blocks| {
-                        let [b, v, c, _] = <[NdArray; 4]>::try_from(blocks).map_err(|_| {
-                            Error::internal("a push from a carry takes four blocks")
-                        })?;
-                        kernels::push_from(b, Some((&v, &c)), axis, limit, dir)
-                    })?
+                    if pushed_first {
+                        values.map_blocks_owned(&[value, after_summary], dtype, move |blocks| {
+                            let [b, v, _] = <[NdArray; 3]>::try_from(blocks).map_err(|_| {
+                                Error::internal("a push from a carry takes three blocks")
+                            })?;
+                            kernels::push_leading(b, &v, axis, dir)
+                        })?
+                    } else {
+                        let count = c.slice_axis(axis, 1, 2, 1)?;
+                        let inputs = [value, count, after_summary];
+                        values.map_blocks_owned(&inputs, dtype, move |blocks| {
+                            let [b, v, c, _] = <[NdArray; 4]>::try_from(blocks).map_err(|_| {
+                                Error::internal("a push from a carry takes four blocks")
+                            })?;
+                            kernels::push_from(b, Some((&v, &c)), axis, limit, dir)
+                        })?
+                    }
                 }
             });
             let n = sizes[i];

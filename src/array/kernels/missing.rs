@@ -285,6 +285,86 @@ pub fn push_combine(
     })
 }
 
+/// The carry after `block` when it was pushed without a limit from no carry (the first
+/// step of a lazy push without a limit): its last row along `axis` (its first for
+/// [`Direction::Backward`]), each column's last valid value or null, and a count row of
+/// zeros (counts matter only with a limit; [`push_summary`] gives zeros too). One row is
+/// read, not the rows back to each column's last valid value.
+///
+/// # Errors
+/// As [`push`].
+pub fn pushed_summary(block: &NdArray, axis: usize, dir: Direction) -> Result<NdArray> {
+    let n = check_axis(block, axis, "push", 0)?;
+    if n == 0 {
+        return push_summary(block, axis, None, dir);
+    }
+    let at = match dir {
+        Direction::Forward => n - 1,
+        Direction::Backward => 0,
+    };
+    let row = block.slice_axis(axis, at, at + 1, 1)?;
+    let zeros = NdArray::zeros(row.shape(), row.dtype())?;
+    NdArray::concatenate(axis, &[row, zeros])
+}
+
+/// `block`, already pushed without a limit from no carry, pushed on from the carry's
+/// value row `value` ([`pushed_summary`], [`push_combine`]; one row along `axis`): only
+/// each column's nulls before its first valid value (after its last, backward) change.
+/// The result equals [`push_from`] of the block as read. In place when the block's data
+/// is not shared.
+///
+/// # Errors
+/// When the two differ in dtype or shape, or `axis` is out of range.
+pub fn push_leading(
+    block: NdArray,
+    value: &NdArray,
+    axis: usize,
+    dir: Direction,
+) -> Result<NdArray> {
+    check_axis(&block, axis, "push", 0)?;
+    let fits = value.ndim() == block.ndim()
+        && value
+            .shape()
+            .iter()
+            .zip(block.shape())
+            .enumerate()
+            .all(|(a, (&n, &m))| n == m || (a == axis && n == 1));
+    if !fits {
+        return Err(Error::ShapeMismatch {
+            what: "push: a block and its carry".into(),
+            expected: block.shape().to_vec(),
+            actual: value.shape().to_vec(),
+        });
+    }
+    fn fill<T: Nullable + Element>(
+        x: ArcArray<T, IxDyn>,
+        value: &NdArray,
+        axis: usize,
+        dir: Direction,
+    ) -> Result<ArcArray<T, IxDyn>> {
+        let stored = (storage(value), value.dtype());
+        let row = first_row::<T>(&stored, axis)?;
+        let carry = contiguous(row.as_slice())?;
+        contiguous(rows::fill_leading(standard(x), carry, axis, dir))
+    }
+    Ok(match block {
+        NdArray::F32(x) => NdArray::F32(fill(x, value, axis, dir)?),
+        NdArray::F64(x) => NdArray::F64(fill(x, value, axis, dir)?),
+        NdArray::DateTime(x, cal) => NdArray::DateTime(fill(x, value, axis, dir)?, cal),
+        NdArray::TimeDelta(x) => NdArray::TimeDelta(fill(x, value, axis, dir)?),
+        other => other,
+    })
+}
+
+/// `x` itself when in standard layout, else a standard copy.
+fn standard<T: Element>(x: ArcArray<T, IxDyn>) -> ArcArray<T, IxDyn> {
+    if x.is_standard_layout() {
+        x
+    } else {
+        x.as_standard_layout().into_owned().into_shared()
+    }
+}
+
 /// The first row along `axis` of a carry as stored (`a`, of `dtype` as the user sees
 /// it), in standard layout: a view when it already is, so that a carry is not copied
 /// for each block it is handed to.
@@ -356,12 +436,7 @@ pub fn push_from(
         let rows = carry
             .as_ref()
             .and_then(|(v, c)| Some((v.as_slice()?, c.as_slice()?)));
-        let x = if x.is_standard_layout() {
-            x
-        } else {
-            x.as_standard_layout().into_owned().into_shared()
-        };
-        contiguous(rows::push_from(x, rows, axis, limit, dir))
+        contiguous(rows::push_from(standard(x), rows, axis, limit, dir))
     }
     Ok(match block {
         NdArray::F32(x) => NdArray::F32(from(x, carry, axis, limit, dir)?),
@@ -644,6 +719,59 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// A block pushed first from no carry, its carry its last row ([`pushed_summary`]),
+    /// then pushed on from the carry before it ([`push_leading`]), equals the block
+    /// pushed once from that carry, and gives the same carry as [`push_summary`]; in
+    /// place when handed over, a shared block left as it was. Columns with no valid
+    /// value in the block and null carries included.
+    #[test]
+    fn push_leading_after_a_push_from_nothing_equals_one_push() {
+        let nan = f64::NAN;
+        let shape = [2, 4, 6];
+        let values: Vec<f64> = (0..48)
+            .map(|i| {
+                if (i % 6 == 1) || (i * 5 + i / 6) % 3 == 0 {
+                    nan
+                } else {
+                    f64::from(i)
+                }
+            })
+            .collect();
+        let block = || {
+            NdArray::from(ndarray::ArrayD::from_shape_vec(shape.to_vec(), values.clone()).unwrap())
+        };
+        // A carry with a null in one column.
+        let carry: Vec<f64> = (0..12)
+            .map(|j| if j % 4 == 3 { nan } else { -f64::from(j) })
+            .collect();
+        let value = NdArray::from(ndarray::ArrayD::from_shape_vec(vec![2, 1, 6], carry).unwrap());
+        let count = NdArray::zeros(&[2, 1, 6], DType::F64).unwrap();
+        let ptr = |a: &NdArray| match a {
+            NdArray::F64(x) => x.as_ptr(),
+            _ => std::ptr::null(),
+        };
+        for dir in [Direction::Forward, Direction::Backward] {
+            let first = push(&block(), 1, None, dir).unwrap_or_else(|e| panic!("{e}"));
+            let summary = pushed_summary(&first, 1, dir).unwrap_or_else(|e| panic!("{e}"));
+            let want = push_summary(&block(), 1, None, dir).unwrap_or_else(|e| panic!("{e}"));
+            assert!(same(&f64s(&summary), &f64s(&want)), "{dir:?} summary");
+            let once = push_from(block(), Some((&value, &count)), 1, None, dir)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let kept = first.clone();
+            let before = f64s(&kept);
+            let shared = push_leading(first, &value, 1, dir).unwrap_or_else(|e| panic!("{e}"));
+            assert!(same(&f64s(&shared), &f64s(&once)), "{dir:?} shared");
+            assert!(
+                same(&f64s(&kept), &before),
+                "{dir:?}: the shared block changed"
+            );
+            let at = ptr(&kept);
+            let owned = push_leading(kept, &value, 1, dir).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(ptr(&owned), at, "{dir:?}: not filled in place");
+            assert!(same(&f64s(&owned), &f64s(&once)), "{dir:?} in place");
         }
     }
 }

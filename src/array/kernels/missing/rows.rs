@@ -164,6 +164,61 @@ fn fill_nulls<T: Nullable>(row: &mut [T], prev: &[T]) {
     }
 }
 
+/// `x`, already pushed without a limit from no carry, pushed on from the carry before it
+/// (`carry`: its value row, `axis` removed, `outer * inner` long): in such a block a
+/// column's nulls are the rows before its first valid value (after its last, backward),
+/// so only those change, to the carry's value. The first row is scanned whole, then only
+/// the columns still open. In place when `x` holds its data alone, else on a copy.
+/// `None` when `x` is not in standard layout.
+pub(super) fn fill_leading<T: Nullable + Element>(
+    mut x: ArcArray<T, IxDyn>,
+    carry: &[T],
+    axis: usize,
+    dir: Direction,
+) -> Option<ArcArray<T, IxDyn>> {
+    if !x.is_standard_layout() {
+        return None;
+    }
+    let (outer, len, inner) = around(x.shape(), axis);
+    if len * inner == 0 {
+        return Some(x);
+    }
+    let values = x.as_slice_mut()?;
+    let row_at = |k: usize| match dir {
+        Direction::Forward => k,
+        Direction::Backward => len - 1 - k,
+    };
+    let mut open = vec![0; inner];
+    for (o, lane) in values.chunks_exact_mut(len * inner).take(outer).enumerate() {
+        let carry = &carry[o * inner..][..inner];
+        // The columns null in the first row with a valid value to take, without a
+        // branch per column.
+        let first = &mut lane[row_at(0) * inner..][..inner];
+        let mut n = 0;
+        for (j, (v, &c)) in first.iter_mut().zip(carry).enumerate() {
+            let take = v.is_null() && !c.is_null();
+            open[n] = j;
+            n += usize::from(take);
+            *v = if take { c } else { *v };
+        }
+        let mut still = open[..n].to_vec();
+        for k in 1..len {
+            if still.is_empty() {
+                break;
+            }
+            let row = &mut lane[row_at(k) * inner..][..inner];
+            still.retain(|&j| {
+                let null = row[j].is_null();
+                if null {
+                    row[j] = carry[j];
+                }
+                null
+            });
+        }
+    }
+    Some(x)
+}
+
 /// One row pushed forward onto the end of `out`: each value, or where it is null the
 /// running last valid value of its column (`last`, updated as it goes); with a limit,
 /// only nulls at most `limit` positions after a valid value, `since` counting them.
