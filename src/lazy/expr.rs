@@ -661,11 +661,7 @@ impl LazyArray {
         let (Some(first), Some(breaks)) = (sizes.first(), block_breaks(self, 0)) else {
             return self.grid.clone();
         };
-        let row_bytes = sizes[1..]
-            .iter()
-            .map(|s| s.iter().copied().max().unwrap_or(0).max(1))
-            .product::<usize>()
-            * self.dtype.size().max(1);
+        let row_bytes = self.row_bytes(0);
         let joined = join_runs_within(first, &breaks, |block, n| {
             (block + n).saturating_mul(row_bytes) <= max_bytes
         });
@@ -675,6 +671,19 @@ impl LazyArray {
         let mut sizes = sizes.to_vec();
         sizes[0] = joined;
         ChunkGrid::from_sizes(sizes).unwrap_or_else(|_| self.grid.clone())
+    }
+
+    /// The bytes of one step along `axis` of the largest block: the largest chunk along
+    /// every other axis, times the item size (at least 1 each).
+    pub(crate) fn row_bytes(&self, axis: usize) -> usize {
+        self.grid
+            .sizes()
+            .iter()
+            .enumerate()
+            .filter(|&(a, _)| a != axis)
+            .map(|(_, s)| s.iter().copied().max().unwrap_or(0).max(1))
+            .product::<usize>()
+            * self.dtype.size().max(1)
     }
 
     /// The chunks of `axis` joined into blocks of whole chunks, each chunk joining the

@@ -42,7 +42,7 @@ impl LazyArray {
         }
         let dtype = self.dtype;
         let chunks = sizes;
-        let sizes = joined(self, axis, dtype.size());
+        let sizes = joined(self, axis);
         // Block i spans `starts[i]..starts[i] + sizes[i]`; its carry, rows `2 i..2 i + 2`
         // of the summaries.
         let starts: Vec<usize> = sizes
@@ -55,8 +55,8 @@ impl LazyArray {
             .collect();
         // The chunks joined into blocks, each read once, for its summary and its push.
         // Without a limit, each block is pushed from no carry as soon as it is read (in
-        // place, while its values are still in cache); its carry is then its last row,
-        // and the push from the carry before it changes only each column's first nulls.
+        // place, the block just decoded); its carry is then its last row, and the push
+        // from the carry before it changes only each column's first nulls.
         let pushed_first = limit.is_none();
         let mut joined_sizes = self.grid.sizes().to_vec();
         joined_sizes[axis] = sizes.clone();
@@ -165,16 +165,8 @@ impl LazyArray {
 /// chunk already larger stays as it is): chunks of a few rows (one time step each, as
 /// files often store them) would cost a task, a carry and a combine each for little
 /// work. A block ends at a file boundary (see `part_starts`).
-fn joined(arr: &LazyArray, axis: usize, itemsize: usize) -> Vec<usize> {
-    let sizes = arr.grid.sizes();
-    let row_bytes: usize = sizes
-        .iter()
-        .enumerate()
-        .filter(|&(a, _)| a != axis)
-        .map(|(_, s)| s.iter().copied().max().unwrap_or(0).max(1))
-        .product::<usize>()
-        * itemsize.max(1);
-    let rows = (JOINED_BYTES / row_bytes.max(1)).max(1);
+fn joined(arr: &LazyArray, axis: usize) -> Vec<usize> {
+    let rows = (JOINED_BYTES / arr.row_bytes(axis).max(1)).max(1);
     arr.joined_chunks(axis, |block, n| block + n <= rows)
 }
 
@@ -253,7 +245,7 @@ mod tests {
                 };
                 let files = [file(0, 4), file(4, 9), file(9, 12)];
                 let cat = LazyArray::concatenate(0, &files).unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(joined(&cat, 0, 8), [4, 5, 3]);
+                assert_eq!(joined(&cat, 0), [4, 5, 3]);
                 check(Ok(cat), "three files");
             }
         }
