@@ -157,7 +157,9 @@ fn fill_nulls<T: Nullable>(row: &mut [T], prev: &[T]) {
         for ((f, &v), &p) in filled.iter_mut().zip(r.iter()).zip(p) {
             *f = pick(v, p);
         }
-        r.copy_from_slice(&filled);
+        // Through `black_box`, so that the compiler cannot see the copy back as a store
+        // of the nulls only: it made masked stores of it.
+        r.copy_from_slice(std::hint::black_box(&filled));
     }
     for (v, &p) in rows.into_remainder().iter_mut().zip(prevs.remainder()) {
         *v = pick(*v, p);
