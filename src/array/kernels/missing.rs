@@ -113,6 +113,20 @@ macro_rules! with_nullable {
     };
 }
 
+/// [`with_nullable!`] on an array taken by value: `$body` gets its data (unshared when
+/// the array was), the other dtypes come back as they are.
+macro_rules! into_nullable {
+    ($arr:expr, $x:ident => $body:expr) => {
+        match $arr {
+            NdArray::F32($x) => NdArray::F32($body),
+            NdArray::F64($x) => NdArray::F64($body),
+            NdArray::DateTime($x, cal) => NdArray::DateTime($body, cal),
+            NdArray::TimeDelta($x) => NdArray::TimeDelta($body),
+            other => other,
+        }
+    };
+}
+
 /// True where `a` is null (NaN, NaT of datetimes and timedeltas); false everywhere for integers, bools and strings.
 pub fn isnull(a: &NdArray) -> NdArray {
     null_mask(a, true)
@@ -322,20 +336,7 @@ pub fn push_leading(
     dir: Direction,
 ) -> Result<NdArray> {
     check_axis(&block, axis, "push", 0)?;
-    let fits = value.ndim() == block.ndim()
-        && value
-            .shape()
-            .iter()
-            .zip(block.shape())
-            .enumerate()
-            .all(|(a, (&n, &m))| n == m || (a == axis && n == 1));
-    if !fits {
-        return Err(Error::ShapeMismatch {
-            what: "push: a block and its carry".into(),
-            expected: block.shape().to_vec(),
-            actual: value.shape().to_vec(),
-        });
-    }
+    check_carry(&block, value, axis)?;
     fn fill<T: Nullable + Element>(
         x: ArcArray<T, IxDyn>,
         value: &NdArray,
@@ -347,12 +348,26 @@ pub fn push_leading(
         let carry = contiguous(row.as_slice())?;
         contiguous(rows::fill_leading(standard(x), carry, axis, dir))
     }
-    Ok(match block {
-        NdArray::F32(x) => NdArray::F32(fill(x, value, axis, dir)?),
-        NdArray::F64(x) => NdArray::F64(fill(x, value, axis, dir)?),
-        NdArray::DateTime(x, cal) => NdArray::DateTime(fill(x, value, axis, dir)?, cal),
-        NdArray::TimeDelta(x) => NdArray::TimeDelta(fill(x, value, axis, dir)?),
-        other => other,
+    Ok(into_nullable!(block, x => fill(x, value, axis, dir)?))
+}
+
+/// Fails unless `carry` is one row along `axis` of `block`'s shape (or, as before,
+/// broadcast to the block).
+fn check_carry(block: &NdArray, carry: &NdArray, axis: usize) -> Result<()> {
+    let fits = carry.ndim() == block.ndim()
+        && carry
+            .shape()
+            .iter()
+            .zip(block.shape())
+            .enumerate()
+            .all(|(a, (&n, &m))| n == m || (a == axis && n == 1));
+    if fits {
+        return Ok(());
+    }
+    Err(Error::ShapeMismatch {
+        what: "push: a block and its carry".into(),
+        expected: block.shape().to_vec(),
+        actual: carry.shape().to_vec(),
     })
 }
 
@@ -402,23 +417,9 @@ pub fn push_from(
     dir: Direction,
 ) -> Result<NdArray> {
     check_axis(&block, axis, "push", 0)?;
-    // The carry is one row along `axis` (or, as before, broadcast to the block).
-    let fits = |c: &NdArray| {
-        c.ndim() == block.ndim()
-            && c.shape()
-                .iter()
-                .zip(block.shape())
-                .enumerate()
-                .all(|(a, (&n, &m))| n == m || (a == axis && n == 1))
-    };
     if let Some((value, count)) = carry {
-        if !fits(value) || !fits(count) {
-            return Err(Error::ShapeMismatch {
-                what: "push: a block and its carry".into(),
-                expected: block.shape().to_vec(),
-                actual: value.shape().to_vec(),
-            });
-        }
+        check_carry(&block, value, axis)?;
+        check_carry(&block, count, axis)?;
     }
     fn from<T: Nullable + Element>(
         x: ArcArray<T, IxDyn>,
@@ -438,13 +439,7 @@ pub fn push_from(
             .and_then(|(v, c)| Some((v.as_slice()?, c.as_slice()?)));
         contiguous(rows::push_from(standard(x), rows, axis, limit, dir))
     }
-    Ok(match block {
-        NdArray::F32(x) => NdArray::F32(from(x, carry, axis, limit, dir)?),
-        NdArray::F64(x) => NdArray::F64(from(x, carry, axis, limit, dir)?),
-        NdArray::DateTime(x, cal) => NdArray::DateTime(from(x, carry, axis, limit, dir)?, cal),
-        NdArray::TimeDelta(x) => NdArray::TimeDelta(from(x, carry, axis, limit, dir)?),
-        other => other,
-    })
+    Ok(into_nullable!(block, x => from(x, carry, axis, limit, dir)?))
 }
 
 /// Fills the gaps of nulls of `a` along `axis` from the valid values around them, at
@@ -607,6 +602,19 @@ mod tests {
                 .all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()))
     }
 
+    /// A new float64 array of `shape` holding `values`, its data its own.
+    fn f64_block(shape: &[usize], values: &[f64]) -> NdArray {
+        NdArray::from(ndarray::ArrayD::from_shape_vec(shape.to_vec(), values.to_vec()).unwrap())
+    }
+
+    /// Where a float64 array's data lies, to tell a block changed in place.
+    fn data_ptr(a: &NdArray) -> *const f64 {
+        match a {
+            NdArray::F64(x) => x.as_ptr(),
+            _ => std::ptr::null(),
+        }
+    }
+
     /// A block in another layout (a transposed view) is pushed as its standard copy.
     #[test]
     fn push_of_a_transposed_block() {
@@ -684,14 +692,8 @@ mod tests {
                 }
             })
             .collect();
-        let block = || {
-            NdArray::from(ndarray::ArrayD::from_shape_vec(shape.to_vec(), values.clone()).unwrap())
-        };
+        let block = || f64_block(&shape, &values);
         let carry = |v: f64| NdArray::from(ndarray::ArrayD::from_elem(vec![2, 1, 7], v));
-        let ptr = |a: &NdArray| match a {
-            NdArray::F64(x) => x.as_ptr(),
-            _ => std::ptr::null(),
-        };
         for dir in [Direction::Forward, Direction::Backward] {
             for limit in [None, Some(0), Some(2)] {
                 for with_carry in [false, true] {
@@ -706,12 +708,12 @@ mod tests {
                         same(&f64s(&kept), &values),
                         "{what}: the shared block changed"
                     );
-                    assert_ne!(ptr(&copied), ptr(&kept), "{what}");
+                    assert_ne!(data_ptr(&copied), data_ptr(&kept), "{what}");
                     let owned = block();
-                    let at = ptr(&owned);
+                    let at = data_ptr(&owned);
                     let pushed =
                         push_from(owned, c, 1, limit, dir).unwrap_or_else(|e| panic!("{e}"));
-                    assert_eq!(ptr(&pushed), at, "{what}: not pushed in place");
+                    assert_eq!(data_ptr(&pushed), at, "{what}: not pushed in place");
                     assert!(same(&f64s(&pushed), &f64s(&copied)), "{what}");
                     if !with_carry {
                         let whole = push(&block(), 1, limit, dir).unwrap_or_else(|e| panic!("{e}"));
@@ -740,19 +742,13 @@ mod tests {
                 }
             })
             .collect();
-        let block = || {
-            NdArray::from(ndarray::ArrayD::from_shape_vec(shape.to_vec(), values.clone()).unwrap())
-        };
+        let block = || f64_block(&shape, &values);
         // A carry with a null in one column.
         let carry: Vec<f64> = (0..12)
             .map(|j| if j % 4 == 3 { nan } else { -f64::from(j) })
             .collect();
         let value = NdArray::from(ndarray::ArrayD::from_shape_vec(vec![2, 1, 6], carry).unwrap());
         let count = NdArray::zeros(&[2, 1, 6], DType::F64).unwrap();
-        let ptr = |a: &NdArray| match a {
-            NdArray::F64(x) => x.as_ptr(),
-            _ => std::ptr::null(),
-        };
         for dir in [Direction::Forward, Direction::Backward] {
             let first = push(&block(), 1, None, dir).unwrap_or_else(|e| panic!("{e}"));
             let summary = pushed_summary(&first, 1, dir).unwrap_or_else(|e| panic!("{e}"));
@@ -768,9 +764,9 @@ mod tests {
                 same(&f64s(&kept), &before),
                 "{dir:?}: the shared block changed"
             );
-            let at = ptr(&kept);
+            let at = data_ptr(&kept);
             let owned = push_leading(kept, &value, 1, dir).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(ptr(&owned), at, "{dir:?}: not filled in place");
+            assert_eq!(data_ptr(&owned), at, "{dir:?}: not filled in place");
             assert!(same(&f64s(&owned), &f64s(&once)), "{dir:?} in place");
         }
     }
