@@ -76,11 +76,7 @@ fn push_in_place<T: Nullable>(
     simd::wide(
         #[inline(always)]
         || {
-            // Rows in the order the push goes.
-            let row_at = |k: usize| match dir {
-                Direction::Forward => k,
-                Direction::Backward => len - 1 - k,
-            };
+            let row_at = |k: usize| row_in_order(k, len, dir);
             let mut last = vec![T::null(); if limit.is_some() { inner } else { 0 }];
             let mut since = vec![0usize; last.len()];
             for (o, lane) in values.chunks_exact_mut(len * inner).take(outer).enumerate() {
@@ -186,16 +182,14 @@ pub(super) fn fill_leading<T: Nullable + Element>(
         return Some(x);
     }
     let values = x.as_slice_mut()?;
-    let row_at = |k: usize| match dir {
-        Direction::Forward => k,
-        Direction::Backward => len - 1 - k,
-    };
-    let mut open = vec![0; inner];
+    let row_at = |k: usize| row_in_order(k, len, dir);
+    let mut open = Vec::with_capacity(inner);
     for (o, lane) in values.chunks_exact_mut(len * inner).take(outer).enumerate() {
         let carry = &carry[o * inner..][..inner];
         // The columns null in the first row with a valid value to take, without a
         // branch per column.
         let first = &mut lane[row_at(0) * inner..][..inner];
+        open.resize(inner, 0);
         let mut n = 0;
         for (j, (v, &c)) in first.iter_mut().zip(carry).enumerate() {
             let take = v.is_null() && !c.is_null();
@@ -203,13 +197,13 @@ pub(super) fn fill_leading<T: Nullable + Element>(
             n += usize::from(take);
             *v = if take { c } else { *v };
         }
-        let mut still = open[..n].to_vec();
+        open.truncate(n);
         for k in 1..len {
-            if still.is_empty() {
+            if open.is_empty() {
                 break;
             }
             let row = &mut lane[row_at(k) * inner..][..inner];
-            still.retain(|&j| {
+            open.retain(|&j| {
                 let null = row[j].is_null();
                 if null {
                     row[j] = carry[j];
@@ -317,6 +311,15 @@ pub(super) fn summary_rows<T: Nullable + Element>(
     shape[axis] = 2;
     let out = ndarray::Array::from_shape_vec(IxDyn(&shape), out).ok()?;
     Some(out.into_shared())
+}
+
+/// The row of a lane of `len` rows that a push in `dir` takes `k`-th.
+#[inline(always)]
+fn row_in_order(k: usize, len: usize, dir: Direction) -> usize {
+    match dir {
+        Direction::Forward => k,
+        Direction::Backward => len - 1 - k,
+    }
 }
 
 /// `(outer, len, inner)`: the sizes before, along and after `axis`.
