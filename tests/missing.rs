@@ -343,6 +343,85 @@ fn chunked_ffill_written_to_netcdf_reads_back_as_eager() {
     std::fs::remove_file(&path).unwrap();
 }
 
+/// ffill and bfill of variables read lazily from NetCDF in deflated chunks of one and of
+/// two steps (the direct chunk reader's rows, decoded as they are unpacked), one stored
+/// as float32 with a `_FillValue` and one packed into int16, equal the eager push of the
+/// same values, whether the push blocks join the file's chunks, split them or follow
+/// them.
+#[cfg(feature = "netcdf")]
+#[test]
+fn ffill_and_bfill_of_deflated_netcdf_chunks_equal_the_eager_push() {
+    use xr::{AttrValue, Compression, Encoding};
+    let path = std::env::temp_dir().join(format!("xr-missing-read-push-{}.nc", std::process::id()));
+    let ds = dataset(false);
+    let chunks = |name: &str, steps: usize| {
+        let mut shape = ds.get(name).unwrap().shape().to_vec();
+        shape[0] = steps;
+        shape
+    };
+    let f = Encoding {
+        dtype: Some(DType::F32),
+        fill_value: Some(AttrValue::from(-999.0_f32)),
+        chunksizes: Some(chunks("f", 1)),
+        compression: Some(Compression::Zlib(1)),
+        shuffle: Some(true),
+        ..Encoding::default()
+    };
+    let g = Encoding {
+        dtype: Some(DType::I16),
+        fill_value: Some(AttrValue::from(-32767_i16)),
+        scale_factor: Some(0.01_f64.into()),
+        chunksizes: Some(chunks("g", 2)),
+        compression: Some(Compression::Zlib(1)),
+        ..Encoding::default()
+    };
+    ds.write_netcdf(&path)
+        .encoding("f", f)
+        .encoding("g", g)
+        .write()
+        .unwrap();
+    let lazy = Dataset::open_dataset(&path).unwrap();
+    let eager = lazy.load().unwrap();
+    for name in ["f", "g"] {
+        let da = lazy.get(name).unwrap();
+        assert_eq!(da.dims()[0], "time", "{name}");
+        assert!(da.chunks().is_some(), "{name} opens lazily");
+        let values = eager.get(name).unwrap().values().to_f64_vec().unwrap();
+        assert!(values.iter().any(|v| v.is_nan()), "{name} has gaps");
+    }
+    // Blocks of several file chunks, of chunks split, and of one chunk each.
+    for steps in [None, Some(3), Some(1)] {
+        let input = match steps {
+            Some(n) => lazy.chunk(&[("time", n)]).unwrap(),
+            None => lazy.clone(),
+        };
+        for bfill in [false, true] {
+            let fill = |d: &Dataset| {
+                if bfill {
+                    d.bfill("time", None).unwrap()
+                } else {
+                    d.ffill("time", None).unwrap()
+                }
+            };
+            let (got, want) = (fill(&input), fill(&eager));
+            for name in ["f", "g"] {
+                let got = got.get(name).unwrap().values().to_f64_vec().unwrap();
+                let want = want.get(name).unwrap().values().to_f64_vec().unwrap();
+                let same = got.len() == want.len()
+                    && got
+                        .iter()
+                        .zip(&want)
+                        .all(|(g, w)| g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()));
+                assert!(
+                    same,
+                    "{name}, bfill {bfill}, steps {steps:?}: {got:?} against {want:?}"
+                );
+            }
+        }
+    }
+    std::fs::remove_file(&path).unwrap();
+}
+
 // ---- errors ----
 
 fn is_dim_error(err: &Error, name: &str) -> bool {
