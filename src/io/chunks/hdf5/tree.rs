@@ -315,7 +315,7 @@ impl Walk {
                     // SAFETY: `dcpl` is an open dataset creation property list.
                     let chunked = unsafe { H5Pget_layout(dcpl.id) } == H5D_layout_t::H5D_CHUNKED;
                     let layout = if chunked {
-                        match probe_dataset(d)? {
+                        match probe_dataset(d, None)? {
                             Probe::Layout(l) => Some(l),
                             Probe::Unsupported(_) => None,
                         }
