@@ -146,12 +146,18 @@ pub(crate) fn probe(path: &Path, var_path: &str) -> Result<Probe, String> {
             "no HDF5 dataset at {var_path:?}"
         )));
     };
-    let file = std::fs::File::open(path).ok();
-    let read = |addr: u64, buf: &mut [u8]| {
+    match std::fs::File::open(path) {
+        Ok(file) => probe_dataset(&dset, Some(&reader(&file))),
+        Err(_) => probe_dataset(&dset, None),
+    }
+}
+
+/// Reads a local file's bytes for [`btree1`].
+fn reader(file: &std::fs::File) -> impl Fn(u64, &mut [u8]) -> Option<()> + '_ {
+    |addr, buf| {
         use std::os::unix::fs::FileExt;
-        file.as_ref()?.read_exact_at(buf, addr).ok()
-    };
-    probe_dataset(&dset, Some(&read))
+        file.read_exact_at(buf, addr).ok()
+    }
 }
 
 /// The file and the dataset at `var_path` in it, open read-only; `None` when there is no
@@ -426,18 +432,10 @@ fn chunk_index(
     chunk_shape: &[usize],
     read: Option<btree1::ReadAt<'_>>,
 ) -> Result<Vec<Option<ChunkLoc>>, String> {
-    let counts: Vec<usize> = shape
-        .iter()
-        .zip(chunk_shape)
-        .map(|(&n, &c)| n.div_ceil(c))
-        .collect();
-    if let Some(read) = read {
-        let walked = object_address(dset)
-            .and_then(|header| btree1::chunk_index(read, header, chunk_shape, &counts));
-        if let Some(index) = walked {
-            return Ok(index);
-        }
+    if let Some(index) = read.and_then(|read| walked_index(dset, read, shape, chunk_shape)) {
+        return Ok(index);
     }
+    let counts = chunk_counts(shape, chunk_shape);
     let total: usize = counts.iter().product();
     let mut out = vec![None; total];
     let mut written: hsize_t = 0;
@@ -476,6 +474,28 @@ fn chunk_index(
         }
     }
     Ok(out)
+}
+
+/// The chunks along each dimension of `shape` cut in chunks of `chunk_shape` (the last
+/// ones cut short).
+pub(crate) fn chunk_counts(shape: &[usize], chunk_shape: &[usize]) -> Vec<usize> {
+    shape
+        .iter()
+        .zip(chunk_shape)
+        .map(|(&n, &c)| n.div_ceil(c))
+        .collect()
+}
+
+/// The chunk index of `dset` read by walking its B-tree in the file ([`btree1`]);
+/// `None` when the walk gives up (the caller holds the HDF5 lock).
+fn walked_index(
+    dset: &Id,
+    read: btree1::ReadAt<'_>,
+    shape: &[usize],
+    chunk_shape: &[usize],
+) -> Option<Vec<Option<ChunkLoc>>> {
+    let header = object_address(dset)?;
+    btree1::chunk_index(read, header, chunk_shape, &chunk_counts(shape, chunk_shape))
 }
 
 /// The address of the object header of `dset` (the caller holds the HDF5 lock).
@@ -532,18 +552,7 @@ mod tests {
             return None;
         };
         let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{e}"));
-        let read = |addr: u64, buf: &mut [u8]| {
-            use std::os::unix::fs::FileExt;
-            file.read_exact_at(buf, addr).ok()
-        };
-        let counts: Vec<usize> = layout
-            .shape
-            .iter()
-            .zip(&layout.chunk_shape)
-            .map(|(&n, &c)| n.div_ceil(c))
-            .collect();
-        let walked = object_address(&dset)
-            .and_then(|h| btree1::chunk_index(&read, h, &layout.chunk_shape, &counts));
+        let walked = walked_index(&dset, &reader(&file), &layout.shape, &layout.chunk_shape);
         Some((layout.chunks, walked))
     }
 

@@ -11,7 +11,7 @@ use crate::array::{with_numeric_dtype, ByteOrder, DType, FixedWidth, NdArray};
 use crate::dataset::{AttrValue, Attrs};
 use crate::error::{Error, Result};
 use crate::io::chunks::filters::Filter;
-use crate::io::chunks::hdf5::{ChunkLoc, Layout};
+use crate::io::chunks::hdf5::{chunk_counts, ChunkLoc, Layout};
 use crate::io::zarr::meta::{attr_to_json, fill_value_json, to_json_text};
 
 /// One netCDF variable as stored in an HDF5 file.
@@ -153,18 +153,8 @@ pub(super) fn add_variable(
     refs.insert(format!("{name}/.zarray"), Reference::Inline(zarray));
     // A variable along an unlimited dim may be shorter in HDF5 than the dim is in
     // netCDF; libnetcdf reads the rest as fill values, and so do these references.
-    let counts: Vec<usize> = v
-        .shape
-        .iter()
-        .zip(&layout.chunk_shape)
-        .map(|(&n, &c)| n.div_ceil(c))
-        .collect();
-    let stored: Vec<usize> = layout
-        .shape
-        .iter()
-        .zip(&layout.chunk_shape)
-        .map(|(&n, &c)| n.div_ceil(c))
-        .collect();
+    let counts = chunk_counts(&v.shape, &layout.chunk_shape);
+    let stored = chunk_counts(&layout.shape, &layout.chunk_shape);
     let locations: Vec<Option<ChunkLoc>> = (0..counts.iter().product())
         .map(|linear| {
             let index = unravel(linear, &counts);
